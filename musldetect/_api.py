@@ -1,0 +1,151 @@
+"""The public functions: one cached detection shared by libc(), the tags and the CLI."""
+
+from __future__ import annotations
+
+import os
+import struct
+import threading
+from types import ModuleType
+from typing import Optional, Tuple
+
+from . import _dispatch, _rules, _tags
+from ._override import override_from_env
+from ._types import LibcInfo, RawLibc
+
+_lock = threading.Lock()
+_backend_module: Optional[ModuleType] = None
+_info: Optional[LibcInfo] = None
+_tags_cache: Optional[Tuple[str, ...]] = None
+
+
+def _reset_lock_in_child() -> None:
+    # A thread of the parent may have held the lock at fork time; the child starts fresh.
+    global _lock
+    _lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_lock_in_child)
+
+
+def build_info(raw: RawLibc, backend: str, arch: Optional[str], bits: int) -> LibcInfo:
+    """Parse and cross-check a backend's raw facts into the public result."""
+    parts = 3 if raw.family == "musl" else 2
+    version = parsed = _rules.parse_version(raw.version_string, parts)
+    reasons = [raw.reason] if raw.reason else []
+    if raw.version_string and parsed is None:
+        reasons.append(f"cannot parse version string {raw.version_string!r}")
+    if raw.family == "musl":
+        conflict = _rules.version_floor_conflict(version, raw.min_version)
+        if conflict:
+            reasons.append(conflict)
+            version = None
+    return LibcInfo(
+        family=raw.family,
+        version=version,
+        version_string=raw.version_string,
+        path=raw.path,
+        static=raw.static,
+        arch=arch,
+        backend=backend,
+        reason="; ".join(reasons),
+        interpreter=raw.interpreter,
+        time64=_time64(raw, version, bits),
+    )
+
+
+def _time64(raw: RawLibc, version: Optional[Tuple[int, ...]], bits: int) -> Optional[bool]:
+    if raw.family is None:
+        return None
+    if bits == 64:
+        return True
+    if raw.family == "musl":
+        if raw.time64_symbols:
+            return True
+        if version is not None:
+            return version >= (1, 2)
+    return None  # 32-bit glibc: a per-program choice (_TIME_BITS), not a library fact
+
+
+def _chosen_backend() -> ModuleType:
+    global _backend_module
+    module = _backend_module
+    if module is None:
+        module = _backend_module = _dispatch.choose_backend()
+    return module
+
+
+def _detect() -> LibcInfo:
+    bits = struct.calcsize("P") * 8
+    arch = _tags.process_arch()
+    raw = override_from_env()
+    if raw is not None:
+        return build_info(raw, "override", arch, bits)
+    module = _chosen_backend()
+    try:
+        raw = module.detect_libc()
+    except Exception as exc:  # a backend fault must not take the caller down
+        raw = RawLibc(None, None, None, False, reason=f"{module.NAME} backend failed: {type(exc).__name__}: {exc}")
+    return build_info(raw, module.NAME, arch, bits)
+
+
+def libc(*, cached: bool = True) -> LibcInfo:
+    """The C library of the running process.
+
+    Never raises for a process it cannot describe (``family`` is None and ``reason``
+    says why); raises ConfigurationError for a malformed MUSLDETECT_* variable and
+    ImportError when MUSLDETECT_BACKEND names a backend that cannot load.
+    """
+    global _info
+    if not cached:
+        return _detect()
+    info = _info
+    if info is not None:
+        return info
+    with _lock:
+        if _info is None:
+            _info = _detect()
+        return _info
+
+
+def platform_tags() -> Tuple[str, ...]:
+    """The platform tags this interpreter accepts, in packaging 26.3's order."""
+    global _tags_cache
+    tags = _tags_cache
+    if tags is not None:
+        return tags
+    info = libc()
+    with _lock:
+        if _tags_cache is None:
+            _tags_cache = _tags.platform_tags_for(info)
+        return _tags_cache
+
+
+def musl_version() -> Optional[Tuple[int, int]]:
+    """(major, minor) of the running musl, or None when the process is not on musl."""
+    info = libc()
+    if info.family == "musl" and info.version is not None:
+        return info.version[0], info.version[1]
+    return None
+
+
+def glibc_version() -> Optional[Tuple[int, int]]:
+    """(major, minor) of the running glibc, or None when the process is not on glibc."""
+    info = libc()
+    if info.family == "glibc" and info.version is not None:
+        return info.version[0], info.version[1]
+    return None
+
+
+def backend() -> str:
+    """The name of the backend that answers for this process (after MUSLDETECT_BACKEND)."""
+    return _chosen_backend().NAME
+
+
+def cache_clear() -> None:
+    """Forget the cached answers and the chosen backend; the next call detects again."""
+    global _info, _tags_cache, _backend_module
+    with _lock:
+        _info = None
+        _tags_cache = None
+        _backend_module = None

@@ -1,0 +1,74 @@
+"""Which backend answers: MUSLDETECT_BACKEND=auto|native|cffi|python.
+
+``auto`` takes the fastest backend that imports and passes a cheap self-check; naming
+one is strict, so a missing extension is an ImportError and never a silent slow path.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from types import ModuleType
+from typing import Dict, List, NamedTuple, Optional, Tuple
+
+from ._types import ConfigurationError
+
+BACKEND_ORDER: Tuple[str, ...] = ("native", "cffi", "python")
+BACKEND_ENV = "MUSLDETECT_BACKEND"
+_MODULES = {"native": "._backend_native", "cffi": "._backend_cffi", "python": "._backend_python"}
+
+
+class BackendStatus(NamedTuple):
+    name: str
+    available: bool
+    error: str
+
+
+def load_backend(name: str) -> ModuleType:
+    """Import one backend and run its self-check; ImportError says why it cannot serve."""
+    if name not in _MODULES:
+        raise ConfigurationError(f"unknown backend {name!r}; valid backends: {', '.join(BACKEND_ORDER)}")
+    module = importlib.import_module(_MODULES[name], __package__)
+    self_check = getattr(module, "self_check", None)
+    if self_check is not None:
+        problem = self_check()
+        if problem:
+            raise ImportError(f"musldetect backend {name!r} failed its self-check: {problem}")
+    return module
+
+
+def requested_backend() -> str:
+    value = os.environ.get(BACKEND_ENV, "auto").strip().lower() or "auto"
+    if value != "auto" and value not in BACKEND_ORDER:
+        raise ConfigurationError(
+            f"{BACKEND_ENV}={value!r} is not a backend; valid values: auto, {', '.join(BACKEND_ORDER)}"
+        )
+    return value
+
+
+def choose_backend(requested: Optional[str] = None) -> ModuleType:
+    name = requested or requested_backend()
+    if name != "auto":
+        return load_backend(name)
+    failures: List[str] = []
+    for candidate in BACKEND_ORDER:
+        try:
+            return load_backend(candidate)
+        except ImportError as exc:
+            failures.append(f"{candidate}: {exc}")
+    raise ImportError("no musldetect backend is usable: " + "; ".join(failures))
+
+
+def backend_statuses() -> List[BackendStatus]:
+    statuses = []
+    for name in BACKEND_ORDER:
+        try:
+            load_backend(name)
+            statuses.append(BackendStatus(name, True, ""))
+        except ImportError as exc:
+            statuses.append(BackendStatus(name, False, str(exc)))
+    return statuses
+
+
+def backend_modules() -> Dict[str, ModuleType]:
+    return {s.name: load_backend(s.name) for s in backend_statuses() if s.available}

@@ -1,0 +1,289 @@
+"""A small, bounded ELF reader: header, program headers, PT_INTERP, PT_LOAD, PT_DYNAMIC.
+
+It reads only what it is asked for (pread of the header, the program header table and
+the segments needed), never executes anything, refuses special files instead of
+blocking on them, and turns every malformed field into an ELFError naming the field
+and the file.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import struct
+from typing import Dict, Iterator, List, NamedTuple, Optional, Tuple
+
+from ._types import ELFError
+
+MAX_READ = 64 * 1024 * 1024  # the most one read may ask for
+MAX_SEGMENTS = 4096
+
+PT_LOAD, PT_DYNAMIC, PT_INTERP, PT_NOTE = 1, 2, 3, 4
+PF_X, PF_W, PF_R = 1, 2, 4
+ET_EXEC, ET_DYN = 2, 3
+DT_NULL, DT_NEEDED, DT_STRTAB, DT_STRSZ, DT_SONAME = 0, 1, 5, 10, 14
+PN_XNUM = 0xFFFF
+
+EM_386, EM_MIPS, EM_PPC, EM_PPC64, EM_S390, EM_ARM = 3, 8, 20, 21, 22, 40
+EM_X86_64, EM_AARCH64, EM_RISCV, EM_LOONGARCH = 62, 183, 243, 258
+EF_ARM_ABIMASK, EF_ARM_ABI_VER5, EF_ARM_ABI_FLOAT_HARD = 0xFF000000, 0x05000000, 0x400
+
+# (class, data) -> (header layout after e_ident, program header layout, field order)
+_LAYOUTS = {
+    (1, "<"): ("<HHIIIIIHHHHHH", "<IIIIIIII"),
+    (1, ">"): (">HHIIIIIHHHHHH", ">IIIIIIII"),
+    (2, "<"): ("<HHIQQQIHHHHHH", "<IIQQQQQQ"),
+    (2, ">"): (">HHIQQQIHHHHHH", ">IIQQQQQQ"),
+}
+
+
+class Segment(NamedTuple):
+    type: int
+    flags: int
+    offset: int
+    vaddr: int
+    filesz: int
+    memsz: int
+
+    @property
+    def writable(self) -> bool:
+        return bool(self.flags & PF_W)
+
+    @property
+    def executable(self) -> bool:
+        return bool(self.flags & PF_X)
+
+
+def open_regular_file(path: str) -> int:
+    """Open ``path`` for reading without ever blocking on a FIFO or device."""
+    st = os.stat(path)
+    if stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(21, "Is a directory", path)
+    if not stat.S_ISREG(st.st_mode):
+        raise ELFError(f"{path}: not a regular file")
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # replaced between stat and open
+            raise ELFError(f"{path}: not a regular file")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+class ELFFile:
+    """One ELF file, opened for bounded reads. Use as a context manager."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._fd = open_regular_file(path)
+        try:
+            self.size = os.fstat(self._fd).st_size
+            self._parse_header()
+        except BaseException:
+            os.close(self._fd)
+            raise
+
+    def __enter__(self) -> "ELFFile":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def error(self, message: str) -> ELFError:
+        return ELFError(f"{self.path}: {message}")
+
+    def read_at(self, offset: int, size: int, what: str) -> bytes:
+        """Exactly ``size`` bytes at ``offset``, or an ELFError naming ``what``."""
+        if size < 0 or offset < 0 or size > MAX_READ:
+            raise self.error(f"{what}: size {size} at offset {offset} is out of range")
+        if offset + size > self.size:
+            raise self.error(
+                f"{what}: offset {offset} + size {size} is past the end of the file ({self.size} bytes)"
+            )
+        data = os.pread(self._fd, size, offset)
+        if len(data) != size:
+            raise self.error(f"{what}: short read ({len(data)} of {size} bytes); file changed?")
+        return data
+
+    def _parse_header(self) -> None:
+        ident = os.pread(self._fd, 16, 0)
+        if not b"\x7fELF".startswith(ident[:4]) or (len(ident) >= 4 and ident[:4] != b"\x7fELF"):
+            raise self.error("not an ELF file (bad magic)")
+        if len(ident) < 16 or self.size < 16:
+            raise self.error(f"too short for an ELF header ({self.size} bytes)")
+        elf_class, data = ident[4], ident[5]
+        if elf_class not in (1, 2):
+            raise self.error(f"EI_CLASS {elf_class} is neither ELFCLASS32 nor ELFCLASS64")
+        if data not in (1, 2):
+            raise self.error(f"EI_DATA {data} is neither little nor big endian")
+        self.bits = 32 if elf_class == 1 else 64
+        self.byteorder = "<" if data == 1 else ">"
+        header_fmt, self._phdr_fmt = _LAYOUTS[(elf_class, self.byteorder)]
+        header_size = struct.calcsize(header_fmt)
+        fields = struct.unpack(header_fmt, self.read_at(16, header_size, "ELF header"))
+        (self.type, self.machine, _version, _entry, phoff, shoff, self.flags,
+         _ehsize, phentsize, phnum, shentsize, shnum, _shstrndx) = fields
+        if phnum == PN_XNUM:
+            phnum = self._extended_phnum(shoff, shentsize, shnum)
+        expected = struct.calcsize(self._phdr_fmt)
+        if phnum and phentsize != expected:
+            raise self.error(f"e_phentsize {phentsize} is not {expected} for ELF{self.bits}")
+        if phnum > MAX_SEGMENTS:
+            raise self.error(f"e_phnum {phnum} is more than {MAX_SEGMENTS} program headers")
+        table = self.read_at(phoff, phnum * expected, "program header table (e_phoff/e_phnum)")
+        self.segments: List[Segment] = []
+        for index in range(phnum):
+            raw = struct.unpack_from(self._phdr_fmt, table, index * expected)
+            if self.bits == 32:
+                p_type, offset, vaddr, _paddr, filesz, memsz, flags, _align = raw
+            else:
+                p_type, flags, offset, vaddr, _paddr, filesz, memsz, _align = raw
+            self.segments.append(Segment(p_type, flags, offset, vaddr, filesz, memsz))
+
+    def _extended_phnum(self, shoff: int, shentsize: int, shnum: int) -> int:
+        # With PN_XNUM the real count lives in sh_info of section header 0.
+        if shoff == 0:
+            raise self.error("e_phnum is PN_XNUM but there is no section header 0 (e_shoff 0)")
+        fmt = self.byteorder + ("IIIIIIIIII" if self.bits == 32 else "IIQQQQIIQQ")
+        if shentsize != struct.calcsize(fmt):
+            raise self.error(f"e_shentsize {shentsize} is wrong for ELF{self.bits}")
+        return struct.unpack(fmt, self.read_at(shoff, shentsize, "section header 0 (PN_XNUM)"))[7]
+
+    # -- segments ---------------------------------------------------------------
+
+    def segments_of_type(self, p_type: int) -> Iterator[Segment]:
+        return (s for s in self.segments if s.type == p_type)
+
+    def segment_bytes(self, segment: Segment, what: str) -> bytes:
+        if segment.filesz > segment.memsz:
+            raise self.error(f"{what}: p_filesz {segment.filesz} is larger than p_memsz {segment.memsz}")
+        return self.read_at(segment.offset, segment.filesz, what)
+
+    def readonly_loads(self) -> List[Segment]:
+        """Loaded, non-writable segments: data-only ones first, then executable ones."""
+        loads = [s for s in self.segments_of_type(PT_LOAD) if not s.writable and s.filesz]
+        return sorted(loads, key=lambda s: s.executable)
+
+    def readonly_segment_data(self) -> Iterator[bytes]:
+        for segment in self.readonly_loads():
+            yield self.segment_bytes(segment, "PT_LOAD segment")
+
+    @property
+    def interpreter(self) -> Optional[str]:
+        """The PT_INTERP path, or None when there is none."""
+        for segment in self.segments_of_type(PT_INTERP):
+            data = self.segment_bytes(segment, "PT_INTERP")
+            end = data.find(b"\x00")
+            if end < 0:
+                raise self.error("PT_INTERP is not NUL-terminated")
+            if end == 0:
+                raise self.error("PT_INTERP is empty")
+            return os.fsdecode(data[:end])
+        return None
+
+    @property
+    def is_dynamic(self) -> bool:
+        return any(True for _ in self.segments_of_type(PT_DYNAMIC))
+
+    def vaddr_to_offset(self, vaddr: int, size: int, what: str) -> int:
+        """The file offset of ``size`` bytes at virtual address ``vaddr``."""
+        for segment in self.segments_of_type(PT_LOAD):
+            if segment.vaddr <= vaddr and vaddr + size <= segment.vaddr + segment.filesz:
+                return segment.offset + (vaddr - segment.vaddr)
+        raise self.error(f"{what}: address {vaddr:#x} (+{size}) is not inside any PT_LOAD segment's file data")
+
+    def dynamic_entries(self) -> List[Tuple[int, int]]:
+        entries: List[Tuple[int, int]] = []
+        fmt = self.byteorder + ("iI" if self.bits == 32 else "qQ")
+        width = struct.calcsize(fmt)
+        for segment in self.segments_of_type(PT_DYNAMIC):
+            data = self.segment_bytes(segment, "PT_DYNAMIC")
+            for tag, value in struct.iter_unpack(fmt, data[: len(data) - len(data) % width]):
+                if tag == DT_NULL:
+                    break
+                entries.append((tag, value))
+            break
+        return entries
+
+    def dynamic_strings(self) -> Tuple[Optional[bytes], Dict[int, List[int]]]:
+        """The dynamic string table (bounded) and the string-valued entries by tag."""
+        entries = self.dynamic_entries()
+        values: Dict[int, List[int]] = {}
+        for tag, value in entries:
+            values.setdefault(tag, []).append(value)
+        if DT_STRTAB not in values or DT_STRSZ not in values:
+            return None, values
+        size = values[DT_STRSZ][0]
+        offset = self.vaddr_to_offset(values[DT_STRTAB][0], size, "DT_STRTAB/DT_STRSZ")
+        return self.read_at(offset, size, "dynamic string table"), values
+
+    def dynamic_names(self) -> Tuple[Optional[str], List[str]]:
+        """(DT_SONAME, [DT_NEEDED, ...])."""
+        strtab, values = self.dynamic_strings()
+        if strtab is None:
+            return None, []
+
+        def name(index: int) -> str:
+            end = strtab.find(b"\x00", index)
+            if index >= len(strtab) or end < 0:
+                raise self.error(f"dynamic string offset {index} is outside DT_STRTAB ({len(strtab)} bytes)")
+            return os.fsdecode(strtab[index:end])
+
+        sonames = values.get(DT_SONAME, [])
+        return (name(sonames[0]) if sonames else None), [name(i) for i in values.get(DT_NEEDED, [])]
+
+    # -- architecture -------------------------------------------------------------
+
+    @property
+    def arch(self) -> str:
+        """The platform-tag architecture this object is built for."""
+        return elf_arch(self.machine, self.bits, self.byteorder, self.flags)
+
+
+def elf_arch(machine: int, bits: int, byteorder: str, flags: int) -> str:
+    little = byteorder == "<"
+    if machine == EM_X86_64:
+        return "x86_64" if bits == 64 else "x32"
+    if machine == EM_386:
+        return "i686"
+    if machine == EM_AARCH64:
+        return "aarch64" if little else "aarch64_be"
+    if machine == EM_ARM:
+        hard = (flags & EF_ARM_ABIMASK) == EF_ARM_ABI_VER5 and flags & EF_ARM_ABI_FLOAT_HARD
+        return ("armv7l" if hard else "armv5tel") if little else "armeb"
+    if machine == EM_PPC64:
+        return "ppc64le" if little else "ppc64"
+    if machine == EM_PPC:
+        return "ppcle" if little else "ppc"
+    if machine == EM_S390:
+        return "s390x" if bits == 64 else "s390"
+    if machine == EM_RISCV:
+        return f"riscv{bits}"
+    if machine == EM_LOONGARCH:
+        return f"loongarch{bits}"
+    if machine == EM_MIPS:
+        return ("mips64" if bits == 64 else "mips") + ("el" if little else "")
+    return f"unknown_machine_{machine}"
+
+
+def is_linux_armhf(path: str) -> bool:
+    """True for a 32-bit little-endian ARM hard-float EABI5 executable."""
+    return _header_matches(path, lambda f: f.bits == 32 and f.byteorder == "<" and f.arch == "armv7l")
+
+
+def is_linux_i686(path: str) -> bool:
+    return _header_matches(path, lambda f: f.bits == 32 and f.byteorder == "<" and f.machine == EM_386)
+
+
+def _header_matches(path: str, test) -> bool:  # type: ignore[no-untyped-def]
+    try:
+        with ELFFile(path) as elf:
+            return bool(test(elf))
+    except (OSError, ELFError):
+        return False

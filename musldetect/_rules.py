@@ -1,0 +1,126 @@
+"""How a C library's version is read from its bytes: one set of rules for every backend.
+
+musl keeps its version only in a hidden ``__libc_version`` array that the loader
+prints in its banner, so the string has to be picked out of the read-only data.
+Debian's builds show the traps the rules avoid: the string may sit in the R+X
+segment, on i386 it follows float constants instead of a NUL byte, and the vDSO
+names ``LINUX_2.6.15`` and the address ``127.0.0.1`` look like versions too.
+The native extension mirrors these rules in C (csrc/md_core.c); the tests feed
+both the same real builds.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, List, Optional, Sequence, Tuple
+
+MUSL_BANNER = b"musl libc ("
+GLIBC_BANNERS = (b"GNU C Library", b"ld.so (")
+
+# A candidate is N.N.N (1-4 digits each) with an optional distribution suffix such as
+# "_git20230717" or "-git-12-gabcdef", ending in NUL. The search starts at the first dot
+# (a literal, so the regex engine skips ahead quickly); the major number is checked by hand.
+_MUSL_TAIL = re.compile(rb"\.([0-9]{1,4})\.([0-9]{1,4})(?:[-_+~][0-9A-Za-z._+~-]{0,64})?\x00")
+_WORD_BYTES = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_.+-")
+_DIGITS = frozenset(b"0123456789")
+_GLIBC_RELEASE = re.compile(rb"release version ([0-9]+\.[0-9]+(?:\.[0-9]+)?)")
+
+# Exported functions that first appeared in a musl release: a lower bound that a
+# version string must not contradict. Checked only in an object already known to be musl,
+# because glibc exports several of the same names.
+MUSL_RELEASE_SYMBOLS: Tuple[Tuple[Tuple[int, int, int], Tuple[str, ...]], ...] = (
+    ((1, 2, 6), ("posix_getdents", "renameat2")),
+    ((1, 2, 5), ("statx", "preadv2")),
+    ((1, 2, 3), ("qsort_r", "pthread_getname_np")),
+    ((1, 2, 2), ("_Fork", "reallocarray", "gettid")),
+)
+# On 32-bit architectures musl 1.2.0 added the 64-bit time_t entry points.
+MUSL_TIME64_SYMBOL = "__clock_gettime64"
+
+
+def musl_version_candidates(data: bytes) -> List[str]:
+    """Every string in ``data`` that reads as a NUL-terminated musl version."""
+    found: List[str] = []
+    for match in _MUSL_TAIL.finditer(data):
+        dot = match.start()
+        start = dot
+        while start > 0 and dot - start < 4 and data[start - 1] in _DIGITS:
+            start -= 1
+        if start == dot:
+            continue
+        if start > 0 and data[start - 1] in _WORD_BYTES:
+            continue  # part of a longer word: LINUX_2.6.15, 127.0.0.1, 12345.1.2
+        found.append(data[start : match.end() - 1].decode("ascii"))
+    return found
+
+
+def musl_version_from_segments(segments: Iterable[bytes]) -> Tuple[bool, Optional[str], str]:
+    """Find the musl banner and version in a loader's read-only segments.
+
+    Returns ``(is_musl, version_string, reason)``. The version is taken only from the
+    segment that holds the loader banner, and only when exactly one candidate is there:
+    two different candidates would be a guess.
+    """
+    for data in segments:
+        if data.find(MUSL_BANNER) < 0:
+            continue
+        candidates = sorted(set(musl_version_candidates(data)))
+        if len(candidates) == 1:
+            return True, candidates[0], ""
+        if not candidates:
+            return True, None, "musl loader banner found but no version string next to it"
+        return True, None, "ambiguous musl version strings: " + ", ".join(candidates)
+    return False, None, "no musl loader banner in the read-only segments"
+
+
+def glibc_version_from_segments(segments: Iterable[bytes]) -> Tuple[bool, Optional[str], str]:
+    """Find glibc's "... release version X.Y" banner of libc.so.6 (or of ld.so, from 2.35)."""
+    for data in segments:
+        at = max(data.find(banner) for banner in GLIBC_BANNERS)
+        if at < 0:
+            continue
+        end = data.find(b"\x00", at, at + 512)
+        match = _GLIBC_RELEASE.search(data, at, end if end >= 0 else at + 512)
+        if match:
+            return True, match.group(1).decode("ascii"), ""
+        return True, None, "GNU C Library banner without a release version"
+    return False, None, "no GNU C Library banner in the read-only segments"
+
+
+def musl_lower_bound(dynstr: bytes) -> Tuple[Optional[Tuple[int, int, int]], bool]:
+    """The oldest musl release whose exports include these names, and the time64 fact."""
+    def has(name: str) -> bool:
+        return (b"\x00" + name.encode() + b"\x00") in dynstr
+
+    bound: Optional[Tuple[int, int, int]] = None
+    for release, names in MUSL_RELEASE_SYMBOLS:
+        if any(has(name) for name in names):
+            bound = release
+            break
+    return bound, has(MUSL_TIME64_SYMBOL)
+
+
+_LEADING_NUMBERS = re.compile(r"[0-9]+(?:\.[0-9]+)*")
+
+
+def parse_version(text: Optional[str], parts: int) -> Optional[Tuple[int, ...]]:
+    """The leading numeric components of a version string, at most ``parts`` of them.
+
+    ``"1.2.4_git20230717"`` -> ``(1, 2, 4)``; ``"2.36"`` -> ``(2, 36)``.
+    """
+    if not text:
+        return None
+    match = _LEADING_NUMBERS.match(text)
+    if not match:
+        return None
+    numbers = tuple(int(n) for n in match.group(0).split(".")[:parts])
+    return numbers if len(numbers) >= 2 else None
+
+
+def version_floor_conflict(version: Optional[Sequence[int]], floor: Optional[Sequence[int]]) -> str:
+    """A reason when the version string is older than the exported symbols allow."""
+    if version is not None and floor is not None and tuple(version) < tuple(floor):
+        found = ".".join(map(str, version))
+        least = ".".join(map(str, floor))
+        return f"version string {found} contradicts the exported symbols (musl {least} or later)"
+    return ""

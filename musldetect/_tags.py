@@ -1,0 +1,112 @@
+"""PEP 600 manylinux and PEP 656 musllinux platform tags from a LibcInfo.
+
+The order and rules follow packaging 26.3's ``packaging.tags.platform_tags()`` on
+Linux (``linux_<arch>`` first, then manylinux, then musllinux), so a resolver can
+swap one for the other; the C library facts come from musldetect instead.
+"""
+
+from __future__ import annotations
+
+import struct
+import sys
+import sysconfig
+from typing import Iterator, List, Optional, Sequence, Tuple
+
+from . import _elf
+from ._types import LibcInfo
+
+# Architectures for which manylinux needs no executable check (packaging's list).
+_MANYLINUX_ARCHS = frozenset({"x86_64", "aarch64", "ppc64", "ppc64le", "s390x", "loongarch64", "riscv64"})
+_LEGACY_MANYLINUX = {(2, 17): "manylinux2014", (2, 12): "manylinux2010", (2, 5): "manylinux1"}
+_LEGACY_ATTRIBUTE = {(2, 5): "manylinux1_compatible", (2, 12): "manylinux2010_compatible",
+                     (2, 17): "manylinux2014_compatible"}
+# glibc's minor numbers below a future major are unknown; assume 50 as packaging does.
+_LAST_MINOR_OF_OLD_MAJOR = 50
+
+
+def _normalize(text: str) -> str:
+    return text.replace(".", "_").replace("-", "_").replace(" ", "_")
+
+
+def linux_platform() -> str:
+    """sysconfig's platform with the 32-bit-interpreter-on-64-bit-kernel rule applied."""
+    platform = _normalize(sysconfig.get_platform())
+    if platform.startswith("linux_") and struct.calcsize("P") == 4:
+        platform = {"linux_x86_64": "linux_i686", "linux_aarch64": "linux_armv8l"}.get(platform, platform)
+    return platform
+
+
+def tag_archs(platform: str) -> List[str]:
+    arch = platform.split("_", 1)[1]
+    return ["armv8l", "armv7l"] if arch == "armv8l" else [arch]
+
+
+def process_arch() -> Optional[str]:
+    platform = linux_platform()
+    return platform.split("_", 1)[1] if platform.startswith("linux_") else None
+
+
+def _has_compatible_abi(executable: str, archs: Sequence[str]) -> bool:
+    if "armv7l" in archs:
+        return _elf.is_linux_armhf(executable)
+    if "i686" in archs:
+        return _elf.is_linux_i686(executable)
+    return any(arch in _MANYLINUX_ARCHS for arch in archs)
+
+
+def _manylinux_module():  # type: ignore[no-untyped-def]
+    """PEP 600's ``_manylinux`` override module, looked up once per tag computation."""
+    try:
+        return __import__("_manylinux")
+    except ImportError:
+        return None
+
+
+def _allowed_by_module(module, version: Tuple[int, int], arch: str) -> bool:  # type: ignore[no-untyped-def]
+    if module is None:
+        return True
+    if hasattr(module, "manylinux_compatible"):
+        verdict = module.manylinux_compatible(version[0], version[1], arch)
+        return True if verdict is None else bool(verdict)
+    legacy = _LEGACY_ATTRIBUTE.get(version)
+    if legacy and hasattr(module, legacy):
+        return bool(getattr(module, legacy))
+    return True
+
+
+def manylinux_tags(glibc: Tuple[int, int], archs: Sequence[str], executable: str) -> Iterator[str]:
+    if not _has_compatible_abi(executable, archs):
+        return
+    oldest = (2, 4) if set(archs) & {"x86_64", "i686"} else (2, 16)  # exclusive bounds
+    ceilings = [glibc] + [(major, _LAST_MINOR_OF_OLD_MAJOR) for major in range(glibc[0] - 1, 1, -1)]
+    module = _manylinux_module()
+    for arch in archs:
+        for major, top_minor in ceilings:
+            floor_minor = oldest[1] if major == oldest[0] else -1
+            for minor in range(top_minor, floor_minor, -1):
+                if not _allowed_by_module(module, (major, minor), arch):
+                    continue
+                yield f"manylinux_{major}_{minor}_{arch}"
+                if (major, minor) in _LEGACY_MANYLINUX:
+                    yield f"{_LEGACY_MANYLINUX[(major, minor)]}_{arch}"
+
+
+def musllinux_tags(musl: Tuple[int, int], archs: Sequence[str]) -> Iterator[str]:
+    for arch in archs:
+        for minor in range(musl[1], -1, -1):
+            yield f"musllinux_{musl[0]}_{minor}_{arch}"
+
+
+def platform_tags_for(info: LibcInfo, executable: Optional[str] = None) -> Tuple[str, ...]:
+    """Every platform tag the running interpreter accepts, most specific first."""
+    platform = linux_platform()
+    if not platform.startswith("linux_"):
+        return (platform,)
+    archs = tag_archs(platform)
+    tags = [f"linux_{arch}" for arch in archs]
+    version = info.version
+    if info.family == "glibc" and version is not None:
+        tags.extend(manylinux_tags((version[0], version[1]), archs, executable or sys.executable))
+    elif info.family == "musl" and version is not None and not info.static:
+        tags.extend(musllinux_tags((version[0], version[1]), archs))
+    return tuple(tags)

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Downloads Debian's musl and glibc builds for several releases and architectures and
+# unpacks them under $MUSLDETECT_CACHE/corpus, for the inspect() corpus tests and the
+# run-time musl release tests. Writes corpus/manifest.tsv (package, suite, arch,
+# version, unpacked dir) and corpus/missing.tsv (what the archive index did not offer).
+# Idempotent: packages already unpacked are not fetched again.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/apt-private.sh"
+CORPUS=$MUSLDETECT_CACHE/corpus
+mkdir -p "$CORPUS/debs"
+SUITES="bullseye bookworm trixie sid"
+PACKAGES="musl libc6 libc-bin"
+archs=${APT_ARCHS//,/ }
+
+apt_private_update "deb deb-src"
+
+specs=()
+: >"$CORPUS/manifest.tsv.new"
+: >"$CORPUS/missing.tsv.new"
+for pkg in $PACKAGES; do
+    for arch in $archs; do
+        madison=$(apt_private_cache madison "$pkg:$arch" 2>/dev/null || true)
+        for suite in $SUITES; do
+            version=$(awk -F'|' -v s=" $suite/main " '
+                index($3, s) && $3 ~ / Packages *$/ {gsub(/ /, "", $2); print $2; exit}' <<<"$madison")
+            if [ -z "$version" ]; then
+                printf '%s\t%s\t%s\n' "$pkg" "$suite" "$arch" >>"$CORPUS/missing.tsv.new"
+                continue
+            fi
+            dir="$CORPUS/${pkg}_${version//:/%3a}_$arch"
+            printf '%s\t%s\t%s\t%s\t%s\n' "$pkg" "$suite" "$arch" "$version" "$dir" >>"$CORPUS/manifest.tsv.new"
+            [ -d "$dir" ] || specs+=("$pkg:$arch=$version")
+        done
+    done
+done
+
+if [ ${#specs[@]} -gt 0 ]; then
+    # One call for the whole list: each apt-get call re-reads the large indexes.
+    (cd "$CORPUS/debs" && apt_private download "${specs[@]}")
+    for spec in "${specs[@]}"; do
+        pkg=${spec%%:*}; rest=${spec#*:}; arch=${rest%%=*}; version=${rest#*=}
+        deb=$(ls "$CORPUS/debs/${pkg}_${version//:/%3a}_$arch.deb")
+        dir="$CORPUS/${pkg}_${version//:/%3a}_$arch"
+        rm -rf "$dir.tmp" && dpkg-deb -x "$deb" "$dir.tmp" && mv "$dir.tmp" "$dir"
+        rm -f "$deb"
+    done
+fi
+mv "$CORPUS/manifest.tsv.new" "$CORPUS/manifest.tsv"
+mv "$CORPUS/missing.tsv.new" "$CORPUS/missing.tsv"
+echo "fetch-corpus: $(wc -l <"$CORPUS/manifest.tsv") packages in $CORPUS, $(wc -l <"$CORPUS/missing.tsv") not offered by the archive index"

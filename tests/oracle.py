@@ -1,0 +1,95 @@
+"""Independent answers to compare musldetect with: the libc's own banner, confstr, dpkg.
+
+Tests may start processes (the library may not): running a musl loader with no
+arguments is how musl itself reports its version.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import sysconfig
+from typing import Dict, FrozenSet, List, Optional, Tuple
+
+import pytest
+
+CACHE = os.environ.get("MUSLDETECT_CACHE", os.path.expanduser("~/.cache/musldetect"))
+CORPUS = os.path.join(CACHE, "corpus")
+
+
+def required(variable: str) -> FrozenSet[str]:
+    return frozenset(v.strip() for v in os.environ.get(variable, "").split(",") if v.strip())
+
+
+def require_musl() -> bool:
+    return os.environ.get("MUSLDETECT_REQUIRE_MUSL") == "1"
+
+
+def skip_or_fail(reason: str) -> None:
+    """Missing musl material fails under MUSLDETECT_REQUIRE_MUSL=1 (CI), skips elsewhere."""
+    if require_musl():
+        pytest.fail(f"{reason} (MUSLDETECT_REQUIRE_MUSL=1)")
+    pytest.skip(reason)
+
+
+def running_on_musl() -> bool:
+    return (sysconfig.get_config_var("HOST_GNU_TYPE") or "").endswith("-musl")
+
+
+def loader_banner_version(loader: str) -> str:
+    """Run a musl loader with no arguments and read "Version X" from its banner."""
+    proc = subprocess.run([loader], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+    match = re.search(rb"^Version (\S+)$", proc.stderr, re.M)
+    assert match, f"{loader} printed no musl banner: {proc.stderr[:200]!r}"
+    return match.group(1).decode()
+
+
+def mapped_libc_of_this_process() -> str:
+    """The C library file mapped into this process, from /proc/self/maps."""
+    with open("/proc/self/maps") as maps:
+        paths = [line.split(None, 5)[5].strip() for line in maps if len(line.split(None, 5)) == 6]
+    for path in paths:
+        name = os.path.basename(path)
+        if name == "libc.so.6" or name == "libc.so" or name.startswith("ld-musl-") or name.startswith("libc.musl-"):
+            return path
+    raise AssertionError("no C library in /proc/self/maps")
+
+
+def expected_process_libc() -> Tuple[str, str]:
+    """(family, version string) of this process, from sources musldetect does not use."""
+    if running_on_musl():
+        return "musl", loader_banner_version(mapped_libc_of_this_process())
+    return "glibc", os.confstr("CS_GNU_LIBC_VERSION").split()[1]
+
+
+def upstream_version(debian_version: str) -> str:
+    return debian_version.split(":")[-1].split("-")[0].split("+")[0]
+
+
+def corpus_manifest() -> List[Dict[str, str]]:
+    path = os.path.join(CORPUS, "manifest.tsv")
+    if not os.path.exists(path):
+        skip_or_fail(f"no Debian package corpus at {CORPUS} (run tests/musl/fetch-corpus.sh)")
+    rows = []
+    with open(path) as fh:
+        for line in fh:
+            pkg, suite, arch, version, directory = line.rstrip("\n").split("\t")
+            rows.append(dict(pkg=pkg, suite=suite, arch=arch, version=version, dir=directory))
+    return rows
+
+
+def run_python(code: str, env: Optional[Dict[str, str]] = None, executable: Optional[str] = None,
+               args: Tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    return subprocess.run([executable or sys.executable, *args, "-c", code], env=full_env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+
+
+def run_json(code: str, **kwargs) -> object:
+    proc = run_python(code, **kwargs)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)

@@ -1,0 +1,90 @@
+"""The musl/glibc version rules on made-up bytes and on Debian's real builds."""
+
+from __future__ import annotations
+
+import glob
+import os
+
+import pytest
+
+from musldetect import _rules
+from oracle import corpus_manifest, upstream_version
+
+BANNER = b"\x00musl libc (x86_64)\nVersion %s\n\x00"
+
+
+@pytest.mark.parametrize("before", [b"\x00", b"=", b"*", b"\x80", b"\xff\x00"])
+def test_version_after_any_non_word_byte(before):
+    data = BANNER + b"\x00\x00\x80" + before + b"1.2.3\x00\x00"
+    assert _rules.musl_version_from_segments([data]) == (True, "1.2.3", "")
+
+
+@pytest.mark.parametrize("decoy", [b"LINUX_2.6.15", b"LINUX_2.6.39", b"127.0.0.1", b"libfoo-1.2.3", b"v1.2.3",
+                                   b"10.0.0.255", b"1.2.3.4"])
+def test_lookalikes_are_not_versions(decoy):
+    assert _rules.musl_version_candidates(b"\x00" + decoy + b"\x00") == []
+
+
+@pytest.mark.parametrize("text", ["1.2.4_git20230717", "1.2.5-git-12-gabcdef", "1.2.3", "0.9.15", "1.10.100"])
+def test_distribution_suffixes_are_kept(text):
+    assert _rules.musl_version_candidates(b"\x00" + text.encode() + b"\x00") == [text]
+
+
+def test_two_different_candidates_are_ambiguous_not_a_guess():
+    data = BANNER + b"\x001.2.3\x00\x001.2.4\x00"
+    is_musl, version, reason = _rules.musl_version_from_segments([data])
+    assert is_musl and version is None and "1.2.3, 1.2.4" in reason
+
+
+def test_version_is_taken_only_from_the_banner_segment():
+    assert _rules.musl_version_from_segments([b"\x001.2.9\x00", BANNER + b"\x001.2.3\x00"])[1] == "1.2.3"
+    assert _rules.musl_version_from_segments([b"\x001.2.9\x00"]) == (
+        False, None, "no musl loader banner in the read-only segments")
+
+
+def test_banner_without_version():
+    assert _rules.musl_version_from_segments([BANNER]) == (
+        True, None, "musl loader banner found but no version string next to it")
+
+
+@pytest.mark.parametrize("text,parts,expected", [
+    ("1.2.4_git20230717", 3, (1, 2, 4)), ("2.36", 2, (2, 36)), ("2.36.9000", 2, (2, 36)),
+    ("1.2", 3, (1, 2)), ("x1.2", 3, None), ("", 3, None), (None, 3, None), ("7", 3, None)])
+def test_parse_version(text, parts, expected):
+    assert _rules.parse_version(text, parts) == expected
+
+
+def test_floor_conflict_reason():
+    assert _rules.version_floor_conflict((1, 2, 2), (1, 2, 3)) == \
+        "version string 1.2.2 contradicts the exported symbols (musl 1.2.3 or later)"
+    assert _rules.version_floor_conflict((1, 2, 3), (1, 2, 3)) == ""
+
+
+def test_glibc_banner():
+    data = b"\x00GNU C Library (Debian GLIBC 2.36-9+deb12u14) stable release version 2.36.\n\x00"
+    assert _rules.glibc_version_from_segments([data]) == (True, "2.36", "")
+
+
+def _loader_files():
+    rows = [r for r in corpus_manifest() if r["pkg"] == "musl"]
+    for row in rows:
+        found = glob.glob(os.path.join(row["dir"], "*lib", "*-linux-musl*", "libc.so")) + \
+            glob.glob(os.path.join(row["dir"], "usr", "lib", "*-linux-musl*", "libc.so"))
+        assert found, row
+        yield row, found[0]
+
+
+def test_rules_on_every_real_musl_build():
+    from musldetect._elf import ELFFile
+
+    checked = 0
+    for row, path in _loader_files():
+        with ELFFile(path) as elf:
+            segments = list(elf.readonly_segment_data())
+            dynstr, _ = elf.dynamic_strings()
+        assert _rules.musl_version_from_segments(segments) == (True, upstream_version(row["version"]), ""), path
+        floor, time64 = _rules.musl_lower_bound(dynstr)
+        assert floor is not None and floor <= _rules.parse_version(upstream_version(row["version"]), 3), path
+        assert time64 == (elf.bits == 32), path
+        checked += 1
+    assert checked >= 6
