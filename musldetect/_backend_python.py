@@ -59,7 +59,7 @@ def _process_image() -> Tuple[Optional[str], Optional[str], bool, str]:
                 if interp is None and elf.is_dynamic:
                     # Started as "ld-musl-x86_64.so.1 python3 ...": the image is the loader.
                     is_loader = _rules.musl_version_from_segments(elf.readonly_segment_data())[0]
-                path = os.path.realpath(candidate) if candidate.startswith(PROC_ROOT) else candidate
+                path = os.readlink(candidate) if candidate.startswith(PROC_ROOT) else candidate
                 return path, interp, is_loader, ""
         except (OSError, ELFError) as exc:
             tried.append(f"{candidate}: {exc}")

@@ -166,9 +166,10 @@ class ELFFile:
         return self.read_at(segment.offset, segment.filesz, what)
 
     def readonly_loads(self) -> List[Segment]:
-        """Loaded, non-writable segments: data-only ones first, then executable ones."""
+        """Loaded, non-writable segments: data-only ones first, the highest address first
+        (read-only data follows the headers and symbol tables), then executable ones."""
         loads = [s for s in self.segments_of_type(PT_LOAD) if not s.writable and s.filesz]
-        return sorted(loads, key=lambda s: s.executable)
+        return sorted(loads, key=lambda s: (s.executable, -s.vaddr))
 
     def readonly_segment_data(self) -> Iterator[bytes]:
         for segment in self.readonly_loads():

@@ -67,7 +67,7 @@ CHECK
 
 # Test dependencies: wheels for musllinux fetched by the host's pip into site-packages.
 site=$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-python3 -m pip install -q --disable-pip-version-check --target "$site" --platform musllinux_1_1_$arch \
+python3 -m pip install -q --disable-pip-version-check --target "$site" --platform musllinux_1_2_$arch --platform musllinux_1_1_$arch \
     --python-version 3.11 --implementation cp --abi cp311 --only-binary=:all: -r "$here/requirements-musl.txt"
 "$PY" -c 'import pytest, cffi, packaging, hypothesis, setuptools, pip'
 touch "$PREFIX/.complete"

@@ -18,12 +18,16 @@ apt_private_update "deb deb-src"
 specs=()
 : >"$CORPUS/manifest.tsv.new"
 : >"$CORPUS/missing.tsv.new"
+# One madison call for every package and architecture: each call re-reads the indexes.
+queries=()
+for pkg in $PACKAGES; do for arch in $archs; do queries+=("$pkg:$arch"); done; done
+madison=$(apt_private_cache madison "${queries[@]}" 2>/dev/null || true)
 for pkg in $PACKAGES; do
     for arch in $archs; do
-        madison=$(apt_private_cache madison "$pkg:$arch" 2>/dev/null || true)
         for suite in $SUITES; do
-            version=$(awk -F'|' -v s=" $suite/main " '
-                index($3, s) && $3 ~ / Packages *$/ {gsub(/ /, "", $2); print $2; exit}' <<<"$madison")
+            version=$(awk -F'|' -v p="$pkg" -v s=" $suite/main $arch Packages" '
+                { name = $1; gsub(/ /, "", name); sub(/:.*/, "", name) }
+                name == p && index($3, s) {gsub(/ /, "", $2); print $2; exit}' <<<"$madison")
             if [ -z "$version" ]; then
                 printf '%s\t%s\t%s\n' "$pkg" "$suite" "$arch" >>"$CORPUS/missing.tsv.new"
                 continue

@@ -1,0 +1,149 @@
+"""The cffi backend: the native backend's in-memory algorithm, in ABI mode.
+
+It needs no compiler at install time (an Alpine image without build tools, a pure
+wheel), only cffi. The libc object is found with ``dladdr`` on ``dl_iterate_phdr``
+and its program headers are read through its in-memory ELF header, so no
+``ffi.callback`` is needed (callbacks want writable+executable memory, which
+hardened systems refuse). The version rules are the shared Python ones.
+"""
+
+from __future__ import annotations
+
+import struct
+import sys
+from typing import List, Optional, Tuple
+
+from cffi import FFI
+
+from . import _rules
+from ._elf import DT_STRSZ, DT_STRTAB, PF_W, PF_X, PT_DYNAMIC, PT_INTERP, PT_LOAD
+from ._types import RawLibc
+
+NAME = "cffi"
+AT_PHDR, AT_PHNUM = 3, 5
+_POINTER = struct.calcsize("P")
+_PHDR = "IIQQQQQQ" if _POINTER == 8 else "IIIIIIII"
+_PHDR_SIZE = struct.calcsize(_PHDR)
+_DYN = "qQ" if _POINTER == 8 else "iI"
+
+ffi = FFI()
+ffi.cdef("""
+typedef struct { const char *dli_fname; void *dli_fbase; const char *dli_sname; void *dli_saddr; } Dl_info;
+int dladdr(const void *addr, Dl_info *info);
+int dl_iterate_phdr(void *callback, void *data);
+unsigned long getauxval(unsigned long type);
+const char *gnu_get_libc_version(void);
+""")
+_process = ffi.dlopen(None)
+
+
+def self_check() -> str:
+    if not sys.platform.startswith("linux"):
+        return "not Linux"
+    try:
+        _process.dladdr, _process.getauxval, _process.dl_iterate_phdr  # noqa: B018
+    except AttributeError as exc:
+        return str(exc)
+    return ""
+
+
+def _read(address: int, size: int) -> bytes:
+    return ffi.buffer(ffi.cast("char *", address), size)[:]
+
+
+def _program_headers(phdr_address: int, count: int) -> List[Tuple[int, ...]]:
+    table = _read(phdr_address, count * _PHDR_SIZE)
+    headers = []
+    for fields in struct.iter_unpack(_PHDR, table):
+        if _POINTER == 8:
+            p_type, flags, offset, vaddr, _paddr, filesz, memsz, _align = fields
+        else:
+            p_type, offset, vaddr, _paddr, filesz, memsz, flags, _align = fields
+        headers.append((p_type, flags, offset, vaddr, filesz, memsz))
+    return headers
+
+
+def _object_headers(base: int) -> Tuple[int, List[Tuple[int, ...]]]:
+    """(load bias, program headers) of the object whose ELF header is mapped at ``base``."""
+    header = _read(base, 64 if _POINTER == 8 else 52)
+    if header[:4] != b"\x7fELF":
+        raise OSError(f"dladdr base {base:#x} holds no ELF header")
+    if _POINTER == 8:
+        phoff, phentsize, phnum = struct.unpack_from("Q", header, 32)[0], *struct.unpack_from("HH", header, 54)
+    else:
+        phoff, phentsize, phnum = struct.unpack_from("I", header, 28)[0], *struct.unpack_from("HH", header, 42)
+    if phentsize != _PHDR_SIZE or not 0 < phnum < 4096:
+        raise OSError(f"unexpected program header table at {base:#x} (e_phentsize {phentsize}, e_phnum {phnum})")
+    headers = _program_headers(base + phoff, phnum)
+    first_load = min((h for h in headers if h[0] == PT_LOAD), key=lambda h: h[3])
+    return base - (first_load[3] - first_load[2]), headers
+
+
+def _main_program() -> Tuple[Optional[str], bool]:
+    """The main program's PT_INTERP and whether it is static, from the auxiliary vector."""
+    phdr, count = _process.getauxval(AT_PHDR), _process.getauxval(AT_PHNUM)
+    if not phdr or not count:
+        return None, False
+    headers = _program_headers(phdr, count)
+    bias = next((phdr - h[3] for h in headers if h[0] == 6), None)  # PT_PHDR gives the load bias
+    interp = None
+    for p_type, _flags, _offset, vaddr, filesz, _memsz in headers:
+        if p_type == PT_INTERP and bias is not None:
+            text = _read(bias + vaddr, filesz)
+            interp = text.split(b"\x00", 1)[0].decode(sys.getfilesystemencoding(), "surrogateescape")
+    dynamic = any(h[0] == PT_DYNAMIC for h in headers)
+    return interp, interp is None and not dynamic
+
+
+def _inside(address: int, ranges: List[Tuple[int, int]]) -> bool:
+    return any(start <= address < start + size for start, size in ranges)
+
+
+def _dynamic_strings(bias: int, headers: List[Tuple[int, ...]], ranges: List[Tuple[int, int]]) -> Optional[bytes]:
+    for p_type, _flags, _offset, vaddr, filesz, _memsz in headers:
+        if p_type != PT_DYNAMIC:
+            continue
+        values = {}
+        for tag, value in struct.iter_unpack(_DYN, _read(bias + vaddr, filesz - filesz % struct.calcsize(_DYN))):
+            if tag == 0:
+                break
+            values.setdefault(tag, value)
+        if DT_STRTAB not in values or DT_STRSZ not in values:
+            return None
+        # glibc relocates these entries in memory, musl leaves them as link-time addresses.
+        address = values[DT_STRTAB] if values[DT_STRTAB] >= bias else bias + values[DT_STRTAB]
+        size = values[DT_STRSZ]
+        if _inside(address, ranges) and _inside(address + size - 1, ranges):
+            return _read(address, size)
+    return None
+
+
+def detect_libc() -> RawLibc:
+    """Uncached: the C library object that defines dl_iterate_phdr in this process."""
+    interp, static = _main_program()
+    info = ffi.new("Dl_info *")
+    target = int(ffi.cast("uintptr_t", _process.dl_iterate_phdr))
+    if not _process.dladdr(ffi.cast("void *", target), info) or info.dli_fbase == ffi.NULL:
+        raise OSError("dladdr failed for dl_iterate_phdr")
+    path = ffi.string(info.dli_fname).decode(sys.getfilesystemencoding(), "surrogateescape") or None
+    bias, headers = _object_headers(int(ffi.cast("uintptr_t", info.dli_fbase)))
+    loads = [(bias + h[3], h[5], h) for h in headers if h[0] == PT_LOAD]
+    ranges = [(start, size) for start, size, _ in loads]
+    try:
+        gnu = int(ffi.cast("uintptr_t", _process.gnu_get_libc_version))
+    except AttributeError:
+        gnu = 0
+    if gnu and _inside(gnu, ranges):
+        version = ffi.string(_process.gnu_get_libc_version()).decode("ascii", "replace")
+        return RawLibc("glibc", version, path, static, interp)
+    readonly = [(start, h) for start, _size, h in loads if not h[1] & PF_W and h[4]]
+    readonly.sort(key=lambda item: (bool(item[1][1] & PF_X), -item[0]))  # as ELFFile.readonly_loads
+    segments = (_read(start, h[4]) for start, h in readonly)
+    is_musl, version, reason = _rules.musl_version_from_segments(segments)
+    if not is_musl:
+        return RawLibc(None, None, path, static, interp, reason=f"the C library ({path}) is neither musl nor glibc")
+    floor, time64 = None, None
+    dynstr = _dynamic_strings(bias, headers, ranges)
+    if dynstr is not None:
+        floor, time64 = _rules.musl_lower_bound(dynstr)
+    return RawLibc("musl", version, path, static, interp, floor, time64, reason)

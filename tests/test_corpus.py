@@ -1,0 +1,101 @@
+"""inspect() on Debian's real musl and glibc builds for many architectures and releases."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+
+import pytest
+
+import elfwriter as w
+import musldetect
+from musldetect._elf import ELFFile
+from oracle import corpus_manifest, upstream_version
+
+DEBIAN_ARCH = {"amd64": "x86_64", "arm64": "aarch64", "i386": "i686", "armhf": "armv7l", "s390x": "s390x",
+               "ppc64el": "ppc64le"}
+
+
+def rows(pkg):
+    return [r for r in corpus_manifest() if r["pkg"] == pkg]
+
+
+def find(directory, *patterns):
+    for pattern in patterns:
+        found = sorted(glob.glob(os.path.join(directory, pattern)))
+        if found:
+            return found[0]
+    raise AssertionError(f"none of {patterns} in {directory}")
+
+
+def make_root(tmp_path, *package_dirs):
+    """A system root from unpacked packages (hard links), with usrmerge's links where needed."""
+    root = tmp_path / "root"
+    for directory in package_dirs:
+        shutil.copytree(directory, root, symlinks=True, copy_function=os.link, dirs_exist_ok=True)
+    for top in ("lib", "lib64", "bin"):
+        if not (root / top).exists() and (root / "usr" / top).exists():
+            os.symlink(f"usr/{top}", root / top)
+    return root
+
+
+def test_every_musl_loader():
+    checked = 0
+    for row in rows("musl"):
+        loader = find(row["dir"], "lib/*-linux-musl*/libc.so", "usr/lib/*-linux-musl*/libc.so")
+        info = musldetect.inspect(loader)
+        expected = upstream_version(row["version"])
+        assert (info.family, info.version_string, info.arch) == ("musl", expected, DEBIAN_ARCH[row["arch"]]), row
+        assert info.reason == "" and info.time64 is True, (row, info)
+        checked += 1
+    assert checked >= 10, "too few musl builds in the corpus"
+
+
+def test_every_glibc():
+    checked = 0
+    for row in rows("libc6"):
+        libc = find(row["dir"], "lib/*-linux-gnu*/libc.so.6", "usr/lib/*-linux-gnu*/libc.so.6")
+        info = musldetect.inspect(libc)
+        expected = upstream_version(row["version"])
+        assert (info.family, info.version_string, info.arch) == ("glibc", ".".join(expected.split(".")[:2]),
+                                                                DEBIAN_ARCH[row["arch"]]), row
+        checked += 1
+    assert checked >= 10
+
+
+def test_glibc_programs_follow_pt_interp_inside_root(tmp_path):
+    libc6 = {(r["suite"], r["arch"]): r for r in rows("libc6")}
+    checked = 0
+    for row in rows("libc-bin"):
+        base = libc6.get((row["suite"], row["arch"]))
+        if base is None:
+            continue
+        root = make_root(tmp_path / f"{row['suite']}-{row['arch']}", base["dir"], row["dir"])
+        program = find(str(root), "usr/bin/getconf")
+        info = musldetect.inspect(program, root=str(root))
+        expected = ".".join(upstream_version(base["version"]).split(".")[:2])
+        assert (info.family, info.version_string, info.arch) == ("glibc", expected, DEBIAN_ARCH[row["arch"]]), row
+        assert info.interpreter and info.path.startswith(str(root)), info
+        checked += 1
+    assert checked >= 10
+
+
+def test_musl_programs_follow_pt_interp_inside_root(tmp_path):
+    checked = 0
+    for row in rows("musl"):
+        root = make_root(tmp_path / f"{row['suite']}-{row['arch']}", row["dir"])
+        links = glob.glob(str(root / "lib" / "ld-musl-*.so.1"))
+        assert links, row
+        interp = "/lib/" + os.path.basename(links[0])
+        with ELFFile(links[0]) as loader:  # a program of the loader's own class, byte order and machine
+            program = w.executable(interp.encode() + b"\x00", bits=loader.bits, byteorder=loader.byteorder,
+                                   machine=loader.machine, flags=loader.flags)
+        path = root / "usr" / "bin" / "prog"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(program)
+        info = musldetect.inspect(str(path), root=str(root))
+        assert (info.family, info.version_string, info.interpreter) == (
+            "musl", upstream_version(row["version"]), interp), row
+        checked += 1
+    assert checked >= 10

@@ -1,0 +1,96 @@
+"""The C core's twin of the version rules, the extension's guards, and the dispatcher."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+import elfwriter as w
+import musldetect
+from musldetect import _rules
+from oracle import corpus_manifest, run_json, run_python, upstream_version
+from conftest import REQUIRED_BACKENDS
+
+
+@pytest.fixture
+def native():
+    try:
+        from musldetect import _native
+    except ImportError as exc:
+        if "native" in REQUIRED_BACKENDS:
+            pytest.fail(f"native backend required but unavailable: {exc}")
+        pytest.skip(f"native backend unavailable: {exc}")
+    return _native
+
+
+BLOCKS = [
+    b"musl libc (x86_64)\n\x00LINUX_2.6.39\x00127.0.0.1\x00=1.2.3\x00",
+    b"musl libc (i386)\n\x00\x801.2.4_git20230717\x00",
+    b"musl libc (x)\x001.2.3\x001.2.4\x00",
+    b"musl libc (x)\x00v1.2.3\x00",
+    b"no banner\x001.2.3\x00",
+    b"musl libc (",
+    b"musl libc (x)\x001.2.3",
+    b"\x00" * 40 + b"musl libc (arm)" + b"\x00" * 17 + b"1.2.5-git-12-gabcdef\x00" + b"\x01" * 33,
+    b"musl libc (x)\x00" + b"9.9.9\x00" * 3 + b"1." + b"2" * 5 + b".3\x00",
+]
+
+
+@pytest.mark.parametrize("block", BLOCKS)
+def test_c_rules_match_python_rules(native, block):
+    is_musl, version, _reason = native.musl_version_in(block)
+    expected = _rules.musl_version_from_segments([block])
+    assert (is_musl, version) == expected[:2]
+
+
+def test_c_rules_on_every_real_build(native):
+    from musldetect._elf import ELFFile
+    import glob
+
+    checked = 0
+    for row in corpus_manifest():
+        if row["pkg"] != "musl":
+            continue
+        path = (glob.glob(os.path.join(row["dir"], "*lib", "*-linux-musl*", "libc.so")) +
+                glob.glob(os.path.join(row["dir"], "usr", "lib", "*-linux-musl*", "libc.so")))[0]
+        with ELFFile(path) as elf:
+            answers = [native.musl_version_in(data) for data in elf.readonly_segment_data()]
+        banner = [a for a in answers if a[0]]
+        assert banner and banner[0][1] == upstream_version(row["version"]), path
+        checked += 1
+    assert checked >= 6
+
+
+def test_stale_extension_refuses_to_load(native):
+    proc = run_python("import musldetect; musldetect.__version__ = '0.0.0-other'; import musldetect._native")
+    assert proc.returncode != 0
+    assert "ImportError: musldetect._native was built for musldetect" in proc.stderr
+    assert native.__build_version__ == musldetect.__version__
+
+
+def test_auto_picks_the_fastest_available_backend():
+    from musldetect import _dispatch
+
+    available = [s.name for s in _dispatch.backend_statuses() if s.available]
+    assert run_json("import json, musldetect; print(json.dumps(musldetect.backend()))") == available[0]
+    for name in REQUIRED_BACKENDS:
+        assert name in available
+
+
+@pytest.mark.parametrize("name", ["native", "cffi", "python"])
+def test_naming_a_backend_is_strict(name):
+    from musldetect import _dispatch
+
+    status = {s.name: s for s in _dispatch.backend_statuses()}[name]
+    proc = run_python("import musldetect; print(musldetect.libc().backend)", env={"MUSLDETECT_BACKEND": name})
+    if status.available:
+        assert proc.returncode == 0 and proc.stdout.strip() == name
+    else:
+        assert proc.returncode != 0 and "ImportError" in proc.stderr
+
+
+def test_import_loads_no_backend_dependency():
+    code = ("import sys, json, musldetect; print(json.dumps(sorted(m for m in "
+            "('subprocess', 'ctypes', 'packaging', 'cffi', 'musldetect._native') if m in sys.modules)))")
+    assert run_json(code) == []
