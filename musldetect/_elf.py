@@ -144,6 +144,9 @@ class ELFFile:
                 p_type, offset, vaddr, _paddr, filesz, memsz, flags, _align = raw
             else:
                 p_type, flags, offset, vaddr, _paddr, filesz, memsz, _align = raw
+            if p_type in (PT_LOAD, PT_DYNAMIC, PT_INTERP) and offset + filesz > self.size:
+                raise self.error(f"program header {index} (type {p_type}): offset {offset} + p_filesz {filesz} "
+                                 f"is past the end of the file ({self.size} bytes); truncated?")
             self.segments.append(Segment(p_type, flags, offset, vaddr, filesz, memsz))
 
     def _extended_phnum(self, shoff: int, shentsize: int, shnum: int) -> int:

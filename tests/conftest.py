@@ -1,4 +1,4 @@
-"""Shared fixtures: the backend fixture (multidict style) and oracles for the real C library."""
+"""Shared fixtures: the backend fixture and a fresh cache around every test."""
 
 from __future__ import annotations
 
@@ -9,22 +9,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from musldetect import _dispatch  # noqa: E402
-from oracle import required  # noqa: E402
-
-REQUIRED_BACKENDS = required("MUSLDETECT_REQUIRE_BACKENDS")
-
-
-@pytest.fixture(params=list(_dispatch.BACKEND_ORDER))
-def backend_module(request):
-    """Each backend in turn; a missing one skips unless MUSLDETECT_REQUIRE_BACKENDS lists it."""
-    name = request.param
-    try:
-        return _dispatch.load_backend(name)
-    except ImportError as exc:
-        if name in REQUIRED_BACKENDS:
-            pytest.fail(f"backend {name} is required (MUSLDETECT_REQUIRE_BACKENDS) but unavailable: {exc}")
-        pytest.skip(f"backend {name} unavailable: {exc}")
+from fixtures import backend_module  # noqa: E402,F401
 
 
 @pytest.fixture(autouse=True)

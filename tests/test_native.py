@@ -10,7 +10,7 @@ import elfwriter as w
 import musldetect
 from musldetect import _rules
 from oracle import corpus_manifest, run_json, run_python, upstream_version
-from conftest import REQUIRED_BACKENDS
+from fixtures import REQUIRED_BACKENDS
 
 
 @pytest.fixture

@@ -1,0 +1,209 @@
+"""Hostile input and concurrency: inspect() never crashes, hangs or lies; caches hold under threads."""
+
+from __future__ import annotations
+
+import os
+import struct
+import threading
+
+import pytest
+
+import elfwriter as w
+import musldetect
+
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+ALLOWED = (musldetect.ELFError, FileNotFoundError, PermissionError, IsADirectoryError)
+SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def outcome(path: str):
+    """inspect() either answers or raises an allowed error with a one-line message naming the file."""
+    try:
+        return musldetect.inspect(path)
+    except ALLOWED as exc:
+        message = str(exc)
+        assert "\n" not in message
+        if isinstance(exc, musldetect.ELFError):
+            assert path in message
+        return exc
+
+
+@SETTINGS
+@given(data=st.binary(max_size=512))
+def test_random_bytes(tmp_path, data):
+    path = str(tmp_path / "random")
+    with open(path, "wb") as fh:
+        fh.write(b"\x7fELF" + data)
+    outcome(path)
+
+
+SEED = w.musl_loader(b"1.2.3")
+
+
+@SETTINGS
+@given(flips=st.lists(st.tuples(st.integers(0, len(SEED) - 1), st.integers(0, 255)), min_size=1, max_size=8))
+def test_mutated_loader_never_gives_a_wrong_version(tmp_path, flips):
+    data = bytearray(SEED)
+    for index, value in flips:
+        data[index] = value
+    path = str(tmp_path / "mutated")
+    with open(path, "wb") as fh:
+        fh.write(data)
+    result = outcome(path)
+    if isinstance(result, musldetect.LibcInfo) and result.version is not None:
+        # a version can only come from an intact NUL-terminated candidate next to an intact banner
+        assert result.version_string.encode() + b"\x00" in data and b"musl libc (" in data
+
+
+FIELDS = ["phoff", "phentsize", "phnum", "shoff", "shentsize", "shnum", "type", "machine"]
+
+
+@SETTINGS
+@given(field=st.sampled_from(FIELDS), value=st.integers(0, 0xFFFF), bits=st.sampled_from([32, 64]),
+       order=st.sampled_from(["<", ">"]))
+def test_header_fields(tmp_path, field, value, bits, order):
+    data = w.build([w.Seg(w.PT_INTERP, b"/lib/ld.so\x00"), w.Seg(w.PT_LOAD, b"x" * 64)], bits=bits, byteorder=order,
+                   header={field: value})
+    path = str(tmp_path / "hdr")
+    with open(path, "wb") as fh:
+        fh.write(data)
+    outcome(path)
+
+
+@SETTINGS
+@given(offset=st.integers(0, 2**64 - 1), filesz=st.integers(0, 2**64 - 1), memsz=st.integers(0, 2**64 - 1),
+       p_type=st.sampled_from([1, 2, 3, 4]))
+def test_segment_ranges_wrapping_and_past_the_end(tmp_path, offset, filesz, memsz, p_type):
+    data = w.build([w.Seg(p_type, b"abc\x00", overrides={"offset": offset, "filesz": filesz, "memsz": memsz})])
+    path = str(tmp_path / "seg")
+    with open(path, "wb") as fh:
+        fh.write(data)
+    outcome(path)
+
+
+def test_truncated_at_every_byte(tmp_path):
+    data = w.executable(b"/lib/ld-musl-x86_64.so.1\x00")
+    path = str(tmp_path / "trunc")
+    for size in range(len(data)):
+        with open(path, "wb") as fh:
+            fh.write(data[:size])
+        assert isinstance(outcome(path), Exception)
+
+
+def test_pt_interp_pointing_at_itself(tmp_path):
+    root = tmp_path / "root"
+    (root / "bin").mkdir(parents=True)
+    (root / "bin" / "self").write_bytes(w.executable(b"/bin/self\x00"))
+    result = outcome(str(root / "bin" / "self"))
+    assert isinstance(result, musldetect.LibcInfo) and result.family is None or isinstance(result, Exception)
+    result = musldetect.inspect(str(root / "bin" / "self"), root=str(root))
+    assert result.family is None and "neither" in result.reason
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom", "/dev/null"])
+def test_devices_are_refused_without_reading(device):
+    with pytest.raises(musldetect.ELFError, match="not a regular file"):
+        musldetect.inspect(device)
+
+
+def test_huge_sparse_file(tmp_path):
+    path = tmp_path / "sparse"
+    with open(path, "wb") as fh:
+        fh.write(w.build([w.Seg(w.PT_LOAD, b"x", overrides={"offset": 2**33, "filesz": 2**30, "memsz": 2**30})]))
+        fh.truncate(2**34)
+    result = outcome(str(path))
+    assert isinstance(result, musldetect.ELFError) and "out of range" in str(result)  # the 64 MiB bound
+
+
+def test_threads_share_one_detection():
+    from musldetect import _api
+
+    calls = []
+    backend = _api._chosen_backend()
+    real = backend.detect_libc
+
+    def counting():
+        calls.append(1)
+        return real()
+
+    musldetect.cache_clear()
+    _api._backend_module = backend
+    backend.detect_libc = counting
+    try:
+        barrier = threading.Barrier(16)
+        answers, errors = [], []
+
+        def worker():
+            try:
+                barrier.wait()
+                for _ in range(50):
+                    answers.append((musldetect.libc(), musldetect.platform_tags()))
+            except Exception as exc:  # pragma: no cover - a failure is reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=worker) for _ in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        backend.detect_libc = real
+    assert not errors and len(calls) == 1
+    assert len({a for a in answers}) == 1
+
+
+def test_threads_with_cache_clear_and_inspect():
+    expected = (musldetect.libc(), musldetect.platform_tags())
+    errors = []
+    target = os.path.realpath("/bin/sh")
+    expected_inspect = musldetect.inspect(target)
+
+    def worker(n):
+        try:
+            for i in range(100):
+                if (i + n) % 10 == 0:
+                    musldetect.cache_clear()
+                assert (musldetect.libc(), musldetect.platform_tags()) == expected
+                assert musldetect.inspect(target) == expected_inspect
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors[:3]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork")
+def test_fork_child_answers(backend_module):
+    cached = musldetect.libc()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: cached and uncached answers must match the parent's
+        ok = musldetect.libc() == cached
+        raw = backend_module.detect_libc()
+        ok = ok and (raw.family, raw.version_string) == (cached.family, cached.version_string)
+        os.write(write, b"1" if ok else b"0")
+        os._exit(0)
+    os.close(write)
+    answer = os.read(read, 1)
+    os.waitpid(pid, 0)
+    os.close(read)
+    assert answer == b"1"
+
+
+def test_proc_unreadable_and_no_executable_gives_none_with_reason(monkeypatch, tmp_path):
+    from musldetect import _backend_python
+    import sys
+
+    if _backend_python._glibc_from_confstr() is not None:
+        pytest.skip("glibc answers through confstr without /proc")
+    monkeypatch.setattr(_backend_python, "PROC_ROOT", str(tmp_path / "noproc"))
+    monkeypatch.setattr(sys, "executable", "")
+    raw = _backend_python.detect_libc()
+    assert raw.family is None and "cannot read the process image" in raw.reason
