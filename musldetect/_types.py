@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import NamedTuple, Optional, Tuple
 
 
@@ -33,30 +32,34 @@ class RawLibc(NamedTuple):
     reason: str = ""
 
 
-@dataclass(frozen=True)
-class LibcInfo:
-    """Which C library a process or file uses, and how musldetect knows."""
+class LibcInfo(NamedTuple):
+    """Which C library a process or file uses, and how musldetect knows.
+
+    family: "musl", "glibc" or None when it cannot be determined.
+    version: (1, 2, 3) for musl, (2, 36) for glibc, None when unknown.
+    version_string: the version as the library spells it, e.g. "1.2.4_git20230717".
+    path: the libc or loader file the answer was read from.
+    static: True for a statically linked program (PEP 656 tags do not apply).
+    arch: the platform-tag architecture, e.g. "x86_64", "armv7l".
+    backend: "native", "cffi", "python", "override" or "inspect".
+    reason: why a field is missing or how it was decided; empty when nothing to say.
+    interpreter: the program's PT_INTERP (its dynamic loader), if it has one.
+    time64: whether time_t is 64-bit in the library's ABI; None when unknown.
+
+    A NamedTuple rather than a dataclass: importing dataclasses costs milliseconds,
+    and musldetect runs at interpreter start-up.
+    """
 
     family: Optional[str]
-    """``"musl"``, ``"glibc"`` or ``None`` when it cannot be determined."""
     version: Optional[Tuple[int, ...]]
-    """``(1, 2, 3)`` for musl, ``(2, 36)`` for glibc, ``None`` when unknown."""
     version_string: Optional[str]
-    """The version as the library spells it, e.g. ``"1.2.4_git20230717"``."""
     path: Optional[str]
-    """The libc or loader file the answer was read from."""
     static: bool
-    """True for a statically linked program (PEP 656 tags do not apply)."""
     arch: Optional[str]
-    """The platform-tag architecture, e.g. ``"x86_64"``, ``"armv7l"``."""
     backend: str
-    """``"native"``, ``"cffi"``, ``"python"``, ``"override"`` or ``"inspect"``."""
     reason: str = ""
-    """Why a field is missing or how it was decided; empty when nothing to say."""
     interpreter: Optional[str] = None
-    """The program's PT_INTERP (its dynamic loader), if it has one."""
     time64: Optional[bool] = None
-    """Whether ``time_t`` is 64-bit in the library's ABI; None when unknown."""
 
     def as_dict(self) -> dict:
         return {
