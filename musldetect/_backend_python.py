@@ -15,6 +15,7 @@ from typing import Optional, Tuple
 
 from . import _rules
 from ._elf import ELFFile
+from ._inspect import read_libc_file
 from ._types import ELFError, RawLibc
 
 NAME = "python"
@@ -73,17 +74,6 @@ def _built_for_musl() -> bool:
     return False
 
 
-def _read_musl_loader(path: str) -> Tuple[bool, Optional[str], Optional[tuple], Optional[bool], str]:
-    with ELFFile(path) as elf:
-        is_musl, version, reason = _rules.musl_version_from_segments(elf.readonly_segment_data())
-        floor, time64 = (None, None)
-        if is_musl:
-            dynstr, _ = elf.dynamic_strings()
-            if dynstr is not None:
-                floor, time64 = _rules.musl_lower_bound(dynstr)
-        return is_musl, version, floor, time64, reason
-
-
 def detect_libc() -> RawLibc:
     """Uncached: which C library this process runs on, read from files only."""
     image, interp, image_is_loader, image_reason = _process_image()
@@ -102,10 +92,11 @@ def detect_libc() -> RawLibc:
     loader = image if image_is_loader else interp
     assert loader is not None
     try:
-        is_musl, version, floor, time64, reason = _read_musl_loader(loader)
+        with ELFFile(loader) as elf:
+            raw = read_libc_file(elf)
     except (OSError, ELFError) as exc:
         return RawLibc(None, None, loader, False, interp, reason=f"cannot read the loader: {exc}")
-    if not is_musl:
+    if raw is None or raw.family != "musl":
         return RawLibc(None, None, loader, False, interp,
                        reason=f"the loader {loader} is not musl's and confstr reports no glibc")
-    return RawLibc("musl", version, loader, False, interp, floor, time64, reason)
+    return raw._replace(interpreter=interp)

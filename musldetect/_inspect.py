@@ -7,6 +7,7 @@ directly; a static executable or a shared library is judged by what it contains.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from typing import Optional
@@ -50,17 +51,25 @@ def resolve_in_root(path: str, root: str) -> str:
     return os.path.join(root, *resolved)
 
 
-def _read_libc_file(elf: ELFFile) -> Optional[RawLibc]:
+def read_libc_file(elf: ELFFile) -> Optional[RawLibc]:
     """If ``elf`` is musl's or glibc's C library (or glibc's ld.so), describe it."""
-    segments = list(elf.readonly_segment_data())
-    is_musl, version, reason = _rules.musl_version_from_segments(segments)
+    # Read lazily: the musl search usually stops at the first (read-only data) segment.
+    source = elf.readonly_segment_data()
+    seen: list = []
+
+    def remembered():  # type: ignore[no-untyped-def]
+        for data in source:
+            seen.append(data)
+            yield data
+
+    is_musl, version, reason = _rules.musl_version_from_segments(remembered())
     if is_musl:
         floor, time64 = None, None
         dynstr, _ = elf.dynamic_strings()
         if dynstr is not None:
             floor, time64 = _rules.musl_lower_bound(dynstr)
         return RawLibc("musl", version, elf.path, False, None, floor, time64, reason)
-    is_glibc, version, reason = _rules.glibc_version_from_segments(segments)
+    is_glibc, version, reason = _rules.glibc_version_from_segments(itertools.chain(seen, remembered()))
     if is_glibc:
         return RawLibc("glibc", version, elf.path, False, None, reason=reason)
     return None
@@ -71,7 +80,7 @@ def _glibc_beside_loader(loader: ELFFile) -> Optional[RawLibc]:
     sibling = os.path.join(os.path.dirname(os.path.realpath(loader.path)), "libc.so.6")
     try:
         with ELFFile(sibling) as libc6:
-            return _read_libc_file(libc6)
+            return read_libc_file(libc6)
     except (OSError, ELFError):
         return None
 
@@ -81,7 +90,7 @@ def _follow_interpreter(interp: str, root: Optional[str], arch: str) -> RawLibc:
     with ELFFile(loader_path) as loader:
         if loader.arch != arch:
             raise ELFError(f"{loader_path}: PT_INTERP loader is built for {loader.arch}, the program for {arch}")
-        raw = _read_libc_file(loader)
+        raw = read_libc_file(loader)
         if raw is None or (raw.family == "glibc" and raw.version_string is None):
             beside = _glibc_beside_loader(loader)
             if beside is not None:
@@ -107,7 +116,7 @@ def describe(elf: ELFFile, root: Optional[str]) -> RawLibc:
     soname, needed = elf.dynamic_names()
     interp = elf.interpreter
     if interp is None or (soname and _LIBC_SONAME.match(soname)):  # glibc's libc.so.6 has a PT_INTERP
-        raw = _read_libc_file(elf)
+        raw = read_libc_file(elf)
         if raw is not None:
             return raw._replace(interpreter=interp)
     if interp is not None:
