@@ -15,16 +15,16 @@ from typing import List, Optional, Tuple
 
 from cffi import FFI
 
-from . import _rules
-from ._elf import DT_STRSZ, DT_STRTAB, PF_W, PF_X, PT_DYNAMIC, PT_INTERP, PT_LOAD
+from . import _elf, _rules
+from ._elf import DT_STRSZ, DT_STRTAB, PT_DYNAMIC, PT_INTERP, PT_LOAD, Segment
 from ._types import RawLibc
 
 NAME = "cffi"
 AT_PHDR, AT_PHNUM = 3, 5
-_POINTER = struct.calcsize("P")
-_PHDR = "IIQQQQQQ" if _POINTER == 8 else "IIIIIIII"
-_PHDR_SIZE = struct.calcsize(_PHDR)
-_DYN = "qQ" if _POINTER == 8 else "iI"
+PT_PHDR = 6
+_BITS = struct.calcsize("P") * 8
+_ORDER = "<" if sys.byteorder == "little" else ">"
+_PHDR_SIZE = _elf.program_header_size(_BITS)
 
 ffi = FFI()
 ffi.cdef("""
@@ -51,32 +51,24 @@ def _read(address: int, size: int) -> bytes:
     return ffi.buffer(ffi.cast("char *", address), size)[:]
 
 
-def _program_headers(phdr_address: int, count: int) -> List[Tuple[int, ...]]:
-    table = _read(phdr_address, count * _PHDR_SIZE)
-    headers = []
-    for fields in struct.iter_unpack(_PHDR, table):
-        if _POINTER == 8:
-            p_type, flags, offset, vaddr, _paddr, filesz, memsz, _align = fields
-        else:
-            p_type, offset, vaddr, _paddr, filesz, memsz, flags, _align = fields
-        headers.append((p_type, flags, offset, vaddr, filesz, memsz))
-    return headers
+def _program_headers(phdr_address: int, count: int) -> List[Segment]:
+    return _elf.parse_program_headers(_read(phdr_address, count * _PHDR_SIZE), _BITS, _ORDER)
 
 
-def _object_headers(base: int) -> Tuple[int, List[Tuple[int, ...]]]:
+def _object_headers(base: int) -> Tuple[int, List[Segment]]:
     """(load bias, program headers) of the object whose ELF header is mapped at ``base``."""
-    header = _read(base, 64 if _POINTER == 8 else 52)
+    header = _read(base, 64 if _BITS == 64 else 52)
     if header[:4] != b"\x7fELF":
         raise OSError(f"dladdr base {base:#x} holds no ELF header")
-    if _POINTER == 8:
+    if _BITS == 64:
         phoff, phentsize, phnum = struct.unpack_from("Q", header, 32)[0], *struct.unpack_from("HH", header, 54)
     else:
         phoff, phentsize, phnum = struct.unpack_from("I", header, 28)[0], *struct.unpack_from("HH", header, 42)
-    if phentsize != _PHDR_SIZE or not 0 < phnum < 4096:
+    if phentsize != _PHDR_SIZE or not 0 < phnum < _elf.MAX_SEGMENTS:
         raise OSError(f"unexpected program header table at {base:#x} (e_phentsize {phentsize}, e_phnum {phnum})")
     headers = _program_headers(base + phoff, phnum)
-    first_load = min((h for h in headers if h[0] == PT_LOAD), key=lambda h: h[3])
-    return base - (first_load[3] - first_load[2]), headers
+    first_load = min((h for h in headers if h.type == PT_LOAD), key=lambda h: h.vaddr)
+    return base - (first_load.vaddr - first_load.offset), headers
 
 
 def _main_program() -> Tuple[Optional[str], bool]:
@@ -85,13 +77,13 @@ def _main_program() -> Tuple[Optional[str], bool]:
     if not phdr or not count:
         return None, False
     headers = _program_headers(phdr, count)
-    bias = next((phdr - h[3] for h in headers if h[0] == 6), None)  # PT_PHDR gives the load bias
+    bias = next((phdr - h.vaddr for h in headers if h.type == PT_PHDR), None)
     interp = None
-    for p_type, _flags, _offset, vaddr, filesz, _memsz in headers:
-        if p_type == PT_INTERP and bias is not None:
-            text = _read(bias + vaddr, filesz)
+    for h in headers:
+        if h.type == PT_INTERP and bias is not None:
+            text = _read(bias + h.vaddr, h.filesz)
             interp = text.split(b"\x00", 1)[0].decode(sys.getfilesystemencoding(), "surrogateescape")
-    dynamic = any(h[0] == PT_DYNAMIC for h in headers)
+    dynamic = any(h.type == PT_DYNAMIC for h in headers)
     return interp, interp is None and not dynamic
 
 
@@ -99,15 +91,11 @@ def _inside(address: int, ranges: List[Tuple[int, int]]) -> bool:
     return any(start <= address < start + size for start, size in ranges)
 
 
-def _dynamic_strings(bias: int, headers: List[Tuple[int, ...]], ranges: List[Tuple[int, int]]) -> Optional[bytes]:
-    for p_type, _flags, _offset, vaddr, filesz, _memsz in headers:
-        if p_type != PT_DYNAMIC:
+def _dynamic_strings(bias: int, headers: List[Segment], ranges: List[Tuple[int, int]]) -> Optional[bytes]:
+    for h in headers:
+        if h.type != PT_DYNAMIC:
             continue
-        values = {}
-        for tag, value in struct.iter_unpack(_DYN, _read(bias + vaddr, filesz - filesz % struct.calcsize(_DYN))):
-            if tag == 0:
-                break
-            values.setdefault(tag, value)
+        values = dict(reversed(_elf.parse_dynamic(_read(bias + h.vaddr, h.filesz), _BITS, _ORDER)))
         if DT_STRTAB not in values or DT_STRSZ not in values:
             return None
         # glibc relocates these entries in memory, musl leaves them as link-time addresses.
@@ -127,8 +115,7 @@ def detect_libc() -> RawLibc:
         raise OSError("dladdr failed for dl_iterate_phdr")
     path = ffi.string(info.dli_fname).decode(sys.getfilesystemencoding(), "surrogateescape") or None
     bias, headers = _object_headers(int(ffi.cast("uintptr_t", info.dli_fbase)))
-    loads = [(bias + h[3], h[5], h) for h in headers if h[0] == PT_LOAD]
-    ranges = [(start, size) for start, size, _ in loads]
+    ranges = [(bias + h.vaddr, h.memsz) for h in headers if h.type == PT_LOAD]
     try:
         gnu = int(ffi.cast("uintptr_t", _process.gnu_get_libc_version))
     except AttributeError:
@@ -136,9 +123,7 @@ def detect_libc() -> RawLibc:
     if gnu and _inside(gnu, ranges):
         version = ffi.string(_process.gnu_get_libc_version()).decode("ascii", "replace")
         return RawLibc("glibc", version, path, static, interp)
-    readonly = [(start, h) for start, _size, h in loads if not h[1] & PF_W and h[4]]
-    readonly.sort(key=lambda item: (bool(item[1][1] & PF_X), -item[0]))  # as ELFFile.readonly_loads
-    segments = (_read(start, h[4]) for start, h in readonly)
+    segments = (_read(bias + h.vaddr, h.filesz) for h in _elf.readonly_loads(headers))
     is_musl, version, reason = _rules.musl_version_from_segments(segments)
     if not is_musl:
         return RawLibc(None, None, path, static, interp, reason=f"the C library ({path}) is neither musl nor glibc")

@@ -54,6 +54,41 @@ class Segment(NamedTuple):
         return bool(self.flags & PF_X)
 
 
+def program_header_size(bits: int) -> int:
+    return struct.calcsize(_LAYOUTS[(1 if bits == 32 else 2, "<")][1])
+
+
+def parse_program_headers(table: bytes, bits: int, byteorder: str) -> List[Segment]:
+    """Program headers from their raw table, for a file or a mapped object alike."""
+    fmt = _LAYOUTS[(1 if bits == 32 else 2, byteorder)][1]
+    segments = []
+    for raw in struct.iter_unpack(fmt, table[: len(table) - len(table) % struct.calcsize(fmt)]):
+        if bits == 32:
+            p_type, offset, vaddr, _paddr, filesz, memsz, flags, _align = raw
+        else:
+            p_type, flags, offset, vaddr, _paddr, filesz, memsz, _align = raw
+        segments.append(Segment(p_type, flags, offset, vaddr, filesz, memsz))
+    return segments
+
+
+def parse_dynamic(data: bytes, bits: int, byteorder: str) -> List[Tuple[int, int]]:
+    """(d_tag, d_val) entries of a PT_DYNAMIC segment, up to DT_NULL."""
+    fmt = byteorder + ("iI" if bits == 32 else "qQ")
+    entries: List[Tuple[int, int]] = []
+    for tag, value in struct.iter_unpack(fmt, data[: len(data) - len(data) % struct.calcsize(fmt)]):
+        if tag == DT_NULL:
+            break
+        entries.append((tag, value))
+    return entries
+
+
+def readonly_loads(segments: List[Segment]) -> List[Segment]:
+    """Loaded, non-writable segments in search order: data-only ones first, the highest
+    address first (read-only data follows the headers and symbol tables), then executable."""
+    loads = [s for s in segments if s.type == PT_LOAD and not s.writable and s.filesz]
+    return sorted(loads, key=lambda s: (s.executable, -s.vaddr))
+
+
 def open_regular_file(path: str) -> int:
     """Open ``path`` for reading without ever blocking on a FIFO or device."""
     st = os.stat(path)
@@ -124,30 +159,24 @@ class ELFFile:
             raise self.error(f"EI_DATA {data} is neither little nor big endian")
         self.bits = 32 if elf_class == 1 else 64
         self.byteorder = "<" if data == 1 else ">"
-        header_fmt, self._phdr_fmt = _LAYOUTS[(elf_class, self.byteorder)]
+        header_fmt = _LAYOUTS[(elf_class, self.byteorder)][0]
         header_size = struct.calcsize(header_fmt)
         fields = struct.unpack(header_fmt, self.read_at(16, header_size, "ELF header"))
         (self.type, self.machine, _version, _entry, phoff, shoff, self.flags,
          _ehsize, phentsize, phnum, shentsize, shnum, _shstrndx) = fields
         if phnum == PN_XNUM:
             phnum = self._extended_phnum(shoff, shentsize, shnum)
-        expected = struct.calcsize(self._phdr_fmt)
+        expected = program_header_size(self.bits)
         if phnum and phentsize != expected:
             raise self.error(f"e_phentsize {phentsize} is not {expected} for ELF{self.bits}")
         if phnum > MAX_SEGMENTS:
             raise self.error(f"e_phnum {phnum} is more than {MAX_SEGMENTS} program headers")
         table = self.read_at(phoff, phnum * expected, "program header table (e_phoff/e_phnum)")
-        self.segments: List[Segment] = []
-        for index in range(phnum):
-            raw = struct.unpack_from(self._phdr_fmt, table, index * expected)
-            if self.bits == 32:
-                p_type, offset, vaddr, _paddr, filesz, memsz, flags, _align = raw
-            else:
-                p_type, flags, offset, vaddr, _paddr, filesz, memsz, _align = raw
-            if p_type in (PT_LOAD, PT_DYNAMIC, PT_INTERP) and offset + filesz > self.size:
-                raise self.error(f"program header {index} (type {p_type}): offset {offset} + p_filesz {filesz} "
-                                 f"is past the end of the file ({self.size} bytes); truncated?")
-            self.segments.append(Segment(p_type, flags, offset, vaddr, filesz, memsz))
+        self.segments = parse_program_headers(table, self.bits, self.byteorder)
+        for index, seg in enumerate(self.segments):
+            if seg.type in (PT_LOAD, PT_DYNAMIC, PT_INTERP) and seg.offset + seg.filesz > self.size:
+                raise self.error(f"program header {index} (type {seg.type}): offset {seg.offset} + p_filesz "
+                                 f"{seg.filesz} is past the end of the file ({self.size} bytes); truncated?")
 
     def _extended_phnum(self, shoff: int, shentsize: int, shnum: int) -> int:
         # With PN_XNUM the real count lives in sh_info of section header 0.
@@ -168,14 +197,8 @@ class ELFFile:
             raise self.error(f"{what}: p_filesz {segment.filesz} is larger than p_memsz {segment.memsz}")
         return self.read_at(segment.offset, segment.filesz, what)
 
-    def readonly_loads(self) -> List[Segment]:
-        """Loaded, non-writable segments: data-only ones first, the highest address first
-        (read-only data follows the headers and symbol tables), then executable ones."""
-        loads = [s for s in self.segments_of_type(PT_LOAD) if not s.writable and s.filesz]
-        return sorted(loads, key=lambda s: (s.executable, -s.vaddr))
-
     def readonly_segment_data(self) -> Iterator[bytes]:
-        for segment in self.readonly_loads():
+        for segment in readonly_loads(self.segments):
             yield self.segment_bytes(segment, "PT_LOAD segment")
 
     @property
@@ -203,17 +226,9 @@ class ELFFile:
         raise self.error(f"{what}: address {vaddr:#x} (+{size}) is not inside any PT_LOAD segment's file data")
 
     def dynamic_entries(self) -> List[Tuple[int, int]]:
-        entries: List[Tuple[int, int]] = []
-        fmt = self.byteorder + ("iI" if self.bits == 32 else "qQ")
-        width = struct.calcsize(fmt)
         for segment in self.segments_of_type(PT_DYNAMIC):
-            data = self.segment_bytes(segment, "PT_DYNAMIC")
-            for tag, value in struct.iter_unpack(fmt, data[: len(data) - len(data) % width]):
-                if tag == DT_NULL:
-                    break
-                entries.append((tag, value))
-            break
-        return entries
+            return parse_dynamic(self.segment_bytes(segment, "PT_DYNAMIC"), self.bits, self.byteorder)
+        return []
 
     def dynamic_strings(self) -> Tuple[Optional[bytes], Dict[int, List[int]]]:
         """The dynamic string table (bounded) and the string-valued entries by tag."""
