@@ -13,7 +13,6 @@ import sys
 import sysconfig
 from typing import Optional, Tuple
 
-from . import _rules
 from ._elf import ELFFile
 from ._inspect import read_libc_file
 from ._types import ELFError, RawLibc
@@ -35,19 +34,21 @@ def _glibc_from_confstr() -> Optional[str]:
 
 def _mapped_file(*suffixes: str) -> Optional[str]:
     """The first file mapped into this process whose path ends with one of ``suffixes``."""
+    wanted = tuple(os.fsencode(suffix) for suffix in suffixes)
     try:
         with open(os.path.join(PROC_ROOT, "self", "maps"), "rb") as maps:
             for line in maps:
                 path = line.rstrip(b"\n").partition(b"/")[2]
-                if path and path.endswith(tuple(s.encode() for s in suffixes)):
+                if path and path.endswith(wanted):
                     return "/" + os.fsdecode(path)
     except OSError:
         pass
     return None
 
 
-def _process_image() -> Tuple[Optional[str], Optional[str], bool, str]:
-    """Describe the running program: where it is, its loader, and whether it is static."""
+def _process_image() -> Tuple[Optional[str], Optional[str], Optional[RawLibc], str]:
+    """The running program: its path, its PT_INTERP, and the C library it is itself when
+    it was started as "ld-musl-x86_64.so.1 python3 ..." (then it has no PT_INTERP)."""
     tried = []
     for candidate in (os.path.join(PROC_ROOT, "self", "exe"), sys.executable):
         if not candidate:
@@ -56,15 +57,12 @@ def _process_image() -> Tuple[Optional[str], Optional[str], bool, str]:
         try:
             with ELFFile(candidate) as elf:
                 interp = elf.interpreter
-                is_loader = False
-                if interp is None and elf.is_dynamic:
-                    # Started as "ld-musl-x86_64.so.1 python3 ...": the image is the loader.
-                    is_loader = _rules.musl_version_from_segments(elf.readonly_segment_data())[0]
+                itself = read_libc_file(elf) if interp is None and elf.is_dynamic else None
                 path = os.readlink(candidate) if candidate.startswith(PROC_ROOT) else candidate
-                return path, interp, is_loader, ""
+                return path, interp, itself, ""
         except (OSError, ELFError) as exc:
             tried.append(f"{candidate}: {exc}")
-    return None, None, False, "; ".join(tried)
+    return None, None, None, "; ".join(tried)
 
 
 def _built_for_musl() -> bool:
@@ -76,11 +74,11 @@ def _built_for_musl() -> bool:
 
 def detect_libc() -> RawLibc:
     """Uncached: which C library this process runs on, read from files only."""
-    image, interp, image_is_loader, image_reason = _process_image()
-    static = image is not None and interp is None and not image_is_loader
+    image, interp, image_libc, image_reason = _process_image()
+    static = image is not None and interp is None and image_libc is None
     glibc = _glibc_from_confstr()
     if glibc is not None:
-        path = _mapped_file("/libc.so.6") or _mapped_file("/libc-" + glibc + ".so")
+        path = _mapped_file("/libc.so.6", "/libc-" + glibc + ".so")
         return RawLibc("glibc", glibc, path, static, interp, reason="" if path else "libc.so.6 not found in /proc/self/maps")
     if image is None:
         return RawLibc(None, None, None, False, reason="cannot read the process image: " + image_reason)
@@ -89,13 +87,16 @@ def detect_libc() -> RawLibc:
             return RawLibc("musl", None, image, True, None,
                            reason="statically linked musl interpreter: the version is not recorded in it")
         return RawLibc(None, None, image, True, None, reason="statically linked and not built for musl or glibc")
-    loader = image if image_is_loader else interp
-    assert loader is not None
-    try:
-        with ELFFile(loader) as elf:
-            raw = read_libc_file(elf)
-    except (OSError, ELFError) as exc:
-        return RawLibc(None, None, loader, False, interp, reason=f"cannot read the loader: {exc}")
+    if image_libc is not None:
+        loader, raw = image, image_libc
+    else:
+        loader = interp
+        assert loader is not None
+        try:
+            with ELFFile(loader) as elf:
+                raw = read_libc_file(elf)
+        except (OSError, ELFError) as exc:
+            return RawLibc(None, None, loader, False, interp, reason=f"cannot read the loader: {exc}")
     if raw is None or raw.family != "musl":
         return RawLibc(None, None, loader, False, interp,
                        reason=f"the loader {loader} is not musl's and confstr reports no glibc")
