@@ -1,13 +1,17 @@
 """Render pytest-benchmark JSON files into a markdown table and an SVG bar chart (log scale).
 
-Usage: python benchmarks/render.py OUT.md OUT.svg LABEL=results.json [LABEL=results.json ...]
+Usage: python benchmarks/render.py OUTDIR LABEL=results.json [LABEL=results.json ...]
+Writes OUTDIR/table.md, OUTDIR/chart.svg and OUTDIR/<label>.json: the results without
+the per-round samples, which make the raw files megabytes long.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import platform
+import re
 import sys
 from typing import List, Tuple
 
@@ -59,13 +63,26 @@ def chart(runs, title: str) -> str:
     return "\n".join(out)
 
 
+def trimmed(path: str) -> dict:
+    with open(path) as fh:
+        data = json.load(fh)
+    for bench in data["benchmarks"]:
+        bench["stats"].pop("data", None)
+    return data
+
+
 def main(argv: List[str]) -> int:
-    md_path, svg_path, *specs = argv
-    runs = [load(*spec.split("=", 1)) for spec in specs]
-    with open(md_path, "w") as fh:
+    outdir, *specs = argv
+    pairs = [spec.split("=", 1) for spec in specs]
+    runs = [load(label, path) for label, path in pairs]
+    with open(os.path.join(outdir, "table.md"), "w") as fh:
         fh.write(table(runs))
-    with open(svg_path, "w") as fh:
+    with open(os.path.join(outdir, "chart.svg"), "w") as fh:
         fh.write(chart(runs, "Cold detection: musldetect backends vs packaging 26.3"))
+    for label, path in pairs:
+        slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+        with open(os.path.join(outdir, f"{slug}.json"), "w") as fh:
+            json.dump(trimmed(path), fh, indent=1)
     return 0
 
 
