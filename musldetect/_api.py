@@ -1,18 +1,27 @@
-"""The public functions: one cached detection shared by libc(), the tags and the CLI."""
+"""The public functions: one cached detection shared by libc(), the tags and the CLI.
+
+This module and everything it imports on the native path stay clear of ``typing``,
+``threading``, ``re`` and ``sysconfig``: their import costs more than the detection,
+and musldetect is called at interpreter start-up.
+"""
 
 from __future__ import annotations
 
+import _thread
 import os
-import struct
-import threading
-from types import ModuleType
-from typing import Optional, Tuple
+import sys
 
-from . import _dispatch, _rules, _tags
+from . import _dispatch, _tags
 from ._override import override_from_env
 from ._types import LibcInfo, RawLibc
 
-_lock = threading.Lock()
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from types import ModuleType
+    from typing import Optional, Sequence, Tuple
+
+_BITS = 64 if sys.maxsize > 2**32 else 32
+_lock = _thread.allocate_lock()
 _backend_module: Optional[ModuleType] = None
 _info: Optional[LibcInfo] = None
 _tags_cache: Optional[Tuple[str, ...]] = None
@@ -21,22 +30,47 @@ _tags_cache: Optional[Tuple[str, ...]] = None
 def _reset_lock_in_child() -> None:
     # A thread of the parent may have held the lock at fork time; the child starts fresh.
     global _lock
-    _lock = threading.Lock()
+    _lock = _thread.allocate_lock()
 
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reset_lock_in_child)
 
 
+def parse_version(text: Optional[str], parts: int) -> Optional[Tuple[int, ...]]:
+    """The leading numeric components of a version string, at most ``parts`` of them.
+
+    ``"1.2.4_git20230717"`` -> ``(1, 2, 4)``; ``"2.36"`` -> ``(2, 36)``; fewer than two -> None.
+    """
+    numbers = []
+    for piece in (text or "").split("."):
+        digits = len(piece) - len(piece.lstrip("0123456789"))
+        if digits == 0:
+            break
+        numbers.append(int(piece[:digits]))
+        if digits < len(piece) or len(numbers) == parts:
+            break
+    return tuple(numbers) if len(numbers) >= 2 else None
+
+
+def version_floor_conflict(version: Optional[Sequence[int]], floor: Optional[Sequence[int]]) -> str:
+    """A reason when the version string is older than the exported symbols allow."""
+    if version is not None and floor is not None and tuple(version) < tuple(floor):
+        found = ".".join(map(str, version))
+        least = ".".join(map(str, floor))
+        return f"version string {found} contradicts the exported symbols (musl {least} or later)"
+    return ""
+
+
 def build_info(raw: RawLibc, backend: str, arch: Optional[str], bits: int) -> LibcInfo:
     """Parse and cross-check a backend's raw facts into the public result."""
     parts = 3 if raw.family == "musl" else 2
-    version = parsed = _rules.parse_version(raw.version_string, parts)
+    version = parsed = parse_version(raw.version_string, parts)
     reasons = [raw.reason] if raw.reason else []
     if raw.version_string and parsed is None:
         reasons.append(f"cannot parse version string {raw.version_string!r}")
     if raw.family == "musl":
-        conflict = _rules.version_floor_conflict(version, raw.min_version)
+        conflict = version_floor_conflict(version, raw.min_version)
         if conflict:
             reasons.append(conflict)
             version = None
@@ -76,17 +110,16 @@ def _chosen_backend() -> ModuleType:
 
 
 def _detect() -> LibcInfo:
-    bits = struct.calcsize("P") * 8
     arch = _tags.process_arch()
     raw = override_from_env()
     if raw is not None:
-        return build_info(raw, "override", arch, bits)
+        return build_info(raw, "override", arch, _BITS)
     module = _chosen_backend()
     try:
         raw = module.detect_libc()
     except Exception as exc:  # a backend fault must not take the caller down
         raw = RawLibc(None, None, None, False, reason=f"{module.NAME} backend failed: {type(exc).__name__}: {exc}")
-    return build_info(raw, module.NAME, arch, bits)
+    return build_info(raw, module.NAME, arch, _BITS)
 
 
 def libc(*, cached: bool = True) -> LibcInfo:

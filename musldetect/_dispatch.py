@@ -6,19 +6,22 @@ one is strict, so a missing extension is an ImportError and never a silent slow 
 
 from __future__ import annotations
 
-import importlib
 import os
-from types import ModuleType
-from typing import Dict, List, NamedTuple, Optional, Tuple
+import sys
 
-from ._types import ConfigurationError
+from ._types import ConfigurationError, _Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from types import ModuleType
+    from typing import Dict, List, Optional, Tuple
 
 BACKEND_ORDER: Tuple[str, ...] = ("native", "cffi", "python")
 BACKEND_ENV = "MUSLDETECT_BACKEND"
 _MODULES = {"native": "._backend_native", "cffi": "._backend_cffi", "python": "._backend_python"}
 
 
-class BackendStatus(NamedTuple):
+class BackendStatus(_Record):
     name: str
     available: bool
     error: str
@@ -28,7 +31,9 @@ def load_backend(name: str) -> ModuleType:
     """Import one backend and run its self-check; ImportError says why it cannot serve."""
     if name not in _MODULES:
         raise ConfigurationError(f"unknown backend {name!r}; valid backends: {', '.join(BACKEND_ORDER)}")
-    module = importlib.import_module(_MODULES[name], __package__)
+    qualified = __package__ + _MODULES[name]
+    __import__(qualified)
+    module = sys.modules[qualified]
     self_check = getattr(module, "self_check", None)
     if self_check is not None:
         problem = self_check()

@@ -7,13 +7,14 @@ library". A malformed value is an error, never silently ignored.
 from __future__ import annotations
 
 import os
-import re
-from typing import Optional
 
 from ._types import ConfigurationError, RawLibc
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
+
 LIBC_ENV = "MUSLDETECT_LIBC"
-_VALUE = re.compile(r"(musl|glibc)-([0-9]+\.[0-9]+(?:\.[0-9]+)?)")
 
 
 def override_from_env() -> Optional[RawLibc]:
@@ -24,9 +25,11 @@ def override_from_env() -> Optional[RawLibc]:
     reason = f"set by {LIBC_ENV}={value}"
     if text == "none":
         return RawLibc(None, None, None, False, reason=reason)
-    match = _VALUE.fullmatch(text)
-    if not match:
+    family, _, version = text.partition("-")
+    numbers = version.split(".")
+    if family not in ("musl", "glibc") or len(numbers) not in (2, 3) or not all(
+            n.isdigit() and n.isascii() for n in numbers):
         raise ConfigurationError(
             f"{LIBC_ENV}={value!r} is not understood; use musl-MAJOR.MINOR, glibc-MAJOR.MINOR or none"
         )
-    return RawLibc(match.group(1), match.group(2), None, False, reason=reason)
+    return RawLibc(family, version, None, False, reason=reason)

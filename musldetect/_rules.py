@@ -12,7 +12,7 @@ both the same real builds.
 from __future__ import annotations
 
 import re
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import Iterable, List, Optional, Tuple
 
 MUSL_BANNER = b"musl libc ("
 GLIBC_BANNERS = (b"GNU C Library", b"ld.so (")
@@ -98,29 +98,3 @@ def musl_lower_bound(dynstr: bytes) -> Tuple[Optional[Tuple[int, int, int]], boo
             bound = release
             break
     return bound, has(MUSL_TIME64_SYMBOL)
-
-
-_LEADING_NUMBERS = re.compile(r"[0-9]+(?:\.[0-9]+)*")
-
-
-def parse_version(text: Optional[str], parts: int) -> Optional[Tuple[int, ...]]:
-    """The leading numeric components of a version string, at most ``parts`` of them.
-
-    ``"1.2.4_git20230717"`` -> ``(1, 2, 4)``; ``"2.36"`` -> ``(2, 36)``.
-    """
-    if not text:
-        return None
-    match = _LEADING_NUMBERS.match(text)
-    if not match:
-        return None
-    numbers = tuple(int(n) for n in match.group(0).split(".")[:parts])
-    return numbers if len(numbers) >= 2 else None
-
-
-def version_floor_conflict(version: Optional[Sequence[int]], floor: Optional[Sequence[int]]) -> str:
-    """A reason when the version string is older than the exported symbols allow."""
-    if version is not None and floor is not None and tuple(version) < tuple(floor):
-        found = ".".join(map(str, version))
-        least = ".".join(map(str, floor))
-        return f"version string {found} contradicts the exported symbols (musl {least} or later)"
-    return ""

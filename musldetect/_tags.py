@@ -7,13 +7,14 @@ swap one for the other; the C library facts come from musldetect instead.
 
 from __future__ import annotations
 
-import struct
+import os
 import sys
-import sysconfig
-from typing import Iterator, List, Optional, Sequence, Tuple
 
-from . import _elf
 from ._types import LibcInfo
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Iterator, List, Optional, Sequence, Tuple
 
 # Architectures for which manylinux needs no executable check (packaging's list).
 _MANYLINUX_ARCHS = frozenset({"x86_64", "aarch64", "ppc64", "ppc64le", "s390x", "loongarch64", "riscv64"})
@@ -28,10 +29,26 @@ def _normalize(text: str) -> str:
     return text.replace(".", "_").replace("-", "_").replace(" ", "_")
 
 
+def sysconfig_platform() -> str:
+    """``sysconfig.get_platform()``, without importing sysconfig on Linux.
+
+    On Linux (and without the cross-build override) CPython 3.8-3.14 build it from
+    ``os.uname()`` exactly this way; elsewhere ask sysconfig itself.
+    """
+    if sys.platform.startswith("linux") and "_PYTHON_HOST_PLATFORM" not in os.environ and hasattr(os, "uname"):
+        uname = os.uname()
+        osname = uname.sysname.lower().replace("/", "")
+        if osname[:5] == "linux":
+            return f"{osname}-{uname.machine.replace(' ', '_').replace('/', '-')}"
+    import sysconfig
+
+    return sysconfig.get_platform()
+
+
 def linux_platform() -> str:
     """sysconfig's platform with the 32-bit-interpreter-on-64-bit-kernel rule applied."""
-    platform = _normalize(sysconfig.get_platform())
-    if platform.startswith("linux_") and struct.calcsize("P") == 4:
+    platform = _normalize(sysconfig_platform())
+    if platform.startswith("linux_") and sys.maxsize <= 2**32:
         platform = {"linux_x86_64": "linux_i686", "linux_aarch64": "linux_armv8l"}.get(platform, platform)
     return platform
 
@@ -47,9 +64,11 @@ def process_arch() -> Optional[str]:
 
 
 def _has_compatible_abi(executable: str, archs: Sequence[str]) -> bool:
-    if "armv7l" in archs:
-        return _elf.is_linux_armhf(executable)
-    if "i686" in archs:
+    if "armv7l" in archs or "i686" in archs:
+        from . import _elf  # only these two need the executable's ELF header
+
+        if "armv7l" in archs:
+            return _elf.is_linux_armhf(executable)
         return _elf.is_linux_i686(executable)
     return any(arch in _MANYLINUX_ARCHS for arch in archs)
 

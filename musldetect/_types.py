@@ -1,8 +1,57 @@
-"""Result types shared by every backend and the public API."""
+"""Result types shared by every backend and the public API.
+
+musldetect runs at interpreter start-up, where importing ``typing`` (for NamedTuple)
+costs more than the whole detection: the records are immutable tuples built by a
+small base class instead, with the same interface (fields, ``_replace``, ``_asdict``).
+"""
 
 from __future__ import annotations
 
-from typing import NamedTuple, Optional, Tuple
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Optional, Tuple
+
+
+class _Record(tuple):
+    """An immutable tuple with named fields, declared by the subclass's annotations."""
+
+    __slots__ = ()
+    _fields: Tuple[str, ...] = ()
+    _defaults: Dict[str, Any] = {}
+
+    def __init_subclass__(cls) -> None:
+        cls._fields = tuple(cls.__dict__.get("__annotations__", {}))
+        cls._defaults = {name: cls.__dict__[name] for name in cls._fields if name in cls.__dict__}
+        for index, name in enumerate(cls._fields):
+            setattr(cls, name, property(lambda self, i=index: tuple.__getitem__(self, i)))
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        if len(args) > len(cls._fields):
+            raise TypeError(f"{cls.__name__} takes {len(cls._fields)} fields, got {len(args)}")
+        values = list(args)
+        for name in cls._fields[len(args):]:
+            if name in kwargs:
+                values.append(kwargs.pop(name))
+            elif name in cls._defaults:
+                values.append(cls._defaults[name])
+            else:
+                raise TypeError(f"{cls.__name__} is missing the field {name!r}")
+        if kwargs:
+            raise TypeError(f"{cls.__name__} has no field {next(iter(kwargs))!r}")
+        return tuple.__new__(cls, values)
+
+    def _replace(self, **changes: Any) -> Any:
+        return type(self)(**dict(self._asdict(), **changes))
+
+    def _asdict(self) -> Dict[str, Any]:
+        return dict(zip(self._fields, self))
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={value!r}" for name, value in zip(self._fields, self))
+        return f"{type(self).__name__}({fields})"
+
+    def __getnewargs__(self) -> Tuple[Any, ...]:
+        return tuple(self)
 
 
 class ELFError(ValueError):
@@ -13,7 +62,7 @@ class ConfigurationError(ValueError):
     """A MUSLDETECT_* environment variable has a value musldetect cannot use."""
 
 
-class RawLibc(NamedTuple):
+class RawLibc(_Record):
     """What a backend found, before the shared layer parses and cross-checks it.
 
     Backends stay small and uncached; parsing, the symbol cross-check, the
@@ -32,7 +81,7 @@ class RawLibc(NamedTuple):
     reason: str = ""
 
 
-class LibcInfo(NamedTuple):
+class LibcInfo(_Record):
     """Which C library a process or file uses, and how musldetect knows.
 
     family: "musl", "glibc" or None when it cannot be determined.
@@ -46,8 +95,7 @@ class LibcInfo(NamedTuple):
     interpreter: the program's PT_INTERP (its dynamic loader), if it has one.
     time64: whether time_t is 64-bit in the library's ABI; None when unknown.
 
-    A NamedTuple rather than a dataclass: importing dataclasses costs milliseconds,
-    and musldetect runs at interpreter start-up.
+    An immutable tuple with named fields (see _Record): compares, hashes and pickles by value.
     """
 
     family: Optional[str]
@@ -61,16 +109,9 @@ class LibcInfo(NamedTuple):
     interpreter: Optional[str] = None
     time64: Optional[bool] = None
 
-    def as_dict(self) -> dict:
-        return {
-            "family": self.family,
-            "version": list(self.version) if self.version is not None else None,
-            "version_string": self.version_string,
-            "path": self.path,
-            "static": self.static,
-            "arch": self.arch,
-            "backend": self.backend,
-            "reason": self.reason,
-            "interpreter": self.interpreter,
-            "time64": self.time64,
-        }
+    def as_dict(self) -> Dict[str, Any]:
+        """Every field, JSON-ready (the version as a list)."""
+        data = self._asdict()
+        if self.version is not None:
+            data["version"] = list(self.version)
+        return data
