@@ -42,7 +42,7 @@ static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 static int is_word(unsigned char c)
 {
     return is_digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || c == '.' || c == '+' ||
-           c == '-';
+           c == '-' || c == '~';
 }
 
 static int is_suffix_start(unsigned char c) { return c == '-' || c == '_' || c == '+' || c == '~'; }
@@ -111,19 +111,88 @@ static int in_ranges_of(const struct md_walk *walk, const void *address)
     return 0;
 }
 
-/* Bit i set where block[i] == c, for the 16 bytes at data (all readable). SSE2 where
- * available: musl's own memchr/memmem are byte- or word-at-a-time, and this scan is
- * the whole cost of a cold call. */
-static unsigned byte_mask(const unsigned char *data, unsigned char c)
-{
+/* Bit i of .dots is set where p[i] is a '.' between two digits (where a version candidate
+ * can start), of .opens where p[i-1..i] == " (" (how the banner "musl libc (" ends), for
+ * the 64 bytes at p; p[-1] and p[64] must be readable. SSE2 where available: musl's own
+ * memchr/memmem are byte- or word-at-a-time, and this scan is the whole cost of a cold
+ * call. A cheap test for any '.' or '(' skips most blocks; the digit and space checks run
+ * in vector registers only for the rest, leaving about a dozen of the ~600 dots and ~500
+ * parentheses of musl's read-only data for the scalar checks. */
+struct md_masks { uint64_t dots, opens; };
+
 #if defined(__SSE2__)
-    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)data), _mm_set1_epi8((char)c)));
-#else
-    unsigned mask = 0;
-    for (int i = 0; i < 16; i++) mask |= (unsigned)(data[i] == c) << i;
-    return mask;
-#endif
+static __m128i digit_bytes(__m128i v)
+{
+    const __m128i offset = _mm_sub_epi8(v, _mm_set1_epi8('0'));
+    return _mm_cmpeq_epi8(_mm_min_epu8(offset, _mm_set1_epi8(9)), offset);
 }
+#endif
+
+static struct md_masks block_masks(const unsigned char *p, int want_opens)
+{
+    struct md_masks out = {0, 0};
+#if defined(__SSE2__)
+    const __m128i dot = _mm_set1_epi8('.'), open = _mm_set1_epi8(want_opens ? '(' : '.'), space = _mm_set1_epi8(' ');
+    __m128i here[4], any = _mm_setzero_si128();
+    for (int k = 0; k < 4; k++) {
+        here[k] = _mm_loadu_si128((const __m128i *)(p + 16 * k));
+        any = _mm_or_si128(any, _mm_or_si128(_mm_cmpeq_epi8(here[k], dot), _mm_cmpeq_epi8(here[k], open)));
+    }
+    if (!_mm_movemask_epi8(any)) return out;
+    for (int k = 0; k < 4; k++) {
+        __m128i prev = _mm_loadu_si128((const __m128i *)(p + 16 * k - 1));
+        __m128i next = _mm_loadu_si128((const __m128i *)(p + 16 * k + 1));
+        __m128i dots = _mm_and_si128(_mm_cmpeq_epi8(here[k], dot), _mm_and_si128(digit_bytes(prev), digit_bytes(next)));
+        out.dots |= (uint64_t)(unsigned)_mm_movemask_epi8(dots) << (16 * k);
+        if (want_opens) {
+            __m128i opens = _mm_and_si128(_mm_cmpeq_epi8(here[k], open), _mm_cmpeq_epi8(prev, space));
+            out.opens |= (uint64_t)(unsigned)_mm_movemask_epi8(opens) << (16 * k);
+        }
+    }
+#else
+    for (int i = 0; i < 64; i++) {
+        out.dots |= (uint64_t)(p[i] == '.' && is_digit(p[i - 1]) && is_digit(p[i + 1])) << i;
+        out.opens |= (uint64_t)(want_opens && p[i] == '(' && p[i - 1] == ' ') << i;
+    }
+#endif
+    return out;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define MD_HAVE_AVX2 1
+#include <immintrin.h>
+
+/* block_masks with 32-byte vectors, for CPUs that have AVX2 (checked at run time). */
+__attribute__((target("avx2"))) static __m256i digit_bytes_avx2(__m256i v)
+{
+    const __m256i offset = _mm256_sub_epi8(v, _mm256_set1_epi8('0'));
+    return _mm256_cmpeq_epi8(_mm256_min_epu8(offset, _mm256_set1_epi8(9)), offset);
+}
+
+__attribute__((target("avx2"))) static struct md_masks block_masks_avx2(const unsigned char *p, int want_opens)
+{
+    struct md_masks out = {0, 0};
+    const __m256i dot = _mm256_set1_epi8('.'), open = _mm256_set1_epi8(want_opens ? '(' : '.');
+    const __m256i space = _mm256_set1_epi8(' ');
+    __m256i lo = _mm256_loadu_si256((const __m256i *)p), hi = _mm256_loadu_si256((const __m256i *)(p + 32));
+    __m256i any = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(lo, dot), _mm256_cmpeq_epi8(lo, open)),
+                                  _mm256_or_si256(_mm256_cmpeq_epi8(hi, dot), _mm256_cmpeq_epi8(hi, open)));
+    if (_mm256_testz_si256(any, any)) return out;
+    for (int k = 0; k < 2; k++) {
+        __m256i here = k ? hi : lo;
+        __m256i prev = _mm256_loadu_si256((const __m256i *)(p + 32 * k - 1));
+        __m256i next = _mm256_loadu_si256((const __m256i *)(p + 32 * k + 1));
+        __m256i dots = _mm256_and_si256(_mm256_cmpeq_epi8(here, dot),
+                                        _mm256_and_si256(digit_bytes_avx2(prev), digit_bytes_avx2(next)));
+        out.dots |= (uint64_t)(uint32_t)_mm256_movemask_epi8(dots) << (32 * k);
+        if (want_opens) {
+            __m256i opens = _mm256_and_si256(_mm256_cmpeq_epi8(here, open), _mm256_cmpeq_epi8(prev, space));
+            out.opens |= (uint64_t)(uint32_t)_mm256_movemask_epi8(opens) << (32 * k);
+        }
+    }
+    return out;
+}
+#endif
 
 /* Match "\.D{1,4}\.D{1,4}(suffix)?\0" at dot; returns the index of the NUL or 0. */
 static size_t match_tail(const unsigned char *data, size_t dot, size_t len)
@@ -181,25 +250,32 @@ int md_musl_version_in(const unsigned char *data, size_t len, char *version, siz
     version[0] = '\0';
     reason[0] = '\0';
     memset(&c, 0, sizeof c);
-    /* One pass over 16-byte blocks: '.' starts a candidate, "mu" may start the banner. */
-    for (size_t block = 0; block < len; block += 16) {
-        unsigned dots, starts;
-        if (block + 17 <= len) {
-            dots = byte_mask(data + block, '.');
-            starts = banner ? 0 : byte_mask(data + block, 'm') & byte_mask(data + block + 1, 'u');
-        } else {
-            dots = starts = 0;
-            for (size_t i = block; i < len; i++) {
-                dots |= (unsigned)(data[i] == '.') << (i - block);
-                starts |= (unsigned)(!banner && data[i] == 'm' && i + 1 < len && data[i + 1] == 'u') << (i - block);
+    /* One pass over 64-byte blocks: a '.' between digits may start a candidate, " (" may
+     * end the banner. */
+#if defined(MD_HAVE_AVX2)
+    struct md_masks (*masks_of)(const unsigned char *, int) =
+        __builtin_cpu_supports("avx2") ? block_masks_avx2 : block_masks;
+#else
+    struct md_masks (*masks_of)(const unsigned char *, int) = block_masks;
+#endif
+    for (size_t block = 0; block < len; block += 64) {
+        struct md_masks masks = {0, 0};
+        if (block > 0 && block + 65 <= len) {
+            masks = masks_of(data + block, !banner);
+        } else {  /* the first and last blocks, which have no byte before or after them */
+            for (size_t i = block; i < len && i < block + 64; i++) {
+                int inner = i > 0 && i + 1 < len;
+                masks.dots |= (uint64_t)(inner && data[i] == '.' && is_digit(data[i - 1]) && is_digit(data[i + 1]))
+                              << (i - block);
+                masks.opens |= (uint64_t)(!banner && i > 0 && data[i] == '(' && data[i - 1] == ' ') << (i - block);
             }
         }
-        for (; starts; starts &= starts - 1) {
-            size_t at = block + (size_t)__builtin_ctz(starts);
-            if (len - at >= banner_len && memcmp(data + at, musl_banner, banner_len) == 0) banner = 1;
+        for (; masks.opens; masks.opens &= masks.opens - 1) {
+            size_t end = block + (size_t)__builtin_ctzll(masks.opens) + 1;
+            if (end >= banner_len && memcmp(data + end - banner_len, musl_banner, banner_len) == 0) banner = 1;
         }
-        for (; dots; dots &= dots - 1) {
-            size_t at = block + (size_t)__builtin_ctz(dots);
+        for (; masks.dots; masks.dots &= masks.dots - 1) {
+            size_t at = block + (size_t)__builtin_ctzll(masks.dots);
             if (at >= resume) resume = candidate_at(data, at, len, &c);
         }
     }

@@ -21,7 +21,7 @@ GLIBC_BANNERS = (b"GNU C Library", b"ld.so (")
 # "_git20230717" or "-git-12-gabcdef", ending in NUL. The search starts at the first dot
 # (a literal, so the regex engine skips ahead quickly); the major number is checked by hand.
 _MUSL_TAIL = re.compile(rb"\.([0-9]{1,4})\.([0-9]{1,4})(?:[-_+~][0-9A-Za-z._+~-]{0,64})?\x00")
-_WORD_BYTES = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_.+-")
+_WORD_BYTES = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_.+-~")
 _DIGITS = frozenset(b"0123456789")
 _GLIBC_RELEASE = re.compile(rb"release version ([0-9]+\.[0-9]+(?:\.[0-9]+)?)")
 

@@ -34,6 +34,9 @@ BLOCKS = [
     b"musl libc (x)\x001.2.3",
     b"\x00" * 40 + b"musl libc (arm)" + b"\x00" * 17 + b"1.2.5-git-12-gabcdef\x00" + b"\x01" * 33,
     b"musl libc (x)\x00" + b"9.9.9\x00" * 3 + b"1." + b"2" * 5 + b".3\x00",
+    b"musl libc (x)\x00x.1.2~5.6.7\x00",
+    b"musl libc (x)\x0012345.1.2\x00 1.2.3\x00",
+    b"(" * 70 + b"musl libc (" + b"." * 70 + b"\x001.2.3\x00" + b"9" * 64 + b".1.1\x00",
 ]
 
 
@@ -42,6 +45,27 @@ def test_c_rules_match_python_rules(native, block):
     is_musl, version, _reason = native.musl_version_in(block)
     expected = _rules.musl_version_from_segments([block])
     assert (is_musl, version) == expected[:2]
+
+
+# Byte strings made of what the rules care about, so version-like runs are frequent.
+ALPHABET = b"0123456789.\x00 (-_~+xLINUX=musl libc ("
+
+
+def test_c_rules_match_python_rules_on_generated_blocks(native):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    pieces = st.sampled_from([b"musl libc (", b"1.2.3", b"LINUX_2.6.39", b"127.0.0.1", b"_git2023", b"\x00"])
+    block = st.lists(st.one_of(pieces, st.binary(max_size=8), st.sampled_from([bytes([c]) for c in ALPHABET])),
+                     max_size=80).map(b"".join)
+
+    @settings(max_examples=2000, deadline=None)
+    @given(block)
+    def same_answer(data):
+        is_musl, version, _reason = native.musl_version_in(data)
+        assert (is_musl, version) == _rules.musl_version_from_segments([data])[:2]
+
+    same_answer()
 
 
 def test_c_rules_on_every_real_build(native):
