@@ -1,0 +1,61 @@
+"""Coverage-guided fuzzing of inspect() and the version rules (atheris).
+
+    python fuzz/seed.py fuzz/corpus            # seed inputs from the test suite's ELF writer
+    python fuzz/fuzz_musldetect.py fuzz/corpus -max_len=65536 -max_total_time=600
+
+Each input is (1) fed to both twins of the musl version rules, which must agree, and
+(2) written to a file and given to inspect(), which must answer or raise one of the
+documented errors with a one-line message. Anything else escapes and stops the run.
+For the C twin under AddressSanitizer, build the extension with -fsanitize=address,undefined
+and run with LD_PRELOAD=$(gcc -print-file-name=libasan.so) PYTHONMALLOC=malloc
+ASAN_OPTIONS=detect_leaks=0 (see .ci/run).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+
+import atheris
+
+with atheris.instrument_imports():
+    import musldetect
+    from musldetect import _inspect, _rules
+
+try:
+    from musldetect import _native
+except ImportError:
+    _native = None
+
+ALLOWED = (musldetect.ELFError, FileNotFoundError, PermissionError, IsADirectoryError)
+WORKDIR = tempfile.mkdtemp(prefix="musldetect-fuzz-")
+TARGET = os.path.join(WORKDIR, "input")
+
+
+def test_one_input(data: bytes) -> None:
+    expected = _rules.musl_version_from_segments([data])
+    if _native is not None:
+        got = _native.musl_version_in(data)
+        if got[:2] != expected[:2]:
+            raise AssertionError(f"C and Python rules differ: {got!r} != {expected!r}")
+    with open(TARGET, "wb") as fh:
+        fh.write(data)
+    try:
+        info = _inspect.inspect(TARGET, root=WORKDIR)
+    except ALLOWED as exc:
+        if "\n" in str(exc):
+            raise AssertionError(f"multi-line error: {exc!r}") from exc
+        return
+    if info.version is not None and info.family == "musl":
+        # a musl version is only ever reported from an intact banner and string
+        assert info.version_string is not None
+
+
+def main() -> None:
+    atheris.Setup(sys.argv, test_one_input)
+    atheris.Fuzz()
+
+
+if __name__ == "__main__":
+    main()
