@@ -38,7 +38,13 @@ MUSL_RELEASE_SYMBOLS: Tuple[Tuple[Tuple[int, int, int], Tuple[str, ...]], ...] =
 MUSL_TIME64_SYMBOL = "__clock_gettime64"
 
 
-def musl_version_candidates(data: bytes) -> List[str]:
+# The rules take any bytes-like object (bytes, or a memoryview of mapped memory, which
+# the cffi backend scans without copying): searches are regexes, which accept buffers.
+_MUSL_BANNER_SEARCH = re.compile(re.escape(MUSL_BANNER))
+_GLIBC_BANNER_SEARCH = re.compile(b"|".join(re.escape(banner) for banner in GLIBC_BANNERS))
+
+
+def musl_version_candidates(data: "bytes | memoryview") -> List[str]:
     """Every string in ``data`` that reads as a NUL-terminated musl version."""
     found: List[str] = []
     for match in _MUSL_TAIL.finditer(data):
@@ -50,11 +56,11 @@ def musl_version_candidates(data: bytes) -> List[str]:
             continue
         if start > 0 and data[start - 1] in _WORD_BYTES:
             continue  # part of a longer word: LINUX_2.6.15, 127.0.0.1, 12345.1.2
-        found.append(data[start : match.end() - 1].decode("ascii"))
+        found.append(bytes(data[start : match.end() - 1]).decode("ascii"))
     return found
 
 
-def musl_version_from_segments(segments: Iterable[bytes]) -> Tuple[bool, Optional[str], str]:
+def musl_version_from_segments(segments: Iterable["bytes | memoryview"]) -> Tuple[bool, Optional[str], str]:
     """Find the musl banner and version in a loader's read-only segments.
 
     Returns ``(is_musl, version_string, reason)``. The version is taken only from the
@@ -62,7 +68,7 @@ def musl_version_from_segments(segments: Iterable[bytes]) -> Tuple[bool, Optiona
     two different candidates would be a guess.
     """
     for data in segments:
-        if data.find(MUSL_BANNER) < 0:
+        if not _MUSL_BANNER_SEARCH.search(data):
             continue
         candidates = sorted(set(musl_version_candidates(data)))
         if len(candidates) == 1:
@@ -73,14 +79,14 @@ def musl_version_from_segments(segments: Iterable[bytes]) -> Tuple[bool, Optiona
     return False, None, "no musl loader banner in the read-only segments"
 
 
-def glibc_version_from_segments(segments: Iterable[bytes]) -> Tuple[bool, Optional[str], str]:
+def glibc_version_from_segments(segments: Iterable["bytes | memoryview"]) -> Tuple[bool, Optional[str], str]:
     """Find glibc's "... release version X.Y" banner of libc.so.6 (or of ld.so, from 2.35)."""
     for data in segments:
-        at = max(data.find(banner) for banner in GLIBC_BANNERS)
-        if at < 0:
+        banner = _GLIBC_BANNER_SEARCH.search(data)
+        if not banner:
             continue
-        end = data.find(b"\x00", at, at + 512)
-        match = _GLIBC_RELEASE.search(data, at, end if end >= 0 else at + 512)
+        text = bytes(data[banner.start() : banner.start() + 512]).split(b"\x00", 1)[0]
+        match = _GLIBC_RELEASE.search(text)
         if match:
             return True, match.group(1).decode("ascii"), ""
         return True, None, "GNU C Library banner without a release version"
