@@ -19,7 +19,9 @@ from typing import List, Tuple
 def load(label: str, path: str) -> Tuple[str, dict, List[Tuple[str, str, float]]]:
     with open(path) as fh:
         data = json.load(fh)
-    rows = [(b["group"] or "", b["name"].replace("test_", ""), b["stats"]["median"]) for b in data["benchmarks"]]
+    rows = [(b["group"] or "", b["name"].replace("test_", ""),
+             b["extra_info"].get("importtime_cumulative_us", b["stats"]["median"] * 1e6) / 1e6)
+            for b in data["benchmarks"]]
     return label, data["machine_info"], rows
 
 
@@ -34,7 +36,7 @@ def table(runs) -> str:
     lines = []
     for label, machine, rows in runs:
         lines.append(f"**{label}** (Python {machine['python_version']}, {machine.get('cpu', {}).get('brand_raw', platform.machine())})\n")
-        lines.append("| group | benchmark | median |")
+        lines.append("| group | benchmark | median (import: -X importtime cumulative) |")
         lines.append("|---|---|---|")
         for group, name, median in rows:
             lines.append(f"| {group} | {name} | {human(median)} |")

@@ -103,6 +103,27 @@ def test_fresh_process(benchmark, label):
     benchmark.pedantic(subprocess.run, args=(argv,), kwargs={"check": True}, rounds=20, iterations=1)
 
 
+def import_time_us(module: str) -> int:
+    """Cumulative microseconds of ``import module`` in a fresh interpreter (-X importtime)."""
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {module}"],
+                          stderr=subprocess.PIPE, text=True, check=True)
+    for line in proc.stderr.splitlines():
+        parts = [p.strip() for p in line.split("|")]
+        if len(parts) == 3 and parts[2] == module:
+            return int(parts[1])
+    raise AssertionError(f"{module} not in -X importtime output")
+
+
+@pytest.mark.benchmark(group="import")
+@pytest.mark.parametrize("module", ["musldetect", "packaging.tags"])
+def test_import_time(benchmark, module):
+    """The median of -X importtime's cumulative figure, recorded as this benchmark's result."""
+    samples = []
+    benchmark.pedantic(lambda: samples.append(import_time_us(module)), rounds=15, iterations=1)
+    samples.sort()
+    benchmark.extra_info["importtime_cumulative_us"] = samples[len(samples) // 2]
+
+
 def test_cache_reset_does_not_leak():
     _api.cache_clear()
     assert musldetect.libc(cached=False) == musldetect.libc()
