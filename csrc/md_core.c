@@ -53,13 +53,25 @@ static int is_suffix_char(unsigned char c)
            c == '~' || c == '-';
 }
 
-/* The main program's PT_INTERP string, copied only if NUL-terminated inside its segment. */
+/* True when [vaddr, vaddr + size) lies inside one PT_LOAD of the object (so it is mapped). */
+static int inside_a_load(const struct dl_phdr_info *info, ElfW(Addr) vaddr, size_t size)
+{
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type == PT_LOAD && vaddr >= ph->p_vaddr && vaddr - ph->p_vaddr <= ph->p_filesz &&
+            size <= ph->p_filesz - (vaddr - ph->p_vaddr))
+            return 1;
+    }
+    return 0;
+}
+
+/* The main program's PT_INTERP string, copied only if it is mapped and NUL-terminated. */
 static void read_interp(struct dl_phdr_info *info, struct md_result *out, int *has_interp, int *has_dynamic)
 {
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
         if (ph->p_type == PT_DYNAMIC) *has_dynamic = 1;
-        if (ph->p_type != PT_INTERP || ph->p_memsz == 0) continue;
+        if (ph->p_type != PT_INTERP || ph->p_filesz == 0 || !inside_a_load(info, ph->p_vaddr, ph->p_filesz)) continue;
         const char *text = (const char *)(info->dlpi_addr + ph->p_vaddr);
         const char *end = memchr(text, '\0', ph->p_filesz);
         if (end) {

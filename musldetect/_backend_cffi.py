@@ -86,11 +86,16 @@ def _main_program() -> Tuple[Optional[str], bool]:
     bias = next((phdr - h.vaddr for h in headers if h.type == PT_PHDR), None)
     interp = None
     for h in headers:
-        if h.type == PT_INTERP and bias is not None:
+        if h.type == PT_INTERP and bias is not None and _inside_a_load(headers, h.vaddr, h.filesz):
             text = _read(bias + h.vaddr, h.filesz)
             interp = text.split(b"\x00", 1)[0].decode(sys.getfilesystemencoding(), "surrogateescape")
     dynamic = any(h.type == PT_DYNAMIC for h in headers)
     return interp, interp is None and not dynamic
+
+
+def _inside_a_load(headers: List[Segment], vaddr: int, size: int) -> bool:
+    """True when [vaddr, vaddr + size) is file data of one PT_LOAD, so it is mapped."""
+    return any(h.type == PT_LOAD and h.vaddr <= vaddr and vaddr + size <= h.vaddr + h.filesz for h in headers)
 
 
 def _inside(address: int, ranges: List[Tuple[int, int]]) -> bool:
@@ -99,7 +104,7 @@ def _inside(address: int, ranges: List[Tuple[int, int]]) -> bool:
 
 def _dynamic_strings(bias: int, headers: List[Segment], ranges: List[Tuple[int, int]]) -> Optional[bytes]:
     for h in headers:
-        if h.type != PT_DYNAMIC:
+        if h.type != PT_DYNAMIC or not _inside_a_load(headers, h.vaddr, h.filesz):
             continue
         values = dict(reversed(_elf.parse_dynamic(_read(bias + h.vaddr, h.filesz), _BITS, _ORDER)))
         if DT_STRTAB not in values or DT_STRSZ not in values:

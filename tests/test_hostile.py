@@ -207,3 +207,57 @@ def test_proc_unreadable_and_no_executable_gives_none_with_reason(monkeypatch, t
     monkeypatch.setattr(sys, "executable", "")
     raw = _backend_python.detect_libc()
     assert raw.family is None and "cannot read the process image" in raw.reason
+
+
+@pytest.mark.parametrize("executable", ["", "/etc/passwd"])
+def test_in_process_backends_do_not_need_sys_executable(backend_module, monkeypatch, executable):
+    import sys
+
+    from oracle import expected_process_libc
+
+    family, version = expected_process_libc()
+    monkeypatch.setattr(sys, "executable", executable)
+    raw = backend_module.detect_libc()
+    assert (raw.family, raw.version_string) == (family, version)
+
+
+def test_python_backend_without_proc_uses_sys_executable(monkeypatch, tmp_path):
+    from musldetect import _backend_python
+    from oracle import expected_process_libc
+
+    family, version = expected_process_libc()
+    monkeypatch.setattr(_backend_python, "PROC_ROOT", str(tmp_path / "noproc"))
+    raw = _backend_python.detect_libc()
+    if family == "glibc":  # confstr answers; the loader path comes from maps, which is gone too
+        assert (raw.family, raw.version_string) == (family, version) and raw.path is None
+    else:  # sys.executable's PT_INTERP names the loader
+        assert (raw.family, raw.version_string) == (family, version)
+
+
+MAPS_PROBE = '''
+import sys
+from musldetect import _dispatch
+module = _dispatch.load_backend(sys.argv[1])
+def mapped():
+    with open("/proc/self/maps") as maps:
+        return {line.split(None, 5)[5].strip() for line in maps if len(line.split(None, 5)) == 6}
+before = mapped()
+module.detect_libc()
+import musldetect
+musldetect.libc(); musldetect.platform_tags()
+print(sorted(p for p in mapped() - before if ".so" in p))
+'''
+
+
+def test_detection_maps_no_new_library(backend_module):
+    """Nothing but the backend's own module is loaded: no libc.so.6 dlopen, no shim."""
+    import subprocess
+    import sys
+
+    import os
+
+    proc = subprocess.run([sys.executable, "-c", MAPS_PROBE, backend_module.NAME], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, timeout=60,
+                          env=dict(os.environ, MUSLDETECT_BACKEND=backend_module.NAME))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
