@@ -111,7 +111,8 @@ def test_naming_a_backend_is_strict(name):
     if status.available:
         assert proc.returncode == 0 and proc.stdout.strip() == name
     else:
-        assert proc.returncode != 0 and "ImportError" in proc.stderr
+        assert proc.returncode != 0 and ("ImportError" in proc.stderr or "ModuleNotFoundError" in proc.stderr)
+        assert status.error.split(":")[-1].strip() in proc.stderr  # the same cause, named
 
 
 def test_import_loads_no_backend_dependency():
