@@ -11,8 +11,8 @@ musl=${2:-$(bash "$repo/tests/musl/build-python.sh" | tail -n1)}
 out=$(mktemp -d)
 for pair in "glibc host=$host" "musl interpreter=$musl"; do
     label=${pair%%=*}; py=${pair#*=}
-    (cd "$out" && "$py" -m pytest -q -p no:cacheprovider "$repo/benchmarks" --benchmark-min-rounds=30 \
-        --benchmark-max-time=0.5 --benchmark-json="$out/${label// /-}.json")
+    (cd "$out" && "$py" -m pytest -q -p no:cacheprovider "$repo/benchmarks" --benchmark-min-rounds=50 \
+        --benchmark-max-time=1.0 --benchmark-json="$out/${label// /-}.json")
 done
 python3 "$repo/benchmarks/render.py" "$repo/benchmarks/results" \
     "glibc host=$out/glibc-host.json" "musl interpreter=$out/musl-interpreter.json"
