@@ -46,23 +46,24 @@ def _mapped_file(*suffixes: str) -> Optional[str]:
     return None
 
 
-def _process_image() -> Tuple[Optional[str], Optional[str], Optional[RawLibc], str]:
-    """The running program: its path, its PT_INTERP, and the C library it is itself when
-    it was started as "ld-musl-x86_64.so.1 python3 ..." (then it has no PT_INTERP)."""
+def _process_image() -> Tuple[Optional[str], Optional[str], Optional[RawLibc], bool, str]:
+    """The running program: its path, its PT_INTERP, the C library it is itself when it
+    was started as "ld-musl-x86_64.so.1 python3 ..." (then it has no PT_INTERP), and
+    whether it was found through /proc (so it and its loader are the mapped files)."""
     tried = []
     for candidate in (os.path.join(PROC_ROOT, "self", "exe"), sys.executable):
         if not candidate:
             tried.append("sys.executable is empty")
             continue
         try:
-            with ELFFile(candidate) as elf:
+            live = candidate.startswith(PROC_ROOT)
+            with ELFFile(candidate, map_segments=live) as elf:
                 interp = elf.interpreter
                 itself = read_libc_file(elf) if interp is None and elf.is_dynamic else None
-                path = os.readlink(candidate) if candidate.startswith(PROC_ROOT) else candidate
-                return path, interp, itself, ""
+                return (os.readlink(candidate) if live else candidate), interp, itself, live, ""
         except (OSError, ELFError) as exc:
             tried.append(f"{candidate}: {exc}")
-    return None, None, None, "; ".join(tried)
+    return None, None, None, False, "; ".join(tried)
 
 
 def _built_for_musl() -> bool:
@@ -74,7 +75,7 @@ def _built_for_musl() -> bool:
 
 def detect_libc() -> RawLibc:
     """Uncached: which C library this process runs on, read from files only."""
-    image, interp, image_libc, image_reason = _process_image()
+    image, interp, image_libc, live, image_reason = _process_image()
     static = image is not None and interp is None and image_libc is None
     glibc = _glibc_from_confstr()
     if glibc is not None:
@@ -93,7 +94,7 @@ def detect_libc() -> RawLibc:
         loader = interp
         assert loader is not None
         try:
-            with ELFFile(loader) as elf:
+            with ELFFile(loader, map_segments=live) as elf:
                 raw = read_libc_file(elf)
         except (OSError, ELFError) as exc:
             return RawLibc(None, None, loader, False, interp, reason=f"cannot read the loader: {exc}")
