@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import sys
-import sysconfig
 from typing import Optional, Tuple
 
 from ._elf import ELFFile
@@ -67,6 +66,8 @@ def _process_image() -> Tuple[Optional[str], Optional[str], Optional[RawLibc], b
 
 
 def _built_for_musl() -> bool:
+    import sysconfig  # only static interpreters get here
+
     for value in (sysconfig.get_config_var("HOST_GNU_TYPE"), getattr(sys.implementation, "_multiarch", None)):
         if isinstance(value, str) and value.endswith("-musl"):
             return True

@@ -90,3 +90,25 @@ def test_gcompat_like_shim_does_not_turn_musl_into_glibc(tmp_path):
     check = subprocess.run([sys.executable, "-c", "import ctypes; print(ctypes.CDLL(None).gnu_get_libc_version)"],
                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
     assert check.returncode == 0, "the shim must really be visible in the process"
+
+
+def test_static_interpreter_path_of_the_python_backend(tmp_path, monkeypatch):
+    """A static musl image (a real one, built here) as /proc/self/exe: musl, static, no
+    version, and only the linux_<arch> tag — PEP 656 tags are for dynamic interpreters."""
+    import shutil
+
+    from musldetect import _api, _backend_python, _tags
+
+    if not shutil.which("musl-gcc"):
+        skip_or_fail("musl-gcc is missing")
+    src = tmp_path / "main.c"
+    src.write_text("#include <string.h>\n#include <stdio.h>\nint main(int c, char **v) { puts(strerror(c)); }\n")
+    image = tmp_path / "static-python"
+    subprocess.run(["musl-gcc", "-static", "-o", str(image), str(src)], check=True)
+    (tmp_path / "proc" / "self").mkdir(parents=True)
+    os.symlink(image, tmp_path / "proc" / "self" / "exe")
+    monkeypatch.setattr(_backend_python, "PROC_ROOT", str(tmp_path / "proc"))
+    raw = _backend_python.detect_libc()
+    assert (raw.family, raw.version_string, raw.static, raw.path) == ("musl", None, True, str(image))
+    info = _api.build_info(raw, "python", musldetect.libc().arch, 64)
+    assert _tags.platform_tags_for(info) == (f"linux_{info.arch}",)
