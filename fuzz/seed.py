@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import struct
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
@@ -24,6 +25,8 @@ def seeds():
     strtab = b"\x00libc.so.6\x00libc.musl-x86_64.so.1\x00"
     yield w.build([w.Seg(w.PT_LOAD, strtab), w.Seg(w.PT_DYNAMIC, w.dynamic([(1, 1), (5, 64 + 56 * 2), (10, len(strtab))]),
                                                      w.PF_R | w.PF_W)])
+    abi_tag = struct.pack("<III", 4, 16, 1) + b"GNU\x00" + struct.pack("<IIII", 0, 3, 2, 0)
+    yield w.build([w.Seg(4, abi_tag), w.Seg(w.PT_LOAD, b"GLIBC_TUNABLES\x00", w.PF_R)], etype=w.ET_EXEC)
     yield b"\x00GNU C Library (Debian GLIBC 2.36-9) stable release version 2.36.\n\x00"
 
 

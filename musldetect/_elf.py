@@ -22,6 +22,7 @@ PT_LOAD, PT_DYNAMIC, PT_INTERP, PT_NOTE = 1, 2, 3, 4
 PF_X, PF_W, PF_R = 1, 2, 4
 ET_EXEC, ET_DYN = 2, 3
 DT_NULL, DT_NEEDED, DT_STRTAB, DT_STRSZ, DT_SONAME = 0, 1, 5, 10, 14
+NT_GNU_ABI_TAG = 1
 PN_XNUM = 0xFFFF
 
 EM_386, EM_MIPS, EM_PPC, EM_PPC64, EM_S390, EM_ARM = 3, 8, 20, 21, 22, 40
@@ -44,6 +45,7 @@ class Segment(NamedTuple):
     vaddr: int
     filesz: int
     memsz: int
+    align: int = 0
 
     @property
     def writable(self) -> bool:
@@ -64,10 +66,10 @@ def parse_program_headers(table: bytes, bits: int, byteorder: str) -> List[Segme
     segments = []
     for raw in struct.iter_unpack(fmt, table[: len(table) - len(table) % struct.calcsize(fmt)]):
         if bits == 32:
-            p_type, offset, vaddr, _paddr, filesz, memsz, flags, _align = raw
+            p_type, offset, vaddr, _paddr, filesz, memsz, flags, align = raw
         else:
-            p_type, flags, offset, vaddr, _paddr, filesz, memsz, _align = raw
-        segments.append(Segment(p_type, flags, offset, vaddr, filesz, memsz))
+            p_type, flags, offset, vaddr, _paddr, filesz, memsz, align = raw
+        segments.append(Segment(p_type, flags, offset, vaddr, filesz, memsz, align))
     return segments
 
 
@@ -233,6 +235,24 @@ class ELFFile:
                 raise self.error("PT_INTERP is empty")
             return os.fsdecode(data[:end])
         return None
+
+    def notes(self) -> List[Tuple[bytes, int, bytes]]:
+        """(name, type, descriptor) of every note in the PT_NOTE segments."""
+        found = []
+        for segment in self.segments_of_type(PT_NOTE):
+            data = self.segment_bytes(segment, "PT_NOTE")
+            align = 8 if segment.align == 8 else 4
+            at = 0
+            while at + 12 <= len(data):
+                namesz, descsz, note_type = struct.unpack_from(self.byteorder + "III", data, at)
+                name_at = at + 12
+                desc_at = name_at + namesz + (-(name_at + namesz) % align)
+                end = desc_at + descsz + (-(desc_at + descsz) % align)
+                if desc_at + descsz > len(data):
+                    raise self.error(f"PT_NOTE: a note's n_namesz {namesz} / n_descsz {descsz} run past its segment")
+                found.append((data[name_at : name_at + namesz].rstrip(b"\x00"), note_type, data[desc_at : desc_at + descsz]))
+                at = end
+        return found
 
     @property
     def is_dynamic(self) -> bool:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import struct
 from typing import Optional
 
 from . import _rules
 from ._api import build_info
-from ._elf import ELFFile
+from ._elf import NT_GNU_ABI_TAG, ELFFile
 from ._types import ELFError, LibcInfo, RawLibc
 
 MAX_SYMLINKS = 40
@@ -102,6 +103,13 @@ def _follow_interpreter(interp: str, root: Optional[str], arch: str) -> RawLibc:
 
 
 def _static_family(elf: ELFFile) -> RawLibc:
+    # glibc's start files carry the GNU ABI tag note; musl's carry no notes.
+    for name, note_type, desc in elf.notes():
+        if name == b"GNU" and note_type == NT_GNU_ABI_TAG and len(desc) >= 16:
+            os_code, *kernel = struct.unpack(elf.byteorder + "IIII", desc[:16])
+            return RawLibc("glibc", None, elf.path, True,
+                           reason="statically linked with glibc (GNU ABI tag, kernel "
+                                  f"{'.'.join(map(str, kernel))}): the version is not recorded in it")
     for data in elf.readonly_segment_data():
         if _MUSL_STATIC_MARK in data:
             return RawLibc("musl", None, elf.path, True,

@@ -175,3 +175,26 @@ def test_root_must_be_a_directory(tmp_path):
     exe = write(tmp_path, "prog", w.executable(b"/lib/ld.so\x00"))
     with pytest.raises(NotADirectoryError):
         musldetect.inspect(exe, root=exe)
+
+
+def test_static_glibc_program(tmp_path):
+    """glibc's start files leave the GNU ABI tag note; a static glibc program is told by it."""
+    src = tmp_path / "hello.c"
+    src.write_text("#include <stdio.h>\nint main(void) { puts(\"hi\"); return 0; }\n")
+    out = str(tmp_path / "hello-static")
+    build = subprocess.run(["gcc", "-static", "-o", out, str(src)], stderr=subprocess.PIPE, text=True)
+    if build.returncode != 0:
+        pytest.skip(f"no static glibc on this machine: {build.stderr.strip()[:200]}")
+    info = musldetect.inspect(out)
+    assert (info.family, info.static, info.version) == ("glibc", True, None)
+    assert "GNU ABI tag, kernel " in info.reason
+
+
+@pytest.mark.parametrize("namesz,descsz", [(1 << 20, 0), (4, 1 << 20), (0xFFFFFFFF, 0xFFFFFFFF)])
+def test_notes_running_past_their_segment(tmp_path, namesz, descsz):
+    import struct
+
+    note = struct.pack("<III", namesz, descsz, 1) + b"GNU\x00" + bytes(16)
+    data = w.build([w.Seg(4, note), w.Seg(w.PT_LOAD, b"\x00code\x00", w.PF_R | w.PF_X)], etype=w.ET_EXEC)
+    with pytest.raises(musldetect.ELFError, match="PT_NOTE: a note's n_namesz"):
+        musldetect.inspect(write(tmp_path, "bad-note", data))
