@@ -162,3 +162,44 @@ def test_import_time(benchmark, module):
 def test_cache_reset_does_not_leak():
     _api.cache_clear()
     assert musldetect.libc(cached=False) == musldetect.libc()
+
+
+def _hostile_inputs(directory):
+    """Bad files that must be refused quickly: (label, path)."""
+    import elfwriter as w
+
+    cases = {}
+    fifo = os.path.join(directory, "fifo")
+    os.mkfifo(fifo)
+    cases["fifo"] = fifo
+    cases["/dev/zero"] = "/dev/zero"
+    sparse = os.path.join(directory, "sparse-16GiB")
+    with open(sparse, "wb") as fh:
+        fh.write(w.build([w.Seg(w.PT_LOAD, b"x", overrides={"offset": 2**33, "filesz": 2**30, "memsz": 2**30})]))
+        fh.truncate(2**34)
+    cases["16 GiB sparse, 1 GiB segment"] = sparse
+    many = os.path.join(directory, "4096-headers")
+    with open(many, "wb") as fh:
+        fh.write(w.build([w.Seg(w.PT_LOAD, b"") for _ in range(4096)] + [w.Seg(w.PT_INTERP, b"/x")]))
+    cases["4097 program headers"] = many
+    truncated = os.path.join(directory, "truncated")
+    with open(truncated, "wb") as fh:
+        fh.write(w.musl_loader()[:-20])
+    cases["truncated loader"] = truncated
+    return cases
+
+
+@pytest.mark.benchmark(group="hostile inspect")
+@pytest.mark.parametrize("label", ["fifo", "/dev/zero", "16 GiB sparse, 1 GiB segment",
+                                   "4097 program headers", "truncated loader"])
+def test_inspect_refuses(benchmark, tmp_path, label):
+    path = _hostile_inputs(str(tmp_path))[label]
+
+    def refused():
+        try:
+            musldetect.inspect(path)
+        except musldetect.ELFError:
+            return True
+        return False
+
+    assert benchmark(refused)
