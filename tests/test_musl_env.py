@@ -73,8 +73,10 @@ def test_gcompat_like_shim_does_not_turn_musl_into_glibc(tmp_path):
     src.write_text('const char *gnu_get_libc_version(void) { return "2.8"; }\n')
     shim = tmp_path / "libshim.so"
     subprocess.run(["musl-gcc", "-shared", "-fPIC", "-o", str(shim), str(src)], check=True)
-    code = ("import json, musldetect\nfrom musldetect import _dispatch\n"
-            "print(json.dumps({n: list(m.detect_libc()[:2]) for n, m in _dispatch.backend_modules().items()}))")
+    code = ("import json, musldetect\nfrom musldetect import _dispatch\nfrom packaging import _manylinux\n"
+            "answers = {n: list(m.detect_libc()[:2]) for n, m in _dispatch.backend_modules().items()}\n"
+            "answers['packaging glibc'] = list(_manylinux._get_glibc_version())\n"
+            "print(json.dumps(answers))")
     env = dict(os.environ, LD_PRELOAD=str(shim))
     proc = subprocess.run([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           text=True, timeout=120)
@@ -82,6 +84,8 @@ def test_gcompat_like_shim_does_not_turn_musl_into_glibc(tmp_path):
     import json
 
     answers = json.loads(proc.stdout)
+    # packaging takes the shim's answer for glibc's (so lists manylinux tags on musl)
+    assert answers.pop("packaging glibc") == [2, 8]
     from musldetect._elf import ELFFile
 
     with ELFFile(sys.executable) as exe:  # the child starts through its own PT_INTERP
