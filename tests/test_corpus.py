@@ -96,3 +96,17 @@ def test_musl_programs_follow_pt_interp_inside_root(tmp_path):
             "musl", upstream_version(row["version"]), interp), row
         checked += 1
     assert checked >= 10
+
+
+def test_musl_releases_built_from_debian_sources():
+    """Releases the archive offered only as source (tests/musl/build-musl-releases.sh)."""
+    from oracle import CACHE, loader_banner_version
+
+    listing = os.path.join(CACHE, "musl-built", "releases.tsv")
+    if not os.path.exists(listing):
+        pytest.skip("no musl release was built from source (tests/musl/build-musl-releases.sh)")
+    with open(listing) as fh:
+        rows = [line.rstrip("\n").split("\t") for line in fh if line.strip()]
+    for version, _origin, loader in rows:
+        info = musldetect.inspect(loader)
+        assert (info.family, info.version_string) == ("musl", version) == ("musl", loader_banner_version(loader))

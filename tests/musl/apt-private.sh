@@ -48,13 +48,19 @@ apt_private_update() {
             echo "$t [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $suite main" >>"$want"
         done
     done
+    # Reuse the lists for a day, but only after an update that fetched every index.
     if [ -f "$APT_DIR/sources.list" ] && cmp -s "$want" "$APT_DIR/sources.list" \
-        && [ -n "$(find "$APT_DIR/lists" -maxdepth 1 -name '*Packages*' -mmin -1440 -print -quit 2>/dev/null)$(find "$APT_DIR/lists" -maxdepth 1 -name '*Sources*' -mmin -1440 -print -quit 2>/dev/null)" ]; then
+        && [ -n "$(find "$APT_DIR/updated-completely" -mmin -1440 2>/dev/null)" ]; then
         rm -f "$want"
         return 0
     fi
     mv "$want" "$APT_DIR/sources.list"
+    rm -f "$APT_DIR/updated-completely"
     # A suite whose index fails for some architecture leaves those packages missing;
-    # the callers decide what must be there.
-    apt_private update || echo "apt-private: 'apt-get update' reported errors; continuing with what was fetched" >&2
+    # the callers decide what must be there, and the next run tries again.
+    if apt_private update; then
+        touch "$APT_DIR/updated-completely"
+    else
+        echo "apt-private: 'apt-get update' reported errors; continuing with what was fetched" >&2
+    fi
 }
