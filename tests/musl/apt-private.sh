@@ -48,14 +48,16 @@ apt_private_update() {
             echo "$t [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $suite main" >>"$want"
         done
     done
-    # Reuse the lists for a day, but only after an update that fetched every index.
+    # Reuse the lists for a day after an update that fetched every index, and for half an
+    # hour after one that did not (so one CI run updates once, and the next tries again).
     if [ -f "$APT_DIR/sources.list" ] && cmp -s "$want" "$APT_DIR/sources.list" \
-        && [ -n "$(find "$APT_DIR/updated-completely" -mmin -1440 2>/dev/null)" ]; then
+        && [ -n "$(find "$APT_DIR/updated-completely" -mmin -1440 2>/dev/null)$(find "$APT_DIR/updated" -mmin -30 2>/dev/null)" ]; then
         rm -f "$want"
         return 0
     fi
     mv "$want" "$APT_DIR/sources.list"
     rm -f "$APT_DIR/updated-completely"
+    touch "$APT_DIR/updated"
     # A suite whose index fails for some architecture leaves those packages missing;
     # the callers decide what must be there, and the next run tries again.
     if apt_private update; then
