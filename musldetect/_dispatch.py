@@ -32,13 +32,17 @@ def load_backend(name: str) -> ModuleType:
     if name not in _MODULES:
         raise ConfigurationError(f"unknown backend {name!r}; valid backends: {', '.join(BACKEND_ORDER)}")
     qualified = __package__ + _MODULES[name]
-    __import__(qualified)
-    module = sys.modules[qualified]
-    self_check = getattr(module, "self_check", None)
-    if self_check is not None:
-        problem = self_check()
-        if problem:
-            raise ImportError(f"musldetect backend {name!r} failed its self-check: {problem}")
+    try:
+        __import__(qualified)
+        module = sys.modules[qualified]
+        self_check = getattr(module, "self_check", None)
+        problem = self_check() if self_check is not None else ""
+    except ImportError:
+        raise
+    except Exception as exc:  # e.g. OSError from dlopen: the backend cannot serve, say why
+        raise ImportError(f"musldetect backend {name!r} failed to load: {type(exc).__name__}: {exc}") from exc
+    if problem:
+        raise ImportError(f"musldetect backend {name!r} failed its self-check: {problem}")
     return module
 
 

@@ -119,3 +119,20 @@ def test_import_loads_no_backend_dependency():
     code = ("import sys, json, musldetect; print(json.dumps(sorted(m for m in "
             "('subprocess', 'ctypes', 'packaging', 'cffi', 'musldetect._native') if m in sys.modules)))")
     assert run_json(code) == []
+
+
+def test_a_backend_that_raises_on_import_is_unavailable_not_fatal(monkeypatch):
+    """A backend module whose import fails with something other than ImportError (say dlopen's
+    OSError) is reported unavailable with the cause; auto moves on to the next."""
+    import sys
+    import types
+
+    from musldetect import _dispatch
+
+    class Exploding(types.ModuleType):
+        def __getattr__(self, name):
+            raise OSError("dlopen(NULL) failed")
+
+    monkeypatch.setitem(sys.modules, "musldetect._backend_cffi", Exploding("musldetect._backend_cffi"))
+    status = {s.name: s for s in _dispatch.backend_statuses()}["cffi"]
+    assert not status.available and "failed to load: OSError: dlopen(NULL) failed" in status.error
