@@ -13,7 +13,7 @@ import sys
 from typing import Optional, Tuple
 
 from ._elf import ELFFile
-from ._inspect import read_libc_file
+from ._libcfile import MUSL, read_libc_object, read_loader
 from ._types import ELFError, RawLibc
 
 NAME = "python"
@@ -58,7 +58,7 @@ def _process_image() -> Tuple[Optional[str], Optional[str], Optional[RawLibc], b
             live = candidate.startswith(PROC_ROOT)
             with ELFFile(candidate, map_segments=live) as elf:
                 interp = elf.interpreter
-                itself = read_libc_file(elf) if interp is None and elf.is_dynamic else None
+                itself = read_loader(elf, None) if interp is None and elf.is_dynamic else None
                 return (os.readlink(candidate) if live else candidate), interp, itself, live, ""
         except (OSError, ELFError) as exc:
             tried.append(f"{candidate}: {exc}")
@@ -96,7 +96,7 @@ def detect_libc() -> RawLibc:
         assert loader is not None
         try:
             with ELFFile(loader, map_segments=live) as elf:
-                raw = read_libc_file(elf)
+                raw = read_libc_object(elf, MUSL)
         except (OSError, ELFError) as exc:
             return RawLibc(None, None, loader, False, interp, reason=f"cannot read the loader: {exc}")
     if raw is None or raw.family != "musl":

@@ -8,7 +8,7 @@ import os
 import sys
 from typing import List, Optional, Sequence
 
-from . import _api, _dispatch
+from . import _api, _dispatch, _result
 from ._inspect import inspect
 from ._types import ConfigurationError, ELFError, LibcInfo
 
@@ -65,7 +65,7 @@ def _backends_report() -> str:
             lines.append(f"{status.name:7} unavailable: {status.error}")
             continue
         module = _dispatch.load_backend(status.name)
-        info = _api.build_info(module.detect_libc(), status.name, None, 0)
+        info = _result.build_info(module.detect_libc(), status.name, None, 0)
         lines.append(f"{status.name:7} {info.family or '-'} {info.version_string or '-'} {info.path or ''}")
     lines.append(f"in use: {_api.backend()}")
     return "\n".join(lines)

@@ -1,9 +1,11 @@
-"""A small, bounded ELF reader: header, program headers, PT_INTERP, PT_LOAD, PT_DYNAMIC.
+"""A small, bounded ELF reader: header, program headers, PT_INTERP, PT_LOAD, PT_DYNAMIC,
+version needs and imported symbols.
 
-It reads only what it is asked for (pread of the header, the program header table and
-the segments needed), never executes anything, refuses special files instead of
-blocking on them, and turns every malformed field into an ELFError naming the field
-and the file.
+It reads only what it is asked for, by offset (pread of the header, the program header
+table, one dynamic string at a time, the segments a decision needs), so a 2 GiB file
+costs what a 2 KiB one does. It never executes anything, refuses special files instead
+of blocking on them, and turns every malformed field into an ELFError naming the field
+and the file. A truncated file is opened; only reading what is missing fails.
 """
 
 from __future__ import annotations
@@ -20,8 +22,11 @@ MAX_SEGMENTS = 4096
 
 PT_LOAD, PT_DYNAMIC, PT_INTERP, PT_NOTE = 1, 2, 3, 4
 PF_X, PF_W, PF_R = 1, 2, 4
-ET_EXEC, ET_DYN = 2, 3
-DT_NULL, DT_NEEDED, DT_STRTAB, DT_STRSZ, DT_SONAME = 0, 1, 5, 10, 14
+ET_REL, ET_EXEC, ET_DYN, ET_CORE = 1, 2, 3, 4
+DT_NULL, DT_NEEDED, DT_HASH, DT_STRTAB, DT_SYMTAB, DT_STRSZ, DT_SYMENT, DT_SONAME = 0, 1, 4, 5, 6, 10, 11, 14
+DT_GNU_HASH, DT_VERNEED, DT_VERNEEDNUM = 0x6FFFFEF5, 0x6FFFFFFE, 0x6FFFFFFF
+SHN_UNDEF = 0
+MAX_VERNEED = 4096  # version-need entries walked at most (files and their versions alike)
 NT_GNU_ABI_TAG = 1
 PN_XNUM = 0xFFFF
 
@@ -144,12 +149,15 @@ class ELFFile:
 
     def read_at(self, offset: int, size: int, what: str) -> bytes:
         """Exactly ``size`` bytes at ``offset``, or an ELFError naming ``what``."""
-        if size < 0 or offset < 0 or size > MAX_READ:
+        if size < 0 or offset < 0:
             raise self.error(f"{what}: size {size} at offset {offset} is out of range")
         if offset + size > self.size:
             raise self.error(
                 f"{what}: offset {offset} + size {size} is past the end of the file ({self.size} bytes)"
             )
+        if size > MAX_READ:
+            raise self.error(f"{what}: size {size} at offset {offset} is more than one read may take "
+                             f"({MAX_READ >> 20} MiB)")
         data = os.pread(self._fd, size, offset)
         if len(data) != size:
             raise self.error(f"{what}: short read ({len(data)} of {size} bytes); file changed?")
@@ -182,10 +190,15 @@ class ELFFile:
             raise self.error(f"e_phnum {phnum} is more than {MAX_SEGMENTS} program headers")
         table = self.read_at(phoff, phnum * expected, "program header table (e_phoff/e_phnum)")
         self.segments = parse_program_headers(table, self.bits, self.byteorder)
+        # A truncated file (packaging keeps 1 KiB heads of programs as test data) still
+        # proves what its first bytes hold; reading a missing segment is the error.
+        self.truncated = ""
         for index, seg in enumerate(self.segments):
             if seg.type in (PT_LOAD, PT_DYNAMIC, PT_INTERP) and seg.offset + seg.filesz > self.size:
-                raise self.error(f"program header {index} (type {seg.type}): offset {seg.offset} + p_filesz "
-                                 f"{seg.filesz} is past the end of the file ({self.size} bytes); truncated?")
+                self.truncated = (f"program header {index} (type {seg.type}): offset {seg.offset} + p_filesz "
+                                  f"{seg.filesz} is past the end of the file ({self.size} bytes); truncated?")
+                break
+        self._dynamic: Optional[Dict[int, List[int]]] = None
 
     def _extended_phnum(self, shoff: int, shentsize: int, shnum: int) -> int:
         # With PN_XNUM the real count lives in sh_info of section header 0.
@@ -205,6 +218,22 @@ class ELFFile:
         if segment.filesz > segment.memsz:
             raise self.error(f"{what}: p_filesz {segment.filesz} is larger than p_memsz {segment.memsz}")
         return self.read_at(segment.offset, segment.filesz, what)
+
+    def segment_chunks(self, segment: Segment, budget: int, chunk: int = 1 << 20,
+                       overlap: int = 64) -> Iterator[bytes]:
+        """A segment's file data in chunks that overlap by ``overlap`` bytes (so a short
+        mark split between two chunks is still seen), stopping after ``budget`` bytes."""
+        end = segment.offset + min(segment.filesz, budget, max(self.size - segment.offset, 0))
+        at = segment.offset
+        while at < end:
+            size = min(chunk, end - at)
+            yield self.read_at(at, size, "PT_LOAD segment")
+            if at + size >= end:
+                break
+            at += size - overlap
+
+    def readonly_loads(self) -> List[Segment]:
+        return readonly_loads(self.segments)
 
     def readonly_segment_data(self) -> Iterator["bytes | memoryview"]:
         for segment in readonly_loads(self.segments):
@@ -270,32 +299,138 @@ class ELFFile:
             return parse_dynamic(self.segment_bytes(segment, "PT_DYNAMIC"), self.bits, self.byteorder)
         return []
 
-    def dynamic_strings(self) -> Tuple[Optional[bytes], Dict[int, List[int]]]:
-        """The dynamic string table (bounded) and the string-valued entries by tag."""
-        entries = self.dynamic_entries()
-        values: Dict[int, List[int]] = {}
-        for tag, value in entries:
-            values.setdefault(tag, []).append(value)
+    def dynamic_values(self) -> Dict[int, List[int]]:
+        """PT_DYNAMIC's entries by tag (read once)."""
+        if self._dynamic is None:
+            values: Dict[int, List[int]] = {}
+            for tag, value in self.dynamic_entries():
+                values.setdefault(tag, []).append(value)
+            self._dynamic = values
+        return self._dynamic
+
+    def _string_table(self) -> Optional[Tuple[int, int]]:
+        """(file offset, size) of the dynamic string table, or None without one."""
+        values = self.dynamic_values()
         if DT_STRTAB not in values or DT_STRSZ not in values:
-            return None, values
+            return None
         size = values[DT_STRSZ][0]
-        offset = self.vaddr_to_offset(values[DT_STRTAB][0], size, "DT_STRTAB/DT_STRSZ")
-        return self.read_at(offset, size, "dynamic string table"), values
+        return self.vaddr_to_offset(values[DT_STRTAB][0], size, "DT_STRTAB/DT_STRSZ"), size
+
+    def dynamic_strings(self) -> Tuple[Optional[bytes], Dict[int, List[int]]]:
+        """The whole dynamic string table (bounded by MAX_READ) and the entries by tag."""
+        table = self._string_table()
+        if table is None:
+            return None, self.dynamic_values()
+        return self.read_at(table[0], table[1], "dynamic string table"), self.dynamic_values()
+
+    def dynamic_string(self, index: int, what: str = "dynamic string") -> str:
+        """One NUL-terminated string of the dynamic string table, read on its own."""
+        table = self._string_table()
+        if table is None:
+            raise self.error(f"{what}: there is no DT_STRTAB/DT_STRSZ")
+        offset, size = table
+        if index >= size:
+            raise self.error(f"{what}: string offset {index} is outside DT_STRTAB ({size} bytes)")
+        collected = b""
+        at = index
+        while at < size:
+            piece = self.read_at(offset + at, min(256, size - at), what)
+            end = piece.find(b"\x00")
+            if end >= 0:
+                return os.fsdecode(collected + piece[:end])
+            collected += piece
+            at += len(piece)
+            if len(collected) > 65536:
+                break
+        raise self.error(f"{what}: the string at offset {index} has no NUL within DT_STRTAB or 64 KiB")
 
     def dynamic_names(self) -> Tuple[Optional[str], List[str]]:
-        """(DT_SONAME, [DT_NEEDED, ...])."""
-        strtab, values = self.dynamic_strings()
-        if strtab is None:
-            return None, []
-
-        def name(index: int) -> str:
-            end = strtab.find(b"\x00", index)
-            if index >= len(strtab) or end < 0:
-                raise self.error(f"dynamic string offset {index} is outside DT_STRTAB ({len(strtab)} bytes)")
-            return os.fsdecode(strtab[index:end])
-
+        """(DT_SONAME, [DT_NEEDED, ...]), each string read on its own."""
+        values = self.dynamic_values()
         sonames = values.get(DT_SONAME, [])
-        return (name(sonames[0]) if sonames else None), [name(i) for i in values.get(DT_NEEDED, [])]
+        soname = self.dynamic_string(sonames[0], "DT_SONAME") if sonames else None
+        return soname, [self.dynamic_string(i, "DT_NEEDED") for i in values.get(DT_NEEDED, [])]
+
+    def version_needs(self) -> List[Tuple[str, List[str]]]:
+        """(file, [version names]) of every DT_VERNEED entry: what the object needs of
+        each library it links, e.g. ("libc.so.6", ["GLIBC_2.2.5", "GLIBC_2.34"])."""
+        values = self.dynamic_values()
+        if DT_VERNEED not in values or DT_VERNEEDNUM not in values:
+            return []
+        count = values[DT_VERNEEDNUM][0]
+        if count > MAX_VERNEED:
+            raise self.error(f"DT_VERNEEDNUM {count} is more than {MAX_VERNEED} entries")
+        order = self.byteorder
+        at = self.vaddr_to_offset(values[DT_VERNEED][0], 16, "DT_VERNEED")
+        needs: List[Tuple[str, List[str]]] = []
+        walked = 0
+        for _ in range(count):
+            _version, aux_count, file_name, aux_offset, next_offset = struct.unpack(
+                order + "HHIII", self.read_at(at, 16, "Elf_Verneed"))
+            names = []
+            aux_at = at + aux_offset
+            for _ in range(aux_count):
+                walked += 1
+                if walked > MAX_VERNEED:
+                    raise self.error(f"more than {MAX_VERNEED} Elf_Vernaux entries")
+                _hash, _flags, _other, name, aux_next = struct.unpack(
+                    order + "IHHII", self.read_at(aux_at, 16, "Elf_Vernaux"))
+                names.append(self.dynamic_string(name, "Elf_Vernaux name"))
+                if aux_next == 0:
+                    break
+                aux_at += aux_next
+            needs.append((self.dynamic_string(file_name, "Elf_Verneed file"), names))
+            if next_offset == 0:
+                break
+            at += next_offset
+        return needs
+
+    def _symbol_count(self, values: Dict[int, List[int]]) -> int:
+        """How many .dynsym entries there are: DT_HASH's nchain, else a walk of DT_GNU_HASH."""
+        order = self.byteorder
+        if DT_HASH in values:
+            at = self.vaddr_to_offset(values[DT_HASH][0], 8, "DT_HASH")
+            return int(struct.unpack(order + "II", self.read_at(at, 8, "DT_HASH header"))[1])
+        if DT_GNU_HASH not in values:
+            return 0
+        at = self.vaddr_to_offset(values[DT_GNU_HASH][0], 16, "DT_GNU_HASH")
+        nbuckets, symoffset, bloom_size, _shift = struct.unpack(order + "IIII", self.read_at(at, 16, "DT_GNU_HASH"))
+        if nbuckets > MAX_READ // 4 or bloom_size > MAX_READ // 8:
+            raise self.error(f"DT_GNU_HASH: {nbuckets} buckets / {bloom_size} bloom words is out of range")
+        at += 16 + bloom_size * (self.bits // 8)
+        buckets = struct.unpack(f"{order}{nbuckets}I", self.read_at(at, 4 * nbuckets, "DT_GNU_HASH buckets"))
+        last = max(buckets, default=0)
+        if last < symoffset:
+            return symoffset
+        chain_at = at + 4 * nbuckets + 4 * (last - symoffset)
+        while True:  # the last chain ends with the entry whose low bit is set
+            (value,) = struct.unpack(order + "I", self.read_at(chain_at, 4, "DT_GNU_HASH chain"))
+            last += 1
+            chain_at += 4
+            if value & 1:
+                return last
+
+    def imported_symbols(self) -> List[str]:
+        """Names of the undefined (imported) dynamic symbols."""
+        values = self.dynamic_values()
+        strtab, _ = self.dynamic_strings()
+        if strtab is None or DT_SYMTAB not in values:
+            return []
+        entry = 16 if self.bits == 32 else 24
+        if values.get(DT_SYMENT, [entry])[0] != entry:
+            raise self.error(f"DT_SYMENT {values[DT_SYMENT][0]} is not {entry} for ELF{self.bits}")
+        count = self._symbol_count(values)
+        offset = self.vaddr_to_offset(values[DT_SYMTAB][0], count * entry, "DT_SYMTAB")
+        table = self.read_at(offset, count * entry, "dynamic symbol table")
+        # st_name and st_shndx: Elf32_Sym is name, value, size, info, other, shndx; Elf64_Sym
+        # is name, info, other, shndx, value, size.
+        fmt = self.byteorder + ("I8xxxH" if self.bits == 32 else "IxxH16x")
+        names = []
+        for name, shndx in struct.iter_unpack(fmt, table):
+            end = strtab.find(b"\x00", name)
+            if shndx == SHN_UNDEF and 0 < name < end:
+                names.append(os.fsdecode(strtab[name:end]))
+        return names
 
     # -- architecture -------------------------------------------------------------
 

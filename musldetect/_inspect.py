@@ -1,29 +1,32 @@
-"""Static analysis of any ELF file: which C library it was built for, and which version.
+"""Static analysis of any ELF file: which C library it is or uses, and what it requires.
 
-Nothing is executed. An executable is followed through its PT_INTERP to the loader
-(resolved inside ``root`` when given, symlinks included); a C library or loader is read
-directly; a static executable or a shared library is judged by what it contains.
+Nothing is executed. The decision goes by identity, in this order: the ELF type (an
+object file or a core dump is not a program); a C library or loader by its SONAME or
+file name (only these are scanned for a banner and version); a program's PT_INTERP,
+followed to the loader (inside ``root`` when given); DT_NEEDED; and for a static
+program, marks only a C library's own static code leaves. Programs and libraries also
+get ``requires``: the oldest C library release they load with.
 """
 
 from __future__ import annotations
 
-import itertools
 import os
-import re
 import struct
-from typing import Optional
+from typing import List, Optional, Tuple
 
 from . import _rules
-from ._api import build_info
-from ._elf import NT_GNU_ABI_TAG, ELFFile
+from ._elf import ET_CORE, ET_DYN, ET_EXEC, ET_REL, NT_GNU_ABI_TAG, ELFFile
+from ._libcfile import GLIBC, MUSL, family_by_name, read_libc_object, read_loader
+from ._result import build_info
 from ._types import ELFError, LibcInfo, RawLibc
 
 MAX_SYMLINKS = 40
-_LIBC_SONAME = re.compile(r"(libc\.so(\.6)?|libc\.musl-[a-z0-9_]+\.so\.1|ld-.*\.so.*|ld64\.so\.[12])$")
-_MUSL_NEEDED = re.compile(r"libc\.so|libc\.musl-[a-z0-9_]+\.so\.1")
-# Strings only musl's static library carries (its strerror text for errno 0 / unknown).
-_MUSL_STATIC_MARK = b"No error information\x00"
-_GLIBC_STATIC_MARK = b"GLIBC_TUNABLES"
+# A static program's read-only data is searched for a C library's marks up to this much.
+STATIC_SCAN_BUDGET = 32 * 1024 * 1024
+_NOT_PROGRAMS = {
+    ET_REL: "a relocatable object file (ET_REL, e.g. a .o): it is not linked yet, so it has no C library",
+    ET_CORE: "a core dump (ET_CORE), not a program or a shared library",
+}
 
 
 def resolve_in_root(path: str, root: str) -> str:
@@ -52,50 +55,63 @@ def resolve_in_root(path: str, root: str) -> str:
     return os.path.join(root, *resolved)
 
 
-def read_libc_file(elf: ELFFile) -> Optional[RawLibc]:
-    """If ``elf`` is musl's or glibc's C library (or glibc's ld.so), describe it."""
-    # Read lazily: the musl search usually stops at the first (read-only data) segment.
-    source = elf.readonly_segment_data()
-    seen: list = []
-
-    def remembered():  # type: ignore[no-untyped-def]
-        for data in source:
-            seen.append(data)
-            yield data
-
-    is_musl, version, reason = _rules.musl_version_from_segments(remembered())
-    if is_musl:
-        floor, time64 = None, None
-        dynstr, _ = elf.dynamic_strings()
-        if dynstr is not None:
-            floor, time64 = _rules.musl_lower_bound(dynstr)
-        return RawLibc("musl", version, elf.path, False, None, floor, time64, reason)
-    is_glibc, version, reason = _rules.glibc_version_from_segments(itertools.chain(seen, remembered()))
-    if is_glibc:
-        return RawLibc("glibc", version, elf.path, False, None, reason=reason)
-    return None
+def path_in_root(path: str, root: str) -> str:
+    """The host path of ``path`` inside ``root``: a relative path is relative to root, an
+    absolute one already under root is taken as it is, any other absolute path is read
+    as if root were ``/``; every symlink on the way resolves inside root."""
+    root_abs = os.path.abspath(root)
+    inside = path
+    if os.path.isabs(path):
+        absolute = os.path.abspath(path)
+        if absolute == root_abs or absolute.startswith(root_abs.rstrip(os.sep) + os.sep):
+            inside = os.path.relpath(absolute, root_abs)
+    return resolve_in_root(inside, root_abs)
 
 
-def _glibc_beside_loader(loader: ELFFile) -> Optional[RawLibc]:
+def _glibc_beside_loader(loader: ELFFile, root: Optional[str]) -> Optional[RawLibc]:
     # Before glibc 2.35 ld.so carries no version banner; libc.so.6 sits in the same directory.
-    sibling = os.path.join(os.path.dirname(os.path.realpath(loader.path)), "libc.so.6")
+    directory = os.path.dirname(loader.path)
+    sibling = os.path.join(directory, "libc.so.6")
+    if root is not None:
+        sibling = path_in_root(sibling, root)
     try:
         with ELFFile(sibling) as libc6:
-            return read_libc_file(libc6)
+            return read_libc_object(libc6, GLIBC)
     except (OSError, ELFError):
         return None
 
 
+def _identified_libc(elf: ELFFile, soname: Optional[str], root: Optional[str]) -> Optional[RawLibc]:
+    """The object itself as a C library or loader, when its SONAME or file name says it is
+    one and its banner confirms it."""
+    family = family_by_name(soname) or family_by_name(elf.path) or family_by_name(os.path.realpath(elf.path))
+    if family is None:
+        return None
+    raw = read_libc_object(elf, family)
+    if family == GLIBC and (raw is None or raw.version_string is None):
+        raw = _glibc_beside_loader(elf, root) or raw
+    return raw
+
+
 def _follow_interpreter(interp: str, root: Optional[str], arch: str) -> RawLibc:
+    named = family_by_name(interp)
     loader_path = resolve_in_root(interp, root) if root is not None else interp
-    with ELFFile(loader_path) as loader:
+    try:
+        loader = ELFFile(loader_path)
+    except (OSError, ELFError) as exc:
+        where = f" under {root}" if root is not None else ""
+        if named is None:
+            return RawLibc(None, None, None, False, interp,
+                           reason=f"the loader {interp} cannot be read{where} ({exc}) and its name is not musl's or glibc's")
+        return RawLibc(named, None, None, False, interp,
+                       reason=f"the loader {interp} cannot be read{where} ({exc}): {named} by the loader's name, "
+                              "version unknown")
+    with loader:
         if loader.arch != arch:
             raise ELFError(f"{loader_path}: PT_INTERP loader is built for {loader.arch}, the program for {arch}")
-        raw = read_libc_file(loader)
-        if raw is None or (raw.family == "glibc" and raw.version_string is None):
-            beside = _glibc_beside_loader(loader)
-            if beside is not None:
-                raw = beside
+        raw = read_loader(loader, named)
+        if named == GLIBC and (raw is None or raw.version_string is None):
+            raw = _glibc_beside_loader(loader, root) or raw
         if raw is None:
             return RawLibc(None, None, loader_path, False, interp,
                            reason=f"the loader {loader_path} is neither musl's nor glibc's")
@@ -103,54 +119,100 @@ def _follow_interpreter(interp: str, root: Optional[str], arch: str) -> RawLibc:
 
 
 def _static_family(elf: ELFFile) -> RawLibc:
+    notes = elf.notes()
+    if any(name == _rules.GO_NOTE_NAME for name, _, _ in notes):
+        return RawLibc(None, None, elf.path, True, reason="a static Go program: it has no C library")
     # glibc's start files carry the GNU ABI tag note; musl's carry no notes.
-    for name, note_type, desc in elf.notes():
+    for name, note_type, desc in notes:
         if name == b"GNU" and note_type == NT_GNU_ABI_TAG and len(desc) >= 16:
-            os_code, *kernel = struct.unpack(elf.byteorder + "IIII", desc[:16])
-            return RawLibc("glibc", None, elf.path, True,
+            _os_code, *kernel = struct.unpack(elf.byteorder + "IIII", desc[:16])
+            return RawLibc(GLIBC, None, elf.path, True,
                            reason="statically linked with glibc (GNU ABI tag, kernel "
                                   f"{'.'.join(map(str, kernel))}): the version is not recorded in it")
-    for data in elf.readonly_segment_data():
-        if _MUSL_STATIC_MARK in data:
-            return RawLibc("musl", None, elf.path, True,
-                           reason="statically linked with musl: a static program records no musl version")
-        if _GLIBC_STATIC_MARK in data:
-            return RawLibc("glibc", None, elf.path, True,
-                           reason="statically linked with glibc: the version is not recorded in it")
-    return RawLibc(None, None, elf.path, True, reason="statically linked; no musl or glibc marks found")
+    budget = STATIC_SCAN_BUDGET
+    for segment in elf.readonly_loads():
+        for chunk in elf.segment_chunks(segment, budget):
+            if _rules.MUSL_STATIC_MARK in chunk:
+                return RawLibc(MUSL, None, elf.path, True,
+                               reason="statically linked with musl: a static program records no musl version")
+        budget -= segment.filesz
+        if budget <= 0:
+            return RawLibc(None, None, elf.path, True, reason="static, no C library found in the first "
+                                                           f"{STATIC_SCAN_BUDGET >> 20} MiB of read-only data")
+    return RawLibc(None, None, elf.path, True, reason="static, no C library found")
+
+
+def _requirement(elf: ELFFile, family: Optional[str]) -> Tuple[Optional[Tuple[int, ...]], str]:
+    """What a program or library needs of its C library, and a note when it cannot tell."""
+    try:
+        if family == GLIBC:
+            names = [name for _file, names in elf.version_needs() for name in names]
+            return _rules.glibc_requirement(names), ""
+        if family == MUSL:
+            return _rules.musl_requirement(elf.imported_symbols()), ""
+    except ELFError as exc:
+        return None, f"cannot read what it requires: {exc}"
+    return None, ""
+
+
+def _linked_family(needed: List[str], elf: ELFFile) -> Tuple[Optional[str], str]:
+    for name in needed:
+        family = family_by_name(name)
+        if family is not None:
+            return family, name
+    if any(name.startswith("GLIBC_") for _file, names in elf.version_needs() for name in names):
+        return GLIBC, "GLIBC_ version needs"
+    return None, ""
 
 
 def describe(elf: ELFFile, root: Optional[str]) -> RawLibc:
-    soname, needed = elf.dynamic_names()
+    """The raw facts of one ELF file, decided by identity (see the module docstring)."""
+    if elf.type in _NOT_PROGRAMS:
+        raise elf.error(_NOT_PROGRAMS[elf.type])
+    if elf.type not in (ET_EXEC, ET_DYN):
+        raise elf.error(f"e_type {elf.type} is neither a program (ET_EXEC/ET_DYN) nor a shared library")
     interp = elf.interpreter
-    if interp is None or (soname and _LIBC_SONAME.match(soname)):  # glibc's libc.so.6 has a PT_INTERP
-        raw = read_libc_file(elf)
-        if raw is not None:
-            return raw._replace(interpreter=interp)
+    try:
+        soname, needed = elf.dynamic_names()
+    except ELFError:
+        if not elf.truncated or interp is None:
+            raise
+        soname, needed = None, []
+    raw = _identified_libc(elf, soname, root)
+    if raw is not None:
+        return raw._replace(interpreter=interp)
     if interp is not None:
-        return _follow_interpreter(interp, root, elf.arch)
-    if not elf.is_dynamic:
-        return _static_family(elf)
-    if "libc.so.6" in needed:
-        return RawLibc("glibc", None, None, False,
-                       reason="a shared library linked against glibc (libc.so.6); it records no version")
-    musl_needed = [n for n in needed if _MUSL_NEEDED.fullmatch(n)]
-    if musl_needed:
-        return RawLibc("musl", None, None, False,
-                       reason=f"a shared library linked against musl ({musl_needed[0]}); it records no version")
-    return RawLibc(None, None, None, False, reason="no PT_INTERP and no C library among DT_NEEDED")
+        raw = _follow_interpreter(interp, root, elf.arch)
+    elif not needed:
+        raw = _static_family(elf)
+    else:
+        family, through = _linked_family(needed, elf)
+        if family is None:
+            return RawLibc(None, None, None, False, reason="no PT_INTERP and no C library among DT_NEEDED")
+        raw = RawLibc(family, None, None, False,
+                      reason=f"a shared library linked against {family} ({through}): it records what it "
+                             f"requires, not the {family} it will run on")
+    requires, note = _requirement(elf, raw.family) if not raw.static else (None, "")
+    reasons = [text for text in (raw.reason, note) if text]
+    if elf.truncated:
+        reasons.append(f"the file is truncated, only its headers were read ({elf.truncated})")
+    return raw._replace(requires=requires, reason="; ".join(reasons))
 
 
 def inspect(path: "os.PathLike[str] | str", *, root: "os.PathLike[str] | str | None" = None) -> LibcInfo:
     """Which C library an ELF file uses, read from the file alone (it is never run).
 
-    Raises ELFError for malformed input and FileNotFoundError/PermissionError/
+    With ``root`` (an unpacked image, a chroot, a sysroot) ``path`` and every symlink on
+    the way, in the path and in PT_INTERP, resolve inside root: nothing outside it is
+    opened. Raises ELFError for malformed input and FileNotFoundError/PermissionError/
     IsADirectoryError for the file itself.
     """
     path = os.fspath(path)
     root_dir = os.fspath(root) if root is not None else None
-    if root_dir is not None and not os.path.isdir(root_dir):
-        raise NotADirectoryError(20, "root is not a directory", root_dir)
+    if root_dir is not None:
+        if not os.path.isdir(root_dir):
+            raise NotADirectoryError(20, "root is not a directory", root_dir)
+        path = path_in_root(path, root_dir)
     with ELFFile(path) as elf:
         raw = describe(elf, root_dir)
         return build_info(raw, "inspect", elf.arch, elf.bits)

@@ -104,3 +104,40 @@ def musl_lower_bound(dynstr: bytes) -> Tuple[Optional[Tuple[int, int, int]], boo
             bound = release
             break
     return bound, has(MUSL_TIME64_SYMBOL)
+
+
+# A run of musl's strerror table, in its order: only musl's static code carries it (glibc
+# words these messages differently), and every static musl program that formats errors
+# or numbers (printf, strerror, perror) links it.
+MUSL_STATIC_MARK = b"Illegal byte sequence\x00Domain error\x00Result not representable\x00"
+# Go's linker leaves a "Go" note; a static Go program has no C library to find.
+GO_NOTE_NAME = b"Go"
+
+
+def musl_requirement(imports: Iterable[str]) -> Optional[Tuple[int, int, int]]:
+    """The oldest musl release that exports every symbol an object imports, as far as
+    the release-symbol table tells (None when it imports none of the table's names)."""
+    names = set(imports)
+    for release, symbols in MUSL_RELEASE_SYMBOLS:
+        if names.intersection(symbols):
+            return release
+    if any(name.startswith("__") and "time64" in name for name in names):
+        return (1, 2, 0)  # a 32-bit object built against the 64-bit time_t ABI
+    return None
+
+
+def glibc_requirement(version_names: Iterable[str]) -> Optional[Tuple[int, ...]]:
+    """The highest ``GLIBC_x.y[.z]`` among an object's version needs: the oldest glibc
+    it loads on, and what decides its manylinux tag (GLIBC_PRIVATE and other
+    non-numeric names are not releases)."""
+    best: Optional[Tuple[int, ...]] = None
+    for name in version_names:
+        if not name.startswith("GLIBC_"):
+            continue
+        pieces = name[len("GLIBC_"):].split(".")
+        if len(pieces) < 2 or not all(piece.isdigit() and piece.isascii() for piece in pieces):
+            continue
+        release = tuple(int(piece) for piece in pieces)
+        if best is None or release > best:
+            best = release
+    return best

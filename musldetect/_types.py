@@ -79,6 +79,8 @@ class RawLibc(_Record):
     # True when the library exports the 64-bit time_t entry points (32-bit musl >= 1.2).
     time64_symbols: Optional[bool] = None
     reason: str = ""
+    # inspect() only: the oldest release of the C library the object can load with.
+    requires: Optional[Tuple[int, ...]] = None
 
 
 class LibcInfo(_Record):
@@ -94,6 +96,11 @@ class LibcInfo(_Record):
     reason: why a field is missing or how it was decided; empty when nothing to say.
     interpreter: the program's PT_INTERP (its dynamic loader), if it has one.
     time64: whether time_t is 64-bit in the library's ABI; None when unknown.
+    requires: for a program or library read by inspect(), the oldest release of its C
+        library it loads with: the highest GLIBC_x.y it needs, e.g. (2, 17) (which
+        decides its manylinux tag), or for musl the release its imported symbols need,
+        e.g. (1, 2, 3). None for a C library itself, a static program, the running
+        process, or when nothing in the object sets a floor.
 
     An immutable tuple with named fields (see _Record): compares, hashes and pickles by value.
     """
@@ -108,10 +115,12 @@ class LibcInfo(_Record):
     reason: str = ""
     interpreter: Optional[str] = None
     time64: Optional[bool] = None
+    requires: Optional[Tuple[int, ...]] = None
 
     def as_dict(self) -> Dict[str, Any]:
         """Every field, JSON-ready (the version as a list)."""
         data = self._asdict()
-        if self.version is not None:
-            data["version"] = list(self.version)
+        for name in ("version", "requires"):
+            if data[name] is not None:
+                data[name] = list(data[name])
         return data

@@ -65,10 +65,27 @@ def test_symlink_loop_under_root(tmp_path):
         musldetect.inspect(exe, root=str(root))
 
 
-def test_missing_loader_is_file_not_found(tmp_path):
-    exe = write(tmp_path, "prog", w.executable(b"/lib/ld-musl-none.so.1\x00"))
+@pytest.mark.parametrize("interp,family,arch,machine,bits,flags", [
+    (b"/lib/ld-musl-armhf.so.1", "musl", "armv7l", w.EM_ARM, 32, 0x05000400),
+    (b"/lib64/ld-linux-x86-64.so.2", "glibc", "x86_64", w.EM_X86_64, 64, 0),
+    (b"/lib/ld-linux-aarch64.so.1", "glibc", "aarch64", w.EM_AARCH64, 64, 0),
+    (b"/lib/ld-musl-x86_64.so.1", "musl", "x86_64", w.EM_X86_64, 64, 0),
+    (b"/opt/unknown/loader.so", None, "x86_64", w.EM_X86_64, 64, 0),
+])
+def test_missing_loader_answers_from_pt_interp(tmp_path, interp, family, arch, machine, bits, flags):
+    """A program copied from another system: PT_INTERP's name tells the family, not the version."""
+    exe = write(tmp_path, "prog", w.executable(interp + b"\x00", machine=machine, bits=bits, flags=flags))
+    info = musldetect.inspect(exe, root=str(tmp_path))
+    assert (info.family, info.version, info.arch, info.interpreter) == (family, None, arch, interp.decode())
+    assert interp.decode() in info.reason and "cannot be read" in info.reason
+    assert info.path is None
+
+
+def test_missing_given_path_is_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError):
-        musldetect.inspect(exe, root=str(tmp_path))
+        musldetect.inspect(str(tmp_path / "nope"))
+    with pytest.raises(FileNotFoundError):
+        musldetect.inspect("/bin/nope", root=str(tmp_path))
 
 
 def test_ambiguous_version_is_reported_not_guessed(tmp_path):

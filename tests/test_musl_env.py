@@ -101,7 +101,7 @@ def test_static_interpreter_path_of_the_python_backend(tmp_path, monkeypatch):
     version, and only the linux_<arch> tag — PEP 656 tags are for dynamic interpreters."""
     import shutil
 
-    from musldetect import _api, _backend_python, _tags
+    from musldetect import _backend_python, _result, _tags
 
     if not shutil.which("musl-gcc"):
         skip_or_fail("musl-gcc is missing")
@@ -114,5 +114,5 @@ def test_static_interpreter_path_of_the_python_backend(tmp_path, monkeypatch):
     monkeypatch.setattr(_backend_python, "PROC_ROOT", str(tmp_path / "proc"))
     raw = _backend_python.detect_libc()
     assert (raw.family, raw.version_string, raw.static, raw.path) == ("musl", None, True, str(image))
-    info = _api.build_info(raw, "python", musldetect.libc().arch, 64)
+    info = _result.build_info(raw, "python", musldetect.libc().arch, 64)
     assert _tags.platform_tags_for(info) == (f"linux_{info.arch}",)

@@ -9,13 +9,13 @@ import sys
 import pytest
 
 import musldetect
-from musldetect import _api
+from musldetect import _result
 from oracle import expected_process_libc, mapped_libc_of_this_process, running_on_musl
 
 
 def test_backend_reports_the_mapped_libc(backend_module):
     family, version = expected_process_libc()
-    info = _api.build_info(backend_module.detect_libc(), backend_module.NAME, None, struct.calcsize("P") * 8)
+    info = _result.build_info(backend_module.detect_libc(), backend_module.NAME, None, struct.calcsize("P") * 8)
     assert info.family == family, info
     assert info.version_string == version, info
     assert info.version == tuple(int(p) for p in version.split(".")), info

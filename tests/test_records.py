@@ -40,7 +40,7 @@ def test_repr_and_dicts():
 
 @pytest.mark.parametrize("args,kwargs,message", [
     (("musl",), {}, "missing the field 'version'"),
-    (tuple(range(11)), {}, "takes 10 fields"),
+    (tuple(range(12)), {}, "takes 11 fields"),
     (tuple(INFO), {"colour": 1}, "no field 'colour'"),
 ])
 def test_bad_construction(args, kwargs, message):

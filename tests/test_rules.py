@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from musldetect import _api, _rules
+from musldetect import _result, _rules
 from oracle import corpus_manifest, upstream_version
 
 BANNER = b"\x00musl libc (x86_64)\nVersion %s\n\x00"
@@ -51,13 +51,13 @@ def test_banner_without_version():
     ("1.2.4_git20230717", 3, (1, 2, 4)), ("2.36", 2, (2, 36)), ("2.36.9000", 2, (2, 36)),
     ("1.2", 3, (1, 2)), ("x1.2", 3, None), ("", 3, None), (None, 3, None), ("7", 3, None)])
 def test_parse_version(text, parts, expected):
-    assert _api.parse_version(text, parts) == expected
+    assert _result.parse_version(text, parts) == expected
 
 
 def test_floor_conflict_reason():
-    assert _api.version_floor_conflict((1, 2, 2), (1, 2, 3)) == \
+    assert _result.version_floor_conflict((1, 2, 2), (1, 2, 3)) == \
         "version string 1.2.2 contradicts the exported symbols (musl 1.2.3 or later)"
-    assert _api.version_floor_conflict((1, 2, 3), (1, 2, 3)) == ""
+    assert _result.version_floor_conflict((1, 2, 3), (1, 2, 3)) == ""
 
 
 def test_glibc_banner():
@@ -84,7 +84,7 @@ def test_rules_on_every_real_musl_build():
             dynstr, _ = elf.dynamic_strings()
         assert _rules.musl_version_from_segments(segments) == (True, upstream_version(row["version"]), ""), path
         floor, time64 = _rules.musl_lower_bound(dynstr)
-        assert floor is not None and floor <= _api.parse_version(upstream_version(row["version"]), 3), path
+        assert floor is not None and floor <= _result.parse_version(upstream_version(row["version"]), 3), path
         assert time64 == (elf.bits == 32), path
         checked += 1
     assert checked >= 6
