@@ -182,7 +182,7 @@ def _hostile_inputs(directory):
     with open(many, "wb") as fh:
         fh.write(w.build([w.Seg(w.PT_LOAD, b"") for _ in range(4096)] + [w.Seg(w.PT_INTERP, b"/x")]))
     cases["4097 program headers"] = many
-    truncated = os.path.join(directory, "truncated")
+    truncated = os.path.join(directory, "libc.so")  # named as musl names its loader
     with open(truncated, "wb") as fh:
         fh.write(w.musl_loader()[:-20])
     cases["truncated loader"] = truncated
@@ -193,13 +193,18 @@ def _hostile_inputs(directory):
 @pytest.mark.parametrize("label", ["fifo", "/dev/zero", "16 GiB sparse, 1 GiB segment",
                                    "4097 program headers", "truncated loader"])
 def test_inspect_refuses(benchmark, tmp_path, label):
+    """Each is refused with an ELFError, but for the sparse file: a valid static file,
+    answered after reading at most the static-mark budget (32 MiB)."""
     path = _hostile_inputs(str(tmp_path))[label]
 
-    def refused():
+    def outcome():
         try:
-            musldetect.inspect(path)
-        except musldetect.ELFError:
-            return True
-        return False
+            return musldetect.inspect(path)
+        except musldetect.ELFError as exc:
+            return exc
 
-    assert benchmark(refused)
+    result = benchmark(outcome)
+    if label.startswith("16 GiB sparse"):
+        assert isinstance(result, musldetect.LibcInfo) and result.family is None and "32 MiB" in result.reason
+    else:
+        assert isinstance(result, musldetect.ELFError)

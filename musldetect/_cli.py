@@ -42,6 +42,20 @@ def _version_text(info: LibcInfo) -> str:
     return "unknown version"
 
 
+def _requirement_text(info: LibcInfo) -> str:
+    """``glibc 2.34 or newer (manylinux_2_34_x86_64)``: the tag such an object may carry."""
+    assert info.requires is not None
+    release = ".".join(map(str, info.requires))
+    if info.family == "glibc":
+        family_tag = "manylinux"
+    elif info.family == "musl":
+        family_tag = "musllinux"
+    else:
+        return f"{release} or newer"
+    tag = f"{family_tag}_{info.requires[0]}_{info.requires[1]}_{info.arch}" if info.arch else ""
+    return f"{info.family} {release} or newer" + (f" ({tag})" if tag else "")
+
+
 def _summary(info: LibcInfo, tags: Optional[Sequence[str]]) -> str:
     family = info.family or "unknown C library"
     lines = [f"{family} {_version_text(info)}" + (" (static)" if info.static else "")]
@@ -49,6 +63,8 @@ def _summary(info: LibcInfo, tags: Optional[Sequence[str]]) -> str:
     if info.interpreter:
         lines.append(f"  loader:   {info.interpreter}")
     lines.append(f"  arch:     {info.arch or '-'}")
+    if info.requires is not None:
+        lines.append(f"  requires: {_requirement_text(info)}")
     lines.append(f"  backend:  {info.backend}")
     if info.reason:
         lines.append(f"  note:     {info.reason}")

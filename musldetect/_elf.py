@@ -24,8 +24,10 @@ PT_LOAD, PT_DYNAMIC, PT_INTERP, PT_NOTE = 1, 2, 3, 4
 PF_X, PF_W, PF_R = 1, 2, 4
 ET_REL, ET_EXEC, ET_DYN, ET_CORE = 1, 2, 3, 4
 DT_NULL, DT_NEEDED, DT_HASH, DT_STRTAB, DT_SYMTAB, DT_STRSZ, DT_SYMENT, DT_SONAME = 0, 1, 4, 5, 6, 10, 11, 14
-DT_GNU_HASH, DT_VERNEED, DT_VERNEEDNUM = 0x6FFFFEF5, 0x6FFFFFFE, 0x6FFFFFFF
+DT_GNU_HASH, DT_FLAGS_1, DT_VERNEED, DT_VERNEEDNUM = 0x6FFFFEF5, 0x6FFFFFFB, 0x6FFFFFFE, 0x6FFFFFFF
+DF_1_PIE = 0x08000000
 SHN_UNDEF = 0
+_STRING_PAGE = 4096
 MAX_VERNEED = 4096  # version-need entries walked at most (files and their versions alike)
 NT_GNU_ABI_TAG = 1
 PN_XNUM = 0xFFFF
@@ -127,7 +129,11 @@ class ELFFile:
         self._map_segments = map_segments
         self._fd = open_regular_file(path)
         try:
-            self.size = os.fstat(self._fd).st_size
+            st = os.fstat(self._fd)
+            self.size = st.st_size
+            # Which file this is, as of now: a cache of what was read from it is only
+            # valid while all four stay the same.
+            self.identity = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
             self._parse_header()
         except BaseException:
             os.close(self._fd)
@@ -199,6 +205,7 @@ class ELFFile:
                                   f"{seg.filesz} is past the end of the file ({self.size} bytes); truncated?")
                 break
         self._dynamic: Optional[Dict[int, List[int]]] = None
+        self._string_pages: Dict[int, bytes] = {}
 
     def _extended_phnum(self, shoff: int, shentsize: int, shnum: int) -> int:
         # With PN_XNUM the real count lives in sh_info of section header 0.
@@ -284,6 +291,11 @@ class ELFFile:
         return found
 
     @property
+    def is_pie_program(self) -> bool:
+        """An ET_DYN that is a position-independent program (DF_1_PIE), not a library."""
+        return any(flags & DF_1_PIE for flags in self.dynamic_values().get(DT_FLAGS_1, []))
+
+    @property
     def is_dynamic(self) -> bool:
         return any(True for _ in self.segments_of_type(PT_DYNAMIC))
 
@@ -324,24 +336,28 @@ class ELFFile:
         return self.read_at(table[0], table[1], "dynamic string table"), self.dynamic_values()
 
     def dynamic_string(self, index: int, what: str = "dynamic string") -> str:
-        """One NUL-terminated string of the dynamic string table, read on its own."""
+        """One NUL-terminated string of the dynamic string table, read by 4 KiB pages
+        (the names a decision needs sit in a few of them; the table may be megabytes)."""
         table = self._string_table()
         if table is None:
             raise self.error(f"{what}: there is no DT_STRTAB/DT_STRSZ")
         offset, size = table
         if index >= size:
             raise self.error(f"{what}: string offset {index} is outside DT_STRTAB ({size} bytes)")
-        collected = b""
-        at = index
-        while at < size:
-            piece = self.read_at(offset + at, min(256, size - at), what)
-            end = piece.find(b"\x00")
+        pieces = []
+        page = index - index % _STRING_PAGE
+        start = index - page
+        while page < size and len(pieces) < 16:
+            data = self._string_pages.get(page)
+            if data is None:
+                data = self._string_pages[page] = self.read_at(offset + page, min(_STRING_PAGE, size - page), what)
+            end = data.find(b"\x00", start)
             if end >= 0:
-                return os.fsdecode(collected + piece[:end])
-            collected += piece
-            at += len(piece)
-            if len(collected) > 65536:
-                break
+                pieces.append(data[start:end])
+                return os.fsdecode(b"".join(pieces))
+            pieces.append(data[start:])
+            page += _STRING_PAGE
+            start = 0
         raise self.error(f"{what}: the string at offset {index} has no NUL within DT_STRTAB or 64 KiB")
 
     def dynamic_names(self) -> Tuple[Optional[str], List[str]]:

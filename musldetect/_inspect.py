@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import struct
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from . import _rules
 from ._elf import ET_CORE, ET_DYN, ET_EXEC, ET_REL, NT_GNU_ABI_TAG, ELFFile
@@ -23,6 +23,10 @@ from ._types import ELFError, LibcInfo, RawLibc
 MAX_SYMLINKS = 40
 # A static program's read-only data is searched for a C library's marks up to this much.
 STATIC_SCAN_BUDGET = 32 * 1024 * 1024
+# What a loader's banner said, by its path and file identity (device, inode, size,
+# mtime): a sweep of a system's programs reads its one or two loaders once.
+_LOADERS_KEPT = 32
+_loaders_read: Dict[Tuple[object, ...], Optional[RawLibc]] = {}
 _NOT_PROGRAMS = {
     ET_REL: "a relocatable object file (ET_REL, e.g. a .o): it is not linked yet, so it has no C library",
     ET_CORE: "a core dump (ET_CORE), not a program or a shared library",
@@ -84,7 +88,9 @@ def _glibc_beside_loader(loader: ELFFile, root: Optional[str]) -> Optional[RawLi
 def _identified_libc(elf: ELFFile, soname: Optional[str], root: Optional[str]) -> Optional[RawLibc]:
     """The object itself as a C library or loader, when its SONAME or file name says it is
     one and its banner confirms it."""
-    family = family_by_name(soname) or family_by_name(elf.path) or family_by_name(os.path.realpath(elf.path))
+    family = family_by_name(soname) or family_by_name(elf.path)
+    if family is None and os.path.islink(elf.path):  # /lib/ld-musl-x86_64.so.1 -> .../libc.so
+        family = family_by_name(os.path.realpath(elf.path))
     if family is None:
         return None
     raw = read_libc_object(elf, family)
@@ -109,9 +115,16 @@ def _follow_interpreter(interp: str, root: Optional[str], arch: str) -> RawLibc:
     with loader:
         if loader.arch != arch:
             raise ELFError(f"{loader_path}: PT_INTERP loader is built for {loader.arch}, the program for {arch}")
-        raw = read_loader(loader, named)
-        if named == GLIBC and (raw is None or raw.version_string is None):
-            raw = _glibc_beside_loader(loader, root) or raw
+        key = (loader_path, named, root) + loader.identity
+        if key in _loaders_read:
+            raw = _loaders_read[key]
+        else:
+            raw = read_loader(loader, named)
+            if named == GLIBC and (raw is None or raw.version_string is None):
+                raw = _glibc_beside_loader(loader, root) or raw
+            if len(_loaders_read) >= _LOADERS_KEPT:
+                _loaders_read.clear()
+            _loaders_read[key] = raw
         if raw is None:
             return RawLibc(None, None, loader_path, False, interp,
                            reason=f"the loader {loader_path} is neither musl's nor glibc's")
@@ -183,6 +196,11 @@ def describe(elf: ELFFile, root: Optional[str]) -> RawLibc:
         return raw._replace(interpreter=interp)
     if interp is not None:
         raw = _follow_interpreter(interp, root, elf.arch)
+    elif elf.is_dynamic and not elf.dynamic_values():
+        raw = RawLibc(None, None, None, False, reason="its PT_DYNAMIC holds no entries: a separate debug-info "
+                                                      "file or a stripped copy, not a loadable object")
+    elif not needed and elf.type == ET_DYN and elf.is_dynamic and not elf.is_pie_program:
+        raw = RawLibc(None, None, None, False, reason="a shared library that links no C library (no DT_NEEDED)")
     elif not needed:
         raw = _static_family(elf)
     else:
