@@ -30,7 +30,9 @@ except ImportError:
 
 ALLOWED = (musldetect.ELFError, FileNotFoundError, PermissionError, IsADirectoryError)
 WORKDIR = tempfile.mkdtemp(prefix="musldetect-fuzz-")
-TARGET = os.path.join(WORKDIR, "input")
+# inspect() reads a banner only from a file whose name or SONAME makes it a C library:
+# the input takes each role in turn (musl's library, glibc's, any other object).
+TARGETS = [os.path.join(WORKDIR, name) for name in ("libc.so", "libc.so.6", "input")]
 
 
 def test_one_input(data: bytes) -> None:
@@ -39,10 +41,11 @@ def test_one_input(data: bytes) -> None:
         got = _native.musl_version_in(data)
         if got[:2] != expected[:2]:
             raise AssertionError(f"C and Python rules differ: {got!r} != {expected!r}")
-    with open(TARGET, "wb") as fh:
+    target = TARGETS[len(data) % len(TARGETS)]
+    with open(target, "wb") as fh:
         fh.write(data)
     try:
-        info = _inspect.inspect(TARGET, root=WORKDIR)
+        info = _inspect.inspect(target, root=WORKDIR)
     except ALLOWED as exc:
         if "\n" in str(exc):
             raise AssertionError(f"multi-line error: {exc!r}") from exc

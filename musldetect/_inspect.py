@@ -210,10 +210,13 @@ def describe(elf: ELFFile, root: Optional[str]) -> RawLibc:
         raw = RawLibc(family, None, None, False,
                       reason=f"a shared library linked against {family} ({through}): it records what it "
                              f"requires, not the {family} it will run on")
-    requires, note = _requirement(elf, raw.family) if not raw.static else (None, "")
-    reasons = [text for text in (raw.reason, note) if text]
     if elf.truncated:
-        reasons.append(f"the file is truncated, only its headers were read ({elf.truncated})")
+        requires, note = None, f"the file is truncated, so what it requires is unknown ({elf.truncated})"
+    elif raw.static:
+        requires, note = None, ""
+    else:
+        requires, note = _requirement(elf, raw.family)
+    reasons = [text for text in (raw.reason, note) if text]
     return raw._replace(requires=requires, reason="; ".join(reasons))
 
 
