@@ -65,20 +65,21 @@ static int inside_a_load(const struct dl_phdr_info *info, ElfW(Addr) vaddr, size
     return 0;
 }
 
-/* The main program's PT_INTERP string, copied only if it is mapped and NUL-terminated. */
-static void read_interp(struct dl_phdr_info *info, struct md_result *out, int *has_interp, int *has_dynamic)
+/* The main program's PT_INTERP string, copied only if it is mapped and NUL-terminated;
+ * returns whether there was one. */
+static int read_interp(struct dl_phdr_info *info, struct md_result *out)
 {
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type == PT_DYNAMIC) *has_dynamic = 1;
         if (ph->p_type != PT_INTERP || ph->p_filesz == 0 || !inside_a_load(info, ph->p_vaddr, ph->p_filesz)) continue;
         const char *text = (const char *)(info->dlpi_addr + ph->p_vaddr);
         const char *end = memchr(text, '\0', ph->p_filesz);
         if (end) {
             copy_string(out->interp, sizeof out->interp, text, (size_t)(end - text));
-            *has_interp = 1;
+            return 1;
         }
     }
+    return 0;
 }
 
 static int visit_object(struct dl_phdr_info *info, size_t size, void *data)
@@ -86,10 +87,9 @@ static int visit_object(struct dl_phdr_info *info, size_t size, void *data)
     struct md_walk *walk = data;
     (void)size;
     if (!walk->seen_main) {
-        int has_interp = 0, has_dynamic = 0;
         walk->seen_main = 1;
-        read_interp(info, walk->out, &has_interp, &has_dynamic);
-        walk->out->is_static = !has_interp && !has_dynamic;
+        /* No loader: static, static-pie (which has a PT_DYNAMIC) included. */
+        walk->out->is_static = !read_interp(info, walk->out);
     }
     int contains = 0;
     for (int i = 0; i < info->dlpi_phnum; i++) {
@@ -316,12 +316,25 @@ int md_musl_version_in(const unsigned char *data, size_t len, char *version, siz
 }
 
 /* Exported functions that first appeared in a musl release (musldetect/_rules.py). */
-static const struct { int release[3]; const char *names[3]; } release_symbols[] = {
+static const struct { int release[3]; const char *names[MD_RELEASE_NAMES_MAX]; } release_symbols[] = {
     {{1, 2, 6}, {"posix_getdents", "renameat2", NULL}},
     {{1, 2, 5}, {"statx", "preadv2", NULL}},
     {{1, 2, 3}, {"qsort_r", "pthread_getname_np", NULL}},
     {{1, 2, 2}, {"_Fork", "reallocarray", "gettid"}},
 };
+
+size_t md_release_symbol_rows(void) { return sizeof release_symbols / sizeof release_symbols[0]; }
+
+const int *md_release_symbol_release(size_t row)
+{
+    return row < md_release_symbol_rows() ? release_symbols[row].release : NULL;
+}
+
+const char *md_release_symbol_name(size_t row, size_t index)
+{
+    if (row >= md_release_symbol_rows() || index >= MD_RELEASE_NAMES_MAX) return NULL;
+    return release_symbols[row].names[index];
+}
 
 static int libc_defines(const struct md_walk *walk, const char *name)
 {
@@ -340,7 +353,7 @@ static void musl_cross_check(const struct md_walk *walk, struct md_result *out)
         }
     }
 bound_found:
-    if (sizeof(void *) == 4) out->time64_symbols = libc_defines(walk, "__clock_gettime64");
+    out->time64_symbols = libc_defines(walk, MD_TIME64_SYMBOL);
 }
 
 int md_detect(struct md_result *out)

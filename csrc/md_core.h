@@ -17,7 +17,7 @@ struct md_result {
     char version[MD_VERSION_MAX];    /* as found; empty when unknown */
     char path[MD_PATH_MAX];          /* the object that defines dl_iterate_phdr */
     char interp[MD_PATH_MAX];        /* the main program's PT_INTERP; empty if none */
-    int is_static;                   /* the main program has no PT_INTERP and no PT_DYNAMIC */
+    int is_static;                   /* the main program has no PT_INTERP (static-pie included) */
     int min_version[3];              /* musl release implied by exported symbols; 0.0.0 if none */
     int time64_symbols;              /* -1 not checked, 0 no, 1 the __*_time64 entry points exist */
     char reason[MD_REASON_MAX];
@@ -32,5 +32,13 @@ int md_detect(struct md_result *out);
  * single candidate or empty, with reason explaining an empty version. */
 int md_musl_version_in(const unsigned char *data, size_t len, char *version, size_t version_size,
                        char *reason, size_t reason_size);
+
+/* The release-symbol table (mirrors MUSL_RELEASE_SYMBOLS in musldetect/_rules.py), exposed
+ * so the Python side can check the two row by row. */
+#define MD_RELEASE_NAMES_MAX 3
+#define MD_TIME64_SYMBOL "__clock_gettime64"
+size_t md_release_symbol_rows(void);
+const int *md_release_symbol_release(size_t row);
+const char *md_release_symbol_name(size_t row, size_t index); /* NULL past the row's last name */
 
 #endif

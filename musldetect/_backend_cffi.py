@@ -77,11 +77,12 @@ def _object_headers(base: int) -> Tuple[int, List[Segment]]:
     return base - (first_load.vaddr - first_load.offset), headers
 
 
-def _main_program() -> Tuple[Optional[str], bool]:
-    """The main program's PT_INTERP and whether it is static, from the auxiliary vector."""
+def _main_program() -> Tuple[Optional[str], int]:
+    """The main program's PT_INTERP and where its program headers are mapped, from the
+    auxiliary vector (0 when the vector says nothing)."""
     phdr, count = _process.getauxval(AT_PHDR), _process.getauxval(AT_PHNUM)
     if not phdr or not count:
-        return None, False
+        return None, 0
     headers = _program_headers(phdr, count)
     bias = next((phdr - h.vaddr for h in headers if h.type == PT_PHDR), None)
     interp = None
@@ -89,8 +90,7 @@ def _main_program() -> Tuple[Optional[str], bool]:
         if h.type == PT_INTERP and bias is not None and _inside_a_load(headers, h.vaddr, h.filesz):
             text = _read(bias + h.vaddr, h.filesz)
             interp = text.split(b"\x00", 1)[0].decode(sys.getfilesystemencoding(), "surrogateescape")
-    dynamic = any(h.type == PT_DYNAMIC for h in headers)
-    return interp, interp is None and not dynamic
+    return interp, phdr
 
 
 def _inside_a_load(headers: List[Segment], vaddr: int, size: int) -> bool:
@@ -119,7 +119,7 @@ def _dynamic_strings(bias: int, headers: List[Segment], ranges: List[Tuple[int, 
 
 def detect_libc() -> RawLibc:
     """Uncached: the C library object that defines dl_iterate_phdr in this process."""
-    interp, static = _main_program()
+    interp, main_phdr = _main_program()
     info = ffi.new("Dl_info *")
     target = int(ffi.cast("uintptr_t", _process.dl_iterate_phdr))
     if not _process.dladdr(ffi.cast("void *", target), info) or info.dli_fbase == ffi.NULL:
@@ -127,6 +127,9 @@ def detect_libc() -> RawLibc:
     path = ffi.string(info.dli_fname).decode(sys.getfilesystemencoding(), "surrogateescape") or None
     bias, headers = _object_headers(int(ffi.cast("uintptr_t", info.dli_fbase)))
     ranges = [(bias + h.vaddr, h.memsz) for h in headers if h.type == PT_LOAD]
+    # No loader means static (static-pie included), unless the kernel's program is the C
+    # library itself: a process started as "ld-musl-x86_64.so.1 python3 ...".
+    static = bool(main_phdr) and interp is None and not _inside(main_phdr, ranges)
     try:
         gnu = int(ffi.cast("uintptr_t", _process.gnu_get_libc_version))
     except AttributeError:

@@ -10,5 +10,4 @@ NAME = "native"
 
 def detect_libc() -> RawLibc:
     """Uncached: the C library that defines dl_iterate_phdr in this process."""
-    family, version, path, interp, static, floor, time64, reason = _native.detect()
-    return RawLibc(family, version, path, static, interp, floor, time64, reason)
+    return RawLibc(*_native.detect())  # the C glue returns RawLibc's fields in its order

@@ -45,10 +45,13 @@ def sysconfig_platform() -> str:
     return sysconfig.get_platform()
 
 
-def linux_platform() -> str:
+_BITS = 64 if sys.maxsize > 2**32 else 32
+
+
+def linux_platform(bits: int = _BITS) -> str:
     """sysconfig's platform with the 32-bit-interpreter-on-64-bit-kernel rule applied."""
     platform = _normalize(sysconfig_platform())
-    if platform.startswith("linux_") and sys.maxsize <= 2**32:
+    if platform.startswith("linux_") and bits == 32:
         platform = {"linux_x86_64": "linux_i686", "linux_aarch64": "linux_armv8l"}.get(platform, platform)
     return platform
 
@@ -116,9 +119,9 @@ def musllinux_tags(musl: Tuple[int, int], archs: Sequence[str]) -> Iterator[str]
             yield f"musllinux_{musl[0]}_{minor}_{arch}"
 
 
-def platform_tags_for(info: LibcInfo, executable: Optional[str] = None) -> Tuple[str, ...]:
+def platform_tags_for(info: LibcInfo, executable: Optional[str] = None, bits: int = _BITS) -> Tuple[str, ...]:
     """Every platform tag the running interpreter accepts, most specific first."""
-    platform = linux_platform()
+    platform = linux_platform(bits)
     if not platform.startswith("linux_"):
         return (platform,)
     archs = tag_archs(platform)

@@ -29,7 +29,8 @@ def require_musl() -> bool:
 
 
 def skip_or_fail(reason: str) -> None:
-    """Missing musl material fails under MUSLDETECT_REQUIRE_MUSL=1 (CI), skips elsewhere."""
+    """Missing test material (musl builds, the corpus, compilers, valgrind) fails under
+    MUSLDETECT_REQUIRE_MUSL=1, which CI sets because it installs all of it; skips elsewhere."""
     if require_musl():
         pytest.fail(f"{reason} (MUSLDETECT_REQUIRE_MUSL=1)")
     pytest.skip(reason)

@@ -100,11 +100,11 @@ def test_musl_programs_follow_pt_interp_inside_root(tmp_path):
 
 def test_musl_releases_built_from_debian_sources():
     """Releases the archive offered only as source (tests/musl/build-musl-releases.sh)."""
-    from oracle import CACHE, loader_banner_version
+    from oracle import CACHE, loader_banner_version, skip_or_fail
 
     listing = os.path.join(CACHE, "musl-built", "releases.tsv")
     if not os.path.exists(listing):
-        pytest.skip("no musl release was built from source (tests/musl/build-musl-releases.sh)")
+        skip_or_fail("no musl release was built from source (tests/musl/build-musl-releases.sh)")
     with open(listing) as fh:
         rows = [line.rstrip("\n").split("\t") for line in fh if line.strip()]
     for version, _origin, loader in rows:

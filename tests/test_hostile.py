@@ -11,9 +11,8 @@ import pytest
 import elfwriter as w
 import musldetect
 
-hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 ALLOWED = (musldetect.ELFError, FileNotFoundError, PermissionError, IsADirectoryError)
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -136,3 +136,37 @@ def test_a_backend_that_raises_on_import_is_unavailable_not_fatal(monkeypatch):
     monkeypatch.setitem(sys.modules, "musldetect._backend_cffi", Exploding("musldetect._backend_cffi"))
     status = {s.name: s for s in _dispatch.backend_statuses()}["cffi"]
     assert not status.available and "failed to load: OSError: dlopen(NULL) failed" in status.error
+
+
+def test_c_release_table_is_the_python_table(native):
+    """The symbol floor exists in C and in Python: the two must be the same, row by row."""
+    from musldetect import _rules
+
+    table, time64_symbol = native.release_symbols()
+    assert [(release, tuple(names)) for release, names in table] == \
+        [(release, tuple(names)) for release, names in _rules.MUSL_RELEASE_SYMBOLS]
+    assert time64_symbol == _rules.MUSL_TIME64_SYMBOL
+
+
+def test_c_core_calls_a_static_pie_program_static(tmp_path):
+    """A static-pie program has a PT_DYNAMIC but no loader: static. The C core is built
+    into a standalone program (csrc/md_selftest.c) the way csrc/check.sh builds it."""
+    import shutil
+    import subprocess
+
+    from oracle import skip_or_fail
+
+    if not shutil.which("gcc"):
+        skip_or_fail("gcc is missing")
+    csrc = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "csrc")
+    if not os.path.isdir(csrc):
+        pytest.skip("csrc/ is not beside the tests (an installed wheel's tests)")
+    results = {}
+    for flags in (["-static-pie"], ["-static"], []):
+        program = str(tmp_path / ("selftest" + "".join(flags)))
+        subprocess.run(["gcc", "-O1", *flags, "-o", program, os.path.join(csrc, "md_core.c"),
+                        os.path.join(csrc, "md_selftest.c"), "-ldl"], check=True, stderr=subprocess.PIPE)
+        out = subprocess.run([program], stdout=subprocess.PIPE, text=True, check=True).stdout
+        results[" ".join(flags) or "dynamic"] = dict(f.split("=", 1) for f in out.split("\n")[0].split(" ")[:6])
+    assert results["-static-pie"]["static"] == "1" and results["-static"]["static"] == "1"
+    assert results["dynamic"]["static"] == "0" and results["dynamic"]["interp"]

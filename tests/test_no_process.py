@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 
-from oracle import run_python
 
 HOOKED = '''
 import sys
@@ -37,8 +36,6 @@ print("ok", len(musldetect.platform_tags()))
 
 
 def test_no_process_is_started():
-    proc = run_python(HOOKED, args=())
-    assert proc.returncode != 0  # sanity: argv[1] is missing, so the harness itself must fail...
     target = shutil.which("sh")
     import subprocess
     import sys

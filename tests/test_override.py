@@ -21,9 +21,15 @@ def test_musl_override_gives_musllinux_tags():
 def test_glibc_override_gives_manylinux_tags_down_to_the_oldest():
     family, version, backend, tags = run_json(REPORT, env={"MUSLDETECT_LIBC": "glibc-2.28"})
     assert (family, version, backend) == ("glibc", [2, 28], "override")
-    many = [t for t in tags if t.startswith("manylinux_")]
-    if many:  # only on architectures with manylinux tags
-        assert many[0].startswith("manylinux_2_28_")
+    arch = tags[0][len("linux_"):]
+    many = [t for t in tags if t.startswith("manylinux")]
+    # From 2.28 down to manylinux_2_5 (x86) or manylinux_2_17, with the legacy aliases.
+    oldest = (2, 5) if arch in ("x86_64", "i686") else (2, 17)
+    expected = []
+    for minor in range(28, oldest[1] - 1, -1):
+        expected.append(f"manylinux_2_{minor}_{arch}")
+        expected += {17: [f"manylinux2014_{arch}"], 12: [f"manylinux2010_{arch}"], 5: [f"manylinux1_{arch}"]}.get(minor, [])
+    assert many == expected
 
 
 def test_none_override_leaves_only_the_linux_tag():

@@ -11,6 +11,7 @@ import sysconfig
 import pytest
 
 import musldetect
+from fixtures import REQUIRED_BACKENDS
 from musldetect import _tags
 from musldetect._types import RawLibc
 
@@ -58,7 +59,9 @@ def test_describing_the_process_imports_nothing_heavy():
     try:
         from musldetect import _native  # noqa: F401
     except ImportError as exc:
-        pytest.skip(f"the lean path is the native backend's: {exc}")
+        if "native" in REQUIRED_BACKENDS:
+            pytest.fail(f"the native backend is required (MUSLDETECT_REQUIRE_BACKENDS) but missing: {exc}")
+        pytest.skip(f"the lean path is the native backend's, which is not built: {exc}")
     package_parent = os.path.dirname(os.path.dirname(musldetect.__file__))
     code = ("import sys; sys.path.insert(0, %r); before = set(sys.modules)\n"
             "import musldetect; musldetect.platform_tags(); assert musldetect.backend() == 'native'\n"

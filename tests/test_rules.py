@@ -84,7 +84,16 @@ def test_rules_on_every_real_musl_build():
             dynstr, _ = elf.dynamic_strings()
         assert _rules.musl_version_from_segments(segments) == (True, upstream_version(row["version"]), ""), path
         floor, time64 = _rules.musl_lower_bound(dynstr)
-        assert floor is not None and floor <= _result.parse_version(upstream_version(row["version"]), 3), path
+        # The newest table release not after the build's own: each row's symbols are new in it.
+        version = _result.parse_version(upstream_version(row["version"]), 3)
+        assert floor == max(release for release, _ in _rules.MUSL_RELEASE_SYMBOLS if release <= version), path
         assert time64 == (elf.bits == 32), path
         checked += 1
     assert checked >= 6
+
+
+@pytest.mark.parametrize("text", [b"built against musl libc\x001.2.3\x00", b"musl libc\nVersion 1.2.3\x00",
+                                  b"(musl libc)\x001.2.3\x00"])
+def test_musl_named_without_its_banner_is_not_musl(text):
+    """Only the loader's banner, "musl libc (ARCH)", marks musl's library: the name alone does not."""
+    assert _rules.musl_version_from_segments([text])[0] is False

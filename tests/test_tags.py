@@ -29,6 +29,20 @@ def test_parity_with_packaging():
     assert ours[0] == f"linux_{musldetect.libc().arch}"
 
 
+@pytest.mark.parametrize("host_platform", ["linux-x86_64", "linux-aarch64", "linux-armv8l", "linux-armv7l",
+                                           "linux-i686", "linux-s390x", "linux-ppc64le", "linux-riscv64"])
+@pytest.mark.parametrize("bits", [64, 32])
+def test_arch_rules_match_packaging(monkeypatch, host_platform, bits):
+    """_PYTHON_HOST_PLATFORM moves both sysconfig's platform and packaging's answer: the
+    32-bit rule (x86_64 -> i686, aarch64 -> armv8l), armv8l's armv7l tags, and the armhf/i686
+    executable checks (false here, so no manylinux tags on those) must come out alike."""
+    from packaging.tags import _linux_platforms
+
+    monkeypatch.setenv("_PYTHON_HOST_PLATFORM", host_platform)
+    expected = tuple(_linux_platforms(is_32bit=bits == 32))
+    assert _tags.platform_tags_for(musldetect.libc(), bits=bits) == expected
+
+
 def test_tags_are_cached():
     assert musldetect.platform_tags() is musldetect.platform_tags()
 

@@ -1,0 +1,192 @@
+"""Mutation check: each meaningful mistake in the rules must make a test fail.
+
+    python mutation/run.py                          # every mutation, this interpreter
+    python mutation/run.py --musl-python PY         # also the ones only musl can kill
+    python mutation/run.py --only c-row-1.2.6       # one mutation by name
+
+Each mutation replaces one exact piece of source (it must occur exactly once) in a fresh
+copy of the checkout, rebuilds the extension when C changed, and runs the tests that
+guard that piece. A mutation whose tests still pass has SURVIVED: the script fails. Before
+any mutation the same tests must pass on the unmutated copy, so a kill means something.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from typing import List, NamedTuple, Optional, Sequence
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class Mutation(NamedTuple):
+    name: str
+    path: str
+    old: str
+    new: str
+    tests: Sequence[str]
+    where: str = "host"  # "host", or "musl": only the musl interpreter exercises it
+
+
+NATIVE = ("tests/test_native.py",)
+PROCESS = ("tests/test_native.py", "tests/test_process.py", "tests/test_hostile.py")
+RULES = ("tests/test_rules.py", "tests/test_corpus.py")
+TAGS = ("tests/test_tags.py", "tests/test_override.py")
+INSPECT = ("tests/test_inspect.py", "tests/test_inspect_files.py", "tests/test_hostile.py")
+
+MUTATIONS: List[Mutation] = [
+    # -- the C core ---------------------------------------------------------------------
+    *[Mutation(f"c-row-{release}", "csrc/md_core.c", row, "", NATIVE) for release, row in (
+        ("1.2.6", '    {{1, 2, 6}, {"posix_getdents", "renameat2", NULL}},\n'),
+        ("1.2.5", '    {{1, 2, 5}, {"statx", "preadv2", NULL}},\n'),
+        ("1.2.3", '    {{1, 2, 3}, {"qsort_r", "pthread_getname_np", NULL}},\n'),
+        ("1.2.2", '    {{1, 2, 2}, {"_Fork", "reallocarray", "gettid"}},\n'),
+    )],
+    Mutation("c-time64-symbol", "csrc/md_core.h", '#define MD_TIME64_SYMBOL "__clock_gettime64"',
+             '#define MD_TIME64_SYMBOL "__clock_gettime"', NATIVE),
+    Mutation("c-time64-check", "csrc/md_core.c", "out->time64_symbols = libc_defines(walk, MD_TIME64_SYMBOL);",
+             "out->time64_symbols = 1;", PROCESS, "musl"),
+    Mutation("c-banner", "csrc/md_core.c", 'musl_banner[] = "musl libc (";', 'musl_banner[] = "musl libc [";',
+             NATIVE),
+    Mutation("c-i386-float-rule", "csrc/md_core.c", "c == '-' || c == '~';\n}",
+             "c == '-' || c == '~' || c == '=' || c == '*';\n}", NATIVE),
+    Mutation("c-vdso-name-rule", "csrc/md_core.c", "if (start == dot || (start > 0 && is_word(data[start - 1])))",
+             "if (start == dot)", NATIVE),
+    Mutation("c-static-check", "csrc/md_core.c", "walk->out->is_static = !read_interp(info, walk->out);",
+             "walk->out->is_static = 0; read_interp(info, walk->out);", NATIVE),
+    Mutation("c-glibc-same-object", "csrc/md_core.c",
+             "if (gnu_version && in_ranges_of(&walk, (const void *)gnu_version)) {", "if (gnu_version) {",
+             ("tests/test_musl_env.py",), "musl"),
+    Mutation("c-symbol-floor-first-match", "csrc/md_core.c", "                goto bound_found;\n", "",
+             PROCESS, "musl"),
+    # -- the Python rules ---------------------------------------------------------------
+    Mutation("py-banner", "musldetect/_rules.py", 'MUSL_BANNER = b"musl libc ("', 'MUSL_BANNER = b"musl libc"',
+             RULES + ("tests/test_inspect_files.py",)),
+    Mutation("py-vdso-name-rule", "musldetect/_rules.py",
+             "        if start > 0 and data[start - 1] in _WORD_BYTES:\n            continue", "", RULES),
+    Mutation("py-one-candidate-only", "musldetect/_rules.py", "        if len(candidates) == 1:",
+             "        if len(candidates) >= 1:", RULES),
+    Mutation("py-floor-first-match", "musldetect/_rules.py", "            bound = release\n            break",
+             "            bound = release", RULES + ("tests/test_process.py",), "musl"),
+    Mutation("py-floor-conflict", "musldetect/_result.py", "tuple(version) < tuple(floor)",
+             "tuple(version) <= tuple(floor)", RULES),
+    Mutation("py-glibc-requirement-max", "musldetect/_rules.py", "if best is None or release > best:",
+             "if best is None or release < best:", ("tests/test_inspect_files.py",)),
+    Mutation("py-musl-requirement", "musldetect/_rules.py", "        if names.intersection(symbols):",
+             "        if names.issuperset(symbols):", ("tests/test_inspect_files.py",)),
+    Mutation("py-glibc-static-mark", "musldetect/_inspect.py", "note_type == NT_GNU_ABI_TAG and", "note_type == 3 and",
+             ("tests/test_inspect_files.py",)),
+    Mutation("py-musl-static-mark", "musldetect/_rules.py", 'b"Illegal byte sequence\\x00Domain error',
+             'b"Illegal byte sequence\\x00Domain errors', ("tests/test_inspect_files.py",)),
+    Mutation("py-identity-by-text", "musldetect/_inspect.py",
+             "    if family is None:\n        return None\n    raw = read_libc_object(elf, family)",
+             "    raw = read_loader(elf, family)", ("tests/test_inspect_files.py",)),
+    Mutation("py-glibc-loader-names", "musldetect/_libcfile.py", 'base.startswith(("ld-linux", "ld64.so."))',
+             'base.startswith(("ld-linux",))', INSPECT),
+    Mutation("py-root-confines-path", "musldetect/_inspect.py", "        path = path_in_root(path, root_dir)\n",
+             "", ("tests/test_inspect_files.py",)),
+    Mutation("py-root-confines-links", "musldetect/_inspect.py", "            if target.startswith(\"/\"):\n"
+             "                resolved = []", "            if target.startswith(\"/\"):\n"
+             "                return target", ("tests/test_inspect.py",)),
+    # -- the tag rules --------------------------------------------------------------------
+    Mutation("tags-manylinux-floor", "musldetect/_tags.py", 'oldest = (2, 4) if', 'oldest = (2, 5) if', TAGS),
+    Mutation("tags-legacy-alias", "musldetect/_tags.py", '(2, 17): "manylinux2014", ', "", TAGS),
+    Mutation("tags-musllinux-down-to-0", "musldetect/_tags.py", "for minor in range(musl[1], -1, -1):",
+             "for minor in range(musl[1], 0, -1):", TAGS),
+    Mutation("tags-armv8l", "musldetect/_tags.py", 'return ["armv8l", "armv7l"] if arch == "armv8l" else [arch]',
+             "return [arch]", TAGS),
+    Mutation("tags-static-musl", "musldetect/_tags.py", 'and not info.static:', ":", TAGS),
+    Mutation("tags-32-bit-rule", "musldetect/_tags.py", '"linux_x86_64": "linux_i686", ', "", TAGS),
+]
+
+
+def copy_checkout(destination: str) -> str:
+    ignore = shutil.ignore_patterns(".git", "build", "*.egg-info", "__pycache__", "*.so", ".pytest_cache")
+    shutil.copytree(REPO, destination, ignore=ignore)
+    return destination
+
+
+def build(python: str, tree: str) -> None:
+    env = dict(os.environ, MUSLDETECT_BUILD_EXT="required")
+    proc = subprocess.run([python, "setup.py", "-q", "build_ext", "--inplace", "--force"], cwd=tree, env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"building the extension failed in {tree}:\n{proc.stdout[-2000:]}")
+
+
+def tests_pass(python: str, tree: str, tests: Sequence[str]) -> bool:
+    # Every backend and all test material required: a test that skips cannot kill.
+    env = dict(os.environ, PYTHONPATH=tree, PYTHONDONTWRITEBYTECODE="1", MUSLDETECT_REQUIRE_MUSL="1",
+               MUSLDETECT_REQUIRE_BACKENDS="native,cffi,python")
+    proc = subprocess.run([python, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests], cwd=tree, env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return proc.returncode == 0
+
+
+def run(python: str, where: str, mutations: List[Mutation]) -> List[str]:
+    survivors = []
+    with tempfile.TemporaryDirectory(prefix=f"musldetect-mutation-{where}-") as scratch:
+        tree = copy_checkout(os.path.join(scratch, "tree"))
+        build(python, tree)
+        for selection in sorted({tuple(m.tests) for m in mutations}):
+            if not tests_pass(python, tree, selection):
+                raise RuntimeError(f"{where}: the tests {' '.join(selection)} fail without any mutation")
+        for mutation in mutations:
+            path = os.path.join(tree, mutation.path)
+            with open(path) as fh:
+                original = fh.read()
+            if original.count(mutation.old) != 1:
+                raise RuntimeError(f"{mutation.name}: the text to mutate occurs {original.count(mutation.old)} "
+                                   f"times in {mutation.path}, not once: update the mutation")
+            started = time.monotonic()
+            try:
+                with open(path, "w") as fh:
+                    fh.write(original.replace(mutation.old, mutation.new))
+                rebuilt = mutation.path.startswith("csrc/")
+                if rebuilt:
+                    build(python, tree)
+                killed = not tests_pass(python, tree, mutation.tests)
+            finally:
+                with open(path, "w") as fh:
+                    fh.write(original)
+                if mutation.path.startswith("csrc/"):
+                    build(python, tree)
+            verdict = "killed" if killed else "SURVIVED"
+            print(f"{where:5} {mutation.name:30} {verdict:9} {time.monotonic() - started:5.1f} s", flush=True)
+            if not killed:
+                survivors.append(f"{where}: {mutation.name}")
+    return survivors
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--python", default=sys.executable, help="the host interpreter (default: this one)")
+    parser.add_argument("--musl-python", help="the musl-linked interpreter, for the mutations only musl kills")
+    parser.add_argument("--only", action="append", default=[], help="run this mutation (repeatable)")
+    args = parser.parse_args(argv)
+    chosen = [m for m in MUTATIONS if not args.only or m.name in args.only]
+    unknown = set(args.only) - {m.name for m in MUTATIONS}
+    if unknown:
+        parser.error(f"unknown mutations: {', '.join(sorted(unknown))}")
+    survivors = run(args.python, "host", [m for m in chosen if m.where == "host"])
+    musl_only = [m for m in chosen if m.where == "musl"]
+    if musl_only:
+        if not args.musl_python:
+            print(f"not run without --musl-python: {', '.join(m.name for m in musl_only)}")
+        else:
+            survivors += run(args.musl_python, "musl", musl_only)
+    if survivors:
+        print("survivors (a test must fail for each):\n  " + "\n  ".join(survivors))
+        return 1
+    print(f"all {len(chosen)} mutations killed" if args.musl_python or not musl_only else
+          f"{len(chosen) - len(musl_only)} mutations killed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
