@@ -3,27 +3,31 @@
 ``libc()`` describes the running process, ``platform_tags()`` gives its PEP 600/656
 platform tags, ``inspect(path)`` reads any ELF file. MUSLDETECT_BACKEND picks the
 backend (auto, native, cffi, python); MUSLDETECT_LIBC overrides the answer.
+
+The layers, each importing only from the ones below it (tests/test_layers.py holds
+the code to this picture)::
+
+    __main__                            python -m musldetect
+    _cli                                the command
+    __init__                            the public names
+    _api                                caching, libc(), platform_tags(), inspect()
+    _tags, _dispatch                    tag rules; which backend answers
+    _result                             raw facts -> LibcInfo: parsing, cross-checks, time64
+    _backend_native/_cffi/_python,      raw facts (RawLibc) of this process or of a file
+      _inspect
+    _libcfile                           is this object a C library, and which: by identity
+    _elf, _rules, _override             the ELF reader; version and symbol rules; MUSLDETECT_LIBC
+    _types                              records and errors
+
+A backend is one module with ``NAME``, an uncached ``detect_libc() -> RawLibc`` and
+optionally ``self_check() -> str`` (see ``_dispatch``).
 """
 
 from __future__ import annotations
 
-import os
-
-from ._api import backend, cache_clear, glibc_version, libc, musl_version, platform_tags
+from ._api import backend, cache_clear, glibc_version, inspect, libc, musl_version, platform_tags
 from ._dispatch import BACKEND_ORDER as BACKENDS
 from ._types import ConfigurationError, ELFError, LibcInfo
-
-
-def inspect(path: str | os.PathLike[str], *, root: str | os.PathLike[str] | None = None) -> LibcInfo:
-    """Which C library an ELF file uses, read from the file alone (it is never run).
-
-    Raises ELFError for malformed input and FileNotFoundError/PermissionError/
-    IsADirectoryError for the file itself. (Imported on first use: the ELF reader is not
-    needed to describe the running process.)
-    """
-    from ._inspect import inspect as inspect_file
-
-    return inspect_file(path, root=root)
 
 
 __version__ = "0.1.0"

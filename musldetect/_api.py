@@ -91,6 +91,22 @@ def platform_tags() -> Tuple[str, ...]:
         return _tags_cache
 
 
+def inspect(path: str | os.PathLike[str], *, root: str | os.PathLike[str] | None = None) -> LibcInfo:
+    """Which C library an ELF file uses, and what it requires, read from the file alone (it
+    is never run).
+
+    With ``root`` (an unpacked image, a chroot, a sysroot) ``path`` and every symlink on
+    the way, in the path and in PT_INTERP, resolve inside root: nothing outside it is
+    opened. Raises ELFError for malformed input and FileNotFoundError/PermissionError/
+    IsADirectoryError for the file itself. (The ELF reader is imported on first use: the
+    running process is described without it.)
+    """
+    from ._inspect import inspect_file
+
+    raw, arch, bits = inspect_file(os.fspath(path), os.fspath(root) if root is not None else None)
+    return build_info(raw, "inspect", arch, bits)
+
+
 def musl_version() -> Optional[Tuple[int, int]]:
     """(major, minor) of the running musl, or None when the process is not on musl."""
     info = libc()

@@ -63,16 +63,14 @@ def _program_headers(phdr_address: int, count: int) -> List[Segment]:
 
 def _object_headers(base: int) -> Tuple[int, List[Segment]]:
     """(load bias, program headers) of the object whose ELF header is mapped at ``base``."""
-    header = _read(base, 64 if _BITS == 64 else 52)
-    if header[:4] != b"\x7fELF":
+    data = _read(base, _elf.header_size(_BITS))
+    if data[:4] != b"\x7fELF":
         raise OSError(f"dladdr base {base:#x} holds no ELF header")
-    if _BITS == 64:
-        phoff, phentsize, phnum = struct.unpack_from("Q", header, 32)[0], *struct.unpack_from("HH", header, 54)
-    else:
-        phoff, phentsize, phnum = struct.unpack_from("I", header, 28)[0], *struct.unpack_from("HH", header, 42)
-    if phentsize != _PHDR_SIZE or not 0 < phnum < _elf.MAX_SEGMENTS:
-        raise OSError(f"unexpected program header table at {base:#x} (e_phentsize {phentsize}, e_phnum {phnum})")
-    headers = _program_headers(base + phoff, phnum)
+    header = _elf.parse_header(data, _BITS, _ORDER)
+    if header.phentsize != _PHDR_SIZE or not 0 < header.phnum < _elf.MAX_SEGMENTS:
+        raise OSError(f"unexpected program header table at {base:#x} "
+                      f"(e_phentsize {header.phentsize}, e_phnum {header.phnum})")
+    headers = _program_headers(base + header.phoff, header.phnum)
     first_load = min((h for h in headers if h.type == PT_LOAD), key=lambda h: h.vaddr)
     return base - (first_load.vaddr - first_load.offset), headers
 
@@ -106,12 +104,13 @@ def _dynamic_strings(bias: int, headers: List[Segment], ranges: List[Tuple[int, 
     for h in headers:
         if h.type != PT_DYNAMIC or not _inside_a_load(headers, h.vaddr, h.filesz):
             continue
-        values = dict(reversed(_elf.parse_dynamic(_read(bias + h.vaddr, h.filesz), _BITS, _ORDER)))
+        values = _elf.dynamic_table(_elf.parse_dynamic(_read(bias + h.vaddr, h.filesz), _BITS, _ORDER))
         if DT_STRTAB not in values or DT_STRSZ not in values:
             return None
         # glibc relocates these entries in memory, musl leaves them as link-time addresses.
-        address = values[DT_STRTAB] if values[DT_STRTAB] >= bias else bias + values[DT_STRTAB]
-        size = values[DT_STRSZ]
+        strtab = values[DT_STRTAB][0]
+        address = strtab if strtab >= bias else bias + strtab
+        size = values[DT_STRSZ][0]
         if _inside(address, ranges) and _inside(address + size - 1, ranges):
             return _read(address, size)
     return None

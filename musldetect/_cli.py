@@ -9,7 +9,6 @@ import sys
 from typing import List, Optional, Sequence
 
 from . import _api, _dispatch, _result
-from ._inspect import inspect
 from ._types import ConfigurationError, ELFError, LibcInfo
 
 EXIT_OK, EXIT_UNKNOWN, EXIT_USAGE = 0, 1, 2
@@ -97,7 +96,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(_backends_report())
             return EXIT_OK
         if args.command == "inspect":
-            info = inspect(args.path, root=args.root)
+            info = _api.inspect(args.path, root=args.root)
             if args.json or args.inspect_json:
                 print(json.dumps(info.as_dict(), indent=2))
             else:

@@ -2,6 +2,17 @@
 
 ``auto`` takes the fastest backend that imports and passes a cheap self-check; naming
 one is strict, so a missing extension is an ImportError and never a silent slow path.
+
+The backend contract, which every backend module keeps (tests/test_layers.py checks it):
+
+- ``NAME``: its name in ``BACKEND_ORDER``.
+- ``detect_libc() -> RawLibc``: the raw facts of this process, uncached, every field of
+  ``RawLibc`` filled the same way by every backend (the cross-backend test compares them
+  all); parsing, the cross-checks, the arch and caching live above, in ``_result`` and
+  ``_api``. It may raise ``OSError`` naming a failed call; ``_api`` turns any exception
+  into ``family=None`` with the error as the reason.
+- ``self_check() -> str`` (optional): cheap; an empty string when the backend can serve,
+  else why not. Importing the module may raise ``ImportError`` (a missing dependency).
 """
 
 from __future__ import annotations

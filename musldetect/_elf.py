@@ -63,6 +63,42 @@ class Segment(NamedTuple):
         return bool(self.flags & PF_X)
 
 
+class Header(NamedTuple):
+    """The ELF header's fields after e_ident."""
+
+    type: int
+    machine: int
+    version: int
+    entry: int
+    phoff: int
+    shoff: int
+    flags: int
+    ehsize: int
+    phentsize: int
+    phnum: int
+    shentsize: int
+    shnum: int
+    shstrndx: int
+
+
+def header_size(bits: int) -> int:
+    """The ELF header's size, e_ident included (52 or 64 bytes)."""
+    return 16 + struct.calcsize(_LAYOUTS[(1 if bits == 32 else 2, "<")][0])
+
+
+def parse_header(data: bytes, bits: int, byteorder: str) -> Header:
+    """The fields of an ELF header given from its first byte, for a file or a mapped object."""
+    return Header(*struct.unpack_from(_LAYOUTS[(1 if bits == 32 else 2, byteorder)][0], data, 16))
+
+
+def dynamic_table(entries: List[Tuple[int, int]]) -> Dict[int, List[int]]:
+    """PT_DYNAMIC's entries by tag, each tag's values in order (DT_NEEDED repeats)."""
+    values: Dict[int, List[int]] = {}
+    for tag, value in entries:
+        values.setdefault(tag, []).append(value)
+    return values
+
+
 def program_header_size(bits: int) -> int:
     return struct.calcsize(_LAYOUTS[(1 if bits == 32 else 2, "<")][1])
 
@@ -182,11 +218,11 @@ class ELFFile:
             raise self.error(f"EI_DATA {data} is neither little nor big endian")
         self.bits = 32 if elf_class == 1 else 64
         self.byteorder = "<" if data == 1 else ">"
-        header_fmt = _LAYOUTS[(elf_class, self.byteorder)][0]
-        header_size = struct.calcsize(header_fmt)
-        fields = struct.unpack(header_fmt, self.read_at(16, header_size, "ELF header"))
-        (self.type, self.machine, _version, _entry, phoff, shoff, self.flags,
-         _ehsize, phentsize, phnum, shentsize, shnum, _shstrndx) = fields
+        size = header_size(self.bits)
+        header = parse_header(ident + self.read_at(16, size - 16, "ELF header"), self.bits, self.byteorder)
+        self.type, self.machine, self.flags = header.type, header.machine, header.flags
+        phoff, phentsize, phnum = header.phoff, header.phentsize, header.phnum
+        shoff, shentsize, shnum = header.shoff, header.shentsize, header.shnum
         if phnum == PN_XNUM:
             phnum = self._extended_phnum(shoff, shentsize, shnum)
         expected = program_header_size(self.bits)
@@ -314,10 +350,7 @@ class ELFFile:
     def dynamic_values(self) -> Dict[int, List[int]]:
         """PT_DYNAMIC's entries by tag (read once)."""
         if self._dynamic is None:
-            values: Dict[int, List[int]] = {}
-            for tag, value in self.dynamic_entries():
-                values.setdefault(tag, []).append(value)
-            self._dynamic = values
+            self._dynamic = dynamic_table(self.dynamic_entries())
         return self._dynamic
 
     def _string_table(self) -> Optional[Tuple[int, int]]:

@@ -17,8 +17,7 @@ from typing import Dict, List, Optional, Tuple
 from . import _rules
 from ._elf import ET_CORE, ET_DYN, ET_EXEC, ET_REL, NT_GNU_ABI_TAG, ELFFile
 from ._libcfile import GLIBC, MUSL, family_by_name, read_libc_object, read_loader
-from ._result import build_info
-from ._types import ELFError, LibcInfo, RawLibc
+from ._types import ELFError, RawLibc
 
 MAX_SYMLINKS = 40
 # A static program's read-only data is searched for a C library's marks up to this much.
@@ -220,20 +219,12 @@ def describe(elf: ELFFile, root: Optional[str]) -> RawLibc:
     return raw._replace(requires=requires, reason="; ".join(reasons))
 
 
-def inspect(path: "os.PathLike[str] | str", *, root: "os.PathLike[str] | str | None" = None) -> LibcInfo:
-    """Which C library an ELF file uses, read from the file alone (it is never run).
-
-    With ``root`` (an unpacked image, a chroot, a sysroot) ``path`` and every symlink on
-    the way, in the path and in PT_INTERP, resolve inside root: nothing outside it is
-    opened. Raises ELFError for malformed input and FileNotFoundError/PermissionError/
-    IsADirectoryError for the file itself.
-    """
-    path = os.fspath(path)
-    root_dir = os.fspath(root) if root is not None else None
-    if root_dir is not None:
-        if not os.path.isdir(root_dir):
-            raise NotADirectoryError(20, "root is not a directory", root_dir)
-        path = path_in_root(path, root_dir)
+def inspect_file(path: str, root: Optional[str]) -> Tuple[RawLibc, str, int]:
+    """The raw facts of the ELF file at ``path`` (inside ``root`` when given), with its arch
+    and word size: what ``musldetect.inspect()`` builds its answer from."""
+    if root is not None:
+        if not os.path.isdir(root):
+            raise NotADirectoryError(20, "root is not a directory", root)
+        path = path_in_root(path, root)
     with ELFFile(path) as elf:
-        raw = describe(elf, root_dir)
-        return build_info(raw, "inspect", elf.arch, elf.bits)
+        return describe(elf, root), elf.arch, elf.bits
