@@ -33,10 +33,10 @@ class Mutation(NamedTuple):
     where: str = "host"  # "host", or "musl": only the musl interpreter exercises it
 
 
-NATIVE = ("tests/test_native.py",)
-PROCESS = ("tests/test_native.py", "tests/test_process.py", "tests/test_hostile.py")
-RULES = ("tests/test_rules.py", "tests/test_corpus.py")
-TAGS = ("tests/test_tags.py", "tests/test_override.py")
+NATIVE = ("tests/test_rules.py", "tests/test_process.py")
+PROCESS = ("tests/test_rules.py", "tests/test_process.py", "tests/test_hostile.py")
+RULES = ("tests/test_rules.py", "tests/test_inspect_corpus.py")
+TAGS = ("tests/test_tags.py", "tests/test_api.py")
 INSPECT = ("tests/test_inspect.py", "tests/test_inspect_files.py", "tests/test_hostile.py")
 
 MUTATIONS: List[Mutation] = [

@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from fixtures import backend_module  # noqa: E402,F401
+from fixtures import backend_module, native  # noqa: E402,F401
 
 
 @pytest.fixture(autouse=True)

@@ -20,3 +20,14 @@ def backend_module(request):
         if name in REQUIRED_BACKENDS:
             pytest.fail(f"backend {name} is required (MUSLDETECT_REQUIRE_BACKENDS) but unavailable: {exc}")
         pytest.skip(f"backend {name} unavailable: {exc}")
+
+
+@pytest.fixture
+def native():
+    try:
+        from musldetect import _native
+    except ImportError as exc:
+        if "native" in REQUIRED_BACKENDS:
+            pytest.fail(f"native backend required but unavailable: {exc}")
+        pytest.skip(f"native backend unavailable: {exc}")
+    return _native

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import struct
 import sys
 
@@ -119,3 +120,78 @@ def test_started_through_its_loader_is_not_static(backend_module):
     assert proc.returncode == 0, proc.stderr
     family, version = expected_process_libc()
     assert json.loads(proc.stdout) == [family, version, False, backend_module.NAME]
+
+
+def test_c_core_calls_a_static_pie_program_static(tmp_path):
+    """A static-pie program has a PT_DYNAMIC but no loader: static. The C core is built
+    into a standalone program (csrc/md_selftest.c) the way csrc/check.sh builds it."""
+    import shutil
+    import subprocess
+
+    from oracle import skip_or_fail
+
+    if not shutil.which("gcc"):
+        skip_or_fail("gcc is missing")
+    csrc = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "csrc")
+    if not os.path.isdir(csrc):
+        pytest.skip("csrc/ is not beside the tests (an installed wheel's tests)")
+    results = {}
+    for flags in (["-static-pie"], ["-static"], []):
+        program = str(tmp_path / ("selftest" + "".join(flags)))
+        subprocess.run(["gcc", "-O1", *flags, "-o", program, os.path.join(csrc, "md_core.c"),
+                        os.path.join(csrc, "md_selftest.c"), "-ldl"], check=True, stderr=subprocess.PIPE)
+        out = subprocess.run([program], stdout=subprocess.PIPE, text=True, check=True).stdout
+        results[" ".join(flags) or "dynamic"] = dict(f.split("=", 1) for f in out.split("\n")[0].split(" ")[:6])
+    assert results["-static-pie"]["static"] == "1" and results["-static"]["static"] == "1"
+    assert results["dynamic"]["static"] == "0" and results["dynamic"]["interp"]
+
+
+# -- no process is ever started ------------------------------------------------------
+
+HOOKED = '''
+import sys
+FORBIDDEN = ("subprocess.Popen", "os.posix_spawn", "os.spawn", "os.exec", "os.system", "os.fork", "os.forkpty",
+             "ctypes.dlopen")
+seen = []
+def hook(event, args):
+    if event.startswith(FORBIDDEN):
+        seen.append(event)
+        raise RuntimeError("musldetect started a process or loaded a library: " + event)
+sys.addaudithook(hook)
+import musldetect
+for backend in musldetect.BACKENDS:
+    try:
+        musldetect._dispatch.load_backend(backend)
+    except ImportError:
+        continue
+    import os
+    os.environ["MUSLDETECT_BACKEND"] = backend
+    musldetect.cache_clear()
+    musldetect.libc(); musldetect.platform_tags(); musldetect.libc(cached=False)
+musldetect.inspect(sys.argv[1])
+try:
+    musldetect.inspect("/nonexistent")
+except FileNotFoundError:
+    pass
+assert not seen, seen
+print("ok", len(musldetect.platform_tags()))
+'''
+
+def test_no_process_is_started():
+    target = shutil.which("sh")
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", HOOKED, target], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("ok ")
+
+def test_the_hook_catches_a_process():
+    code = HOOKED.replace("import musldetect", "import musldetect, subprocess; subprocess.run(['true'])")
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", code, shutil.which("sh")], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, timeout=120)
+    assert proc.returncode != 0 and "subprocess.Popen" in proc.stderr

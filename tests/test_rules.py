@@ -1,4 +1,4 @@
-"""The musl/glibc version rules on made-up bytes and on Debian's real builds."""
+"""The musl/glibc version rules on made-up bytes and on Debian's real builds, and their C twin."""
 
 from __future__ import annotations
 
@@ -97,3 +97,72 @@ def test_rules_on_every_real_musl_build():
 def test_musl_named_without_its_banner_is_not_musl(text):
     """Only the loader's banner, "musl libc (ARCH)", marks musl's library: the name alone does not."""
     assert _rules.musl_version_from_segments([text])[0] is False
+
+
+# -- the C twin of the rules (csrc/md_core.c), fed the same blocks and real builds ----
+
+BLOCKS = [
+    b"musl libc (x86_64)\n\x00LINUX_2.6.39\x00127.0.0.1\x00=1.2.3\x00",
+    b"musl libc (i386)\n\x00\x801.2.4_git20230717\x00",
+    b"musl libc (x)\x001.2.3\x001.2.4\x00",
+    b"musl libc (x)\x00v1.2.3\x00",
+    b"no banner\x001.2.3\x00",
+    b"musl libc (",
+    b"musl libc (x)\x001.2.3",
+    b"\x00" * 40 + b"musl libc (arm)" + b"\x00" * 17 + b"1.2.5-git-12-gabcdef\x00" + b"\x01" * 33,
+    b"musl libc (x)\x00" + b"9.9.9\x00" * 3 + b"1." + b"2" * 5 + b".3\x00",
+    b"musl libc (x)\x00x.1.2~5.6.7\x00",
+    b"musl libc (x)\x0012345.1.2\x00 1.2.3\x00",
+    b"(" * 70 + b"musl libc (" + b"." * 70 + b"\x001.2.3\x00" + b"9" * 64 + b".1.1\x00",
+]
+
+@pytest.mark.parametrize("block", BLOCKS)
+def test_c_rules_match_python_rules(native, block):
+    is_musl, version, _reason = native.musl_version_in(block)
+    expected = _rules.musl_version_from_segments([block])
+    assert (is_musl, version) == expected[:2]
+
+# Byte strings made of what the rules care about, so version-like runs are frequent.
+ALPHABET = b"0123456789.\x00 (-_~+xLINUX=musl libc ("
+
+def test_c_rules_match_python_rules_on_generated_blocks(native):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    pieces = st.sampled_from([b"musl libc (", b"1.2.3", b"LINUX_2.6.39", b"127.0.0.1", b"_git2023", b"\x00"])
+    block = st.lists(st.one_of(pieces, st.binary(max_size=8), st.sampled_from([bytes([c]) for c in ALPHABET])),
+                     max_size=80).map(b"".join)
+
+    @settings(max_examples=2000, deadline=None)
+    @given(block)
+    def same_answer(data):
+        is_musl, version, _reason = native.musl_version_in(data)
+        assert (is_musl, version) == _rules.musl_version_from_segments([data])[:2]
+
+    same_answer()
+
+def test_c_rules_on_every_real_build(native):
+    from musldetect._elf import ELFFile
+    import glob
+
+    checked = 0
+    for row in corpus_manifest():
+        if row["pkg"] != "musl":
+            continue
+        path = (glob.glob(os.path.join(row["dir"], "*lib", "*-linux-musl*", "libc.so")) +
+                glob.glob(os.path.join(row["dir"], "usr", "lib", "*-linux-musl*", "libc.so")))[0]
+        with ELFFile(path) as elf:
+            answers = [native.musl_version_in(data) for data in elf.readonly_segment_data()]
+        banner = [a for a in answers if a[0]]
+        assert banner and banner[0][1] == upstream_version(row["version"]), path
+        checked += 1
+    assert checked >= 6
+
+def test_c_release_table_is_the_python_table(native):
+    """The symbol floor exists in C and in Python: the two must be the same, row by row."""
+    from musldetect import _rules
+
+    table, time64_symbol = native.release_symbols()
+    assert [(release, tuple(names)) for release, names in table] == \
+        [(release, tuple(names)) for release, names in _rules.MUSL_RELEASE_SYMBOLS]
+    assert time64_symbol == _rules.MUSL_TIME64_SYMBOL

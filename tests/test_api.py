@@ -1,0 +1,80 @@
+"""The public records and MUSLDETECT_LIBC: fields, immutability, overrides in fresh interpreters."""
+
+from __future__ import annotations
+
+import pickle
+import sysconfig
+
+import pytest
+
+import musldetect
+from musldetect import _tags
+from musldetect._types import RawLibc
+from oracle import run_json
+
+
+INFO = musldetect.LibcInfo("musl", (1, 2, 3), "1.2.3", "/lib/ld-musl-x86_64.so.1", False, "x86_64", "native")
+
+def test_fields_defaults_and_order():
+    assert INFO._fields[:3] == ("family", "version", "version_string")
+    assert (INFO.reason, INFO.interpreter, INFO.time64) == ("", None, None)
+    assert INFO.family == INFO[0] == "musl" and INFO.backend == "native"
+    assert RawLibc("glibc", "2.36", None, False).min_version is None
+
+def test_immutable_comparable_hashable_picklable():
+    with pytest.raises(AttributeError):
+        INFO.family = "glibc"  # type: ignore[misc]
+    same = musldetect.LibcInfo(*INFO)
+    assert same == INFO and hash(same) == hash(INFO) and same is not INFO
+    assert pickle.loads(pickle.dumps(INFO)) == INFO
+    assert INFO._replace(version=(1, 2, 4)).version == (1, 2, 4) and INFO.version == (1, 2, 3)
+
+def test_repr_and_dicts():
+    assert repr(INFO).startswith("LibcInfo(family='musl', version=(1, 2, 3), ")
+    assert INFO.as_dict()["version"] == [1, 2, 3] and set(INFO.as_dict()) == set(INFO._fields)
+
+@pytest.mark.parametrize("args,kwargs,message", [
+    (("musl",), {}, "missing the field 'version'"),
+    (tuple(range(12)), {}, "takes 11 fields"),
+    (tuple(INFO), {"colour": 1}, "no field 'colour'"),
+])
+def test_bad_construction(args, kwargs, message):
+    with pytest.raises(TypeError, match=message):
+        musldetect.LibcInfo(*args, **kwargs)
+
+def test_platform_without_sysconfig_matches_sysconfig():
+    assert _tags.sysconfig_platform() == sysconfig.get_platform()
+
+
+REPORT = "import json, musldetect; i = musldetect.libc(); print(json.dumps([i.family, i.version, i.backend, list(musldetect.platform_tags())]))"
+
+def test_musl_override_gives_musllinux_tags():
+    family, version, backend, tags = run_json(REPORT, env={"MUSLDETECT_LIBC": "musl-1.1"})
+    assert (family, version, backend) == ("musl", [1, 1], "override")
+    assert [t for t in tags if t.startswith("musllinux")][-2:] == [
+        f"musllinux_1_1_{tags[0][6:]}", f"musllinux_1_0_{tags[0][6:]}"]
+    assert not [t for t in tags if t.startswith("manylinux")]
+
+def test_glibc_override_gives_manylinux_tags_down_to_the_oldest():
+    family, version, backend, tags = run_json(REPORT, env={"MUSLDETECT_LIBC": "glibc-2.28"})
+    assert (family, version, backend) == ("glibc", [2, 28], "override")
+    arch = tags[0][len("linux_"):]
+    many = [t for t in tags if t.startswith("manylinux")]
+    # From 2.28 down to manylinux_2_5 (x86) or manylinux_2_17, with the legacy aliases.
+    oldest = (2, 5) if arch in ("x86_64", "i686") else (2, 17)
+    expected = []
+    for minor in range(28, oldest[1] - 1, -1):
+        expected.append(f"manylinux_2_{minor}_{arch}")
+        expected += {17: [f"manylinux2014_{arch}"], 12: [f"manylinux2010_{arch}"], 5: [f"manylinux1_{arch}"]}.get(minor, [])
+    assert many == expected
+
+def test_none_override_leaves_only_the_linux_tag():
+    family, version, backend, tags = run_json(REPORT, env={"MUSLDETECT_LIBC": "none"})
+    assert (family, version, backend) == (None, None, "override")
+    assert len(tags) == 1 and tags[0].startswith("linux_")
+
+@pytest.mark.parametrize("value", ["musl", "musl-1", "glibc-2.x", "uclibc-1.0", "musl-1.2.3.4"])
+def test_malformed_override_is_a_clear_error(monkeypatch, value):
+    monkeypatch.setenv("MUSLDETECT_LIBC", value)
+    with pytest.raises(musldetect.ConfigurationError, match="MUSLDETECT_LIBC"):
+        musldetect.libc()

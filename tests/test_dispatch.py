@@ -1,0 +1,98 @@
+"""Which backend answers: MUSLDETECT_BACKEND, auto's order, strictness, what loading imports."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+import musldetect
+from fixtures import REQUIRED_BACKENDS
+from oracle import run_json, run_python
+
+
+def test_stale_extension_refuses_to_load(native):
+    proc = run_python("import musldetect; musldetect.__version__ = '0.0.0-other'; import musldetect._native")
+    assert proc.returncode != 0
+    assert "ImportError: musldetect._native was built for musldetect" in proc.stderr
+    assert native.__build_version__ == musldetect.__version__
+
+def test_auto_picks_the_fastest_available_backend():
+    from musldetect import _dispatch
+
+    available = [s.name for s in _dispatch.backend_statuses() if s.available]
+    assert run_json("import json, musldetect; print(json.dumps(musldetect.backend()))") == available[0]
+    for name in REQUIRED_BACKENDS:
+        assert name in available
+
+@pytest.mark.parametrize("name", ["native", "cffi", "python"])
+def test_naming_a_backend_is_strict(name):
+    from musldetect import _dispatch
+
+    status = {s.name: s for s in _dispatch.backend_statuses()}[name]
+    proc = run_python("import musldetect; print(musldetect.libc().backend)", env={"MUSLDETECT_BACKEND": name})
+    if status.available:
+        assert proc.returncode == 0 and proc.stdout.strip() == name
+    else:
+        assert proc.returncode != 0 and ("ImportError" in proc.stderr or "ModuleNotFoundError" in proc.stderr)
+        assert status.error.split(":")[-1].strip() in proc.stderr  # the same cause, named
+
+def test_import_loads_no_backend_dependency():
+    code = ("import sys, json, musldetect; print(json.dumps(sorted(m for m in "
+            "('subprocess', 'ctypes', 'packaging', 'cffi', 'musldetect._native') if m in sys.modules)))")
+    assert run_json(code) == []
+
+def test_a_backend_that_raises_on_import_is_unavailable_not_fatal(monkeypatch):
+    """A backend module whose import fails with something other than ImportError (say dlopen's
+    OSError) is reported unavailable with the cause; auto moves on to the next."""
+    import sys
+    import types
+
+    from musldetect import _dispatch
+
+    class Exploding(types.ModuleType):
+        def __getattr__(self, name):
+            raise OSError("dlopen(NULL) failed")
+
+    monkeypatch.setitem(sys.modules, "musldetect._backend_cffi", Exploding("musldetect._backend_cffi"))
+    status = {s.name: s for s in _dispatch.backend_statuses()}["cffi"]
+    assert not status.available and "failed to load: OSError: dlopen(NULL) failed" in status.error
+
+
+def test_unknown_backend_lists_the_valid_ones():
+    proc = run_python("import musldetect; musldetect.libc()", env={"MUSLDETECT_BACKEND": "turbo"})
+    assert proc.returncode != 0
+    assert "MUSLDETECT_BACKEND='turbo'" in proc.stderr
+    assert "auto, native, cffi, python" in proc.stderr
+
+def test_naming_the_python_backend_is_honoured():
+    assert run_json("import json, musldetect; print(json.dumps(musldetect.libc().backend))",
+                    env={"MUSLDETECT_BACKEND": "python"}) == "python"
+
+
+def test_describing_the_process_imports_nothing_heavy():
+    """With the native backend, libc() and platform_tags() import no typing, re, threading,
+    sysconfig, struct, ctypes, cffi or subprocess: they would cost more than the detection."""
+    try:
+        from musldetect import _native  # noqa: F401
+    except ImportError as exc:
+        if "native" in REQUIRED_BACKENDS:
+            pytest.fail(f"the native backend is required (MUSLDETECT_REQUIRE_BACKENDS) but missing: {exc}")
+        pytest.skip(f"the lean path is the native backend's, which is not built: {exc}")
+    package_parent = os.path.dirname(os.path.dirname(musldetect.__file__))
+    code = ("import sys; sys.path.insert(0, %r); before = set(sys.modules)\n"
+            "import musldetect; musldetect.platform_tags(); assert musldetect.backend() == 'native'\n"
+            "print(' '.join(sorted(set(sys.modules) - before)))" % package_parent)
+    proc = subprocess.run([sys.executable, "-S", "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, timeout=60, env=dict(os.environ, MUSLDETECT_BACKEND="auto"))
+    assert proc.returncode == 0, proc.stderr
+    loaded = set(proc.stdout.split())
+    heavy = {"typing", "re", "threading", "sysconfig", "struct", "ctypes", "cffi", "subprocess", "collections",
+             "dataclasses", "importlib"}
+    assert not loaded & heavy, sorted(loaded & heavy)
+    baseline = subprocess.run([sys.executable, "-c", "import sys; print(' '.join(sys.modules))"],
+                              stdout=subprocess.PIPE, text=True, timeout=60).stdout.split()
+    extra = {m for m in loaded - set(baseline) if not m.startswith("musldetect")}
+    assert extra <= {"__future__", "_thread"}, sorted(extra)
