@@ -42,7 +42,8 @@ def human(seconds: float) -> str:
 def table(runs) -> str:
     lines = []
     for label, machine, rows in runs:
-        lines.append(f"**{label}** (Python {machine['python_version']}, {machine.get('cpu', {}).get('brand_raw', platform.machine())})\n")
+        cpu = machine.get("cpu", {}).get("brand_raw", platform.machine())
+        lines.append(f"**{label}** (Python {machine['python_version']}, {cpu})\n")
         lines.append("| group | benchmark | median (import: -X importtime cumulative) |")
         lines.append("|---|---|---|")
         for group, name, median in rows:
@@ -58,7 +59,8 @@ def chart(runs, title: str) -> str:
     height = 60 + row * len(bars)
     low, high = 1e-7, max(m for _n, m in bars) * 2
     scale = (width - left - 40) / (math.log10(high) - math.log10(low))
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 30}" font-family="sans-serif" font-size="12">',
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 30}" '
+           'font-family="sans-serif" font-size="12">',
            f'<rect width="100%" height="100%" fill="white"/><text x="10" y="20" font-size="14">{title}</text>']
     for i, (name, median) in enumerate(bars):
         y = 40 + i * row

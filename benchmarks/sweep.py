@@ -19,9 +19,9 @@ from typing import Dict, List, Tuple
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
 
-from elforacle import elf_files  # noqa: E402
-
 import musldetect  # noqa: E402
+
+from elforacle import elf_files  # noqa: E402
 
 
 def time_one(path: str) -> Tuple[float, str]:

@@ -23,7 +23,8 @@ def seeds():
         yield w.executable(b"/input\x00", **kw)
         yield w.executable(b"/lib/ld-musl-x86_64.so.1\x00", **kw)
     strtab = b"\x00libc.so.6\x00libc.musl-x86_64.so.1\x00"
-    yield w.build([w.Seg(w.PT_LOAD, strtab), w.Seg(w.PT_DYNAMIC, w.dynamic([(1, 1), (5, 64 + 56 * 2), (10, len(strtab))]),
+    dyn = w.dynamic([(1, 1), (5, 64 + 56 * 2), (10, len(strtab))])
+    yield w.build([w.Seg(w.PT_LOAD, strtab), w.Seg(w.PT_DYNAMIC, dyn,
                                                      w.PF_R | w.PF_W)])
     abi_tag = struct.pack("<III", 4, 16, 1) + b"GNU\x00" + struct.pack("<IIII", 0, 3, 2, 0)
     yield w.build([w.Seg(4, abi_tag), w.Seg(w.PT_LOAD, b"GLIBC_TUNABLES\x00", w.PF_R)], etype=w.ET_EXEC)

@@ -29,7 +29,6 @@ from ._api import backend, cache_clear, glibc_version, inspect, libc, musl_versi
 from ._dispatch import BACKEND_ORDER as BACKENDS
 from ._types import ConfigurationError, ELFError, LibcInfo
 
-
 __version__ = "0.1.0"
 
 __all__ = [

@@ -125,7 +125,8 @@ def glibc_version() -> Optional[Tuple[int, int]]:
 
 def backend() -> str:
     """The name of the backend that answers for this process (after MUSLDETECT_BACKEND)."""
-    return _chosen_backend().NAME
+    name: str = _chosen_backend().NAME
+    return name
 
 
 def cache_clear() -> None:

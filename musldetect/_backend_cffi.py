@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import struct
 import sys
-from typing import List, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 from cffi import FFI
 
@@ -34,7 +34,8 @@ int dl_iterate_phdr(void *callback, void *data);
 unsigned long getauxval(unsigned long type);
 const char *gnu_get_libc_version(void);
 """)
-_process = ffi.dlopen(None)
+# The process's own symbols; cffi builds their attributes at run time, so no checker knows them.
+_process: Any = ffi.dlopen(None)
 
 
 def self_check() -> str:
@@ -47,8 +48,15 @@ def self_check() -> str:
     return ""
 
 
+def _c_string(pointer: Any, encoding: str) -> str:
+    text = ffi.string(pointer)
+    assert isinstance(text, bytes)  # a char *, never a wchar_t *
+    return text.decode(encoding, "surrogateescape")
+
+
 def _read(address: int, size: int) -> bytes:
-    return ffi.buffer(ffi.cast("char *", address), size)[:]
+    data: bytes = ffi.buffer(ffi.cast("char *", address), size)[:]
+    return data
 
 
 def _view(address: int, size: int) -> memoryview:
@@ -119,11 +127,11 @@ def _dynamic_strings(bias: int, headers: List[Segment], ranges: List[Tuple[int, 
 def detect_libc() -> RawLibc:
     """Uncached: the C library object that defines dl_iterate_phdr in this process."""
     interp, main_phdr = _main_program()
-    info = ffi.new("Dl_info *")
+    info: Any = ffi.new("Dl_info *")
     target = int(ffi.cast("uintptr_t", _process.dl_iterate_phdr))
     if not _process.dladdr(ffi.cast("void *", target), info) or info.dli_fbase == ffi.NULL:
         raise OSError("dladdr failed for dl_iterate_phdr")
-    path = ffi.string(info.dli_fname).decode(sys.getfilesystemencoding(), "surrogateescape") or None
+    path = _c_string(info.dli_fname, sys.getfilesystemencoding()) or None
     bias, headers = _object_headers(int(ffi.cast("uintptr_t", info.dli_fbase)))
     ranges = [(bias + h.vaddr, h.memsz) for h in headers if h.type == PT_LOAD]
     # No loader means static (static-pie included), unless the kernel's program is the C
@@ -134,8 +142,7 @@ def detect_libc() -> RawLibc:
     except AttributeError:
         gnu = 0
     if gnu and _inside(gnu, ranges):
-        version = ffi.string(_process.gnu_get_libc_version()).decode("ascii", "replace")
-        return RawLibc("glibc", version, path, static, interp)
+        return RawLibc("glibc", _c_string(_process.gnu_get_libc_version(), "ascii"), path, static, interp)
     segments = (_view(bias + h.vaddr, h.filesz) for h in _elf.readonly_loads(headers))
     is_musl, version, reason = _rules.musl_version_from_segments(segments)
     if not is_musl:

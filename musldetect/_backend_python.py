@@ -81,7 +81,8 @@ def detect_libc() -> RawLibc:
     glibc = _glibc_from_confstr()
     if glibc is not None:
         path = _mapped_file("/libc.so.6", "/libc-" + glibc + ".so")
-        return RawLibc("glibc", glibc, path, static, interp, reason="" if path else "libc.so.6 not found in /proc/self/maps")
+        reason = "" if path else "libc.so.6 not found in /proc/self/maps"
+        return RawLibc("glibc", glibc, path, static, interp, reason=reason)
     if image is None:
         return RawLibc(None, None, None, False, reason="cannot read the process image: " + image_reason)
     if static:
@@ -89,10 +90,9 @@ def detect_libc() -> RawLibc:
             return RawLibc("musl", None, image, True, None,
                            reason="statically linked musl interpreter: the version is not recorded in it")
         return RawLibc(None, None, image, True, None, reason="statically linked and not built for musl or glibc")
-    if image_libc is not None:
-        loader, raw = image, image_libc
-    else:
-        loader = interp
+    raw: Optional[RawLibc] = image_libc
+    loader = image if image_libc is not None else interp
+    if raw is None:
         assert loader is not None
         try:
             with ELFFile(loader, map_segments=live) as elf:

@@ -175,7 +175,7 @@ class ELFFile:
             os.close(self._fd)
             raise
 
-    def __enter__(self) -> "ELFFile":
+    def __enter__(self) -> ELFFile:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -250,7 +250,7 @@ class ELFFile:
         fmt = self.byteorder + ("IIIIIIIIII" if self.bits == 32 else "IIQQQQIIQQ")
         if shentsize != struct.calcsize(fmt):
             raise self.error(f"e_shentsize {shentsize} is wrong for ELF{self.bits}")
-        return struct.unpack(fmt, self.read_at(shoff, shentsize, "section header 0 (PN_XNUM)"))[7]
+        return int(struct.unpack(fmt, self.read_at(shoff, shentsize, "section header 0 (PN_XNUM)"))[7])
 
     # -- segments ---------------------------------------------------------------
 
@@ -278,14 +278,14 @@ class ELFFile:
     def readonly_loads(self) -> List[Segment]:
         return readonly_loads(self.segments)
 
-    def readonly_segment_data(self) -> Iterator["bytes | memoryview"]:
+    def readonly_segment_data(self) -> Iterator[bytes | memoryview]:
         for segment in readonly_loads(self.segments):
             if self._map_segments:
                 yield self._mapped_segment(segment, "PT_LOAD segment")
             else:
                 yield self.segment_bytes(segment, "PT_LOAD segment")
 
-    def _mapped_segment(self, segment: Segment, what: str) -> "bytes | memoryview":
+    def _mapped_segment(self, segment: Segment, what: str) -> bytes | memoryview:
         if segment.filesz > segment.memsz or segment.filesz > MAX_READ:
             return self.segment_bytes(segment, what)  # raises the same error as a read would
         import mmap
@@ -322,7 +322,8 @@ class ELFFile:
                 end = desc_at + descsz + (-(desc_at + descsz) % align)
                 if desc_at + descsz > len(data):
                     raise self.error(f"PT_NOTE: a note's n_namesz {namesz} / n_descsz {descsz} run past its segment")
-                found.append((data[name_at : name_at + namesz].rstrip(b"\x00"), note_type, data[desc_at : desc_at + descsz]))
+                name = data[name_at : name_at + namesz].rstrip(b"\x00")
+                found.append((name, note_type, data[desc_at : desc_at + descsz]))
                 at = end
         return found
 
@@ -377,7 +378,7 @@ class ELFFile:
         offset, size = table
         if index >= size:
             raise self.error(f"{what}: string offset {index} is outside DT_STRTAB ({size} bytes)")
-        pieces = []
+        pieces: List[bytes] = []
         page = index - index % _STRING_PAGE
         start = index - page
         while page < size and len(pieces) < 16:
@@ -448,9 +449,9 @@ class ELFFile:
             raise self.error(f"DT_GNU_HASH: {nbuckets} buckets / {bloom_size} bloom words is out of range")
         at += 16 + bloom_size * (self.bits // 8)
         buckets = struct.unpack(f"{order}{nbuckets}I", self.read_at(at, 4 * nbuckets, "DT_GNU_HASH buckets"))
-        last = max(buckets, default=0)
+        last = int(max(buckets, default=0))
         if last < symoffset:
-            return symoffset
+            return int(symoffset)
         chain_at = at + 4 * nbuckets + 4 * (last - symoffset)
         while True:  # the last chain ends with the entry whose low bit is set
             (value,) = struct.unpack(order + "I", self.read_at(chain_at, 4, "DT_GNU_HASH chain"))

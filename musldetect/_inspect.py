@@ -36,7 +36,7 @@ def resolve_in_root(path: str, root: str) -> str:
     """Resolve ``path`` as if ``root`` were ``/``: absolute symlinks stay inside root."""
     root = os.path.abspath(root)
     parts = [p for p in path.split("/") if p not in ("", ".")]
-    resolved: list = []
+    resolved: List[str] = []
     followed = 0
     while parts:
         part = parts.pop(0)
@@ -107,7 +107,8 @@ def _follow_interpreter(interp: str, root: Optional[str], arch: str) -> RawLibc:
         where = f" under {root}" if root is not None else ""
         if named is None:
             return RawLibc(None, None, None, False, interp,
-                           reason=f"the loader {interp} cannot be read{where} ({exc}) and its name is not musl's or glibc's")
+                           reason=f"the loader {interp} cannot be read{where} ({exc}) and its name is not "
+                                  "musl's or glibc's")
         return RawLibc(named, None, None, False, interp,
                        reason=f"the loader {interp} cannot be read{where} ({exc}): {named} by the loader's name, "
                               "version unknown")

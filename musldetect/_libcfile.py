@@ -37,7 +37,7 @@ def family_by_name(name: Optional[str]) -> Optional[str]:
 
 
 def read_libc_object(elf: ELFFile, family: str,
-                     segments: Optional[Iterable["bytes | memoryview"]] = None) -> Optional[RawLibc]:
+                     segments: Optional[Iterable[bytes | memoryview]] = None) -> Optional[RawLibc]:
     """Read the banner and version of a C library object of ``family``; None when the
     family's banner is not in it (so it is not that C library after all)."""
     data = elf.readonly_segment_data() if segments is None else segments
@@ -71,12 +71,12 @@ def read_loader(elf: ELFFile, named_family: Optional[str]) -> Optional[RawLibc]:
 class _Replay:
     """Segments read lazily once and replayed for a second search without a second read."""
 
-    def __init__(self, source: Iterator["bytes | memoryview"]) -> None:
+    def __init__(self, source: Iterator[bytes | memoryview]) -> None:
         self._source = source
-        self._seen: List["bytes | memoryview"] = []
+        self._seen: List[bytes | memoryview] = []
 
-    def again(self) -> Iterator["bytes | memoryview"]:
-        def replay() -> Iterator["bytes | memoryview"]:
+    def again(self) -> Iterator[bytes | memoryview]:
+        def replay() -> Iterator[bytes | memoryview]:
             for data in self._seen:
                 yield data
             for data in self._source:

@@ -44,7 +44,7 @@ _MUSL_BANNER_SEARCH = re.compile(re.escape(MUSL_BANNER))
 _GLIBC_BANNER_SEARCH = re.compile(b"|".join(re.escape(banner) for banner in GLIBC_BANNERS))
 
 
-def musl_version_candidates(data: "bytes | memoryview") -> List[str]:
+def musl_version_candidates(data: bytes | memoryview) -> List[str]:
     """Every string in ``data`` that reads as a NUL-terminated musl version."""
     found: List[str] = []
     for match in _MUSL_TAIL.finditer(data):
@@ -60,7 +60,7 @@ def musl_version_candidates(data: "bytes | memoryview") -> List[str]:
     return found
 
 
-def musl_version_from_segments(segments: Iterable["bytes | memoryview"]) -> Tuple[bool, Optional[str], str]:
+def musl_version_from_segments(segments: Iterable[bytes | memoryview]) -> Tuple[bool, Optional[str], str]:
     """Find the musl banner and version in a loader's read-only segments.
 
     Returns ``(is_musl, version_string, reason)``. The version is taken only from the
@@ -79,7 +79,7 @@ def musl_version_from_segments(segments: Iterable["bytes | memoryview"]) -> Tupl
     return False, None, "no musl loader banner in the read-only segments"
 
 
-def glibc_version_from_segments(segments: Iterable["bytes | memoryview"]) -> Tuple[bool, Optional[str], str]:
+def glibc_version_from_segments(segments: Iterable[bytes | memoryview]) -> Tuple[bool, Optional[str], str]:
     """Find glibc's "... release version X.Y" banner of libc.so.6 (or of ld.so, from 2.35)."""
     for data in segments:
         banner = _GLIBC_BANNER_SEARCH.search(data)

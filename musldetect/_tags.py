@@ -14,6 +14,7 @@ from ._types import LibcInfo
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from types import ModuleType
     from typing import Iterator, List, Optional, Sequence, Tuple
 
 # Architectures for which manylinux needs no executable check (packaging's list).
@@ -76,7 +77,7 @@ def _has_compatible_abi(executable: str, archs: Sequence[str]) -> bool:
     return any(arch in _MANYLINUX_ARCHS for arch in archs)
 
 
-def _manylinux_module():  # type: ignore[no-untyped-def]
+def _manylinux_module() -> Optional[ModuleType]:
     """PEP 600's ``_manylinux`` override module, looked up once per tag computation."""
     try:
         return __import__("_manylinux")
@@ -84,7 +85,7 @@ def _manylinux_module():  # type: ignore[no-untyped-def]
         return None
 
 
-def _allowed_by_module(module, version: Tuple[int, int], arch: str) -> bool:  # type: ignore[no-untyped-def]
+def _allowed_by_module(module: Optional[ModuleType], version: Tuple[int, int], arch: str) -> bool:
     if module is None:
         return True
     if hasattr(module, "manylinux_compatible"):

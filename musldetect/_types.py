@@ -9,10 +9,22 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Dict, Optional, Tuple
+    from typing import Any, Dict, Optional, Tuple, Type, TypeVar
+
+    _R = TypeVar("_R", bound="_Record")
+    _TupleBase = Tuple[Any, ...]
+else:
+    _TupleBase = tuple
 
 
-class _Record(tuple):
+def _field(index: int) -> property:
+    def get(self: _TupleBase) -> Any:
+        return tuple.__getitem__(self, index)
+
+    return property(get)
+
+
+class _Record(_TupleBase):
     """An immutable tuple with named fields, declared by the subclass's annotations."""
 
     __slots__ = ()
@@ -23,9 +35,9 @@ class _Record(tuple):
         cls._fields = tuple(cls.__dict__.get("__annotations__", {}))
         cls._defaults = {name: cls.__dict__[name] for name in cls._fields if name in cls.__dict__}
         for index, name in enumerate(cls._fields):
-            setattr(cls, name, property(lambda self, i=index: tuple.__getitem__(self, i)))
+            setattr(cls, name, _field(index))
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+    def __new__(cls: Type[_R], *args: Any, **kwargs: Any) -> _R:
         if len(args) > len(cls._fields):
             raise TypeError(f"{cls.__name__} takes {len(cls._fields)} fields, got {len(args)}")
         values = list(args)
@@ -40,7 +52,7 @@ class _Record(tuple):
             raise TypeError(f"{cls.__name__} has no field {next(iter(kwargs))!r}")
         return tuple.__new__(cls, values)
 
-    def _replace(self, **changes: Any) -> Any:
+    def _replace(self: _R, **changes: Any) -> _R:
         return type(self)(**dict(self._asdict(), **changes))
 
     def _asdict(self) -> Dict[str, Any]:

@@ -39,7 +39,8 @@ def build(segments: List[Seg], *, bits: int = 64, byteorder: str = "<", machine:
     phdrs = b""
     blobs = b""
     for seg in segments:
-        values = {"offset": offset, "filesz": len(seg.data), "memsz": seg.memsz if seg.memsz is not None else len(seg.data),
+        memsz = seg.memsz if seg.memsz is not None else len(seg.data)
+        values = {"offset": offset, "filesz": len(seg.data), "memsz": memsz,
                   "vaddr": seg.vaddr if seg.vaddr is not None else offset}
         values.update(seg.overrides)
         if bits == 32:
@@ -73,6 +74,7 @@ def musl_loader(version: bytes = b"1.2.3", *, bits: int = 64, byteorder: str = "
                  bits=bits, byteorder=byteorder, machine=machine, flags=flags)
 
 
-def executable(interp: bytes, *, bits: int = 64, byteorder: str = "<", machine: int = EM_X86_64, flags: int = 0) -> bytes:
+def executable(interp: bytes, *, bits: int = 64, byteorder: str = "<", machine: int = EM_X86_64,
+               flags: int = 0) -> bytes:
     return build([Seg(PT_INTERP, interp), Seg(PT_LOAD, b"\x00code\x00", PF_R | PF_X)],
                  bits=bits, byteorder=byteorder, machine=machine, etype=ET_EXEC, flags=flags)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from musldetect import _dispatch
+
 from oracle import required
 
 REQUIRED_BACKENDS = required("MUSLDETECT_REQUIRE_BACKENDS")

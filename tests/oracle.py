@@ -42,7 +42,7 @@ def running_on_musl() -> bool:
 
 def loader_banner_version(loader: str) -> str:
     """Run a musl loader with no arguments and read "Version X" from its banner."""
-    proc = subprocess.run([loader], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+    proc = subprocess.run([loader], capture_output=True, timeout=30)
     match = re.search(rb"^Version (\S+)$", proc.stderr, re.M)
     assert match, f"{loader} printed no musl banner: {proc.stderr[:200]!r}"
     return match.group(1).decode()
@@ -87,7 +87,7 @@ def run_python(code: str, env: Optional[Dict[str, str]] = None, executable: Opti
     full_env = dict(os.environ)
     full_env.update(env or {})
     return subprocess.run([executable or sys.executable, *args, "-c", code], env=full_env,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120)
 
 
 def run_json(code: str, **kwargs) -> object:

@@ -10,8 +10,8 @@ import pytest
 import musldetect
 from musldetect import _tags
 from musldetect._types import RawLibc
-from oracle import run_json
 
+from oracle import run_json
 
 INFO = musldetect.LibcInfo("musl", (1, 2, 3), "1.2.3", "/lib/ld-musl-x86_64.so.1", False, "x86_64", "native")
 
@@ -46,7 +46,8 @@ def test_platform_without_sysconfig_matches_sysconfig():
     assert _tags.sysconfig_platform() == sysconfig.get_platform()
 
 
-REPORT = "import json, musldetect; i = musldetect.libc(); print(json.dumps([i.family, i.version, i.backend, list(musldetect.platform_tags())]))"
+REPORT = ("import json, musldetect; i = musldetect.libc(); "
+          "print(json.dumps([i.family, i.version, i.backend, list(musldetect.platform_tags())]))")
 
 def test_musl_override_gives_musllinux_tags():
     family, version, backend, tags = run_json(REPORT, env={"MUSLDETECT_LIBC": "musl-1.1"})
@@ -65,7 +66,8 @@ def test_glibc_override_gives_manylinux_tags_down_to_the_oldest():
     expected = []
     for minor in range(28, oldest[1] - 1, -1):
         expected.append(f"manylinux_2_{minor}_{arch}")
-        expected += {17: [f"manylinux2014_{arch}"], 12: [f"manylinux2010_{arch}"], 5: [f"manylinux1_{arch}"]}.get(minor, [])
+        legacy = {17: "manylinux2014", 12: "manylinux2010", 5: "manylinux1"}.get(minor)
+        expected += [f"{legacy}_{arch}"] if legacy else []
     assert many == expected
 
 def test_none_override_leaves_only_the_linux_tag():

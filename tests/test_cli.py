@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import musldetect
+
 from oracle import expected_process_libc
 
 
@@ -14,8 +15,8 @@ def cli(*args, env=None):
     import os
 
     full = dict(os.environ, **(env or {}))
-    return subprocess.run([sys.executable, "-m", "musldetect", *args], stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True, timeout=120, env=full)
+    return subprocess.run([sys.executable, "-m", "musldetect", *args], capture_output=True,
+                          text=True, timeout=120, env=full)
 
 
 def test_summary():

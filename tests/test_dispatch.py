@@ -9,6 +9,7 @@ import sys
 import pytest
 
 import musldetect
+
 from fixtures import REQUIRED_BACKENDS
 from oracle import run_json, run_python
 
@@ -82,11 +83,11 @@ def test_describing_the_process_imports_nothing_heavy():
             pytest.fail(f"the native backend is required (MUSLDETECT_REQUIRE_BACKENDS) but missing: {exc}")
         pytest.skip(f"the lean path is the native backend's, which is not built: {exc}")
     package_parent = os.path.dirname(os.path.dirname(musldetect.__file__))
-    code = ("import sys; sys.path.insert(0, %r); before = set(sys.modules)\n"
+    code = (f"import sys; sys.path.insert(0, {package_parent!r}); before = set(sys.modules)\n"
             "import musldetect; musldetect.platform_tags(); assert musldetect.backend() == 'native'\n"
-            "print(' '.join(sorted(set(sys.modules) - before)))" % package_parent)
-    proc = subprocess.run([sys.executable, "-S", "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True, timeout=60, env=dict(os.environ, MUSLDETECT_BACKEND="auto"))
+            "print(' '.join(sorted(set(sys.modules) - before)))")
+    proc = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ, MUSLDETECT_BACKEND="auto"))
     assert proc.returncode == 0, proc.stderr
     loaded = set(proc.stdout.split())
     heavy = {"typing", "re", "threading", "sysconfig", "struct", "ctypes", "cffi", "subprocess", "collections",

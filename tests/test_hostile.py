@@ -6,12 +6,12 @@ import os
 import threading
 
 import pytest
-
-import elfwriter as w
-import musldetect
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+import musldetect
+
+import elfwriter as w
 
 ALLOWED = (musldetect.ELFError, FileNotFoundError, PermissionError, IsADirectoryError)
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -205,8 +205,9 @@ def test_fork_child_answers(backend_module):
 
 
 def test_proc_unreadable_and_no_executable_gives_none_with_reason(monkeypatch, tmp_path):
-    from musldetect import _backend_python
     import sys
+
+    from musldetect import _backend_python
 
     if _backend_python._glibc_from_confstr() is not None:
         pytest.skip("glibc answers through confstr without /proc")
@@ -230,6 +231,7 @@ def test_in_process_backends_do_not_need_sys_executable(backend_module, monkeypa
 
 def test_python_backend_without_proc_uses_sys_executable(monkeypatch, tmp_path):
     from musldetect import _backend_python
+
     from oracle import expected_process_libc
 
     family, version = expected_process_libc()
@@ -263,13 +265,12 @@ print(sorted(p for p in new if not os.path.realpath(p).startswith(stdlib_extensi
 def test_detection_maps_no_new_library(backend_module):
     """Nothing but the backend's own module and Python's stdlib extension modules are mapped:
     no libc.so.6 dlopen, no shim."""
+    import os
     import subprocess
     import sys
 
-    import os
-
-    proc = subprocess.run([sys.executable, "-c", MAPS_PROBE, backend_module.NAME], stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True, timeout=60,
+    proc = subprocess.run([sys.executable, "-c", MAPS_PROBE, backend_module.NAME], capture_output=True,
+                          text=True, timeout=60,
                           env=dict(os.environ, MUSLDETECT_BACKEND=backend_module.NAME))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"

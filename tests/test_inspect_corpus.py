@@ -8,9 +8,10 @@ import shutil
 
 import pytest
 
-import elfwriter as w
 import musldetect
 from musldetect._elf import ELFFile
+
+import elfwriter as w
 from oracle import corpus_manifest, upstream_version
 
 DEBIAN_ARCH = {"amd64": "x86_64", "arm64": "aarch64", "i386": "i686", "armhf": "armv7l", "s390x": "s390x",

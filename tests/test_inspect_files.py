@@ -14,9 +14,10 @@ import subprocess
 
 import pytest
 
+import musldetect
+
 import elforacle
 import elfwriter as w
-import musldetect
 from oracle import loader_banner_version, skip_or_fail
 
 HELLO = '#include <stdio.h>\n#include <string.h>\nint main(int c, char **v) { puts(strerror(c)); return 0; }\n'
@@ -30,6 +31,11 @@ QUOTES_GLIBC = ('const char *banner(void) { return "GNU C Library (Debian GLIBC 
 IMPORTS_QSORT_R = ('#define _GNU_SOURCE\n#include <stdlib.h>\n'
                    'static int cmp(const void *a, const void *b, void *c) { return 0; }\n'
                    'void sort(int *v, size_t n) { qsort_r(v, n, sizeof *v, cmp, 0); }\n')
+
+
+def read_bytes(path):
+    with open(path, "rb") as fh:
+        return fh.read()
 
 
 def compile_c(tmp_path, compiler, source, name, *flags):
@@ -69,7 +75,8 @@ def test_library_needing_a_recent_glibc_symbol(tmp_path):
     on_glibc_host()
     script = tmp_path / "vers.map"
     script.write_text("LIBDRAW_1.0 { global: draw; grow; local: *; };\n")
-    library = compile_c(tmp_path, "gcc", RECENT_GLIBC, "libdraw.so", "-shared", "-fPIC", f"-Wl,--version-script={script}")
+    library = compile_c(tmp_path, "gcc", RECENT_GLIBC, "libdraw.so", "-shared", "-fPIC",
+                        f"-Wl,--version-script={script}")
     info = musldetect.inspect(library)
     facts = elforacle.facts(library)
     # reallocarray is GLIBC_2.26, getrandom GLIBC_2.25: the highest need decides.
@@ -81,7 +88,7 @@ def test_library_needing_a_recent_glibc_symbol(tmp_path):
 def test_glibc_library_quoting_musls_banner_is_glibc(tmp_path):
     on_glibc_host()
     library = compile_c(tmp_path, "gcc", QUOTES_MUSL, "libquote.so", "-shared", "-fPIC")
-    assert b"musl libc (x86_64)" in open(library, "rb").read()
+    assert b"musl libc (x86_64)" in read_bytes(library)
     info = musldetect.inspect(library)
     assert (info.family, info.version, info.version_string) == ("glibc", None, None), info
 
@@ -96,7 +103,7 @@ def test_library_without_a_c_library(tmp_path):
 
 def test_musl_library_quoting_glibcs_banner_is_musl(tmp_path):
     library = compile_c(tmp_path, "musl-gcc", QUOTES_GLIBC + IMPORTS_QSORT_R, "libquote.so", "-shared", "-fPIC")
-    assert b"ld.so (" in open(library, "rb").read()
+    assert b"ld.so (" in read_bytes(library)
     info = musldetect.inspect(library)
     facts = elforacle.facts(library)
     assert "qsort_r" in facts.imports
@@ -153,8 +160,9 @@ VALGRIND_TOOLS = "/usr/libexec/valgrind"
 
 
 def test_valgrinds_static_tools_have_no_c_library():
-    tools = [os.path.join(VALGRIND_TOOLS, n) for n in os.listdir(VALGRIND_TOOLS)] if os.path.isdir(VALGRIND_TOOLS) else []
-    tools = [t for t in tools if os.path.isfile(t) and open(t, "rb").read(4) == b"\x7fELF"]
+    names = os.listdir(VALGRIND_TOOLS) if os.path.isdir(VALGRIND_TOOLS) else []
+    tools = [os.path.join(VALGRIND_TOOLS, n) for n in names]
+    tools = [t for t in tools if os.path.isfile(t) and read_bytes(t)[:4] == b"\x7fELF"]
     if not tools:
         skip_or_fail("valgrind is not installed (apt-get install valgrind)")
     checked = 0
@@ -175,7 +183,7 @@ def test_truncated_heads_of_real_programs(tmp_path, compiler, family, interp_pre
     """packaging keeps the first 1024 bytes of hello-world programs as test data."""
     program = compile_c(tmp_path, compiler, HELLO, "hello")
     head = tmp_path / "hello-head"
-    head.write_bytes(open(program, "rb").read()[:1024])
+    head.write_bytes(read_bytes(program)[:1024])
     info = musldetect.inspect(str(head), root=str(tmp_path))  # the loader is not in this root
     assert (info.family, info.version, info.arch) == (family, None, "x86_64"), info
     assert info.interpreter.startswith(interp_prefix) and "truncated" in info.reason

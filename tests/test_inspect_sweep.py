@@ -14,8 +14,9 @@ import os
 import pytest
 from elftools.common.exceptions import ELFError as PyELFToolsError
 
-import elforacle
 import musldetect
+
+import elforacle
 
 SWEEP_TOP = os.environ.get("MUSLDETECT_SWEEP_TOP", "/usr")
 GLIBC_LIBS = ("libc.so.6", "ld-linux", "ld64.so.")

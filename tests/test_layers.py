@@ -59,7 +59,8 @@ def test_imports_point_down():
 
 def test_the_layer_test_sees_an_upward_import(tmp_path, monkeypatch):
     """The check above is only worth something if it can see a bad edge."""
-    source = open(os.path.join(PACKAGE, "_result.py")).read() + "\nfrom ._api import libc\n"
+    with open(os.path.join(PACKAGE, "_result.py")) as fh:
+        source = fh.read() + "\nfrom ._api import libc\n"
     (tmp_path / "_result.py").write_text(source)
     monkeypatch.setattr(__import__(__name__), "PACKAGE", str(tmp_path))
     assert "_api" in package_imports("_result")

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 import musldetect
+
 from oracle import loader_banner_version, mapped_libc_of_this_process, running_on_musl, skip_or_fail
 
 if not running_on_musl():
@@ -38,8 +39,9 @@ def test_confstr_fails_on_musl_as_packaging_expects():
 
 def test_packaging_asks_the_wrong_loader_when_started_through_another():
     """Under `<release>/libc.so python3 ...` packaging runs PT_INTERP's loader, not the mapped one."""
-    from musldetect._elf import ELFFile
     import packaging._musllinux as pm
+
+    from musldetect._elf import ELFFile
 
     running = os.path.realpath(mapped_libc_of_this_process())
     with ELFFile(sys.executable) as exe:
@@ -78,8 +80,7 @@ def test_gcompat_like_shim_does_not_turn_musl_into_glibc(tmp_path):
             "answers['packaging glibc'] = list(_manylinux._get_glibc_version())\n"
             "print(json.dumps(answers))")
     env = dict(os.environ, LD_PRELOAD=str(shim))
-    proc = subprocess.run([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True, timeout=120)
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     import json
 
@@ -92,7 +93,7 @@ def test_gcompat_like_shim_does_not_turn_musl_into_glibc(tmp_path):
         expected = ["musl", loader_banner_version(exe.interpreter)]
     assert answers and all(answer == expected for answer in answers.values()), answers
     check = subprocess.run([sys.executable, "-c", "import ctypes; print(ctypes.CDLL(None).gnu_get_libc_version)"],
-                           env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+                           env=env, capture_output=True, text=True, timeout=60)
     assert check.returncode == 0, "the shim must really be visible in the process"
 
 

@@ -11,6 +11,7 @@ import pytest
 
 import musldetect
 from musldetect import _result
+
 from oracle import expected_process_libc, mapped_libc_of_this_process, running_on_musl
 
 
@@ -115,8 +116,8 @@ def test_started_through_its_loader_is_not_static(backend_module):
         pytest.skip("this interpreter has no PT_INTERP (static, or itself started through a loader)")
     code = ("import json, musldetect; i = musldetect.libc(); "
             "print(json.dumps([i.family, i.version_string, i.static, i.backend]))")
-    proc = subprocess.run([loader, sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True, timeout=120, env=dict(os.environ, MUSLDETECT_BACKEND=backend_module.NAME))
+    proc = subprocess.run([loader, sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, MUSLDETECT_BACKEND=backend_module.NAME))
     assert proc.returncode == 0, proc.stderr
     family, version = expected_process_libc()
     assert json.loads(proc.stdout) == [family, version, False, backend_module.NAME]
@@ -182,8 +183,7 @@ def test_no_process_is_started():
     import subprocess
     import sys
 
-    proc = subprocess.run([sys.executable, "-c", HOOKED, target], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True, timeout=120)
+    proc = subprocess.run([sys.executable, "-c", HOOKED, target], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("ok ")
 
@@ -192,6 +192,6 @@ def test_the_hook_catches_a_process():
     import subprocess
     import sys
 
-    proc = subprocess.run([sys.executable, "-c", code, shutil.which("sh")], stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True, timeout=120)
+    proc = subprocess.run([sys.executable, "-c", code, shutil.which("sh")], capture_output=True,
+                          text=True, timeout=120)
     assert proc.returncode != 0 and "subprocess.Popen" in proc.stderr

@@ -8,6 +8,7 @@ import os
 import pytest
 
 from musldetect import _result, _rules
+
 from oracle import corpus_manifest, upstream_version
 
 BANNER = b"\x00musl libc (x86_64)\nVersion %s\n\x00"
@@ -142,8 +143,9 @@ def test_c_rules_match_python_rules_on_generated_blocks(native):
     same_answer()
 
 def test_c_rules_on_every_real_build(native):
-    from musldetect._elf import ELFFile
     import glob
+
+    from musldetect._elf import ELFFile
 
     checked = 0
     for row in corpus_manifest():

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 
 import pytest
 
 import musldetect
 from musldetect import _tags
-from oracle import run_json
 
-import sys
+from oracle import run_json
 
 packaging = pytest.importorskip("packaging")
 if sys.version_info < (3, 9):
