@@ -18,7 +18,7 @@ if MODE not in MODES:
     sys.exit(f"MUSLDETECT_BUILD_EXT={MODE!r} is not one of {', '.join(MODES)}")
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-with open(os.path.join(HERE, "musldetect", "__init__.py")) as init:
+with open(os.path.join(HERE, "musldetect", "_version.py")) as init:
     VERSION = re.search(r'^__version__ = "([^"]+)"', init.read(), re.M).group(1)
 
 BANNER = """

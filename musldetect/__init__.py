@@ -17,7 +17,7 @@ the code to this picture)::
       _inspect
     _libcfile                           is this object a C library, and which: by identity
     _elf, _rules, _override             the ELF reader; version and symbol rules; MUSLDETECT_LIBC
-    _types                              records and errors
+    _types, _version                    records and errors; the version
 
 A backend is one module with ``NAME``, an uncached ``detect_libc() -> RawLibc`` and
 optionally ``self_check() -> str`` (see ``_dispatch``).
@@ -25,11 +25,10 @@ optionally ``self_check() -> str`` (see ``_dispatch``).
 
 from __future__ import annotations
 
-from ._api import backend, cache_clear, glibc_version, inspect, libc, musl_version, platform_tags
+from ._api import backend, cache_clear, glibc_version, inspect, libc, metadata, musl_version, platform_tags
 from ._dispatch import BACKEND_ORDER as BACKENDS
 from ._types import ConfigurationError, ELFError, LibcInfo
-
-__version__ = "0.1.0"
+from ._version import __version__
 
 __all__ = [
     "BACKENDS",
@@ -42,6 +41,7 @@ __all__ = [
     "glibc_version",
     "inspect",
     "libc",
+    "metadata",
     "musl_version",
     "platform_tags",
 ]

@@ -15,11 +15,12 @@ from . import _dispatch, _tags
 from ._override import override_from_env
 from ._result import build_info
 from ._types import LibcInfo, RawLibc
+from ._version import __version__
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import ModuleType
-    from typing import Optional, Tuple
+    from typing import Dict, Optional, Tuple
 
 _BITS = 64 if sys.maxsize > 2**32 else 32
 _lock = _thread.allocate_lock()
@@ -105,6 +106,37 @@ def inspect(path: str | os.PathLike[str], *, root: str | os.PathLike[str] | None
 
     raw, arch, bits = inspect_file(os.fspath(path), os.fspath(root) if root is not None else None)
     return build_info(raw, "inspect", arch, bits)
+
+
+def metadata() -> Dict[str, str]:
+    """The C library facts as a flat dict of strings, for benchmark harnesses (pyperf's
+    ``Runner(metadata=...)``, asv, pytest-benchmark's machine_info, any JSON file).
+
+    Keys: ``libc_family`` (musl, glibc or unknown), ``libc_version`` (1.2.3, 2.36 or
+    unknown), ``libc_version_string`` (as the library spells it, 1.2.4_git20230717),
+    ``libc_path``, ``libc_arch``, ``libc_static`` and ``libc_time64`` (yes, no or
+    unknown), ``platform_tag`` (the most specific tag this interpreter accepts),
+    ``musldetect_backend`` and ``musldetect_version``. Every value is a string.
+    """
+    info = libc()
+    tags = platform_tags()
+    specific = next((tag for tag in tags if not tag.startswith("linux_")), tags[0] if tags else "")
+
+    def yes_no(value: Optional[bool]) -> str:
+        return "unknown" if value is None else ("yes" if value else "no")
+
+    return {
+        "libc_family": info.family or "unknown",
+        "libc_version": ".".join(map(str, info.version)) if info.version else "unknown",
+        "libc_version_string": info.version_string or "unknown",
+        "libc_path": info.path or "unknown",
+        "libc_arch": info.arch or "unknown",
+        "libc_static": yes_no(info.static),
+        "libc_time64": yes_no(info.time64),
+        "platform_tag": specific or "unknown",
+        "musldetect_backend": info.backend,
+        "musldetect_version": __version__,
+    }
 
 
 def musl_version() -> Optional[Tuple[int, int]]:

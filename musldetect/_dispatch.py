@@ -30,6 +30,12 @@ if TYPE_CHECKING:
 BACKEND_ORDER: Tuple[str, ...] = ("native", "cffi", "python")
 BACKEND_ENV = "MUSLDETECT_BACKEND"
 _MODULES = {"native": "._backend_native", "cffi": "._backend_cffi", "python": "._backend_python"}
+# What to do when a backend cannot load, said with the error.
+FIXES = {
+    "native": "reinstall where a C compiler works, e.g. "
+              "MUSLDETECT_BUILD_EXT=required pip install --force-reinstall --no-binary musldetect musldetect",
+    "cffi": "pip install 'musldetect[cffi]'",
+}
 
 
 class BackendStatus(_Record):
@@ -48,8 +54,11 @@ def load_backend(name: str) -> ModuleType:
         module = sys.modules[qualified]
         self_check = getattr(module, "self_check", None)
         problem = self_check() if self_check is not None else ""
-    except ImportError:
-        raise
+    except ImportError as exc:
+        fix = FIXES.get(name)
+        if fix is None or "fix:" in str(exc):
+            raise
+        raise ImportError(f"musldetect backend {name!r} is not available: {exc} (fix: {fix})", name=exc.name) from exc
     except Exception as exc:  # e.g. OSError from dlopen: the backend cannot serve, say why
         raise ImportError(f"musldetect backend {name!r} failed to load: {type(exc).__name__}: {exc}") from exc
     if problem:

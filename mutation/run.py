@@ -88,7 +88,7 @@ MUTATIONS: List[Mutation] = [
              "    raw = read_loader(elf, family)", ("tests/test_inspect_files.py",)),
     Mutation("py-glibc-loader-names", "musldetect/_libcfile.py", 'base.startswith(("ld-linux", "ld64.so."))',
              'base.startswith(("ld-linux",))', INSPECT),
-    Mutation("py-root-confines-path", "musldetect/_inspect.py", "        path = path_in_root(path, root_dir)\n",
+    Mutation("py-root-confines-path", "musldetect/_inspect.py", "        path = path_in_root(path, root)\n",
              "", ("tests/test_inspect_files.py",)),
     Mutation("py-root-confines-links", "musldetect/_inspect.py", "            if target.startswith(\"/\"):\n"
              "                resolved = []", "            if target.startswith(\"/\"):\n"

@@ -6,9 +6,11 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 import musldetect
 
-from oracle import expected_process_libc
+from oracle import expected_process_libc, run_python
 
 
 def cli(*args, env=None):
@@ -58,14 +60,72 @@ def test_usage_errors_exit_2():
     assert proc.returncode == 2 and "MUSLDETECT_LIBC" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_unknown_libc_exits_1():
+def test_overridden_none_reads_as_no_c_library():
     proc = cli(env={"MUSLDETECT_LIBC": "none"})
-    assert proc.returncode == 1 and proc.stdout.startswith("unknown C library")
+    assert proc.returncode == 1 and proc.stdout.splitlines()[0] == "no C library (override)"
 
 
-def test_backends_command_lists_every_backend():
+def test_backends_command_lists_every_backend_and_why():
     proc = cli("backends")
     assert proc.returncode == 0
     lines = proc.stdout.splitlines()
     assert [line.split()[0] for line in lines[:3]] == list(musldetect.BACKENDS)
-    assert lines[-1] == f"in use: {musldetect.backend()}"
+    for line in lines[:3]:
+        assert "unavailable: " in line or line.endswith(")"), line  # the cause, or what the backend is
+    assert lines[-1] == f"in use: {musldetect.backend()} (auto: the first usable of native, cffi, python)"
+    proc = cli("backends", env={"MUSLDETECT_BACKEND": "python"})
+    assert proc.stdout.splitlines()[-1] == "in use: python (named by MUSLDETECT_BACKEND)"
+
+
+HIDE = "import sys; sys.modules[{module!r}] = None; from musldetect._cli import main; sys.exit(main({args!r}))"
+
+
+def test_missing_cffi_error_says_how_to_fix():
+    proc = run_python(HIDE.format(module="cffi", args=[]), env={"MUSLDETECT_BACKEND": "cffi"})
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "backend 'cffi' is not available" in proc.stderr and "pip install 'musldetect[cffi]'" in proc.stderr
+
+
+def test_missing_extension_is_said_in_one_line():
+    """auto passing over the native backend is never silent in the human output."""
+    proc = run_python(HIDE.format(module="musldetect._native", args=[]), env={"MUSLDETECT_BACKEND": ""})
+    assert proc.returncode == 0, proc.stderr
+    notes = [line for line in proc.stderr.splitlines() if line.startswith("note: ")]
+    assert len(notes) == 1 and "native backend is unavailable" in notes[0] and "fix: " in notes[0], proc.stderr
+    assert "backend:  cffi" in proc.stdout or "backend:  python" in proc.stdout
+    quiet = cli()  # with the extension: no note
+    assert "note: the native backend" not in quiet.stderr
+
+
+def test_version_is_the_distributions():
+    from importlib import metadata
+
+    try:
+        expected = metadata.version("musldetect")
+    except metadata.PackageNotFoundError:
+        pytest.skip("musldetect is not installed as a distribution (running from a checkout)")
+    proc = cli("--version")
+    assert (proc.returncode, proc.stdout) == (0, f"musldetect {expected}\n")
+
+
+def test_help_names_the_environment_and_the_exit_codes():
+    out = cli("--help").stdout
+    for name in ("MUSLDETECT_BACKEND", "MUSLDETECT_LIBC", "_PYTHON_HOST_PLATFORM", "_manylinux"):
+        assert name in out
+    for code in ("0 ", "1 ", "2 ", "141 "):
+        assert f"\n  {code}" in out
+
+
+@pytest.mark.parametrize("args", [["--json"], ["--tags"], ["backends"], []])
+def test_closed_pipe_exits_quietly(args):
+    """Like other tools in a pipeline: no message, the SIGPIPE exit status."""
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before anything is written
+    try:
+        proc = subprocess.run([sys.executable, "-m", "musldetect", *args], stdout=write_end, stderr=subprocess.PIPE,
+                              text=True, timeout=120)
+    finally:
+        os.close(write_end)
+    assert (proc.returncode, proc.stderr) == (141, ""), proc.stderr

@@ -12,7 +12,7 @@ from musldetect._types import RawLibc
 
 # Lowest first; a module may import only from a lower layer (see musldetect/__init__.py).
 LAYERS = [
-    {"_types"},
+    {"_types", "_version"},
     {"_elf", "_rules", "_override"},
     {"_libcfile"},
     {"_backend_native", "_backend_cffi", "_backend_python", "_inspect"},
@@ -20,7 +20,7 @@ LAYERS = [
     {"_tags", "_dispatch"},
     {"_api"},
     {"__init__"},
-    {"_cli"},
+    {"_cli", "_pytest_plugin"},
     {"__main__"},
 ]
 LAYER = {module: level for level, modules in enumerate(LAYERS) for module in modules}
