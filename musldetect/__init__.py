@@ -25,7 +25,18 @@ optionally ``self_check() -> str`` (see ``_dispatch``).
 
 from __future__ import annotations
 
-from ._api import backend, cache_clear, glibc_version, inspect, libc, metadata, musl_version, platform_tags
+from ._api import (
+    backend,
+    cache_clear,
+    glibc_version,
+    inspect,
+    libc,
+    metadata,
+    musl_version,
+    platform_tags,
+    sys_tags,
+    target,
+)
 from ._dispatch import BACKEND_ORDER as BACKENDS
 from ._types import ConfigurationError, ELFError, LibcInfo
 from ._version import __version__
@@ -44,4 +55,6 @@ __all__ = [
     "metadata",
     "musl_version",
     "platform_tags",
+    "sys_tags",
+    "target",
 ]

@@ -22,11 +22,14 @@ if TYPE_CHECKING:
     from types import ModuleType
     from typing import Dict, Optional, Tuple
 
+    from ._target import Target
+
 _BITS = 64 if sys.maxsize > 2**32 else 32
 _lock = _thread.allocate_lock()
 _backend_module: Optional[ModuleType] = None
 _info: Optional[LibcInfo] = None
 _tags_cache: Optional[Tuple[str, ...]] = None
+_sys_tags_cache: Optional[Tuple[str, ...]] = None
 
 
 def _reset_lock_in_child() -> None:
@@ -139,6 +142,49 @@ def metadata() -> Dict[str, str]:
     }
 
 
+def sys_tags() -> Tuple[str, ...]:
+    """Every tag the running interpreter accepts, best first, as packaging 26.3's
+    ``[str(t) for t in packaging.tags.sys_tags()]`` (computed once; no packaging import)."""
+    global _sys_tags_cache
+    tags = _sys_tags_cache
+    if tags is not None:
+        return tags
+    from ._python import interpreter_tags, running_python
+
+    computed = tuple(interpreter_tags(running_python(), list(platform_tags())))
+    with _lock:
+        if _sys_tags_cache is None:
+            _sys_tags_cache = computed
+        return _sys_tags_cache
+
+
+def target(*, root: str | os.PathLike[str] | None = None, platform: str | None = None,
+           python: str | None = None) -> Target:
+    """The tags and markers of a place wheels are installed for, without running it.
+
+    ``target()``: this process. ``target(root=DIR)``: an unpacked image, chroot or sysroot
+    (``python`` a path inside it; default usr/local/bin/python3, then usr/bin/python3).
+    ``target(platform=SPEC, python="3.12")``: a named platform, e.g.
+    ``musllinux_1_2_aarch64``, ``x86_64-manylinux_2_28``, ``aarch64-unknown-linux-musl``
+    (``python`` a version; default this interpreter's). ValueError for an unknown or
+    inconsistent spec, listing the accepted forms.
+    """
+    from . import _python, _target
+
+    if root is not None and platform is not None:
+        raise ValueError("target() takes root= or platform=, not both")
+    if root is not None:
+        return _target.root_target(os.fspath(root), python)
+    if platform is not None:
+        facts = _python.python_from_version(python) if python else _python.running_python()
+        return _target.platform_target(platform, facts)
+    if python is not None:
+        raise ValueError("python= needs root= or platform=: the running process has its own Python")
+    info = libc()
+    return _target.Target(info, info.arch or "unknown", _python.running_python(), "process",
+                          known_platform_tags=platform_tags())
+
+
 def musl_version() -> Optional[Tuple[int, int]]:
     """(major, minor) of the running musl, or None when the process is not on musl."""
     info = libc()
@@ -163,8 +209,9 @@ def backend() -> str:
 
 def cache_clear() -> None:
     """Forget the cached answers and the chosen backend; the next call detects again."""
-    global _info, _tags_cache, _backend_module
+    global _info, _tags_cache, _sys_tags_cache, _backend_module
     with _lock:
         _info = None
         _tags_cache = None
+        _sys_tags_cache = None
         _backend_module = None

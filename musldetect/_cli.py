@@ -50,7 +50,22 @@ def _parser() -> argparse.ArgumentParser:
     inspect_cmd.add_argument("path")
     inspect_cmd.add_argument("--root", help="resolve PT_INTERP inside this directory")
     inspect_cmd.add_argument("--json", action="store_true", dest="inspect_json")
+    inspect_cmd.add_argument("--tags", action="store_true", dest="inspect_tags",
+                             help="print the platform tags this file's C library and arch allow")
     commands.add_parser("backends", help="list the backends, whether each is usable, and its answer")
+    for name, text in (("tags", "every tag (interpreter, ABI, platform) of this process, an image or a platform"),
+                       ("explain", "why each tag family is in or out, for this process, an image or a platform")):
+        command = commands.add_parser(name, help=text)
+        where = command.add_mutually_exclusive_group()
+        where.add_argument("--root", help="an unpacked image, chroot or sysroot, read without running it")
+        where.add_argument("--platform", help="a platform: musllinux_1_2_aarch64, x86_64-manylinux_2_28, "
+                                              "aarch64-unknown-linux-musl, ...")
+        command.add_argument("--python", help="with --platform a version (3.12, 3.13t); with --root the "
+                                              "interpreter's path inside the image")
+        if name == "tags":
+            command.add_argument("--format", choices=("lines", "json", "pip", "pex"), default="lines",
+                                 help="lines (default), json, pip (arguments for pip install/download), "
+                                      "pex (a complete-platform file)")
     return parser
 
 
@@ -133,6 +148,35 @@ def _slow_install_note() -> Optional[str]:
     return None
 
 
+def _target_command(args: argparse.Namespace) -> int:
+    from . import _override, _tags, _target
+
+    if args.python and not (args.root or args.platform):
+        raise ValueError("--python goes with --root or --platform")
+    target = _api.target(root=args.root, platform=args.platform, python=args.python)
+    if args.command == "explain":
+        process = target.source == "process"
+        module = _tags.manylinux_module() if process else None
+        files = tuple(_override.override_files()) if process else ()
+        print("\n".join(_target.explain(target, module, files)))
+        return EXIT_OK if target.libc.family else EXIT_UNKNOWN
+    if args.format == "lines":
+        print("\n".join(target.sys_tags))
+    elif args.format == "pip":
+        import shlex
+
+        print(" ".join(shlex.quote(arg) for arg in _target.pip_arguments(target)))
+    elif args.format == "pex":
+        print(json.dumps(_target.complete_platform(target), indent=2))
+    else:
+        libc = target.libc.as_dict()
+        python = target.python._asdict() if target.python is not None else None
+        print(json.dumps({"source": target.source, "arch": target.arch, "libc": libc, "python": python,
+                          "marker_environment": target.marker_environment,
+                          "platform_tags": list(target.platform_tags), "tags": list(target.sys_tags)}, indent=2))
+    return EXIT_OK
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     try:
         status = _run(argv)
@@ -154,9 +198,17 @@ def _run(argv: Optional[List[str]]) -> int:
         if args.command == "backends":
             print(_backends_report())
             return EXIT_OK
+        if args.command in ("tags", "explain"):
+            return _target_command(args)
         if args.command == "inspect":
             info = _api.inspect(args.path, root=args.root)
-            if args.json or args.inspect_json:
+            if args.inspect_tags:
+                from ._target import Target
+
+                if info.arch is None:
+                    raise ELFError(f"{args.path}: no architecture, so no platform tags")
+                print("\n".join(Target(info, info.arch, None, f"file:{args.path}").platform_tags))
+            elif args.json or args.inspect_json:
                 print(json.dumps(info.as_dict(), indent=2))
             else:
                 print(_summary(info, None))
@@ -175,6 +227,6 @@ def _run(argv: Optional[List[str]]) -> int:
         return EXIT_OK if info.family else EXIT_UNKNOWN
     except BrokenPipeError:
         raise
-    except (ConfigurationError, ELFError, ImportError, OSError) as exc:
+    except (ConfigurationError, ELFError, ImportError, OSError, ValueError) as exc:
         print(f"musldetect: {exc}", file=sys.stderr)
         return EXIT_USAGE

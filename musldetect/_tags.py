@@ -67,8 +67,12 @@ def process_arch() -> Optional[str]:
     return platform.split("_", 1)[1] if platform.startswith("linux_") else None
 
 
-def _has_compatible_abi(executable: str, archs: Sequence[str]) -> bool:
+def manylinux_capable(archs: Sequence[str], executable: Optional[str]) -> bool:
+    """Whether manylinux tags apply: armv7l and i686 only for an armhf / i686 interpreter
+    (read from ``executable``; None for a target the user names, whose arch is its ABI)."""
     if "armv7l" in archs or "i686" in archs:
+        if executable is None:
+            return True
         from . import _elf  # only these two need the executable's ELF header
 
         if "armv7l" in archs:
@@ -77,7 +81,7 @@ def _has_compatible_abi(executable: str, archs: Sequence[str]) -> bool:
     return any(arch in _MANYLINUX_ARCHS for arch in archs)
 
 
-def _manylinux_module() -> Optional[ModuleType]:
+def manylinux_module() -> Optional[ModuleType]:
     """PEP 600's ``_manylinux`` override module, looked up once per tag computation."""
     try:
         return __import__("_manylinux")
@@ -97,12 +101,9 @@ def _allowed_by_module(module: Optional[ModuleType], version: Tuple[int, int], a
     return True
 
 
-def manylinux_tags(glibc: Tuple[int, int], archs: Sequence[str], executable: str) -> Iterator[str]:
-    if not _has_compatible_abi(executable, archs):
-        return
+def manylinux_tags(glibc: Tuple[int, int], archs: Sequence[str], module: Optional[ModuleType]) -> Iterator[str]:
     oldest = (2, 4) if set(archs) & {"x86_64", "i686"} else (2, 16)  # exclusive bounds
     ceilings = [glibc] + [(major, _LAST_MINOR_OF_OLD_MAJOR) for major in range(glibc[0] - 1, 1, -1)]
-    module = _manylinux_module()
     for arch in archs:
         for major, top_minor in ceilings:
             floor_minor = oldest[1] if major == oldest[0] else -1
@@ -120,16 +121,25 @@ def musllinux_tags(musl: Tuple[int, int], archs: Sequence[str]) -> Iterator[str]
             yield f"musllinux_{musl[0]}_{minor}_{arch}"
 
 
+def linux_tags(archs: Sequence[str], info: LibcInfo, manylinux_ok: bool,
+               module: Optional[ModuleType]) -> Tuple[str, ...]:
+    """The platform tags for these archs and this C library, most specific first: the same
+    rules for the running process and for any target."""
+    tags = [f"linux_{arch}" for arch in archs]
+    version = info.version
+    if info.family == "glibc" and version is not None and manylinux_ok:
+        tags.extend(manylinux_tags((version[0], version[1]), archs, module))
+    elif info.family == "musl" and version is not None and not info.static:
+        tags.extend(musllinux_tags((version[0], version[1]), archs))
+    return tuple(tags)
+
+
 def platform_tags_for(info: LibcInfo, executable: Optional[str] = None, bits: int = _BITS) -> Tuple[str, ...]:
     """Every platform tag the running interpreter accepts, most specific first."""
     platform = linux_platform(bits)
     if not platform.startswith("linux_"):
         return (platform,)
     archs = tag_archs(platform)
-    tags = [f"linux_{arch}" for arch in archs]
-    version = info.version
-    if info.family == "glibc" and version is not None:
-        tags.extend(manylinux_tags((version[0], version[1]), archs, executable or sys.executable))
-    elif info.family == "musl" and version is not None and not info.static:
-        tags.extend(musllinux_tags((version[0], version[1]), archs))
-    return tuple(tags)
+    capable = manylinux_capable(archs, executable or sys.executable)
+    module = manylinux_module() if info.family == "glibc" and capable else None
+    return linux_tags(archs, info, capable, module)

@@ -100,7 +100,8 @@ MUTATIONS: List[Mutation] = [
              "for minor in range(musl[1], 0, -1):", TAGS),
     Mutation("tags-armv8l", "musldetect/_tags.py", 'return ["armv8l", "armv7l"] if arch == "armv8l" else [arch]',
              "return [arch]", TAGS),
-    Mutation("tags-static-musl", "musldetect/_tags.py", 'and not info.static:', ":", TAGS),
+    Mutation("tags-static-musl", "musldetect/_tags.py", 'version is not None and not info.static:',
+             "version is not None:", TAGS),
     Mutation("tags-32-bit-rule", "musldetect/_tags.py", '"linux_x86_64": "linux_i686", ', "", TAGS),
 ]
 

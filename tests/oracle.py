@@ -40,6 +40,20 @@ def running_on_musl() -> bool:
     return (sysconfig.get_config_var("HOST_GNU_TYPE") or "").endswith("-musl")
 
 
+def find_musl_python() -> Optional[str]:
+    """The musl-linked test interpreter: MUSLDETECT_MUSL_PYTHON (.ci/run sets it), this
+    interpreter when it is that one, else the newest build in the cache."""
+    named = os.environ.get("MUSLDETECT_MUSL_PYTHON")
+    if named:
+        return named
+    if running_on_musl():
+        return sys.executable
+    import glob
+
+    builds = sorted(glob.glob(os.path.join(CACHE, "python-musl-*", "bin", "python3.*[0-9]")), key=os.path.getmtime)
+    return builds[-1] if builds else None
+
+
 def loader_banner_version(loader: str) -> str:
     """Run a musl loader with no arguments and read "Version X" from its banner."""
     proc = subprocess.run([loader], capture_output=True, timeout=30)

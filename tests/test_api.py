@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
 import pickle
+import subprocess
 import sysconfig
 
 import pytest
@@ -80,3 +83,38 @@ def test_malformed_override_is_a_clear_error(monkeypatch, value):
     monkeypatch.setenv("MUSLDETECT_LIBC", value)
     with pytest.raises(musldetect.ConfigurationError, match="MUSLDETECT_LIBC"):
         musldetect.libc()
+
+
+def _venv_with_override(tmp_path, python, value):
+    """A virtual environment of ``python`` whose prefix holds a musldetect-libc file."""
+    venv = tmp_path / "venv"
+    subprocess.run([python, "-m", "venv", "--without-pip", "--system-site-packages", str(venv)], check=True)
+    (venv / "musldetect-libc").write_text(f"# set by the application that bundles this interpreter\n{value}\n")
+    return venv / "bin" / "python"
+
+
+REPORT_ONE = ("import json, musldetect; i = musldetect.libc(); "
+              "print(json.dumps([i.family, i.version, i.backend, i.reason]))")
+
+
+def test_an_override_file_beside_the_embedded_interpreter(tmp_path):
+    """The musl interpreter with a musldetect-libc file in its prefix: the file decides, the
+    environment variable wins over it, and a bad file is an error naming it."""
+    from oracle import find_musl_python, skip_or_fail
+
+    python = find_musl_python()
+    if python is None:
+        skip_or_fail("the musl-linked test interpreter is missing (tests/musl/build-python.sh)")
+    venv_python = _venv_with_override(tmp_path, python, "glibc-2.28")
+    env = {k: v for k, v in os.environ.items() if k != "MUSLDETECT_LIBC"}
+    proc = subprocess.run([str(venv_python), "-c", REPORT_ONE], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    family, version, backend, reason = json.loads(proc.stdout)
+    assert (family, version, backend) == ("glibc", [2, 28], "override")
+    assert str(tmp_path / "venv" / "musldetect-libc") in reason
+    proc = subprocess.run([str(venv_python), "-c", REPORT_ONE], capture_output=True, text=True, timeout=120,
+                          env=dict(env, MUSLDETECT_LIBC="musl-1.1"))
+    assert json.loads(proc.stdout)[:3] == ["musl", [1, 1], "override"]
+    (tmp_path / "venv" / "musldetect-libc").write_text("musl\n")
+    proc = subprocess.run([str(venv_python), "-c", REPORT_ONE], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode != 0 and "musldetect-libc" in proc.stderr and "not understood" in proc.stderr

@@ -1,0 +1,283 @@
+"""Targets: the tags and markers of this process, of an unpacked image, or of a named platform.
+
+A ``Target`` is a C library, an architecture and a Python; its platform tags follow the
+same rules as the running process's (``_tags.linux_tags``) for the target's own arch,
+and its full tag list the same rules as ``packaging.tags.sys_tags()``. Nothing of an
+image is run or imported: its interpreter is read with ``inspect()`` and its sysconfig
+data with ``ast.literal_eval``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Dict, List, Optional, Tuple
+
+from . import _python, _tags
+from ._inspect import inspect_file, path_in_root
+from ._python import PythonFacts
+from ._result import build_info
+from ._types import ELFError, LibcInfo
+
+# uv names a glibc triple for manylinux_2_28 and a musl one for musllinux_1_2.
+UV_GNU_DEFAULT, UV_MUSL_DEFAULT = (2, 28), (1, 2)
+_RUST_ARCHS = {"powerpc64le": "ppc64le", "powerpc64": "ppc64", "riscv64gc": "riscv64", "armv7": "armv7l",
+               "arm64": "aarch64", "i586": "i686"}
+_LEGACY = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
+ACCEPTED_FORMS = ("manylinux_2_28_x86_64", "manylinux2014_aarch64", "musllinux_1_2_aarch64", "linux_armv7l",
+                  "x86_64-manylinux_2_28", "aarch64-musllinux_1_2", "x86_64-unknown-linux-gnu",
+                  "aarch64-unknown-linux-musl", "armv7-unknown-linux-gnueabihf")
+IMAGE_PYTHONS = ("usr/local/bin/python3", "usr/bin/python3")
+_MACHINE = {"armv8l": "armv8l"}  # platform_machine is uname's machine, which the tag arch names
+
+
+@dataclass(frozen=True)
+class Target:
+    """One place wheels are installed for: its C library, arch and Python, and where the
+    facts came from (``source``: "process", "root:<dir>" or "platform:<spec>")."""
+
+    libc: LibcInfo
+    arch: str
+    python: Optional[PythonFacts]
+    source: str
+    manylinux_capable: bool = True
+    reasons: Tuple[str, ...] = field(default=())
+    # The running process's own tags (its _manylinux module and executable checks applied).
+    known_platform_tags: Optional[Tuple[str, ...]] = None
+
+    @cached_property
+    def platform_tags(self) -> Tuple[str, ...]:
+        if self.known_platform_tags is not None:
+            return self.known_platform_tags
+        return _tags.linux_tags(_tags.tag_archs("linux_" + self.arch), self.libc, self.manylinux_capable, None)
+
+    @cached_property
+    def sys_tags(self) -> Tuple[str, ...]:
+        if self.python is None:
+            raise ValueError(f"no Python is known for {self.source}: pass python= (a version, or a path in the image)")
+        return tuple(_python.interpreter_tags(self.python, list(self.platform_tags)))
+
+    @cached_property
+    def marker_environment(self) -> Dict[str, str]:
+        """The PEP 508 markers that are known of the target (a kernel release is not)."""
+        markers = {"os_name": "posix", "sys_platform": "linux", "platform_system": "Linux",
+                   "platform_machine": _MACHINE.get(self.arch, self.arch)}
+        if self.python is not None:
+            python = self.python
+            markers["python_version"] = f"{python.version[0]}.{python.version[1]}"
+            if python.full_version:
+                markers["python_full_version"] = python.full_version
+                markers["implementation_version"] = python.full_version
+            markers["implementation_name"] = python.implementation
+            markers["platform_python_implementation"] = {"cpython": "CPython", "pypy": "PyPy"}.get(
+                python.implementation, python.implementation)
+        return markers
+
+
+def platform_target(spec: str, python: Optional[PythonFacts]) -> Target:
+    family, version, arch = parse_platform(spec)
+    version_string = ".".join(map(str, version)) if version else None
+    info = LibcInfo(family, version, version_string, None, False, arch, "platform",
+                    reason=f"from the platform {spec!r}", time64=None)
+    return Target(info, arch, python, f"platform:{spec}")
+
+
+def parse_platform(spec: str) -> Tuple[Optional[str], Optional[Tuple[int, int]], str]:
+    """``(family, (major, minor), arch)`` of a platform spec; ValueError lists the forms."""
+    text = spec.strip()
+    try:
+        return _parse_platform(text)
+    except (ValueError, IndexError):
+        pass
+    raise ValueError(f"platform {spec!r} is not understood; accepted forms: {', '.join(ACCEPTED_FORMS)}")
+
+
+def _parse_platform(text: str) -> Tuple[Optional[str], Optional[Tuple[int, int]], str]:
+    if "-" in text:  # uv's names: ARCH-manylinux_X_Y, ARCH-musllinux_X_Y, ARCH-unknown-linux-gnu|musl
+        arch, _, rest = text.partition("-")
+        arch = _RUST_ARCHS.get(arch, arch)
+        if rest.startswith("unknown-linux-"):
+            abi = rest[len("unknown-linux-"):]
+            if arch == "armv7l" and abi not in ("gnueabihf", "musleabihf"):
+                raise ValueError(text)
+            if abi.startswith("gnu"):
+                return "glibc", UV_GNU_DEFAULT, _checked_arch(arch)
+            if abi.startswith("musl"):
+                return "musl", UV_MUSL_DEFAULT, _checked_arch(arch)
+            raise ValueError(text)
+        family, version, tag_arch = _parse_platform(f"{rest}_{arch}")
+        return family, version, tag_arch
+    if text.startswith("linux_"):
+        return None, None, _checked_arch(text[len("linux_"):])
+    for legacy, version in _LEGACY.items():
+        if text.startswith(legacy + "_"):
+            return "glibc", version, _checked_arch(text[len(legacy) + 1:])
+    for prefix, family in (("manylinux_", "glibc"), ("musllinux_", "musl")):
+        if text.startswith(prefix):
+            major, minor, arch = text[len(prefix):].split("_", 2)
+            if not (major.isdigit() and minor.isdigit()):
+                raise ValueError(text)
+            if family == "glibc" and (int(major), int(minor)) < (2, 5):
+                raise ValueError(text)
+            return family, (int(major), int(minor)), _checked_arch(arch)
+    raise ValueError(text)
+
+
+def _checked_arch(arch: str) -> str:
+    if not arch or not all(c.isalnum() or c == "_" for c in arch):
+        raise ValueError(arch)
+    return arch
+
+
+def root_target(root: str, python: Optional[str]) -> Target:
+    """An unpacked image, read statically: its Python's PT_INTERP gives the C library and
+    the arch, its sysconfig data the Python version and ABI."""
+    if not os.path.isdir(root):
+        raise NotADirectoryError(20, "root is not a directory", root)
+    reasons: List[str] = []
+    candidates = [python] if python else list(IMAGE_PYTHONS)
+    program = None
+    for candidate in candidates:
+        if candidate and os.path.lexists(os.path.join(root, candidate.lstrip("/"))):
+            program = candidate
+            break
+    if program is None:
+        if python:
+            raise FileNotFoundError(2, "no such file in the image", os.path.join(root, python.lstrip("/")))
+        program = "bin/sh"
+        reasons.append(f"no {' or '.join(IMAGE_PYTHONS)} in the image: the C library is read from /bin/sh")
+    raw, arch, bits = inspect_file(program, root)
+    info = build_info(raw, "inspect", arch, bits)
+    resolved = path_in_root(program, root)
+    facts = None
+    if program != "bin/sh":
+        facts, note = _image_python(root, resolved)
+        if note:
+            reasons.append(note)
+    archs = _tags.tag_archs("linux_" + arch)
+    capable = _tags.manylinux_capable(archs, resolved)
+    return Target(info, arch, facts, f"root:{root}", capable, tuple(reasons))
+
+
+def _image_python(root: str, executable: str) -> Tuple[Optional[PythonFacts], str]:
+    """The image interpreter's facts from its ``lib/pythonX.Y/_sysconfigdata_*.py``."""
+    name = os.path.basename(executable)
+    wanted = name[len("python"):] if name.startswith("python3.") else None
+    prefix = os.path.dirname(os.path.dirname(executable))
+    lib_dirs = [os.path.relpath(os.path.join(prefix, "lib"), root), "usr/local/lib", "usr/lib"]
+    files = _python.find_sysconfigdata(root, dict.fromkeys(lib_dirs))
+    if wanted:
+        files = [f for f in files if os.path.basename(os.path.dirname(f)) == "python" + wanted] or files
+    if not files:
+        return None, "no _sysconfigdata_*.py beside the image's Python: pass python= a version"
+    if len({os.path.dirname(f) for f in files}) > 1:
+        return None, f"several Pythons in the image ({', '.join(sorted({os.path.dirname(f) for f in files}))}): " \
+                     "pass python= the one to use"
+    try:
+        return _python.python_from_sysconfigdata(files[0]), ""
+    except (ValueError, SyntaxError, OSError) as exc:
+        raise ELFError(f"{files[0]}: cannot read the image's sysconfig data: {exc}") from exc
+
+
+def pip_arguments(target: Target) -> List[str]:
+    """pip's arguments to install for the target: every platform tag, the Python version,
+    implementation and ABIs (in sys_tags' order), and binary wheels only (pip requires it
+    with --platform)."""
+    python = _known_python(target)
+    args: List[str] = []
+    for tag in target.platform_tags:
+        args += ["--platform", tag]
+    args += ["--python-version", f"{python.version[0]}.{python.version[1]}", "--implementation", python.short_name]
+    for abi in dict.fromkeys(tag.split("-")[1] for tag in target.sys_tags):
+        args += ["--abi", abi]
+    return args + ["--only-binary=:all:"]
+
+
+def complete_platform(target: Target) -> Dict[str, object]:
+    """pex's complete platform: the markers that are known and every compatible tag, best first."""
+    _known_python(target)
+    return {"marker_environment": dict(target.marker_environment), "compatible_tags": list(target.sys_tags)}
+
+
+def _known_python(target: Target) -> PythonFacts:
+    if target.python is None:
+        raise ValueError(f"no Python is known for {target.source}: pass python= (a version, or a path in the image)")
+    return target.python
+
+
+def explain(target: Target, manylinux_module: Optional[object] = None,
+            override_files: Tuple[str, ...] = ()) -> List[str]:
+    """Family by family, why tags are in or out: what people debugging "no matching
+    distribution" need to see."""
+    info = target.libc
+    lines = [f"target:     {_describe_source(target)}"]
+    if info.family is None:
+        lines.append(f"C library:  none determined ({info.reason or 'no reason recorded'})")
+    else:
+        version = info.version_string or "of unknown version"
+        where = f", read from {info.path}" if info.path else ""
+        lines.append(f"C library:  {info.family} {version}{where} (by {info.backend})"
+                     + (" (static)" if info.static else ""))
+    if target.source == "process":
+        if info.backend == "override":
+            lines.append(f"override:   {info.reason}")
+        else:
+            files = " or ".join(override_files) if override_files else "the interpreter's prefix"
+            lines.append(f"override:   none (MUSLDETECT_LIBC unset, no override file at {files})")
+    for note in target.reasons:
+        lines.append(f"note:       {note}")
+    archs = _tags.tag_archs("linux_" + target.arch)
+    lines.append(f"linux:      {', '.join('linux_' + arch for arch in archs)} (always, for arch {target.arch})")
+    lines.append("manylinux:  " + _explain_manylinux(target, archs, manylinux_module))
+    lines.append("musllinux:  " + _explain_musllinux(target))
+    if target.python is not None:
+        python = target.python
+        abis = list(dict.fromkeys(tag.split("-")[1] for tag in target.sys_tags))
+        lines.append(f"python:     {python.implementation} {python.version[0]}.{python.version[1]}"
+                     f"{' free-threaded' if python.free_threaded else ''}{' debug' if python.debug else ''}: "
+                     f"ABIs {', '.join(abis)}; {len(target.sys_tags)} tags in all")
+    else:
+        lines.append("python:     unknown, so no full tag list (pass python=)")
+    return lines
+
+
+def _describe_source(target: Target) -> str:
+    kind, _, detail = target.source.partition(":")
+    if kind == "process":
+        return "this process"
+    return f"the image at {detail}" if kind == "root" else f"the platform {detail}"
+
+
+def _explain_manylinux(target: Target, archs: List[str], module: Optional[object]) -> str:
+    info = target.libc
+    if info.family != "glibc":
+        return f"none: the C library is {info.family}, not glibc" if info.family else "none: no C library is known"
+    if info.version is None:
+        return f"none: the glibc version is unknown ({info.reason})"
+    if not target.manylinux_capable:
+        needed = "hard-float ARM" if "armv7l" in archs else "i686" if "i686" in archs else "an arch manylinux covers"
+        return f"none: {'/'.join(archs)} wheels need an interpreter of that ABI ({needed})"
+    tags = [tag for tag in target.platform_tags if tag.startswith("manylinux")]
+    numbered = [tag for tag in tags if tag.startswith("manylinux_")] or ["-"]
+    oldest = "2.5 on x86_64/i686" if set(archs) & {"x86_64", "i686"} else "2.17 off x86"
+    text = (f"{len(tags)} tags, {numbered[0]} down to {numbered[-1]} "
+            f"(ceiling: glibc {info.version[0]}.{info.version[1]}; floor: {oldest}; legacy aliases included)")
+    if module is not None:
+        every = list(_tags.manylinux_tags((info.version[0], info.version[1]), archs, None))
+        vetoed = len(every) - len(tags)
+        text += f"; PEP 600's _manylinux ({getattr(module, '__file__', module)}) vetoed {vetoed}"
+    return text
+
+
+def _explain_musllinux(target: Target) -> str:
+    info = target.libc
+    if info.family != "musl":
+        return f"none: the C library is {info.family}, not musl" if info.family else "none: no C library is known"
+    if info.static:
+        return "none: the interpreter is statically linked (PEP 656 tags are for a dynamically linked musl)"
+    if info.version is None:
+        return f"none: the musl version is unknown ({info.reason})"
+    tags = [tag for tag in target.platform_tags if tag.startswith("musllinux")]
+    return (f"{tags[0]} down to {tags[-1]} (musl {info.version[0]}.{info.version[1]}: "
+            "PEP 656 accepts every older minor of the same major)")
