@@ -80,7 +80,8 @@ def platform_target(spec: str, python: Optional[PythonFacts]) -> Target:
     version_string = ".".join(map(str, version)) if version else None
     info = LibcInfo(family, version, version_string, None, False, arch, "platform",
                     reason=f"from the platform {spec!r}", time64=None)
-    return Target(info, arch, python, f"platform:{spec}")
+    capable = _tags.manylinux_capable(_tags.tag_archs("linux_" + arch), None)
+    return Target(info, arch, python, f"platform:{spec}", capable)
 
 
 def parse_platform(spec: str) -> Tuple[Optional[str], Optional[Tuple[int, int]], str]:

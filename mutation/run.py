@@ -38,6 +38,7 @@ PROCESS = ("tests/test_rules.py", "tests/test_process.py", "tests/test_hostile.p
 RULES = ("tests/test_rules.py", "tests/test_inspect_corpus.py")
 TAGS = ("tests/test_tags.py", "tests/test_api.py")
 INSPECT = ("tests/test_inspect.py", "tests/test_inspect_files.py", "tests/test_hostile.py")
+TARGETS = ("tests/test_targets.py",)
 
 MUTATIONS: List[Mutation] = [
     # -- the C core ---------------------------------------------------------------------
@@ -103,6 +104,24 @@ MUTATIONS: List[Mutation] = [
     Mutation("tags-static-musl", "musldetect/_tags.py", 'version is not None and not info.static:',
              "version is not None:", TAGS),
     Mutation("tags-32-bit-rule", "musldetect/_tags.py", '"linux_x86_64": "linux_i686", ', "", TAGS),
+    # -- the interpreter tags and targets -------------------------------------------------
+    Mutation("py-debug-loads-normal-abi", "musldetect/_python.py",
+             'return [f"cp{version}{threading}d", f"cp{version}{threading}"]', 'return [f"cp{version}{threading}d"]',
+             TARGETS),
+    Mutation("py-free-threaded-abi3t", "musldetect/_python.py", 'stable = "abi3t" if threading else "abi3"',
+             'stable = "abi3"', TARGETS),
+    Mutation("py-older-abi3-down-to-3-2", "musldetect/_python.py", "for older in range(minor - 1, 1, -1):",
+             "for older in range(minor - 1, 2, -1):", TARGETS),
+    Mutation("py-pypy-pp3-any", "musldetect/_python.py", 'own = "pp3" if name == "pp" else ""', 'own = ""',
+             TARGETS),
+    Mutation("py-pypy-abi-from-suffix", "musldetect/_python.py", 'abi = "-".join(soabi.split("-")[:2])',
+             'abi = soabi', TARGETS),
+    Mutation("target-uv-gnu-default", "musldetect/_target.py", "UV_GNU_DEFAULT, UV_MUSL_DEFAULT = (2, 28), (1, 2)",
+             "UV_GNU_DEFAULT, UV_MUSL_DEFAULT = (2, 17), (1, 2)", TARGETS),
+    Mutation("target-named-arch-is-its-abi", "musldetect/_tags.py", "        if executable is None:\n            return True\n",
+             "", TARGETS),
+    Mutation("override-file-below-env", "musldetect/_override.py", "    if value is not None and value.strip() != \"\":",
+             "    if False:", ("tests/test_api.py",)),
 ]
 
 

@@ -278,3 +278,49 @@ def test_explain_says_why_each_family_is_in_or_out():
     forced = subprocess.run([sys.executable, "-m", "musldetect", "explain"], capture_output=True, text=True,
                             env=dict(os.environ, MUSLDETECT_LIBC="none"), timeout=120)
     assert forced.returncode == 1 and "override:   set by MUSLDETECT_LIBC=none" in forced.stdout
+
+
+# -- interpreter kinds this machine may not run: packaging's own rules, told the build's flags --
+
+@pytest.mark.parametrize("debug,free_threaded", [(False, False), (True, False), (False, True), (True, True)])
+def test_cpython_abis_of_every_build_kind_match_packaging(monkeypatch, debug, free_threaded):
+    from musldetect._python import PythonFacts
+
+    answers = {"Py_DEBUG": int(debug), "Py_GIL_DISABLED": int(free_threaded)}
+    monkeypatch.setattr(packaging_tags, "_get_config_var", lambda name, warn=False: answers.get(name))
+    expected = packaging_tags._cpython_abis((3, 14))
+    facts = PythonFacts("cpython", (3, 14), debug=debug, free_threaded=free_threaded)
+    assert facts.abis == expected
+    platforms = ["linux_x86_64", "manylinux_2_28_x86_64"]
+    tags = list(packaging_tags.cpython_tags((3, 14), expected, platforms))
+    tags += packaging_tags.compatible_tags((3, 14), "cp314", platforms)
+    from musldetect._python import interpreter_tags
+
+    assert interpreter_tags(facts, platforms) == [str(tag) for tag in tags]
+
+
+@pytest.mark.parametrize("ext_suffix", [".pypy39-pp73-x86_64-linux-gnu.so", ".pypy311-pp73-aarch64-linux-gnu.so",
+                                        ".graalpy-240-native-x86_64-linux.so"])
+def test_generic_interpreters_match_packaging(monkeypatch, ext_suffix):
+    """PyPy and others take packaging's generic path: the ABI from EXT_SUFFIX."""
+    from musldetect._python import PythonFacts, interpreter_tags
+
+    monkeypatch.setattr(packaging_tags, "_get_config_var", lambda name, warn=False: ext_suffix
+                        if name == "EXT_SUFFIX" else None)
+    abis = packaging_tags._generic_abi()
+    implementation = "pypy" if ext_suffix.startswith(".pypy") else "graalpy"
+    version = (3, 11) if "311" in ext_suffix else (3, 9)
+    facts = PythonFacts(implementation, version, ext_suffix=ext_suffix, version_nodot=f"{version[0]}{version[1]}")
+    assert facts.abis == abis
+    platforms = ["linux_aarch64", "musllinux_1_2_aarch64"]
+    interpreter = f"{facts.short_name}{version[0]}{version[1]}"
+    tags = list(packaging_tags.generic_tags(interpreter, abis, platforms))
+    tags += packaging_tags.compatible_tags(version, "pp3" if implementation == "pypy" else None, platforms)
+    assert interpreter_tags(facts, platforms) == [str(tag) for tag in tags]
+
+
+def test_a_named_arch_without_manylinux_gets_none(monkeypatch):
+    """packaging gives manylinux tags only on the arches manylinux covers (mips is not one)."""
+    target = musldetect.target(platform="manylinux_2_28_mips64", python="3.12")
+    assert list(target.platform_tags) == packaging_platform_tags(monkeypatch, "glibc", (2, 28), "mips64")
+    assert list(target.platform_tags) == ["linux_mips64"]
