@@ -24,6 +24,7 @@ class PythonFacts(NamedTuple):
     implementation: str  # sys.implementation.name: "cpython", "pypy", ...
     version: Tuple[int, int]
     full_version: Optional[str] = None  # "3.12.1", when known
+    implementation_version: Optional[str] = None  # PyPy's own version ("7.3.11"); CPython's is full_version
     debug: bool = False  # Py_DEBUG
     free_threaded: bool = False  # Py_GIL_DISABLED
     ext_suffix: Optional[str] = None  # EXT_SUFFIX, e.g. ".cpython-312-x86_64-linux-gnu.so"
@@ -90,11 +91,18 @@ def running_python() -> PythonFacts:
             return hasattr(sys, "gettotalrefcount")
         return bool(value)
 
+    import platform
+
     nodot = sysconfig.get_config_var("py_version_nodot")
+    impl = sys.implementation.version
+    implementation_version = f"{impl.major}.{impl.minor}.{impl.micro}"
+    if impl.releaselevel != "final":
+        implementation_version += f"{impl.releaselevel[0]}{impl.serial}"
     return PythonFacts(
         implementation=sys.implementation.name,
         version=(sys.version_info[0], sys.version_info[1]),
-        full_version=".".join(map(str, sys.version_info[:3])),
+        full_version=platform.python_version(),
+        implementation_version=implementation_version,
         debug=flag("Py_DEBUG"),
         free_threaded=flag("Py_GIL_DISABLED"),
         ext_suffix=sysconfig.get_config_var("EXT_SUFFIX"),

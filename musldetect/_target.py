@@ -68,7 +68,10 @@ class Target:
             markers["python_version"] = f"{python.version[0]}.{python.version[1]}"
             if python.full_version:
                 markers["python_full_version"] = python.full_version
-                markers["implementation_version"] = python.full_version
+            implementation_version = python.implementation_version or (
+                python.full_version if python.implementation == "cpython" else None)
+            if implementation_version:
+                markers["implementation_version"] = implementation_version
             markers["implementation_name"] = python.implementation
             markers["platform_python_implementation"] = {"cpython": "CPython", "pypy": "PyPy"}.get(
                 python.implementation, python.implementation)
@@ -164,12 +167,14 @@ def root_target(root: str, python: Optional[str]) -> Target:
 def _image_python(root: str, executable: str) -> Tuple[Optional[PythonFacts], str]:
     """The image interpreter's facts from its ``lib/pythonX.Y/_sysconfigdata_*.py``."""
     name = os.path.basename(executable)
-    wanted = name[len("python"):] if name.startswith("python3.") else None
     prefix = os.path.dirname(os.path.dirname(executable))
     lib_dirs = [os.path.relpath(os.path.join(prefix, "lib"), root), "usr/local/lib", "usr/lib"]
     files = _python.find_sysconfigdata(root, dict.fromkeys(lib_dirs))
-    if wanted:
-        files = [f for f in files if os.path.basename(os.path.dirname(f)) == "python" + wanted] or files
+    if name.startswith("python3."):  # python3.14, python3.14d (debug), python3.14t (free-threaded)
+        version = name[len("python"):].rstrip("dt")
+        flags = name[len("python") + len(version):]
+        files = [f for f in files if os.path.basename(os.path.dirname(f)) == "python" + version] or files
+        files = [f for f in files if os.path.basename(f).startswith(f"_sysconfigdata_{flags}_")] or files
     if not files:
         return None, "no _sysconfigdata_*.py beside the image's Python: pass python= a version"
     if len({os.path.dirname(f) for f in files}) > 1:

@@ -118,10 +118,10 @@ MUTATIONS: List[Mutation] = [
              'abi = soabi', TARGETS),
     Mutation("target-uv-gnu-default", "musldetect/_target.py", "UV_GNU_DEFAULT, UV_MUSL_DEFAULT = (2, 28), (1, 2)",
              "UV_GNU_DEFAULT, UV_MUSL_DEFAULT = (2, 17), (1, 2)", TARGETS),
-    Mutation("target-named-arch-is-its-abi", "musldetect/_tags.py", "        if executable is None:\n            return True\n",
-             "", TARGETS),
-    Mutation("override-file-below-env", "musldetect/_override.py", "    if value is not None and value.strip() != \"\":",
-             "    if False:", ("tests/test_api.py",)),
+    Mutation("target-named-arch-is-its-abi", "musldetect/_tags.py",
+             "        if executable is None:\n            return True\n", "", TARGETS),
+    Mutation("override-file-below-env", "musldetect/_override.py",
+             "    if value is not None and value.strip() != \"\":", "    if False:", ("tests/test_api.py",)),
 ]
 
 

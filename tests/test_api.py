@@ -86,9 +86,17 @@ def test_malformed_override_is_a_clear_error(monkeypatch, value):
 
 
 def _venv_with_override(tmp_path, python, value):
-    """A virtual environment of ``python`` whose prefix holds a musldetect-libc file."""
+    """A virtual environment of ``python`` whose prefix holds a musldetect-libc file, with
+    the musldetect under test (its Python files) importable."""
+    import shutil
+
     venv = tmp_path / "venv"
-    subprocess.run([python, "-m", "venv", "--without-pip", "--system-site-packages", str(venv)], check=True)
+    subprocess.run([python, "-m", "venv", "--without-pip", str(venv)], check=True)
+    package = os.path.dirname(musldetect.__file__)
+    code = "import sysconfig; print(sysconfig.get_path('purelib'))"
+    site = subprocess.run([str(venv / "bin" / "python"), "-c", code], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    shutil.copytree(package, os.path.join(site, "musldetect"), ignore=shutil.ignore_patterns("*.so", "__pycache__"))
     (venv / "musldetect-libc").write_text(f"# set by the application that bundles this interpreter\n{value}\n")
     return venv / "bin" / "python"
 

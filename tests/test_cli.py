@@ -93,8 +93,11 @@ def test_missing_extension_is_said_in_one_line():
     notes = [line for line in proc.stderr.splitlines() if line.startswith("note: ")]
     assert len(notes) == 1 and "native backend is unavailable" in notes[0] and "fix: " in notes[0], proc.stderr
     assert "backend:  cffi" in proc.stdout or "backend:  python" in proc.stdout
-    quiet = cli()  # with the extension: no note
-    assert "note: the native backend" not in quiet.stderr
+    from musldetect import _dispatch
+
+    if "native" in [s.name for s in _dispatch.backend_statuses() if s.available]:
+        quiet = cli()  # with the extension: no note
+        assert "note: the native backend" not in quiet.stderr
 
 
 def test_version_is_the_distributions():

@@ -123,6 +123,8 @@ def test_debian_musl_loader_on_this_machine():
 
 
 def test_host_shell_is_debians_glibc():
+    if not shutil.which("dpkg-query") or not shutil.which("sh"):
+        skip_or_fail("not a Debian host (no dpkg-query or sh)")
     dpkg = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "libc6"], stdout=subprocess.PIPE, text=True)
     if dpkg.returncode != 0:
         skip_or_fail("not a Debian host (no libc6 package)")
@@ -205,6 +207,8 @@ def test_static_glibc_program(tmp_path):
     src = tmp_path / "hello.c"
     src.write_text("#include <stdio.h>\nint main(void) { puts(\"hi\"); return 0; }\n")
     out = str(tmp_path / "hello-static")
+    if not shutil.which("gcc"):
+        skip_or_fail("gcc is missing (apt-get install gcc libc6-dev)")
     build = subprocess.run(["gcc", "-static", "-o", out, str(src)], stderr=subprocess.PIPE, text=True)
     if build.returncode != 0:
         skip_or_fail(f"no static glibc on this machine (apt-get install libc6-dev): {build.stderr.strip()[:200]}")

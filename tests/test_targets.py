@@ -324,3 +324,20 @@ def test_a_named_arch_without_manylinux_gets_none(monkeypatch):
     target = musldetect.target(platform="manylinux_2_28_mips64", python="3.12")
     assert list(target.platform_tags) == packaging_platform_tags(monkeypatch, "glibc", (2, 28), "mips64")
     assert list(target.platform_tags) == ["linux_mips64"]
+
+
+@pytest.mark.parametrize("python", ["/usr/bin/python3.14", "/usr/bin/python3.14d"])
+def test_glibc_image_equals_packaging_inside_it(python):
+    """Debian sid's CPython 3.14, release and debug builds, with sid's glibc
+    (tests/python/sid-python314.sh), read as an image and run under chroot."""
+    from oracle import skip_or_fail
+
+    root = os.environ.get("MUSLDETECT_SID_ROOT")
+    if not root or not os.path.isdir(root):
+        skip_or_fail("no sid image with CPython 3.14 (tests/python/sid-python314.sh; MUSLDETECT_SID_ROOT)")
+    target = musldetect.target(root=root, python=python)
+    tags, markers = _packaging_inside(root, python)
+    assert list(target.sys_tags) == tags
+    assert target.libc.family == "glibc" and target.libc.version >= (2, 40)
+    assert target.python.debug is python.endswith("d")
+    assert target.marker_environment == {k: markers[k] for k in target.marker_environment}
