@@ -83,9 +83,31 @@ def test_packaging_platform_tags(benchmark):
     assert benchmark(lambda: list(packaging_tags.platform_tags()))
 
 
-@pytest.mark.benchmark(group="cached")
+@pytest.mark.benchmark(group="sys_tags")
 def test_packaging_sys_tags(benchmark):
     assert benchmark(lambda: list(packaging_tags.sys_tags()))
+
+
+@pytest.mark.benchmark(group="sys_tags")
+def test_cached_sys_tags(benchmark):
+    assert musldetect.sys_tags()
+    per_call(benchmark, calls_without_args(musldetect.sys_tags))
+
+
+@pytest.mark.benchmark(group="sys_tags")
+def test_first_sys_tags(benchmark):
+    """The first call of a process: detection, platform tags and interpreter tags, uncached
+    (the backend stays chosen and its module imported, as after the first import)."""
+    from musldetect import _api
+
+    musldetect.cache_clear()
+    musldetect.backend()  # choosing the backend is import-time work, not the call's
+
+    def first_call():
+        _api._info = _api._tags_cache = _api._sys_tags_cache = None
+        return musldetect.sys_tags()
+
+    assert benchmark(first_call) == tuple(str(t) for t in packaging_tags.sys_tags())
 
 
 LOADER = "/lib/ld-musl-x86_64.so.1"
