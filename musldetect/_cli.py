@@ -165,9 +165,9 @@ def _target_command(args: argparse.Namespace) -> int:
     elif args.format == "pip":
         import shlex
 
-        print(" ".join(shlex.quote(arg) for arg in _target.pip_arguments(target)))
+        print(" ".join(shlex.quote(arg) for arg in target.pip_arguments()))
     elif args.format == "pex":
-        print(json.dumps(_target.complete_platform(target), indent=2))
+        print(json.dumps(target.complete_platform(), indent=2))
     else:
         libc = target.libc.as_dict()
         python = target.python._asdict() if target.python is not None else None

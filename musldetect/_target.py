@@ -58,6 +58,14 @@ class Target:
             raise ValueError(f"no Python is known for {self.source}: pass python= (a version, or a path in the image)")
         return tuple(_python.interpreter_tags(self.python, list(self.platform_tags)))
 
+    def pip_arguments(self) -> List[str]:
+        """pip's ``--platform/--python-version/--implementation/--abi`` arguments for it."""
+        return pip_arguments(self)
+
+    def complete_platform(self) -> Dict[str, object]:
+        """pex's complete-platform JSON object for it."""
+        return complete_platform(self)
+
     @cached_property
     def marker_environment(self) -> Dict[str, str]:
         """The PEP 508 markers that are known of the target (a kernel release is not)."""
