@@ -1,10 +1,12 @@
 """The cffi backend: the native backend's in-memory algorithm, in ABI mode.
 
 It needs no compiler at install time (an Alpine image without build tools, a pure
-wheel), only cffi. The libc object is found with ``dladdr`` on ``dl_iterate_phdr``
-and its program headers are read through its in-memory ELF header, so no
-``ffi.callback`` is needed (callbacks want writable+executable memory, which
-hardened systems refuse). The version rules are the shared Python ones.
+wheel), only cffi: its declarations were parsed ahead of time (out-of-line ABI mode,
+``_cffi_decls``), so importing it loads ``_cffi_backend`` but not cffi's C parser. The
+libc object is found with ``dladdr`` on ``dl_iterate_phdr`` and its program headers are
+read through its in-memory ELF header, so no ``ffi.callback`` is needed (callbacks want
+writable+executable memory, which hardened systems refuse). The version rules are the
+shared Python ones.
 """
 
 from __future__ import annotations
@@ -13,9 +15,8 @@ import struct
 import sys
 from typing import Any, List, Optional, Tuple
 
-from cffi import FFI
-
 from . import _elf, _rules
+from ._cffi_decls import ffi  # declarations parsed at build time (csrc/cffi_decls.py)
 from ._elf import DT_STRSZ, DT_STRTAB, PT_DYNAMIC, PT_INTERP, PT_LOAD, Segment
 from ._types import RawLibc
 
@@ -26,14 +27,6 @@ _BITS = struct.calcsize("P") * 8
 _ORDER = "<" if sys.byteorder == "little" else ">"
 _PHDR_SIZE = _elf.program_header_size(_BITS)
 
-ffi = FFI()
-ffi.cdef("""
-typedef struct { const char *dli_fname; void *dli_fbase; const char *dli_sname; void *dli_saddr; } Dl_info;
-int dladdr(const void *addr, Dl_info *info);
-int dl_iterate_phdr(void *callback, void *data);
-unsigned long getauxval(unsigned long type);
-const char *gnu_get_libc_version(void);
-""")
 # The process's own symbols; cffi builds their attributes at run time, so no checker knows them.
 _process: Any = ffi.dlopen(None)
 

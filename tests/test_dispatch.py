@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -97,3 +98,30 @@ def test_describing_the_process_imports_nothing_heavy():
                               stdout=subprocess.PIPE, text=True, timeout=60).stdout.split()
     extra = {m for m in loaded - set(baseline) if not m.startswith("musldetect")}
     assert extra <= {"__future__", "_thread"}, sorted(extra)
+
+
+def test_cffi_declarations_are_the_generated_ones(tmp_path):
+    """musldetect/_cffi_decls.py is csrc/cffi_decls.py's output: regenerate it and compare."""
+    import importlib.util
+
+    pytest.importorskip("cffi", reason="cffi is not installed")
+    script = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "csrc", "cffi_decls.py")
+    if not os.path.exists(script):
+        pytest.skip("csrc/ is not beside the tests (an installed wheel's tests)")
+    spec = importlib.util.spec_from_file_location("cffi_decls_script", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.generate(str(tmp_path / "fresh.py"))
+    committed = os.path.join(os.path.dirname(musldetect.__file__), "_cffi_decls.py")
+    with open(committed) as ours, open(tmp_path / "fresh.py") as fresh:
+        assert ours.read() == fresh.read(), "run: python csrc/cffi_decls.py"
+
+
+def test_cffi_backend_import_leaves_the_c_parser_alone():
+    code = ("import json, sys; from musldetect import _dispatch; _dispatch.load_backend('cffi'); "
+            "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('pycparser', 'cffi'))))")
+    proc = run_python(code)
+    if proc.returncode != 0 and "cffi" in proc.stderr and "not available" in proc.stderr:
+        pytest.skip("the cffi backend is unavailable here")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == []
