@@ -81,7 +81,7 @@ HIDE = "import sys; sys.modules[{module!r}] = None; from musldetect._cli import 
 
 
 def test_missing_cffi_error_says_how_to_fix():
-    proc = run_python(HIDE.format(module="cffi", args=[]), env={"MUSLDETECT_BACKEND": "cffi"})
+    proc = run_python(HIDE.format(module="_cffi_backend", args=[]), env={"MUSLDETECT_BACKEND": "cffi"})
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "backend 'cffi' is not available" in proc.stderr and "pip install 'musldetect[cffi]'" in proc.stderr
 
