@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import struct
 import sys
-from typing import Any, List, Optional, Tuple
 
 from . import _elf, _rules
 from ._cffi_decls import ffi  # declarations parsed at build time (csrc/cffi_decls.py)
 from ._elf import DT_STRSZ, DT_STRTAB, PT_DYNAMIC, PT_INTERP, PT_LOAD, Segment
 from ._types import RawLibc
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, List, Optional, Tuple
 
 NAME = "cffi"
 AT_PHDR, AT_PHNUM = 3, 5

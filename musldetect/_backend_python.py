@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Optional, Tuple
 
 from ._elf import ELFFile
 from ._libcfile import MUSL, read_libc_object, read_loader
 from ._types import ELFError, RawLibc
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional, Tuple
 
 NAME = "python"
 PROC_ROOT = "/proc"  # tests point this elsewhere to simulate an unreadable /proc

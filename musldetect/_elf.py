@@ -13,9 +13,12 @@ from __future__ import annotations
 import os
 import stat
 import struct
-from typing import Dict, Iterator, List, NamedTuple, Optional, Tuple
 
 from ._types import ELFError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, Iterator, List, Optional, Tuple
 
 MAX_READ = 64 * 1024 * 1024  # the most one read may ask for
 MAX_SEGMENTS = 4096
@@ -45,14 +48,20 @@ _LAYOUTS = {
 }
 
 
-class Segment(NamedTuple):
-    type: int
-    flags: int
-    offset: int
-    vaddr: int
-    filesz: int
-    memsz: int
-    align: int = 0
+class Segment:
+    """One program header. A plain slotted class, not a NamedTuple: importing ``typing``
+    would cost more at start-up than the detection it serves."""
+
+    __slots__ = ("type", "flags", "offset", "vaddr", "filesz", "memsz", "align")
+
+    def __init__(self, type: int, flags: int, offset: int, vaddr: int, filesz: int, memsz: int,
+                 align: int = 0) -> None:
+        self.type, self.flags, self.offset, self.vaddr = type, flags, offset, vaddr
+        self.filesz, self.memsz, self.align = filesz, memsz, align
+
+    def __repr__(self) -> str:
+        return (f"Segment(type={self.type}, flags={self.flags}, offset={self.offset}, vaddr={self.vaddr:#x}, "
+                f"filesz={self.filesz}, memsz={self.memsz})")
 
     @property
     def writable(self) -> bool:
@@ -63,22 +72,18 @@ class Segment(NamedTuple):
         return bool(self.flags & PF_X)
 
 
-class Header(NamedTuple):
+class Header:
     """The ELF header's fields after e_ident."""
 
-    type: int
-    machine: int
-    version: int
-    entry: int
-    phoff: int
-    shoff: int
-    flags: int
-    ehsize: int
-    phentsize: int
-    phnum: int
-    shentsize: int
-    shnum: int
-    shstrndx: int
+    __slots__ = ("type", "machine", "version", "entry", "phoff", "shoff", "flags", "ehsize", "phentsize", "phnum",
+                 "shentsize", "shnum", "shstrndx")
+
+    def __init__(self, type: int, machine: int, version: int, entry: int, phoff: int, shoff: int, flags: int,
+                 ehsize: int, phentsize: int, phnum: int, shentsize: int, shnum: int, shstrndx: int) -> None:
+        self.type, self.machine, self.version, self.entry = type, machine, version, entry
+        self.phoff, self.shoff, self.flags, self.ehsize = phoff, shoff, flags, ehsize
+        self.phentsize, self.phnum = phentsize, phnum
+        self.shentsize, self.shnum, self.shstrndx = shentsize, shnum, shstrndx
 
 
 def header_size(bits: int) -> int:

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import os
 import struct
-from typing import Dict, List, Optional, Tuple
 
 from . import _rules
 from ._elf import ET_CORE, ET_DYN, ET_EXEC, ET_REL, NT_GNU_ABI_TAG, ELFFile
 from ._libcfile import GLIBC, MUSL, family_by_name, read_libc_object, read_loader
 from ._types import ELFError, RawLibc
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, List, Optional, Tuple
 
 MAX_SYMLINKS = 40
 # A static program's read-only data is searched for a C library's marks up to this much.

@@ -9,11 +9,13 @@ reader and the rules.
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator, List, Optional
-
 from . import _rules
 from ._elf import ELFFile
 from ._types import RawLibc
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Iterable, Iterator, List, Optional
 
 MUSL, GLIBC = "musl", "glibc"
 

@@ -11,8 +11,11 @@ both the same real builds.
 
 from __future__ import annotations
 
-import re
-from typing import Iterable, List, Optional, Tuple
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from re import Pattern
+    from typing import Iterable, List, Optional, Tuple
+
 
 MUSL_BANNER = b"musl libc ("
 GLIBC_BANNERS = (b"GNU C Library", b"ld.so (")
@@ -20,10 +23,10 @@ GLIBC_BANNERS = (b"GNU C Library", b"ld.so (")
 # A candidate is N.N.N (1-4 digits each) with an optional distribution suffix such as
 # "_git20230717" or "-git-12-gabcdef", ending in NUL. The search starts at the first dot
 # (a literal, so the regex engine skips ahead quickly); the major number is checked by hand.
-_MUSL_TAIL = re.compile(rb"\.([0-9]{1,4})\.([0-9]{1,4})(?:[-_+~][0-9A-Za-z._+~-]{0,64})?\x00")
+_MUSL_TAIL = rb"\.([0-9]{1,4})\.([0-9]{1,4})(?:[-_+~][0-9A-Za-z._+~-]{0,64})?\x00"
 _WORD_BYTES = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_.+-~")
 _DIGITS = frozenset(b"0123456789")
-_GLIBC_RELEASE = re.compile(rb"release version ([0-9]+\.[0-9]+(?:\.[0-9]+)?)")
+_GLIBC_RELEASE = rb"release version ([0-9]+\.[0-9]+(?:\.[0-9]+)?)"
 
 # Exported functions that first appeared in a musl release: a lower bound that a
 # version string must not contradict. Checked only in an object already known to be musl,
@@ -40,14 +43,25 @@ MUSL_TIME64_SYMBOL = "__clock_gettime64"
 
 # The rules take any bytes-like object (bytes, or a memoryview of mapped memory, which
 # the cffi backend scans without copying): searches are regexes, which accept buffers.
-_MUSL_BANNER_SEARCH = re.compile(re.escape(MUSL_BANNER))
-_GLIBC_BANNER_SEARCH = re.compile(b"|".join(re.escape(banner) for banner in GLIBC_BANNERS))
+# Compiled on first use: ``re`` costs milliseconds to import, and a process on glibc
+# (confstr, gnu_get_libc_version) never scans bytes at all.
+_compiled: List[Pattern[bytes]] = []
+
+
+def _patterns() -> List[Pattern[bytes]]:
+    """[musl tail, glibc release, musl banner, glibc banners], compiled once."""
+    if not _compiled:
+        import re
+
+        _compiled.extend([re.compile(_MUSL_TAIL), re.compile(_GLIBC_RELEASE), re.compile(re.escape(MUSL_BANNER)),
+                          re.compile(b"|".join(re.escape(banner) for banner in GLIBC_BANNERS))])
+    return _compiled
 
 
 def musl_version_candidates(data: bytes | memoryview) -> List[str]:
     """Every string in ``data`` that reads as a NUL-terminated musl version."""
     found: List[str] = []
-    for match in _MUSL_TAIL.finditer(data):
+    for match in _patterns()[0].finditer(data):
         dot = match.start()
         start = dot
         while start > 0 and dot - start < 4 and data[start - 1] in _DIGITS:
@@ -68,7 +82,7 @@ def musl_version_from_segments(segments: Iterable[bytes | memoryview]) -> Tuple[
     two different candidates would be a guess.
     """
     for data in segments:
-        if not _MUSL_BANNER_SEARCH.search(data):
+        if not _patterns()[2].search(data):
             continue
         candidates = sorted(set(musl_version_candidates(data)))
         if len(candidates) == 1:
@@ -82,11 +96,11 @@ def musl_version_from_segments(segments: Iterable[bytes | memoryview]) -> Tuple[
 def glibc_version_from_segments(segments: Iterable[bytes | memoryview]) -> Tuple[bool, Optional[str], str]:
     """Find glibc's "... release version X.Y" banner of libc.so.6 (or of ld.so, from 2.35)."""
     for data in segments:
-        banner = _GLIBC_BANNER_SEARCH.search(data)
+        banner = _patterns()[3].search(data)
         if not banner:
             continue
         text = bytes(data[banner.start() : banner.start() + 512]).split(b"\x00", 1)[0]
-        match = _GLIBC_RELEASE.search(text)
+        match = _patterns()[1].search(text)
         if match:
             return True, match.group(1).decode("ascii"), ""
         return True, None, "GNU C Library banner without a release version"

@@ -125,3 +125,34 @@ def test_cffi_backend_import_leaves_the_c_parser_alone():
         pytest.skip("the cffi backend is unavailable here")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == []
+
+
+def _imported(code: str, env=None) -> set:
+    """The modules a fresh interpreter imports for ``code``, from -X importtime's report."""
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True,
+                          timeout=60, env=dict(os.environ, **(env or {})))
+    assert proc.returncode == 0, proc.stderr
+    return {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+
+
+def test_each_backend_imports_only_what_it_needs(backend_module):
+    """Describing the process with one backend imports that backend's needs and nothing else:
+    no typing, no cffi package or pycparser, no ctypes or subprocess; ``re`` only where the
+    bytes must be scanned (musl, for the cffi and python backends)."""
+    from oracle import running_on_musl
+
+    name = backend_module.NAME
+    startup = _imported("pass")
+    used = _imported("import musldetect; musldetect.platform_tags()", {"MUSLDETECT_BACKEND": name}) - startup
+    allowed = {"__future__", "_thread", "_manylinux"}  # PEP 600's hook is looked up, usually absent
+    if name in ("cffi", "python"):
+        allowed |= {"struct", "_struct", "mmap"}
+        if running_on_musl():
+            allowed |= _imported("import re") - startup
+    if name == "cffi":
+        allowed.add("_cffi_backend")
+    extra = {module for module in used if not module.startswith("musldetect")} - allowed
+    assert not extra, sorted(extra)
+    assert f"musldetect._backend_{name}" in used
+    others = {f"musldetect._backend_{other}" for other in ("native", "cffi", "python") if other != name}
+    assert not used & others, sorted(used & others)
