@@ -14,6 +14,17 @@ for pair in "glibc host=$host" "musl interpreter=$musl"; do
     (cd "$out" && "$py" -m pytest -q -p no:cacheprovider "$repo/benchmarks" --benchmark-min-rounds=50 \
         --benchmark-max-time=1.0 --benchmark-json="$out/${label// /-}.json")
 done
+# The inspect() sweep over /usr, in both interpreters.
+python3 "$repo/benchmarks/sweep.py" --top /usr --out "$repo/benchmarks/results/sweep-glibc-host.json"
+"$musl" "$repo/benchmarks/sweep.py" --top /usr --out "$repo/benchmarks/results/sweep-musl-interpreter.json"
+# The native scan against its floor (csrc/md_floor.c): one dl_iterate_phdr walk and one
+# memmem + memchr pass over the banner's segment, built with musl-gcc, beside md_detect.
+if command -v musl-gcc >/dev/null; then
+    musl-gcc -O2 -o "$out/md_floor" "$repo/csrc/md_floor.c"
+    musl-gcc -O2 -o "$out/md_selftest" "$repo/csrc/md_core.c" "$repo/csrc/md_selftest.c"
+    { for _ in 1 2 3 4 5; do "$out/md_floor" 3000; "$out/md_selftest" --bench 3000 | grep md_detect; done; } \
+        | tee "$repo/benchmarks/results/native-floor-musl.txt"
+fi
 python3 "$repo/benchmarks/render.py" "$repo/benchmarks/results" \
     "glibc host=$out/glibc-host.json" "musl interpreter=$out/musl-interpreter.json"
 cat "$repo/benchmarks/results/table.md"

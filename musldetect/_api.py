@@ -12,7 +12,7 @@ import os
 import sys
 
 from . import _dispatch, _tags
-from ._override import override_from_env
+from ._override import forget_file_override, override_from_env
 from ._result import build_info
 from ._types import LibcInfo, RawLibc
 from ._version import __version__
@@ -215,3 +215,4 @@ def cache_clear() -> None:
         _tags_cache = None
         _sys_tags_cache = None
         _backend_module = None
+        forget_file_override()

@@ -29,11 +29,26 @@ def override_files() -> List[str]:
     return [os.path.join(prefix, LIBC_FILE) for prefix in dict.fromkeys((sys.prefix, sys.base_prefix))]
 
 
+# The file's answer, read once per process: it belongs to the installation, not to the
+# moment, and two failed opens would double an uncached libc() call. cache_clear() resets it.
+_file_override: List[Optional[RawLibc]] = []
+
+
+def forget_file_override() -> None:
+    _file_override.clear()
+
+
 def override_from_env() -> Optional[RawLibc]:
     """The environment's override, else the interpreter's file, else None."""
     value = os.environ.get(LIBC_ENV)
     if value is not None and value.strip() != "":
         return parse_override(value, f"{LIBC_ENV}={value}")
+    if not _file_override:
+        _file_override.append(_override_from_file())
+    return _file_override[0]
+
+
+def _override_from_file() -> Optional[RawLibc]:
     for path in override_files():
         try:
             with open(path, encoding="utf-8") as fh:

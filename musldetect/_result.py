@@ -51,19 +51,9 @@ def build_info(raw: RawLibc, backend: str, arch: Optional[str], bits: int) -> Li
         if conflict:
             reasons.append(conflict)
             version = None
-    return LibcInfo(
-        family=raw.family,
-        version=version,
-        version_string=raw.version_string,
-        path=raw.path,
-        static=raw.static,
-        arch=arch,
-        backend=backend,
-        reason="; ".join(reasons),
-        interpreter=raw.interpreter,
-        time64=_time64(raw, version, bits),
-        requires=raw.requires,
-    )
+    # Positional, in LibcInfo's field order: the records' fast path, on every detection.
+    return LibcInfo(raw.family, version, raw.version_string, raw.path, raw.static, arch, backend,
+                    "; ".join(reasons), raw.interpreter, _time64(raw, version, bits), raw.requires)
 
 
 def _time64(raw: RawLibc, version: Optional[Tuple[int, ...]], bits: int) -> Optional[bool]:

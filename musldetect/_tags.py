@@ -15,7 +15,7 @@ from ._types import LibcInfo
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import ModuleType
-    from typing import Iterator, List, Optional, Sequence, Tuple
+    from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 # Architectures for which manylinux needs no executable check (packaging's list).
 _MANYLINUX_ARCHS = frozenset({"x86_64", "aarch64", "ppc64", "ppc64le", "s390x", "loongarch64", "riscv64"})
@@ -62,9 +62,17 @@ def tag_archs(platform: str) -> List[str]:
     return ["armv8l", "armv7l"] if arch == "armv8l" else [arch]
 
 
+_arch_memo: Dict[Optional[str], Optional[str]] = {}
+
+
 def process_arch() -> Optional[str]:
-    platform = linux_platform()
-    return platform.split("_", 1)[1] if platform.startswith("linux_") else None
+    """This interpreter's tag arch, remembered per value of _PYTHON_HOST_PLATFORM (the only
+    input that can change while the process runs)."""
+    key = os.environ.get("_PYTHON_HOST_PLATFORM")
+    if key not in _arch_memo:
+        platform = linux_platform()
+        _arch_memo[key] = platform.split("_", 1)[1] if platform.startswith("linux_") else None
+    return _arch_memo[key]
 
 
 def manylinux_capable(archs: Sequence[str], executable: Optional[str]) -> bool:
