@@ -14,8 +14,11 @@ for pair in "glibc host=$host" "musl interpreter=$musl"; do
     (cd "$out" && "$py" -m pytest -q -p no:cacheprovider "$repo/benchmarks" --benchmark-min-rounds=50 \
         --benchmark-max-time=1.0 --benchmark-json="$out/${label// /-}.json")
 done
+# Where each backend's cold detection spends its time, in both interpreters.
+"$host" "$repo/benchmarks/profile_backends.py" --out "$repo/benchmarks/results" --label glibc-host
+"$musl" "$repo/benchmarks/profile_backends.py" --out "$repo/benchmarks/results" --label musl-interpreter
 # The inspect() sweep over /usr, in both interpreters.
-python3 "$repo/benchmarks/sweep.py" --top /usr --out "$repo/benchmarks/results/sweep-glibc-host.json"
+"$host" "$repo/benchmarks/sweep.py" --top /usr --out "$repo/benchmarks/results/sweep-glibc-host.json"
 "$musl" "$repo/benchmarks/sweep.py" --top /usr --out "$repo/benchmarks/results/sweep-musl-interpreter.json"
 # The native scan against its floor (csrc/md_floor.c): one dl_iterate_phdr walk and one
 # memmem + memchr pass over the banner's segment, built with musl-gcc, beside md_detect.
