@@ -39,7 +39,7 @@ def self_check() -> str:
         return "not Linux"
     try:
         _process.dladdr, _process.getauxval, _process.dl_iterate_phdr  # noqa: B018
-    except AttributeError as exc:
+    except (AttributeError, ffi.error) as exc:  # out-of-line ABI mode raises ffi.error
         return str(exc)
     return ""
 
@@ -135,7 +135,7 @@ def detect_libc() -> RawLibc:
     static = bool(main_phdr) and interp is None and not _inside(main_phdr, ranges)
     try:
         gnu = int(ffi.cast("uintptr_t", _process.gnu_get_libc_version))
-    except AttributeError:
+    except (AttributeError, ffi.error):  # musl has no gnu_get_libc_version
         gnu = 0
     if gnu and _inside(gnu, ranges):
         return RawLibc("glibc", _c_string(_process.gnu_get_libc_version(), "ascii"), path, static, interp)
