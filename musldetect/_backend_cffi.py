@@ -17,6 +17,7 @@ import sys
 from . import _elf, _rules
 from ._cffi_decls import ffi  # declarations parsed at build time (csrc/cffi_decls.py)
 from ._elf import DT_STRSZ, DT_STRTAB, PT_DYNAMIC, PT_INTERP, PT_LOAD, Segment
+from ._libcfile import program_interpreter
 from ._types import RawLibc
 
 TYPE_CHECKING = False
@@ -132,7 +133,10 @@ def detect_libc() -> RawLibc:
     ranges = [(bias + h.vaddr, h.memsz) for h in headers if h.type == PT_LOAD]
     # No loader means static (static-pie included), unless the kernel's program is the C
     # library itself: a process started as "ld-musl-x86_64.so.1 python3 ...".
-    static = bool(main_phdr) and interp is None and not _inside(main_phdr, ranges)
+    started_through_loader = bool(main_phdr) and interp is None and _inside(main_phdr, ranges)
+    static = bool(main_phdr) and interp is None and not started_through_loader
+    if started_through_loader and sys.executable:
+        interp = program_interpreter(sys.executable)
     try:
         gnu = int(ffi.cast("uintptr_t", _process.gnu_get_libc_version))
     except (AttributeError, ffi.error):  # musl has no gnu_get_libc_version

@@ -12,7 +12,7 @@ import os
 import sys
 
 from ._elf import ELFFile
-from ._libcfile import MUSL, read_libc_object, read_loader
+from ._libcfile import MUSL, program_interpreter, read_libc_object, read_loader
 from ._types import ELFError, RawLibc
 
 TYPE_CHECKING = False
@@ -62,6 +62,8 @@ def _process_image() -> Tuple[Optional[str], Optional[str], Optional[RawLibc], b
             with ELFFile(candidate, map_segments=live) as elf:
                 interp = elf.interpreter
                 itself = read_loader(elf, None) if interp is None and elf.is_dynamic else None
+                if itself is not None and sys.executable:  # started through the loader
+                    interp = program_interpreter(sys.executable)
                 return (os.readlink(candidate) if live else candidate), interp, itself, live, ""
         except (OSError, ELFError) as exc:
             tried.append(f"{candidate}: {exc}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from . import _rules
 from ._elf import ELFFile
-from ._types import RawLibc
+from ._types import ELFError, RawLibc
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -68,6 +68,18 @@ def read_loader(elf: ELFFile, named_family: Optional[str]) -> Optional[RawLibc]:
         if raw is not None:
             return raw
     return None
+
+
+def program_interpreter(path: str) -> Optional[str]:
+    """The PT_INTERP of the program file at ``path``, or None. For a process started as
+    "ld-musl-x86_64.so.1 python3 ...": the kernel's program is then the loader, and the
+    interpreter reported is the one the program itself names, as dl_iterate_phdr's first
+    object (the program) tells the native backend."""
+    try:
+        with ELFFile(path) as program:
+            return program.interpreter
+    except (OSError, ELFError):
+        return None
 
 
 class _Replay:
