@@ -29,7 +29,6 @@ ACCEPTED_FORMS = ("manylinux_2_28_x86_64", "manylinux2014_aarch64", "musllinux_1
                   "x86_64-manylinux_2_28", "aarch64-musllinux_1_2", "x86_64-unknown-linux-gnu",
                   "aarch64-unknown-linux-musl", "armv7-unknown-linux-gnueabihf")
 IMAGE_PYTHONS = ("usr/local/bin/python3", "usr/bin/python3")
-_MACHINE = {"armv8l": "armv8l"}  # platform_machine is uname's machine, which the tag arch names
 
 
 @dataclass(frozen=True)
@@ -70,7 +69,7 @@ class Target:
     def marker_environment(self) -> Dict[str, str]:
         """The PEP 508 markers that are known of the target (a kernel release is not)."""
         markers = {"os_name": "posix", "sys_platform": "linux", "platform_system": "Linux",
-                   "platform_machine": _MACHINE.get(self.arch, self.arch)}
+                   "platform_machine": self.arch}  # the tag arch is uname's machine name
         if self.python is not None:
             python = self.python
             markers["python_version"] = f"{python.version[0]}.{python.version[1]}"
