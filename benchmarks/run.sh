@@ -28,6 +28,10 @@ if command -v musl-gcc >/dev/null; then
     { for _ in 1 2 3 4 5; do "$out/md_floor" 3000; "$out/md_selftest" --bench 3000 | grep md_detect; done; } \
         | tee "$repo/benchmarks/results/native-floor-musl.txt"
 fi
+gcc -O2 -o "$out/md_floor-glibc" "$repo/csrc/md_floor.c" -ldl
+gcc -O2 -o "$out/md_selftest-glibc" "$repo/csrc/md_core.c" "$repo/csrc/md_selftest.c" -ldl
+{ for _ in 1 2 3 4 5; do "$out/md_floor-glibc" 30000; "$out/md_selftest-glibc" --bench 30000 | grep md_detect; done; } \
+    | tee "$repo/benchmarks/results/native-floor-glibc.txt"
 python3 "$repo/benchmarks/render.py" "$repo/benchmarks/results" \
     "glibc host=$out/glibc-host.json" "musl interpreter=$out/musl-interpreter.json"
 cat "$repo/benchmarks/results/table.md"

@@ -2,9 +2,11 @@
  * library must do at least. One dl_iterate_phdr walk to find the object that holds
  * dl_iterate_phdr, then one memchr-driven pass over its read-only segment that holds the
  * musl banner (memmem for the banner, memchr from dot to dot). No version rules, no
- * cross-check: a lower bound to measure md_detect against, not a detector.
+ * cross-check: a lower bound to measure md_detect against, not a detector. On glibc the
+ * floor is the walk and one gnu_get_libc_version() call, as glibc answers for itself.
  * Usage: md_floor [ROUNDS]   (prints the median-free mean; run it beside md_selftest --bench) */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <link.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -46,6 +48,8 @@ static size_t floor_once(void)
     memset(&f, 0, sizeof f);
     f.target = (uintptr_t)&dl_iterate_phdr;
     dl_iterate_phdr(visit, &f);
+    const char *(*gnu_version)(void) = (const char *(*)(void))dlsym(RTLD_DEFAULT, "gnu_get_libc_version");
+    if (gnu_version) return strlen(gnu_version());
     size_t dots = 0;
     for (int s = 0; s < f.count; s++) {
         const unsigned char *p = f.start[s], *end = p + f.size[s];
