@@ -40,15 +40,30 @@ for pkg in $PACKAGES; do
 done
 
 if [ ${#specs[@]} -gt 0 ]; then
-    # One call for the whole list: each apt-get call re-reads the large indexes.
-    (cd "$CORPUS/debs" && apt_private download "${specs[@]}")
+    # One call for the whole list: each apt-get call re-reads the large indexes. When the
+    # archive lists a package it cannot serve (a 404 while a suite is being updated), apt
+    # still saves the others and the call fails: what it could not fetch counts as missing
+    # today (a retry would meet the same 404), and the next run asks again.
+    if ! (cd "$CORPUS/debs" && apt_private download "${specs[@]}"); then
+        echo "fetch-corpus: some listed packages could not be downloaded today; they count as missing" >&2
+    fi
     for spec in "${specs[@]}"; do
         pkg=${spec%%:*}; rest=${spec#*:}; arch=${rest%%=*}; version=${rest#*=}
-        deb=$(ls "$CORPUS/debs/${pkg}_${version//:/%3a}_$arch.deb")
+        deb="$CORPUS/debs/${pkg}_${version//:/%3a}_$arch.deb"
+        [ -f "$deb" ] || continue
         dir="$CORPUS/${pkg}_${version//:/%3a}_$arch"
         rm -rf "$dir.tmp" && dpkg-deb -x "$deb" "$dir.tmp" && mv "$dir.tmp" "$dir"
         rm -f "$deb"
     done
+    # Listed but not downloaded: out of the manifest, into missing.tsv.
+    while IFS=$'\t' read -r pkg suite arch version dir; do
+        if [ -d "$dir" ]; then
+            printf '%s\t%s\t%s\t%s\t%s\n' "$pkg" "$suite" "$arch" "$version" "$dir"
+        else
+            printf '%s\t%s\t%s\n' "$pkg" "$suite" "$arch" >>"$CORPUS/missing.tsv.new"
+        fi
+    done <"$CORPUS/manifest.tsv.new" >"$CORPUS/manifest.tsv.kept"
+    mv "$CORPUS/manifest.tsv.kept" "$CORPUS/manifest.tsv.new"
 fi
 mv "$CORPUS/manifest.tsv.new" "$CORPUS/manifest.tsv"
 mv "$CORPUS/missing.tsv.new" "$CORPUS/missing.tsv"
