@@ -317,7 +317,7 @@ int md_musl_version_in(const unsigned char *data, size_t len, char *version, siz
 
 /* Exported functions that first appeared in a musl release (musldetect/_rules.py). */
 static const struct { int release[3]; const char *names[MD_RELEASE_NAMES_MAX]; } release_symbols[] = {
-    {{1, 2, 6}, {"posix_getdents", "renameat2", NULL}},
+    {{1, 2, 6}, {"posix_getdents", NULL, NULL}}, /* not renameat2: Debian's 1.2.5 backports it */
     {{1, 2, 5}, {"statx", "preadv2", NULL}},
     {{1, 2, 3}, {"qsort_r", "pthread_getname_np", NULL}},
     {{1, 2, 2}, {"_Fork", "reallocarray", "gettid"}},

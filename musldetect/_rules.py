@@ -32,7 +32,8 @@ _GLIBC_RELEASE = rb"release version ([0-9]+\.[0-9]+(?:\.[0-9]+)?)"
 # version string must not contradict. Checked only in an object already known to be musl,
 # because glibc exports several of the same names.
 MUSL_RELEASE_SYMBOLS: Tuple[Tuple[Tuple[int, int, int], Tuple[str, ...]], ...] = (
-    ((1, 2, 6), ("posix_getdents", "renameat2")),
+    # renameat2 is new upstream in 1.2.6 too, but Debian's 1.2.5 (trixie) carries it as a patch.
+    ((1, 2, 6), ("posix_getdents",)),
     ((1, 2, 5), ("statx", "preadv2")),
     ((1, 2, 3), ("qsort_r", "pthread_getname_np")),
     ((1, 2, 2), ("_Fork", "reallocarray", "gettid")),

@@ -43,7 +43,8 @@ TARGETS = ("tests/test_targets.py",)
 MUTATIONS: List[Mutation] = [
     # -- the C core ---------------------------------------------------------------------
     *[Mutation(f"c-row-{release}", "csrc/md_core.c", row, "", NATIVE) for release, row in (
-        ("1.2.6", '    {{1, 2, 6}, {"posix_getdents", "renameat2", NULL}},\n'),
+        ("1.2.6", '    {{1, 2, 6}, {"posix_getdents", NULL, NULL}}, '
+                  "/* not renameat2: Debian's 1.2.5 backports it */\n"),
         ("1.2.5", '    {{1, 2, 5}, {"statx", "preadv2", NULL}},\n'),
         ("1.2.3", '    {{1, 2, 3}, {"qsort_r", "pthread_getname_np", NULL}},\n'),
         ("1.2.2", '    {{1, 2, 2}, {"_Fork", "reallocarray", "gettid"}},\n'),
