@@ -11,7 +11,9 @@ the code to this picture)::
     _cli                                the command
     __init__                            the public names
     _api                                caching, libc(), platform_tags(), inspect()
-    _tags, _dispatch                    tag rules; which backend answers
+    _target                             another system's tags: an image, a named platform
+    _platform                           platform specs, understood whole or refused
+    _tags, _dispatch, _python           tag rules; which backend answers; interpreter tags
     _result                             raw facts -> LibcInfo: parsing, cross-checks, time64
     _backend_native/_cffi/_python,      raw facts (RawLibc) of this process or of a file
       _inspect

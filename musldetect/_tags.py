@@ -17,9 +17,12 @@ if TYPE_CHECKING:
     from types import ModuleType
     from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
-# Architectures for which manylinux needs no executable check (packaging's list).
+# Architectures for which manylinux needs no executable check (packaging's list); with
+# armv7l and i686 (checked against the interpreter) every arch manylinux defines.
 _MANYLINUX_ARCHS = frozenset({"x86_64", "aarch64", "ppc64", "ppc64le", "s390x", "loongarch64", "riscv64"})
-_LEGACY_MANYLINUX = {(2, 17): "manylinux2014", (2, 12): "manylinux2010", (2, 5): "manylinux1"}
+MANYLINUX_ARCHS = _MANYLINUX_ARCHS | {"armv7l", "i686"}
+LEGACY_MANYLINUX_VERSIONS = {"manylinux2014": (2, 17), "manylinux2010": (2, 12), "manylinux1": (2, 5)}
+_LEGACY_MANYLINUX = {version: alias for alias, version in LEGACY_MANYLINUX_VERSIONS.items()}
 _LEGACY_ATTRIBUTE = {(2, 5): "manylinux1_compatible", (2, 12): "manylinux2010_compatible",
                      (2, 17): "manylinux2014_compatible"}
 # glibc's minor numbers below a future major are unknown; assume 50 as packaging does.
@@ -109,8 +112,14 @@ def _allowed_by_module(module: Optional[ModuleType], version: Tuple[int, int], a
     return True
 
 
+def manylinux_floor(arch: str) -> Tuple[int, int]:
+    """The oldest glibc a manylinux tag names on this arch (packaging's bound)."""
+    return (2, 5) if arch in ("x86_64", "i686") else (2, 17)
+
+
 def manylinux_tags(glibc: Tuple[int, int], archs: Sequence[str], module: Optional[ModuleType]) -> Iterator[str]:
-    oldest = (2, 4) if set(archs) & {"x86_64", "i686"} else (2, 16)  # exclusive bounds
+    oldest = min(manylinux_floor(arch) for arch in archs)
+    oldest = (oldest[0], oldest[1] - 1)  # exclusive bound
     ceilings = [glibc] + [(major, _LAST_MINOR_OF_OLD_MAJOR) for major in range(glibc[0] - 1, 1, -1)]
     for arch in archs:
         for major, top_minor in ceilings:

@@ -16,18 +16,11 @@ from typing import Dict, List, Optional, Tuple
 
 from . import _python, _tags
 from ._inspect import inspect_file, path_in_root
+from ._platform import parse_platform
 from ._python import PythonFacts
 from ._result import build_info
 from ._types import ELFError, LibcInfo
 
-# uv names a glibc triple for manylinux_2_28 and a musl one for musllinux_1_2.
-UV_GNU_DEFAULT, UV_MUSL_DEFAULT = (2, 28), (1, 2)
-_RUST_ARCHS = {"powerpc64le": "ppc64le", "powerpc64": "ppc64", "riscv64gc": "riscv64", "armv7": "armv7l",
-               "arm64": "aarch64", "i586": "i686"}
-_LEGACY = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
-ACCEPTED_FORMS = ("manylinux_2_28_x86_64", "manylinux2014_aarch64", "musllinux_1_2_aarch64", "linux_armv7l",
-                  "x86_64-manylinux_2_28", "aarch64-musllinux_1_2", "x86_64-unknown-linux-gnu",
-                  "aarch64-unknown-linux-musl", "armv7-unknown-linux-gnueabihf")
 IMAGE_PYTHONS = ("usr/local/bin/python3", "usr/bin/python3")
 
 
@@ -86,59 +79,13 @@ class Target:
 
 
 def platform_target(spec: str, python: Optional[PythonFacts]) -> Target:
-    family, version, arch = parse_platform(spec)
+    """A platform the user names (``_platform.parse_platform``'s forms)."""
+    family, version, arch, note = parse_platform(spec)
     version_string = ".".join(map(str, version)) if version else None
     info = LibcInfo(family, version, version_string, None, False, arch, "platform",
                     reason=f"from the platform {spec!r}", time64=None)
     capable = _tags.manylinux_capable(_tags.tag_archs("linux_" + arch), None)
-    return Target(info, arch, python, f"platform:{spec}", capable)
-
-
-def parse_platform(spec: str) -> Tuple[Optional[str], Optional[Tuple[int, int]], str]:
-    """``(family, (major, minor), arch)`` of a platform spec; ValueError lists the forms."""
-    text = spec.strip()
-    try:
-        return _parse_platform(text)
-    except (ValueError, IndexError):
-        pass
-    raise ValueError(f"platform {spec!r} is not understood; accepted forms: {', '.join(ACCEPTED_FORMS)}")
-
-
-def _parse_platform(text: str) -> Tuple[Optional[str], Optional[Tuple[int, int]], str]:
-    if "-" in text:  # uv's names: ARCH-manylinux_X_Y, ARCH-musllinux_X_Y, ARCH-unknown-linux-gnu|musl
-        arch, _, rest = text.partition("-")
-        arch = _RUST_ARCHS.get(arch, arch)
-        if rest.startswith("unknown-linux-"):
-            abi = rest[len("unknown-linux-"):]
-            if arch == "armv7l" and abi not in ("gnueabihf", "musleabihf"):
-                raise ValueError(text)
-            if abi.startswith("gnu"):
-                return "glibc", UV_GNU_DEFAULT, _checked_arch(arch)
-            if abi.startswith("musl"):
-                return "musl", UV_MUSL_DEFAULT, _checked_arch(arch)
-            raise ValueError(text)
-        family, version, tag_arch = _parse_platform(f"{rest}_{arch}")
-        return family, version, tag_arch
-    if text.startswith("linux_"):
-        return None, None, _checked_arch(text[len("linux_"):])
-    for legacy, version in _LEGACY.items():
-        if text.startswith(legacy + "_"):
-            return "glibc", version, _checked_arch(text[len(legacy) + 1:])
-    for prefix, family in (("manylinux_", "glibc"), ("musllinux_", "musl")):
-        if text.startswith(prefix):
-            major, minor, arch = text[len(prefix):].split("_", 2)
-            if not (major.isdigit() and minor.isdigit()):
-                raise ValueError(text)
-            if family == "glibc" and (int(major), int(minor)) < (2, 5):
-                raise ValueError(text)
-            return family, (int(major), int(minor)), _checked_arch(arch)
-    raise ValueError(text)
-
-
-def _checked_arch(arch: str) -> str:
-    if not arch or not all(c.isalnum() or c == "_" for c in arch):
-        raise ValueError(arch)
-    return arch
+    return Target(info, arch, python, f"platform:{spec}", capable, (note,) if note else ())
 
 
 def root_target(root: str, python: Optional[str]) -> Target:

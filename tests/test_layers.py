@@ -18,6 +18,7 @@ LAYERS = [
     {"_backend_native", "_backend_cffi", "_backend_python", "_inspect"},
     {"_result"},
     {"_tags", "_dispatch", "_python"},
+    {"_platform"},
     {"_target"},
     {"_api"},
     {"__init__"},

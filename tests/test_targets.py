@@ -59,6 +59,9 @@ def packaging_platform_tags(monkeypatch, family, version, arch):
     """packaging's platform list for that platform, from its own rules."""
     from packaging import _manylinux, _musllinux
 
+    if family is None:  # linux_<arch>: no C library known
+        family, version = "none", None
+
     monkeypatch.setenv("_PYTHON_HOST_PLATFORM", f"linux-{arch}")
     original = _manylinux._have_compatible_abi
     # A named armv7l/i686 target is the hard-float/i686 ABI (packaging would read sys.executable).
@@ -86,28 +89,139 @@ def test_named_platform_equals_packaging(monkeypatch, arch, prefix, family, vers
     assert target.marker_environment["python_version"] == "{}.{}".format(*python_version)
 
 
-@pytest.mark.parametrize("spec,expected", [
-    ("x86_64-unknown-linux-gnu", ("glibc", (2, 28), "x86_64")),
-    ("aarch64-unknown-linux-musl", ("musl", (1, 2), "aarch64")),
-    ("armv7-unknown-linux-gnueabihf", ("glibc", (2, 28), "armv7l")),
-    ("powerpc64le-unknown-linux-gnu", ("glibc", (2, 28), "ppc64le")),
-    ("x86_64-manylinux_2_28", ("glibc", (2, 28), "x86_64")),
-    ("aarch64-manylinux2014", ("glibc", (2, 17), "aarch64")),
-    ("x86_64-musllinux_1_1", ("musl", (1, 1), "x86_64")),
+# Spellings from the tools' documentation: packaging/pip tags (pip install --platform),
+# uv's --python-platform names, maturin's and cargo-zigbuild's --target triples.
+ACCEPTED_SPECS = [
+    ("manylinux2014_x86_64", ("glibc", (2, 17), "x86_64")),  # pip's docs
+    ("linux_x86_64", (None, None, "x86_64")),
     ("manylinux1_i686", ("glibc", (2, 5), "i686")),
     ("manylinux2010_x86_64", ("glibc", (2, 12), "x86_64")),
+    ("manylinux_2_5_x86_64", ("glibc", (2, 5), "x86_64")),
+    ("manylinux2014_armv7l", ("glibc", (2, 17), "armv7l")),
+    ("manylinux2014_ppc64", ("glibc", (2, 17), "ppc64")),
+    ("musllinux_1_1_i686", ("musl", (1, 1), "i686")),
+    ("musllinux_1_2_loongarch64", ("musl", (1, 2), "loongarch64")),
     ("linux_riscv64", (None, None, "riscv64")),
-])
-def test_the_forms_users_type(spec, expected):
+    ("linux_mips64", (None, None, "mips64")),  # open, with a note
+    ("linux", ("glibc", (2, 28), "x86_64")),  # uv's alias
+    ("x86_64-unknown-linux-gnu", ("glibc", (2, 28), "x86_64")),  # uv's triples, uv's versions
+    ("aarch64-unknown-linux-gnu", ("glibc", (2, 28), "aarch64")),
+    ("powerpc64le-unknown-linux-gnu", ("glibc", (2, 28), "ppc64le")),
+    ("s390x-unknown-linux-gnu", ("glibc", (2, 28), "s390x")),
+    ("loongarch64-unknown-linux-gnu", ("glibc", (2, 36), "loongarch64")),
+    ("riscv64-unknown-linux", ("glibc", (2, 39), "riscv64")),
+    ("aarch64-unknown-linux-musl", ("musl", (1, 2), "aarch64")),
+    ("x86_64-unknown-linux-musl", ("musl", (1, 2), "x86_64")),
+    ("x86_64-manylinux_2_28", ("glibc", (2, 28), "x86_64")),  # uv's ARCH-tag names
+    ("aarch64-manylinux2014", ("glibc", (2, 17), "aarch64")),
+    ("x86_64-manylinux_2_40", ("glibc", (2, 40), "x86_64")),
+    ("powerpc64le-manylinux_2_17", ("glibc", (2, 17), "ppc64le")),
+    ("x86_64-musllinux_1_1", ("musl", (1, 1), "x86_64")),
+    ("x86_64-unknown-linux-gnu.2.17", ("glibc", (2, 17), "x86_64")),  # cargo-zigbuild
+    ("aarch64-unknown-linux-gnu.2.17", ("glibc", (2, 17), "aarch64")),
+    ("armv7-unknown-linux-gnueabihf.2.17", ("glibc", (2, 17), "armv7l")),
+    ("i686-unknown-linux-gnu.2.12", ("glibc", (2, 12), "i686")),
+    ("riscv64gc-unknown-linux-gnu.2.31", ("glibc", (2, 31), "riscv64")),
+    ("powerpc64-unknown-linux-gnu.2.17", ("glibc", (2, 17), "ppc64")),
+    ("x86_64-unknown-linux-gnu.2.42", ("glibc", (2, 42), "x86_64")),
+]
+
+REFUSED_SPECS = [
+    ("", "empty"),
+    ("win_amd64", "not a platform tag"),
+    ("x86_64-pc-windows-msvc", "not a platform tag, a uv platform name"),
+    ("aarch64-apple-darwin", "not a platform tag, a uv platform name"),
+    ("x86_64-unknown-linux-gnux32", "ABI 'gnux32' is not 'gnu' or 'musl'"),
+    ("aarch64-unknown-linux-gnu_ilp32", "ABI 'gnu_ilp32'"),
+    ("armv7-unknown-linux-gnueabi", "ABI 'gnueabi' is not 'gnueabihf'"),
+    ("armv7-unknown-linux-gnueabi.2.17", "ABI 'gnueabi' is not 'gnueabihf'"),
+    ("arm-unknown-linux-gnueabihf", "arch 'arm' of the triple"),  # ARMv6
+    ("arm-unknown-linux-gnueabi", "arch 'arm' of the triple"),  # soft float
+    ("i586-unknown-linux-gnu", "arch 'i586' of the triple"),
+    ("thumbv7neon-unknown-linux-gnueabihf", "arch 'thumbv7neon'"),
+    ("mips64-unknown-linux-gnuabi64", "arch 'mips64'"),
+    ("armv7-unknown-linux-gnueabihf", "names no glibc version"),
+    ("i686-unknown-linux-gnu", "names no glibc version"),
+    ("armv7-unknown-linux-musleabihf", "names no musl version"),
+    ("x86_64-unknown-linux-musl.1.2", "takes no version suffix"),
+    ("aarch64-unknown-linux-gnu.2", "'2' is not MAJOR.MINOR"),
+    ("aarch64-unknown-linux-gnu.2.17.1", "is not MAJOR.MINOR"),
+    ("aarch64-unknown-linux-gnu.2.12", "older than manylinux's floor on aarch64 (2.17)"),
+    ("manylinux_2_12_aarch64", "older than manylinux's floor on aarch64"),
+    ("manylinux_2_4_x86_64", "older than manylinux's floor on x86_64 (2.5)"),
+    ("manylinux_2_x_x86_64", "not MAJOR.MINOR"),
+    ("manylinux_2_028_x86_64", "not MAJOR.MINOR"),
+    ("manylinux_2_28_amd64", "arch 'amd64' is not one manylinux defines"),
+    ("manylinux_2_28_mips64", "arch 'mips64' is not one manylinux defines"),
+    ("manylinux_2_28_x86_64_v3", "arch 'x86_64_v3'"),
+    ("manylinux1_aarch64", "manylinux1 is defined for i686, x86_64"),
+    ("manylinux2010_armv7l", "manylinux2010 is defined for"),
+    ("manylinux2014_riscv64", "manylinux2014 is defined for"),
+    ("musllinux_1_aarch64", "musllinux_X_Y_ARCH expected"),
+    ("musllinux_1_2_ppc64", "arch 'ppc64' is not one musllinux defines"),
+    ("musllinux_2_0_x86_64", "musl 2.x does not exist"),
+    ("X86_64-manylinux_2_28", "arch 'X86_64'"),
+    ("x86_64-linux", "'linux' after the arch"),
+    ("amd64-manylinux_2_28", "arch 'amd64'"),
+    ("linux_", "arch '' is not an arch name"),
+    ("linux_X86", "arch 'X86' is not an arch name"),
+    ("linux_x86-64", "arch 'linux_x86' is not one"),
+]
+
+
+@pytest.mark.parametrize("spec,expected", ACCEPTED_SPECS)
+def test_accepted_spellings_equal_packaging(monkeypatch, spec, expected):
+    """Each accepted spelling means exactly its platform: packaging's own rules for it give
+    the same tags."""
     target = musldetect.target(platform=spec, python="3.12")
     assert (target.libc.family, target.libc.version, target.arch) == expected
+    family, version, arch = expected
+    assert list(target.platform_tags) == packaging_platform_tags(monkeypatch, family, version, arch)
+    assert musldetect.target(platform=f"  {spec}\n", python="3.12").platform_tags == target.platform_tags
 
 
-@pytest.mark.parametrize("spec", ["musllinux_1_aarch64", "manylinux_2_4_x86_64", "win_amd64", "x86_64-pc-windows-msvc",
-                                  "armv7-unknown-linux-gnueabi", "manylinux_2_x_x86_64", "", "linux_"])
-def test_unknown_platforms_list_the_accepted_forms(spec):
-    with pytest.raises(ValueError, match="accepted forms: manylinux_2_28_x86_64"):
+@pytest.mark.parametrize("spec,message", REFUSED_SPECS)
+def test_refused_spellings_name_the_part_not_understood(spec, message):
+    with pytest.raises(ValueError) as caught:
         musldetect.target(platform=spec)
+    text = str(caught.value)
+    assert message in text
+    assert "accepted forms: manylinux_2_28_x86_64" in text
+
+
+def test_the_cli_refuses_with_exit_2():
+    result = cli("tags", "--platform", "aarch64-unknown-linux-gnu.2.12")
+    assert result.returncode == 2 and "older than manylinux's floor" in result.stderr
+
+
+def test_an_arch_outside_manylinux_is_noted(monkeypatch):
+    target = musldetect.target(platform="linux_mips64", python="3.12")
+    assert list(target.platform_tags) == ["linux_mips64"]
+    assert any("outside manylinux and musllinux" in reason for reason in target.reasons)
+
+
+def test_arch_lists_equal_auditwheels_policies():
+    """The arches each family defines, and the legacy aliases', against auditwheel's
+    published policy files (an independent source: a new arch there fails here)."""
+    from musldetect import _platform, _tags
+
+    try:
+        import auditwheel
+    except ImportError:
+        from oracle import skip_or_fail
+        skip_or_fail("auditwheel is not installed (the test extra installs it)")
+    policies = os.path.join(os.path.dirname(auditwheel.__file__), "policy")
+    with open(os.path.join(policies, "manylinux-policy.json")) as fh:
+        manylinux = [p for p in json.load(fh) if p["name"] != "linux"]
+    with open(os.path.join(policies, "musllinux-policy.json")) as fh:
+        musllinux = [p for p in json.load(fh) if p["name"] != "linux"]
+    assert set(_tags.MANYLINUX_ARCHS) == {arch for p in manylinux for arch in p["symbol_versions"]}
+    assert set(_platform.MUSLLINUX_ARCHS) == {arch for p in musllinux for arch in p["symbol_versions"]}
+    aliases = {alias: (p["name"], set(p["symbol_versions"])) for p in manylinux for alias in p["aliases"]}
+    assert set(aliases) == set(_platform.LEGACY_ALIAS_ARCHS)
+    for alias, (name, archs) in aliases.items():
+        assert set(_platform.LEGACY_ALIAS_ARCHS[alias]) == archs, alias
+        assert name == "manylinux_{}_{}".format(*_tags.LEGACY_MANYLINUX_VERSIONS[alias])
 
 
 @pytest.mark.parametrize("kwargs,match", [
@@ -317,13 +431,6 @@ def test_generic_interpreters_match_packaging(monkeypatch, ext_suffix):
     tags = list(packaging_tags.generic_tags(interpreter, abis, platforms))
     tags += packaging_tags.compatible_tags(version, "pp3" if implementation == "pypy" else None, platforms)
     assert interpreter_tags(facts, platforms) == [str(tag) for tag in tags]
-
-
-def test_a_named_arch_without_manylinux_gets_none(monkeypatch):
-    """packaging gives manylinux tags only on the arches manylinux covers (mips is not one)."""
-    target = musldetect.target(platform="manylinux_2_28_mips64", python="3.12")
-    assert list(target.platform_tags) == packaging_platform_tags(monkeypatch, "glibc", (2, 28), "mips64")
-    assert list(target.platform_tags) == ["linux_mips64"]
 
 
 @pytest.mark.parametrize("python", ["/usr/bin/python3.14", "/usr/bin/python3.14d"])
