@@ -19,6 +19,7 @@ the code to this picture)::
       _inspect
     _libcfile                           is this object a C library, and which: by identity
     _elf, _rules, _override             the ELF reader; version and symbol rules; MUSLDETECT_LIBC
+    _rootfs                             the one way files are opened; images confined to their root
     _types, _version                    records and errors; the version
 
 A backend is one module with ``NAME``, an uncached ``detect_libc() -> RawLibc`` and

@@ -106,8 +106,9 @@ def inspect(path: str | os.PathLike[str], *, root: str | os.PathLike[str] | None
     running process is described without it.)
     """
     from ._inspect import inspect_file
+    from ._rootfs import Root
 
-    raw, arch, bits = inspect_file(os.fspath(path), os.fspath(root) if root is not None else None)
+    raw, arch, bits = inspect_file(os.fspath(path), Root(os.fspath(root)) if root is not None else None)
     return build_info(raw, "inspect", arch, bits)
 
 

@@ -11,14 +11,16 @@ and the file. A truncated file is opened; only reading what is missing fails.
 from __future__ import annotations
 
 import os
-import stat
 import struct
 
+from ._rootfs import open_regular_file
 from ._types import ELFError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Dict, Iterator, List, Optional, Tuple
+
+    from ._rootfs import Root
 
 MAX_READ = 64 * 1024 * 1024  # the most one read may ask for
 MAX_SEGMENTS = 4096
@@ -139,36 +141,27 @@ def readonly_loads(segments: List[Segment]) -> List[Segment]:
     return sorted(loads, key=lambda s: (s.executable, -s.vaddr))
 
 
-def open_regular_file(path: str) -> int:
-    """Open ``path`` for reading without ever blocking on a FIFO or device."""
-    st = os.stat(path)
-    if stat.S_ISDIR(st.st_mode):
-        raise IsADirectoryError(21, "Is a directory", path)
-    if not stat.S_ISREG(st.st_mode):
-        raise ELFError(f"{path}: not a regular file")
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):  # replaced between stat and open
-            raise ELFError(f"{path}: not a regular file")
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
-
-
 class ELFFile:
     """One ELF file, opened for bounded reads. Use as a context manager."""
 
-    def __init__(self, path: str, *, map_segments: bool = False) -> None:
+    def __init__(self, path: str, *, root: Optional[Root] = None, map_segments: bool = False) -> None:
         """``map_segments`` maps the read-only segments instead of reading them. Only for
         the running process's own loader, which the process maps anyway: reading its
         200 KB of read-only data costs ~100 µs on musl, whose malloc maps and unmaps
         every block that large, and mapping halves the python backend's cold call there.
         A file truncated while mapped faults on access, so files from outside
-        (``inspect()``) are always read."""
-        self.path = path
+        (``inspect()``) are always read.
+
+        With ``root`` the file is ``path`` inside that directory, opened through it:
+        ``path`` becomes its host path, ``inside`` its resolved path inside the root."""
         self._map_segments = map_segments
-        self._fd = open_regular_file(path)
+        self.inside: Optional[str] = None
+        if root is None:
+            self.path = path
+            self._fd = open_regular_file(path)
+        else:
+            self._fd, self.inside = root.open_file(path)
+            self.path = root.host_path(self.inside)
         try:
             st = os.fstat(self._fd)
             self.size = st.st_size
@@ -521,18 +514,18 @@ def elf_arch(machine: int, bits: int, byteorder: str, flags: int) -> str:
     return f"unknown_machine_{machine}"
 
 
-def is_linux_armhf(path: str) -> bool:
+def is_linux_armhf(path: str, root: Optional[Root] = None) -> bool:
     """True for a 32-bit little-endian ARM hard-float EABI5 executable."""
-    return _header_matches(path, lambda f: f.bits == 32 and f.byteorder == "<" and f.arch == "armv7l")
+    return _header_matches(path, root, lambda f: f.bits == 32 and f.byteorder == "<" and f.arch == "armv7l")
 
 
-def is_linux_i686(path: str) -> bool:
-    return _header_matches(path, lambda f: f.bits == 32 and f.byteorder == "<" and f.machine == EM_386)
+def is_linux_i686(path: str, root: Optional[Root] = None) -> bool:
+    return _header_matches(path, root, lambda f: f.bits == 32 and f.byteorder == "<" and f.machine == EM_386)
 
 
-def _header_matches(path: str, test) -> bool:  # type: ignore[no-untyped-def]
+def _header_matches(path: str, root: Optional[Root], test) -> bool:  # type: ignore[no-untyped-def]
     try:
-        with ELFFile(path) as elf:
+        with ELFFile(path, root=root) as elf:
             return bool(test(elf))
     except (OSError, ELFError):
         return False

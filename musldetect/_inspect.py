@@ -11,18 +11,19 @@ get ``requires``: the oldest C library release they load with.
 from __future__ import annotations
 
 import os
+import posixpath
 import struct
 
 from . import _rules
 from ._elf import ET_CORE, ET_DYN, ET_EXEC, ET_REL, NT_GNU_ABI_TAG, ELFFile
 from ._libcfile import GLIBC, MUSL, family_by_name, read_libc_object, read_loader
+from ._rootfs import Root, host_realpath
 from ._types import ELFError, RawLibc
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Dict, List, Optional, Tuple
 
-MAX_SYMLINKS = 40
 # A static program's read-only data is searched for a C library's marks up to this much.
 STATIC_SCAN_BUDGET = 32 * 1024 * 1024
 # What a loader's banner said, by its path and file identity (device, inode, size,
@@ -35,64 +36,22 @@ _NOT_PROGRAMS = {
 }
 
 
-def resolve_in_root(path: str, root: str) -> str:
-    """Resolve ``path`` as if ``root`` were ``/``: absolute symlinks stay inside root."""
-    root = os.path.abspath(root)
-    parts = [p for p in path.split("/") if p not in ("", ".")]
-    resolved: List[str] = []
-    followed = 0
-    while parts:
-        part = parts.pop(0)
-        if part == "..":
-            if resolved:
-                resolved.pop()
-            continue
-        candidate = os.path.join(root, *resolved, part)
-        if os.path.islink(candidate):
-            followed += 1
-            if followed > MAX_SYMLINKS:
-                raise ELFError(f"{path}: too many symbolic links under {root} (a loop?)")
-            target = os.readlink(candidate)
-            if target.startswith("/"):
-                resolved = []
-            parts = [p for p in target.split("/") if p not in ("", ".")] + parts
-            continue
-        resolved.append(part)
-    return os.path.join(root, *resolved)
-
-
-def path_in_root(path: str, root: str) -> str:
-    """The host path of ``path`` inside ``root``: a relative path is relative to root, an
-    absolute one already under root is taken as it is, any other absolute path is read
-    as if root were ``/``; every symlink on the way resolves inside root."""
-    root_abs = os.path.abspath(root)
-    inside = path
-    if os.path.isabs(path):
-        absolute = os.path.abspath(path)
-        if absolute == root_abs or absolute.startswith(root_abs.rstrip(os.sep) + os.sep):
-            inside = os.path.relpath(absolute, root_abs)
-    return resolve_in_root(inside, root_abs)
-
-
-def _glibc_beside_loader(loader: ELFFile, root: Optional[str]) -> Optional[RawLibc]:
+def _glibc_beside_loader(loader: ELFFile, root: Optional[Root]) -> Optional[RawLibc]:
     # Before glibc 2.35 ld.so carries no version banner; libc.so.6 sits in the same directory.
-    directory = os.path.dirname(loader.path)
-    sibling = os.path.join(directory, "libc.so.6")
-    if root is not None:
-        sibling = path_in_root(sibling, root)
+    directory = posixpath.dirname(loader.inside) if loader.inside is not None else os.path.dirname(loader.path)
     try:
-        with ELFFile(sibling) as libc6:
+        with ELFFile(posixpath.join(directory, "libc.so.6"), root=root) as libc6:
             return read_libc_object(libc6, GLIBC)
     except (OSError, ELFError):
         return None
 
 
-def _identified_libc(elf: ELFFile, soname: Optional[str], root: Optional[str]) -> Optional[RawLibc]:
+def _identified_libc(elf: ELFFile, soname: Optional[str], root: Optional[Root]) -> Optional[RawLibc]:
     """The object itself as a C library or loader, when its SONAME or file name says it is
     one and its banner confirms it."""
     family = family_by_name(soname) or family_by_name(elf.path)
-    if family is None and os.path.islink(elf.path):  # /lib/ld-musl-x86_64.so.1 -> .../libc.so
-        family = family_by_name(os.path.realpath(elf.path))
+    if family is None and elf.inside is None:  # /lib/ld-musl-x86_64.so.1 -> .../libc.so
+        family = family_by_name(host_realpath(elf.path))  # (inside a root, links are already followed)
     if family is None:
         return None
     raw = read_libc_object(elf, family)
@@ -101,13 +60,12 @@ def _identified_libc(elf: ELFFile, soname: Optional[str], root: Optional[str]) -
     return raw
 
 
-def _follow_interpreter(interp: str, root: Optional[str], arch: str) -> RawLibc:
+def _follow_interpreter(interp: str, root: Optional[Root], arch: str) -> RawLibc:
     named = family_by_name(interp)
-    loader_path = resolve_in_root(interp, root) if root is not None else interp
     try:
-        loader = ELFFile(loader_path)
+        loader = ELFFile(interp, root=root)
     except (OSError, ELFError) as exc:
-        where = f" under {root}" if root is not None else ""
+        where = f" under {root.path}" if root is not None else ""
         if named is None:
             return RawLibc(None, None, None, False, interp,
                            reason=f"the loader {interp} cannot be read{where} ({exc}) and its name is not "
@@ -116,9 +74,10 @@ def _follow_interpreter(interp: str, root: Optional[str], arch: str) -> RawLibc:
                        reason=f"the loader {interp} cannot be read{where} ({exc}): {named} by the loader's name, "
                               "version unknown")
     with loader:
+        loader_path = loader.path
         if loader.arch != arch:
             raise ELFError(f"{loader_path}: PT_INTERP loader is built for {loader.arch}, the program for {arch}")
-        key = (loader_path, named, root) + loader.identity
+        key = (loader_path, named) + loader.identity
         if key in _loaders_read:
             raw = _loaders_read[key]
         else:
@@ -181,7 +140,7 @@ def _linked_family(needed: List[str], elf: ELFFile) -> Tuple[Optional[str], str]
     return None, ""
 
 
-def describe(elf: ELFFile, root: Optional[str]) -> RawLibc:
+def describe(elf: ELFFile, root: Optional[Root]) -> RawLibc:
     """The raw facts of one ELF file, decided by identity (see the module docstring)."""
     if elf.type in _NOT_PROGRAMS:
         raise elf.error(_NOT_PROGRAMS[elf.type])
@@ -223,12 +182,8 @@ def describe(elf: ELFFile, root: Optional[str]) -> RawLibc:
     return raw._replace(requires=requires, reason="; ".join(reasons))
 
 
-def inspect_file(path: str, root: Optional[str]) -> Tuple[RawLibc, str, int]:
+def inspect_file(path: str, root: Optional[Root]) -> Tuple[RawLibc, str, int]:
     """The raw facts of the ELF file at ``path`` (inside ``root`` when given), with its arch
     and word size: what ``musldetect.inspect()`` builds its answer from."""
-    if root is not None:
-        if not os.path.isdir(root):
-            raise NotADirectoryError(20, "root is not a directory", root)
-        path = path_in_root(path, root)
-    with ELFFile(path) as elf:
+    with ELFFile(path, root=root) as elf:
         return describe(elf, root), elf.arch, elf.bits

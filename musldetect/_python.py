@@ -11,9 +11,12 @@ free-threaded build), none, older abi3, then the pure-Python tags.
 from __future__ import annotations
 
 import ast
-import os
+import posixpath
 import sys
-from typing import Dict, Iterable, List, NamedTuple, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Iterable, List, NamedTuple, Optional, Tuple
+
+if TYPE_CHECKING:
+    from ._rootfs import Root
 
 SHORT_NAMES = {"python": "py", "cpython": "cp", "pypy": "pp", "ironpython": "ip", "jython": "jy"}
 
@@ -126,12 +129,14 @@ def python_from_version(text: str, implementation: str = "cpython") -> PythonFac
                        free_threaded=free_threaded)
 
 
-def python_from_sysconfigdata(path: str) -> PythonFacts:
+SYSCONFIGDATA_LIMIT = 8 * 1024 * 1024
+
+
+def python_from_sysconfigdata(root: Root, path: str) -> PythonFacts:
     """An image's interpreter from its ``_sysconfigdata_*.py``: the ``build_time_vars``
     dict literal, read with ``ast.literal_eval`` (the file is never imported or run)."""
-    with open(path, "rb") as fh:
-        source = fh.read(8 * 1024 * 1024 + 1)
-    if len(source) > 8 * 1024 * 1024:
+    source = root.read_file(path, SYSCONFIGDATA_LIMIT + 1)
+    if len(source) > SYSCONFIGDATA_LIMIT:
         raise ValueError(f"{path}: larger than 8 MiB, not a sysconfig data file")
     tree = ast.parse(source, filename=path)
     variables: Optional[Dict[str, object]] = None
@@ -162,22 +167,25 @@ def python_from_sysconfigdata(path: str) -> PythonFacts:
     )
 
 
-def find_sysconfigdata(root: str, lib_dirs: Iterable[str] = ("usr/local/lib", "usr/lib", "lib")) -> List[str]:
-    """Every ``pythonX.Y/_sysconfigdata_*.py`` of an image, inside ``root`` only."""
+def find_sysconfigdata(root: Root, lib_dirs: Iterable[str] = ("/usr/local/lib", "/usr/lib", "/lib")) -> List[str]:
+    """Every ``pythonX.Y/_sysconfigdata_*.py`` of an image (paths inside ``root``)."""
     found: List[str] = []
     for lib in lib_dirs:
-        directory = os.path.join(root, lib)
         try:
-            names = sorted(os.listdir(directory))
+            names = root.listdir(lib)
         except OSError:
             continue
         for name in names:
             if not name.startswith("python3."):
                 continue
-            inner = os.path.join(directory, name)
-            if os.path.islink(inner) or not os.path.isdir(inner):
+            inner = posixpath.join(lib, name)
+            if root.kind(inner, follow=False) != "dir":  # python3 -> python3.12 links: the real one counts
                 continue
-            found.extend(os.path.join(inner, f) for f in sorted(os.listdir(inner))
+            try:
+                entries = root.listdir(inner)
+            except OSError:
+                continue
+            found.extend(posixpath.join(inner, f) for f in entries
                          if f.startswith("_sysconfigdata_") and f.endswith(".py"))
     return found
 

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from types import ModuleType
     from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
+    from ._rootfs import Root
+
 # Architectures for which manylinux needs no executable check (packaging's list); with
 # armv7l and i686 (checked against the interpreter) every arch manylinux defines.
 _MANYLINUX_ARCHS = frozenset({"x86_64", "aarch64", "ppc64", "ppc64le", "s390x", "loongarch64", "riscv64"})
@@ -78,17 +80,18 @@ def process_arch() -> Optional[str]:
     return _arch_memo[key]
 
 
-def manylinux_capable(archs: Sequence[str], executable: Optional[str]) -> bool:
+def manylinux_capable(archs: Sequence[str], executable: Optional[str], root: Optional[Root] = None) -> bool:
     """Whether manylinux tags apply: armv7l and i686 only for an armhf / i686 interpreter
-    (read from ``executable``; None for a target the user names, whose arch is its ABI)."""
+    (read from ``executable``, inside ``root`` when given; None for a target the user
+    names, whose arch is its ABI)."""
     if "armv7l" in archs or "i686" in archs:
         if executable is None:
             return True
         from . import _elf  # only these two need the executable's ELF header
 
         if "armv7l" in archs:
-            return _elf.is_linux_armhf(executable)
-        return _elf.is_linux_i686(executable)
+            return _elf.is_linux_armhf(executable, root)
+        return _elf.is_linux_i686(executable, root)
     return any(arch in _MANYLINUX_ARCHS for arch in archs)
 
 

@@ -9,16 +9,17 @@ data with ``ast.literal_eval``.
 
 from __future__ import annotations
 
-import os
+import posixpath
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Dict, List, Optional, Tuple
 
 from . import _python, _tags
-from ._inspect import inspect_file, path_in_root
+from ._inspect import inspect_file
 from ._platform import parse_platform
 from ._python import PythonFacts
 from ._result import build_info
+from ._rootfs import Root
 from ._types import ELFError, LibcInfo
 
 IMAGE_PYTHONS = ("usr/local/bin/python3", "usr/bin/python3")
@@ -88,56 +89,57 @@ def platform_target(spec: str, python: Optional[PythonFacts]) -> Target:
     return Target(info, arch, python, f"platform:{spec}", capable, (note,) if note else ())
 
 
-def root_target(root: str, python: Optional[str]) -> Target:
-    """An unpacked image, read statically: its Python's PT_INTERP gives the C library and
-    the arch, its sysconfig data the Python version and ABI."""
-    if not os.path.isdir(root):
-        raise NotADirectoryError(20, "root is not a directory", root)
+def root_target(root_dir: str, python: Optional[str]) -> Target:
+    """An unpacked image, read statically (every read through ``_rootfs.Root``): its
+    Python's PT_INTERP gives the C library and the arch, its sysconfig data the Python
+    version and ABI."""
+    root = Root(root_dir)
     reasons: List[str] = []
     candidates = [python] if python else list(IMAGE_PYTHONS)
     program = None
     for candidate in candidates:
-        if candidate and os.path.lexists(os.path.join(root, candidate.lstrip("/"))):
+        if candidate and root.kind(candidate, follow=False) != "missing":
             program = candidate
             break
     if program is None:
         if python:
-            raise FileNotFoundError(2, "no such file in the image", os.path.join(root, python.lstrip("/")))
+            raise FileNotFoundError(2, "no such file in the image", root.host_path(root.inside(python)))
         program = "bin/sh"
         reasons.append(f"no {' or '.join(IMAGE_PYTHONS)} in the image: the C library is read from /bin/sh")
     raw, arch, bits = inspect_file(program, root)
     info = build_info(raw, "inspect", arch, bits)
-    resolved = path_in_root(program, root)
+    resolved = root.resolve(program)
     facts = None
     if program != "bin/sh":
         facts, note = _image_python(root, resolved)
         if note:
             reasons.append(note)
     archs = _tags.tag_archs("linux_" + arch)
-    capable = _tags.manylinux_capable(archs, resolved)
-    return Target(info, arch, facts, f"root:{root}", capable, tuple(reasons))
+    capable = _tags.manylinux_capable(archs, resolved, root)
+    return Target(info, arch, facts, f"root:{root_dir}", capable, tuple(reasons))
 
 
-def _image_python(root: str, executable: str) -> Tuple[Optional[PythonFacts], str]:
-    """The image interpreter's facts from its ``lib/pythonX.Y/_sysconfigdata_*.py``."""
-    name = os.path.basename(executable)
-    prefix = os.path.dirname(os.path.dirname(executable))
-    lib_dirs = [os.path.relpath(os.path.join(prefix, "lib"), root), "usr/local/lib", "usr/lib"]
+def _image_python(root: Root, executable: str) -> Tuple[Optional[PythonFacts], str]:
+    """The image interpreter's facts from its ``lib/pythonX.Y/_sysconfigdata_*.py``
+    (``executable`` is its resolved path inside the root)."""
+    name = posixpath.basename(executable)
+    prefix = posixpath.dirname(posixpath.dirname(executable))
+    lib_dirs = [posixpath.join(prefix, "lib"), "/usr/local/lib", "/usr/lib"]
     files = _python.find_sysconfigdata(root, dict.fromkeys(lib_dirs))
     if name.startswith("python3."):  # python3.14, python3.14d (debug), python3.14t (free-threaded)
         version = name[len("python"):].rstrip("dt")
         flags = name[len("python") + len(version):]
-        files = [f for f in files if os.path.basename(os.path.dirname(f)) == "python" + version] or files
-        files = [f for f in files if os.path.basename(f).startswith(f"_sysconfigdata_{flags}_")] or files
+        files = [f for f in files if posixpath.basename(posixpath.dirname(f)) == "python" + version] or files
+        files = [f for f in files if posixpath.basename(f).startswith(f"_sysconfigdata_{flags}_")] or files
     if not files:
         return None, "no _sysconfigdata_*.py beside the image's Python: pass python= a version"
-    if len({os.path.dirname(f) for f in files}) > 1:
-        return None, f"several Pythons in the image ({', '.join(sorted({os.path.dirname(f) for f in files}))}): " \
+    if len({posixpath.dirname(f) for f in files}) > 1:
+        return None, f"several Pythons in the image ({', '.join(sorted({posixpath.dirname(f) for f in files}))}): " \
                      "pass python= the one to use"
     try:
-        return _python.python_from_sysconfigdata(files[0]), ""
-    except (ValueError, SyntaxError, OSError) as exc:
-        raise ELFError(f"{files[0]}: cannot read the image's sysconfig data: {exc}") from exc
+        return _python.python_from_sysconfigdata(root, files[0]), ""
+    except (ValueError, SyntaxError, OSError, MemoryError, RecursionError) as exc:
+        raise ELFError(f"{root.host_path(files[0])}: cannot read the image's sysconfig data: {exc}") from exc
 
 
 def pip_arguments(target: Target) -> List[str]:

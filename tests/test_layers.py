@@ -13,6 +13,7 @@ from musldetect._types import RawLibc
 # Lowest first; a module may import only from a lower layer (see musldetect/__init__.py).
 LAYERS = [
     {"_types", "_version", "_cffi_decls"},
+    {"_rootfs"},
     {"_elf", "_rules", "_override"},
     {"_libcfile"},
     {"_backend_native", "_backend_cffi", "_backend_python", "_inspect"},

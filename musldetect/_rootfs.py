@@ -1,0 +1,232 @@
+"""The one way files are opened: a host file, or any file of a directory read as if it were /.
+
+An unpacked image (a layer pulled from a registry, a customer's rootfs) is untrusted: its
+symlinks may point anywhere and its files may be FIFOs or devices. ``Root`` resolves a path
+one component at a time from a directory descriptor of the root (``openat`` and friends,
+never a joined host path): absolute link targets start again at the root, ``..`` stops at
+it, at most ``MAX_SYMLINKS`` links are followed, and only a regular file (or a directory,
+when listing) is ever opened — ``O_NOFOLLOW | O_NONBLOCK``, type checked before and after.
+So nothing outside the root is opened, listed or stat'ed, and nothing blocks, whatever the
+image holds and even if it changes while it is read. Every read of an image in the package
+goes through here (``tests/test_rootfs.py`` checks the code and records a hostile run).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+
+from ._types import ELFError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import List, Tuple
+
+MAX_SYMLINKS = 40
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_DIR_FLAGS = os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | _CLOEXEC
+_FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | _CLOEXEC
+_KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
+          stat.S_IFSOCK: "a socket", stat.S_IFLNK: "a symbolic link", stat.S_IFDIR: "a directory"}
+
+
+class _NotRegular(ELFError):
+    """A FIFO, device or socket where a file was expected: refused without reading it."""
+
+
+def _not_regular(mode: int, where: str) -> Exception:
+    if stat.S_ISDIR(mode):
+        return IsADirectoryError(errno.EISDIR, "Is a directory", where)
+    kind = _KINDS.get(stat.S_IFMT(mode), "of an unknown type")
+    return _NotRegular(f"{where}: {kind}, not a regular file")
+
+
+def open_regular_file(path: str) -> int:
+    """Open a host file for reading, never blocking on a FIFO or device (refused)."""
+    st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode):
+        raise _not_regular(st.st_mode, path)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | _CLOEXEC)
+    return _checked(fd, st, path)
+
+
+def _checked(fd: int, before: os.stat_result, where: str) -> int:
+    """``fd`` when it is still the regular file ``before`` described (not swapped since)."""
+    try:
+        after = os.fstat(fd)
+        if not stat.S_ISREG(after.st_mode) or (after.st_dev, after.st_ino) != (before.st_dev, before.st_ino):
+            raise _NotRegular(f"{where}: replaced while it was opened")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _split(path: str) -> List[str]:
+    return [part for part in path.split("/") if part not in ("", ".")]
+
+
+class Root:
+    """A directory read as if it were ``/``."""
+
+    def __init__(self, path: str) -> None:
+        self.path = os.path.abspath(path)
+        if not stat.S_ISDIR(os.stat(self.path).st_mode):
+            raise NotADirectoryError(errno.ENOTDIR, "root is not a directory", path)
+
+    def __repr__(self) -> str:
+        return f"Root({self.path!r})"
+
+    def inside(self, path: str) -> str:
+        """``path`` as a path inside the root: a relative one is relative to the root, an
+        absolute one under the root's own host path is taken as it is, any other absolute
+        one is read as if the root were ``/``."""
+        if os.path.isabs(path):
+            absolute = os.path.normpath(path)
+            if absolute == self.path or absolute.startswith(self.path.rstrip(os.sep) + os.sep):
+                return "/" + os.path.relpath(absolute, self.path).lstrip(".")
+            return absolute
+        return "/" + path
+
+    def host_path(self, inside: str) -> str:
+        """Where a resolved path inside the root lies on the host (for messages and names;
+        never opened as such)."""
+        return os.path.join(self.path, *_split(inside))
+
+    def _walk(self, path: str, follow_last: bool = True) -> Tuple[int, str, List[str]]:
+        """The directory holding the last component of ``path`` (every link on the way
+        followed inside the root; the last one too unless ``follow_last`` is false) as an
+        ``O_PATH`` descriptor the caller closes, the last name ("." for the directory
+        itself), and the resolved components from the root."""
+        parts = _split(self.inside(path))
+        stack = [os.open(self.path, _DIR_FLAGS)]
+        resolved: List[str] = []
+        followed = 0
+        try:
+            while parts:
+                part = parts.pop(0)
+                if part == "..":
+                    if resolved:
+                        os.close(stack.pop())
+                        resolved.pop()
+                    continue
+                try:
+                    st = os.stat(part, dir_fd=stack[-1], follow_symlinks=False)
+                except FileNotFoundError:
+                    if parts:
+                        raise FileNotFoundError(errno.ENOENT, "No such file or directory (inside the root)",
+                                                self._shown(resolved + [part])) from None
+                    st = None
+                if st is not None and stat.S_ISLNK(st.st_mode) and (parts or follow_last):
+                    followed += 1
+                    if followed > MAX_SYMLINKS:
+                        raise OSError(errno.ELOOP, f"more than {MAX_SYMLINKS} symbolic links inside the root "
+                                                   "(a loop?)", self._shown(resolved + [part]))
+                    target = os.readlink(part, dir_fd=stack[-1])
+                    if target.startswith("/"):
+                        while len(stack) > 1:
+                            os.close(stack.pop())
+                        resolved = []
+                    parts = _split(target) + parts
+                    continue
+                if not parts:
+                    parent = stack.pop()
+                    return parent, part, resolved + [part]
+                if st is None or not stat.S_ISDIR(st.st_mode):
+                    raise NotADirectoryError(errno.ENOTDIR, "Not a directory (inside the root)",
+                                             self._shown(resolved + [part]))
+                stack.append(os.open(part, _DIR_FLAGS, dir_fd=stack[-1]))
+                resolved.append(part)
+            return stack.pop(), ".", resolved
+        finally:
+            for fd in stack:
+                os.close(fd)
+
+    def _shown(self, components: List[str]) -> str:
+        return os.path.join(self.path, *components)
+
+    def _lstat_last(self, path: str, follow_last: bool = True) -> Tuple[int, str, List[str], os.stat_result]:
+        parent, name, resolved = self._walk(path, follow_last)
+        try:
+            st = os.stat(name, dir_fd=parent, follow_symlinks=False)
+        except FileNotFoundError:
+            os.close(parent)
+            raise FileNotFoundError(errno.ENOENT, "No such file or directory (inside the root)",
+                                    self._shown(resolved)) from None
+        except BaseException:
+            os.close(parent)
+            raise
+        return parent, name, resolved, st
+
+    def resolve(self, path: str) -> str:
+        """The path inside the root that ``path`` leads to, every link followed inside it."""
+        parent, _, resolved = self._walk(path)
+        os.close(parent)
+        return "/" + "/".join(resolved)
+
+    def open_file(self, path: str) -> Tuple[int, str]:
+        """A descriptor of the regular file ``path`` leads to, and its resolved path inside
+        the root. FIFOs, devices and sockets are refused without being opened."""
+        parent, name, resolved, st = self._lstat_last(path)
+        try:
+            if not stat.S_ISREG(st.st_mode):
+                raise _not_regular(st.st_mode, self._shown(resolved))
+            fd = os.open(name, _FILE_FLAGS, dir_fd=parent)
+        finally:
+            os.close(parent)
+        return _checked(fd, st, self._shown(resolved)), "/" + "/".join(resolved)
+
+    def read_file(self, path: str, limit: int) -> bytes:
+        """At most ``limit`` bytes of the regular file ``path`` leads to."""
+        fd, _ = self.open_file(path)
+        try:
+            chunks = []
+            left = limit
+            while left > 0:
+                chunk = os.read(fd, min(left, 1 << 20))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                left -= len(chunk)
+            return b"".join(chunks)
+        finally:
+            os.close(fd)
+
+    def listdir(self, path: str) -> List[str]:
+        """The names in the directory ``path`` leads to, sorted."""
+        parent, name, resolved, st = self._lstat_last(path)
+        try:
+            if not stat.S_ISDIR(st.st_mode):
+                raise NotADirectoryError(errno.ENOTDIR, "Not a directory (inside the root)", self._shown(resolved))
+            fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | _CLOEXEC, dir_fd=parent)
+        finally:
+            os.close(parent)
+        try:
+            return sorted(os.listdir(fd))
+        finally:
+            os.close(fd)
+
+    def kind(self, path: str, *, follow: bool = True) -> str:
+        """"file", "dir", "link" (only with ``follow=False``), "other" or "missing"."""
+        try:
+            parent, _, _, st = self._lstat_last(path, follow)
+        except (FileNotFoundError, NotADirectoryError):
+            return "missing"
+        os.close(parent)
+        return _kind_of(st.st_mode)
+
+
+def _kind_of(mode: int) -> str:
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISDIR(mode):
+        return "dir"
+    if stat.S_ISLNK(mode):
+        return "link"
+    return "other"
+
+
+def host_realpath(path: str) -> str:
+    """A host path with its links followed (the host's own files only, never an image's)."""
+    return os.path.realpath(path)
