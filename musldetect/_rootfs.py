@@ -13,7 +13,6 @@ goes through here (``tests/test_rootfs.py`` checks the code and records a hostil
 
 from __future__ import annotations
 
-import errno
 import os
 import stat
 
@@ -24,11 +23,20 @@ if TYPE_CHECKING:
     from typing import List, Tuple
 
 MAX_SYMLINKS = 40
+
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
-_DIR_FLAGS = os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | _CLOEXEC
+# O_PATH where the os module has it (PyPy lacks it): a directory is then opened for reading.
+_DIR_FLAGS = getattr(os, "O_PATH", os.O_RDONLY) | os.O_DIRECTORY | os.O_NOFOLLOW | _CLOEXEC
 _FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | _CLOEXEC
 _KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
           stat.S_IFSOCK: "a socket", stat.S_IFLNK: "a symbolic link", stat.S_IFDIR: "a directory"}
+
+
+def _error(kind: type, name: str, message: str, where: str) -> OSError:
+    import errno  # only when failing: errno stays off the start-up path
+
+    error: OSError = kind(getattr(errno, name), message, where)
+    return error
 
 
 class _NotRegular(ELFError):
@@ -37,7 +45,7 @@ class _NotRegular(ELFError):
 
 def _not_regular(mode: int, where: str) -> Exception:
     if stat.S_ISDIR(mode):
-        return IsADirectoryError(errno.EISDIR, "Is a directory", where)
+        return _error(IsADirectoryError, "EISDIR", "Is a directory", where)
     kind = _KINDS.get(stat.S_IFMT(mode), "of an unknown type")
     return _NotRegular(f"{where}: {kind}, not a regular file")
 
@@ -73,7 +81,7 @@ class Root:
     def __init__(self, path: str) -> None:
         self.path = os.path.abspath(path)
         if not stat.S_ISDIR(os.stat(self.path).st_mode):
-            raise NotADirectoryError(errno.ENOTDIR, "root is not a directory", path)
+            raise _error(NotADirectoryError, "ENOTDIR", "root is not a directory", path)
 
     def __repr__(self) -> str:
         return f"Root({self.path!r})"
@@ -115,13 +123,13 @@ class Root:
                     st = os.stat(part, dir_fd=stack[-1], follow_symlinks=False)
                 except FileNotFoundError:
                     if parts:
-                        raise FileNotFoundError(errno.ENOENT, "No such file or directory (inside the root)",
+                        raise _error(FileNotFoundError, "ENOENT", "No such file or directory (inside the root)",
                                                 self._shown(resolved + [part])) from None
                     st = None
                 if st is not None and stat.S_ISLNK(st.st_mode) and (parts or follow_last):
                     followed += 1
                     if followed > MAX_SYMLINKS:
-                        raise OSError(errno.ELOOP, f"more than {MAX_SYMLINKS} symbolic links inside the root "
+                        raise _error(OSError, "ELOOP", f"more than {MAX_SYMLINKS} symbolic links inside the root "
                                                    "(a loop?)", self._shown(resolved + [part]))
                     target = os.readlink(part, dir_fd=stack[-1])
                     if target.startswith("/"):
@@ -134,7 +142,7 @@ class Root:
                     parent = stack.pop()
                     return parent, part, resolved + [part]
                 if st is None or not stat.S_ISDIR(st.st_mode):
-                    raise NotADirectoryError(errno.ENOTDIR, "Not a directory (inside the root)",
+                    raise _error(NotADirectoryError, "ENOTDIR", "Not a directory (inside the root)",
                                              self._shown(resolved + [part]))
                 stack.append(os.open(part, _DIR_FLAGS, dir_fd=stack[-1]))
                 resolved.append(part)
@@ -152,7 +160,7 @@ class Root:
             st = os.stat(name, dir_fd=parent, follow_symlinks=False)
         except FileNotFoundError:
             os.close(parent)
-            raise FileNotFoundError(errno.ENOENT, "No such file or directory (inside the root)",
+            raise _error(FileNotFoundError, "ENOENT", "No such file or directory (inside the root)",
                                     self._shown(resolved)) from None
         except BaseException:
             os.close(parent)
@@ -198,7 +206,7 @@ class Root:
         parent, name, resolved, st = self._lstat_last(path)
         try:
             if not stat.S_ISDIR(st.st_mode):
-                raise NotADirectoryError(errno.ENOTDIR, "Not a directory (inside the root)", self._shown(resolved))
+                raise _error(NotADirectoryError, "ENOTDIR", "Not a directory (inside the root)", self._shown(resolved))
             fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | _CLOEXEC, dir_fd=parent)
         finally:
             os.close(parent)

@@ -39,6 +39,7 @@ RULES = ("tests/test_rules.py", "tests/test_inspect_corpus.py")
 TAGS = ("tests/test_tags.py", "tests/test_api.py")
 INSPECT = ("tests/test_inspect.py", "tests/test_inspect_files.py", "tests/test_hostile.py")
 TARGETS = ("tests/test_targets.py",)
+ROOTFS = ("tests/test_rootfs.py",)
 
 MUTATIONS: List[Mutation] = [
     # -- the C core ---------------------------------------------------------------------
@@ -90,14 +91,17 @@ MUTATIONS: List[Mutation] = [
              "    raw = read_loader(elf, family)", ("tests/test_inspect_files.py",)),
     Mutation("py-glibc-loader-names", "musldetect/_libcfile.py", 'base.startswith(("ld-linux", "ld64.so."))',
              'base.startswith(("ld-linux",))', INSPECT),
-    Mutation("py-root-confines-path", "musldetect/_inspect.py", "        path = path_in_root(path, root)\n",
-             "", ("tests/test_inspect_files.py",)),
-    Mutation("py-root-confines-links", "musldetect/_inspect.py", "            if target.startswith(\"/\"):\n"
-             "                resolved = []", "            if target.startswith(\"/\"):\n"
-             "                return target", ("tests/test_inspect.py",)),
+    Mutation("py-root-confines-path", "musldetect/_inspect.py", "    with ELFFile(path, root=root) as elf:",
+             "    with ELFFile(root.host_path(root.inside(path)) if root else path) as elf:",
+             ("tests/test_inspect_files.py",)),
+    Mutation("py-root-confines-links", "musldetect/_rootfs.py",
+             "                        while len(stack) > 1:\n                            os.close(stack.pop())\n"
+             "                        resolved = []\n", "                        pass\n",
+             ("tests/test_inspect.py", "tests/test_inspect_files.py")),
     # -- the tag rules --------------------------------------------------------------------
-    Mutation("tags-manylinux-floor", "musldetect/_tags.py", 'oldest = (2, 4) if', 'oldest = (2, 5) if', TAGS),
-    Mutation("tags-legacy-alias", "musldetect/_tags.py", '(2, 17): "manylinux2014", ', "", TAGS),
+    Mutation("tags-manylinux-floor", "musldetect/_tags.py", 'return (2, 5) if arch in', 'return (2, 6) if arch in',
+             TAGS),
+    Mutation("tags-legacy-alias", "musldetect/_tags.py", '"manylinux2014": (2, 17), ', "", TAGS),
     Mutation("tags-musllinux-down-to-0", "musldetect/_tags.py", "for minor in range(musl[1], -1, -1):",
              "for minor in range(musl[1], 0, -1):", TAGS),
     Mutation("tags-armv8l", "musldetect/_tags.py", 'return ["armv8l", "armv7l"] if arch == "armv8l" else [arch]',
@@ -133,6 +137,15 @@ MUTATIONS: List[Mutation] = [
              TARGETS),
     Mutation("target-named-arch-is-its-abi", "musldetect/_tags.py",
              "        if executable is None:\n            return True\n", "", TARGETS),
+    # -- the confined reader ---------------------------------------------------------------
+    Mutation("rootfs-sysconfig-listing-unconfined", "musldetect/_python.py", "            names = root.listdir(lib)",
+             '            names = sorted(__import__("os").listdir(root.path + lib))', ROOTFS),
+    Mutation("rootfs-dotdot-clamp", "musldetect/_rootfs.py", "                    if resolved:\n",
+             "                    if True:\n", ROOTFS),
+    Mutation("rootfs-link-bound", "musldetect/_rootfs.py", "if followed > MAX_SYMLINKS:", "if False:", ROOTFS),
+    Mutation("rootfs-special-file-opened", "musldetect/_rootfs.py",
+             "            if not stat.S_ISREG(st.st_mode):\n                raise _not_regular(st.st_mode, "
+             "self._shown(resolved))\n", "", ROOTFS),
     Mutation("override-file-below-env", "musldetect/_override.py",
              "    if value is not None and value.strip() != \"\":", "    if False:", ("tests/test_api.py",)),
 ]
