@@ -138,7 +138,9 @@ def python_from_sysconfigdata(root: Root, path: str) -> PythonFacts:
     source = root.read_file(path, SYSCONFIGDATA_LIMIT + 1)
     if len(source) > SYSCONFIGDATA_LIMIT:
         raise ValueError(f"{path}: larger than 8 MiB, not a sysconfig data file")
-    tree = ast.parse(source, filename=path)
+    # A name that is no path: on a syntax error the parser of older CPythons opens the file it
+    # is told to quote the line, which would read the host file of that name.
+    tree = ast.parse(source, filename="<image sysconfig data>")
     variables: Optional[Dict[str, object]] = None
     for node in tree.body:
         if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)

@@ -120,6 +120,17 @@ def test_absolute_lib_link_is_the_images(tmp_path, canary):
     assert target.python.version == (3, 11)  # the image's data (VERSION 3.11), not the canary's 3.99
 
 
+def test_a_syntax_error_in_sysconfig_data_reads_no_host_file(tmp_path, canary):
+    """Older CPythons' parser opens the file named in ast.parse() to quote a bad line: the
+    image's path must not be given as that name (the generated trees found it on 3.9)."""
+    twin = tuple(canary.lstrip("/").split("/")) + ("usr", "lib", "python3.11",
+                                                   "_sysconfigdata__linux_x86_64-linux-gnu.py")
+    root = image(tmp_path, [("symlink", ("usr", "lib"), canary + "/usr/lib"),
+                            ("sysconfig_junk", twin, "x = (")])
+    with pytest.raises(musldetect.ELFError, match="sysconfig data"):
+        recorded(root, lambda: musldetect.target(root=root))
+
+
 def test_relative_escape_is_clamped(tmp_path, canary):
     relative = "../" * 12 + canary.lstrip("/") + "/usr/lib/python3.11"
     root = image(tmp_path, [("symlink", ("usr", "lib", "python3.11"), relative)])
