@@ -115,7 +115,7 @@ def _parse_triple(rust_arch: str, abi: str, text: str) -> PlatformSpec:
             raise _Refused(f"names no glibc version (uv defines one only for {', '.join(sorted(UV_NAMES))}): "
                            f"add it, as in {text}.2.17, or write {arch}-manylinux_2_17")
         version = _number_pair(version_text, "glibc version")
-        _check_glibc(version, arch, f"{text}")
+        _check_glibc(version, arch)
         return PlatformSpec("glibc", version, arch, None)
     if name == musl:
         if dot:
@@ -153,7 +153,7 @@ def _parse_tag(text: str) -> PlatformSpec:
         if arch not in archs:
             raise _Refused(f"arch {arch!r} is not one {prefix.rstrip('_')} defines ({', '.join(sorted(archs))})")
         if family == "glibc":
-            _check_glibc(version, arch, text)
+            _check_glibc(version, arch)
         elif version[0] != 1:
             raise _Refused(f"musl {version[0]}.x does not exist: musllinux_1_Y")
         return PlatformSpec(family, version, arch, None)
@@ -167,7 +167,7 @@ def _number_pair(text: str, what: str) -> Tuple[int, int]:
     return int(pieces[0]), int(pieces[1])
 
 
-def _check_glibc(version: Tuple[int, int], arch: str, text: str) -> None:
+def _check_glibc(version: Tuple[int, int], arch: str) -> None:
     floor = manylinux_floor(arch)
     if version[0] < 2 or version < floor:
         raise _Refused(f"glibc {version[0]}.{version[1]} is older than manylinux's floor on {arch} "

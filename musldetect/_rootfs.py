@@ -93,14 +93,15 @@ class Root:
         if os.path.isabs(path):
             absolute = os.path.normpath(path)
             if absolute == self.path or absolute.startswith(self.path.rstrip(os.sep) + os.sep):
-                return "/" + os.path.relpath(absolute, self.path).lstrip(".")
+                relative = os.path.relpath(absolute, self.path)
+                return "/" if relative == "." else "/" + relative
             return absolute
         return "/" + path
 
     def host_path(self, inside: str) -> str:
         """Where a resolved path inside the root lies on the host (for messages and names;
         never opened as such)."""
-        return os.path.join(self.path, *_split(inside))
+        return self._shown(_split(inside))
 
     def _walk(self, path: str, follow_last: bool = True) -> Tuple[int, str, List[str]]:
         """The directory holding the last component of ``path`` (every link on the way
@@ -124,13 +125,13 @@ class Root:
                 except FileNotFoundError:
                     if parts:
                         raise _error(FileNotFoundError, "ENOENT", "No such file or directory (inside the root)",
-                                                self._shown(resolved + [part])) from None
+                                     self._shown(resolved + [part])) from None
                     st = None
                 if st is not None and stat.S_ISLNK(st.st_mode) and (parts or follow_last):
                     followed += 1
                     if followed > MAX_SYMLINKS:
                         raise _error(OSError, "ELOOP", f"more than {MAX_SYMLINKS} symbolic links inside the root "
-                                                   "(a loop?)", self._shown(resolved + [part]))
+                                     "(a loop?)", self._shown(resolved + [part]))
                     target = os.readlink(part, dir_fd=stack[-1])
                     if target.startswith("/"):
                         while len(stack) > 1:
@@ -143,7 +144,7 @@ class Root:
                     return parent, part, resolved + [part]
                 if st is None or not stat.S_ISDIR(st.st_mode):
                     raise _error(NotADirectoryError, "ENOTDIR", "Not a directory (inside the root)",
-                                             self._shown(resolved + [part]))
+                                 self._shown(resolved + [part]))
                 stack.append(os.open(part, _DIR_FLAGS, dir_fd=stack[-1]))
                 resolved.append(part)
             return stack.pop(), ".", resolved
@@ -161,7 +162,7 @@ class Root:
         except FileNotFoundError:
             os.close(parent)
             raise _error(FileNotFoundError, "ENOENT", "No such file or directory (inside the root)",
-                                    self._shown(resolved)) from None
+                         self._shown(resolved)) from None
         except BaseException:
             os.close(parent)
             raise

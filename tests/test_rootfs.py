@@ -170,6 +170,15 @@ def test_deep_nesting_and_long_link_chains(tmp_path):
         recorded(root, lambda: musldetect.inspect("/l40", root=root))
 
 
+def test_a_path_under_root_keeps_its_dot_names(tmp_path):
+    """An absolute path already under the root is taken as it is, dot-names included."""
+    root = image(tmp_path, [("musl_loader", (".hidden", "ld-musl-x86_64.so.1"), ""),
+                            ("musl_loader", ("hidden", "ld-musl-x86_64.so.1"), "junk")])
+    given = os.path.join(root, ".hidden", "ld-musl-x86_64.so.1")
+    info = recorded(root, lambda: musldetect.inspect(given, root=root))
+    assert info.path == given
+
+
 def test_huge_sparse_sysconfig_is_refused_by_size(tmp_path):
     root = image(tmp_path, [("sparse", ("usr", "lib", "python3.11", "_sysconfigdata__linux_x86_64-linux-gnu.py"),
                              "")])
