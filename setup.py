@@ -31,9 +31,23 @@ Set MUSLDETECT_BUILD_EXT=required to make this an error.
 """
 
 
+def generated_rules_dir(build_temp):
+    """md_rules.h, the C core's copy of musldetect/_rules.py, written for this build."""
+    sys.path.insert(0, os.path.join(HERE, "csrc"))
+    try:
+        import gen_rules
+    finally:
+        sys.path.pop(0)
+    return os.path.dirname(gen_rules.write_header(os.path.join(build_temp, "generated")))
+
+
 class OptionalBuildExt(build_ext):
     def run(self):
         try:
+            generated = generated_rules_dir(self.build_temp)
+            for ext in self.extensions:
+                ext.include_dirs.append(generated)
+                ext.depends.append(os.path.join(generated, "md_rules.h"))
             super().run()
         except Exception as exc:  # no compiler, no headers: fall back, loudly
             if MODE == "required":
@@ -54,7 +68,7 @@ if MODE != "never" and sys.platform.startswith("linux"):
     extensions.append(Extension(
         "musldetect._native",
         sources=["csrc/md_core.c", "csrc/md_module.c"],
-        depends=["csrc/md_core.h"],
+        depends=["csrc/md_core.h", "musldetect/_rules.py"],
         define_macros=[("MUSLDETECT_VERSION", f'"{VERSION}"'), ("Py_LIMITED_API", "0x03080000")],
         extra_compile_args=["-O2", "-Wall", "-Wextra"] + os.environ.get("MUSLDETECT_CFLAGS", "").split(),
         extra_link_args=os.environ.get("MUSLDETECT_LDFLAGS", "").split(),

@@ -22,14 +22,15 @@ done
 "$musl" "$repo/benchmarks/sweep.py" --top /usr --out "$repo/benchmarks/results/sweep-musl-interpreter.json"
 # The native scan against its floor (csrc/md_floor.c): one dl_iterate_phdr walk and one
 # memmem + memchr pass over the banner's segment, built with musl-gcc, beside md_detect.
+python3 "$repo/csrc/gen_rules.py" "$out/generated" >/dev/null  # md_rules.h for the C core
 if command -v musl-gcc >/dev/null; then
     musl-gcc -O2 -o "$out/md_floor" "$repo/csrc/md_floor.c"
-    musl-gcc -O2 -o "$out/md_selftest" "$repo/csrc/md_core.c" "$repo/csrc/md_selftest.c"
+    musl-gcc -O2 -I"$out/generated" -o "$out/md_selftest" "$repo/csrc/md_core.c" "$repo/csrc/md_selftest.c"
     { for _ in 1 2 3 4 5; do "$out/md_floor" 3000; "$out/md_selftest" --bench 3000 | grep md_detect; done; } \
         | tee "$repo/benchmarks/results/native-floor-musl.txt"
 fi
 gcc -O2 -o "$out/md_floor-glibc" "$repo/csrc/md_floor.c" -ldl
-gcc -O2 -o "$out/md_selftest-glibc" "$repo/csrc/md_core.c" "$repo/csrc/md_selftest.c" -ldl
+gcc -O2 -I"$out/generated" -o "$out/md_selftest-glibc" "$repo/csrc/md_core.c" "$repo/csrc/md_selftest.c" -ldl
 { for _ in 1 2 3 4 5; do "$out/md_floor-glibc" 30000; "$out/md_selftest-glibc" --bench 30000 | grep md_detect; done; } \
     | tee "$repo/benchmarks/results/native-floor-glibc.txt"
 python3 "$repo/benchmarks/render.py" "$repo/benchmarks/results" \

@@ -2,6 +2,7 @@
  * linker reports, never writes to them, and allocates nothing. */
 #define _GNU_SOURCE
 #include "md_core.h"
+#include "md_rules.h" /* generated from musldetect/_rules.py by csrc/gen_rules.py */
 
 #include <dlfcn.h>
 #include <elf.h>
@@ -17,7 +18,7 @@
 #define MD_MAX_RANGES 16
 #define MD_MAX_CANDIDATES 8
 
-static const char musl_banner[] = "musl libc (";
+static const char musl_banner[] = MD_MUSL_BANNER;
 
 struct md_range { const unsigned char *start; size_t size; int exec; };
 
@@ -315,27 +316,6 @@ int md_musl_version_in(const unsigned char *data, size_t len, char *version, siz
     return 1;
 }
 
-/* Exported functions that first appeared in a musl release (musldetect/_rules.py). */
-static const struct { int release[3]; const char *names[MD_RELEASE_NAMES_MAX]; } release_symbols[] = {
-    {{1, 2, 6}, {"posix_getdents", NULL, NULL}}, /* not renameat2: Debian's 1.2.5 backports it */
-    {{1, 2, 5}, {"statx", "preadv2", NULL}},
-    {{1, 2, 3}, {"qsort_r", "pthread_getname_np", NULL}},
-    {{1, 2, 2}, {"_Fork", "reallocarray", "gettid"}},
-};
-
-size_t md_release_symbol_rows(void) { return sizeof release_symbols / sizeof release_symbols[0]; }
-
-const int *md_release_symbol_release(size_t row)
-{
-    return row < md_release_symbol_rows() ? release_symbols[row].release : NULL;
-}
-
-const char *md_release_symbol_name(size_t row, size_t index)
-{
-    if (row >= md_release_symbol_rows() || index >= MD_RELEASE_NAMES_MAX) return NULL;
-    return release_symbols[row].names[index];
-}
-
 static int libc_defines(const struct md_walk *walk, const char *name)
 {
     void *address = dlsym(RTLD_DEFAULT, name);
@@ -344,10 +324,10 @@ static int libc_defines(const struct md_walk *walk, const char *name)
 
 static void musl_cross_check(const struct md_walk *walk, struct md_result *out)
 {
-    for (size_t i = 0; i < sizeof release_symbols / sizeof release_symbols[0]; i++) {
-        for (int j = 0; j < 3 && release_symbols[i].names[j]; j++) {
-            if (libc_defines(walk, release_symbols[i].names[j])) {
-                memcpy(out->min_version, release_symbols[i].release, sizeof out->min_version);
+    for (size_t i = 0; i < sizeof md_release_symbols / sizeof md_release_symbols[0]; i++) {
+        for (size_t j = 0; j < MD_RELEASE_NAMES_MAX && md_release_symbols[i].names[j]; j++) {
+            if (libc_defines(walk, md_release_symbols[i].names[j])) {
+                memcpy(out->min_version, md_release_symbols[i].release, sizeof out->min_version);
                 goto bound_found;
             }
         }

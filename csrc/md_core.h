@@ -33,12 +33,4 @@ int md_detect(struct md_result *out);
 int md_musl_version_in(const unsigned char *data, size_t len, char *version, size_t version_size,
                        char *reason, size_t reason_size);
 
-/* The release-symbol table (mirrors MUSL_RELEASE_SYMBOLS in musldetect/_rules.py), exposed
- * so the Python side can check the two row by row. */
-#define MD_RELEASE_NAMES_MAX 3
-#define MD_TIME64_SYMBOL "__clock_gettime64"
-size_t md_release_symbol_rows(void);
-const int *md_release_symbol_release(size_t row);
-const char *md_release_symbol_name(size_t row, size_t index); /* NULL past the row's last name */
-
 #endif

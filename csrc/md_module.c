@@ -79,43 +79,8 @@ static PyObject *native_musl_version_in(PyObject *module, PyObject *arg)
     return out;
 }
 
-/* release_symbols() -> (((1, 2, 6), ("posix_getdents", "renameat2")), ...), time64 symbol: the C
- * copy of the tables in musldetect/_rules.py, so a test can hold the two together. */
-static PyObject *native_release_symbols(PyObject *module, PyObject *unused)
-{
-    (void)module;
-    (void)unused;
-    size_t rows = md_release_symbol_rows();
-    PyObject *table = PyTuple_New((Py_ssize_t)rows);
-    if (!table) return NULL;
-    for (size_t i = 0; i < rows; i++) {
-        const int *release = md_release_symbol_release(i);
-        size_t count = 0;
-        while (count < MD_RELEASE_NAMES_MAX && md_release_symbol_name(i, count)) count++;
-        PyObject *names = PyTuple_New((Py_ssize_t)count);
-        if (!names) goto fail;
-        for (size_t j = 0; j < count; j++) {
-            PyObject *name = PyUnicode_FromString(md_release_symbol_name(i, j));
-            if (!name) {
-                Py_DECREF(names);
-                goto fail;
-            }
-            PyTuple_SetItem(names, (Py_ssize_t)j, name); /* steals */
-        }
-        PyObject *row = Py_BuildValue("((iii)N)", release[0], release[1], release[2], names);
-        if (!row) goto fail;
-        PyTuple_SetItem(table, (Py_ssize_t)i, row); /* steals */
-    }
-    return Py_BuildValue("(Ns)", table, MD_TIME64_SYMBOL);
-fail:
-    Py_DECREF(table);
-    return NULL;
-}
-
 static PyMethodDef native_methods[] = {
     {"detect", native_detect, METH_NOARGS, "Uncached: the C library mapped into this process, as raw facts."},
-    {"release_symbols", native_release_symbols, METH_NOARGS,
-     "The C core's release-symbol table and time64 symbol (the twin of musldetect._rules')."},
     {"musl_version_in", native_musl_version_in, METH_O, "The musl version rules in C, over one bytes block."},
     {NULL, NULL, 0, NULL},
 };

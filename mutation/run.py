@@ -2,7 +2,7 @@
 
     python mutation/run.py                          # every mutation, this interpreter
     python mutation/run.py --musl-python PY         # also the ones only musl can kill
-    python mutation/run.py --only c-row-1.2.6       # one mutation by name
+    python mutation/run.py --only rules-row-1.2.6         # one mutation by name
 
 Each mutation replaces one exact piece of source (it must occur exactly once) in a fresh
 copy of the checkout, rebuilds the extension when C changed, and runs the tests that
@@ -43,19 +43,17 @@ ROOTFS = ("tests/test_rootfs.py",)
 
 MUTATIONS: List[Mutation] = [
     # -- the C core ---------------------------------------------------------------------
-    *[Mutation(f"c-row-{release}", "csrc/md_core.c", row, "", NATIVE) for release, row in (
-        ("1.2.6", '    {{1, 2, 6}, {"posix_getdents", NULL, NULL}}, '
-                  "/* not renameat2: Debian's 1.2.5 backports it */\n"),
-        ("1.2.5", '    {{1, 2, 5}, {"statx", "preadv2", NULL}},\n'),
-        ("1.2.3", '    {{1, 2, 3}, {"qsort_r", "pthread_getname_np", NULL}},\n'),
-        ("1.2.2", '    {{1, 2, 2}, {"_Fork", "reallocarray", "gettid"}},\n'),
+    # The release table lives in _rules.py only; the C core compiles a header generated from
+    # it, so each row mutation rebuilds the extension and reaches both twins.
+    *[Mutation(f"rules-row-{release}", "musldetect/_rules.py", row, "", NATIVE + RULES) for release, row in (
+        ("1.2.6", '    ((1, 2, 6), ("posix_getdents",)),\n'),
+        ("1.2.5", '    ((1, 2, 5), ("statx", "preadv2")),\n'),
+        ("1.2.3", '    ((1, 2, 3), ("qsort_r", "pthread_getname_np")),\n'),
     )],
-    Mutation("c-time64-symbol", "csrc/md_core.h", '#define MD_TIME64_SYMBOL "__clock_gettime64"',
-             '#define MD_TIME64_SYMBOL "__clock_gettime"', NATIVE),
+    Mutation("rules-time64-symbol", "musldetect/_rules.py", 'MUSL_TIME64_SYMBOL = "__clock_gettime64"',
+             'MUSL_TIME64_SYMBOL = "__clock_gettime"', NATIVE + RULES),
     Mutation("c-time64-check", "csrc/md_core.c", "out->time64_symbols = libc_defines(walk, MD_TIME64_SYMBOL);",
              "out->time64_symbols = 1;", PROCESS, "musl"),
-    Mutation("c-banner", "csrc/md_core.c", 'musl_banner[] = "musl libc (";', 'musl_banner[] = "musl libc [";',
-             NATIVE),
     Mutation("c-i386-float-rule", "csrc/md_core.c", "c == '-' || c == '~';\n}",
              "c == '-' || c == '~' || c == '=' || c == '*';\n}", NATIVE),
     Mutation("c-vdso-name-rule", "csrc/md_core.c", "if (start == dot || (start > 0 && is_word(data[start - 1])))",
@@ -165,6 +163,11 @@ def build(python: str, tree: str) -> None:
         raise RuntimeError(f"building the extension failed in {tree}:\n{proc.stdout[-2000:]}")
 
 
+def rebuilds(mutation: Mutation) -> bool:
+    """C sources, and the rules the C core's generated header is written from."""
+    return mutation.path.startswith("csrc/") or mutation.path == "musldetect/_rules.py"
+
+
 def tests_pass(python: str, tree: str, tests: Sequence[str]) -> bool:
     # Every backend and all test material required: a test that skips cannot kill.
     env = dict(os.environ, PYTHONPATH=tree, PYTHONDONTWRITEBYTECODE="1", MUSLDETECT_REQUIRE_MUSL="1",
@@ -193,14 +196,13 @@ def run(python: str, where: str, mutations: List[Mutation]) -> List[str]:
             try:
                 with open(path, "w") as fh:
                     fh.write(original.replace(mutation.old, mutation.new))
-                rebuilt = mutation.path.startswith("csrc/")
-                if rebuilt:
+                if rebuilds(mutation):
                     build(python, tree)
                 killed = not tests_pass(python, tree, mutation.tests)
             finally:
                 with open(path, "w") as fh:
                     fh.write(original)
-                if mutation.path.startswith("csrc/"):
+                if rebuilds(mutation):
                     build(python, tree)
             verdict = "killed" if killed else "SURVIVED"
             print(f"{where:5} {mutation.name:30} {verdict:9} {time.monotonic() - started:5.1f} s", flush=True)

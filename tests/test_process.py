@@ -138,10 +138,16 @@ def test_c_core_calls_a_static_pie_program_static(tmp_path):
     csrc = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "csrc")
     if not os.path.isdir(csrc):
         pytest.skip("csrc/ is not beside the tests (an installed wheel's tests)")
+    sys.path.insert(0, csrc)
+    try:
+        import gen_rules
+    finally:
+        sys.path.remove(csrc)
+    generated = os.path.dirname(gen_rules.write_header(str(tmp_path / "generated")))
     results = {}
     for flags in (["-static-pie"], ["-static"], []):
         program = str(tmp_path / ("selftest" + "".join(flags)))
-        subprocess.run(["gcc", "-O1", *flags, "-o", program, os.path.join(csrc, "md_core.c"),
+        subprocess.run(["gcc", "-O1", *flags, "-I", generated, "-o", program, os.path.join(csrc, "md_core.c"),
                         os.path.join(csrc, "md_selftest.c"), "-ldl"], check=True, stderr=subprocess.PIPE)
         out = subprocess.run([program], stdout=subprocess.PIPE, text=True, check=True).stdout
         results[" ".join(flags) or "dynamic"] = dict(f.split("=", 1) for f in out.split("\n")[0].split(" ")[:6])

@@ -160,11 +160,34 @@ def test_c_rules_on_every_real_build(native):
         checked += 1
     assert checked >= 6
 
-def test_c_release_table_is_the_python_table(native):
-    """The symbol floor exists in C and in Python: the two must be the same, row by row."""
-    from musldetect import _rules
+def _exported_names(path):
+    """The functions and objects a library defines in .dynsym, read by pyelftools."""
+    from elftools.elf.elffile import ELFFile as OracleELF
 
-    table, time64_symbol = native.release_symbols()
-    assert [(release, tuple(names)) for release, names in table] == \
-        [(release, tuple(names)) for release, names in _rules.MUSL_RELEASE_SYMBOLS]
-    assert time64_symbol == _rules.MUSL_TIME64_SYMBOL
+    with open(path, "rb") as fh:
+        symbols = OracleELF(fh).get_section_by_name(".dynsym").iter_symbols()
+        return {s.name for s in symbols if s.name and s["st_shndx"] != "SHN_UNDEF"}
+
+
+def test_release_table_tells_apart_every_release_that_added_exports():
+    """The symbol floor must separate two consecutive releases of the corpus whenever the
+    newer one exports a name the older lacks (read from the real libraries, not from the
+    table): a row missing from the table shows here as a floor no higher than the older."""
+    from musldetect._elf import ELFFile
+
+    by_arch = {}
+    for row, path in _loader_files():
+        by_arch.setdefault(row["arch"], []).append((_result.parse_version(upstream_version(row["version"]), 3), path))
+    pairs = 0
+    for arch, builds in by_arch.items():
+        builds.sort()
+        for (older, older_path), (newer, newer_path) in zip(builds, builds[1:]):
+            added = _exported_names(newer_path) - _exported_names(older_path)
+            if not added:
+                continue
+            with ELFFile(newer_path) as elf:
+                dynstr, _ = elf.dynamic_strings()
+            floor, _time64 = _rules.musl_lower_bound(dynstr)
+            assert floor is not None and older < floor <= newer, (arch, older, newer, sorted(added)[:10])
+            pairs += 1
+    assert pairs >= 3
