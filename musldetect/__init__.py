@@ -4,23 +4,26 @@
 platform tags, ``inspect(path)`` reads any ELF file. MUSLDETECT_BACKEND picks the
 backend (auto, native, cffi, python); MUSLDETECT_LIBC overrides the answer.
 
-The layers, each importing only from the ones below it (tests/test_layers.py holds
-the code to this picture)::
+The layers, top first; each module imports only from the layers below it (tests/
+test_layers.py reads this picture and holds every import of the code to it)::
 
-    __main__                            python -m musldetect
-    _cli                                the command
-    __init__                            the public names
-    _api                                caching, libc(), platform_tags(), inspect()
-    _target                             another system's tags: an image, a named platform
-    _platform                           platform specs, understood whole or refused
-    _tags, _dispatch, _python           tag rules; which backend answers; interpreter tags
-    _result                             raw facts -> LibcInfo: parsing, cross-checks, time64
-    _backend_native/_cffi/_python,      raw facts (RawLibc) of this process or of a file
-      _inspect
-    _libcfile                           is this object a C library, and which: by identity
-    _elf, _rules, _override             the ELF reader; version and symbol rules; MUSLDETECT_LIBC
-    _rootfs                             the one way files are opened; images confined to their root
-    _types, _version                    records and errors; the version
+    __main__                                  python -m musldetect
+    _cli, _pytest_plugin                      the command; pytest-benchmark's machine info
+    _explain                                  the words: why each tag family is in or out
+    __init__                                  the public names: all the command may use
+    _api                                      caching, libc(), platform_tags(), inspect(), target()
+    _target                                   another system's tags: an image, a named platform
+    _platform                                 platform specs, understood whole or refused
+    _tags, _dispatch, _python                 tag rules; which backend answers; interpreter tags
+    _result                                   raw facts -> LibcInfo: parsing, cross-checks, time64
+    _backend_native, _backend_cffi,           raw facts (RawLibc) of this process or of a file
+        _backend_python, _inspect
+    _libcfile                                 is this object a C library, and which: by identity
+    _elf, _rules, _override                   the ELF file facade; version and symbol rules; MUSLDETECT_LIBC
+    _elf_symbols, _elf_versions               dynamic symbols and hash tables; symbol versions
+    _elf_dynamic, _elf_notes                  PT_DYNAMIC and its strings; notes
+    _rootfs, _elf_header                      the one way files are opened; ELF header and segments
+    _types, _version, _cffi_decls             records and errors; the version; cffi's declarations
 
 A backend is one module with ``NAME``, an uncached ``detect_libc() -> RawLibc`` and
 optionally ``self_check() -> str`` (see ``_dispatch``).
@@ -30,6 +33,7 @@ from __future__ import annotations
 
 from ._api import (
     backend,
+    backends,
     cache_clear,
     glibc_version,
     inspect,
@@ -41,16 +45,40 @@ from ._api import (
     target,
 )
 from ._dispatch import BACKEND_ORDER as BACKENDS
-from ._types import ConfigurationError, ELFError, LibcInfo
+from ._types import BackendStatus, ConfigurationError, ELFError, LibcInfo
 from ._version import __version__
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ._python import PythonFacts
+    from ._target import Target
+
+
+def __getattr__(name: str) -> object:
+    # Target and PythonFacts are imported on first use: their modules pull in typing and
+    # dataclasses, which a start-up call of libc() or platform_tags() never needs.
+    if name == "Target":
+        from ._target import Target
+
+        return Target
+    if name == "PythonFacts":
+        from ._python import PythonFacts
+
+        return PythonFacts
+    raise AttributeError(f"module 'musldetect' has no attribute {name!r}")
+
 
 __all__ = [
     "BACKENDS",
+    "BackendStatus",
     "ConfigurationError",
     "ELFError",
     "LibcInfo",
+    "PythonFacts",
+    "Target",
     "__version__",
     "backend",
+    "backends",
     "cache_clear",
     "glibc_version",
     "inspect",

@@ -14,7 +14,7 @@ import sys
 from . import _dispatch, _tags
 from ._override import forget_file_override, override_from_env
 from ._result import build_info
-from ._types import LibcInfo, RawLibc
+from ._types import BackendStatus, ELFError, LibcInfo, RawLibc
 from ._version import __version__
 
 TYPE_CHECKING = False
@@ -51,16 +51,18 @@ def _chosen_backend() -> ModuleType:
 
 
 def _detect() -> LibcInfo:
-    arch = _tags.process_arch()
     raw = override_from_env()
     if raw is not None:
-        return build_info(raw, "override", arch, _BITS)
-    module = _chosen_backend()
+        return build_info(raw, "override", _tags.process_arch(), _BITS)
+    return _detect_with(_chosen_backend())
+
+
+def _detect_with(module: ModuleType) -> LibcInfo:
     try:
         raw = module.detect_libc()
     except Exception as exc:  # a backend fault must not take the caller down
         raw = RawLibc(None, None, None, False, reason=f"{module.NAME} backend failed: {type(exc).__name__}: {exc}")
-    return build_info(raw, module.NAME, arch, _BITS)
+    return build_info(raw, module.NAME, _tags.process_arch(), _BITS)
 
 
 def libc(*, cached: bool = True) -> LibcInfo:
@@ -160,11 +162,13 @@ def sys_tags() -> Tuple[str, ...]:
 
 
 def target(*, root: str | os.PathLike[str] | None = None, platform: str | None = None,
-           python: str | None = None) -> Target:
+           python: str | None = None, path: str | os.PathLike[str] | None = None) -> Target:
     """The tags and markers of a place wheels are installed for, without running it.
 
     ``target()``: this process. ``target(root=DIR)``: an unpacked image, chroot or sysroot
     (``python`` a path inside it; default usr/local/bin/python3, then usr/bin/python3).
+    ``target(path=FILE)``: where an ELF file runs, by its C library and arch as
+    ``inspect()`` reads them (with ``root``, FILE inside that image); no Python is known.
     ``target(platform=SPEC, python="3.12")``: a named platform, e.g.
     ``musllinux_1_2_aarch64``, ``x86_64-manylinux_2_28``, ``aarch64-unknown-linux-musl``
     (``python`` a version; default this interpreter's). ValueError for an unknown or
@@ -174,6 +178,13 @@ def target(*, root: str | os.PathLike[str] | None = None, platform: str | None =
 
     if root is not None and platform is not None:
         raise ValueError("target() takes root= or platform=, not both")
+    if path is not None:
+        if platform is not None or python is not None:
+            raise ValueError("target(path=) takes root= only: the file says its C library and arch")
+        info = inspect(path, root=root)
+        if info.arch is None:
+            raise ELFError(f"{os.fspath(path)}: no architecture, so no platform tags")
+        return _target.Target(info, info.arch, None, f"file:{os.fspath(path)}")
     if root is not None:
         return _target.root_target(os.fspath(root), python)
     if platform is not None:
@@ -206,6 +217,23 @@ def backend() -> str:
     """The name of the backend that answers for this process (after MUSLDETECT_BACKEND)."""
     name: str = _chosen_backend().NAME
     return name
+
+
+def backends() -> Tuple[BackendStatus, ...]:
+    """Every backend in auto's order: whether it can serve this process (and why not),
+    its own uncached answer, which one ``libc()`` uses and whether MUSLDETECT_BACKEND
+    named it. For seeing a slow fallback, never for choosing: ``libc()`` chooses."""
+    requested = _dispatch.requested_backend()
+    try:
+        in_use: Optional[str] = backend()
+    except ImportError:  # the named backend cannot load: every status says why
+        in_use = None
+    report = []
+    for status in _dispatch.backend_statuses():
+        answer = _detect_with(_dispatch.load_backend(status.name)) if status.available else None
+        report.append(BackendStatus(status.name, status.available, status.error, answer, status.name == in_use,
+                                    status.name == requested))
+    return tuple(report)
 
 
 def cache_clear() -> None:

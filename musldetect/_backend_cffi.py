@@ -14,9 +14,10 @@ from __future__ import annotations
 import struct
 import sys
 
-from . import _elf, _rules
+from . import _elf_header, _rules
 from ._cffi_decls import ffi  # declarations parsed at build time (csrc/cffi_decls.py)
-from ._elf import DT_STRSZ, DT_STRTAB, PT_DYNAMIC, PT_INTERP, PT_LOAD, Segment
+from ._elf_dynamic import DT_STRSZ, DT_STRTAB, dynamic_table, parse_dynamic
+from ._elf_header import PT_DYNAMIC, PT_INTERP, PT_LOAD, Segment
 from ._libcfile import program_interpreter
 from ._types import RawLibc
 
@@ -29,7 +30,7 @@ AT_PHDR, AT_PHNUM = 3, 5
 PT_PHDR = 6
 _BITS = struct.calcsize("P") * 8
 _ORDER = "<" if sys.byteorder == "little" else ">"
-_PHDR_SIZE = _elf.program_header_size(_BITS)
+_PHDR_SIZE = _elf_header.program_header_size(_BITS)
 
 # The process's own symbols; cffi builds their attributes at run time, so no checker knows them.
 _process: Any = ffi.dlopen(None)
@@ -63,16 +64,16 @@ def _view(address: int, size: int) -> memoryview:
 
 
 def _program_headers(phdr_address: int, count: int) -> List[Segment]:
-    return _elf.parse_program_headers(_read(phdr_address, count * _PHDR_SIZE), _BITS, _ORDER)
+    return _elf_header.parse_program_headers(_read(phdr_address, count * _PHDR_SIZE), _BITS, _ORDER)
 
 
 def _object_headers(base: int) -> Tuple[int, List[Segment]]:
     """(load bias, program headers) of the object whose ELF header is mapped at ``base``."""
-    data = _read(base, _elf.header_size(_BITS))
+    data = _read(base, _elf_header.header_size(_BITS))
     if data[:4] != b"\x7fELF":
         raise OSError(f"dladdr base {base:#x} holds no ELF header")
-    header = _elf.parse_header(data, _BITS, _ORDER)
-    if header.phentsize != _PHDR_SIZE or not 0 < header.phnum < _elf.MAX_SEGMENTS:
+    header = _elf_header.parse_header(data, _BITS, _ORDER)
+    if header.phentsize != _PHDR_SIZE or not 0 < header.phnum < _elf_header.MAX_SEGMENTS:
         raise OSError(f"unexpected program header table at {base:#x} "
                       f"(e_phentsize {header.phentsize}, e_phnum {header.phnum})")
     headers = _program_headers(base + header.phoff, header.phnum)
@@ -109,7 +110,7 @@ def _dynamic_strings(bias: int, headers: List[Segment], ranges: List[Tuple[int, 
     for h in headers:
         if h.type != PT_DYNAMIC or not _inside_a_load(headers, h.vaddr, h.filesz):
             continue
-        values = _elf.dynamic_table(_elf.parse_dynamic(_read(bias + h.vaddr, h.filesz), _BITS, _ORDER))
+        values = dynamic_table(parse_dynamic(_read(bias + h.vaddr, h.filesz), _BITS, _ORDER))
         if DT_STRTAB not in values or DT_STRSZ not in values:
             return None
         # glibc relocates these entries in memory, musl leaves them as link-time addresses.
@@ -143,7 +144,7 @@ def detect_libc() -> RawLibc:
         gnu = 0
     if gnu and _inside(gnu, ranges):
         return RawLibc("glibc", _c_string(_process.gnu_get_libc_version(), "ascii"), path, static, interp)
-    segments = (_view(bias + h.vaddr, h.filesz) for h in _elf.readonly_loads(headers))
+    segments = (_view(bias + h.vaddr, h.filesz) for h in _elf_header.readonly_loads(headers))
     is_musl, version, reason = _rules.musl_version_from_segments(segments)
     if not is_musl:
         return RawLibc(None, None, path, static, interp, reason=f"the C library ({path}) is neither musl nor glibc")

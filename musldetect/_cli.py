@@ -1,4 +1,10 @@
-"""The ``musldetect`` command: a summary, --json, --tags, inspect PATH, backends."""
+"""The ``musldetect`` command: a face over the public package and nothing else.
+
+A summary of this process (``--json``, ``--platform-tags``), ``inspect PATH``,
+``backends``, ``tags`` and ``explain``. Every fact comes from ``musldetect``'s public
+functions; this module only parses arguments and prints (tests/test_layers.py holds its
+imports to the package and ``_explain``).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,25 @@ import argparse
 import json
 import os
 import sys
-from typing import List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
 
-from . import _api, _dispatch, _result
-from ._types import ConfigurationError, ELFError, LibcInfo
-from ._version import __version__
+from . import (
+    BACKENDS,
+    BackendStatus,
+    ConfigurationError,
+    ELFError,
+    LibcInfo,
+    __version__,
+    backends,
+    cache_clear,
+    inspect,
+    libc,
+    platform_tags,
+    target,
+)
+
+if TYPE_CHECKING:
+    from . import Target
 
 EXIT_OK, EXIT_UNKNOWN, EXIT_USAGE = 0, 1, 2
 EXIT_BROKEN_PIPE = 128 + 13  # as if killed by SIGPIPE, like other tools in a pipeline
@@ -36,26 +56,37 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"musldetect: {message}\n")
 
 
+def _output_options(parser: argparse.ArgumentParser, top: bool, platform_tags: bool) -> None:
+    """--json and --platform-tags mean the same before and after a command's name (a
+    command's copy leaves the value given before it alone)."""
+    unset: Dict[str, Any] = {} if top else {"default": argparse.SUPPRESS}
+    parser.add_argument("--json", action="store_true", help="print the answer as JSON", **unset)
+    if platform_tags:
+        parser.add_argument("--platform-tags", action="store_true", dest="platform_tags",
+                            help="print the platform tags (one per line) instead of the summary", **unset)
+        # The old spelling, kept working: it read too much like the tags command.
+        parser.add_argument("--tags", action="store_true", dest="old_tags_flag", help=argparse.SUPPRESS, **unset)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="musldetect", description="Which C library (musl or glibc) and version, "
                      "and the platform tags, without starting a process.", epilog=EPILOG,
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"musldetect {__version__}")
-    parser.add_argument("--json", action="store_true", help="print every field and the tags as JSON")
-    parser.add_argument("--tags", action="store_true", help="print the platform tags, one per line")
-    parser.add_argument("--backend", choices=("auto",) + _dispatch.BACKEND_ORDER,
+    _output_options(parser, top=True, platform_tags=True)
+    parser.add_argument("--backend", choices=("auto",) + BACKENDS,
                         help="use this backend (default: MUSLDETECT_BACKEND or auto)")
     commands = parser.add_subparsers(dest="command")
     inspect_cmd = commands.add_parser("inspect", help="read the C library of an ELF file")
     inspect_cmd.add_argument("path")
-    inspect_cmd.add_argument("--root", help="resolve PT_INTERP inside this directory")
-    inspect_cmd.add_argument("--json", action="store_true", dest="inspect_json")
-    inspect_cmd.add_argument("--tags", action="store_true", dest="inspect_tags",
-                             help="print the platform tags this file's C library and arch allow")
-    commands.add_parser("backends", help="list the backends, whether each is usable, and its answer")
+    inspect_cmd.add_argument("--root", help="resolve the file and its PT_INTERP inside this directory")
+    _output_options(inspect_cmd, top=False, platform_tags=True)
+    backends_cmd = commands.add_parser("backends", help="list the backends, whether each is usable, and its answer")
+    _output_options(backends_cmd, top=False, platform_tags=False)
     for name, text in (("tags", "every tag (interpreter, ABI, platform) of this process, an image or a platform"),
                        ("explain", "why each tag family is in or out, for this process, an image or a platform")):
         command = commands.add_parser(name, help=text)
+        _output_options(command, top=False, platform_tags=False)
         where = command.add_mutually_exclusive_group()
         where.add_argument("--root", help="an unpacked image, chroot or sysroot, read without running it")
         where.add_argument("--platform", help="a platform: musllinux_1_2_aarch64, x86_64-manylinux_2_28, "
@@ -64,8 +95,8 @@ def _parser() -> argparse.ArgumentParser:
                                               "interpreter's path inside the image")
         if name == "tags":
             command.add_argument("--format", choices=("lines", "json", "pip", "pex"), default="lines",
-                                 help="lines (default), json, pip (arguments for pip install/download), "
-                                      "pex (a complete-platform file)")
+                                 help="lines (default), json (as --json), pip (arguments for pip "
+                                      "install/download), pex (a complete-platform file)")
     return parser
 
 
@@ -119,62 +150,69 @@ _BACKEND_KINDS = {
 }
 
 
-def _backends_report() -> str:
+def _backends_report(statuses: Sequence[BackendStatus]) -> str:
     """Each backend: usable or not and why, and its answer; then the one in use and why."""
     lines = []
-    for status in _dispatch.backend_statuses():
-        if not status.available:
+    for status in statuses:
+        if status.libc is None:
             lines.append(f"{status.name:7} unavailable: {status.error}")
             continue
-        module = _dispatch.load_backend(status.name)
-        info = _result.build_info(module.detect_libc(), status.name, None, 0)
+        info = status.libc
         lines.append(f"{status.name:7} {info.family or '-'} {info.version_string or '-'} {info.path or ''} "
-                     f"({_BACKEND_KINDS[status.name]})")
-    requested = _dispatch.requested_backend()
-    why = (f"named by {_dispatch.BACKEND_ENV}" if requested != "auto"
-           else f"auto: the first usable of {', '.join(_dispatch.BACKEND_ORDER)}")
-    lines.append(f"in use: {_api.backend()} ({why})")
+                     f"({_BACKEND_KINDS.get(status.name, status.name)})")
+    named = [s.name for s in statuses if s.named]
+    in_use = [s.name for s in statuses if s.in_use]
+    why = "named by MUSLDETECT_BACKEND" if named else f"auto: the first usable of {', '.join(BACKENDS)}"
+    lines.append(f"in use: {in_use[0] if in_use else 'none, ' + named[0] + ' cannot load'} ({why})")
     return "\n".join(lines)
 
 
-def _slow_install_note() -> Optional[str]:
+def _slow_install_note(in_use: str) -> Optional[str]:
     """One line when auto had to pass over the native backend: never a silent slow path."""
-    if _dispatch.requested_backend() != "auto" or _api.backend() == "native":
+    named = os.environ.get("MUSLDETECT_BACKEND", "auto").strip().lower() not in ("", "auto")
+    if named or in_use in ("native", "override"):
         return None
-    try:
-        _dispatch.load_backend("native")
-    except ImportError as exc:
-        return f"note: the native backend is unavailable, {_api.backend()} answers more slowly: {exc}"
+    native = [s for s in backends() if s.name == "native" and not s.available]
+    if native:
+        return f"note: the native backend is unavailable, {in_use} answers more slowly: {native[0].error}"
     return None
 
 
 def _target_command(args: argparse.Namespace) -> int:
-    from . import _override, _tags, _target
-
     if args.python and not (args.root or args.platform):
         raise ValueError("--python goes with --root or --platform")
-    target = _api.target(root=args.root, platform=args.platform, python=args.python)
+    chosen = target(root=args.root, platform=args.platform, python=args.python)
     if args.command == "explain":
-        process = target.source == "process"
-        module = _tags.manylinux_module() if process else None
-        files = tuple(_override.override_files()) if process else ()
-        print("\n".join(_target.explain(target, module, files)))
-        return EXIT_OK if target.libc.family else EXIT_UNKNOWN
+        from ._explain import explain
+
+        if args.json:
+            print(json.dumps(_target_json(chosen, with_tags=False), indent=2))
+        else:
+            print("\n".join(explain(chosen)))
+        return EXIT_OK if chosen.libc.family else EXIT_UNKNOWN
+    if args.json:
+        args.format = "json"
     if args.format == "lines":
-        print("\n".join(target.sys_tags))
+        print("\n".join(chosen.sys_tags))
     elif args.format == "pip":
         import shlex
 
-        print(" ".join(shlex.quote(arg) for arg in target.pip_arguments()))
+        print(" ".join(shlex.quote(arg) for arg in chosen.pip_arguments()))
     elif args.format == "pex":
-        print(json.dumps(target.complete_platform(), indent=2))
+        print(json.dumps(chosen.complete_platform(), indent=2))
     else:
-        libc = target.libc.as_dict()
-        python = target.python._asdict() if target.python is not None else None
-        print(json.dumps({"source": target.source, "arch": target.arch, "libc": libc, "python": python,
-                          "marker_environment": target.marker_environment,
-                          "platform_tags": list(target.platform_tags), "tags": list(target.sys_tags)}, indent=2))
+        print(json.dumps(_target_json(chosen, with_tags=True), indent=2))
     return EXIT_OK
+
+
+def _target_json(chosen: Target, with_tags: bool) -> Dict[str, Any]:
+    python = chosen.python._asdict() if chosen.python is not None else None
+    data = {"source": chosen.source, "arch": chosen.arch, "libc": chosen.libc.as_dict(), "python": python,
+            "marker_environment": chosen.marker_environment, "platform_tags": list(chosen.platform_tags),
+            "reasons": list(chosen.reasons)}
+    if with_tags:
+        data["tags"] = list(chosen.sys_tags)
+    return data
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -193,35 +231,41 @@ def _run(argv: Optional[List[str]]) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.backend:
-            os.environ[_dispatch.BACKEND_ENV] = args.backend
-            _api.cache_clear()
+            os.environ["MUSLDETECT_BACKEND"] = args.backend
+            cache_clear()
+        if getattr(args, "old_tags_flag", False):
+            print("musldetect: note: --tags is now spelled --platform-tags (the tags command lists every tag)",
+                  file=sys.stderr)
+            args.platform_tags = True
         if args.command == "backends":
-            print(_backends_report())
-            return EXIT_OK
+            statuses = backends()
+            if args.json:
+                print(json.dumps([dict(s._asdict(), libc=s.libc.as_dict() if s.libc else None) for s in statuses],
+                                 indent=2))
+            else:
+                print(_backends_report(statuses))
+            return EXIT_OK if any(s.in_use for s in statuses) else EXIT_USAGE
         if args.command in ("tags", "explain"):
             return _target_command(args)
         if args.command == "inspect":
-            info = _api.inspect(args.path, root=args.root)
-            if args.inspect_tags:
-                from ._target import Target
-
-                if info.arch is None:
-                    raise ELFError(f"{args.path}: no architecture, so no platform tags")
-                print("\n".join(Target(info, info.arch, None, f"file:{args.path}").platform_tags))
-            elif args.json or args.inspect_json:
+            if args.platform_tags:
+                print("\n".join(target(path=args.path, root=args.root).platform_tags))
+                return EXIT_OK
+            info = inspect(args.path, root=args.root)
+            if args.json:
                 print(json.dumps(info.as_dict(), indent=2))
             else:
                 print(_summary(info, None))
             return EXIT_OK if info.family else EXIT_UNKNOWN
-        info = _api.libc()
-        tags = _api.platform_tags()
-        if args.tags:
+        info = libc()
+        tags = platform_tags()
+        if args.platform_tags:
             print("\n".join(tags))
         elif args.json:
             print(json.dumps(dict(info.as_dict(), tags=list(tags)), indent=2))
         else:
             print(_summary(info, tags))
-            note = _slow_install_note()
+            note = _slow_install_note(info.backend)
             if note:
                 print(note, file=sys.stderr)
         return EXIT_OK if info.family else EXIT_UNKNOWN

@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import sys
 
-from ._types import ConfigurationError, _Record
+from ._types import BackendStatus, ConfigurationError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -36,12 +36,6 @@ FIXES = {
               "MUSLDETECT_BUILD_EXT=required pip install --force-reinstall --no-binary musldetect musldetect",
     "cffi": "pip install 'musldetect[cffi]'",
 }
-
-
-class BackendStatus(_Record):
-    name: str
-    available: bool
-    error: str
 
 
 def load_backend(name: str) -> ModuleType:

@@ -12,7 +12,7 @@ from typing import Any, Dict
 
 import pytest
 
-from ._api import metadata
+from . import metadata
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Dict, List, Optional, Tuple
 
-from . import _python, _tags
+from . import _override, _python, _tags
 from ._inspect import inspect_file
 from ._platform import parse_platform
 from ._python import PythonFacts
@@ -44,6 +44,30 @@ class Target:
         if self.known_platform_tags is not None:
             return self.known_platform_tags
         return _tags.linux_tags(_tags.tag_archs("linux_" + self.arch), self.libc, self.manylinux_capable, None)
+
+    @cached_property
+    def tag_archs(self) -> Tuple[str, ...]:
+        """The arch names its platform tags carry (an armv8l target takes armv7l too)."""
+        return tuple(_tags.tag_archs("linux_" + self.arch))
+
+    @cached_property
+    def override_files(self) -> Tuple[str, ...]:
+        """For this process: where MUSLDETECT_LIBC's file form is looked for; else empty."""
+        return tuple(_override.override_files()) if self.source == "process" else ()
+
+    @cached_property
+    def manylinux_veto(self) -> Optional[Tuple[str, int]]:
+        """For this process: PEP 600's importable ``_manylinux`` module (its file) and how
+        many manylinux tags it took away; None when there is none or it is not asked."""
+        if self.source != "process" or self.libc.family != "glibc" or self.libc.version is None:
+            return None
+        module = _tags.manylinux_module()
+        if module is None:
+            return None
+        version = (self.libc.version[0], self.libc.version[1])
+        every = list(_tags.manylinux_tags(version, list(self.tag_archs), None))
+        kept = [tag for tag in self.platform_tags if tag.startswith("manylinux")]
+        return str(getattr(module, "__file__", None) or module.__name__), len(every) - len(kept)
 
     @cached_property
     def sys_tags(self) -> Tuple[str, ...]:
@@ -166,80 +190,3 @@ def _known_python(target: Target) -> PythonFacts:
     if target.python is None:
         raise ValueError(f"no Python is known for {target.source}: pass python= (a version, or a path in the image)")
     return target.python
-
-
-def explain(target: Target, manylinux_module: Optional[object] = None,
-            override_files: Tuple[str, ...] = ()) -> List[str]:
-    """Family by family, why tags are in or out: what people debugging "no matching
-    distribution" need to see."""
-    info = target.libc
-    lines = [f"target:     {_describe_source(target)}"]
-    if info.family is None:
-        lines.append(f"C library:  none determined ({info.reason or 'no reason recorded'})")
-    else:
-        version = info.version_string or "of unknown version"
-        where = f", read from {info.path}" if info.path else ""
-        lines.append(f"C library:  {info.family} {version}{where} (by {info.backend})"
-                     + (" (static)" if info.static else ""))
-    if target.source == "process":
-        if info.backend == "override":
-            lines.append(f"override:   {info.reason}")
-        else:
-            files = " or ".join(override_files) if override_files else "the interpreter's prefix"
-            lines.append(f"override:   none (MUSLDETECT_LIBC unset, no override file at {files})")
-    for note in target.reasons:
-        lines.append(f"note:       {note}")
-    archs = _tags.tag_archs("linux_" + target.arch)
-    lines.append(f"linux:      {', '.join('linux_' + arch for arch in archs)} (always, for arch {target.arch})")
-    lines.append("manylinux:  " + _explain_manylinux(target, archs, manylinux_module))
-    lines.append("musllinux:  " + _explain_musllinux(target))
-    if target.python is not None:
-        python = target.python
-        abis = list(dict.fromkeys(tag.split("-")[1] for tag in target.sys_tags))
-        lines.append(f"python:     {python.implementation} {python.version[0]}.{python.version[1]}"
-                     f"{' free-threaded' if python.free_threaded else ''}{' debug' if python.debug else ''}: "
-                     f"ABIs {', '.join(abis)}; {len(target.sys_tags)} tags in all")
-    else:
-        lines.append("python:     unknown, so no full tag list (pass python=)")
-    return lines
-
-
-def _describe_source(target: Target) -> str:
-    kind, _, detail = target.source.partition(":")
-    if kind == "process":
-        return "this process"
-    return f"the image at {detail}" if kind == "root" else f"the platform {detail}"
-
-
-def _explain_manylinux(target: Target, archs: List[str], module: Optional[object]) -> str:
-    info = target.libc
-    if info.family != "glibc":
-        return f"none: the C library is {info.family}, not glibc" if info.family else "none: no C library is known"
-    if info.version is None:
-        return f"none: the glibc version is unknown ({info.reason})"
-    if not target.manylinux_capable:
-        needed = "hard-float ARM" if "armv7l" in archs else "i686" if "i686" in archs else "an arch manylinux covers"
-        return f"none: {'/'.join(archs)} wheels need an interpreter of that ABI ({needed})"
-    tags = [tag for tag in target.platform_tags if tag.startswith("manylinux")]
-    numbered = [tag for tag in tags if tag.startswith("manylinux_")] or ["-"]
-    oldest = "2.5 on x86_64/i686" if set(archs) & {"x86_64", "i686"} else "2.17 off x86"
-    text = (f"{len(tags)} tags, {numbered[0]} down to {numbered[-1]} "
-            f"(ceiling: glibc {info.version[0]}.{info.version[1]}; floor: {oldest}; legacy aliases included)")
-    if module is not None:
-        every = list(_tags.manylinux_tags((info.version[0], info.version[1]), archs, None))
-        vetoed = len(every) - len(tags)
-        text += f"; PEP 600's _manylinux ({getattr(module, '__file__', module)}) vetoed {vetoed}"
-    return text
-
-
-def _explain_musllinux(target: Target) -> str:
-    info = target.libc
-    if info.family != "musl":
-        return f"none: the C library is {info.family}, not musl" if info.family else "none: no C library is known"
-    if info.static:
-        return "none: the interpreter is statically linked (PEP 656 tags are for a dynamically linked musl)"
-    if info.version is None:
-        return f"none: the musl version is unknown ({info.reason})"
-    tags = [tag for tag in target.platform_tags if tag.startswith("musllinux")]
-    return (f"{tags[0]} down to {tags[-1]} (musl {info.version[0]}.{info.version[1]}: "
-            "PEP 656 accepts every older minor of the same major)")

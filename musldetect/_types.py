@@ -147,3 +147,22 @@ class LibcInfo(_Record):
             if data[name] is not None:
                 data[name] = list(data[name])
         return data
+
+
+class BackendStatus(_Record):
+    """One backend, as ``musldetect.backends()`` reports it.
+
+    name: "native", "cffi" or "python".
+    available: whether it loads and passes its self-check here.
+    error: why not, with the fix; empty when available.
+    libc: its own answer for this process (MUSLDETECT_LIBC not applied), when available.
+    in_use: True for the backend ``libc()`` uses.
+    named: True when MUSLDETECT_BACKEND names it (else auto chose the first usable).
+    """
+
+    name: str
+    available: bool
+    error: str
+    libc: Optional[LibcInfo] = None
+    in_use: bool = False
+    named: bool = False

@@ -38,8 +38,22 @@ def test_json_has_every_field_and_the_tags():
     assert data["tags"] == list(musldetect.platform_tags())
 
 
-def test_tags_one_per_line():
-    assert cli("--tags").stdout.split() == list(musldetect.platform_tags())
+def test_platform_tags_one_per_line():
+    assert cli("--platform-tags").stdout.split() == list(musldetect.platform_tags())
+
+
+def test_the_old_tags_flag_still_works_and_says_its_new_name():
+    proc = cli("--tags")
+    assert proc.stdout.split() == list(musldetect.platform_tags())
+    assert "--platform-tags" in proc.stderr and proc.returncode == 0
+
+
+@pytest.mark.parametrize("command", [["inspect", sys.executable], ["backends"], ["tags"], ["explain"]])
+def test_json_means_the_same_before_and_after_the_command(command):
+    before, after = cli("--json", *command), cli(*command, "--json")
+    assert before.returncode == after.returncode == 0, (before.stderr, after.stderr)
+    first, second = json.loads(before.stdout), json.loads(after.stdout)
+    assert first == second and first
 
 
 def test_inspect_and_its_errors(tmp_path):
@@ -119,7 +133,7 @@ def test_help_names_the_environment_and_the_exit_codes():
         assert f"\n  {code}" in out
 
 
-@pytest.mark.parametrize("args", [["--json"], ["--tags"], ["backends"], []])
+@pytest.mark.parametrize("args", [["--json"], ["--platform-tags"], ["backends"], []])
 def test_closed_pipe_exits_quietly(args):
     """Like other tools in a pipeline: no message, the SIGPIPE exit status."""
     import os

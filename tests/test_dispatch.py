@@ -29,6 +29,25 @@ def test_auto_picks_the_fastest_available_backend():
     for name in REQUIRED_BACKENDS:
         assert name in available
 
+def test_backends_reports_each_backend_and_the_one_in_use():
+    """The public report the command's ``backends`` prints: each backend's own answer,
+    read in a process that names it (so not by the same call), and which one is in use."""
+    statuses = musldetect.backends()
+    assert [s.name for s in statuses] == list(musldetect.BACKENDS)
+    assert [s.name for s in statuses if s.in_use] == [musldetect.backend()]
+    requested = os.environ.get("MUSLDETECT_BACKEND", "auto").strip().lower() or "auto"
+    assert [s.name for s in statuses if s.named] == ([] if requested == "auto" else [requested])
+    for status in statuses:
+        assert status.available == (status.libc is not None) == (status.error == "")
+        if status.available:
+            own = run_json("import json, musldetect; print(json.dumps(musldetect.libc().as_dict()))",
+                           env={"MUSLDETECT_BACKEND": status.name})
+            assert status.libc.as_dict() == json.loads(json.dumps(own)), status.name
+    named = run_json("import json, musldetect; print(json.dumps([[s.name, s.in_use, s.named] "
+                     "for s in musldetect.backends()]))", env={"MUSLDETECT_BACKEND": "python"})
+    assert [entry for entry in named if entry[1] or entry[2]] == [["python", True, True]]
+
+
 @pytest.mark.parametrize("name", ["native", "cffi", "python"])
 def test_naming_a_backend_is_strict(name):
     from musldetect import _dispatch

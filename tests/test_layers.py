@@ -10,22 +10,30 @@ import musldetect
 from musldetect import _dispatch
 from musldetect._types import RawLibc
 
-# Lowest first; a module may import only from a lower layer (see musldetect/__init__.py).
-LAYERS = [
-    {"_types", "_version", "_cffi_decls"},
-    {"_rootfs"},
-    {"_elf", "_rules", "_override"},
-    {"_libcfile"},
-    {"_backend_native", "_backend_cffi", "_backend_python", "_inspect"},
-    {"_result"},
-    {"_tags", "_dispatch", "_python"},
-    {"_platform"},
-    {"_target"},
-    {"_api"},
-    {"__init__"},
-    {"_cli", "_pytest_plugin"},
-    {"__main__"},
-]
+
+def layers_from_picture(docstring: str) -> list:
+    """The layer picture in the package docstring, lowest layer first: the indented block
+    after "::", a layer a line (a deeper-indented line continues the one above), the
+    modules before the first run of two spaces, separated by commas."""
+    block = docstring.split("::\n", 1)[1]
+    lines = []
+    for line in block.split("\n")[1:]:
+        if not line.strip():
+            break
+        lines.append(line)
+    base = min(len(line) - len(line.lstrip()) for line in lines)
+    layers: list = []
+    for line in lines:
+        names = {name.strip() for name in line.strip().split("  ")[0].split(",") if name.strip()}
+        if len(line) - len(line.lstrip()) > base:
+            layers[-1] |= names
+        else:
+            layers.append(names)
+    return layers[::-1]
+
+
+# Lowest first; a module may import only from a lower layer.
+LAYERS = layers_from_picture(musldetect.__doc__)
 LAYER = {module: level for level, modules in enumerate(LAYERS) for module in modules}
 PACKAGE = os.path.dirname(musldetect.__file__)
 
@@ -39,8 +47,9 @@ def package_imports(module: str) -> set:
         if isinstance(node, ast.ImportFrom) and node.level == 1:
             if node.module:
                 found.add(node.module)
-            else:
-                found.update(alias.name for alias in node.names)
+            else:  # from . import X: a module of the package, or a public name of __init__
+                found.update(alias.name if alias.name.startswith("_") and alias.name != "__version__"
+                             else "__init__" for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("musldetect."):
             found.add(node.module.split(".", 1)[1])
     return found - {"_native"}  # the extension: a backend's own part
@@ -48,7 +57,19 @@ def package_imports(module: str) -> set:
 
 def test_every_module_has_a_layer():
     modules = {name[:-3] for name in os.listdir(PACKAGE) if name.endswith(".py")}
-    assert modules == set(LAYER), "place new modules in LAYERS (and the picture in musldetect/__init__.py)"
+    assert modules == set(LAYER), "place new modules in the layer picture in musldetect/__init__.py"
+    assert sum(len(layer) for layer in LAYERS) == len(LAYER), "a module is in two layers of the picture"
+
+
+def test_the_picture_is_read_as_drawn():
+    """The reader of the picture must see a moved line: two lines swapped swap two layers."""
+    doc = musldetect.__doc__
+    assert LAYERS[0] == {"_types", "_version", "_cffi_decls"} and LAYERS[-1] == {"__main__"}
+    assert {"_backend_python", "_inspect", "_backend_native"} <= LAYERS[LAYER["_inspect"]]
+    swapped = doc.replace("    _result ", "    _RESULT ").replace("    _libcfile ", "    _result ") \
+        .replace("    _RESULT ", "    _libcfile ")
+    moved = layers_from_picture(swapped)
+    assert moved.index({"_result"}) < moved.index({"_libcfile"})
 
 
 def test_imports_point_down():
@@ -58,6 +79,18 @@ def test_imports_point_down():
             if LAYER[target] >= LAYER[module]:
                 upward.append(f"{module} (layer {LAYER[module]}) imports {target} (layer {LAYER[target]})")
     assert not upward, upward
+
+
+# The faces over the library: they may use what a user may use, and their own words.
+FACES = {"_cli": {"__init__", "_explain"}, "_explain": {"__init__"}, "_pytest_plugin": {"__init__"},
+         "__main__": {"_cli"}}
+
+
+def test_the_command_uses_only_the_public_package():
+    """The CLI and the pytest plugin are faces: whatever they need is public API first."""
+    for module, allowed in FACES.items():
+        assert package_imports(module) <= allowed, (module, package_imports(module) - allowed)
+        assert package_imports(module), module  # the check reads the imports at all
 
 
 def test_the_layer_test_sees_an_upward_import(tmp_path, monkeypatch):

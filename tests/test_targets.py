@@ -374,10 +374,13 @@ def test_inspect_tags_follow_the_files_arch(tmp_path):
     (tmp_path / "lib").mkdir()
     (tmp_path / "lib" / "ld-musl-aarch64.so.1").write_bytes(w.musl_loader(b"1.2.4", machine=w.EM_AARCH64))
     (tmp_path / "prog").write_bytes(w.executable(b"/lib/ld-musl-aarch64.so.1\x00", machine=w.EM_AARCH64))
-    proc = cli("inspect", "prog", "--root", str(tmp_path), "--tags")
+    proc = cli("inspect", "prog", "--root", str(tmp_path), "--platform-tags")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["linux_aarch64", "musllinux_1_2_aarch64", "musllinux_1_1_aarch64",
                                    "musllinux_1_0_aarch64"]
+    found = musldetect.target(path="prog", root=tmp_path)
+    assert found.source == "file:prog" and found.python is None
+    assert list(found.platform_tags) == proc.stdout.split()
 
 
 def test_explain_says_why_each_family_is_in_or_out():

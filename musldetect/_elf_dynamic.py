@@ -1,0 +1,115 @@
+"""The dynamic section: PT_DYNAMIC's entries and the dynamic string table.
+
+Strings are read one at a time by 4 KiB pages: the names a decision needs (DT_SONAME,
+DT_NEEDED, a few version names) sit in a few pages of a table that may be megabytes.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+
+from ._elf_header import PT_DYNAMIC
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, List, Optional, Tuple
+
+    from ._elf_header import Reader
+
+DT_NULL, DT_NEEDED, DT_HASH, DT_STRTAB, DT_SYMTAB, DT_STRSZ, DT_SYMENT, DT_SONAME = 0, 1, 4, 5, 6, 10, 11, 14
+DT_GNU_HASH, DT_FLAGS_1, DT_VERNEED, DT_VERNEEDNUM = 0x6FFFFEF5, 0x6FFFFFFB, 0x6FFFFFFE, 0x6FFFFFFF
+DF_1_PIE = 0x08000000
+_STRING_PAGE = 4096
+
+
+def parse_dynamic(data: bytes, bits: int, byteorder: str) -> List[Tuple[int, int]]:
+    """(d_tag, d_val) entries of a PT_DYNAMIC segment, up to DT_NULL."""
+    fmt = byteorder + ("iI" if bits == 32 else "qQ")
+    entries: List[Tuple[int, int]] = []
+    for tag, value in struct.iter_unpack(fmt, data[: len(data) - len(data) % struct.calcsize(fmt)]):
+        if tag == DT_NULL:
+            break
+        entries.append((tag, value))
+    return entries
+
+
+def dynamic_table(entries: List[Tuple[int, int]]) -> Dict[int, List[int]]:
+    """PT_DYNAMIC's entries by tag, each tag's values in order (DT_NEEDED repeats)."""
+    values: Dict[int, List[int]] = {}
+    for tag, value in entries:
+        values.setdefault(tag, []).append(value)
+    return values
+
+
+class DynamicSection:
+    """One file's PT_DYNAMIC, read on first use, and its string table, read by pages."""
+
+    def __init__(self, reader: Reader) -> None:
+        self._reader = reader
+        self._values: Optional[Dict[int, List[int]]] = None
+        self._string_pages: Dict[int, bytes] = {}
+
+    def entries(self) -> List[Tuple[int, int]]:
+        reader = self._reader
+        for segment in reader.segments:
+            if segment.type == PT_DYNAMIC:
+                return parse_dynamic(reader.segment_bytes(segment, "PT_DYNAMIC"), reader.bits, reader.byteorder)
+        return []
+
+    def values(self) -> Dict[int, List[int]]:
+        """The entries by tag (read once)."""
+        if self._values is None:
+            self._values = dynamic_table(self.entries())
+        return self._values
+
+    @property
+    def is_pie_program(self) -> bool:
+        return any(flags & DF_1_PIE for flags in self.values().get(DT_FLAGS_1, []))
+
+    def string_table(self) -> Optional[Tuple[int, int]]:
+        """(file offset, size) of the dynamic string table, or None without one."""
+        values = self.values()
+        if DT_STRTAB not in values or DT_STRSZ not in values:
+            return None
+        size = values[DT_STRSZ][0]
+        return self._reader.vaddr_to_offset(values[DT_STRTAB][0], size, "DT_STRTAB/DT_STRSZ"), size
+
+    def strings(self) -> Optional[bytes]:
+        """The whole string table (bounded by the reader's largest read), or None."""
+        table = self.string_table()
+        if table is None:
+            return None
+        return self._reader.read_at(table[0], table[1], "dynamic string table")
+
+    def string(self, index: int, what: str = "dynamic string") -> str:
+        """One NUL-terminated string of the table, at most 64 KiB long."""
+        table = self.string_table()
+        reader = self._reader
+        if table is None:
+            raise reader.error(f"{what}: there is no DT_STRTAB/DT_STRSZ")
+        offset, size = table
+        if index >= size:
+            raise reader.error(f"{what}: string offset {index} is outside DT_STRTAB ({size} bytes)")
+        pieces: List[bytes] = []
+        page = index - index % _STRING_PAGE
+        start = index - page
+        while page < size and len(pieces) < 16:
+            data = self._string_pages.get(page)
+            if data is None:
+                data = self._string_pages[page] = reader.read_at(offset + page, min(_STRING_PAGE, size - page), what)
+            end = data.find(b"\x00", start)
+            if end >= 0:
+                pieces.append(data[start:end])
+                return os.fsdecode(b"".join(pieces))
+            pieces.append(data[start:])
+            page += _STRING_PAGE
+            start = 0
+        raise reader.error(f"{what}: the string at offset {index} has no NUL within DT_STRTAB or 64 KiB")
+
+    def names(self) -> Tuple[Optional[str], List[str]]:
+        """(DT_SONAME, [DT_NEEDED, ...]), each string read on its own."""
+        values = self.values()
+        sonames = values.get(DT_SONAME, [])
+        soname = self.string(sonames[0], "DT_SONAME") if sonames else None
+        return soname, [self.string(i, "DT_NEEDED") for i in values.get(DT_NEEDED, [])]
