@@ -38,6 +38,7 @@ PROCESS = ("tests/test_rules.py", "tests/test_process.py", "tests/test_hostile.p
 RULES = ("tests/test_rules.py", "tests/test_inspect_corpus.py")
 TAGS = ("tests/test_tags.py", "tests/test_api.py")
 INSPECT = ("tests/test_inspect.py", "tests/test_inspect_files.py", "tests/test_hostile.py")
+ELF = ("tests/test_elf_reader.py",)
 TARGETS = ("tests/test_targets.py",)
 ROOTFS = ("tests/test_rootfs.py",)
 
@@ -135,6 +136,13 @@ MUTATIONS: List[Mutation] = [
              TARGETS),
     Mutation("target-named-arch-is-its-abi", "musldetect/_tags.py",
              "        if executable is None:\n            return True\n", "", TARGETS),
+    # -- the ELF reader's concepts and the public faces -----------------------------------
+    Mutation("elf-gnu-hash-chain-end", "musldetect/_elf_symbols.py", "        if value & 1:\n            return last",
+             "        if value & 3 == 3:\n            return last", ELF),
+    Mutation("elf-verneed-next-entry", "musldetect/_elf_versions.py", "        at += next_offset\n",
+             "        at += 16\n", ELF),
+    Mutation("api-backends-in-use", "musldetect/_api.py", "status.name == in_use,", "status.name == requested,",
+             ("tests/test_dispatch.py", "tests/test_cli.py")),
     # -- the confined reader ---------------------------------------------------------------
     Mutation("rootfs-sysconfig-listing-unconfined", "musldetect/_python.py", "            names = root.listdir(lib)",
              '            names = sorted(__import__("os").listdir(root.path + lib))', ROOTFS),

@@ -40,6 +40,9 @@ def _test_the_installed_package() -> None:
     working directory moved out of it, and a musldetect already imported from it
     (pytest loads the plugin first) forgotten."""
     tree = os.path.realpath(os.path.dirname(HERE))
+    named = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+    if any(entry and os.path.realpath(entry) == tree for entry in named):
+        return  # PYTHONPATH names the tree (mutation/run.py, a developer): test the tree
     elsewhere = [p for p in sys.path if os.path.realpath(p or os.getcwd()) != tree]
     installed = _installed_package(elsewhere)
     if installed is None or installed == os.path.join(tree, "musldetect"):

@@ -1,0 +1,82 @@
+"""The ELF reader, concept by concept, held to pyelftools on real files of every byte order
+and class: the dynamic section and its strings, the symbol table (whose length comes from
+the hash tables), symbol versions, notes."""
+
+from __future__ import annotations
+
+import glob
+import os
+import sys
+
+import pytest
+
+from musldetect._elf import ELFFile
+
+import elforacle
+from oracle import corpus_manifest
+
+pytest.importorskip("elftools")
+
+
+def _sample() -> list:
+    """Debian's C libraries and loaders of six arches (LE and BE, 32 and 64 bit), this
+    interpreter, and every 25th ELF file of the host's library directory."""
+    files = [os.path.realpath(sys.executable)]
+    for row in corpus_manifest():
+        files += sorted(glob.glob(os.path.join(row["dir"], "**", "libc.so*"), recursive=True))[:1]
+        files += sorted(glob.glob(os.path.join(row["dir"], "**", "ld-*.so*"), recursive=True))[:1]
+    host = elforacle.elf_files("/usr/lib/x86_64-linux-gnu") if os.path.isdir("/usr/lib/x86_64-linux-gnu") else []
+    files += host[::25]
+    return sorted({os.path.realpath(f) for f in files if os.path.isfile(f)})
+
+
+def _oracle(path: str):
+    from elftools.elf.dynamic import DynamicSection
+    from elftools.elf.elffile import ELFFile as OracleELF
+    from elftools.elf.gnuversions import GNUVerNeedSection
+
+    with open(path, "rb") as fh:
+        elf = OracleELF(fh)
+        soname, needed, needs, imports, notes = None, [], [], [], []
+        for section in elf.iter_sections():
+            if isinstance(section, DynamicSection) and section.name == ".dynamic":
+                for tag in section.iter_tags():
+                    if tag.entry.d_tag == "DT_SONAME":
+                        soname = tag.soname
+                    elif tag.entry.d_tag == "DT_NEEDED":
+                        needed.append(tag.needed)
+            elif isinstance(section, GNUVerNeedSection):
+                needs = [(need.name, [aux.name for aux in auxiliaries])
+                         for need, auxiliaries in section.iter_versions()]
+            elif section.name == ".dynsym":
+                imports = [s.name for s in section.iter_symbols() if s.name and s["st_shndx"] == "SHN_UNDEF"]
+        for segment in elf.iter_segments():
+            if segment["p_type"] == "PT_NOTE":
+                notes += [(note["n_name"].encode(), note["n_type"]) for note in segment.iter_notes()]
+        return soname, needed, needs, imports, notes
+
+
+def test_reader_agrees_with_pyelftools_on_real_files():
+    files = _sample()
+    assert len(files) >= 40, files
+    checked = 0
+    for path in files:
+        soname, needed, needs, imports, notes = _oracle(path)
+        with ELFFile(path) as elf:
+            assert elf.dynamic_names() == (soname, needed), path
+            assert elf.version_needs() == needs, path
+            assert elf.imported_symbols() == imports, path
+            # pyelftools names note types (NT_GNU_ABI_TAG); the reader keeps numbers.
+            assert [(name, kind) for name, kind, _desc in elf.notes()] == [
+                (name, kind) for name, kind in _numbered(notes)], path
+        checked += 1
+    assert checked == len(files)
+
+
+_NOTE_NUMBERS = {"NT_GNU_ABI_TAG": 1, "NT_GNU_HWCAP": 2, "NT_GNU_BUILD_ID": 3, "NT_GNU_GOLD_VERSION": 4,
+                 "NT_GNU_PROPERTY_TYPE_0": 5}
+
+
+def _numbered(notes):
+    for name, kind in notes:
+        yield name, _NOTE_NUMBERS.get(kind, kind) if isinstance(kind, str) else kind
