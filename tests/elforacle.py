@@ -21,6 +21,8 @@ class Facts(NamedTuple):
     imports: List[str]
     has_abi_tag: bool
     has_go_note: bool
+    version_needs: List[Tuple[str, List[str]]]  # (library, [version names]) as .gnu.version_r lists them
+    notes: List[Tuple[bytes, object]]  # (name, type) of the PT_NOTE notes; pyelftools names known types
 
 
 def facts(path: str, *, imports: bool = True) -> Facts:
@@ -31,7 +33,7 @@ def facts(path: str, *, imports: bool = True) -> Facts:
         for segment in elf.iter_segments():
             if segment["p_type"] == "PT_INTERP":
                 interp = segment.get_interp_name()
-        soname, needed, glibc, imported = None, [], [], []
+        soname, needed, glibc, imported, version_needs = None, [], [], [], []
         abi_tag = go_note = False
         for section in elf.iter_sections():
             if isinstance(section, DynamicSection) and section.name == ".dynamic":
@@ -41,7 +43,9 @@ def facts(path: str, *, imports: bool = True) -> Facts:
                     elif tag.entry.d_tag == "DT_NEEDED":
                         needed.append(tag.needed)
             elif isinstance(section, GNUVerNeedSection):
-                for _need, auxiliaries in section.iter_versions():
+                for need, auxiliaries in section.iter_versions():
+                    auxiliaries = list(auxiliaries)
+                    version_needs.append((need.name, [aux.name for aux in auxiliaries]))
                     for aux in auxiliaries:
                         name = aux.name
                         if name.startswith("GLIBC_") and all(p.isdigit() for p in name[6:].split(".")):
@@ -52,7 +56,9 @@ def facts(path: str, *, imports: bool = True) -> Facts:
                 for note in section.iter_notes():
                     abi_tag |= note["n_type"] == "NT_GNU_ABI_TAG"
                     go_note |= note["n_name"] == "Go"
-        return Facts(elf["e_type"], interp, soname, needed, glibc, imported, abi_tag, go_note)
+        notes = [(note["n_name"].encode(), note["n_type"]) for segment in elf.iter_segments()
+                 if segment["p_type"] == "PT_NOTE" for note in segment.iter_notes()]
+        return Facts(elf["e_type"], interp, soname, needed, glibc, imported, abi_tag, go_note, version_needs, notes)
 
 
 def elf_files(top: str) -> List[str]:

@@ -30,45 +30,18 @@ def _sample() -> list:
     return sorted({os.path.realpath(f) for f in files if os.path.isfile(f)})
 
 
-def _oracle(path: str):
-    from elftools.elf.dynamic import DynamicSection
-    from elftools.elf.elffile import ELFFile as OracleELF
-    from elftools.elf.gnuversions import GNUVerNeedSection
-
-    with open(path, "rb") as fh:
-        elf = OracleELF(fh)
-        soname, needed, needs, imports, notes = None, [], [], [], []
-        for section in elf.iter_sections():
-            if isinstance(section, DynamicSection) and section.name == ".dynamic":
-                for tag in section.iter_tags():
-                    if tag.entry.d_tag == "DT_SONAME":
-                        soname = tag.soname
-                    elif tag.entry.d_tag == "DT_NEEDED":
-                        needed.append(tag.needed)
-            elif isinstance(section, GNUVerNeedSection):
-                needs = [(need.name, [aux.name for aux in auxiliaries])
-                         for need, auxiliaries in section.iter_versions()]
-            elif section.name == ".dynsym":
-                imports = [s.name for s in section.iter_symbols() if s.name and s["st_shndx"] == "SHN_UNDEF"]
-        for segment in elf.iter_segments():
-            if segment["p_type"] == "PT_NOTE":
-                notes += [(note["n_name"].encode(), note["n_type"]) for note in segment.iter_notes()]
-        return soname, needed, needs, imports, notes
-
-
 def test_reader_agrees_with_pyelftools_on_real_files():
     files = _sample()
     assert len(files) >= 40, files
     checked = 0
     for path in files:
-        soname, needed, needs, imports, notes = _oracle(path)
+        facts = elforacle.facts(path)
         with ELFFile(path) as elf:
-            assert elf.dynamic_names() == (soname, needed), path
-            assert elf.version_needs() == needs, path
-            assert elf.imported_symbols() == imports, path
+            assert elf.dynamic_names() == (facts.soname, facts.needed), path
+            assert elf.version_needs() == facts.version_needs, path
+            assert elf.imported_symbols() == facts.imports, path
             # pyelftools names note types (NT_GNU_ABI_TAG); the reader keeps numbers.
-            assert [(name, kind) for name, kind, _desc in elf.notes()] == [
-                (name, kind) for name, kind in _numbered(notes)], path
+            assert [(name, kind) for name, kind, _desc in elf.notes()] == list(_numbered(facts.notes)), path
         checked += 1
     assert checked == len(files)
 
