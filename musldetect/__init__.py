@@ -12,14 +12,14 @@ test_layers.py reads this picture and holds every import of the code to it)::
     _explain                                  the words: why each tag family is in or out
     __init__                                  the public names: all the command may use
     _api                                      caching, libc(), platform_tags(), inspect(), target()
-    _target                                   another system's tags: an image, a named platform
+    _target, _audit                           another system's tags; may a wheel carry its tags
     _platform                                 platform specs, understood whole or refused
     _tags, _dispatch, _python                 tag rules; which backend answers; interpreter tags
-    _result                                   raw facts -> LibcInfo: parsing, cross-checks, time64
+    _result, _binary                          raw facts -> LibcInfo; what one binary of a wheel needs
     _backend_native, _backend_cffi,           raw facts (RawLibc) of this process or of a file
         _backend_python, _inspect
     _libcfile                                 is this object a C library, and which: by identity
-    _elf, _rules, _override                   the ELF file facade; version and symbol rules; MUSLDETECT_LIBC
+    _elf, _rules, _override, _policy          ELF file facade; version rules; MUSLDETECT_LIBC; wheel policies
     _elf_symbols, _elf_versions               dynamic symbols and hash tables; symbol versions
     _elf_dynamic, _elf_notes                  PT_DYNAMIC and its strings; notes
     _rootfs, _elf_header                      the one way files are opened; ELF header and segments
@@ -32,6 +32,7 @@ optionally ``self_check() -> str`` (see ``_dispatch``).
 from __future__ import annotations
 
 from ._api import (
+    audit,
     backend,
     backends,
     cache_clear,
@@ -45,38 +46,44 @@ from ._api import (
     target,
 )
 from ._dispatch import BACKEND_ORDER as BACKENDS
-from ._types import BackendStatus, ConfigurationError, ELFError, LibcInfo
+from ._types import BackendStatus, ConfigurationError, ELFError, LibcInfo, WheelError
 from ._version import __version__
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from ._audit import Audit, AuditedFile, Blame
     from ._python import PythonFacts
     from ._target import Target
 
+# Result types imported on first use: their modules pull in typing and dataclasses, which a
+# start-up call of libc() or platform_tags() never needs.
+_LAZY = {"Target": "_target", "PythonFacts": "_python", "Audit": "_audit", "AuditedFile": "_audit",
+         "Blame": "_audit"}
+
 
 def __getattr__(name: str) -> object:
-    # Target and PythonFacts are imported on first use: their modules pull in typing and
-    # dataclasses, which a start-up call of libc() or platform_tags() never needs.
-    if name == "Target":
-        from ._target import Target
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'musldetect' has no attribute {name!r}")
+    from importlib import import_module
 
-        return Target
-    if name == "PythonFacts":
-        from ._python import PythonFacts
-
-        return PythonFacts
-    raise AttributeError(f"module 'musldetect' has no attribute {name!r}")
+    return getattr(import_module("." + module, __name__), name)
 
 
 __all__ = [
+    "Audit",
+    "AuditedFile",
     "BACKENDS",
     "BackendStatus",
+    "Blame",
     "ConfigurationError",
     "ELFError",
     "LibcInfo",
     "PythonFacts",
     "Target",
+    "WheelError",
     "__version__",
+    "audit",
     "backend",
     "backends",
     "cache_clear",

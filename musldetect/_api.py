@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from types import ModuleType
     from typing import Dict, Optional, Tuple
 
+    from ._audit import Audit
     from ._target import Target
 
 _BITS = 64 if sys.maxsize > 2**32 else 32
@@ -195,6 +196,20 @@ def target(*, root: str | os.PathLike[str] | None = None, platform: str | None =
     info = libc()
     return _target.Target(info, info.arch or "unknown", _python.running_python(), "process",
                           known_platform_tags=platform_tags())
+
+
+def audit(path: str | os.PathLike[str]) -> Audit:
+    """May a wheel carry the platform tags it declares, and which file and symbol decide.
+
+    ``path`` is a wheel (read member by member, never unpacked whole), a directory (an
+    unpacked wheel, a site-packages tree) or one ELF file. Read from the files alone: the
+    answer is the same on any host. Raises WheelError for a wheel that cannot be read
+    safely, ELFError for a malformed binary (both name the file and member), OSError for
+    the path itself.
+    """
+    from ._audit import audit_path
+
+    return audit_path(os.fspath(path))
 
 
 def musl_version() -> Optional[Tuple[int, int]]:

@@ -12,7 +12,7 @@ import argparse
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from . import (
     BACKENDS,
@@ -20,7 +20,9 @@ from . import (
     ConfigurationError,
     ELFError,
     LibcInfo,
+    WheelError,
     __version__,
+    audit,
     backends,
     cache_clear,
     inspect,
@@ -30,7 +32,7 @@ from . import (
 )
 
 if TYPE_CHECKING:
-    from . import Target
+    from . import Audit, Target
 
 EXIT_OK, EXIT_UNKNOWN, EXIT_USAGE = 0, 1, 2
 EXIT_BROKEN_PIPE = 128 + 13  # as if killed by SIGPIPE, like other tools in a pipeline
@@ -44,8 +46,8 @@ environment:
   _manylinux             PEP 600's module, if importable, vetoes manylinux tags
 
 exit codes:
-  0    a C library was determined
-  1    no C library could be determined (the reason is printed)
+  0    a C library was determined (audit: every declared tag is honest)
+  1    no C library could be determined (audit: a wheel over-promises or is inconsistent)
   2    usage error, bad MUSLDETECT_* value, unavailable backend, unreadable or malformed file
   141  the output pipe was closed (e.g. piped into head)
 """
@@ -81,6 +83,12 @@ def _parser() -> argparse.ArgumentParser:
     inspect_cmd.add_argument("path")
     inspect_cmd.add_argument("--root", help="resolve the file and its PT_INTERP inside this directory")
     _output_options(inspect_cmd, top=False, platform_tags=True)
+    audit_cmd = commands.add_parser("audit", help="may a wheel carry its platform tags, and which file and "
+                                                  "symbol decide (wheels, unpacked directories, ELF files)")
+    audit_cmd.add_argument("paths", nargs="+", metavar="PATH")
+    audit_cmd.add_argument("--jobs", type=int, default=1, metavar="N",
+                           help="audit N inputs at a time in worker processes (default 1: in this process)")
+    _output_options(audit_cmd, top=False, platform_tags=False)
     backends_cmd = commands.add_parser("backends", help="list the backends, whether each is usable, and its answer")
     _output_options(backends_cmd, top=False, platform_tags=False)
     for name, text in (("tags", "every tag (interpreter, ABI, platform) of this process, an image or a platform"),
@@ -178,6 +186,80 @@ def _slow_install_note(in_use: str) -> Optional[str]:
     return None
 
 
+def _audit_one(path: str) -> Tuple[Optional[Audit], str]:
+    """One input's audit, or the one-line error that stopped it (worker processes too)."""
+    try:
+        return audit(path), ""
+    except (ELFError, WheelError, OSError) as exc:
+        return None, str(exc) if path in str(exc) else f"{path}: {exc}"
+
+
+def _audit_command(paths: Sequence[str], as_json: bool, jobs: int) -> int:
+    if jobs < 1:
+        raise ValueError("--jobs takes a number of at least 1")
+    progress = len(paths) > 1 and sys.stderr.isatty()
+    worst = EXIT_OK
+    if jobs > 1 and len(paths) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(max_workers=jobs)
+        results = pool.map(_audit_one, paths, chunksize=max(1, min(64, len(paths) // (4 * jobs))))
+    else:
+        pool, results = None, map(_audit_one, paths)
+    try:
+        for done, (path, (result, error)) in enumerate(zip(paths, results), 1):
+            if progress:
+                print(f"\r[{done}/{len(paths)}] {path[-60:]}", end="", file=sys.stderr, flush=True)
+            if result is None:
+                worst = EXIT_USAGE
+                if as_json:
+                    print(json.dumps({"path": path, "error": error}))
+                else:
+                    print(f"musldetect: {error}", file=sys.stderr)
+                continue
+            if result.verdict in ("over-promises", "inconsistent") and worst == EXIT_OK:
+                worst = EXIT_UNKNOWN
+            print(json.dumps(result.as_dict()) if as_json else "\n".join(_audit_text(result)))
+    finally:
+        if pool is not None:
+            pool.shutdown()
+        if progress:
+            print(file=sys.stderr)
+    return worst
+
+
+def _audit_text(result: Audit) -> List[str]:
+    lines = [f"{result.path}: {result.verdict}"]
+    if result.declared_tags:
+        agree = {True: " (file name and WHEEL agree)", False: " (file name and WHEEL disagree)", None: ""}
+        lines.append(f"  declared:  {', '.join(result.declared_tags)}{agree[result.tags_agree]}")
+    lines.append(f"  may carry: {', '.join(result.honest_tags) or '-'}")
+    archs = sorted({f.arch for f in result.files})
+    families = sorted({("static" if f.static else f.family or "no C library") for f in result.files})
+    lines.append(f"  binaries:  {len(result.files)} ({', '.join(archs + families) or 'none'})")
+    highest: Dict[str, str] = {}
+    for audited in result.files:
+        for versions in audited.highest.values():
+            for version in versions:
+                prefix = version.partition("_")[0]
+                if prefix not in highest or _version_order(version) > _version_order(highest[prefix]):
+                    highest[prefix] = version
+    if highest:
+        lines.append(f"  needs:     {', '.join(sorted(highest.values()))}")
+    for blame in result.blame[:10]:
+        where = f"{blame.file}: " if blame.file else ""
+        lines.append(f"  blame:     {blame.tag}: {where}{blame.cause}: {blame.reason}")
+    if len(result.blame) > 10:
+        lines.append(f"  blame:     ... {len(result.blame) - 10} more (--json lists all)")
+    lines.extend(f"  note:      {reason}" for reason in result.reasons)
+    return lines
+
+
+def _version_order(version: str) -> Tuple[int, ...]:
+    pieces = version.partition("_")[2].split(".")
+    return tuple(int(p) for p in pieces) if all(p.isdigit() for p in pieces) else ()
+
+
 def _target_command(args: argparse.Namespace) -> int:
     if args.python and not (args.root or args.platform):
         raise ValueError("--python goes with --root or --platform")
@@ -247,6 +329,8 @@ def _run(argv: Optional[List[str]]) -> int:
             return EXIT_OK if any(s.in_use for s in statuses) else EXIT_USAGE
         if args.command in ("tags", "explain"):
             return _target_command(args)
+        if args.command == "audit":
+            return _audit_command(args.paths, args.json, args.jobs)
         if args.command == "inspect":
             if args.platform_tags:
                 print("\n".join(target(path=args.path, root=args.root).platform_tags))
@@ -271,6 +355,6 @@ def _run(argv: Optional[List[str]]) -> int:
         return EXIT_OK if info.family else EXIT_UNKNOWN
     except BrokenPipeError:
         raise
-    except (ConfigurationError, ELFError, ImportError, OSError, ValueError) as exc:
+    except (ConfigurationError, ELFError, WheelError, ImportError, OSError, ValueError) as exc:
         print(f"musldetect: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -40,6 +40,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Dict, Iterator, List, Optional, Tuple
 
+    from ._elf_versions import VersionNeed
     from ._rootfs import Root
 
 MAX_READ = 64 * 1024 * 1024  # the most one read may ask for
@@ -48,7 +49,8 @@ MAX_READ = 64 * 1024 * 1024  # the most one read may ask for
 class ELFFile:
     """One ELF file, opened for bounded reads. Use as a context manager."""
 
-    def __init__(self, path: str, *, root: Optional[Root] = None, map_segments: bool = False) -> None:
+    def __init__(self, path: str, *, root: Optional[Root] = None, map_segments: bool = False,
+                 descriptor: Optional[int] = None) -> None:
         """``map_segments`` maps the read-only segments instead of reading them. Only for
         the running process's own loader, which the process maps anyway: reading its
         200 KB of read-only data costs ~100 µs on musl, whose malloc maps and unmaps
@@ -57,10 +59,17 @@ class ELFFile:
         (``inspect()``) are always read.
 
         With ``root`` the file is ``path`` inside that directory, opened through it:
-        ``path`` becomes its host path, ``inside`` its resolved path inside the root."""
+        ``path`` becomes its host path, ``inside`` its resolved path inside the root.
+
+        With ``descriptor`` (a regular file already open, such as a wheel member spooled
+        to a temporary file) the reader takes a duplicate of it, and ``path`` only names
+        the file in errors."""
         self._map_segments = map_segments
         self.inside: Optional[str] = None
-        if root is None:
+        if descriptor is not None:
+            self.path = path
+            self._fd = os.dup(descriptor)
+        elif root is None:
             self.path = path
             self._fd = open_regular_file(path)
         else:
@@ -255,6 +264,28 @@ class ELFFile:
         from ._elf_symbols import imported_symbols
 
         return imported_symbols(self, self.dynamic)
+
+    def undefined_symbols(self) -> List[Tuple[str, bool, int]]:
+        """(name, weak, .dynsym index) of the undefined dynamic symbols."""
+        from ._elf_symbols import undefined_symbols
+
+        return undefined_symbols(self, self.dynamic)
+
+    def version_need_entries(self) -> List[VersionNeed]:
+        """Every version need with its library, weak flag and version index."""
+        from ._elf_versions import version_need_entries
+
+        return version_need_entries(self, self.dynamic)
+
+    def symbol_version_indexes(self, count: int) -> Tuple[int, ...]:
+        """DT_VERSYM's version index of the first ``count`` dynamic symbols."""
+        from ._elf_versions import symbol_version_indexes
+
+        return symbol_version_indexes(self, self.dynamic, count)
+
+    def search_paths(self) -> Tuple[List[str], List[str]]:
+        """(DT_RPATH, DT_RUNPATH) directories, unexpanded."""
+        return self.dynamic.search_paths()
 
     def notes(self) -> List[Tuple[bytes, int, bytes]]:
         """(name, type, descriptor) of every note in the PT_NOTE segments."""

@@ -18,7 +18,9 @@ if TYPE_CHECKING:
     from ._elf_header import Reader
 
 DT_NULL, DT_NEEDED, DT_HASH, DT_STRTAB, DT_SYMTAB, DT_STRSZ, DT_SYMENT, DT_SONAME = 0, 1, 4, 5, 6, 10, 11, 14
+DT_RPATH, DT_RUNPATH = 15, 29
 DT_GNU_HASH, DT_FLAGS_1, DT_VERNEED, DT_VERNEEDNUM = 0x6FFFFEF5, 0x6FFFFFFB, 0x6FFFFFFE, 0x6FFFFFFF
+DT_VERSYM, DT_VERDEF, DT_VERDEFNUM = 0x6FFFFFF0, 0x6FFFFFFC, 0x6FFFFFFD
 DF_1_PIE = 0x08000000
 _STRING_PAGE = 4096
 
@@ -106,6 +108,15 @@ class DynamicSection:
             page += _STRING_PAGE
             start = 0
         raise reader.error(f"{what}: the string at offset {index} has no NUL within DT_STRTAB or 64 KiB")
+
+    def search_paths(self) -> Tuple[List[str], List[str]]:
+        """(DT_RPATH, DT_RUNPATH) directories, each split at colons, unexpanded ($ORIGIN stays)."""
+        values = self.values()
+        found: Tuple[List[str], List[str]] = ([], [])
+        for tag, into in ((DT_RPATH, found[0]), (DT_RUNPATH, found[1])):
+            for index in values.get(tag, []):
+                into.extend(part for part in self.string(index, "DT_RPATH/DT_RUNPATH").split(":") if part)
+        return found
 
     def names(self) -> Tuple[Optional[str], List[str]]:
         """(DT_SONAME, [DT_NEEDED, ...]), each string read on its own."""

@@ -9,12 +9,13 @@ from ._elf_dynamic import DT_GNU_HASH, DT_HASH, DT_SYMENT, DT_SYMTAB
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Dict, List
+    from typing import Dict, List, Tuple
 
     from ._elf_dynamic import DynamicSection
     from ._elf_header import Reader
 
 SHN_UNDEF = 0
+STB_WEAK = 2
 MAX_HASH_WORDS = 16 * 1024 * 1024  # buckets or bloom words a hash table may claim
 
 
@@ -46,6 +47,12 @@ def symbol_count(reader: Reader, values: Dict[int, List[int]]) -> int:
 
 def imported_symbols(reader: Reader, dynamic: DynamicSection) -> List[str]:
     """Names of the undefined (imported) dynamic symbols."""
+    return [name for name, _weak, _index in undefined_symbols(reader, dynamic)]
+
+
+def undefined_symbols(reader: Reader, dynamic: DynamicSection) -> List[Tuple[str, bool, int]]:
+    """(name, weak, index in .dynsym) of each undefined dynamic symbol: a weak one that no
+    library defines is left null by the loader, never an error."""
     values = dynamic.values()
     strtab = dynamic.strings()
     if strtab is None or DT_SYMTAB not in values:
@@ -56,12 +63,12 @@ def imported_symbols(reader: Reader, dynamic: DynamicSection) -> List[str]:
     count = symbol_count(reader, values)
     offset = reader.vaddr_to_offset(values[DT_SYMTAB][0], count * entry, "DT_SYMTAB")
     table = reader.read_at(offset, count * entry, "dynamic symbol table")
-    # st_name and st_shndx: Elf32_Sym is name, value, size, info, other, shndx; Elf64_Sym
-    # is name, info, other, shndx, value, size.
-    fmt = reader.byteorder + ("I8xxxH" if reader.bits == 32 else "IxxH16x")
-    names = []
-    for name, shndx in struct.iter_unpack(fmt, table):
+    # st_name, st_info and st_shndx: Elf32_Sym is name, value, size, info, other, shndx;
+    # Elf64_Sym is name, info, other, shndx, value, size.
+    fmt = reader.byteorder + ("I8xBxH" if reader.bits == 32 else "IBxH16x")
+    found = []
+    for index, (name, info, shndx) in enumerate(struct.iter_unpack(fmt, table)):
         end = strtab.find(b"\x00", name)
         if shndx == SHN_UNDEF and 0 < name < end:
-            names.append(os.fsdecode(strtab[name:end]))
-    return names
+            found.append((os.fsdecode(strtab[name:end]), info >> 4 == STB_WEAK, index))
+    return found

@@ -1,11 +1,12 @@
 """Symbol versions: what an object needs of each library it links (DT_VERNEED), e.g.
-("libc.so.6", ["GLIBC_2.2.5", "GLIBC_2.34"])."""
+("libc.so.6", ["GLIBC_2.2.5", "GLIBC_2.34"]), whether each need is weak (the loader
+goes on without it), and which version each imported symbol is bound to (DT_VERSYM)."""
 
 from __future__ import annotations
 
 import struct
 
-from ._elf_dynamic import DT_VERNEED, DT_VERNEEDNUM
+from ._elf_dynamic import DT_VERNEED, DT_VERNEEDNUM, DT_VERSYM
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -15,10 +16,47 @@ if TYPE_CHECKING:
     from ._elf_header import Reader
 
 MAX_VERNEED = 4096  # version-need entries walked at most (files and their versions alike)
+VER_FLG_WEAK = 0x2
+
+
+class VersionNeed:
+    """One Elf_Vernaux: ``name`` (GLIBC_2.34) needed of ``library``; ``index`` is the
+    version index DT_VERSYM gives the symbols bound to it."""
+
+    __slots__ = ("library", "name", "weak", "index")
+
+    def __init__(self, library: str, name: str, weak: bool, index: int) -> None:
+        self.library, self.name, self.weak, self.index = library, name, weak, index
+
+    def __repr__(self) -> str:
+        return f"VersionNeed({self.library!r}, {self.name!r}, weak={self.weak}, index={self.index})"
 
 
 def version_needs(reader: Reader, dynamic: DynamicSection) -> List[Tuple[str, List[str]]]:
     """(file, [version names]) of every Elf_Verneed entry, in the file's order."""
+    needs: List[Tuple[str, List[str]]] = []
+    for library, entries in _walk(reader, dynamic):
+        needs.append((library, [entry.name for entry in entries]))
+    return needs
+
+
+def version_need_entries(reader: Reader, dynamic: DynamicSection) -> List[VersionNeed]:
+    """Every Elf_Vernaux with its library, weak flag and version index, in the file's order."""
+    return [entry for _library, entries in _walk(reader, dynamic) for entry in entries]
+
+
+def symbol_version_indexes(reader: Reader, dynamic: DynamicSection, count: int) -> Tuple[int, ...]:
+    """DT_VERSYM's entry for each of the first ``count`` dynamic symbols (hidden bit
+    cleared); empty without DT_VERSYM."""
+    values = dynamic.values()
+    if DT_VERSYM not in values or count <= 0:
+        return ()
+    at = reader.vaddr_to_offset(values[DT_VERSYM][0], 2 * count, "DT_VERSYM")
+    raw = struct.unpack(f"{reader.byteorder}{count}H", reader.read_at(at, 2 * count, "DT_VERSYM table"))
+    return tuple(index & 0x7FFF for index in raw)
+
+
+def _walk(reader: Reader, dynamic: DynamicSection) -> List[Tuple[str, List[VersionNeed]]]:
     values = dynamic.values()
     if DT_VERNEED not in values or DT_VERNEEDNUM not in values:
         return []
@@ -27,24 +65,26 @@ def version_needs(reader: Reader, dynamic: DynamicSection) -> List[Tuple[str, Li
         raise reader.error(f"DT_VERNEEDNUM {count} is more than {MAX_VERNEED} entries")
     order = reader.byteorder
     at = reader.vaddr_to_offset(values[DT_VERNEED][0], 16, "DT_VERNEED")
-    needs: List[Tuple[str, List[str]]] = []
+    needs: List[Tuple[str, List[VersionNeed]]] = []
     walked = 0
     for _ in range(count):
         _version, aux_count, file_name, aux_offset, next_offset = struct.unpack(
             order + "HHIII", reader.read_at(at, 16, "Elf_Verneed"))
-        names = []
+        library = dynamic.string(file_name, "Elf_Verneed file")
+        entries = []
         aux_at = at + aux_offset
         for _ in range(aux_count):
             walked += 1
             if walked > MAX_VERNEED:
                 raise reader.error(f"more than {MAX_VERNEED} Elf_Vernaux entries")
-            _hash, _flags, _other, name, aux_next = struct.unpack(
+            _hash, flags, other, name, aux_next = struct.unpack(
                 order + "IHHII", reader.read_at(aux_at, 16, "Elf_Vernaux"))
-            names.append(dynamic.string(name, "Elf_Vernaux name"))
+            entries.append(VersionNeed(library, dynamic.string(name, "Elf_Vernaux name"), bool(flags & VER_FLG_WEAK),
+                                       other))
             if aux_next == 0:
                 break
             aux_at += aux_next
-        needs.append((dynamic.string(file_name, "Elf_Verneed file"), names))
+        needs.append((library, entries))
         if next_offset == 0:
             break
         at += next_offset

@@ -26,8 +26,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Dict, List, Optional, Tuple
 
-# A static program's read-only data is searched for a C library's marks up to this much.
-STATIC_SCAN_BUDGET = 32 * 1024 * 1024
 # What a loader's banner said, by its path and file identity (device, inode, size,
 # mtime): a sweep of a system's programs reads its one or two loaders once.
 _LOADERS_KEPT = 32
@@ -95,7 +93,8 @@ def _follow_interpreter(interp: str, root: Optional[Root], arch: str) -> RawLibc
         return raw._replace(interpreter=interp)
 
 
-def _static_family(elf: ELFFile) -> RawLibc:
+def static_family(elf: ELFFile) -> RawLibc:
+    """A static program's C library, by its notes and marks (a static program records no version)."""
     notes = elf.notes()
     if any(name == _rules.GO_NOTE_NAME for name, _, _ in notes):
         return RawLibc(None, None, elf.path, True, reason="a static Go program: it has no C library")
@@ -106,27 +105,25 @@ def _static_family(elf: ELFFile) -> RawLibc:
             return RawLibc(GLIBC, None, elf.path, True,
                            reason="statically linked with glibc (GNU ABI tag, kernel "
                                   f"{'.'.join(map(str, kernel))}): the version is not recorded in it")
-    budget = STATIC_SCAN_BUDGET
+    # Every read-only byte, 1 MiB at a time: linear in the file's size and never more than
+    # one chunk in memory, so a 200 MiB static Rust program is read like a small one.
     for segment in elf.readonly_loads():
-        for chunk in elf.segment_chunks(segment, budget):
+        for chunk in elf.segment_chunks(segment, segment.filesz):
             if _rules.MUSL_STATIC_MARK in chunk:
                 return RawLibc(MUSL, None, elf.path, True,
                                reason="statically linked with musl: a static program records no musl version")
-        budget -= segment.filesz
-        if budget <= 0:
-            return RawLibc(None, None, elf.path, True, reason="static, no C library found in the first "
-                                                           f"{STATIC_SCAN_BUDGET >> 20} MiB of read-only data")
     return RawLibc(None, None, elf.path, True, reason="static, no C library found")
 
 
 def _requirement(elf: ELFFile, family: Optional[str]) -> Tuple[Optional[Tuple[int, ...]], str]:
     """What a program or library needs of its C library, and a note when it cannot tell."""
     try:
+        # Weak needs never stop the loader: a weak version need (VER_FLG_WEAK) on glibc,
+        # a weak undefined symbol on musl.
         if family == GLIBC:
-            names = [name for _file, names in elf.version_needs() for name in names]
-            return _rules.glibc_requirement(names), ""
+            return _rules.glibc_requirement(e.name for e in elf.version_need_entries() if not e.weak), ""
         if family == MUSL:
-            return _rules.musl_requirement(elf.imported_symbols()), ""
+            return _rules.musl_requirement(name for name, weak, _ in elf.undefined_symbols() if not weak), ""
     except ELFError as exc:
         return None, f"cannot read what it requires: {exc}"
     return None, ""
@@ -166,7 +163,7 @@ def describe(elf: ELFFile, root: Optional[Root]) -> RawLibc:
     elif not needed and elf.type == ET_DYN and elf.is_dynamic and not elf.is_pie_program:
         raw = RawLibc(None, None, None, False, reason="a shared library that links no C library (no DT_NEEDED)")
     elif not needed:
-        raw = _static_family(elf)
+        raw = static_family(elf)
     else:
         family, through = _linked_family(needed, elf)
         if family is None:

@@ -20,7 +20,7 @@ from ._types import ELFError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import List, Tuple
+    from typing import Iterator, List, Tuple
 
 MAX_SYMLINKS = 40
 
@@ -57,6 +57,31 @@ def open_regular_file(path: str) -> int:
         raise _not_regular(st.st_mode, path)
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | _CLOEXEC)
     return _checked(fd, st, path)
+
+
+def read_host_file(path: str, limit: int) -> bytes:
+    """Up to ``limit`` bytes of a regular host file (package data, a WHEEL file)."""
+    fd = open_regular_file(path)
+    try:
+        return os.read(fd, limit)
+    finally:
+        os.close(fd)
+
+
+def host_is_directory(path: str) -> bool:
+    """Whether a path a user names is a directory (a link to one counts, as on a command line)."""
+    return stat.S_ISDIR(os.stat(path).st_mode)
+
+
+def host_regular_files(top: str) -> Iterator[Tuple[str, str]]:
+    """(path relative to ``top`` with "/", host path) of every regular file below ``top``,
+    sorted, links neither followed nor listed: an unpacked wheel or a site-packages tree."""
+    for directory, dirs, names in os.walk(top):
+        dirs.sort()
+        for name in sorted(names):
+            full = os.path.join(directory, name)
+            if stat.S_ISREG(os.lstat(full).st_mode):
+                yield os.path.relpath(full, top).replace(os.sep, "/"), full
 
 
 def _checked(fd: int, before: os.stat_result, where: str) -> int:

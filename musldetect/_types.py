@@ -81,6 +81,11 @@ class ELFError(ValueError):
     """A file is not a readable ELF object, or a field of it is out of bounds."""
 
 
+class WheelError(ValueError):
+    """A wheel that cannot be audited: not a zip, truncated, a zip bomb, unsafe member names.
+    The message names the wheel and the member."""
+
+
 class ConfigurationError(ValueError):
     """A MUSLDETECT_* environment variable has a value musldetect cannot use."""
 

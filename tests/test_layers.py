@@ -66,10 +66,12 @@ def test_the_picture_is_read_as_drawn():
     doc = musldetect.__doc__
     assert LAYERS[0] == {"_types", "_version", "_cffi_decls"} and LAYERS[-1] == {"__main__"}
     assert {"_backend_python", "_inspect", "_backend_native"} <= LAYERS[LAYER["_inspect"]]
-    swapped = doc.replace("    _result ", "    _RESULT ").replace("    _libcfile ", "    _result ") \
-        .replace("    _RESULT ", "    _libcfile ")
-    moved = layers_from_picture(swapped)
-    assert moved.index({"_result"}) < moved.index({"_libcfile"})
+    lines = doc.split("\n")
+    result = next(i for i, line in enumerate(lines) if line.startswith("    _result"))
+    libcfile = next(i for i, line in enumerate(lines) if line.startswith("    _libcfile"))
+    lines[result], lines[libcfile] = lines[libcfile], lines[result]
+    moved = layers_from_picture("\n".join(lines))
+    assert moved.index(LAYERS[LAYER["_result"]]) < moved.index(LAYERS[LAYER["_libcfile"]])
 
 
 def test_imports_point_down():

@@ -1,0 +1,88 @@
+"""What one binary of a wheel needs, read from the file alone and never from the host.
+
+``audit()`` holds these facts to the policies. The C library family comes from the file's
+own names (PT_INTERP, DT_NEEDED, GLIBC_ version needs) or, for a static program, from its
+marks; the loader named in PT_INTERP is never opened (the host's is not the target's).
+Weak needs are kept apart: a weak version need (VER_FLG_WEAK) or a weak undefined symbol
+never stops the loader, so it never raises a bound.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, List, NamedTuple, Optional, Tuple
+
+from . import _rules
+from ._elf import ELFFile
+from ._elf_header import ET_DYN, ET_EXEC
+from ._inspect import static_family
+from ._libcfile import GLIBC, MUSL, family_by_name
+
+# Symbols only a Python 2 narrow-unicode build or an fpectl build provides: a wheel that
+# imports them is for no manylinux or musllinux interpreter (auditwheel's ucs2/pyfpe checks).
+OLD_PYTHON_ONLY = ("PyUnicodeUCS2_", "PyFPE_jbuf")
+
+
+class BinaryFacts(NamedTuple):
+    path: str
+    arch: str
+    family: Optional[str]  # "glibc", "musl", or None (links no C library, or unknown)
+    static: bool
+    soname: Optional[str]
+    needed: Tuple[str, ...]
+    search_paths: Tuple[str, ...]  # DT_RUNPATH, else DT_RPATH (the loader reads RPATH only without RUNPATH)
+    version_needs: Tuple[Tuple[str, str], ...]  # (library, version) the loader insists on
+    weak_version_needs: Tuple[Tuple[str, str], ...]
+    imports: Tuple[str, ...]  # undefined symbols a library must provide
+    weak_imports: Tuple[str, ...]
+    symbol_of_version: Dict[str, str]  # version -> one imported symbol bound to it (for blame)
+    requires: Optional[Tuple[int, ...]]  # the oldest glibc/musl release its strong needs allow
+    reason: str
+
+    def old_python_symbols(self) -> Tuple[str, ...]:
+        return tuple(name for name in self.imports if name.startswith(OLD_PYTHON_ONLY))
+
+
+def binary_facts(elf: ELFFile, shown_as: str) -> BinaryFacts:
+    """The facts of one ELF program or library (ELFError for anything else)."""
+    if elf.type not in (ET_EXEC, ET_DYN):
+        raise elf.error(f"e_type {elf.type} is neither a program nor a shared library")
+    interp = elf.interpreter
+    soname, needed = elf.dynamic_names() if elf.is_dynamic else (None, [])
+    rpath, runpath = elf.search_paths() if elf.is_dynamic else ([], [])
+    strong: List[Tuple[str, str]] = []
+    weak: List[Tuple[str, str]] = []
+    version_index: Dict[int, str] = {}
+    for need in elf.version_need_entries() if elf.is_dynamic else []:
+        (weak if need.weak else strong).append((need.library, need.name))
+        version_index[need.index] = need.name
+    symbols = elf.undefined_symbols() if elf.is_dynamic else []
+    imports = tuple(name for name, is_weak, _ in symbols if not is_weak)
+    weak_imports = tuple(name for name, is_weak, _ in symbols if is_weak)
+    symbol_of_version: Dict[str, str] = {}
+    if version_index and symbols:
+        indexes = elf.symbol_version_indexes(max(index for _, _, index in symbols) + 1)
+        for name, is_weak, index in symbols:
+            version = version_index.get(indexes[index]) if index < len(indexes) else None
+            if version and not is_weak:
+                symbol_of_version.setdefault(version, name)
+    static, reason = False, ""
+    family = family_by_name(interp)
+    if family is None:
+        family = next((f for f in map(family_by_name, needed) if f), None)
+    if family is None and any(name.startswith("GLIBC_") for _lib, name in strong + weak):
+        family = GLIBC
+    if family is None and interp is None and not needed:
+        if elf.type == ET_DYN and elf.is_dynamic and not elf.is_pie_program:
+            reason = "a shared library that links no C library"
+        else:
+            raw = static_family(elf)
+            static, family, reason = True, raw.family, raw.reason
+    elif family is None:
+        reason = "no C library among its PT_INTERP and DT_NEEDED"
+    requires: Optional[Tuple[int, ...]] = None
+    if family == GLIBC and not static:
+        requires = _rules.glibc_requirement(name for _lib, name in strong)
+    elif family == MUSL and not static:
+        requires = _rules.musl_requirement(imports)
+    return BinaryFacts(shown_as, elf.arch, family, static, soname, tuple(needed), tuple(runpath or rpath),
+                       tuple(strong), tuple(weak), imports, weak_imports, symbol_of_version, requires, reason)

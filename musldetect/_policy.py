@@ -1,0 +1,94 @@
+"""The manylinux (PEP 600) and musllinux (PEP 656) policies, as data.
+
+``_policies.json`` is written by tools/write_policies.py from auditwheel's published
+policy files (its source is named inside it) and held to the installed auditwheel by
+tests/test_policies.py. A policy says which libraries a wheel may link without vendoring
+them, which symbol versions each provides per architecture, and which of their exports a
+wheel must not use. Loaded on first use: only ``audit()`` needs it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Dict, FrozenSet, List, NamedTuple, Optional, Tuple
+
+from ._rootfs import read_host_file
+
+GLIBC, MUSL = "glibc", "musl"
+_FAMILY_KEYS = {GLIBC: "manylinux", MUSL: "musllinux"}
+LEGACY_ALIASES = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
+
+
+class Policy(NamedTuple):
+    family: str  # "glibc" (manylinux) or "musl" (musllinux)
+    name: str  # "manylinux_2_17"
+    aliases: Tuple[str, ...]  # ("manylinux2014",)
+    version: Tuple[int, int]  # the glibc or musl release it stands for
+    libraries: FrozenSet[str]  # what a wheel may link without vendoring it
+    symbol_versions: Dict[str, Dict[str, FrozenSet[str]]]  # arch -> prefix -> {"GLIBC_2.17", ...}
+    blacklist: Dict[str, FrozenSet[str]]  # library -> exports a wheel must not use
+
+    def tag(self, arch: str) -> str:
+        return f"{self.name}_{arch}"
+
+    def covers(self, arch: str) -> bool:
+        return arch in self.symbol_versions
+
+    def allows_version(self, arch: str, version_name: str) -> bool:
+        """Whether a need of ``version_name`` (GLIBCXX_3.4.21) fits this policy: prefixes the
+        policy does not list (a vendored library's own) are not its business."""
+        prefix = version_name.partition("_")[0]
+        allowed = self.symbol_versions.get(arch, {}).get(prefix)
+        return allowed is None or version_name in allowed
+
+    def ceiling(self, arch: str, prefix: str) -> Optional[str]:
+        """The newest numbered version of ``prefix`` the policy allows on ``arch``."""
+        numbered = [(_numbers(name), name) for name in self.symbol_versions.get(arch, {}).get(prefix, ())]
+        known = [(numbers, name) for numbers, name in numbered if numbers]
+        return max(known)[1] if known else None
+
+
+def _numbers(version_name: str) -> Tuple[int, ...]:
+    pieces = version_name.partition("_")[2].split(".")
+    return tuple(int(p) for p in pieces) if all(p.isdigit() for p in pieces) else ()
+
+
+_loaded: Dict[str, Tuple[Policy, ...]] = {}
+
+
+def source() -> str:
+    """Where the data came from, as written in it."""
+    return str(_data()["source"])
+
+
+def policies(family: str) -> Tuple[Policy, ...]:
+    """The policies of one C library family, oldest release first."""
+    if not _loaded:
+        data = _data()
+        for name, key in _FAMILY_KEYS.items():
+            _loaded[name] = tuple(_policy(name, entry) for entry in data[key])
+    return _loaded[family]
+
+
+def _data() -> Dict[str, Any]:
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_policies.json")
+    data: Dict[str, Any] = json.loads(read_host_file(path, 16 << 20))
+    return data
+
+
+def _policy(family: str, entry: Dict[str, Any]) -> Policy:
+    major, minor = entry["version"]
+    symbol_versions = {arch: {prefix: frozenset(f"{prefix}_{version}" for version in names)
+                              for prefix, names in prefixes.items()}
+                       for arch, prefixes in entry["symbol_versions"].items()}
+    blacklist = {library: frozenset(names) for library, names in entry["blacklist"].items()}
+    return Policy(family, str(entry["name"]), tuple(entry["aliases"]), (int(major), int(minor)),
+                  frozenset(entry["libraries"]), symbol_versions, blacklist)
+
+
+def policy_for_tag(family: str, version: Tuple[int, int], arch: str) -> Optional[Policy]:
+    """The policy a declared tag is held to: the newest one not newer than the tag's release
+    that covers the arch (PEP 600 tags between policies take the one below)."""
+    below: List[Policy] = [p for p in policies(family) if p.version <= version and p.covers(arch)]
+    return below[-1] if below else None
