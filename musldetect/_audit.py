@@ -250,27 +250,51 @@ def _file_name_tags(name: str) -> Optional[Set[str]]:
 
 
 def _wheel_file_tags(text: str) -> Set[str]:
-    return {line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("Tag:")}
+    """The WHEEL file's ``Tag:`` lines, each expanded (some build tools write them in the
+    file name's compressed form, ``cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64``)."""
+    tags: Set[str] = set()
+    for line in text.splitlines():
+        if line.startswith("Tag:"):
+            parts = line.split(":", 1)[1].strip().split("-")
+            if len(parts) == 3:
+                pythons, abis, platforms = (part.split(".") for part in parts)
+                tags.update(f"{p}-{a}-{t}" for p in pythons for a in abis for t in platforms)
+    return tags
 
 
 # -- judging ----------------------------------------------------------------------------
 
 
-def _vendored(binary: BinaryFacts, elf_paths: Set[str]) -> Dict[str, str]:
-    """Needed libraries the loader finds inside the input through the binary's own
-    RUNPATH/RPATH entries relative to it ($ORIGIN): what auditwheel repair vendors."""
+def _origin_directories(binary: BinaryFacts) -> List[str]:
+    """The directories inside the input that the binary's $ORIGIN search entries name."""
     origin = posixpath.dirname(binary.path)
-    found = {}
-    for needed in binary.needed:
-        for entry in binary.search_paths:
-            if "$ORIGIN" not in entry and "${ORIGIN}" not in entry:
-                continue
-            directory = entry.replace("${ORIGIN}", origin).replace("$ORIGIN", origin)
-            candidate = posixpath.normpath(posixpath.join(directory, needed))
-            if candidate in elf_paths:
-                found[needed] = candidate
-                break
+    found = []
+    for entry in binary.search_paths:
+        if "$ORIGIN" in entry or "${ORIGIN}" in entry:
+            found.append(posixpath.normpath(entry.replace("${ORIGIN}", origin).replace("$ORIGIN", origin)))
     return found
+
+
+def _vendored_libraries(binaries: Sequence[BinaryFacts]) -> Dict[str, Dict[str, str]]:
+    """For each binary, the needed libraries the loader finds inside the input: through its
+    own $ORIGIN RUNPATH/RPATH, or (without a RUNPATH of its own) through the DT_RPATH of
+    the binaries that load it, which both loaders inherit; auditwheel repair vendors
+    libraries into ``<package>.libs`` with an RPATH on the extensions only."""
+    elf_paths = {b.path for b in binaries}
+    inherited = sorted({d for b in binaries if not b.has_runpath for d in _origin_directories(b)})
+    vendored = {}
+    for binary in binaries:
+        own = _origin_directories(binary)
+        directories = own if binary.has_runpath else own + inherited
+        found = {}
+        for needed in binary.needed:
+            for directory in directories:
+                candidate = posixpath.normpath(posixpath.join(directory, needed))
+                if candidate in elf_paths:
+                    found[needed] = candidate
+                    break
+        vendored[binary.path] = found
+    return vendored
 
 
 def _is_own_c_library(name: str, family: str) -> bool:
@@ -330,8 +354,7 @@ def _musl_symbol_that_requires(binary: BinaryFacts) -> str:
 
 def _judge(path: str, found: _Input) -> Audit:
     binaries = found.binaries
-    elf_paths = {b.path for b in binaries}
-    vendored = {b.path: _vendored(b, elf_paths) for b in binaries}
+    vendored = _vendored_libraries(binaries)
     reasons: List[str] = []
     inconsistent = False
     by_arch: Dict[str, List[BinaryFacts]] = {}
@@ -375,14 +398,11 @@ def _judge(path: str, found: _Input) -> Audit:
     declared = tuple(sorted({tag.rsplit("-", 1)[-1] for tag in declared_full}))
 
     blame: List[Blame] = []
-    under = []
     for tag in declared:
-        problems, older = _check_declared(tag, by_arch, families, oldest, vendored)
-        for file, cause, reason, is_inconsistent in problems:
+        for file, cause, reason, is_inconsistent in _check_declared(tag, by_arch, families, vendored):
             blame.append(Blame(tag, file, cause, reason))
             inconsistent = inconsistent or is_inconsistent
-        if older:
-            under.append(older)
+    under = _under_promises(declared, oldest) if not blame else []
     if found.kind == "wheel" and not found.binaries and any(tag != "any" for tag in declared):
         reasons.append("no ELF binaries in a wheel with a platform tag")
     if inconsistent:
@@ -405,35 +425,49 @@ _FAMILY_TAG = {GLIBC: "manylinux", MUSL: "musllinux"}
 
 
 def _check_declared(tag: str, by_arch: Dict[str, List[BinaryFacts]], families: Dict[str, List[str]],
-                    oldest: Dict[Tuple[str, str], _policy.Policy], vendored: Dict[str, Dict[str, str]],
-                    ) -> Tuple[List[Tuple[str, str, str, bool]], str]:
-    """(problems, an "older tag would do" note) for one declared platform tag."""
+                    vendored: Dict[str, Dict[str, str]]) -> List[Tuple[str, str, str, bool]]:
+    """Why one declared platform tag is not allowed: (file, cause, reason, inconsistent)."""
     if tag == "any":
         first = next((group[0].path for group in by_arch.values()), "")
-        return ([(first, "ELF binaries", "a wheel with binaries declares every platform (any)", False)]
-                if by_arch else [], "")
+        return [(first, "ELF binaries", "binaries in a wheel that declares every platform (any)", False)] \
+            if by_arch else []
     parsed = _parse_tag(tag)
     if parsed is None:
-        return [("", tag, "not a Linux platform tag", True)], ""
+        return [("", tag, "not a Linux platform tag", True)]
     family, version, arch = parsed
     if by_arch and arch not in by_arch:
-        return [("", arch, f"declares {arch}, the binaries are {', '.join(sorted(by_arch))}", True)], ""
+        return [("", arch, f"declares {arch}, the binaries are {', '.join(sorted(by_arch))}", True)]
     if family is None or not by_arch:
-        return [], ""
+        return []
     if family not in families[arch]:
         linked = ", ".join(families[arch]) or "several C libraries"
-        return [("", family, f"declares {_FAMILY_TAG[family]}, the binaries link {linked}", True)], ""
+        return [("", family, f"declares {_FAMILY_TAG[family]}, the binaries link {linked}", True)]
     assert version is not None
     policy = _policy.policy_for_tag(family, version, arch)
     if policy is None:
-        return [("", tag, f"no {_FAMILY_TAG[family]} policy for {arch} is as old as {tag}", False)], ""
-    causes = _policy_causes(policy, arch, by_arch[arch], vendored)
-    if causes:
-        return causes, ""
-    best = oldest.get((arch, family))
-    if best is not None and best.version < policy.version:
-        return [], f"{tag}: {best.tag(arch)} would do (an older tag reaches more systems)"
-    return [], ""
+        return [("", tag, f"no {_FAMILY_TAG[family]} policy for {arch} is as old as {tag}", False)]
+    return _policy_causes(policy, arch, by_arch[arch], vendored)
+
+
+def _under_promises(declared: Sequence[str], oldest: Dict[Tuple[str, str], _policy.Policy]) -> List[str]:
+    """Notes where the wheel could reach more systems: its oldest declared tag of a family
+    is newer than the oldest its binaries allow, or a family they allow is not declared."""
+    declared_oldest: Dict[Tuple[str, str], Tuple[int, int]] = {}
+    for tag in declared:
+        parsed = _parse_tag(tag)
+        if parsed is not None and parsed[0] is not None and parsed[1] is not None:
+            key = (parsed[2], parsed[0])
+            declared_oldest[key] = min(declared_oldest.get(key, parsed[1]), parsed[1])
+    notes = []
+    declared_archs = {arch for arch, _family in declared_oldest}
+    for (arch, family), policy in sorted(oldest.items()):
+        version = declared_oldest.get((arch, family))
+        if version is not None and policy.version < version:
+            notes.append(f"{policy.tag(arch)} would do: it reaches more systems than the {_FAMILY_TAG[family]} "
+                         f"tag declared")
+        elif version is None and arch in declared_archs:
+            notes.append(f"{policy.tag(arch)} would do too: the binaries run on {family} as well")
+    return notes
 
 
 def _parse_tag(tag: str) -> Optional[Tuple[Optional[str], Optional[Tuple[int, int]], str]]:

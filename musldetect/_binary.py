@@ -30,6 +30,7 @@ class BinaryFacts(NamedTuple):
     soname: Optional[str]
     needed: Tuple[str, ...]
     search_paths: Tuple[str, ...]  # DT_RUNPATH, else DT_RPATH (the loader reads RPATH only without RUNPATH)
+    has_runpath: bool  # a RUNPATH is the binary's own; an RPATH is inherited by what it loads
     version_needs: Tuple[Tuple[str, str], ...]  # (library, version) the loader insists on
     weak_version_needs: Tuple[Tuple[str, str], ...]
     imports: Tuple[str, ...]  # undefined symbols a library must provide
@@ -85,4 +86,5 @@ def binary_facts(elf: ELFFile, shown_as: str) -> BinaryFacts:
     elif family == MUSL and not static:
         requires = _rules.musl_requirement(imports)
     return BinaryFacts(shown_as, elf.arch, family, static, soname, tuple(needed), tuple(runpath or rpath),
-                       tuple(strong), tuple(weak), imports, weak_imports, symbol_of_version, requires, reason)
+                       bool(runpath), tuple(strong), tuple(weak), imports, weak_imports, symbol_of_version, requires,
+                       reason)
