@@ -39,6 +39,7 @@ RULES = ("tests/test_rules.py", "tests/test_inspect_corpus.py")
 TAGS = ("tests/test_tags.py", "tests/test_api.py")
 INSPECT = ("tests/test_inspect.py", "tests/test_inspect_files.py", "tests/test_hostile.py")
 ELF = ("tests/test_elf_reader.py",)
+AUDIT = ("tests/test_audit.py",)
 TARGETS = ("tests/test_targets.py",)
 ROOTFS = ("tests/test_rootfs.py",)
 
@@ -143,6 +144,28 @@ MUTATIONS: List[Mutation] = [
              "        at += 16\n", ELF),
     Mutation("api-backends-in-use", "musldetect/_api.py", "status.name == in_use,", "status.name == requested,",
              ("tests/test_dispatch.py", "tests/test_cli.py")),
+    # -- audit: the policy rules ---------------------------------------------------------
+    Mutation("audit-weak-musl-import-counted", "musldetect/_binary.py",
+             "imports = tuple(name for name, is_weak, _ in symbols if not is_weak)",
+             "imports = tuple(name for name, is_weak, _ in symbols)", AUDIT),
+    Mutation("audit-weak-binding-misread", "musldetect/_elf_symbols.py", "info >> 4 == STB_WEAK", "info >> 4 == 1",
+             AUDIT),
+    Mutation("audit-rpath-not-inherited", "musldetect/_audit.py",
+             "directories = own if binary.has_runpath else own + inherited", "directories = own", AUDIT),
+    Mutation("audit-symbol-versions-unchecked", "musldetect/_audit.py",
+             "            if not policy.allows_version(arch, version):", "            if False:", AUDIT),
+    Mutation("audit-newest-policy-first", "musldetect/_audit.py",
+             "            for policy in _policy.policies(family):",
+             "            for policy in reversed(_policy.policies(family)):", AUDIT),
+    Mutation("audit-equal-tag-under-promises", "musldetect/_audit.py",
+             "if version is not None and policy.version < version:",
+             "if version is not None and policy.version <= version:", AUDIT),
+    Mutation("audit-zip-bomb-ratio", "musldetect/_audit.py",
+             "if info.file_size > _COPY_CHUNK and info.file_size > MAX_RATIO * max(info.compress_size, 1):",
+             "if False:", AUDIT),
+    Mutation("audit-dotdot-member", "musldetect/_audit.py", '".." in parts or ', "", AUDIT),
+    Mutation("audit-policy-libraries-ignored", "musldetect/_audit.py",
+             "if needed in own or needed in policy.libraries or", "if needed in own or", AUDIT),
     # -- the confined reader ---------------------------------------------------------------
     Mutation("rootfs-sysconfig-listing-unconfined", "musldetect/_python.py", "            names = root.listdir(lib)",
              '            names = sorted(__import__("os").listdir(root.path + lib))', ROOTFS),

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 
 import pytest
+from builders import compile_c, read_bytes
 
 import musldetect
 
@@ -31,23 +32,6 @@ QUOTES_GLIBC = ('const char *banner(void) { return "GNU C Library (Debian GLIBC 
 IMPORTS_QSORT_R = ('#define _GNU_SOURCE\n#include <stdlib.h>\n'
                    'static int cmp(const void *a, const void *b, void *c) { return 0; }\n'
                    'void sort(int *v, size_t n) { qsort_r(v, n, sizeof *v, cmp, 0); }\n')
-
-
-def read_bytes(path):
-    with open(path, "rb") as fh:
-        return fh.read()
-
-
-def compile_c(tmp_path, compiler, source, name, *flags):
-    if not shutil.which(compiler):
-        skip_or_fail(f"{compiler} is missing (apt-get install gcc musl-tools)")
-    src = tmp_path / (name + ".c")
-    src.write_text(source)
-    out = tmp_path / name
-    build = subprocess.run([compiler, *flags, "-o", str(out), str(src)], stderr=subprocess.PIPE, text=True)
-    if build.returncode != 0:
-        pytest.fail(f"{compiler} {' '.join(flags)} failed: {build.stderr[-500:]}")
-    return str(out)
 
 
 def glibc_version() -> str:

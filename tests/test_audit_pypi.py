@@ -1,0 +1,145 @@
+"""audit() on real wheels from PyPI, each verdict compared with auditwheel's.
+
+The wheels are pinned in tests/audit/wheels.txt and fetched once into the cache by
+tests/audit/fetch-wheels.sh (.ci/run's audit stage does it and names the directory in
+MUSLDETECT_WHEELS; without it these tests skip): manylinux 2_5 to 2_34, musllinux 1_1 and
+1_2, six architectures; C, C++, Fortran, Rust and executables. For each wheel the tag
+auditwheel names must be the one audit() names for the wheel's own C library, and every
+difference is one of the named cases below, each with its condition checked.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+import musldetect
+
+from oracle import find_musl_python, running_on_musl, skip_or_fail
+
+LISTED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "audit", "wheels.txt")
+
+
+def wheels() -> list:
+    directory = os.environ.get("MUSLDETECT_WHEELS")
+    if not directory:
+        pytest.skip("the real-wheel comparison runs in .ci/run's audit stage, which sets MUSLDETECT_WHEELS "
+                    "(tests/audit/fetch-wheels.sh prints the directory)")
+    found = sorted(glob.glob(os.path.join(directory, "*.whl")))
+    with open(LISTED) as fh:
+        listed = [line.split()[0] for line in fh if line.strip() and not line.startswith("#")]
+    if len(found) < len(listed):
+        skip_or_fail(f"{len(found)} of the {len(listed)} pinned wheels are in {directory} "
+                     "(run tests/audit/fetch-wheels.sh)")
+    return found
+
+
+def auditwheel_show(wheel: str) -> dict:
+    proc = subprocess.run([sys.executable, "-m", "auditwheel", "show", "--json", wheel], capture_output=True,
+                          text=True, timeout=600)
+    if proc.returncode != 0 or not proc.stdout.strip():
+        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"crash": last}
+    return json.loads(proc.stdout)
+
+
+def family_tag(tags, family_prefix: str) -> str:
+    return next((tag for tag in tags if tag.startswith(family_prefix + "_")), "")
+
+
+def classify(wheel: str, ours: "musldetect.Audit", theirs: dict) -> str:
+    """"same", or the name of the explained difference (its condition checked here)."""
+    name = os.path.basename(wheel)
+    musl_wheel = "musllinux" in name.split("-")[-1]
+    if "crash" in theirs:
+        # auditwheel on a glibc host, reading a musl wheel, resolves the wheel's libraries
+        # on the host and fails on what it finds; audit() reads only the wheel.
+        assert musl_wheel, (name, theirs)
+        return "auditwheel crashed on a musl wheel on a glibc host"
+    tag = theirs["overall_tag"]
+    family = tag.split("_")[0] if tag.startswith(("manylinux", "musllinux")) else \
+        ("musllinux" if musl_wheel else "manylinux")
+    mine = family_tag(ours.honest_tags, family) or ours.honest_tags[0]
+    if tag == mine:
+        return "same"
+    if musl_wheel and tag.startswith("linux_"):
+        # Rust and musl-gcc extensions name the C library "libc.so" (Alpine's name is
+        # libc.musl-<arch>.so.1); auditwheel looks it up on this glibc host, finds none and
+        # calls it an external library.
+        assert "libc.so" in theirs["external_libs"], (name, theirs)
+        assert any("libc.so" in f.needed for f in ours.files)
+        return "auditwheel did not find musl's libc.so on a glibc host"
+    if musl_wheel and tag.startswith("musllinux_1_2_"):
+        # auditwheel holds a musl wheel to the host's musl: on a glibc host it cannot know one
+        # and takes the newest policy ("can't determine musl libc version, latest known
+        # version will be used"); in the musl interpreter (musl 1.2.3) it says 1_2 as well.
+        assert mine.startswith("musllinux_1_1_") and tag.endswith(mine[len("musllinux_1_1_"):]), (name, mine)
+        return "auditwheel names the host's musl policy, not the oldest the binaries allow"
+    pytest.fail(f"{name}: audit() names {mine}, auditwheel {tag}: an unexplained difference")
+
+
+@pytest.fixture(scope="module")
+def compared():
+    if running_on_musl():
+        pytest.skip("the comparison runs auditwheel on the glibc host; the musl interpreter's answers are "
+                    "held to the host's in test_same_answers_in_the_musl_interpreter")
+    try:
+        import auditwheel  # noqa: F401
+    except ImportError:
+        skip_or_fail("auditwheel is not installed (pip install auditwheel; Python 3.9+)")
+    found = wheels()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        theirs = list(pool.map(auditwheel_show, found))
+    return [(wheel, musldetect.audit(wheel), other) for wheel, other in zip(found, theirs)]
+
+
+def test_every_verdict_matches_auditwheel_or_is_a_named_case(compared):
+    cases = {}
+    for wheel, ours, theirs in compared:
+        cases.setdefault(classify(wheel, ours, theirs), []).append(os.path.basename(wheel))
+    print("\n".join(f"{case}: {len(names)}" for case, names in sorted(cases.items())))
+    assert len(cases.get("same", [])) >= 25, cases
+
+
+def test_the_corpus_covers_what_the_issue_asks(compared):
+    platforms = {tag for _wheel, ours, _theirs in compared for tag in ours.declared_tags}
+    archs = {f.arch for _wheel, ours, _theirs in compared for f in ours.files}
+    assert {"x86_64", "aarch64", "i686", "ppc64le", "s390x", "armv7l"} <= archs
+    assert any(tag.startswith("manylinux_2_5_") for tag in platforms)
+    assert any(tag.startswith("manylinux_2_34_") for tag in platforms)
+    assert any(tag.startswith("musllinux_1_1_") for tag in platforms)
+    assert any(tag.startswith("musllinux_1_2_") for tag in platforms)
+    assert any(f.static for _wheel, ours, _theirs in compared for f in ours.files)
+    assert any("libstdc++.so.6" in f.needed for _wheel, ours, _theirs in compared for f in ours.files)
+
+
+def test_no_real_wheel_is_called_dishonest(compared):
+    """These are popular wheels auditwheel repaired: none over-promises or is inconsistent."""
+    bad = [(os.path.basename(w), ours.verdict, ours.blame[:2]) for w, ours, _ in compared
+           if ours.verdict in ("over-promises", "inconsistent")]
+    assert not bad
+
+
+def test_same_answers_in_the_musl_interpreter():
+    """Never depends on the host: the musl interpreter (or, from it, the host's Python)
+    gives every wheel the same honest tags, verdict and blame."""
+    found = wheels()
+    other = find_musl_python() if not running_on_musl() else "python3"
+    if other is None:
+        skip_or_fail("the musl-linked test interpreter is missing (tests/musl/build-python.sh)")
+    code = ("import json, sys, musldetect\n"
+            "out = [[list(a.honest_tags), a.verdict, [list(b) for b in a.blame]] "
+            "for a in map(musldetect.audit, sys.argv[1:])]\nprint(json.dumps(out))")
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(musldetect.__file__)))
+    proc = subprocess.run([other, "-c", code, *found], capture_output=True, text=True, timeout=600, env=env)
+    if proc.returncode != 0 and "No module named" in proc.stderr:
+        skip_or_fail(f"musldetect is not importable in {other}")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    here = [[list(a.honest_tags), a.verdict, [list(b) for b in a.blame]] for a in map(musldetect.audit, found)]
+    assert json.loads(proc.stdout) == here
