@@ -19,11 +19,11 @@ import sys
 import zipfile
 
 import pytest
+from builders import compile_c, make_wheel, read_bytes
 
 import musldetect
 
 import elfwriter as w
-from builders import compile_c, make_wheel, read_bytes
 from oracle import corpus_manifest, running_on_musl, skip_or_fail
 
 X86 = "x86_64"

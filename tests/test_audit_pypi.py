@@ -53,7 +53,7 @@ def family_tag(tags, family_prefix: str) -> str:
     return next((tag for tag in tags if tag.startswith(family_prefix + "_")), "")
 
 
-def classify(wheel: str, ours: "musldetect.Audit", theirs: dict) -> str:
+def classify(wheel: str, ours: musldetect.Audit, theirs: dict) -> str:
     """"same", or the name of the explained difference (its condition checked here)."""
     name = os.path.basename(wheel)
     musl_wheel = "musllinux" in name.split("-")[-1]
