@@ -55,20 +55,27 @@ def _numbers(version_name: str) -> Tuple[int, ...]:
 
 
 _loaded: Dict[str, Tuple[Policy, ...]] = {}
+_source: List[str] = []
 
 
 def source() -> str:
     """Where the data came from, as written in it."""
-    return str(_data()["source"])
+    _load()
+    return _source[0]
 
 
 def policies(family: str) -> Tuple[Policy, ...]:
     """The policies of one C library family, oldest release first."""
+    _load()
+    return _loaded[family]
+
+
+def _load() -> None:
     if not _loaded:
         data = _data()
         for name, key in _FAMILY_KEYS.items():
             _loaded[name] = tuple(_policy(name, entry) for entry in data[key])
-    return _loaded[family]
+        _source.append(str(data["source"]))
 
 
 def _data() -> Dict[str, Any]:

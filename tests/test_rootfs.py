@@ -131,6 +131,20 @@ def test_a_syntax_error_in_sysconfig_data_reads_no_host_file(tmp_path, canary):
         recorded(root, lambda: musldetect.target(root=root))
 
 
+def test_dotdot_above_the_root_stays_at_the_root(tmp_path):
+    """The loader's rule for "/..": it is "/". Every way of climbing out lands on the root."""
+    from musldetect._rootfs import Root
+
+    root = tmp_path / "img"
+    (root / "etc").mkdir(parents=True)
+    (root / "etc" / "x").write_text("inside")
+    (root / "etc" / "up").symlink_to("../../../../etc")
+    found = Root(str(root))
+    for path in ("../../../etc/x", "etc/../../etc/x", "/../etc/x", "etc/up/x", "etc/up/../../../etc/x"):
+        assert found.resolve(path) == "/etc/x", path
+        assert found.read_file(path, 100) == b"inside", path
+
+
 def test_relative_escape_is_clamped(tmp_path, canary):
     relative = "../" * 12 + canary.lstrip("/") + "/usr/lib/python3.11"
     root = image(tmp_path, [("symlink", ("usr", "lib", "python3.11"), relative)])
