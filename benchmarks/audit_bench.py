@@ -118,11 +118,11 @@ def main() -> int:
     rows: List[Dict[str, object]] = []
     for wheel in wheels:
         result = musldetect.audit(wheel)  # warm-up: imports, policy data, page cache
-        ours = best_of(rounds, lambda: musldetect.audit(wheel))
-        floor = best_of(rounds, lambda: inflate_floor(wheel))
-        command = best_of(rounds, lambda: subprocess.run(auditwheel + [wheel], capture_output=True))
+        ours = best_of(rounds, lambda w=wheel: musldetect.audit(w))
+        floor = best_of(rounds, lambda w=wheel: inflate_floor(w))
+        command = best_of(rounds, lambda w=wheel: subprocess.run(auditwheel + [w], capture_output=True))
         try:
-            in_process = best_of(rounds, lambda: auditwheel_in_process(wheel))
+            in_process = best_of(rounds, lambda w=wheel: auditwheel_in_process(w))
         except Exception:  # auditwheel fails on some musl wheels on a glibc host
             in_process = float("nan")
         rows.append({"wheel": os.path.basename(wheel), "bytes": os.path.getsize(wheel), "elf_files": len(result.files),
