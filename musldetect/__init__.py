@@ -15,10 +15,10 @@ test_layers.py reads this picture and holds every import of the code to it)::
     _target, _audit                           another system's tags; may a wheel carry its tags
     _platform                                 platform specs, understood whole or refused
     _tags, _dispatch, _python                 tag rules; which backend answers; interpreter tags
-    _result, _binary                          raw facts -> LibcInfo; what one binary of a wheel needs
+    _result, _binary, _resolve                raw facts -> LibcInfo; one binary's needs; the loader's search
     _backend_native, _backend_cffi,           raw facts (RawLibc) of this process or of a file
         _backend_python, _inspect
-    _libcfile                                 is this object a C library, and which: by identity
+    _libcfile, _ldcache                       is this object a C library, and which; glibc's ld.so.cache
     _elf, _rules, _override, _policy          ELF file facade; version rules; MUSLDETECT_LIBC; wheel policies
     _elf_symbols, _elf_versions               dynamic symbols and hash tables; symbol versions
     _elf_dynamic, _elf_notes                  PT_DYNAMIC and its strings; notes
@@ -42,6 +42,7 @@ from ._api import (
     metadata,
     musl_version,
     platform_tags,
+    resolve,
     sys_tags,
     target,
 )
@@ -53,12 +54,13 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ._audit import Audit, AuditedFile, Blame
     from ._python import PythonFacts
+    from ._resolve import Resolution
     from ._target import Target
 
 # Result types imported on first use: their modules pull in typing and dataclasses, which a
 # start-up call of libc() or platform_tags() never needs.
 _LAZY = {"Target": "_target", "PythonFacts": "_python", "Audit": "_audit", "AuditedFile": "_audit",
-         "Blame": "_audit"}
+         "Blame": "_audit", "Resolution": "_resolve"}
 
 
 def __getattr__(name: str) -> object:
@@ -80,6 +82,7 @@ __all__ = [
     "ELFError",
     "LibcInfo",
     "PythonFacts",
+    "Resolution",
     "Target",
     "WheelError",
     "__version__",
@@ -93,6 +96,7 @@ __all__ = [
     "metadata",
     "musl_version",
     "platform_tags",
+    "resolve",
     "sys_tags",
     "target",
 ]

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from typing import Dict, Optional, Tuple
 
     from ._audit import Audit
+    from ._resolve import Resolution
     from ._target import Target
 
 _BITS = 64 if sys.maxsize > 2**32 else 32
@@ -210,6 +211,17 @@ def audit(path: str | os.PathLike[str]) -> Audit:
     from ._audit import audit_path
 
     return audit_path(os.fspath(path))
+
+
+def resolve(path: str | os.PathLike[str], *, root: str | os.PathLike[str] | None = None) -> Resolution:
+    """Will this binary load here: the dynamic loader's search and version check, done
+    statically (nothing is run). Without ``root``, on this system (LD_LIBRARY_PATH
+    included); with ``root``, inside that unpacked image, every path resolving inside it
+    and nothing outside opened. Raises ELFError for a malformed file, OSError for the path.
+    """
+    from ._resolve import resolve_path
+
+    return resolve_path(os.fspath(path), os.fspath(root) if root is not None else None)
 
 
 def musl_version() -> Optional[Tuple[int, int]]:

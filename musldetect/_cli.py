@@ -28,11 +28,12 @@ from . import (
     inspect,
     libc,
     platform_tags,
+    resolve,
     target,
 )
 
 if TYPE_CHECKING:
-    from . import Audit, Target
+    from . import Audit, Resolution, Target
 
 EXIT_OK, EXIT_UNKNOWN, EXIT_USAGE = 0, 1, 2
 EXIT_BROKEN_PIPE = 128 + 13  # as if killed by SIGPIPE, like other tools in a pipeline
@@ -46,8 +47,9 @@ environment:
   _manylinux             PEP 600's module, if importable, vetoes manylinux tags
 
 exit codes:
-  0    a C library was determined (audit: every declared tag is honest)
-  1    no C library could be determined (audit: a wheel over-promises or is inconsistent)
+  0    a C library was determined (audit: every declared tag is honest; resolve: it loads)
+  1    no C library could be determined (audit: a wheel over-promises or is inconsistent;
+       resolve: a library or version is missing)
   2    usage error, bad MUSLDETECT_* value, unavailable backend, unreadable or malformed file
   141  the output pipe was closed (e.g. piped into head)
 """
@@ -89,6 +91,11 @@ def _parser() -> argparse.ArgumentParser:
     audit_cmd.add_argument("--jobs", type=int, default=1, metavar="N",
                            help="audit N inputs at a time in worker processes (default 1: in this process)")
     _output_options(audit_cmd, top=False, platform_tags=False)
+    resolve_cmd = commands.add_parser("resolve", help="will a binary load here: the loader's search and version "
+                                                      "check, done statically (this system or --root)")
+    resolve_cmd.add_argument("path", metavar="FILE")
+    resolve_cmd.add_argument("--root", help="an unpacked image: resolve inside it, opening nothing outside")
+    _output_options(resolve_cmd, top=False, platform_tags=False)
     backends_cmd = commands.add_parser("backends", help="list the backends, whether each is usable, and its answer")
     _output_options(backends_cmd, top=False, platform_tags=False)
     for name, text in (("tags", "every tag (interpreter, ABI, platform) of this process, an image or a platform"),
@@ -255,6 +262,23 @@ def _audit_text(result: Audit) -> List[str]:
     return lines
 
 
+def _resolution_text(found: Resolution) -> List[str]:
+    lines = [f"{found.path}: {'loads' if found.loads else 'does not load'} ({found.family}, {found.arch})"]
+    width = max((len(lib.name) for lib in found.libraries), default=0)
+    for lib in found.libraries:
+        lines.append(f"  {lib.name:{width}} => {lib.path or 'not found'}  ({lib.how})")
+    for gone in found.missing:
+        lines.append(f"  missing:  {gone.name}, needed by {gone.needed_by}; searched {', '.join(gone.searched) or '-'}")
+    for need in found.missing_versions:
+        lines.append(f"  missing version: {need.version} of {need.library}, needed by {need.needed_by}")
+    for skipped in found.mismatched:
+        lines.append(f"  skipped:  {skipped.candidate} ({skipped.reason})")
+    lines.extend(f"  note:     {note}" for note in found.notes)
+    if not found.loads:
+        lines.append(f"  reason:   {found.reason}")
+    return lines
+
+
 def _version_order(version: str) -> Tuple[int, ...]:
     pieces = version.partition("_")[2].split(".")
     return tuple(int(p) for p in pieces) if all(p.isdigit() for p in pieces) else ()
@@ -331,6 +355,10 @@ def _run(argv: Optional[List[str]]) -> int:
             return _target_command(args)
         if args.command == "audit":
             return _audit_command(args.paths, args.json, args.jobs)
+        if args.command == "resolve":
+            found = resolve(args.path, root=args.root)
+            print(json.dumps(found.as_dict(), indent=2) if args.json else "\n".join(_resolution_text(found)))
+            return EXIT_OK if found.loads else EXIT_UNKNOWN
         if args.command == "inspect":
             if args.platform_tags:
                 print("\n".join(target(path=args.path, root=args.root).platform_tags))

@@ -277,6 +277,12 @@ class ELFFile:
 
         return version_need_entries(self, self.dynamic)
 
+    def version_definitions(self) -> List[str]:
+        """The version names this library defines (DT_VERDEF), its base entry left out."""
+        from ._elf_versions import version_definitions
+
+        return version_definitions(self, self.dynamic)
+
     def symbol_version_indexes(self, count: int) -> Tuple[int, ...]:
         """DT_VERSYM's version index of the first ``count`` dynamic symbols."""
         from ._elf_versions import symbol_version_indexes

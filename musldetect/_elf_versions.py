@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import struct
 
-from ._elf_dynamic import DT_VERNEED, DT_VERNEEDNUM, DT_VERSYM
+from ._elf_dynamic import DT_VERDEF, DT_VERDEFNUM, DT_VERNEED, DT_VERNEEDNUM, DT_VERSYM
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from ._elf_header import Reader
 
 MAX_VERNEED = 4096  # version-need entries walked at most (files and their versions alike)
-VER_FLG_WEAK = 0x2
+VER_FLG_BASE, VER_FLG_WEAK = 0x1, 0x2
 
 
 class VersionNeed:
@@ -89,3 +89,27 @@ def _walk(reader: Reader, dynamic: DynamicSection) -> List[Tuple[str, List[Versi
             break
         at += next_offset
     return needs
+
+
+def version_definitions(reader: Reader, dynamic: DynamicSection) -> List[str]:
+    """The version names a library defines (DT_VERDEF), without its base entry (the
+    library's own name): what the loader checks a version need against."""
+    values = dynamic.values()
+    if DT_VERDEF not in values or DT_VERDEFNUM not in values:
+        return []
+    count = values[DT_VERDEFNUM][0]
+    if count > MAX_VERNEED:
+        raise reader.error(f"DT_VERDEFNUM {count} is more than {MAX_VERNEED} entries")
+    order = reader.byteorder
+    at = reader.vaddr_to_offset(values[DT_VERDEF][0], 20, "DT_VERDEF")
+    names: List[str] = []
+    for _ in range(count):
+        _version, flags, _index, aux_count, _hash, aux_offset, next_offset = struct.unpack(
+            order + "HHHHIII", reader.read_at(at, 20, "Elf_Verdef"))
+        if aux_count and not flags & VER_FLG_BASE:
+            name, _next = struct.unpack(order + "II", reader.read_at(at + aux_offset, 8, "Elf_Verdaux"))
+            names.append(dynamic.string(name, "Elf_Verdaux name"))
+        if next_offset == 0:
+            break
+        at += next_offset
+    return names

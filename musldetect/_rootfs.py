@@ -264,3 +264,39 @@ def _kind_of(mode: int) -> str:
 def host_realpath(path: str) -> str:
     """A host path with its links followed (the host's own files only, never an image's)."""
     return os.path.realpath(path)
+
+
+class Host(Root):
+    """The running system read through the same interface as an image's ``Root``: plain
+    host paths, no confinement to ask for (the system is what is being asked about), and
+    none of a root's per-component walk."""
+
+    def __init__(self) -> None:
+        self.path = "/"
+
+    def __repr__(self) -> str:
+        return "Host()"
+
+    def inside(self, path: str) -> str:
+        return os.path.abspath(path)
+
+    def host_path(self, inside: str) -> str:
+        return inside
+
+    def resolve(self, path: str) -> str:
+        return os.path.realpath(path)
+
+    def open_file(self, path: str) -> Tuple[int, str]:
+        return open_regular_file(path), os.path.abspath(path)
+
+    def listdir(self, path: str) -> List[str]:
+        return sorted(os.listdir(path))
+
+    def kind(self, path: str, *, follow: bool = True) -> str:
+        try:
+            st = os.stat(path) if follow else os.lstat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            return "missing"
+        if stat.S_ISLNK(st.st_mode):
+            return "link"
+        return "file" if stat.S_ISREG(st.st_mode) else "dir" if stat.S_ISDIR(st.st_mode) else "other"

@@ -1,0 +1,464 @@
+"""resolve(): will a binary load here — the dynamic loader's search, done statically.
+
+The search is the one the file's own C library does (nothing is run):
+
+- glibc: a name with a slash is a path; a name already loaded (by the name it was loaded
+  under or its DT_SONAME) is not searched again; otherwise DT_RPATH of the requesting
+  object and of the objects that loaded it (only when the requester has no DT_RUNPATH),
+  LD_LIBRARY_PATH (the running system only), the requester's DT_RUNPATH, /etc/ld.so.cache,
+  then the loader's own system directories (read from the loader file; DF_1_NODEFLIB skips
+  these last two). $ORIGIN, $LIB and $PLATFORM are expanded. A candidate of another ELF
+  class, machine or float ABI is skipped, as the loader skips it. Then every version need
+  is checked against the definitions of the library that provides it.
+- musl: the names libc/libpthread/librt/libm/libdl/libutil/libxnet are the loader itself;
+  a name already loaded (by file name) is not searched again; otherwise LD_LIBRARY_PATH
+  (running system only), DT_RPATH/DT_RUNPATH of the requester and of the objects that
+  loaded it, then /etc/ld-musl-<arch>.path (newline- or colon-separated), else
+  /lib:/usr/local/lib:/usr/lib. A candidate musl cannot map stops the search, as it does.
+
+With ``root`` every path (search entries, cache entries, path files, links) resolves inside
+the root through ``_rootfs.Root`` and nothing outside is opened.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from typing import Dict, FrozenSet, Iterator, List, NamedTuple, Optional, Set, Tuple
+
+from . import _ldcache
+from ._elf import ELFFile
+from ._elf_dynamic import DT_FLAGS_1
+from ._elf_header import EM_386, EM_AARCH64, EM_PPC64, EM_RISCV, EM_S390, EM_X86_64
+from ._libcfile import GLIBC, MUSL, family_by_name
+from ._rootfs import Host, Root
+from ._types import ELFError
+
+MAX_OBJECTS = 4096  # objects one resolution may load (the loaders have no limit; a bound for hostile input)
+DF_1_NODEFLIB = 0x800
+_MUSL_SELF = re.compile(r"^lib(c|pthread|rt|m|dl|util|xnet)\.")
+# glibc's ld.so.cache flags per (machine, bits): what _dl_cache_check_flags accepts.
+_CACHE_FLAGS = {(EM_X86_64, 64): 0x0303, (EM_X86_64, 32): 0x0803, (EM_386, 32): 0x0003, (EM_AARCH64, 64): 0x0A03,
+                (EM_S390, 64): 0x0403, (EM_PPC64, 64): 0x0503, (EM_RISCV, 64): 0x1003}
+# AT_PLATFORM where it does not depend on the CPU model.
+_PLATFORM = {"x86_64": "x86_64", "i686": "i686", "aarch64": "aarch64", "armv7l": "v7l"}
+_GLIBC_LOADERS = {"x86_64": "/lib64/ld-linux-x86-64.so.2", "i686": "/lib/ld-linux.so.2",
+                  "aarch64": "/lib/ld-linux-aarch64.so.1", "armv7l": "/lib/ld-linux-armhf.so.3",
+                  "ppc64le": "/lib64/ld64.so.2", "s390x": "/lib/ld64.so.1",
+                  "riscv64": "/lib/ld-linux-riscv64-lp64d.so.1"}
+_MUSL_ARCH = {"x86_64": "x86_64", "i686": "i386", "aarch64": "aarch64", "armv7l": "armhf", "armv5tel": "arm",
+              "ppc64le": "powerpc64le", "ppc64": "powerpc64", "s390x": "s390x", "riscv64": "riscv64",
+              "loongarch64": "loongarch64"}
+_SYSTEM_DIRS = re.compile(rb"(?:/[A-Za-z0-9_.+/-]*lib[A-Za-z0-9_.+/-]*/\x00){2,}")
+MUSL_DEFAULT_PATH = "/lib:/usr/local/lib:/usr/lib"
+
+
+class Library(NamedTuple):
+    """One needed library: ``path`` is where it resolves (None when not found), ``how``
+    which step of the search found it ("RPATH of X", "RUNPATH", "ld.so.cache", "system
+    directory", "already loaded", ...)."""
+
+    name: str
+    path: Optional[str]
+    needed_by: str
+    how: str
+
+
+class Missing(NamedTuple):
+    name: str
+    needed_by: str
+    searched: Tuple[str, ...]  # the directories looked in, in order
+
+
+class MissingVersion(NamedTuple):
+    library: str
+    version: str
+    needed_by: str
+
+
+class Mismatch(NamedTuple):
+    candidate: str
+    needed_by: str
+    reason: str  # "ELFCLASS32 for an ELFCLASS64 object", "machine 183, not 62", ...
+
+
+class Resolution(NamedTuple):
+    """What ``musldetect.resolve()`` found. ``loads`` is True only when nothing is missing."""
+
+    path: str
+    family: Optional[str]
+    arch: str
+    libraries: Tuple[Library, ...]
+    missing: Tuple[Missing, ...]
+    missing_versions: Tuple[MissingVersion, ...]
+    mismatched: Tuple[Mismatch, ...]
+    loads: bool
+    reason: str
+    notes: Tuple[str, ...]
+
+    def as_dict(self) -> Dict[str, object]:
+        data = self._asdict()
+        for key in ("libraries", "missing", "missing_versions", "mismatched"):
+            data[key] = [item._asdict() for item in getattr(self, key)]
+        return data
+
+
+class _Facts(NamedTuple):
+    """What the search and the version check need of one file: read once per file
+    identity (device, inode, size, mtime), so a sweep reads libc.so.6 once."""
+
+    soname: Optional[str]
+    needed: Tuple[str, ...]
+    rpath: Tuple[str, ...]
+    runpath: Tuple[str, ...]
+    nodeflib: bool
+    needs: Tuple[Tuple[str, str, bool], ...]  # (library, version, weak)
+    defines: FrozenSet[str]
+
+
+_FACTS: Dict[Tuple[int, int, int, int], _Facts] = {}
+MAX_REMEMBERED = 8192
+
+
+def _facts(elf: ELFFile) -> _Facts:
+    known = _FACTS.get(elf.identity)
+    if known is not None:
+        return known
+    if elf.is_dynamic:
+        soname, needed = elf.dynamic_names()
+        rpath, runpath = elf.search_paths()
+        facts = _Facts(soname, tuple(needed), tuple(rpath), tuple(runpath),
+                       any(f & DF_1_NODEFLIB for f in elf.dynamic_values().get(DT_FLAGS_1, [])),
+                       tuple((n.library, n.name, n.weak) for n in elf.version_need_entries()),
+                       frozenset(elf.version_definitions()))
+    else:
+        facts = _Facts(None, (), (), (), False, (), frozenset())
+    if len(_FACTS) >= MAX_REMEMBERED:
+        _FACTS.clear()
+    _FACTS[elf.identity] = facts
+    return facts
+
+
+class _Object:
+    """One loaded object of this resolution: where it was found, who loaded it, its names."""
+
+    def __init__(self, path: str, elf: ELFFile, loader: Optional[_Object], names: Set[str]) -> None:
+        self.path = path
+        self.loader = loader
+        self.identity = elf.identity[:2]
+        facts = _facts(elf)
+        self.soname, self.needed, self.rpath, self.runpath = facts.soname, facts.needed, facts.rpath, facts.runpath
+        self.nodeflib, self.needs, self.defines = facts.nodeflib, facts.needs, facts.defines
+        self.names = set(names) | {path} | ({self.soname} if self.soname else set())
+
+
+_CACHES: Dict[Tuple[object, ...], _ldcache.LdCache] = {}
+_SYSTEM: Dict[Tuple[int, int, int, int], List[str]] = {}
+
+
+class _Search:
+    def __init__(self, root: Root, family: str, main: ELFFile, running_system: bool) -> None:
+        self.root, self.family, self.running_system = root, family, running_system
+        self.bits, self.machine, self.arch = main.bits, main.machine, main.arch
+        self.notes: List[str] = []
+        self.mismatched: List[Mismatch] = []
+        self._cache: Optional[_ldcache.LdCache] = None
+        self._system_dirs: Optional[List[str]] = None
+        self._musl_path: Optional[List[str]] = None
+        self.loader_path: Optional[str] = None
+
+    # -- where to look --------------------------------------------------------------------
+
+    def cache(self) -> _ldcache.LdCache:
+        """/etc/ld.so.cache of the root, parsed once per root and file identity."""
+        if self._cache is None:
+            try:
+                fd, _inside = self.root.open_file("/etc/ld.so.cache")
+            except (OSError, ELFError) as exc:
+                why = exc.strerror if isinstance(exc, OSError) else str(exc)
+                self._cache = _ldcache.LdCache({}, f"no ld.so.cache ({why})")
+            else:
+                try:
+                    st = os.fstat(fd)
+                    key = (self.root.path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, self._little())
+                    self._cache = _CACHES.get(key)
+                    if self._cache is None:
+                        data = os.read(fd, _ldcache.MAX_CACHE)
+                        self._cache = _CACHES[key] = _ldcache.parse(data, "<" if self._little() else ">")
+                finally:
+                    os.close(fd)
+            self.notes.append(self._cache.note)
+        return self._cache
+
+    def _little(self) -> bool:
+        return not self.arch.endswith(("_be", "ppc64", "s390x", "mips", "ppc"))
+
+    def system_dirs(self) -> List[str]:
+        """The glibc loader's own system directories, read from its file; the usual ones
+        for the arch when it cannot be read."""
+        if self._system_dirs is None:
+            found: List[str] = []
+            if self.loader_path:
+                try:
+                    with ELFFile(self.loader_path, root=self.root) as loader:
+                        known = _SYSTEM.get(loader.identity)
+                        if known is not None:
+                            found = known
+                        for data in loader.readonly_segment_data() if known is None else ():
+                            match = _SYSTEM_DIRS.search(data)
+                            if match:
+                                found = [d.decode().rstrip("/") for d in bytes(match.group()).split(b"\x00") if d]
+                                _SYSTEM[loader.identity] = found
+                                break
+                except (OSError, ELFError):
+                    pass
+            if not found:
+                lib = "lib64" if self.bits == 64 and self.arch not in ("aarch64", "riscv64") else "lib"
+                found = [f"/{lib}", f"/usr/{lib}"]
+                self.notes.append(f"the loader's system directories were not readable: assumed {':'.join(found)}")
+            self._system_dirs = found
+        return self._system_dirs
+
+    def musl_path(self) -> List[str]:
+        if self._musl_path is None:
+            name = f"/etc/ld-musl-{_MUSL_ARCH.get(self.arch, self.arch)}.path"
+            try:
+                text = self.root.read_file(name, 64 * 1024).decode("utf-8", "surrogateescape")
+                self._musl_path = [d for d in re.split(r"[:\n]", text) if d]
+                self.notes.append(f"{name}: {':'.join(self._musl_path) or '(empty)'}")
+            except (OSError, ELFError):
+                self._musl_path = MUSL_DEFAULT_PATH.split(":")
+        return self._musl_path
+
+    def expand(self, entry: str, origin: str) -> Optional[str]:
+        lib = self.system_dirs()[0].strip("/") if self.family == GLIBC else "lib"
+        platform = _PLATFORM.get(self.arch, self.arch)
+        for token, value in (("$ORIGIN", origin), ("${ORIGIN}", origin), ("$LIB", lib), ("${LIB}", lib),
+                             ("$PLATFORM", platform), ("${PLATFORM}", platform)):
+            entry = entry.replace(token, value)
+        return None if "$" in entry else entry
+
+    # -- one candidate ------------------------------------------------------------------------
+
+    def open_candidate(self, path: str, needed_by: str) -> Optional[ELFFile]:
+        """The file at ``path`` if it is a loadable object for this process's arch; a
+        mismatch is recorded (glibc goes on searching; the caller decides for musl)."""
+        if self.root.kind(path) != "file":
+            return None
+        try:
+            elf = ELFFile(path, root=self.root)
+        except (OSError, ELFError) as exc:
+            self.mismatched.append(Mismatch(path, needed_by, f"not a loadable ELF object: {exc}"))
+            return None
+        reason = ""
+        if elf.bits != self.bits:
+            reason = f"ELFCLASS{elf.bits} for an ELFCLASS{self.bits} object"
+        elif elf.machine != self.machine:
+            reason = f"machine {elf.machine}, not {self.machine}"
+        elif elf.arch != self.arch:
+            reason = f"{elf.arch}, not {self.arch} (float ABI)"
+        if reason:
+            elf.close()
+            self.mismatched.append(Mismatch(path, needed_by, reason))
+            return None
+        return elf
+
+
+def _origin(path: str) -> str:
+    return posixpath.dirname(path) or "/"
+
+
+def resolve_path(path: str, root_dir: Optional[str]) -> Resolution:
+    root = Root(root_dir) if root_dir is not None else Host()
+    running_system = root_dir is None
+    main_elf = ELFFile(path, root=root)
+    try:
+        main_path = main_elf.inside or path
+        interp = main_elf.interpreter
+        family = family_by_name(interp) if interp else None
+        soname, main_needed = main_elf.dynamic_names() if main_elf.is_dynamic else (None, [])
+        if family is None:  # a library: the C library it names, or is
+            family = next((f for f in map(family_by_name, [*main_needed, soname, main_path]) if f), None)
+        if family is None:  # links no C library by name: the one whose loader the system has
+            glibc_loader = _GLIBC_LOADERS.get(main_elf.arch)
+            musl_loader = f"/lib/ld-musl-{_MUSL_ARCH.get(main_elf.arch, main_elf.arch)}.so.1"
+            family = MUSL if root.kind(musl_loader) == "file" and not (
+                glibc_loader and root.kind(glibc_loader) == "file") else GLIBC
+        search = _Search(root, family, main_elf, running_system)
+        if not main_elf.is_dynamic:
+            return Resolution(main_path, family, main_elf.arch, (), (), (), (), True,
+                              "statically linked: it needs no library", ())
+        search.loader_path = interp or (_GLIBC_LOADERS.get(main_elf.arch) if family == GLIBC else
+                                        f"/lib/ld-musl-{_MUSL_ARCH.get(main_elf.arch, main_elf.arch)}.so.1")
+        main = _Object(root.resolve(main_path) if not running_system else main_path, main_elf, None, {main_path})
+    finally:
+        main_elf.close()
+    return _load_all(search, main)
+
+
+def _load_all(search: _Search, main: _Object) -> Resolution:
+    loaded: List[_Object] = [main]
+    libraries: List[Library] = []
+    missing: List[Missing] = []
+    loader: Optional[_Object] = None
+    if search.loader_path and search.root.kind(search.loader_path) == "file":
+        try:
+            with ELFFile(search.loader_path, root=search.root) as elf:
+                loader = _Object(search.loader_path, elf, None, {search.loader_path})
+            loaded.append(loader)
+        except (OSError, ELFError) as exc:
+            search.notes.append(f"the loader {search.loader_path} could not be read: {exc}")
+    queue = [main]
+    listed: Set[str] = set()
+    while queue:
+        requester = queue.pop(0)
+        for name in requester.needed:
+            found, how, searched = _find(search, name, requester, loaded, loader)
+            if isinstance(found, _Object):
+                if found is not main and found.path not in listed:  # each object once, where first needed
+                    listed.add(found.path)
+                    libraries.append(Library(name, found.path, requester.path, how))
+                continue
+            if found is None:
+                libraries.append(Library(name, None, requester.path, how))
+                missing.append(Missing(name, requester.path, tuple(searched)))
+                continue
+            assert isinstance(found, tuple)
+            path, elf = found
+            if len(loaded) >= MAX_OBJECTS:
+                elf.close()
+                raise ELFError(f"{main.path}: more than {MAX_OBJECTS} objects would be loaded")
+            with elf:
+                obj = _Object(path, elf, requester, {name})
+            loaded.append(obj)
+            queue.append(obj)
+            listed.add(path)
+            libraries.append(Library(name, path, requester.path, how))
+    missing_versions = _check_versions(search, loaded) if search.family == GLIBC else []
+    loads = not missing and not missing_versions
+    if loads:
+        reason = f"every needed library resolves ({len({lib.path for lib in libraries})} objects)"
+    else:
+        parts = [f"{m.name} not found (needed by {m.needed_by})" for m in missing[:3]]
+        parts += [f"{v.library} lacks {v.version} (needed by {v.needed_by})" for v in missing_versions[:3]]
+        reason = "; ".join(parts)
+    return Resolution(main.path, search.family, search.arch, tuple(libraries), tuple(missing),
+                      tuple(missing_versions), tuple(search.mismatched), loads, reason,
+                      tuple(dict.fromkeys(search.notes)))
+
+
+def _already_loaded(name: str, loaded: List[_Object], family: str) -> Optional[_Object]:
+    for obj in loaded:
+        if family == GLIBC and name in obj.names:
+            return obj
+        if family == MUSL and posixpath.basename(obj.path) == name:
+            return obj
+    return None
+
+
+def _find(search: _Search, name: str, requester: _Object, loaded: List[_Object],
+          loader: Optional[_Object]) -> Tuple[object, str, List[str]]:
+    """(an already loaded _Object, or (path, ELFFile), or None), how, where it looked."""
+    if search.family == MUSL and _MUSL_SELF.match(name) and loader is not None:
+        return loader, "the musl loader itself", []
+    if "/" in name:  # a path, its $ORIGIN relative to the object that names it
+        path = search.expand(name, _origin(requester.path))
+        if path is None:
+            return None, "a path with an unknown $-token", [name]
+        found = _already_loaded(path, loaded, search.family)
+        if found is not None:
+            return found, "already loaded", []
+        elf = search.open_candidate(path, requester.path)
+        if elf is not None:
+            same = next((obj for obj in loaded if obj.identity == elf.identity[:2]), None)
+            if same is not None:
+                elf.close()
+                return same, "already loaded (the same file)", [path]
+        return ((path, elf) if elf else None), "a path", [path]
+    found = _already_loaded(name, loaded, search.family)
+    if found is not None:
+        return found, "already loaded", []
+    searched: List[str] = []
+    for candidate, how in _candidates(search, name, requester, loaded[0]):
+        searched.append(posixpath.dirname(candidate) if how != "ld.so.cache" else f"ld.so.cache: {candidate}")
+        mismatches = len(search.mismatched)
+        elf = search.open_candidate(candidate, requester.path)
+        if elf is not None:
+            same = next((obj for obj in loaded if obj.identity == elf.identity[:2]), None)
+            if same is not None:
+                elf.close()
+                same.names.add(name)
+                return same, "already loaded (the same file)", searched
+            return (candidate, elf), how, searched
+        if search.family == MUSL and len(search.mismatched) > mismatches:
+            return None, f"musl stops at {candidate}: {search.mismatched[-1].reason}", searched
+    return None, "not found", searched
+
+
+def _candidates(search: _Search, name: str, requester: _Object, main: _Object) -> Iterator[Tuple[str, str]]:
+    """(candidate path, how) in the order the requester's loader tries them."""
+    if search.family == MUSL:
+        for directory, how in _musl_directories(search, requester):
+            yield posixpath.join(directory, name), how
+        return
+    if not requester.runpath:
+        chain: List[_Object] = []
+        step: Optional[_Object] = requester
+        while step is not None:
+            chain.append(step)
+            step = step.loader
+        if main not in chain and not main.runpath:
+            chain.append(main)
+        for owner in chain:
+            for entry in owner.rpath:
+                expanded = search.expand(entry, _origin(owner.path))
+                if expanded:
+                    yield posixpath.join(expanded, name), f"RPATH of {owner.path}"
+    if search.running_system:
+        for entry in os.environ.get("LD_LIBRARY_PATH", "").replace(";", ":").split(":"):
+            expanded = search.expand(entry, _origin(main.path)) if entry else None
+            if expanded:
+                yield posixpath.join(expanded, name), "LD_LIBRARY_PATH"
+    for entry in requester.runpath:
+        expanded = search.expand(entry, _origin(requester.path))
+        if expanded:
+            yield posixpath.join(expanded, name), "RUNPATH"
+    if requester.nodeflib or main.nodeflib:
+        return
+    wanted = _CACHE_FLAGS.get((search.machine, search.bits))
+    for cached in search.cache().entries.get(name, ()):
+        if cached.hwcap == 0 and (cached.flags == wanted if wanted is not None else
+                                  cached.flags & _ldcache.FLAG_TYPE_MASK == _ldcache.FLAG_ELF_LIBC6):
+            yield cached.path, "ld.so.cache"
+            break  # the loader takes the cache's one answer, then the system directories
+    for directory in search.system_dirs():
+        yield posixpath.join(directory, name), "system directory"
+
+
+def _musl_directories(search: _Search, requester: _Object) -> Iterator[Tuple[str, str]]:
+    if search.running_system:
+        for entry in os.environ.get("LD_LIBRARY_PATH", "").split(":"):
+            if entry:
+                yield entry, "LD_LIBRARY_PATH"
+    step: Optional[_Object] = requester
+    while step is not None:
+        for entry in step.runpath or step.rpath:
+            expanded = search.expand(entry, _origin(step.path))
+            if expanded:
+                yield expanded, f"RPATH of {step.path}"
+        step = step.loader
+    for directory in search.musl_path():
+        yield directory, "musl path"
+
+
+def _check_versions(search: _Search, loaded: List[_Object]) -> List[MissingVersion]:
+    found = []
+    for obj in loaded:
+        for library, version, weak in obj.needs:
+            provider = _already_loaded(library, loaded, GLIBC)
+            if provider is None or weak or not provider.defines:
+                continue
+            if version not in provider.defines:
+                found.append(MissingVersion(library, version, obj.path))
+    return found
