@@ -224,7 +224,8 @@ class _Search:
         if self._musl_path is None:
             name = f"/etc/ld-musl-{_MUSL_ARCH.get(self.arch, self.arch)}.path"
             try:
-                text = self.root.read_file(name, 64 * 1024).decode("utf-8", "surrogateescape")
+                data = self.root.read_file(name, 64 * 1024)
+                text = data.split(b"\x00", 1)[0].decode("utf-8", "surrogateescape")  # musl reads a C string
                 self._musl_path = [d for d in re.split(r"[:\n]", text) if d]
                 self.notes.append(f"{name}: {':'.join(self._musl_path) or '(empty)'}")
             except (OSError, ELFError):

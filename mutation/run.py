@@ -40,6 +40,7 @@ TAGS = ("tests/test_tags.py", "tests/test_api.py")
 INSPECT = ("tests/test_inspect.py", "tests/test_inspect_files.py", "tests/test_hostile.py")
 ELF = ("tests/test_elf_reader.py",)
 AUDIT = ("tests/test_audit.py",)
+RESOLVE = ("tests/test_resolve.py",)
 TARGETS = ("tests/test_targets.py",)
 ROOTFS = ("tests/test_rootfs.py",)
 
@@ -166,6 +167,18 @@ MUTATIONS: List[Mutation] = [
     Mutation("audit-dotdot-member", "musldetect/_audit.py", '".." in parts or ', "", AUDIT),
     Mutation("audit-policy-libraries-ignored", "musldetect/_audit.py",
              "if needed in own or needed in policy.libraries or", "if needed in own or", AUDIT),
+    # -- resolve: the loader's search order and checks -------------------------------------
+    Mutation("resolve-rpath-despite-runpath", "musldetect/_resolve.py", "    if not requester.runpath:\n",
+             "    if True:\n", RESOLVE),
+    Mutation("resolve-wrong-machine-taken", "musldetect/_resolve.py", "elif elf.machine != self.machine:",
+             "elif False:", RESOLVE),
+    Mutation("resolve-versions-unchecked", "musldetect/_resolve.py", "if version not in provider.defines:",
+             "if False:", RESOLVE),
+    Mutation("resolve-old-cache-offsets", "musldetect/_ldcache.py", "_string(data, strings, key)",
+             "_string(data, 0, key)", RESOLVE),
+    Mutation("resolve-musl-path-file-ignored", "musldetect/_resolve.py",
+             'self._musl_path = [d for d in re.split(r"[:\\n]", text) if d]',
+             'self._musl_path = MUSL_DEFAULT_PATH.split(":")', RESOLVE),
     # -- the confined reader ---------------------------------------------------------------
     Mutation("rootfs-sysconfig-listing-unconfined", "musldetect/_python.py", "            names = root.listdir(lib)",
              '            names = sorted(__import__("os").listdir(root.path + lib))', ROOTFS),

@@ -1,0 +1,376 @@
+"""resolve() against the real loaders: ldd (glibc's loader in --list mode) for every ELF
+file under /usr, ld-musl's --list for the musl interpreter's files and inside an image
+made of a Debian musl build; then built cases for each rule, with the loader as oracle
+wherever it can run, and hostile input. The library never runs a loader; the tests do."""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+from builders import compile_c, read_bytes
+
+import musldetect
+
+from oracle import corpus_manifest, find_musl_python, running_on_musl, skip_or_fail
+
+MUSL_LOADER = "/lib/ld-musl-x86_64.so.1"
+_NAMED = re.compile(r"^\s*(\S+) => (\S+|not found)(?: \(0x[0-9a-f]+\))?\s*$")
+_BARE = re.compile(r"^\s*(/\S+) \(0x[0-9a-f]+\)\s*$")
+PLAIN = "int twice(int x) { return 2 * x; }\n"
+USES_PLAIN = "int twice(int);\nint main(void) { return twice(1) - 2; }\n"
+
+
+def listed(output: str):
+    """({name: path or None}, {paths loaded by path: the loader, $ORIGIN/... names})."""
+    named, bare = {}, set()
+    for line in output.splitlines():
+        match = _NAMED.match(line)
+        if match:
+            named[match.group(1)] = None if match.group(2) == "not found" else match.group(2)
+            continue
+        match = _BARE.match(line)
+        if match:
+            bare.add(match.group(1))
+    return named, bare
+
+
+def differences(result, output: str) -> list:
+    named, bare = listed(output)
+    ours = {lib.name: lib.path for lib in result.libraries if "/" not in lib.name}
+    # The loader needed by name (libc.so.6 names ld-linux-x86-64.so.2) is ldd's bare line.
+    ours = {name: path for name, path in ours.items() if not (path in bare and name not in named)}
+    by_path = {lib.path for lib in result.libraries if "/" in lib.name}
+    wrong = sorted(set(ours.items()) ^ set(named.items()))
+    wrong += sorted(p for p in by_path if p not in bare)
+    return wrong
+
+
+def glibc_host():
+    if running_on_musl() or not shutil.which("ldd"):
+        pytest.skip("ldd (glibc's loader) is the oracle: it runs on the glibc host")
+
+
+def ldd(path, env=None):
+    return subprocess.run(["ldd", path], capture_output=True, text=True, env=env, timeout=60)
+
+
+def usr_files():
+    from elforacle import elf_files
+
+    files = elf_files("/usr")
+    return files if os.environ.get("MUSLDETECT_RESOLVE_ALL") else files[::7]
+
+
+def test_every_elf_file_under_usr_resolves_as_ldd_says():
+    """Each difference is a named case with its condition checked; none is left over."""
+    glibc_host()
+    cases = {}
+    for path in usr_files():
+        try:
+            result = musldetect.resolve(path)
+        except musldetect.ELFError as exc:
+            proc = ldd(path)
+            assert "not a dynamic executable" in proc.stdout + proc.stderr, (path, exc)
+            cases.setdefault("malformed for both (a debug file)", []).append(path)
+            continue
+        if result.family != "glibc" or result.arch != "x86_64":
+            # another arch's program (i386 valgrind tools, x32 perf helpers): its loader is not
+            # installed, so ldd cannot list it; resolve() still answers from the file.
+            assert result.arch in ("i686", "x32") or result.family == "musl", (path, result.arch, result.family)
+            cases.setdefault(f"{result.family} {result.arch}: no loader here to compare with", []).append(path)
+            continue
+        proc = ldd(path)
+        text = proc.stdout + proc.stderr
+        if "not a dynamic executable" in text or "statically linked" in text:
+            assert not result.libraries, (path, result)
+            cases.setdefault("static or no dynamic section: nothing to load", []).append(path)
+            continue
+        assert proc.returncode in (0, 1), (path, text)
+        wrong = differences(result, proc.stdout)
+        assert not wrong, (path, wrong, proc.stdout)
+        cases.setdefault("same libraries, same paths", []).append(path)
+    print("\n".join(f"{case}: {len(paths)}" for case, paths in sorted(cases.items())))
+    assert len(cases["same libraries, same paths"]) >= (1000 if os.environ.get("MUSLDETECT_RESOLVE_ALL") else 150)
+
+
+def test_musl_interpreter_files_resolve_as_ld_musl_list_says():
+    musl_python = find_musl_python()
+    if musl_python is None or not os.path.exists(MUSL_LOADER):
+        skip_or_fail("the musl interpreter and /lib/ld-musl-x86_64.so.1 are needed (tests/musl/build-python.sh)")
+    prefix = os.path.dirname(os.path.dirname(os.path.realpath(musl_python)))
+    files = [os.path.realpath(musl_python)] + sorted(glob.glob(os.path.join(prefix, "lib", "python3*", "lib-dynload",
+                                                                            "*.so")))
+    assert len(files) > 20
+    for path in files:
+        result = musldetect.resolve(path)
+        assert result.family == "musl" and result.loads, (path, result.reason)
+        proc = subprocess.run([MUSL_LOADER, "--list", path], capture_output=True, text=True, timeout=60)
+        named, _bare = listed(proc.stdout)
+        ours = {lib.name: lib.path for lib in result.libraries}
+        assert ours == named, (path, ours, named)
+
+
+def musl_image(tmp_path, path_file: str):
+    """A root made of Debian's musl build: its loader, a path file, a library in a
+    directory only the path file names, and a program that needs it."""
+    rows = [r for r in corpus_manifest() if r["pkg"] == "musl" and r["arch"] == "amd64"]
+    if not rows:
+        skip_or_fail("no amd64 musl in the corpus (tests/musl/fetch-corpus.sh)")
+    (libc,) = glob.glob(os.path.join(rows[0]["dir"], "*lib", "x86_64-linux-musl", "libc.so"))[:1]
+    root = tmp_path / "img"
+    for directory in ("lib", "etc", "opt/lib", "bin"):
+        (root / directory).mkdir(parents=True)
+    shutil.copy(libc, root / "lib" / "ld-musl-x86_64.so.1")
+    (root / "etc" / "ld-musl-x86_64.path").write_text(path_file)
+    compile_c(tmp_path, "musl-gcc", PLAIN, "libplain.so", "-shared", "-fPIC")
+    shutil.copy(tmp_path / "libplain.so", root / "opt" / "lib" / "libplain.so")
+    compile_c(tmp_path, "musl-gcc", USES_PLAIN, "prog", "-Wl,--no-as-needed", f"-L{tmp_path}", "-lplain")
+    shutil.copy(tmp_path / "prog", root / "bin" / "prog")
+    return root
+
+
+@pytest.mark.parametrize("path_file", ["/usr/lib\n/opt/lib\n", "/usr/lib:/opt/lib", "/nowhere\n"])
+def test_musl_image_resolves_as_its_loader_lists_it(tmp_path, path_file):
+    root = musl_image(tmp_path, path_file)
+    result = musldetect.resolve("/bin/prog", root=root)
+    assert result.family == "musl"
+    assert result.loads == ("/opt/lib" in path_file)
+    if os.geteuid() != 0:
+        pytest.skip("chroot (to run the image's own loader as the oracle) needs root")
+    proc = subprocess.run(["chroot", str(root), "/lib/ld-musl-x86_64.so.1", "--list", "/bin/prog"],
+                          capture_output=True, text=True, timeout=60)
+    named, _bare = listed(proc.stdout + proc.stderr.replace("Error loading shared library ", "\t"))
+    ours = {lib.name: lib.path for lib in result.libraries}
+    if result.loads:
+        assert ours == named, (ours, proc.stdout, proc.stderr)
+    else:
+        assert "libplain.so" in proc.stderr and ours["libplain.so"] is None
+        assert [m.name for m in result.missing] == ["libplain.so"]
+
+
+# -- built cases, ldd as the oracle -------------------------------------------------------
+
+
+def test_missing_library(tmp_path):
+    glibc_host()
+    compile_c(tmp_path, "gcc", PLAIN, "libgone.so", "-shared", "-fPIC")
+    program = compile_c(tmp_path, "gcc", USES_PLAIN, "prog", "-Wl,--no-as-needed",
+                        f"-L{tmp_path}", "-lgone")
+    os.remove(tmp_path / "libgone.so")
+    result = musldetect.resolve(program)
+    assert not result.loads and [m.name for m in result.missing] == ["libgone.so"]
+    assert "/lib/x86_64-linux-gnu" in result.missing[0].searched
+    assert listed(ldd(program).stdout)[0]["libgone.so"] is None
+    assert not differences(result, ldd(program).stdout)
+
+
+def test_version_the_library_does_not_define(tmp_path):
+    """A program linked against libv.so's GLIBC_2.99 (a version script), run against a libv.so
+    that defines only OTHER_1: the loader refuses it, and so does resolve()."""
+    glibc_host()
+    (tmp_path / "new.map").write_text("GLIBC_2.99 { global: twice; local: *; };\n")
+    (tmp_path / "old.map").write_text("OTHER_1 { global: twice; local: *; };\n")
+    compile_c(tmp_path, "gcc", PLAIN, "libv.so", "-shared", "-fPIC", f"-Wl,--version-script={tmp_path}/new.map")
+    program = compile_c(tmp_path, "gcc", USES_PLAIN, "prog", "-Wl,--no-as-needed", f"-L{tmp_path}", "-lv",
+                        f"-Wl,-rpath,{tmp_path}")
+    assert musldetect.resolve(program).loads
+    compile_c(tmp_path, "gcc", PLAIN, "libv.so", "-shared", "-fPIC", f"-Wl,--version-script={tmp_path}/old.map")
+    result = musldetect.resolve(program)
+    assert not result.loads and not result.missing
+    assert [(v.library, v.version, v.needed_by) for v in result.missing_versions] == \
+        [("libv.so", "GLIBC_2.99", program)]
+    assert "version `GLIBC_2.99' not found" in ldd(program).stdout + ldd(program).stderr
+
+
+def test_wrong_arch_library_earlier_in_the_path_is_skipped(tmp_path):
+    glibc_host()
+    foreign = [r for r in corpus_manifest() if r["pkg"] == "libc6" and r["arch"] == "arm64"]
+    if not foreign:
+        skip_or_fail("no arm64 glibc in the corpus (tests/musl/fetch-corpus.sh)")
+    (arm_libm,) = glob.glob(os.path.join(foreign[0]["dir"], "**", "libm.so.6"), recursive=True)[:1]
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    shutil.copy(arm_libm, first / "libplain.so")
+    compile_c(second, "gcc", PLAIN, "libplain.so", "-shared", "-fPIC")
+    program = compile_c(tmp_path, "gcc", USES_PLAIN, "prog", "-Wl,--no-as-needed", f"-L{second}", "-lplain",
+                        "-Wl,--disable-new-dtags", f"-Wl,-rpath,{first}:{second}")
+    result = musldetect.resolve(program)
+    assert result.loads and {lib.name: lib.path for lib in result.libraries}["libplain.so"] == \
+        str(second / "libplain.so")
+    assert [(m.candidate, m.reason) for m in result.mismatched] == [(str(first / "libplain.so"),
+                                                                     "machine 183, not 62")]
+    assert not differences(result, ldd(program).stdout)
+
+
+@pytest.mark.parametrize("dtags", ["--disable-new-dtags", "--enable-new-dtags"])
+def test_rpath_and_runpath_against_ld_library_path(tmp_path, dtags):
+    """RPATH comes before LD_LIBRARY_PATH, RUNPATH after it: the same program finds a
+    different copy depending on which one it carries."""
+    glibc_host()
+    mine, env_dir = tmp_path / "mine", tmp_path / "env"
+    for directory in (mine, env_dir):
+        directory.mkdir()
+        compile_c(directory, "gcc", PLAIN, "libplain.so", "-shared", "-fPIC")
+    program = compile_c(tmp_path, "gcc", USES_PLAIN, "prog", "-Wl,--no-as-needed", f"-L{mine}", "-lplain",
+                        f"-Wl,{dtags}", f"-Wl,-rpath,{mine}")
+    env = dict(os.environ, LD_LIBRARY_PATH=str(env_dir))
+    code = ("import json, sys, musldetect; r = musldetect.resolve(sys.argv[1]); "
+            "print(json.dumps({l.name: l.path for l in r.libraries}))")
+    found = json.loads(subprocess.run([sys.executable, "-c", code, program], capture_output=True, text=True,
+                                      env=env, check=True).stdout)
+    expected = mine if dtags == "--disable-new-dtags" else env_dir
+    assert found["libplain.so"] == str(expected / "libplain.so")
+    assert listed(ldd(program, env=env).stdout)[0]["libplain.so"] == str(expected / "libplain.so")
+
+
+@pytest.mark.parametrize("library_dtags,found", [("--disable-new-dtags", True), ("--enable-new-dtags", False)])
+def test_a_library_with_runpath_does_not_borrow_its_loaders_rpath(tmp_path, library_dtags, found):
+    """prog (RPATH a/) -> libmid (RPATH or RUNPATH elsewhere) -> libplain, which only a/ holds:
+    glibc lends the program's RPATH to libmid only when libmid has no RUNPATH of its own."""
+    glibc_host()
+    lend, elsewhere = tmp_path / "a", tmp_path / "elsewhere"
+    lend.mkdir()
+    elsewhere.mkdir()
+    compile_c(lend, "gcc", PLAIN, "libplain.so", "-shared", "-fPIC")
+    compile_c(lend, "gcc", "int twice(int);\nint mid(int x) { return twice(x); }\n", "libmid.so", "-shared", "-fPIC",
+              "-Wl,--no-as-needed", f"-L{lend}", "-lplain", f"-Wl,{library_dtags}", f"-Wl,-rpath,{elsewhere}")
+    program = compile_c(tmp_path, "gcc", "int mid(int);\nint main(void) { return mid(1) - 2; }\n", "prog",
+                        "-Wl,--no-as-needed", f"-L{lend}", "-lmid", "-Wl,--disable-new-dtags", f"-Wl,-rpath,{lend}")
+    result = musldetect.resolve(program)
+    assert result.loads == found
+    assert not differences(result, ldd(program).stdout)
+
+
+def test_origin_inside_an_unpacked_wheel(tmp_path):
+    glibc_host()
+    libs = tmp_path / "pkg.libs"
+    libs.mkdir()
+    compile_c(libs, "gcc", PLAIN, "libplain-1234abcd.so", "-shared", "-fPIC", "-Wl,-soname,libplain-1234abcd.so")
+    (tmp_path / "pkg").mkdir()
+    module = compile_c(tmp_path / "pkg", "gcc", "int twice(int);\nint four(int x) { return twice(twice(x)); }\n",
+                       "_four.so", "-shared", "-fPIC", "-Wl,--no-as-needed", f"-L{libs}", "-lplain-1234abcd",
+                       "-Wl,-rpath,$ORIGIN/../pkg.libs")
+    result = musldetect.resolve(module)
+    plain = next(lib for lib in result.libraries if lib.name == "libplain-1234abcd.so")
+    assert result.loads and plain.how.startswith("RUNPATH")
+    assert plain.path == os.path.join(os.path.dirname(module), "../pkg.libs", "libplain-1234abcd.so")
+    assert not differences(result, ldd(module).stdout)
+
+
+def test_old_format_cache_written_by_ldconfig(tmp_path):
+    """An image whose cache the real ldconfig wrote in the old format; ldconfig -p reads
+    it back as the oracle for the parser."""
+    if not shutil.which("ldconfig") and not os.path.exists("/sbin/ldconfig"):
+        skip_or_fail("ldconfig is missing")
+    ldconfig = shutil.which("ldconfig") or "/sbin/ldconfig"
+    root = tmp_path / "img"
+    for directory in ("etc", "opt/x", "bin"):
+        (root / directory).mkdir(parents=True)
+    compile_c(tmp_path, "gcc", PLAIN, "libplain.so", "-shared", "-fPIC", "-Wl,-soname,libplain.so")
+    shutil.copy(tmp_path / "libplain.so", root / "opt" / "x" / "libplain.so")
+    (root / "etc" / "ld.so.conf").write_text("/opt/x\n")
+    made = subprocess.run([ldconfig, "-r", str(root), "-c", "old"], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"this ldconfig cannot write the old format: {made.stderr.strip()}")
+    data = read_bytes(root / "etc" / "ld.so.cache")
+    assert data.startswith(b"ld.so-1.7.0")
+    from musldetect import _ldcache
+
+    parsed = _ldcache.parse(data)
+    assert "old" in parsed.note and parsed.entries["libplain.so"][0].path == "/opt/x/libplain.so"
+    printed = subprocess.run([ldconfig, "-r", str(root), "-p"], capture_output=True, text=True).stdout
+    assert "libplain.so (libc6,x86-64) => /opt/x/libplain.so" in printed
+    compile_c(tmp_path, "gcc", USES_PLAIN, "prog", "-Wl,--no-as-needed", f"-L{tmp_path}", "-lplain")
+    shutil.copy(tmp_path / "prog", root / "bin" / "prog")
+    result = musldetect.resolve("/bin/prog", root=root)
+    plain = next(lib for lib in result.libraries if lib.name == "libplain.so")
+    assert (plain.path, plain.how) == ("/opt/x/libplain.so", "ld.so.cache")
+
+
+def test_cache_pointing_outside_the_image_is_read_inside_it(tmp_path):
+    from rootfs_harness import Recorder
+
+    from musldetect import _ldcache
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    compile_c(outside, "gcc", PLAIN, "libplain.so", "-shared", "-fPIC")
+    root = tmp_path / "img"
+    for directory in ("etc", "bin"):
+        (root / directory).mkdir(parents=True)
+    (root / "etc" / "ld.so.cache").write_bytes(
+        _ldcache.write([("libplain.so", str(outside / "libplain.so"), 0x0303)]))
+    (root / "etc" / "ld.so.conf").write_text(f"include {outside}/*\n{outside}\n")
+    compile_c(tmp_path, "gcc", USES_PLAIN, "prog", "-Wl,--no-as-needed", f"-L{outside}", "-lplain")
+    shutil.copy(tmp_path / "prog", root / "bin" / "prog")
+    with Recorder(str(root)) as recorder:
+        result = musldetect.resolve("/bin/prog", root=root)
+    assert not recorder.escapes, recorder.escapes
+    missing = {m.name: m for m in result.missing}
+    # The cache's path is taken inside the image, where nothing lies: not found, nothing opened outside.
+    assert f"ld.so.cache: {outside}/libplain.so" in missing["libplain.so"].searched
+
+
+# -- hostile input --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "huge-count", "bad-offset"])
+def test_malformed_cache_is_ignored_with_a_note(tmp_path, damage):
+    from musldetect import _ldcache
+
+    good = _ldcache.write([("libplain.so", "/opt/libplain.so", 0x0303)])
+    far = (10 ** 9).to_bytes(4, "little")
+    data = {"truncated": good[:40], "garbage": b"\xff" * 200,
+            "huge-count": good[:20] + (0xFFFFFFF).to_bytes(4, "little") + good[24:],
+            "bad-offset": good[:48] + (0x0303).to_bytes(4, "little") + far + good[56:]}[damage]
+    parsed = _ldcache.parse(data)
+    assert parsed.entries == {} and "ignored" in parsed.note
+
+
+def test_needed_cycle_and_a_thousand_library_chain(tmp_path):
+    glibc_host()
+    compile_c(tmp_path, "gcc", "int b(void);\nint a(void) { return 1; }\n", "liba.so", "-shared", "-fPIC",
+              "-Wl,-soname,liba.so")
+    compile_c(tmp_path, "gcc", "int a(void);\nint b(void) { return a(); }\n", "libb.so", "-shared", "-fPIC",
+              "-Wl,--no-as-needed", f"-L{tmp_path}", "-la", "-Wl,-soname,libb.so", f"-Wl,-rpath,{tmp_path}")
+    compile_c(tmp_path, "gcc", "int b(void);\nint a(void) { return b(); }\n", "liba.so", "-shared", "-fPIC",
+              "-Wl,--no-as-needed", f"-L{tmp_path}", "-lb", "-Wl,-soname,liba.so", f"-Wl,-rpath,{tmp_path}")
+    result = musldetect.resolve(str(tmp_path / "liba.so"))
+    assert result.loads and [lib.name for lib in result.libraries if lib.name.startswith("lib")][:2] == \
+        ["libb.so", "libc.so.6"]
+    assert not differences(result, ldd(str(tmp_path / "liba.so")).stdout)
+
+
+def test_path_file_full_of_junk(tmp_path):
+    root = musl_image(tmp_path, "\x00\xff::\n\n:/opt/lib\x00junk\n" + "x" * 5000)
+    result = musldetect.resolve("/bin/prog", root=root)
+    # musl reads the file as a C string: nothing before the first NUL names a directory.
+    assert result.family == "musl" and [m.name for m in result.missing] == ["libplain.so"]
+
+
+# -- the command ----------------------------------------------------------------------------
+
+
+def test_cli_exit_codes(tmp_path):
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "musldetect", "resolve", *args], capture_output=True, text=True)
+
+    assert run(sys.executable).returncode == 0
+    compile_c(tmp_path, "gcc", PLAIN, "libgone.so", "-shared", "-fPIC")
+    program = compile_c(tmp_path, "gcc", USES_PLAIN, "prog", "-Wl,--no-as-needed", f"-L{tmp_path}", "-lgone")
+    os.remove(tmp_path / "libgone.so")
+    proc = run(program)
+    assert proc.returncode == 1 and "libgone.so" in proc.stdout
+    data = json.loads(run(program, "--json").stdout)
+    assert data["loads"] is False and data["missing"][0]["name"] == "libgone.so"
+    (tmp_path / "junk").write_bytes(b"not elf")
+    proc = run(str(tmp_path / "junk"))
+    assert proc.returncode == 2 and "junk" in proc.stderr
