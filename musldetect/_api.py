@@ -199,18 +199,30 @@ def target(*, root: str | os.PathLike[str] | None = None, platform: str | None =
                           known_platform_tags=platform_tags())
 
 
-def audit(path: str | os.PathLike[str]) -> Audit:
+def audit(path: str | os.PathLike[str], *, target: Target | str | os.PathLike[str] | None = None) -> Audit:
     """May a wheel carry the platform tags it declares, and which file and symbol decide.
 
     ``path`` is a wheel (read member by member, never unpacked whole), a directory (an
     unpacked wheel, a site-packages tree) or one ELF file. Read from the files alone: the
-    answer is the same on any host. Raises WheelError for a wheel that cannot be read
-    safely, ELFError for a malformed binary (both name the file and member), OSError for
-    the path itself.
+    answer is the same on any host. With ``target`` (``musldetect.target()`` for this
+    system, ``target(root=DIR)`` or a directory for an unpacked image) each entry binary
+    is also resolved there as ``resolve()`` does, the input's own libraries first through
+    their rpaths: ``Audit.loads`` and ``Audit.resolutions`` say whether it would load.
+    Raises WheelError for a wheel that cannot be read safely, ELFError for a malformed
+    binary (both name the file and member), OSError for the path itself.
     """
     from ._audit import audit_path
 
-    return audit_path(os.fspath(path))
+    if target is None:
+        return audit_path(os.fspath(path))
+    source = getattr(target, "source", None)
+    if source is None:
+        return audit_path(os.fspath(path), True, os.fspath(target))  # type: ignore[arg-type]
+    if source == "process":
+        return audit_path(os.fspath(path), True, None)
+    if str(source).startswith("root:"):
+        return audit_path(os.fspath(path), True, str(source)[len("root:"):])
+    raise ValueError(f"a {source} target has no files to resolve in: pass this system's or an image's target")
 
 
 def resolve(path: str | os.PathLike[str], *, root: str | os.PathLike[str] | None = None) -> Resolution:

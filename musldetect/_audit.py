@@ -22,7 +22,17 @@ from . import _policy, _rules
 from ._binary import BinaryFacts, binary_facts
 from ._elf import ELFFile
 from ._libcfile import GLIBC, MUSL, family_by_name
-from ._rootfs import host_is_directory, host_regular_files, open_regular_file, read_host_file
+from ._resolve import Resolution, resolve_in
+from ._rootfs import (
+    Host,
+    Overlay,
+    Root,
+    host_is_directory,
+    host_regular_files,
+    open_regular_file,
+    read_host_file,
+    spool_file,
+)
 from ._types import WheelError
 
 ELF_MAGIC = b"\x7fELF"
@@ -88,11 +98,15 @@ class Audit(NamedTuple):
     blame: Tuple[Blame, ...]
     reasons: Tuple[str, ...]
     policy_source: str
+    target: Optional[str] = None  # where the binaries were resolved: "this system", "root:<dir>", or None
+    resolutions: Tuple[Tuple[str, Resolution], ...] = ()  # (entry binary, how it resolves in the target)
+    loads: Optional[bool] = None  # every entry binary loads in the target (None: not asked)
 
     def as_dict(self) -> Dict[str, object]:
         data = self._asdict()
         data["files"] = [f._asdict() for f in self.files]
         data["blame"] = [b._asdict() for b in self.blame]
+        data["resolutions"] = [{"file": file, **found.as_dict()} for file, found in self.resolutions]
         return data
 
 
@@ -106,26 +120,57 @@ class _Input(NamedTuple):
     wheel_tags: Optional[Set[str]]  # full tags the WHEEL file declares
 
 
-def audit_path(path: str) -> Audit:
-    if host_is_directory(path):
-        found = _read_directory(path)
-    else:
-        fd = open_regular_file(path)  # refuses FIFOs and devices without blocking
-        try:
-            head = os.pread(fd, 4, 0)
-            if head == ELF_MAGIC:
-                with ELFFile(path, descriptor=fd) as elf:
-                    found = _Input("file", [binary_facts(elf, os.path.basename(path))], None, None)
-            elif head.startswith(b"PK") or path.endswith(".whl"):
-                found = _read_wheel(path, fd)
-            else:
-                raise WheelError(f"{path}: neither a wheel (zip), a directory nor an ELF file")
-        finally:
-            os.close(fd)
-    return _judge(path, found)
+MOUNT = "/.musldetect-audit"  # where the input's binaries appear to the resolver
 
 
-def _read_wheel(path: str, fd: int) -> _Input:
+def audit_path(path: str, in_target: bool = False, target_root: Optional[str] = None) -> Audit:
+    """The audit of ``path``; with ``in_target`` each entry binary (one no other binary of
+    the input needs) is also resolved in the running system or, with ``target_root``, in
+    that image, the input's own files first through their rpaths."""
+    with tempfile.TemporaryDirectory(prefix="musldetect-audit-") if in_target else _nothing() as spool:
+        if host_is_directory(path):
+            found, files_at = _read_directory(path), path
+        else:
+            fd = open_regular_file(path)  # refuses FIFOs and devices without blocking
+            try:
+                head = os.pread(fd, 4, 0)
+                if head == ELF_MAGIC:
+                    with ELFFile(path, descriptor=fd) as elf:
+                        found = _Input("file", [binary_facts(elf, os.path.basename(path))], None, None)
+                    files_at = os.path.dirname(os.path.abspath(path))
+                elif head.startswith(b"PK") or path.endswith(".whl"):
+                    found, files_at = _read_wheel(path, fd, spool), spool or ""
+                else:
+                    raise WheelError(f"{path}: neither a wheel (zip), a directory nor an ELF file")
+            finally:
+                os.close(fd)
+        result = _judge(path, found)
+        if not in_target:
+            return result
+        return _resolved(result, found.binaries, files_at, target_root)
+
+
+class _nothing:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _resolved(result: Audit, binaries: Sequence[BinaryFacts], files_at: str, target_root: Optional[str]) -> Audit:
+    base = Root(target_root) if target_root is not None else Host()
+    overlay = Overlay(base, MOUNT, files_at)
+    needed = {name for binary in binaries for name in binary.needed}
+    entries = [b for b in binaries if posixpath.basename(b.path) not in needed and (b.soname or "") not in needed]
+    found = []
+    for binary in entries:
+        found.append((binary.path, resolve_in(f"{MOUNT}/{binary.path}", overlay, target_root is None)))
+    target = "this system" if target_root is None else f"root:{target_root}"
+    return result._replace(target=target, resolutions=tuple(found), loads=all(r.loads for _, r in found))
+
+
+def _read_wheel(path: str, fd: int, spool: Optional[str] = None) -> _Input:
     try:
         archive = zipfile.ZipFile(os.fdopen(os.dup(fd), "rb"))
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
@@ -149,7 +194,7 @@ def _read_wheel(path: str, fd: int) -> _Input:
                 continue
             if name.endswith(NOT_BINARY) or info.file_size < 52:
                 continue
-            facts = _read_member_binary(path, archive, info)
+            facts = _read_member_binary(path, archive, info, spool)
             if facts is not None:
                 binaries.append(facts)
     return _Input("wheel", binaries, _file_name_tags(os.path.basename(path)), wheel_tags)
@@ -187,8 +232,11 @@ def _read_member(path: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo, lim
         raise WheelError(f"{path}: member {info.filename!r} cannot be read: {exc}") from exc
 
 
-def _read_member_binary(path: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Optional[BinaryFacts]:
-    """The facts of one member when it is ELF, read from a spooled copy; None otherwise."""
+def _read_member_binary(path: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo,
+                        directory: Optional[str] = None) -> Optional[BinaryFacts]:
+    """The facts of one member when it is ELF, read from a spooled copy (an unnamed
+    temporary file, or the member's own path under ``directory`` when the binaries are to
+    be resolved); None otherwise."""
     _bomb_check(path, info)
     shown = f"{path}!{info.filename}"
     try:
@@ -196,7 +244,7 @@ def _read_member_binary(path: str, archive: zipfile.ZipFile, info: zipfile.ZipIn
             head = member.read(4)
             if head != ELF_MAGIC:
                 return None
-            with tempfile.TemporaryFile(prefix="musldetect-audit-") as spool:
+            with spool_file(directory, info.filename) as spool:
                 spool.write(head)
                 copied = len(head)
                 while True:

@@ -90,6 +90,10 @@ def _parser() -> argparse.ArgumentParser:
     audit_cmd.add_argument("paths", nargs="+", metavar="PATH")
     audit_cmd.add_argument("--jobs", type=int, default=1, metavar="N",
                            help="audit N inputs at a time in worker processes (default 1: in this process)")
+    where = audit_cmd.add_mutually_exclusive_group()
+    where.add_argument("--resolve", action="store_true", help="also resolve each entry binary in this system: "
+                                                               "would it load here")
+    where.add_argument("--root", help="also resolve each entry binary inside this unpacked image")
     _output_options(audit_cmd, top=False, platform_tags=False)
     resolve_cmd = commands.add_parser("resolve", help="will a binary load here: the loader's search and version "
                                                       "check, done statically (this system or --root)")
@@ -193,15 +197,15 @@ def _slow_install_note(in_use: str) -> Optional[str]:
     return None
 
 
-def _audit_one(path: str) -> Tuple[Optional[Audit], str]:
+def _audit_one(path: str, where: object = None) -> Tuple[Optional[Audit], str]:
     """One input's audit, or the one-line error that stopped it (worker processes too)."""
     try:
-        return audit(path), ""
+        return audit(path, target=where), ""  # type: ignore[arg-type]
     except (ELFError, WheelError, OSError) as exc:
         return None, str(exc) if path in str(exc) else f"{path}: {exc}"
 
 
-def _audit_command(paths: Sequence[str], as_json: bool, jobs: int) -> int:
+def _audit_command(paths: Sequence[str], as_json: bool, jobs: int, where: object = None) -> int:
     if jobs < 1:
         raise ValueError("--jobs takes a number of at least 1")
     progress = len(paths) > 1 and sys.stderr.isatty()
@@ -210,9 +214,10 @@ def _audit_command(paths: Sequence[str], as_json: bool, jobs: int) -> int:
         from concurrent.futures import ProcessPoolExecutor
 
         pool = ProcessPoolExecutor(max_workers=jobs)
-        results = pool.map(_audit_one, paths, chunksize=max(1, min(64, len(paths) // (4 * jobs))))
+        results = pool.map(_audit_one, paths, [where] * len(paths),
+                           chunksize=max(1, min(64, len(paths) // (4 * jobs))))
     else:
-        pool, results = None, map(_audit_one, paths)
+        pool, results = None, map(_audit_one, paths, [where] * len(paths))
     try:
         for done, (path, (result, error)) in enumerate(zip(paths, results), 1):
             if progress:
@@ -224,7 +229,7 @@ def _audit_command(paths: Sequence[str], as_json: bool, jobs: int) -> int:
                 else:
                     print(f"musldetect: {error}", file=sys.stderr)
                 continue
-            if result.verdict in ("over-promises", "inconsistent") and worst == EXIT_OK:
+            if (result.verdict in ("over-promises", "inconsistent") or result.loads is False) and worst == EXIT_OK:
                 worst = EXIT_UNKNOWN
             print(json.dumps(result.as_dict()) if as_json else "\n".join(_audit_text(result)))
     finally:
@@ -259,6 +264,11 @@ def _audit_text(result: Audit) -> List[str]:
     if len(result.blame) > 10:
         lines.append(f"  blame:     ... {len(result.blame) - 10} more (--json lists all)")
     lines.extend(f"  note:      {reason}" for reason in result.reasons)
+    if result.target is not None:
+        lines.append(f"  in {result.target}: {'loads' if result.loads else 'does not load'}")
+        for file, found in result.resolutions:
+            if not found.loads:
+                lines.append(f"    {file}: {found.reason}")
     return lines
 
 
@@ -354,7 +364,8 @@ def _run(argv: Optional[List[str]]) -> int:
         if args.command in ("tags", "explain"):
             return _target_command(args)
         if args.command == "audit":
-            return _audit_command(args.paths, args.json, args.jobs)
+            where = args.root if args.root else (target() if args.resolve else None)
+            return _audit_command(args.paths, args.json, args.jobs, where)
         if args.command == "resolve":
             found = resolve(args.path, root=args.root)
             print(json.dumps(found.as_dict(), indent=2) if args.json else "\n".join(_resolution_text(found)))

@@ -14,13 +14,14 @@ goes through here (``tests/test_rootfs.py`` checks the code and records a hostil
 from __future__ import annotations
 
 import os
+import posixpath
 import stat
 
 from ._types import ELFError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Iterator, List, Tuple
+    from typing import BinaryIO, Iterator, List, Optional, Tuple
 
 MAX_SYMLINKS = 40
 
@@ -66,6 +67,19 @@ def read_host_file(path: str, limit: int) -> bytes:
         return os.read(fd, limit)
     finally:
         os.close(fd)
+
+
+def spool_file(directory: Optional[str], name: str) -> BinaryIO:
+    """Where a wheel member is copied to be read: an unnamed temporary file, or, when its
+    binaries are to be resolved, ``name`` (a checked relative member name) under the
+    private temporary ``directory`` the audit made."""
+    if directory is None:
+        import tempfile
+
+        return tempfile.TemporaryFile(prefix="musldetect-audit-")
+    target = os.path.join(directory, *name.split("/"))
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    return open(target, "w+b")
 
 
 def host_is_directory(path: str) -> bool:
@@ -299,4 +313,58 @@ class Host(Root):
             return "missing"
         if stat.S_ISLNK(st.st_mode):
             return "link"
+        return "file" if stat.S_ISREG(st.st_mode) else "dir" if stat.S_ISDIR(st.st_mode) else "other"
+
+
+class Overlay(Root):
+    """An image (or the running system) with one more directory mounted at ``mount``: the
+    binaries of a wheel, spooled to a private temporary directory, seen by the resolver as
+    if they were installed there. Paths under ``mount`` are that directory's (plain files
+    the audit wrote: no links to follow); every other path goes to ``base``."""
+
+    def __init__(self, base: Root, mount: str, directory: str) -> None:
+        self.base, self.mount, self.directory = base, mount.rstrip("/"), os.path.abspath(directory)
+        self.path = base.path
+
+    def __repr__(self) -> str:
+        return f"Overlay({self.base!r}, {self.mount!r})"
+
+    def _mounted(self, path: str) -> Optional[str]:
+        normal = posixpath.normpath("/" + path.lstrip("/")) if path.startswith("/") else None
+        if normal is not None and (normal == self.mount or normal.startswith(self.mount + "/")):
+            return os.path.join(self.directory, normal[len(self.mount):].lstrip("/"))
+        return None
+
+    def inside(self, path: str) -> str:
+        return posixpath.normpath(path) if self._mounted(path) else self.base.inside(path)
+
+    def host_path(self, inside: str) -> str:
+        mounted = self._mounted(inside)
+        return mounted if mounted is not None else self.base.host_path(inside)
+
+    def resolve(self, path: str) -> str:
+        return posixpath.normpath(path) if self._mounted(path) else self.base.resolve(path)
+
+    def open_file(self, path: str) -> Tuple[int, str]:
+        mounted = self._mounted(path)
+        if mounted is None:
+            return self.base.open_file(path)
+        return open_regular_file(mounted), posixpath.normpath(path)
+
+    def read_file(self, path: str, limit: int) -> bytes:
+        mounted = self._mounted(path)
+        return read_host_file(mounted, limit) if mounted is not None else self.base.read_file(path, limit)
+
+    def listdir(self, path: str) -> List[str]:
+        mounted = self._mounted(path)
+        return sorted(os.listdir(mounted)) if mounted is not None else self.base.listdir(path)
+
+    def kind(self, path: str, *, follow: bool = True) -> str:
+        mounted = self._mounted(path)
+        if mounted is None:
+            return self.base.kind(path, follow=follow)
+        try:
+            st = os.lstat(mounted)
+        except (FileNotFoundError, NotADirectoryError):
+            return "missing"
         return "file" if stat.S_ISREG(st.st_mode) else "dir" if stat.S_ISDIR(st.st_mode) else "other"

@@ -374,3 +374,53 @@ def test_cli_exit_codes(tmp_path):
     (tmp_path / "junk").write_bytes(b"not elf")
     proc = run(str(tmp_path / "junk"))
     assert proc.returncode == 2 and "junk" in proc.stderr
+
+
+# -- audit(target=): would a wheel's binaries load there ------------------------------------
+
+
+def _musl_wheel(tmp_path):
+    """A musl extension needing its own vendored library through RPATH $ORIGIN/../pkg.libs."""
+    from builders import make_wheel
+
+    build = tmp_path / "build"
+    build.mkdir()
+    compile_c(build, "musl-gcc", PLAIN, "libplain.so", "-shared", "-fPIC")
+    module = compile_c(build, "musl-gcc", "int twice(int);\nint four(int x) { return twice(twice(x)); }\n",
+                       "_four.so", "-shared", "-fPIC", "-Wl,--no-as-needed", f"-L{build}", "-lplain",
+                       "-Wl,--disable-new-dtags", "-Wl,-rpath,$ORIGIN/../pkg.libs")
+    return make_wheel(tmp_path, "four", ["cp312-cp312-musllinux_1_1_x86_64"],
+                      {"pkg/_four.so": read_bytes(module), "pkg.libs/libplain.so": read_bytes(build / "libplain.so")})
+
+
+def test_audit_resolves_a_wheel_inside_an_image(tmp_path):
+    wheel = _musl_wheel(tmp_path)
+    image = musl_image(tmp_path, "/usr/lib\n")
+    result = musldetect.audit(wheel, target=str(image))
+    assert result.target == f"root:{image}" and result.loads is True
+    ((entry, found),) = result.resolutions
+    assert entry == "pkg/_four.so"
+    paths = {lib.name: (lib.path, lib.how) for lib in found.libraries}
+    assert os.path.normpath(paths["libplain.so"][0]) == "/.musldetect-audit/pkg.libs/libplain.so"
+    assert paths["libc.so"] == ("/lib/ld-musl-x86_64.so.1", "the musl loader itself")
+    # The same wheel in an image without a musl loader: libc.so is nowhere.
+    empty = tmp_path / "empty"
+    (empty / "lib").mkdir(parents=True)
+    result = musldetect.audit(wheel, target=str(empty))
+    assert result.loads is False
+    assert [m.name for _entry, found in result.resolutions for m in found.missing] == ["libc.so"]
+
+
+def test_audit_resolves_a_wheel_on_this_system(tmp_path):
+    glibc_host()
+    from builders import make_wheel
+
+    module = compile_c(tmp_path, "g++", "#include <string>\nextern \"C\" int n(const char *s) "
+                       "{ return (int)std::string(s).size(); }\n", "_n.so", "-shared", "-fPIC", suffix=".cpp")
+    wheel = make_wheel(tmp_path, "n", ["cp312-cp312-manylinux_2_28_x86_64"], {"n/_n.so": read_bytes(module)})
+    here = musldetect.audit(wheel, target=musldetect.target())
+    assert here.target == "this system" and here.loads is True
+    (found,) = [found for _entry, found in here.resolutions]
+    assert {lib.name for lib in found.libraries} >= {"libstdc++.so.6", "libc.so.6"}
+    with pytest.raises(ValueError, match="no files"):
+        musldetect.audit(wheel, target=musldetect.target(platform="manylinux_2_28_x86_64"))
