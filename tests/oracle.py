@@ -108,3 +108,32 @@ def run_json(code: str, **kwargs) -> object:
     proc = run_python(code, **kwargs)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
+
+
+def require_auditwheel_oracle() -> None:
+    """auditwheel as the oracle: the release the policy data was written from, or newer
+    (older Pythons get older releases, without ``show --json`` and with older policies)."""
+    import re
+    import sys
+
+    import pytest
+
+    if sys.version_info < (3, 9):
+        pytest.skip("auditwheel needs Python 3.9+: the oracle is not installable here")
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+    except ImportError:
+        pytest.skip("importlib.metadata is missing")
+    try:
+        installed = version("auditwheel")
+    except PackageNotFoundError:
+        skip_or_fail("auditwheel is not installed (pip install auditwheel)")
+        return
+    from musldetect import _policy
+
+    wanted = re.search(r"auditwheel ([0-9.]+)", _policy.source())
+    as_tuple = lambda text: tuple(int(p) for p in text.split(".") if p.isdigit())  # noqa: E731
+    if wanted and as_tuple(installed) < as_tuple(wanted.group(1)):
+        pytest.skip(f"this Python's auditwheel {installed} is older than the {wanted.group(1)} the policy data "
+                    "was written from (it is the newest this Python can install)")
+

@@ -24,7 +24,7 @@ from builders import compile_c, make_wheel, read_bytes
 import musldetect
 
 import elfwriter as w
-from oracle import corpus_manifest, running_on_musl, skip_or_fail
+from oracle import corpus_manifest, require_auditwheel_oracle, running_on_musl, skip_or_fail
 
 X86 = "x86_64"
 RECENT_GLIBC = ('#include <sys/random.h>\n'
@@ -48,18 +48,9 @@ def glibc_host() -> None:
         pytest.skip("built with the host's gcc against glibc and checked with auditwheel on a glibc host")
 
 
-def require_auditwheel() -> None:
-    if sys.version_info < (3, 9):
-        pytest.skip("auditwheel needs Python 3.9+: the oracle is not installable here")
-    try:
-        import auditwheel  # noqa: F401
-    except ImportError:
-        skip_or_fail("auditwheel is not installed (pip install auditwheel)")
-
-
 def auditwheel_tag(wheel: str) -> str:
     """What ``auditwheel show`` names for a wheel (the oracle)."""
-    require_auditwheel()
+    require_auditwheel_oracle()
     proc = subprocess.run([sys.executable, "-m", "auditwheel", "show", "--json", wheel], capture_output=True,
                           text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -21,7 +21,7 @@ import pytest
 
 import musldetect
 
-from oracle import find_musl_python, running_on_musl, skip_or_fail
+from oracle import find_musl_python, require_auditwheel_oracle, running_on_musl, skip_or_fail
 
 LISTED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "audit", "wheels.txt")
 
@@ -90,12 +90,7 @@ def compared():
         pytest.skip("the comparison runs auditwheel on the glibc host; the musl interpreter's answers are "
                     "held to the host's in test_same_answers_in_the_musl_interpreter")
     found = wheels()
-    if sys.version_info < (3, 9):
-        pytest.skip("auditwheel needs Python 3.9+: the oracle is not installable here")
-    try:
-        import auditwheel  # noqa: F401
-    except ImportError:
-        skip_or_fail("auditwheel is not installed (pip install auditwheel)")
+    require_auditwheel_oracle()
     with ThreadPoolExecutor(max_workers=2) as pool:
         theirs = list(pool.map(auditwheel_show, found))
     return [(wheel, musldetect.audit(wheel), other) for wheel, other in zip(found, theirs)]
