@@ -56,15 +56,21 @@ def symbol_version_indexes(reader: Reader, dynamic: DynamicSection, count: int) 
     return tuple(index & 0x7FFF for index in raw)
 
 
-def _walk(reader: Reader, dynamic: DynamicSection) -> List[Tuple[str, List[VersionNeed]]]:
+def _table(reader: Reader, dynamic: DynamicSection, tag: int, count_tag: int, size: int,
+           name: str) -> Tuple[int, int]:
+    """(file offset, entry count) of a version table, (0, 0) without one."""
     values = dynamic.values()
-    if DT_VERNEED not in values or DT_VERNEEDNUM not in values:
-        return []
-    count = values[DT_VERNEEDNUM][0]
+    if tag not in values or count_tag not in values:
+        return 0, 0
+    count = values[count_tag][0]
     if count > MAX_VERNEED:
-        raise reader.error(f"DT_VERNEEDNUM {count} is more than {MAX_VERNEED} entries")
+        raise reader.error(f"{name}NUM {count} is more than {MAX_VERNEED} entries")
+    return reader.vaddr_to_offset(values[tag][0], size, name), count
+
+
+def _walk(reader: Reader, dynamic: DynamicSection) -> List[Tuple[str, List[VersionNeed]]]:
+    at, count = _table(reader, dynamic, DT_VERNEED, DT_VERNEEDNUM, 16, "DT_VERNEED")
     order = reader.byteorder
-    at = reader.vaddr_to_offset(values[DT_VERNEED][0], 16, "DT_VERNEED")
     needs: List[Tuple[str, List[VersionNeed]]] = []
     walked = 0
     for _ in range(count):
@@ -94,14 +100,8 @@ def _walk(reader: Reader, dynamic: DynamicSection) -> List[Tuple[str, List[Versi
 def version_definitions(reader: Reader, dynamic: DynamicSection) -> List[str]:
     """The version names a library defines (DT_VERDEF), without its base entry (the
     library's own name): what the loader checks a version need against."""
-    values = dynamic.values()
-    if DT_VERDEF not in values or DT_VERDEFNUM not in values:
-        return []
-    count = values[DT_VERDEFNUM][0]
-    if count > MAX_VERNEED:
-        raise reader.error(f"DT_VERDEFNUM {count} is more than {MAX_VERNEED} entries")
+    at, count = _table(reader, dynamic, DT_VERDEF, DT_VERDEFNUM, 20, "DT_VERDEF")
     order = reader.byteorder
-    at = reader.vaddr_to_offset(values[DT_VERDEF][0], 20, "DT_VERDEF")
     names: List[str] = []
     for _ in range(count):
         _version, flags, _index, aux_count, _hash, aux_offset, next_offset = struct.unpack(

@@ -143,6 +143,8 @@ MUTATIONS: List[Mutation] = [
              "        if value & 3 == 3:\n            return last", ELF),
     Mutation("elf-verneed-next-entry", "musldetect/_elf_versions.py", "        at += next_offset\n",
              "        at += 16\n", ELF),
+    Mutation("elf-verdef-base-kept", "musldetect/_elf_versions.py", "if aux_count and not flags & VER_FLG_BASE:",
+             "if aux_count:", ELF),
     Mutation("api-backends-in-use", "musldetect/_api.py", "status.name == in_use,", "status.name == requested,",
              ("tests/test_dispatch.py", "tests/test_cli.py")),
     # -- audit: the policy rules ---------------------------------------------------------

@@ -8,7 +8,7 @@ from typing import List, NamedTuple, Optional, Tuple
 
 from elftools.elf.dynamic import DynamicSection
 from elftools.elf.elffile import ELFFile
-from elftools.elf.gnuversions import GNUVerNeedSection
+from elftools.elf.gnuversions import GNUVerDefSection, GNUVerNeedSection
 from elftools.elf.sections import NoteSection
 
 
@@ -23,6 +23,8 @@ class Facts(NamedTuple):
     has_go_note: bool
     version_needs: List[Tuple[str, List[str]]]  # (library, [version names]) as .gnu.version_r lists them
     notes: List[Tuple[bytes, object]]  # (name, type) of the PT_NOTE notes; pyelftools names known types
+    version_definitions: List[str]  # DT_VERDEF names but the base entry
+    weak_imports: List[str]  # undefined symbols bound weak
 
 
 def facts(path: str, *, imports: bool = True) -> Facts:
@@ -33,7 +35,7 @@ def facts(path: str, *, imports: bool = True) -> Facts:
         for segment in elf.iter_segments():
             if segment["p_type"] == "PT_INTERP":
                 interp = segment.get_interp_name()
-        soname, needed, glibc, imported, version_needs = None, [], [], [], []
+        soname, needed, glibc, imported, version_needs, definitions, weak = None, [], [], [], [], [], []
         abi_tag = go_note = False
         for section in elf.iter_sections():
             if isinstance(section, DynamicSection) and section.name == ".dynamic":
@@ -50,15 +52,21 @@ def facts(path: str, *, imports: bool = True) -> Facts:
                         name = aux.name
                         if name.startswith("GLIBC_") and all(p.isdigit() for p in name[6:].split(".")):
                             glibc.append(tuple(int(p) for p in name[6:].split(".")))
+            elif isinstance(section, GNUVerDefSection):
+                definitions = [next(auxiliaries).name for verdef, auxiliaries in section.iter_versions()
+                               if not verdef["vd_flags"] & 1]
             elif section.name == ".dynsym" and imports:
-                imported = [sym.name for sym in section.iter_symbols() if sym.name and sym["st_shndx"] == "SHN_UNDEF"]
+                undefined = [sym for sym in section.iter_symbols() if sym.name and sym["st_shndx"] == "SHN_UNDEF"]
+                imported = [sym.name for sym in undefined]
+                weak = [sym.name for sym in undefined if sym["st_info"]["bind"] == "STB_WEAK"]
             elif isinstance(section, NoteSection):
                 for note in section.iter_notes():
                     abi_tag |= note["n_type"] == "NT_GNU_ABI_TAG"
                     go_note |= note["n_name"] == "Go"
         notes = [(note["n_name"].encode(), note["n_type"]) for segment in elf.iter_segments()
                  if segment["p_type"] == "PT_NOTE" for note in segment.iter_notes()]
-        return Facts(elf["e_type"], interp, soname, needed, glibc, imported, abi_tag, go_note, version_needs, notes)
+        return Facts(elf["e_type"], interp, soname, needed, glibc, imported, abi_tag, go_note, version_needs, notes,
+                     definitions, weak)
 
 
 def elf_files(top: str) -> List[str]:

@@ -40,6 +40,8 @@ def test_reader_agrees_with_pyelftools_on_real_files():
             assert elf.dynamic_names() == (facts.soname, facts.needed), path
             assert elf.version_needs() == facts.version_needs, path
             assert elf.imported_symbols() == facts.imports, path
+            assert [name for name, weak, _ in elf.undefined_symbols() if weak] == facts.weak_imports, path
+            assert elf.version_definitions() == facts.version_definitions, path
             # pyelftools names note types (NT_GNU_ABI_TAG); the reader keeps numbers.
             assert [(name, kind) for name, kind, _desc in elf.notes()] == list(_numbered(facts.notes)), path
         checked += 1
