@@ -2,7 +2,7 @@
 
 ``libc()`` describes the running process, ``platform_tags()`` gives its PEP 600/656
 platform tags, ``inspect(path)`` reads any ELF file. MUSLDETECT_BACKEND picks the
-backend (auto, native, cffi, python); MUSLDETECT_LIBC overrides the answer.
+backend (auto, native, cffi, ctypes, python); MUSLDETECT_LIBC overrides the answer.
 
 The layers, top first; each module imports only from the layers below it (tests/
 test_layers.py reads this picture and holds every import of the code to it)::
@@ -17,7 +17,9 @@ test_layers.py reads this picture and holds every import of the code to it)::
     _tags, _dispatch, _python                 tag rules; which backend answers; interpreter tags
     _result, _binary, _resolve                raw facts -> LibcInfo; one binary's needs; the loader's search
     _backend_native, _backend_cffi,           raw facts (RawLibc) of this process or of a file
-        _backend_python, _inspect
+        _backend_ctypes, _backend_python,
+        _inspect
+    _mapped                                   the mapped C library, read in memory (cffi and ctypes)
     _libcfile, _ldcache                       is this object a C library, and which; glibc's ld.so.cache
     _elf, _rules, _override, _policy          ELF file facade; version rules; MUSLDETECT_LIBC; wheel policies
     _elf_symbols, _elf_versions               dynamic symbols and hash tables; symbol versions

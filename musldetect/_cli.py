@@ -40,7 +40,7 @@ EXIT_BROKEN_PIPE = 128 + 13  # as if killed by SIGPIPE, like other tools in a pi
 
 EPILOG = """\
 environment:
-  MUSLDETECT_BACKEND     auto (default), native, cffi or python; naming one is strict
+  MUSLDETECT_BACKEND     auto (default), native, cffi, ctypes or python; naming one is strict
   MUSLDETECT_LIBC        override the answer: musl-1.2, musl-1.2.3, glibc-2.28 or none
   _PYTHON_HOST_PLATFORM  as for sysconfig and packaging: the platform the tags are for
                          (e.g. linux-aarch64); the C library facts stay this process's
@@ -165,6 +165,7 @@ def _summary(info: LibcInfo, tags: Optional[Sequence[str]]) -> str:
 _BACKEND_KINDS = {
     "native": "the C extension musldetect._native",
     "cffi": "cffi in ABI mode, no compiler needed",
+    "ctypes": "the standard library's ctypes, nothing to install",
     "python": "pure Python, reads the loader's file",
 }
 

@@ -27,9 +27,10 @@ if TYPE_CHECKING:
     from types import ModuleType
     from typing import Dict, List, Optional, Tuple
 
-BACKEND_ORDER: Tuple[str, ...] = ("native", "cffi", "python")
+BACKEND_ORDER: Tuple[str, ...] = ("native", "cffi", "ctypes", "python")
 BACKEND_ENV = "MUSLDETECT_BACKEND"
-_MODULES = {"native": "._backend_native", "cffi": "._backend_cffi", "python": "._backend_python"}
+_MODULES = {"native": "._backend_native", "cffi": "._backend_cffi", "ctypes": "._backend_ctypes",
+            "python": "._backend_python"}
 # What to do when a backend cannot load, said with the error.
 FIXES = {
     "native": "reinstall where a C compiler works, e.g. "

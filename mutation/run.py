@@ -217,7 +217,7 @@ def rebuilds(mutation: Mutation) -> bool:
 def tests_pass(python: str, tree: str, tests: Sequence[str]) -> bool:
     # Every backend and all test material required: a test that skips cannot kill.
     env = dict(os.environ, PYTHONPATH=tree, PYTHONDONTWRITEBYTECODE="1", MUSLDETECT_REQUIRE_MUSL="1",
-               MUSLDETECT_REQUIRE_BACKENDS="native,cffi,python")
+               MUSLDETECT_REQUIRE_BACKENDS="native,cffi,ctypes,python")
     proc = subprocess.run([python, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests], cwd=tree, env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     return proc.returncode == 0

@@ -83,10 +83,11 @@ def test_backends_command_lists_every_backend_and_why():
     proc = cli("backends")
     assert proc.returncode == 0
     lines = proc.stdout.splitlines()
-    assert [line.split()[0] for line in lines[:3]] == list(musldetect.BACKENDS)
-    for line in lines[:3]:
+    count = len(musldetect.BACKENDS)
+    assert [line.split()[0] for line in lines[:count]] == list(musldetect.BACKENDS)
+    for line in lines[:count]:
         assert "unavailable: " in line or line.endswith(")"), line  # the cause, or what the backend is
-    assert lines[-1] == f"in use: {musldetect.backend()} (auto: the first usable of native, cffi, python)"
+    assert lines[-1] == f"in use: {musldetect.backend()} (auto: the first usable of native, cffi, ctypes, python)"
     proc = cli("backends", env={"MUSLDETECT_BACKEND": "python"})
     assert proc.stdout.splitlines()[-1] == "in use: python (named by MUSLDETECT_BACKEND)"
 

@@ -48,7 +48,7 @@ def test_backends_reports_each_backend_and_the_one_in_use():
     assert [entry for entry in named if entry[1] or entry[2]] == [["python", True, True]]
 
 
-@pytest.mark.parametrize("name", ["native", "cffi", "python"])
+@pytest.mark.parametrize("name", ["native", "cffi", "ctypes", "python"])
 def test_naming_a_backend_is_strict(name):
     from musldetect import _dispatch
 
@@ -86,7 +86,7 @@ def test_unknown_backend_lists_the_valid_ones():
     proc = run_python("import musldetect; musldetect.libc()", env={"MUSLDETECT_BACKEND": "turbo"})
     assert proc.returncode != 0
     assert "MUSLDETECT_BACKEND='turbo'" in proc.stderr
-    assert "auto, native, cffi, python" in proc.stderr
+    assert "auto, native, cffi, ctypes, python" in proc.stderr
 
 def test_naming_the_python_backend_is_honoured():
     assert run_json("import json, musldetect; print(json.dumps(musldetect.libc().backend))",
@@ -171,15 +171,17 @@ def test_each_backend_imports_only_what_it_needs(backend_module):
     startup = _imported("pass")
     used = _imported("import musldetect; musldetect.platform_tags()", {"MUSLDETECT_BACKEND": name}) - startup
     allowed = {"__future__", "_thread", "_manylinux"}  # PEP 600's hook is looked up, usually absent
-    if name in ("cffi", "python"):
+    if name in ("cffi", "ctypes", "python"):
         allowed |= {"struct", "_struct", "mmap"}
         if running_on_musl():
             allowed |= _imported("import re") - startup
     if name == "cffi":
         allowed.add("_cffi_backend")
+    if name == "ctypes":  # the standard library's own: ctypes and what it imports
+        allowed |= _imported("import ctypes") - startup
     # Codec modules are loaded lazily by some interpreters (PyPy) on a first decode.
     extra = {module for module in used if not module.startswith(("musldetect", "encodings."))} - allowed
     assert not extra, sorted(extra)
     assert f"musldetect._backend_{name}" in used
-    others = {f"musldetect._backend_{other}" for other in ("native", "cffi", "python") if other != name}
+    others = {f"musldetect._backend_{other}" for other in musldetect.BACKENDS if other != name}
     assert not used & others, sorted(used & others)

@@ -163,6 +163,8 @@ FORBIDDEN = ("subprocess.Popen", "os.posix_spawn", "os.spawn", "os.exec", "os.sy
              "ctypes.dlopen")
 seen = []
 def hook(event, args):
+    if event == "ctypes.dlopen" and args[0] is None:
+        return  # dlopen(NULL): the process's own symbols, no library loaded (the ctypes backend)
     if event.startswith(FORBIDDEN):
         seen.append(event)
         raise RuntimeError("musldetect started a process or loaded a library: " + event)

@@ -17,7 +17,7 @@ cp -r "$tests" "$root/src/tests"
 mount -t proc proc "$root/proc"
 mount --bind /dev "$root/dev"
 status=0
-env -i PATH=/usr/bin:/bin HOME=/tmp MUSLDETECT_REQUIRE_BACKENDS=native,cffi,python \
+env -i PATH=/usr/bin:/bin HOME=/tmp MUSLDETECT_REQUIRE_BACKENDS=native,cffi,ctypes,python \
     /usr/sbin/chroot "$root" "$python" -m pytest -q -ra -p no:cacheprovider /src/tests "$@" || status=$?
 umount "$root/dev" "$root/proc"
 exit $status
