@@ -107,4 +107,8 @@ def detect_libc() -> RawLibc:
     if raw is None or raw.family != "musl":
         return RawLibc(None, None, loader, False, interp,
                        reason=f"the loader {loader} is not musl's and confstr reports no glibc")
+    if not live:  # no /proc: the file named, not the object mapped, is what was read
+        note = (f"{PROC_ROOT}/self/exe is unreadable: the loader was read from {image}'s PT_INTERP, which is "
+                "the process's own only if this process was started from that file")
+        raw = raw._replace(reason="; ".join(part for part in (raw.reason, note) if part))
     return raw._replace(interpreter=interp)

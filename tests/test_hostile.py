@@ -276,3 +276,36 @@ def test_detection_maps_no_new_library(backend_module):
                           env=dict(os.environ, MUSLDETECT_BACKEND=backend_module.NAME))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+NO_PROC = ("import json, os, sys, musldetect; "
+           "print(json.dumps([os.path.exists('/proc/self/maps'), musldetect.libc().as_dict()]))")
+
+
+@pytest.mark.parametrize("backend", ["ctypes", "python"])
+def test_without_proc_mounted(backend):
+    """A private mount namespace with an empty /proc (as in some sandboxes and early boot):
+    the ctypes backend reads the mapped library as ever; the pure one says what it could
+    not establish or answers from sys.executable's loader, never from a guess."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    from oracle import expected_process_libc, skip_or_fail
+
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        skip_or_fail("needs root and unshare(1) for a mount namespace without /proc")
+    script = f"mount -t tmpfs none /proc && exec {sys.executable} -c \"{NO_PROC}\""
+    proc = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+                          capture_output=True, text=True, timeout=60, env=dict(os.environ, MUSLDETECT_BACKEND=backend))
+    if proc.returncode != 0 and "Operation not permitted" in proc.stderr:
+        skip_or_fail(f"no mount namespace here: {proc.stderr.strip()}")
+    assert proc.returncode == 0, proc.stderr
+    proc_seen, info = json.loads(proc.stdout)
+    assert proc_seen is False  # /proc really was gone
+    family, version = expected_process_libc()
+    if backend == "ctypes":
+        assert (info["family"], info["version_string"], info["reason"]) == (family, version, ""), info
+    else:  # what it read stands, and the reason says which part it could not establish
+        assert info["family"] in (family, None) and info["reason"], info
