@@ -175,15 +175,30 @@ class ELFFile:
     def segment_chunks(self, segment: Segment, budget: int, chunk: int = 1 << 20,
                        overlap: int = 64) -> Iterator[bytes]:
         """A segment's file data in chunks that overlap by ``overlap`` bytes (so a short
-        mark split between two chunks is still seen), stopping after ``budget`` bytes."""
+        mark split between two chunks is still seen), stopping after ``budget`` bytes.
+        Holes of a sparse file (zeros that hold no mark) are skipped, not read."""
         end = segment.offset + min(segment.filesz, budget, max(self.size - segment.offset, 0))
         at = segment.offset
         while at < end:
+            at = self._next_data(at, end)
+            if at >= end:
+                break
             size = min(chunk, end - at)
             yield self.read_at(at, size, "PT_LOAD segment")
             if at + size >= end:
                 break
             at += size - overlap
+
+    def _next_data(self, at: int, end: int) -> int:
+        """The first offset at or after ``at`` that holds data (``end`` when only a hole
+        is left); ``at`` where the file system cannot tell."""
+        seek_data = getattr(os, "SEEK_DATA", None)
+        if seek_data is None:
+            return at
+        try:
+            return min(os.lseek(self._fd, at, seek_data), end)
+        except OSError as exc:  # ENXIO: nothing but a hole from here on
+            return end if exc.errno == 6 else at
 
     def readonly_loads(self) -> List[Segment]:
         return readonly_loads(self.segments)

@@ -116,6 +116,18 @@ def test_static_programs(tmp_path, compiler, flags, family):
     assert "static" in info.reason
 
 
+def test_static_musl_program_larger_than_32_mib(tmp_path):
+    """A static program whose read-only data puts musl's marks past 32 MiB (a large Rust
+    command in a wheel): still found, by reading the file by offset."""
+    big = "const char padding[40 << 20] = {1};\n" + HELLO.replace("puts(strerror(c))", "puts(strerror(c + padding[c]))")
+    program = compile_c(tmp_path, "musl-gcc", big, "big", "-static")
+    assert os.path.getsize(program) > 40 << 20
+    with open(program, "rb") as fh:
+        assert fh.read().find(b"Illegal byte sequence") > 32 << 20  # the marks lie beyond the old limit
+    info = musldetect.inspect(program)
+    assert (info.family, info.static) == ("musl", True), info.reason
+
+
 def test_static_program_without_marks_is_not_guessed(tmp_path):
     program = compile_c(tmp_path, "musl-gcc", "int main(void) { return 0; }\n", "tiny", "-static")
     info = musldetect.inspect(program)
