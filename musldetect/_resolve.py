@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+import struct
 from typing import Dict, FrozenSet, Iterator, List, NamedTuple, Optional, Set, Tuple
 
 from . import _ldcache
@@ -242,16 +243,21 @@ class _Search:
 
     # -- one candidate ------------------------------------------------------------------------
 
-    def open_candidate(self, path: str, needed_by: str) -> Optional[ELFFile]:
-        """The file at ``path`` if it is a loadable object for this process's arch; a
-        mismatch is recorded (glibc goes on searching; the caller decides for musl)."""
+    def open_candidate(self, path: str, needed_by: str) -> Tuple[Optional[ELFFile], str]:
+        """(the file at ``path`` if it is a loadable object for this process, why the
+        loader stops here). A file of another class, machine or float ABI is recorded as
+        mismatched and passed over (glibc; musl stops at it); a file the loader cannot map
+        — not ELF, truncated, inconsistent — stops the search, as the loader fails there."""
         if self.root.kind(path) != "file":
-            return None
+            return None, ""
         try:
             elf = ELFFile(path, root=self.root)
         except (OSError, ELFError) as exc:
-            self.mismatched.append(Mismatch(path, needed_by, f"not a loadable ELF object: {exc}"))
-            return None
+            foreign = self._foreign(path)
+            if foreign:
+                self.mismatched.append(Mismatch(path, needed_by, foreign))
+                return None, ""
+            return None, str(exc)
         reason = ""
         if elf.bits != self.bits:
             reason = f"ELFCLASS{elf.bits} for an ELFCLASS{self.bits} object"
@@ -262,8 +268,22 @@ class _Search:
         if reason:
             elf.close()
             self.mismatched.append(Mismatch(path, needed_by, reason))
-            return None
-        return elf
+            return None, ""
+        return elf, ""
+
+    def _foreign(self, path: str) -> str:
+        """Why a file that does not parse is another arch's (from its first bytes, as the
+        loader's own check reads them), or "" when it is simply not loadable."""
+        try:
+            head = self.root.read_file(path, 20)
+        except (OSError, ELFError):
+            return ""
+        if len(head) < 20 or head[:4] != b"\x7fELF":
+            return ""
+        if head[4] != (1 if self.bits == 32 else 2):
+            return f"ELFCLASS{32 if head[4] == 1 else 64} for an ELFCLASS{self.bits} object"
+        machine = struct.unpack_from("<H" if head[5] == 1 else ">H", head, 18)[0]
+        return f"machine {machine}, not {self.machine}" if machine != self.machine else ""
 
 
 def _origin(path: str) -> str:
@@ -374,7 +394,9 @@ def _find(search: _Search, name: str, requester: _Object, loaded: List[_Object],
         found = _already_loaded(path, loaded, search.family)
         if found is not None:
             return found, "already loaded", []
-        elf = search.open_candidate(path, requester.path)
+        elf, fatal = search.open_candidate(path, requester.path)
+        if fatal:
+            return None, f"the loader stops at {path}: {fatal}", [path]
         if elf is not None:
             same = next((obj for obj in loaded if obj.identity == elf.identity[:2]), None)
             if same is not None:
@@ -388,7 +410,9 @@ def _find(search: _Search, name: str, requester: _Object, loaded: List[_Object],
     for candidate, how in _candidates(search, name, requester, loaded[0]):
         searched.append(posixpath.dirname(candidate) if how != "ld.so.cache" else f"ld.so.cache: {candidate}")
         mismatches = len(search.mismatched)
-        elf = search.open_candidate(candidate, requester.path)
+        elf, fatal = search.open_candidate(candidate, requester.path)
+        if fatal:
+            return None, f"the loader stops at {candidate}: {fatal}", searched
         if elf is not None:
             same = next((obj for obj in loaded if obj.identity == elf.identity[:2]), None)
             if same is not None:

@@ -80,6 +80,12 @@ def test_every_elf_file_under_usr_resolves_as_ldd_says():
             assert "not a dynamic executable" in proc.stdout + proc.stderr, (path, exc)
             cases.setdefault("malformed for both (a debug file)", []).append(path)
             continue
+        if result.family == "musl" and result.arch == "x86_64" and os.path.exists(MUSL_LOADER):
+            listing = subprocess.run([MUSL_LOADER, "--list", path], capture_output=True, text=True, timeout=60)
+            named, _bare = listed(listing.stdout)
+            assert {lib.name: lib.path for lib in result.libraries} == named, (path, listing.stdout)
+            cases.setdefault("musl: same as ld-musl --list", []).append(path)
+            continue
         if result.family != "glibc" or result.arch != "x86_64":
             # another arch's program (i386 valgrind tools, x32 perf helpers): its loader is not
             # installed, so ldd cannot list it; resolve() still answers from the file.
@@ -375,6 +381,41 @@ def test_a_thousand_library_chain_is_bounded_work(tmp_path):
     (root / "lib" / "ld-musl-x86_64.so.1").write_bytes(w.musl_loader(b"1.2.4"))
     result = musldetect.resolve("/lib/libchain0.so", root=root)
     assert result.loads and [lib.name for lib in result.libraries] == [f"libchain{i}.so" for i in range(1, 1000)]
+
+
+@pytest.mark.parametrize("damage", ["truncated", "text", "other-class", "dangling-link"])
+def test_a_bad_copy_earlier_in_the_path(tmp_path, damage):
+    """What glibc's loader does with a bad candidate before the good one: another class is
+    passed over, a missing file too; a file it cannot map (truncated, not ELF) stops it
+    with an error. The loader (ldd) is the oracle for each."""
+    glibc_host()
+    bad, good = tmp_path / "bad", tmp_path / "good"
+    bad.mkdir()
+    good.mkdir()
+    compile_c(good, "gcc", PLAIN, "libplain.so", "-shared", "-fPIC")
+    data = read_bytes(good / "libplain.so")
+    if damage == "truncated":
+        (bad / "libplain.so").write_bytes(data[:100])
+    elif damage == "text":
+        (bad / "libplain.so").write_bytes(b"GROUP ( libc.so.6 )\n" * 100)
+    elif damage == "other-class":
+        (bad / "libplain.so").write_bytes(data[:4] + b"\x01" + data[5:])
+    else:
+        (bad / "libplain.so").symlink_to(tmp_path / "nowhere")
+    program = compile_c(tmp_path, "gcc", USES_PLAIN, "prog", "-Wl,--no-as-needed", f"-L{good}", "-lplain",
+                        "-Wl,--disable-new-dtags", f"-Wl,-rpath,{bad}:{good}")
+    result = musldetect.resolve(program)
+    oracle = ldd(program)
+    passed_over = damage in ("other-class", "dangling-link")
+    assert result.loads == passed_over == (oracle.returncode == 0), (result.reason, oracle.stdout)
+    if passed_over:
+        assert not differences(result, oracle.stdout)
+        assert [m.candidate for m in result.mismatched] == ([str(bad / "libplain.so")] if damage == "other-class"
+                                                            else [])
+    else:
+        assert str(bad / "libplain.so") in oracle.stdout + oracle.stderr
+        assert [m.name for m in result.missing] == ["libplain.so"]
+        assert f"the loader stops at {bad / 'libplain.so'}" in result.libraries[0].how
 
 
 def test_path_file_full_of_junk(tmp_path):
