@@ -178,7 +178,8 @@ def test_each_backend_imports_only_what_it_needs(backend_module):
     if name == "cffi":
         allowed.add("_cffi_backend")
     if name == "ctypes":  # the standard library's own: ctypes and what defining a Structure imports (3.14)
-        allowed |= _imported("import ctypes\nclass S(ctypes.Structure):\n    _fields_ = [('a', ctypes.c_int)]") - startup
+        structure = "import ctypes\nclass S(ctypes.Structure):\n    _fields_ = [('a', ctypes.c_int)]"
+        allowed |= _imported(structure) - startup
     # Codec modules are loaded lazily by some interpreters (PyPy) on a first decode.
     extra = {module for module in used if not module.startswith(("musldetect", "encodings."))} - allowed
     assert not extra, sorted(extra)
