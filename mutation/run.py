@@ -141,7 +141,10 @@ MUTATIONS: List[Mutation] = [
     # -- the ELF reader's concepts and the public faces -----------------------------------
     Mutation("elf-gnu-hash-chain-end", "musldetect/_elf_symbols.py", "        if value & 1:\n            return last",
              "        if value & 3 == 3:\n            return last", ELF),
-    Mutation("elf-verneed-next-entry", "musldetect/_elf_versions.py", "        at += next_offset\n",
+    Mutation("elf-verneed-next-entry", "musldetect/_elf_versions.py",
+             "        needs.append((library, entries))\n        if next_offset == 0:\n            break\n"
+             "        at += next_offset\n",
+             "        needs.append((library, entries))\n        if next_offset == 0:\n            break\n"
              "        at += 16\n", ELF),
     Mutation("elf-verdef-base-kept", "musldetect/_elf_versions.py", "if aux_count and not flags & VER_FLG_BASE:",
              "if aux_count:", ELF),
