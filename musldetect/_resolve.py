@@ -119,6 +119,23 @@ class _Facts(NamedTuple):
 
 
 _FACTS: Dict[Tuple[int, int, int, int], _Facts] = {}
+_KNOWN: Dict[Tuple[int, int, int, int], Tuple[int, int, str]] = {}  # identity -> (bits, machine, arch)
+
+
+class _Known:
+    """A candidate read before: its identity is all ``_Object`` needs (its facts are cached)."""
+
+    def __init__(self, identity: Tuple[int, int, int, int]) -> None:
+        self.identity = identity
+
+    def __enter__(self) -> _Known:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
 MAX_REMEMBERED = 8192
 
 
@@ -126,6 +143,8 @@ def _facts(elf: ELFFile) -> _Facts:
     known = _FACTS.get(elf.identity)
     if known is not None:
         return known
+    if len(_KNOWN) >= MAX_REMEMBERED:
+        _KNOWN.clear()
     if elf.is_dynamic:
         soname, needed = elf.dynamic_names()
         rpath, runpath = elf.search_paths()
@@ -247,29 +266,37 @@ class _Search:
         """(the file at ``path`` if it is a loadable object for this process, why the
         loader stops here). A file of another class, machine or float ABI is recorded as
         mismatched and passed over (glibc; musl stops at it); a file the loader cannot map
-        — not ELF, truncated, inconsistent — stops the search, as the loader fails there."""
-        if self.root.kind(path) != "file":
+        — not ELF, truncated, inconsistent — stops the search, as the loader fails there.
+        A file already read (same device, inode, size and mtime) is not opened again."""
+        identity = self.root.identity(path)
+        if identity is None:
             return None, ""
-        try:
-            elf = ELFFile(path, root=self.root)
-        except (OSError, ELFError) as exc:
-            foreign = self._foreign(path)
-            if foreign:
-                self.mismatched.append(Mismatch(path, needed_by, foreign))
-                return None, ""
-            return None, str(exc)
+        known = _KNOWN.get(identity)
+        elf: Optional[ELFFile] = None
+        if known is None or identity not in _FACTS:
+            try:
+                elf = ELFFile(path, root=self.root)
+            except (OSError, ELFError) as exc:
+                foreign = self._foreign(path)
+                if foreign:
+                    self.mismatched.append(Mismatch(path, needed_by, foreign))
+                    return None, ""
+                return None, str(exc)
+            known = _KNOWN[elf.identity] = (elf.bits, elf.machine, elf.arch)
+        bits, machine, arch = known
         reason = ""
-        if elf.bits != self.bits:
-            reason = f"ELFCLASS{elf.bits} for an ELFCLASS{self.bits} object"
-        elif elf.machine != self.machine:
-            reason = f"machine {elf.machine}, not {self.machine}"
-        elif elf.arch != self.arch:
-            reason = f"{elf.arch}, not {self.arch} (float ABI)"
+        if bits != self.bits:
+            reason = f"ELFCLASS{bits} for an ELFCLASS{self.bits} object"
+        elif machine != self.machine:
+            reason = f"machine {machine}, not {self.machine}"
+        elif arch != self.arch:
+            reason = f"{arch}, not {self.arch} (float ABI)"
         if reason:
-            elf.close()
+            if elf is not None:
+                elf.close()
             self.mismatched.append(Mismatch(path, needed_by, reason))
             return None, ""
-        return elf, ""
+        return (elf if elf is not None else _Known(identity)), ""  # type: ignore[return-value]
 
     def _foreign(self, path: str) -> str:
         """Why a file that does not parse is another arch's (from its first bytes, as the
@@ -374,12 +401,12 @@ def _load_all(search: _Search, main: _Object) -> Resolution:
 
 
 def _already_loaded(name: str, loaded: List[_Object], family: str) -> Optional[_Object]:
-    for obj in loaded:
-        if family == GLIBC and name in obj.names:
-            return obj
-        if family == MUSL and posixpath.basename(obj.path) == name:
-            return obj
-    return None
+    if family == GLIBC:
+        for obj in loaded:
+            if name in obj.names:
+                return obj
+        return None
+    return next((obj for obj in loaded if posixpath.basename(obj.path) == name), None)
 
 
 def _find(search: _Search, name: str, requester: _Object, loaded: List[_Object],

@@ -264,6 +264,20 @@ class Root:
         os.close(parent)
         return _kind_of(st.st_mode)
 
+    def identity(self, path: str) -> Optional[Tuple[int, int, int, int]]:
+        """(device, inode, size, mtime) of the regular file ``path`` leads to; None when it
+        leads to nothing or to something else. What a cache of a file's facts is keyed by."""
+        try:
+            parent, _, _, st = self._lstat_last(path, True)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        os.close(parent)
+        return _identity(st)
+
+
+def _identity(st: os.stat_result) -> Optional[Tuple[int, int, int, int]]:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) if stat.S_ISREG(st.st_mode) else None
+
 
 def _kind_of(mode: int) -> str:
     if stat.S_ISREG(mode):
@@ -305,6 +319,12 @@ class Host(Root):
 
     def listdir(self, path: str) -> List[str]:
         return sorted(os.listdir(path))
+
+    def identity(self, path: str) -> Optional[Tuple[int, int, int, int]]:
+        try:
+            return _identity(os.stat(path))
+        except (FileNotFoundError, NotADirectoryError):
+            return None
 
     def kind(self, path: str, *, follow: bool = True) -> str:
         try:
@@ -358,6 +378,15 @@ class Overlay(Root):
     def listdir(self, path: str) -> List[str]:
         mounted = self._mounted(path)
         return sorted(os.listdir(mounted)) if mounted is not None else self.base.listdir(path)
+
+    def identity(self, path: str) -> Optional[Tuple[int, int, int, int]]:
+        mounted = self._mounted(path)
+        if mounted is None:
+            return self.base.identity(path)
+        try:
+            return _identity(os.lstat(mounted))
+        except (FileNotFoundError, NotADirectoryError):
+            return None
 
     def kind(self, path: str, *, follow: bool = True) -> str:
         mounted = self._mounted(path)
