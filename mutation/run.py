@@ -2,7 +2,8 @@
 
     python mutation/run.py                          # every mutation, this interpreter
     python mutation/run.py --musl-python PY         # also the ones only musl can kill
-    python mutation/run.py --only rules-row-1.2.6         # one mutation by name
+    python mutation/run.py --only rules-row-1.2.6   # one mutation by name
+    python mutation/run.py --jobs 2                 # two scratch copies at once
 
 Each mutation replaces one exact piece of source (it must occur exactly once) in a fresh
 copy of the checkout, rebuilds the extension when C changed, and runs the tests that
@@ -265,18 +266,27 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--python", default=sys.executable, help="the host interpreter (default: this one)")
     parser.add_argument("--musl-python", help="the musl-linked interpreter, for the mutations only musl kills")
     parser.add_argument("--only", action="append", default=[], help="run this mutation (repeatable)")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="run the host mutations in this many scratch copies at once (default 1)")
     args = parser.parse_args(argv)
     chosen = [m for m in MUTATIONS if not args.only or m.name in args.only]
     unknown = set(args.only) - {m.name for m in MUTATIONS}
     if unknown:
         parser.error(f"unknown mutations: {', '.join(sorted(unknown))}")
-    survivors = run(args.python, "host", [m for m in chosen if m.where == "host"])
+    host = [m for m in chosen if m.where == "host"]
     musl_only = [m for m in chosen if m.where == "musl"]
+    # Each share runs in its own scratch copy; the musl interpreter's share runs beside them.
+    shares = [("host", args.python, host[i::max(args.jobs, 1)]) for i in range(max(args.jobs, 1))]
     if musl_only:
         if not args.musl_python:
             print(f"not run without --musl-python: {', '.join(m.name for m in musl_only)}")
         else:
-            survivors += run(args.musl_python, "musl", musl_only)
+            shares.append(("musl", args.musl_python, musl_only))
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(shares)) as pool:
+        results = list(pool.map(lambda share: run(share[1], share[0], share[2]) if share[2] else [], shares))
+    survivors = [survivor for found in results for survivor in found]
     if survivors:
         print("survivors (a test must fail for each):\n  " + "\n  ".join(survivors))
         return 1
