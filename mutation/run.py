@@ -176,7 +176,7 @@ MUTATIONS: List[Mutation] = [
     # -- resolve: the loader's search order and checks -------------------------------------
     Mutation("resolve-rpath-despite-runpath", "musldetect/_resolve.py", "    if not requester.runpath:\n",
              "    if True:\n", RESOLVE),
-    Mutation("resolve-wrong-machine-taken", "musldetect/_resolve.py", "elif elf.machine != self.machine:",
+    Mutation("resolve-wrong-machine-taken", "musldetect/_resolve.py", "elif machine != self.machine:",
              "elif False:", RESOLVE),
     Mutation("resolve-versions-unchecked", "musldetect/_resolve.py", "if version not in provider.defines:",
              "if False:", RESOLVE),
@@ -273,6 +273,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     unknown = set(args.only) - {m.name for m in MUTATIONS}
     if unknown:
         parser.error(f"unknown mutations: {', '.join(sorted(unknown))}")
+    stale = [m.name for m in chosen if open(os.path.join(REPO, m.path)).read().count(m.old) != 1]
+    if stale:  # checked before any copy is made: a refactor moved the text a mutation names
+        parser.error(f"the text to mutate does not occur exactly once for: {', '.join(stale)}")
     host = [m for m in chosen if m.where == "host"]
     musl_only = [m for m in chosen if m.where == "musl"]
     # Each share runs in its own scratch copy; the musl interpreter's share runs beside them.
