@@ -199,6 +199,11 @@ MUTATIONS: List[Mutation] = [
 ]
 
 
+def _source(path: str) -> str:
+    with open(os.path.join(REPO, path)) as fh:
+        return fh.read()
+
+
 def copy_checkout(destination: str) -> str:
     ignore = shutil.ignore_patterns(".git", "build", "*.egg-info", "__pycache__", "*.so", ".pytest_cache")
     shutil.copytree(REPO, destination, ignore=ignore)
@@ -273,7 +278,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     unknown = set(args.only) - {m.name for m in MUTATIONS}
     if unknown:
         parser.error(f"unknown mutations: {', '.join(sorted(unknown))}")
-    stale = [m.name for m in chosen if open(os.path.join(REPO, m.path)).read().count(m.old) != 1]
+    stale = [m.name for m in chosen if _source(m.path).count(m.old) != 1]
     if stale:  # checked before any copy is made: a refactor moved the text a mutation names
         parser.error(f"the text to mutate does not occur exactly once for: {', '.join(stale)}")
     host = [m for m in chosen if m.where == "host"]
