@@ -16,6 +16,7 @@ import re
 import tempfile
 import zipfile
 import zlib
+from contextlib import nullcontext
 from typing import Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 from . import _policy, _rules
@@ -102,6 +103,18 @@ class Audit(NamedTuple):
     resolutions: Tuple[Tuple[str, Resolution], ...] = ()  # (entry binary, how it resolves in the target)
     loads: Optional[bool] = None  # every entry binary loads in the target (None: not asked)
 
+    def highest_needs(self) -> Tuple[str, ...]:
+        """The highest version each prefix is needed at over all files (GLIBC_2.34,
+        GLIBCXX_3.4.21, ...), sorted."""
+        highest: Dict[str, str] = {}
+        for audited in self.files:
+            for versions in audited.highest.values():
+                for version in versions:
+                    prefix = version.partition("_")[0]
+                    if prefix not in highest or _version_key(version) > _version_key(highest[prefix]):
+                        highest[prefix] = version
+        return tuple(sorted(highest.values()))
+
     def as_dict(self) -> Dict[str, object]:
         data = self._asdict()
         data["files"] = [f._asdict() for f in self.files]
@@ -127,7 +140,7 @@ def audit_path(path: str, in_target: bool = False, target_root: Optional[str] = 
     """The audit of ``path``; with ``in_target`` each entry binary (one no other binary of
     the input needs) is also resolved in the running system or, with ``target_root``, in
     that image, the input's own files first through their rpaths."""
-    with tempfile.TemporaryDirectory(prefix="musldetect-audit-") if in_target else _nothing() as spool:
+    with tempfile.TemporaryDirectory(prefix="musldetect-audit-") if in_target else nullcontext() as spool:
         if host_is_directory(path):
             found, files_at = _read_directory(path), path
         else:
@@ -148,14 +161,6 @@ def audit_path(path: str, in_target: bool = False, target_root: Optional[str] = 
         if not in_target:
             return result
         return _resolved(result, found.binaries, files_at, target_root)
-
-
-class _nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def _resolved(result: Audit, binaries: Sequence[BinaryFacts], files_at: str, target_root: Optional[str]) -> Audit:
@@ -546,5 +551,4 @@ def _audited_file(binary: BinaryFacts, vendored: Dict[str, str]) -> AuditedFile:
 
 
 def _version_key(version: str) -> Tuple[Tuple[int, ...], str]:
-    pieces = version.partition("_")[2].split(".")
-    return (tuple(int(p) for p in pieces) if all(p.isdigit() for p in pieces) else (), version)
+    return _policy.version_numbers(version), version

@@ -250,15 +250,9 @@ def _audit_text(result: Audit) -> List[str]:
     archs = sorted({f.arch for f in result.files})
     families = sorted({("static" if f.static else f.family or "no C library") for f in result.files})
     lines.append(f"  binaries:  {len(result.files)} ({', '.join(archs + families) or 'none'})")
-    highest: Dict[str, str] = {}
-    for audited in result.files:
-        for versions in audited.highest.values():
-            for version in versions:
-                prefix = version.partition("_")[0]
-                if prefix not in highest or _version_order(version) > _version_order(highest[prefix]):
-                    highest[prefix] = version
+    highest = result.highest_needs()
     if highest:
-        lines.append(f"  needs:     {', '.join(sorted(highest.values()))}")
+        lines.append(f"  needs:     {', '.join(highest)}")
     for blame in result.blame[:10]:
         where = f"{blame.file}: " if blame.file else ""
         lines.append(f"  blame:     {blame.tag}: {where}{blame.cause}: {blame.reason}")
@@ -288,11 +282,6 @@ def _resolution_text(found: Resolution) -> List[str]:
     if not found.loads:
         lines.append(f"  reason:   {found.reason}")
     return lines
-
-
-def _version_order(version: str) -> Tuple[int, ...]:
-    pieces = version.partition("_")[2].split(".")
-    return tuple(int(p) for p in pieces) if all(p.isdigit() for p in pieces) else ()
 
 
 def _target_command(args: argparse.Namespace) -> int:

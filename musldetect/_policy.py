@@ -44,12 +44,13 @@ class Policy(NamedTuple):
 
     def ceiling(self, arch: str, prefix: str) -> Optional[str]:
         """The newest numbered version of ``prefix`` the policy allows on ``arch``."""
-        numbered = [(_numbers(name), name) for name in self.symbol_versions.get(arch, {}).get(prefix, ())]
+        numbered = [(version_numbers(name), name) for name in self.symbol_versions.get(arch, {}).get(prefix, ())]
         known = [(numbers, name) for numbers, name in numbered if numbers]
         return max(known)[1] if known else None
 
 
-def _numbers(version_name: str) -> Tuple[int, ...]:
+def version_numbers(version_name: str) -> Tuple[int, ...]:
+    """(3, 4, 21) of "GLIBCXX_3.4.21"; () for a name that is no release ("GLIBC_PRIVATE")."""
     pieces = version_name.partition("_")[2].split(".")
     return tuple(int(p) for p in pieces) if all(p.isdigit() for p in pieces) else ()
 

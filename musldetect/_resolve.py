@@ -424,11 +424,9 @@ def _find(search: _Search, name: str, requester: _Object, loaded: List[_Object],
         elf, fatal = search.open_candidate(path, requester.path)
         if fatal:
             return None, f"the loader stops at {path}: {fatal}", [path]
-        if elf is not None:
-            same = next((obj for obj in loaded if obj.identity == elf.identity[:2]), None)
-            if same is not None:
-                elf.close()
-                return same, "already loaded (the same file)", [path]
+        same = _same_file(elf, name, loaded)
+        if same is not None:
+            return same, "already loaded (the same file)", [path]
         return ((path, elf) if elf else None), "a path", [path]
     found = _already_loaded(name, loaded, search.family)
     if found is not None:
@@ -440,16 +438,26 @@ def _find(search: _Search, name: str, requester: _Object, loaded: List[_Object],
         elf, fatal = search.open_candidate(candidate, requester.path)
         if fatal:
             return None, f"the loader stops at {candidate}: {fatal}", searched
+        same = _same_file(elf, name, loaded)
+        if same is not None:
+            return same, "already loaded (the same file)", searched
         if elf is not None:
-            same = next((obj for obj in loaded if obj.identity == elf.identity[:2]), None)
-            if same is not None:
-                elf.close()
-                same.names.add(name)
-                return same, "already loaded (the same file)", searched
             return (candidate, elf), how, searched
         if search.family == MUSL and len(search.mismatched) > mismatches:
             return None, f"musl stops at {candidate}: {search.mismatched[-1].reason}", searched
     return None, "not found", searched
+
+
+def _same_file(elf: Optional[ELFFile], name: str, loaded: List[_Object]) -> Optional[_Object]:
+    """The loaded object ``elf`` is (same device and inode), now known by ``name`` too; the
+    candidate is closed then. None when it is a new file (or there is none)."""
+    if elf is None:
+        return None
+    same = next((obj for obj in loaded if obj.identity == elf.identity[:2]), None)
+    if same is not None:
+        elf.close()
+        same.names.add(name)
+    return same
 
 
 def _candidates(search: _Search, name: str, requester: _Object, main: _Object) -> Iterator[Tuple[str, str]]:

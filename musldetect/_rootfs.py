@@ -331,9 +331,7 @@ class Host(Root):
             st = os.stat(path) if follow else os.lstat(path)
         except (FileNotFoundError, NotADirectoryError):
             return "missing"
-        if stat.S_ISLNK(st.st_mode):
-            return "link"
-        return "file" if stat.S_ISREG(st.st_mode) else "dir" if stat.S_ISDIR(st.st_mode) else "other"
+        return _kind_of(st.st_mode)
 
 
 class Overlay(Root):
