@@ -10,19 +10,23 @@ free-threaded build), none, older abi3, then the pure-Python tags.
 
 from __future__ import annotations
 
-import ast
-import posixpath
+import posixpath  # already imported by os: free
 import sys
-from typing import TYPE_CHECKING, Dict, Iterable, List, NamedTuple, Optional, Tuple
 
+from ._types import _Record
+
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Dict, Iterable, List, Optional, Tuple
+
     from ._rootfs import Root
 
 SHORT_NAMES = {"python": "py", "cpython": "cp", "pypy": "pp", "ironpython": "ip", "jython": "jy"}
 
 
-class PythonFacts(NamedTuple):
-    """What the tags need to know of one interpreter."""
+class PythonFacts(_Record):
+    """What the tags need to know of one interpreter (a record like LibcInfo: ``sys_tags()``
+    builds one at start-up, where importing typing for a NamedTuple would cost more than the tags)."""
 
     implementation: str  # sys.implementation.name: "cpython", "pypy", ...
     version: Tuple[int, int]
@@ -85,32 +89,54 @@ def generic_abis(ext_suffix: Optional[str]) -> List[str]:
 
 
 def running_python() -> PythonFacts:
-    """The running interpreter's facts (sysconfig is imported here, once per process)."""
-    import sysconfig
+    """The running interpreter's facts, as sysconfig and platform would give them.
 
-    def flag(name: str) -> bool:
-        value = sysconfig.get_config_var(name)
-        if name == "Py_DEBUG" and value is None:
-            return hasattr(sys, "gettotalrefcount")
-        return bool(value)
+    On CPython for POSIX ``sys.abiflags`` carries the two build flags the tags need ("d" for
+    Py_DEBUG, "t" for Py_GIL_DISABLED: configure derives ABIFLAGS from them), so sysconfig,
+    whose import and first call cost more than all of sys_tags(), is asked only elsewhere.
+    """
+    import _imp
 
-    import platform
+    impl = sys.implementation
+    implementation_version = f"{impl.version.major}.{impl.version.minor}.{impl.version.micro}"
+    if impl.version.releaselevel != "final":
+        implementation_version += f"{impl.version.releaselevel[0]}{impl.version.serial}"
+    abiflags = getattr(sys, "abiflags", None)
+    if impl.name == "cpython" and abiflags is not None:
+        debug, free_threaded, nodot = "d" in abiflags, "t" in abiflags, None
+        ext_suffix: Optional[str] = _imp.extension_suffixes()[0]
+    else:
+        import sysconfig
 
-    nodot = sysconfig.get_config_var("py_version_nodot")
-    impl = sys.implementation.version
-    implementation_version = f"{impl.major}.{impl.minor}.{impl.micro}"
-    if impl.releaselevel != "final":
-        implementation_version += f"{impl.releaselevel[0]}{impl.serial}"
+        py_debug = sysconfig.get_config_var("Py_DEBUG")
+        debug = bool(py_debug) if py_debug is not None else hasattr(sys, "gettotalrefcount")
+        free_threaded = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+        ext_suffix = sysconfig.get_config_var("EXT_SUFFIX")
+        nodot = sysconfig.get_config_var("py_version_nodot")
     return PythonFacts(
-        implementation=sys.implementation.name,
+        implementation=impl.name,
         version=(sys.version_info[0], sys.version_info[1]),
-        full_version=platform.python_version(),
+        full_version=python_version_text(sys.version),
         implementation_version=implementation_version,
-        debug=flag("Py_DEBUG"),
-        free_threaded=flag("Py_GIL_DISABLED"),
-        ext_suffix=sysconfig.get_config_var("EXT_SUFFIX"),
+        debug=debug,
+        free_threaded=free_threaded,
+        ext_suffix=ext_suffix,
         version_nodot=str(nodot) if nodot else None,
     )
+
+
+_VERSION_CHARACTERS = frozenset("0123456789.+_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def python_version_text(sys_version: str) -> str:
+    """``platform.python_version()`` without importing platform: the leading run of word
+    characters, dots and pluses of ``sys.version`` ("3.13.0rc1", "3.14.0a1+"), with ".0"
+    added to a bare MAJOR.MINOR."""
+    end = 0
+    while end < len(sys_version) and sys_version[end] in _VERSION_CHARACTERS:
+        end += 1
+    text = sys_version[:end]
+    return text + ".0" if text.count(".") == 1 else text
 
 
 def python_from_version(text: str, implementation: str = "cpython") -> PythonFacts:
@@ -140,6 +166,8 @@ def python_from_sysconfigdata(root: Root, path: str) -> PythonFacts:
         raise ValueError(f"{path}: larger than 8 MiB, not a sysconfig data file")
     # A name that is no path: on a syntax error the parser of older CPythons opens the file it
     # is told to quote the line, which would read the host file of that name.
+    import ast
+
     tree = ast.parse(source, filename="<image sysconfig data>")
     variables: Optional[Dict[str, object]] = None
     for node in tree.body:

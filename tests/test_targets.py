@@ -39,6 +39,38 @@ def test_sys_tags_import_no_packaging():
     assert count > 100 and imported is False
 
 
+def test_running_python_facts_equal_sysconfig_and_platform():
+    """The facts sys_tags() reads without sysconfig or platform are theirs, on every interpreter
+    CI runs (the debug and free-threaded builds included)."""
+    import platform
+    import sysconfig
+
+    from musldetect._python import running_python
+
+    facts = running_python()
+    py_debug = sysconfig.get_config_var("Py_DEBUG")
+    assert facts.debug == (bool(py_debug) if py_debug is not None else hasattr(sys, "gettotalrefcount"))
+    assert facts.free_threaded == bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+    assert facts.ext_suffix == sysconfig.get_config_var("EXT_SUFFIX")
+    assert facts.full_version == platform.python_version()
+    nodot = sysconfig.get_config_var("py_version_nodot")
+    assert (facts.version_nodot or f"{sys.version_info[0]}{sys.version_info[1]}") == nodot
+
+
+@pytest.mark.parametrize("text, expected", [("3.11.2 (main, Mar 13 2023, 12:18:29) [GCC 12.2.0]", "3.11.2"),
+                                            ("3.14.0a1+ (heads/main:abc, Oct 1 2024, 10:00) [GCC 14]", "3.14.0a1+"),
+                                            ("3.13.0rc1 (main, Aug 1 2024, 10:00:00) [Clang 18]", "3.13.0rc1"),
+                                            ("3.12 (main, Oct 2 2023, 10:00:00) [GCC 12.2.0]", "3.12.0")])
+def test_python_version_text_reads_sys_version_as_platform_does(monkeypatch, text, expected):
+    import platform
+
+    from musldetect._python import python_version_text
+
+    monkeypatch.setattr(sys, "version", text)
+    platform._sys_version_cache.clear()
+    assert python_version_text(text) == platform.python_version() == expected
+
+
 def test_process_markers_equal_packagings():
     from packaging.markers import default_environment
 
