@@ -73,7 +73,7 @@ MUTATIONS: List[Mutation] = [
     Mutation("py-banner", "musldetect/_rules.py", 'MUSL_BANNER = b"musl libc ("', 'MUSL_BANNER = b"musl libc"',
              RULES + ("tests/test_inspect_files.py",)),
     Mutation("py-vdso-name-rule", "musldetect/_rules.py",
-             "        if start > 0 and data[start - 1] in _WORD_BYTES:\n            continue", "", RULES),
+             "if start != dot and not (start > 0 and piece[start - 1] in _WORD_BYTES):", "if start != dot:", RULES),
     Mutation("py-one-candidate-only", "musldetect/_rules.py", "        if len(candidates) == 1:",
              "        if len(candidates) >= 1:", RULES),
     Mutation("py-floor-first-match", "musldetect/_rules.py", "            bound = release\n            break",

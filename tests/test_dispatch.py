@@ -161,20 +161,24 @@ def _imported(code: str, env=None) -> set:
     return set(proc.stdout.split())
 
 
-def test_each_backend_imports_only_what_it_needs(backend_module):
-    """Describing the process with one backend imports that backend's needs and nothing else:
-    no typing, no cffi package or pycparser, no ctypes or subprocess; ``re`` only where the
-    bytes must be scanned (musl, for the cffi and python backends)."""
-    from oracle import running_on_musl
+# What an interpreter's start-up should not pay for (issue 20): none of these may be imported
+# by describing the process unless ``python -c pass`` already has it.
+HEAVY_FOR_STARTUP = {"ast", "typing", "re", "enum", "contextlib", "collections", "platform", "sysconfig",
+                     "dataclasses", "functools"}
 
+
+@pytest.mark.parametrize("call", ["platform_tags", "sys_tags"])
+def test_each_backend_imports_only_what_it_needs(backend_module, call):
+    """Describing the process with one backend imports that backend's needs and nothing else:
+    none of HEAVY_FOR_STARTUP, no cffi package or pycparser, no subprocess, on glibc and on
+    musl alike (the bytes are scanned without ``re``)."""
     name = backend_module.NAME
     startup = _imported("pass")
-    used = _imported("import musldetect; musldetect.platform_tags()", {"MUSLDETECT_BACKEND": name}) - startup
+    used = _imported(f"import musldetect; musldetect.{call}()", {"MUSLDETECT_BACKEND": name}) - startup
+    assert not used & HEAVY_FOR_STARTUP, sorted(used & HEAVY_FOR_STARTUP)
     allowed = {"__future__", "_thread", "_manylinux"}  # PEP 600's hook is looked up, usually absent
     if name in ("cffi", "ctypes", "python"):
         allowed |= {"struct", "_struct", "mmap"}
-        if running_on_musl():
-            allowed |= _imported("import re") - startup
     if name == "cffi":
         allowed.add("_cffi_backend")
     if name == "ctypes":  # the standard library's own: ctypes and what defining a Structure imports (3.14)
@@ -186,3 +190,11 @@ def test_each_backend_imports_only_what_it_needs(backend_module):
     assert f"musldetect._backend_{name}" in used
     others = {f"musldetect._backend_{other}" for other in musldetect.BACKENDS if other != name}
     assert not used & others, sorted(used & others)
+
+
+def test_a_cross_build_variable_is_what_brings_sysconfig_in():
+    """The check above sees a heavy import when one happens: _PYTHON_HOST_PLATFORM (a
+    cross-build's platform, which only sysconfig knows how to apply) makes sys_tags() ask it."""
+    startup = _imported("pass")
+    used = _imported("import musldetect; musldetect.sys_tags()", {"_PYTHON_HOST_PLATFORM": "linux-x86_64"})
+    assert "sysconfig" in used - startup

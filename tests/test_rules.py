@@ -191,3 +191,75 @@ def test_release_table_tells_apart_every_release_that_added_exports():
             assert floor is not None and older < floor <= newer, (arch, older, newer, sorted(added)[:10])
             pairs += 1
     assert pairs >= 3
+
+
+# -- the scan without regular expressions, held to the pattern it implements ---------
+
+# The candidate rule as one regular expression: the reference the dot-to-dot scan must equal
+# (musldetect itself imports no ``re``, whose import costs more than a detection).
+CANDIDATE = rb"\.([0-9]{1,4})\.([0-9]{1,4})(?:[-_+~][0-9A-Za-z._+~-]{0,64})?\x00"
+
+
+def reference_candidates(data: bytes) -> list:
+    import re
+
+    found = []
+    for match in re.finditer(CANDIDATE, data):
+        dot = start = match.start()
+        while start > 0 and dot - start < 4 and data[start - 1] in b"0123456789":
+            start -= 1
+        if start != dot and not (start > 0 and data[start - 1] in b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef"
+                                                                  b"ghijklmnopqrstuvwxyz_.+-~"):
+            found.append(data[start : match.end() - 1].decode("ascii"))
+    return found
+
+
+def test_scan_equals_the_pattern_on_generated_blocks():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    pieces = st.sampled_from([b"1.2.3", b"12345.1.2", b"1.2.3.4", b"_git2023", b"-" + b"a" * 64, b"-" + b"a" * 65,
+                              b"1.22222.3", b"\x00", b"."])
+    block = st.lists(st.one_of(pieces, st.binary(max_size=8), st.sampled_from([bytes([c]) for c in ALPHABET])),
+                     max_size=80).map(b"".join)
+
+    @settings(max_examples=3000, deadline=None)
+    @given(block)
+    def same(data):
+        assert _rules.musl_version_candidates(data) == reference_candidates(data)
+        assert _rules.musl_version_candidates(memoryview(data)) == reference_candidates(data)
+
+    same()
+
+
+@pytest.mark.parametrize("shift", [-90, -80, -77, -76, -75, -12, -6, -5, -4, -1, 0, 1, 3, 4, 5, 6, 70])
+def test_mapped_memory_scanned_in_pieces_misses_nothing_at_a_boundary(shift):
+    """Memory is scanned in 16 KiB pieces: a banner, a candidate with a long suffix, a digit run
+    before it, and a candidate's own dots, each placed across a boundary, read as in one piece."""
+    boundary = _rules._PIECE
+    for text in (b"1.2.4_git20230717", b"1.2.5-" + b"x" * 63, b"9999.9999.9999", b"1.2.3"):
+        for before in (b"\x00", b"a", b"12345"[: 5 - len(text.split(b".")[0])] or b"\x00"):
+            data = bytearray(b"\x01" * (3 * boundary))
+            data[100:111] = _rules.MUSL_BANNER
+            at = boundary + shift
+            data[at - len(before) : at + len(text) + 1] = before + text + b"\x00"
+            data[2 * boundary - 5 : 2 * boundary + 6] = _rules.MUSL_BANNER  # a banner across the next one
+            whole = bytes(data)
+            assert _rules.musl_version_candidates(memoryview(whole)) == reference_candidates(whole)
+            assert _rules.musl_version_from_segments([memoryview(whole)]) == \
+                _rules.musl_version_from_segments([whole])
+
+
+@pytest.mark.parametrize("text, expected", [
+    (b"GNU C Library (Debian GLIBC 2.36-9) stable release version 2.36.\n", "2.36"),
+    (b"GNU C Library (GNU libc) release release version 2.39.9000 development", "2.39.9000"),
+    (b"GNU C Library release version x, release version 2.17", "2.17"),
+    (b"GNU C Library release version 2", None), (b"ld.so (GNU libc) stable release version 2.35.", "2.35"),
+    (b"GNU C Library release version 2.3.4.5", "2.3.4"), (b"GNU C Library release version 2..3", None)])
+def test_glibc_release_read_as_the_pattern_reads_it(text, expected):
+    import re
+
+    match = re.search(rb"release version ([0-9]+\.[0-9]+(?:\.[0-9]+)?)", text)
+    assert (match.group(1).decode() if match else None) == expected
+    assert _rules.glibc_version_from_segments([b"\x00" + text + b"\x00"])[1] == expected
+    assert _rules.glibc_version_from_segments([memoryview(b"\x00" + text + b"\x00")])[1] == expected
