@@ -87,8 +87,9 @@ static PyMethodDef native_methods[] = {
 
 static int native_exec(PyObject *module)
 {
-    /* A stale build on sys.path must not answer for a newer package. */
-    PyObject *package = PyImport_ImportModule("musldetect");
+    /* A stale build on sys.path must not answer for a newer package. (The version module, not
+     * the package's lazy attribute, which would import importlib at start-up.) */
+    PyObject *package = PyImport_ImportModule("musldetect._version");
     if (!package) return -1;
     PyObject *version = PyObject_GetAttrString(package, "__version__");
     Py_DECREF(package);

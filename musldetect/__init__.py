@@ -50,7 +50,6 @@ from ._api import (
 )
 from ._dispatch import BACKEND_ORDER as BACKENDS
 from ._types import BackendStatus, ConfigurationError, ELFError, LibcInfo, WheelError
-from ._version import __version__
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -58,11 +57,13 @@ if TYPE_CHECKING:
     from ._python import PythonFacts
     from ._resolve import Resolution
     from ._target import Target
+    from ._version import __version__
 
-# Result types imported on first use: their modules pull in typing and dataclasses, which a
-# start-up call of libc() or platform_tags() never needs.
+# Names imported on first use: the result types' modules pull in typing and dataclasses,
+# and every module costs an interpreter start-up ~0.1 ms, which libc() or platform_tags()
+# alone never needs.
 _LAZY = {"Target": "_target", "PythonFacts": "_python", "Audit": "_audit", "AuditedFile": "_audit",
-         "Blame": "_audit", "Resolution": "_resolve"}
+         "Blame": "_audit", "Resolution": "_resolve", "__version__": "_version"}
 
 
 def __getattr__(name: str) -> object:

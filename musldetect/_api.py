@@ -15,7 +15,6 @@ from . import _dispatch, _tags
 from ._override import forget_file_override, override_from_env
 from ._result import build_info
 from ._types import BackendStatus, ELFError, LibcInfo, RawLibc
-from ._version import __version__
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -126,6 +125,8 @@ def metadata() -> Dict[str, str]:
     unknown), ``platform_tag`` (the most specific tag this interpreter accepts),
     ``musldetect_backend`` and ``musldetect_version``. Every value is a string.
     """
+    from . import _version
+
     info = libc()
     tags = platform_tags()
     specific = next((tag for tag in tags if not tag.startswith("linux_")), tags[0] if tags else "")
@@ -143,7 +144,7 @@ def metadata() -> Dict[str, str]:
         "libc_time64": yes_no(info.time64),
         "platform_tag": specific or "unknown",
         "musldetect_backend": info.backend,
-        "musldetect_version": __version__,
+        "musldetect_version": _version.__version__,
     }
 
 

@@ -1,7 +1,8 @@
 """The pure-Python backend: reads the running process's C library from its files.
 
 It works everywhere Python does, including static interpreters where no extension can
-be loaded. It finds the loader from the process image (``/proc/self/exe``), not from
+be loaded. On glibc confstr names the version, so the loader readers (``_libcfile``,
+``_rules``) are imported only on musl. It finds the loader from the process image (``/proc/self/exe``), not from
 ``sys.executable``, so embedded interpreters and programs started through an explicit
 loader are described as they run.
 """
@@ -12,7 +13,6 @@ import os
 import sys
 
 from ._elf import ELFFile
-from ._libcfile import MUSL, program_interpreter, read_libc_object, read_loader
 from ._types import ELFError, RawLibc
 
 TYPE_CHECKING = False
@@ -61,9 +61,13 @@ def _process_image() -> Tuple[Optional[str], Optional[str], Optional[RawLibc], b
             live = candidate.startswith(PROC_ROOT)
             with ELFFile(candidate, map_segments=live) as elf:
                 interp = elf.interpreter
-                itself = read_loader(elf, None) if interp is None and elf.is_dynamic else None
-                if itself is not None and sys.executable:  # started through the loader
-                    interp = program_interpreter(sys.executable)
+                itself = None
+                if interp is None and elf.is_dynamic:  # the loader itself, or a library run as a program
+                    from ._libcfile import program_interpreter, read_loader
+
+                    itself = read_loader(elf, None)
+                    if itself is not None and sys.executable:  # started through the loader
+                        interp = program_interpreter(sys.executable)
                 return (os.readlink(candidate) if live else candidate), interp, itself, live, ""
         except (OSError, ELFError) as exc:
             tried.append(f"{candidate}: {exc}")
@@ -99,6 +103,8 @@ def detect_libc() -> RawLibc:
     loader = image if image_libc is not None else interp
     if raw is None:
         assert loader is not None
+        from ._libcfile import MUSL, read_libc_object  # the version rules: not needed on glibc
+
         try:
             with ELFFile(loader, map_segments=live) as elf:
                 raw = read_libc_object(elf, MUSL)

@@ -4,7 +4,9 @@ ctypes backends share, over the few primitives each provides (``Access``).
 The libc object is found with ``dladdr`` on ``dl_iterate_phdr`` and its program headers
 are read through its in-memory ELF header, so no callback into Python is needed
 (callbacks want writable+executable memory, which hardened systems refuse). Nothing needs
-/proc. The version rules are the shared Python ones (``_rules``).
+/proc. The version rules are the shared Python ones (``_rules``), imported with the
+dynamic-section reader only when the C library is not glibc: a glibc process asks
+``gnu_get_libc_version`` and pays for neither at start-up.
 """
 
 from __future__ import annotations
@@ -12,10 +14,8 @@ from __future__ import annotations
 import struct
 import sys
 
-from . import _elf_header, _rules
-from ._elf_dynamic import DT_STRSZ, DT_STRTAB, dynamic_table, parse_dynamic
+from . import _elf_header
 from ._elf_header import PT_DYNAMIC, PT_INTERP, PT_LOAD, Segment
-from ._libcfile import program_interpreter
 from ._types import RawLibc
 
 TYPE_CHECKING = False
@@ -89,6 +89,8 @@ def _inside(address: int, ranges: List[Tuple[int, int]]) -> bool:
 
 def _dynamic_strings(access: Access, bias: int, headers: List[Segment],
                      ranges: List[Tuple[int, int]]) -> Optional[bytes]:
+    from ._elf_dynamic import DT_STRSZ, DT_STRTAB, dynamic_table, parse_dynamic
+
     for h in headers:
         if h.type != PT_DYNAMIC or not _inside_a_load(headers, h.vaddr, h.filesz):
             continue
@@ -117,10 +119,14 @@ def detect_libc(access: Access) -> RawLibc:
     started_through_loader = bool(main_phdr) and interp is None and _inside(main_phdr, ranges)
     static = bool(main_phdr) and interp is None and not started_through_loader
     if started_through_loader and sys.executable:
+        from ._libcfile import program_interpreter
+
         interp = program_interpreter(sys.executable)
     gnu = access.address_of("gnu_get_libc_version")  # musl has none
     if gnu and _inside(gnu, ranges):
         return RawLibc("glibc", access.gnu_get_libc_version(), path, static, interp)
+    from . import _rules
+
     segments = (access.view(bias + h.vaddr, h.filesz) for h in _elf_header.readonly_loads(headers))
     is_musl, version, reason = _rules.musl_version_from_segments(segments)
     if not is_musl:

@@ -16,7 +16,7 @@ from oracle import run_json, run_python
 
 
 def test_stale_extension_refuses_to_load(native):
-    proc = run_python("import musldetect; musldetect.__version__ = '0.0.0-other'; import musldetect._native")
+    proc = run_python("import musldetect._version as v; v.__version__ = '0.0.0-other'; import musldetect._native")
     assert proc.returncode != 0
     assert "ImportError: musldetect._native was built for musldetect" in proc.stderr
     assert native.__build_version__ == musldetect.__version__
