@@ -7,10 +7,8 @@ benchmarks/render.py turns the JSON files into the README's table and chart.
 from __future__ import annotations
 
 import os
-import statistics
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -135,46 +133,22 @@ def test_run_the_loader_as_packaging_does(benchmark):
     benchmark(subprocess.run, [LOADER], stderr=subprocess.PIPE, check=False)
 
 
-DETECT = "import musldetect; musldetect.platform_tags()"
-# label -> (code, MUSLDETECT_BACKEND)
-FRESH = {
-    "python -c pass": ("pass", None),
-    "musldetect platform_tags": (DETECT, None),
-    "musldetect platform_tags [native]": (DETECT, "native"),
-    "musldetect platform_tags [cffi]": (DETECT, "cffi"),
-    "musldetect platform_tags [python]": (DETECT, "python"),
-    "packaging platform_tags": ("import packaging.tags as t; list(t.platform_tags())", None),
-}
-
-
 @pytest.mark.benchmark(group="fresh process")
 def test_fresh_processes_interleaved(benchmark):
-    """The three commands run in turn in every round, so drift hits them alike; the medians
-    of each and musldetect's ratio to a bare interpreter are recorded as extra_info."""
-    import tempfile
+    """Every command in turn in every round (startup_bench.py's runner: python -c pass, each
+    backend's platform_tags() and sys_tags(), packaging's); the medians and the ratios to a bare
+    interpreter are recorded as extra_info."""
+    import startup_bench
 
     from musldetect import _dispatch
 
-    available = {status.name for status in _dispatch.backend_statuses() if status.available}
-    commands = {label: spec for label, spec in FRESH.items() if spec[1] is None or spec[1] in available}
-    samples = {label: [] for label in commands}
-    # Bytecode caches in a private place, warmed by the warm-up rounds: a fresh process of an
-    # installed program finds its .pyc files, so compiling them is not what is measured.
-    pycache = tempfile.mkdtemp(prefix="musldetect-pycache-")
-    base = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "MUSLDETECT_BACKEND")}
-    base["PYTHONPYCACHEPREFIX"] = pycache
-
-    def one_round():
-        for label, (code, backend) in commands.items():
-            env = dict(base, MUSLDETECT_BACKEND=backend) if backend else base
-            start = time.perf_counter()
-            subprocess.run([sys.executable, "-c", code], check=True, env=env)
-            samples[label].append(time.perf_counter() - start)
-
-    benchmark.pedantic(one_round, rounds=30, iterations=1, warmup_rounds=2)
-    medians = {label: statistics.median(values[2:] if len(values) > 2 else values) for label, values in samples.items()}
-    benchmark.extra_info["fresh_process_median_s"] = medians
-    benchmark.extra_info["over_pass"] = {label: medians[label] / medians["python -c pass"] for label in medians}
+    available = [status.name for status in _dispatch.backend_statuses() if status.available]
+    table = startup_bench.commands(available, with_packaging=True)
+    results = {}
+    rounds = 1 if benchmark.disabled else 30  # CI's quick mode proves it runs; run.sh measures
+    benchmark.pedantic(lambda: results.update(startup_bench.fresh_processes(table, rounds)), rounds=1, iterations=1)
+    benchmark.extra_info["fresh_process_median_s"] = {label: row["wall_s"] for label, row in results.items()}
+    benchmark.extra_info["over_pass"] = {label: row["over_pass"] for label, row in results.items()}
 
 
 def import_time_us(module: str) -> int:
