@@ -2,7 +2,7 @@
 
 ``libc()`` describes the running process, ``platform_tags()`` gives its PEP 600/656
 platform tags, ``inspect(path)`` reads any ELF file. MUSLDETECT_BACKEND picks the
-backend (auto, native, cffi, ctypes, python); MUSLDETECT_LIBC overrides the answer.
+backend (auto, native, cffi, python, ctypes); MUSLDETECT_LIBC overrides the answer.
 
 The layers, top first; each module imports only from the layers below it (tests/
 test_layers.py reads this picture and holds every import of the code to it)::

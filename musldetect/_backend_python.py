@@ -23,6 +23,16 @@ NAME = "python"
 PROC_ROOT = "/proc"  # tests point this elsewhere to simulate an unreadable /proc
 
 
+def partial() -> str:
+    """Without /proc this backend sees only the files sys.executable names, not the process
+    (the dispatcher's auto then prefers ctypes, which reads the mapped library)."""
+    try:
+        os.readlink(os.path.join(PROC_ROOT, "self", "exe"))
+    except OSError as exc:
+        return f"{PROC_ROOT}/self/exe is unreadable: {exc.strerror}"
+    return ""
+
+
 def _glibc_from_confstr() -> Optional[str]:
     # musl raises OSError(EINVAL) here, some builds ValueError: both mean "not glibc".
     try:

@@ -40,7 +40,7 @@ EXIT_BROKEN_PIPE = 128 + 13  # as if killed by SIGPIPE, like other tools in a pi
 
 EPILOG = """\
 environment:
-  MUSLDETECT_BACKEND     auto (default), native, cffi, ctypes or python; naming one is strict
+  MUSLDETECT_BACKEND     auto (default), native, cffi, python or ctypes; naming one is strict
   MUSLDETECT_LIBC        override the answer: musl-1.2, musl-1.2.3, glibc-2.28 or none
   _PYTHON_HOST_PLATFORM  as for sysconfig and packaging: the platform the tags are for
                          (e.g. linux-aarch64); the C library facts stay this process's
@@ -182,7 +182,8 @@ def _backends_report(statuses: Sequence[BackendStatus]) -> str:
                      f"({_BACKEND_KINDS.get(status.name, status.name)})")
     named = [s.name for s in statuses if s.named]
     in_use = [s.name for s in statuses if s.in_use]
-    why = "named by MUSLDETECT_BACKEND" if named else f"auto: the first usable of {', '.join(BACKENDS)}"
+    why = ("named by MUSLDETECT_BACKEND" if named else
+           f"auto: the first usable of {', '.join(BACKENDS)}, python last without /proc")
     lines.append(f"in use: {in_use[0] if in_use else 'none, ' + named[0] + ' cannot load'} ({why})")
     return "\n".join(lines)
 

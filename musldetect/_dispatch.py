@@ -1,7 +1,9 @@
-"""Which backend answers: MUSLDETECT_BACKEND=auto|native|cffi|python.
+"""Which backend answers: MUSLDETECT_BACKEND=auto|native|cffi|python|ctypes.
 
 ``auto`` takes the fastest backend that imports and passes a cheap self-check; naming
 one is strict, so a missing extension is an ImportError and never a silent slow path.
+"Fastest" is import plus first answer, what a process that asks once pays
+(benchmarks/startup_bench.py; the figures are in the README's backend table).
 
 The backend contract, which every backend module keeps (tests/test_layers.py checks it):
 
@@ -13,6 +15,9 @@ The backend contract, which every backend module keeps (tests/test_layers.py che
   into ``family=None`` with the error as the reason.
 - ``self_check() -> str`` (optional): cheap; an empty string when the backend can serve,
   else why not. Importing the module may raise ``ImportError`` (a missing dependency).
+- ``partial() -> str`` (optional): cheap; why this process would get only part of the
+  answer from it (the python backend without /proc), else an empty string. ``auto`` then
+  prefers the next backend that answers whole, and comes back to this one if none does.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ if TYPE_CHECKING:
     from types import ModuleType
     from typing import Dict, List, Optional, Tuple
 
-BACKEND_ORDER: Tuple[str, ...] = ("native", "cffi", "ctypes", "python")
+BACKEND_ORDER: Tuple[str, ...] = ("native", "cffi", "python", "ctypes")
 BACKEND_ENV = "MUSLDETECT_BACKEND"
 _MODULES = {"native": "._backend_native", "cffi": "._backend_cffi", "ctypes": "._backend_ctypes",
             "python": "._backend_python"}
@@ -75,11 +80,20 @@ def choose_backend(requested: Optional[str] = None) -> ModuleType:
     if name != "auto":
         return load_backend(name)
     failures: List[str] = []
+    partial: Optional[ModuleType] = None
     for candidate in BACKEND_ORDER:
         try:
-            return load_backend(candidate)
+            module = load_backend(candidate)
         except ImportError as exc:
             failures.append(f"{candidate}: {exc}")
+            continue
+        partial_answer = getattr(module, "partial", None)
+        if partial_answer is not None and partial_answer():
+            partial = partial or module
+            continue
+        return module
+    if partial is not None:
+        return partial
     raise ImportError("no musldetect backend is usable: " + "; ".join(failures))
 
 

@@ -87,7 +87,8 @@ def test_backends_command_lists_every_backend_and_why():
     assert [line.split()[0] for line in lines[:count]] == list(musldetect.BACKENDS)
     for line in lines[:count]:
         assert "unavailable: " in line or line.endswith(")"), line  # the cause, or what the backend is
-    assert lines[-1] == f"in use: {musldetect.backend()} (auto: the first usable of native, cffi, ctypes, python)"
+    assert lines[-1] == (f"in use: {musldetect.backend()} "
+                         "(auto: the first usable of native, cffi, python, ctypes, python last without /proc)")
     proc = cli("backends", env={"MUSLDETECT_BACKEND": "python"})
     assert proc.stdout.splitlines()[-1] == "in use: python (named by MUSLDETECT_BACKEND)"
 

@@ -278,15 +278,20 @@ def test_detection_maps_no_new_library(backend_module):
     assert proc.stdout.strip() == "[]"
 
 
-NO_PROC = ("import json, os, sys, musldetect; "
+NO_PROC = ("import json, os, sys, musldetect; {prelude}"
            "print(json.dumps([os.path.exists('/proc/self/maps'), musldetect.libc().as_dict()]))")
+# auto on a machine without the extension and without cffi (their imports blocked): python
+# comes before ctypes, unless /proc is gone, where only ctypes sees the process.
+WITHOUT_NATIVE_OR_CFFI = "sys.modules['musldetect._native'] = sys.modules['_cffi_backend'] = None; "
 
 
-@pytest.mark.parametrize("backend", ["ctypes", "python"])
-def test_without_proc_mounted(backend):
+@pytest.mark.parametrize("proc_mounted", [False, True], ids=["no-proc", "proc"])
+@pytest.mark.parametrize("backend", ["ctypes", "python", "auto"])
+def test_without_proc_mounted(backend, proc_mounted):
     """A private mount namespace with an empty /proc (as in some sandboxes and early boot):
     the ctypes backend reads the mapped library as ever; the pure one says what it could
-    not establish or answers from sys.executable's loader, never from a guess."""
+    not establish or answers from sys.executable's loader, never from a guess; auto, left
+    with those two, takes ctypes there and python where /proc is mounted."""
     import json
     import shutil
     import subprocess
@@ -296,15 +301,22 @@ def test_without_proc_mounted(backend):
 
     if os.geteuid() != 0 or not shutil.which("unshare"):
         skip_or_fail("needs root and unshare(1) for a mount namespace without /proc")
-    script = f"mount -t tmpfs none /proc && exec {sys.executable} -c \"{NO_PROC}\""
+    code = NO_PROC.format(prelude=WITHOUT_NATIVE_OR_CFFI if backend == "auto" else "")
+    script = f"{'' if proc_mounted else 'mount -t tmpfs none /proc && '}exec {sys.executable} -c \"{code}\""
     proc = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
                           capture_output=True, text=True, timeout=60, env=dict(os.environ, MUSLDETECT_BACKEND=backend))
     if proc.returncode != 0 and "Operation not permitted" in proc.stderr:
         skip_or_fail(f"no mount namespace here: {proc.stderr.strip()}")
     assert proc.returncode == 0, proc.stderr
     proc_seen, info = json.loads(proc.stdout)
-    assert proc_seen is False  # /proc really was gone
+    assert proc_seen is proc_mounted  # /proc really was gone, or there
+    if backend == "auto":
+        assert info["backend"] == ("python" if proc_mounted else "ctypes"), info
+        backend = info["backend"]
     family, version = expected_process_libc()
+    if proc_mounted:
+        assert (info["family"], info["version_string"]) == (family, version), info
+        return
     if backend == "ctypes":
         assert (info["family"], info["version_string"], info["reason"]) == (family, version, ""), info
     else:  # what it read stands, and the reason says which part it could not establish
