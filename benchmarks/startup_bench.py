@@ -12,6 +12,10 @@ rounds) and the working directory is empty (``-c`` puts it on sys.path). Beside 
 times, each process reports what the import and the call took inside it (perf_counter), the
 steadier figure of the two.
 
+With --profile, where a start-up goes: for each backend, the smallest self time each
+module's import took over the rounds (``-X importtime``, CPython), and what one empty
+module, ``import struct`` and each extension module cost a bare interpreter here.
+
 Cold detection: each backend's uncached ``detect_libc()``, ``libc(cached=False)`` with the
 native backend, and packaging's uncached call (``_get_musl_version.__wrapped__`` on musl,
 ``_get_glibc_version.__wrapped__`` on glibc): the best of 7 batches' means, in this process.
@@ -79,6 +83,36 @@ def fresh_processes(table: Dict[str, Tuple[str, Optional[str]]], rounds: int) ->
             for label in table}
 
 
+def import_profile(backends: List[str], rounds: int) -> Dict[str, Dict[str, int]]:
+    """backend -> {module: smallest self µs over the rounds} for platform_tags() (-X importtime
+    adds its own overhead to each figure; the sum is an upper bound of the import cost)."""
+    empty = tempfile.mkdtemp(prefix="musldetect-cwd-")
+    base = {k: v for k, v in os.environ.items() if k not in ("MUSLDETECT_BACKEND", "PYTHONPATH")}
+    before = _importtime_modules("pass", base, empty)
+    profile: Dict[str, Dict[str, int]] = {}
+    for name in backends:
+        smallest: Dict[str, int] = {}
+        for _ in range(rounds):
+            report = _importtime_modules("import musldetect; musldetect.platform_tags()",
+                                         dict(base, MUSLDETECT_BACKEND=name), empty)
+            for module, self_us in report.items():
+                if module not in before:
+                    smallest[module] = min(self_us, smallest.get(module, self_us))
+        profile[name] = smallest
+    return profile
+
+
+def _importtime_modules(code: str, env: Dict[str, str], cwd: str) -> Dict[str, int]:
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", code], env=env, cwd=cwd,
+                          stderr=subprocess.PIPE, text=True, check=True)
+    modules = {}
+    for line in proc.stderr.splitlines():
+        parts = line.split("|")
+        if line.startswith("import time:") and parts[0].split(":")[1].strip().isdigit():
+            modules[parts[2].strip()] = int(parts[0].split(":")[1])
+    return modules
+
+
 def best_mean(function: Callable[[], object], calls: int) -> float:
     function()
     means = []
@@ -117,6 +151,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--quick", action="store_true", help="a few rounds: proves the script runs, not a figure")
+    parser.add_argument("--profile", action="store_true", help="also each module's import cost, per backend")
     parser.add_argument("--out")
     args = parser.parse_args()
     rounds = 3 if args.quick else args.rounds
@@ -145,13 +180,19 @@ def main() -> int:
     for label, seconds in cold.items():
         ratio = f"{packaging_cold / seconds:13.1f}x" if packaging_cold and label != "packaging" else ""
         print(f"{label:34s} {seconds * 1e6:7.1f} µs {ratio}")
+    profile = import_profile(backends, 3 if args.quick else 30) if args.profile else {}
+    for name, modules in profile.items():
+        print(f"imports for platform_tags() [{name}], smallest self time of -X importtime, µs: total "
+              f"{sum(modules.values())}")
+        print("   " + ", ".join(f"{module} {us}" for module, us in sorted(modules.items(), key=lambda kv: -kv[1])))
     if args.out:
         report = {"python": f"{platform.python_implementation()} {platform.python_version()}",
                   "libc": f"{info.family} {info.version_string}", "rounds": rounds, "backends": backends,
                   "fresh_process": processes, "cold_detection_s": cold,
                   "cold_over": {label: packaging_cold / seconds for label, seconds in cold.items()
                                 if packaging_cold and label != "packaging"},
-                  "targets": {"startup_over_pass": STARTUP_TARGETS, "cold_musl_times_faster": COLD_TARGETS}}
+                  "targets": {"startup_over_pass": STARTUP_TARGETS, "cold_musl_times_faster": COLD_TARGETS},
+                  "import_profile_us": profile}
         with open(args.out, "w") as fh:
             json.dump(report, fh, indent=1)
     return 0
