@@ -18,8 +18,8 @@ done
 "$host" "$repo/benchmarks/profile_backends.py" --out "$repo/benchmarks/results" --label glibc-host
 "$musl" "$repo/benchmarks/profile_backends.py" --out "$repo/benchmarks/results" --label musl-interpreter
 # Start-up per backend and cold detection against packaging (issue 20's targets), both interpreters.
-"$host" "$repo/benchmarks/startup_bench.py" --out "$repo/benchmarks/results/startup-glibc-host.json"
-"$musl" "$repo/benchmarks/startup_bench.py" --out "$repo/benchmarks/results/startup-musl-interpreter.json"
+"$host" "$repo/benchmarks/startup_bench.py" --profile --out "$repo/benchmarks/results/startup-glibc-host.json"
+"$musl" "$repo/benchmarks/startup_bench.py" --profile --out "$repo/benchmarks/results/startup-musl-interpreter.json"
 # The inspect() sweep over /usr, in both interpreters.
 "$host" "$repo/benchmarks/sweep.py" --top /usr --out "$repo/benchmarks/results/sweep-glibc-host.json"
 "$musl" "$repo/benchmarks/sweep.py" --top /usr --out "$repo/benchmarks/results/sweep-musl-interpreter.json"
