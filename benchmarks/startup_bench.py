@@ -56,11 +56,12 @@ def commands(backends: List[str], with_packaging: bool) -> Dict[str, Tuple[str, 
     return table
 
 
-def fresh_processes(table: Dict[str, Tuple[str, Optional[str]]], rounds: int) -> Dict[str, Dict[str, float]]:
+def fresh_processes(table: Dict[str, Tuple[str, Optional[str]]], rounds: int,
+                    keep_pythonpath: bool = False) -> Dict[str, Dict[str, float]]:
     pycache = tempfile.mkdtemp(prefix="musldetect-pycache-")
     empty = tempfile.mkdtemp(prefix="musldetect-cwd-")
-    base = {k: v for k, v in os.environ.items()
-            if k not in ("PYTHONDONTWRITEBYTECODE", "MUSLDETECT_BACKEND", "PYTHONPATH")}
+    dropped = ("PYTHONDONTWRITEBYTECODE", "MUSLDETECT_BACKEND") + (() if keep_pythonpath else ("PYTHONPATH",))
+    base = {k: v for k, v in os.environ.items() if k not in dropped}
     base["PYTHONPYCACHEPREFIX"] = pycache
     wall: Dict[str, List[float]] = {label: [] for label in table}
     inside: Dict[str, List[float]] = {label: [] for label in table}
@@ -100,6 +101,35 @@ def import_profile(backends: List[str], rounds: int) -> Dict[str, Dict[str, int]
                     smallest[module] = min(self_us, smallest.get(module, self_us))
         profile[name] = smallest
     return profile
+
+
+def import_floors(rounds: int) -> Dict[str, float]:
+    """What a bare interpreter pays here for one empty module of a package, for ``struct``,
+    and for each backend's dependency (wall medians over interleaved rounds, minus ``pass``)."""
+    package = tempfile.mkdtemp(prefix="musldetect-floor-")
+    os.mkdir(os.path.join(package, "pkg"))
+    for name in ("__init__", "empty", "empty2", "empty3", "empty4"):
+        open(os.path.join(package, "pkg", name + ".py"), "w").close()
+    table: Dict[str, Tuple[str, Optional[str]]] = {
+        "pass": ("pass", None), "a package": ("import pkg", None),
+        "a package and four empty modules": ("import pkg.empty, pkg.empty2, pkg.empty3, pkg.empty4", None),
+        "struct": ("import struct", None), "_ctypes": ("import _ctypes", None), "ctypes": ("import ctypes", None)}
+    try:
+        import _cffi_backend  # noqa: F401
+
+        table["_cffi_backend"] = ("import _cffi_backend", None)
+    except ImportError:
+        pass
+    saved = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = package
+    try:
+        results = fresh_processes(table, rounds, keep_pythonpath=True)
+    finally:
+        if saved is None:
+            del os.environ["PYTHONPATH"]
+        else:
+            os.environ["PYTHONPATH"] = saved
+    return {label: row["wall_s"] - results["pass"]["wall_s"] for label, row in results.items() if label != "pass"}
 
 
 def _importtime_modules(code: str, env: Dict[str, str], cwd: str) -> Dict[str, int]:
@@ -181,6 +211,10 @@ def main() -> int:
         ratio = f"{packaging_cold / seconds:13.1f}x" if packaging_cold and label != "packaging" else ""
         print(f"{label:34s} {seconds * 1e6:7.1f} µs {ratio}")
     profile = import_profile(backends, 3 if args.quick else 30) if args.profile else {}
+    floors = import_floors(3 if args.quick else 60) if args.profile else {}
+    bare = processes["pass"]["wall_s"]
+    for label, seconds in floors.items():
+        print(f"a bare interpreter importing {label}: +{seconds * 1e3:.2f} ms ({seconds / bare:+.1%} of pass)")
     for name, modules in profile.items():
         print(f"imports for platform_tags() [{name}], smallest self time of -X importtime, µs: total "
               f"{sum(modules.values())}")
@@ -192,7 +226,7 @@ def main() -> int:
                   "cold_over": {label: packaging_cold / seconds for label, seconds in cold.items()
                                 if packaging_cold and label != "packaging"},
                   "targets": {"startup_over_pass": STARTUP_TARGETS, "cold_musl_times_faster": COLD_TARGETS},
-                  "import_profile_us": profile}
+                  "import_profile_us": profile, "import_floor_s": floors}
         with open(args.out, "w") as fh:
             json.dump(report, fh, indent=1)
     return 0
