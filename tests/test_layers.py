@@ -116,3 +116,5 @@ def test_every_backend_keeps_the_contract(backend_module):
     assert raw.requires is None  # inspect()'s field, not a process fact
     self_check = getattr(backend_module, "self_check", None)
     assert self_check is None or self_check() == ""
+    partial = getattr(backend_module, "partial", None)  # where /proc is mounted, every answer is whole
+    assert partial is None or partial() == ""
