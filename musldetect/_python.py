@@ -92,8 +92,9 @@ def running_python() -> PythonFacts:
     """The running interpreter's facts, as sysconfig and platform would give them.
 
     On CPython for POSIX ``sys.abiflags`` carries the two build flags the tags need ("d" for
-    Py_DEBUG, "t" for Py_GIL_DISABLED: configure derives ABIFLAGS from them), so sysconfig,
-    whose import and first call cost more than all of sys_tags(), is asked only elsewhere.
+    Py_DEBUG, "t" for Py_GIL_DISABLED: configure derives ABIFLAGS from them; PyPy's is empty,
+    as it has neither), so sysconfig, whose import and first call cost more than all of
+    sys_tags(), is asked only elsewhere (tests/test_targets.py holds the two to each other).
     """
     import _imp
 
@@ -102,7 +103,7 @@ def running_python() -> PythonFacts:
     if impl.version.releaselevel != "final":
         implementation_version += f"{impl.version.releaselevel[0]}{impl.version.serial}"
     abiflags = getattr(sys, "abiflags", None)
-    if impl.name == "cpython" and abiflags is not None:
+    if impl.name in ("cpython", "pypy") and abiflags is not None:
         debug, free_threaded, nodot = "d" in abiflags, "t" in abiflags, None
         ext_suffix: Optional[str] = _imp.extension_suffixes()[0]
     else:
