@@ -270,9 +270,11 @@ def backends() -> Tuple[BackendStatus, ...]:
         in_use = None
     report = []
     for status in _dispatch.backend_statuses():
-        answer = _detect_with(_dispatch.load_backend(status.name)) if status.available else None
+        module = _dispatch.load_backend(status.name) if status.available else None
+        answer = _detect_with(module) if module is not None else None
+        partial = getattr(module, "partial", None)
         report.append(BackendStatus(status.name, status.available, status.error, answer, status.name == in_use,
-                                    status.name == requested))
+                                    status.name == requested, partial() if partial is not None else ""))
     return tuple(report)
 
 

@@ -178,8 +178,9 @@ def _backends_report(statuses: Sequence[BackendStatus]) -> str:
             lines.append(f"{status.name:7} unavailable: {status.error}")
             continue
         info = status.libc
+        partial = f"; partial here: {status.partial}" if status.partial else ""
         lines.append(f"{status.name:7} {info.family or '-'} {info.version_string or '-'} {info.path or ''} "
-                     f"({_BACKEND_KINDS.get(status.name, status.name)})")
+                     f"({_BACKEND_KINDS.get(status.name, status.name)}{partial})")
     named = [s.name for s in statuses if s.named]
     in_use = [s.name for s in statuses if s.in_use]
     why = ("named by MUSLDETECT_BACKEND" if named else

@@ -157,12 +157,14 @@ class LibcInfo(_Record):
 class BackendStatus(_Record):
     """One backend, as ``musldetect.backends()`` reports it.
 
-    name: "native", "cffi" or "python".
+    name: "native", "cffi", "python" or "ctypes".
     available: whether it loads and passes its self-check here.
     error: why not, with the fix; empty when available.
     libc: its own answer for this process (MUSLDETECT_LIBC not applied), when available.
     in_use: True for the backend ``libc()`` uses.
     named: True when MUSLDETECT_BACKEND names it (else auto chose the first usable).
+    partial: why its answer here would be partial (the python backend without /proc), for
+        which auto prefers the next backend that answers whole; empty otherwise.
     """
 
     name: str
@@ -171,3 +173,4 @@ class BackendStatus(_Record):
     libc: Optional[LibcInfo] = None
     in_use: bool = False
     named: bool = False
+    partial: str = ""

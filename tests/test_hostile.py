@@ -279,7 +279,8 @@ def test_detection_maps_no_new_library(backend_module):
 
 
 NO_PROC = ("import json, os, sys, musldetect; {prelude}"
-           "print(json.dumps([os.path.exists('/proc/self/maps'), musldetect.libc().as_dict()]))")
+           "print(json.dumps([os.path.exists('/proc/self/maps'), musldetect.libc().as_dict(), "
+           "[s.partial for s in musldetect.backends() if s.name == 'python']]))")
 # auto on a machine without the extension and without cffi (their imports blocked): python
 # comes before ctypes, unless /proc is gone, where only ctypes sees the process.
 WITHOUT_NATIVE_OR_CFFI = "sys.modules['musldetect._native'] = sys.modules['_cffi_backend'] = None; "
@@ -308,8 +309,10 @@ def test_without_proc_mounted(backend, proc_mounted):
     if proc.returncode != 0 and "Operation not permitted" in proc.stderr:
         skip_or_fail(f"no mount namespace here: {proc.stderr.strip()}")
     assert proc.returncode == 0, proc.stderr
-    proc_seen, info = json.loads(proc.stdout)
+    proc_seen, info, python_partial = json.loads(proc.stdout)
     assert proc_seen is proc_mounted  # /proc really was gone, or there
+    # backends() says why the python backend's answer would be partial, only without /proc
+    assert python_partial == [""] if proc_mounted else "/self/exe is unreadable" in python_partial[0]
     if backend == "auto":
         assert info["backend"] == ("python" if proc_mounted else "ctypes"), info
         backend = info["backend"]
