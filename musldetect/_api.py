@@ -272,9 +272,9 @@ def backends() -> Tuple[BackendStatus, ...]:
     for status in _dispatch.backend_statuses():
         module = _dispatch.load_backend(status.name) if status.available else None
         answer = _detect_with(module) if module is not None else None
-        partial = getattr(module, "partial", None)
+        partial = _dispatch.partial_reason(module) if module is not None else ""
         report.append(BackendStatus(status.name, status.available, status.error, answer, status.name == in_use,
-                                    status.name == requested, partial() if partial is not None else ""))
+                                    status.name == requested, partial))
     return tuple(report)
 
 

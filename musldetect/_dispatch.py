@@ -87,14 +87,19 @@ def choose_backend(requested: Optional[str] = None) -> ModuleType:
         except ImportError as exc:
             failures.append(f"{candidate}: {exc}")
             continue
-        partial_answer = getattr(module, "partial", None)
-        if partial_answer is not None and partial_answer():
+        if partial_reason(module):
             partial = partial or module
             continue
         return module
     if partial is not None:
         return partial
     raise ImportError("no musldetect backend is usable: " + "; ".join(failures))
+
+
+def partial_reason(module: ModuleType) -> str:
+    """Why this backend's answer would be partial here (its optional ``partial()``), else ""."""
+    partial = getattr(module, "partial", None)
+    return partial() if partial is not None else ""
 
 
 def backend_statuses() -> List[BackendStatus]:

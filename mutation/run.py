@@ -152,7 +152,7 @@ MUTATIONS: List[Mutation] = [
     Mutation("api-backends-in-use", "musldetect/_api.py", "status.name == in_use,", "status.name == requested,",
              ("tests/test_dispatch.py", "tests/test_cli.py")),
     Mutation("dispatch-partial-answer-taken", "musldetect/_dispatch.py",
-             "if partial_answer is not None and partial_answer():", "if False:", ("tests/test_hostile.py",)),
+             "        if partial_reason(module):\n", "        if False:\n", ("tests/test_hostile.py",)),
     # -- audit: the policy rules ---------------------------------------------------------
     Mutation("audit-weak-musl-import-counted", "musldetect/_binary.py",
              "imports = tuple(name for name, is_weak, _ in symbols if not is_weak)",
