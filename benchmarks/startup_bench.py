@@ -57,11 +57,13 @@ def commands(backends: List[str], with_packaging: bool) -> Dict[str, Tuple[str, 
 
 
 def fresh_processes(table: Dict[str, Tuple[str, Optional[str]]], rounds: int,
-                    keep_pythonpath: bool = False) -> Dict[str, Dict[str, float]]:
+                    pythonpath: Optional[str] = None) -> Dict[str, Dict[str, float]]:
     pycache = tempfile.mkdtemp(prefix="musldetect-pycache-")
     empty = tempfile.mkdtemp(prefix="musldetect-cwd-")
-    dropped = ("PYTHONDONTWRITEBYTECODE", "MUSLDETECT_BACKEND") + (() if keep_pythonpath else ("PYTHONPATH",))
-    base = {k: v for k, v in os.environ.items() if k not in dropped}
+    base = {k: v for k, v in os.environ.items()
+            if k not in ("PYTHONDONTWRITEBYTECODE", "MUSLDETECT_BACKEND", "PYTHONPATH")}
+    if pythonpath is not None:
+        base["PYTHONPATH"] = pythonpath
     base["PYTHONPYCACHEPREFIX"] = pycache
     wall: Dict[str, List[float]] = {label: [] for label in table}
     inside: Dict[str, List[float]] = {label: [] for label in table}
@@ -120,15 +122,7 @@ def import_floors(rounds: int) -> Dict[str, float]:
         table["_cffi_backend"] = ("import _cffi_backend", None)
     except ImportError:
         pass
-    saved = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = package
-    try:
-        results = fresh_processes(table, rounds, keep_pythonpath=True)
-    finally:
-        if saved is None:
-            del os.environ["PYTHONPATH"]
-        else:
-            os.environ["PYTHONPATH"] = saved
+    results = fresh_processes(table, rounds, pythonpath=package)
     return {label: row["wall_s"] - results["pass"]["wall_s"] for label, row in results.items() if label != "pass"}
 
 

@@ -1,10 +1,10 @@
 """The pure-Python backend: reads the running process's C library from its files.
 
 It works everywhere Python does, including static interpreters where no extension can
-be loaded. On glibc confstr names the version, so the loader readers (``_libcfile``,
-``_rules``) are imported only on musl. It finds the loader from the process image (``/proc/self/exe``), not from
+be loaded. It finds the loader from the process image (``/proc/self/exe``), not from
 ``sys.executable``, so embedded interpreters and programs started through an explicit
-loader are described as they run.
+loader are described as they run. On glibc confstr names the version, so the loader
+readers (``_libcfile``, ``_rules``) are imported only on musl.
 """
 
 from __future__ import annotations
