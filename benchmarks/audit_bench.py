@@ -61,7 +61,7 @@ def inflate_floor(wheel: str) -> None:
     audit() reads (deflate is sequential: PT_DYNAMIC lies behind the code)."""
     import zipfile
 
-    from musldetect._audit import NOT_BINARY
+    from musldetect._audit._wheel import NOT_BINARY
 
     with zipfile.ZipFile(wheel) as archive:
         for info in archive.infolist():

@@ -12,16 +12,18 @@ test_layers.py reads this picture and holds every import of the code to it)::
     _explain                                  the words: why each tag family is in or out
     __init__                                  the public names: all the command may use
     _api                                      caching, libc(), platform_tags(), inspect(), target()
-    _target, _audit                           another system's tags; may a wheel carry its tags
+    _audit                                    (package) may a wheel carry its tags: reading, judging, policies
+    _target                                   another system's tags
     _platform                                 platform specs, understood whole or refused
     _tags, _dispatch, _python                 tag rules; which backend answers; interpreter tags
-    _result, _binary, _resolve                raw facts -> LibcInfo; one binary's needs; the loader's search
+    _loader                                   (package) the loader's search, done statically; ld.so.cache
+    _result                                   raw facts -> LibcInfo
     _backend_native, _backend_cffi,           raw facts (RawLibc) of this process or of a file
         _backend_ctypes, _backend_python,
         _inspect
     _mapped                                   the mapped C library, read in memory (cffi and ctypes)
-    _libcfile, _ldcache                       is this object a C library, and which; glibc's ld.so.cache
-    _elf, _rules, _override, _policy          ELF file facade; version rules; MUSLDETECT_LIBC; wheel policies
+    _libcfile                                 is this object a C library, and which
+    _elf, _rules, _override                   ELF file facade; version rules; MUSLDETECT_LIBC
     _elf_symbols, _elf_versions               dynamic symbols and hash tables; symbol versions
     _elf_dynamic, _elf_notes                  PT_DYNAMIC and its strings; notes
     _rootfs, _elf_header                      the one way files are opened; ELF header and segments
@@ -54,8 +56,8 @@ from ._types import BackendStatus, ConfigurationError, ELFError, LibcInfo, Wheel
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ._audit import Audit, AuditedFile, Blame
+    from ._loader import Resolution
     from ._python import PythonFacts
-    from ._resolve import Resolution
     from ._target import Target
     from ._version import __version__
 
@@ -63,7 +65,7 @@ if TYPE_CHECKING:
 # and every module costs an interpreter start-up ~0.1 ms, which libc() or platform_tags()
 # alone never needs.
 _LAZY = {"Target": "_target", "PythonFacts": "_python", "Audit": "_audit", "AuditedFile": "_audit",
-         "Blame": "_audit", "Resolution": "_resolve", "__version__": "_version"}
+         "Blame": "_audit", "Resolution": "_loader", "__version__": "_version"}
 
 
 def __getattr__(name: str) -> object:

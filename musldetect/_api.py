@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from typing import Dict, Optional, Tuple
 
     from ._audit import Audit
-    from ._resolve import Resolution
+    from ._loader import Resolution
     from ._target import Target
 
 _BITS = 64 if sys.maxsize > 2**32 else 32
@@ -232,7 +232,7 @@ def resolve(path: str | os.PathLike[str], *, root: str | os.PathLike[str] | None
     included); with ``root``, inside that unpacked image, every path resolving inside it
     and nothing outside opened. Raises ELFError for a malformed file, OSError for the path.
     """
-    from ._resolve import resolve_path
+    from ._loader import resolve_path
 
     return resolve_path(os.fspath(path), os.fspath(root) if root is not None else None)
 

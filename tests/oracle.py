@@ -129,7 +129,7 @@ def require_auditwheel_oracle() -> None:
     except PackageNotFoundError:
         skip_or_fail("auditwheel is not installed (pip install auditwheel)")
         return
-    from musldetect import _policy
+    from musldetect._audit import _policy
 
     wanted = re.search(r"auditwheel ([0-9.]+)", _policy.source())
     as_tuple = lambda text: tuple(int(p) for p in text.split(".") if p.isdigit())  # noqa: E731

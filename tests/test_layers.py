@@ -38,25 +38,47 @@ LAYER = {module: level for level, modules in enumerate(LAYERS) for module in mod
 PACKAGE = os.path.dirname(musldetect.__file__)
 
 
+SUBPACKAGES = sorted(name for name in os.listdir(PACKAGE)
+                     if os.path.isfile(os.path.join(PACKAGE, name, "__init__.py")))
+
+
+def package_files(module: str) -> list:
+    """The source files of a layer's entry: one module, or every module of a subpackage
+    (a cold domain is one room in the picture; its own docstring orders its inside)."""
+    if module in SUBPACKAGES:
+        folder = os.path.join(PACKAGE, module)
+        return sorted(os.path.join(folder, name) for name in os.listdir(folder) if name.endswith(".py"))
+    return [os.path.join(PACKAGE, module + ".py")]
+
+
+def _imported_from(node: ast.ImportFrom, inside: bool) -> set:
+    """The layer entries one ``from`` import names; ``inside`` says the file is in a subpackage."""
+    top_level = 2 if inside else 1
+    if node.level == top_level:
+        if node.module:
+            return {node.module.split(".")[0]}
+        # from . import X: a module of the package, or a public name of __init__
+        return {alias.name if alias.name.startswith("_") and alias.name != "__version__" else "__init__"
+                for alias in node.names}
+    if node.level == 0 and (node.module or "").startswith("musldetect."):
+        return {node.module.split(".")[1]}
+    return set()  # inside a subpackage, "from . import": its own rooms
+
+
 def package_imports(module: str) -> set:
-    """Every musldetect module ``module`` imports, at the top or inside a function."""
-    with open(os.path.join(PACKAGE, module + ".py")) as fh:
-        tree = ast.parse(fh.read())
+    """Every musldetect module or subpackage ``module`` imports, at the top or inside a function."""
     found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.level == 1:
-            if node.module:
-                found.add(node.module)
-            else:  # from . import X: a module of the package, or a public name of __init__
-                found.update(alias.name if alias.name.startswith("_") and alias.name != "__version__"
-                             else "__init__" for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("musldetect."):
-            found.add(node.module.split(".", 1)[1])
-    return found - {"_native"}  # the extension: a backend's own part
+    for path in package_files(module):
+        with open(path) as fh:
+            tree = ast.parse(fh.read())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                found |= _imported_from(node, module in SUBPACKAGES)
+    return found - {"_native", module}  # the extension: a backend's own part
 
 
 def test_every_module_has_a_layer():
-    modules = {name[:-3] for name in os.listdir(PACKAGE) if name.endswith(".py")}
+    modules = {name[:-3] for name in os.listdir(PACKAGE) if name.endswith(".py")} | set(SUBPACKAGES)
     assert modules == set(LAYER), "place new modules in the layer picture in musldetect/__init__.py"
     assert sum(len(layer) for layer in LAYERS) == len(LAYER), "a module is in two layers of the picture"
 

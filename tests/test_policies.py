@@ -1,6 +1,6 @@
 """The policy data audit() holds wheels to, held to the installed auditwheel's policy files.
 
-musldetect/_policies.json is written by tools/write_policies.py; regenerating it from
+musldetect/_audit/_policies.json is written by tools/write_policies.py; regenerating it from
 whichever auditwheel is installed must give the same file, so a new manylinux release (or
 a changed symbol version list) is a failing test, not a silent gap."""
 
@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from musldetect import _policy
+from musldetect._audit import _policy
 
 from oracle import require_auditwheel_oracle
 

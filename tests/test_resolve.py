@@ -288,7 +288,7 @@ def test_old_format_cache_written_by_ldconfig(tmp_path):
         pytest.skip(f"this ldconfig cannot write the old format: {made.stderr.strip()}")
     data = read_bytes(root / "etc" / "ld.so.cache")
     assert data.startswith(b"ld.so-1.7.0")
-    from musldetect import _ldcache
+    from musldetect._loader import _ldcache
 
     parsed = _ldcache.parse(data)
     assert "old" in parsed.note and parsed.entries["libplain.so"][0].path == "/opt/x/libplain.so"
@@ -304,7 +304,7 @@ def test_old_format_cache_written_by_ldconfig(tmp_path):
 def test_cache_pointing_outside_the_image_is_read_inside_it(tmp_path):
     from rootfs_harness import Recorder
 
-    from musldetect import _ldcache
+    from musldetect._loader import _ldcache
 
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -330,7 +330,7 @@ def test_cache_pointing_outside_the_image_is_read_inside_it(tmp_path):
 
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "huge-count", "bad-offset"])
 def test_malformed_cache_is_ignored_with_a_note(tmp_path, damage):
-    from musldetect import _ldcache
+    from musldetect._loader import _ldcache
 
     good = _ldcache.write([("libplain.so", "/opt/libplain.so", 0x0303)])
     far = (10 ** 9).to_bytes(4, "little")

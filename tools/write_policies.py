@@ -1,4 +1,4 @@
-"""Writes musldetect/_policies.json: the manylinux (PEP 600) and musllinux (PEP 656) policies
+"""Writes musldetect/_audit/_policies.json: the manylinux (PEP 600) and musllinux (PEP 656) policies
 that ``musldetect.audit()`` holds wheels to.
 
 Source: auditwheel's published policy files (``auditwheel/policy/manylinux-policy.json``
@@ -10,7 +10,7 @@ symbol versions each of those libraries provides (GLIBC_, GLIBCXX_, CXXABI_, GCC
 regenerates the data from whichever auditwheel is installed and fails when it differs, so
 a new manylinux release is a failing check, not a silent gap.
 
-    python tools/write_policies.py           # rewrite musldetect/_policies.json
+    python tools/write_policies.py           # rewrite musldetect/_audit/_policies.json
     python tools/write_policies.py --check   # exit 1 when it would change
 """
 
@@ -22,7 +22,7 @@ import sys
 from typing import Any, Dict, List
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-TARGET = os.path.join(os.path.dirname(HERE), "musldetect", "_policies.json")
+TARGET = os.path.join(os.path.dirname(HERE), "musldetect", "_audit", "_policies.json")
 FAMILIES = {"manylinux": "manylinux-policy.json", "musllinux": "musllinux-policy.json"}
 
 

@@ -28,13 +28,13 @@ import re
 import struct
 from typing import Dict, FrozenSet, Iterator, List, NamedTuple, Optional, Set, Tuple
 
+from .._elf import ELFFile
+from .._elf_dynamic import DT_FLAGS_1
+from .._elf_header import EM_386, EM_AARCH64, EM_PPC64, EM_RISCV, EM_S390, EM_X86_64
+from .._libcfile import GLIBC, MUSL, family_by_name
+from .._rootfs import Host, Root
+from .._types import ELFError
 from . import _ldcache
-from ._elf import ELFFile
-from ._elf_dynamic import DT_FLAGS_1
-from ._elf_header import EM_386, EM_AARCH64, EM_PPC64, EM_RISCV, EM_S390, EM_X86_64
-from ._libcfile import GLIBC, MUSL, family_by_name
-from ._rootfs import Host, Root
-from ._types import ELFError
 
 MAX_OBJECTS = 4096  # objects one resolution may load (the loaders have no limit; a bound for hostile input)
 DF_1_NODEFLIB = 0x800

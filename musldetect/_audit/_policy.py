@@ -13,7 +13,7 @@ import json
 import os
 from typing import Any, Dict, FrozenSet, List, NamedTuple, Optional, Tuple
 
-from ._rootfs import read_host_file
+from .._rootfs import read_host_file
 
 GLIBC, MUSL = "glibc", "musl"
 _FAMILY_KEYS = {GLIBC: "manylinux", MUSL: "musllinux"}

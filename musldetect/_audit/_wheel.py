@@ -19,12 +19,11 @@ import zlib
 from contextlib import nullcontext
 from typing import Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
 
-from . import _policy, _rules
-from ._binary import BinaryFacts, binary_facts
-from ._elf import ELFFile
-from ._libcfile import GLIBC, MUSL, family_by_name
-from ._resolve import Resolution, resolve_in
-from ._rootfs import (
+from .. import _rules
+from .._elf import ELFFile
+from .._libcfile import GLIBC, MUSL, family_by_name
+from .._loader._resolve import Resolution, resolve_in
+from .._rootfs import (
     Host,
     Overlay,
     Root,
@@ -34,7 +33,9 @@ from ._rootfs import (
     read_host_file,
     spool_file,
 )
-from ._types import WheelError
+from .._types import WheelError
+from . import _policy
+from ._binary import BinaryFacts, binary_facts
 
 ELF_MAGIC = b"\x7fELF"
 MAX_MEMBERS = 200_000  # members a wheel may list
