@@ -44,6 +44,7 @@ AUDIT = ("tests/test_audit.py",)
 RESOLVE = ("tests/test_resolve.py",)
 TARGETS = ("tests/test_targets.py",)
 ROOTFS = ("tests/test_rootfs.py",)
+WAIVERS = ("tests/test_gate_waivers.py",)
 
 MUTATIONS: List[Mutation] = [
     # -- the C core ---------------------------------------------------------------------
@@ -154,6 +155,12 @@ MUTATIONS: List[Mutation] = [
     Mutation("dispatch-partial-answer-taken", "musldetect/_dispatch.py",
              "        if partial_reason(module):\n", "        if False:\n", ("tests/test_hostile.py",)),
     # -- audit: the policy rules ---------------------------------------------------------
+    Mutation("waiver-any-file", "musldetect/_audit/_waivers.py",
+             "cause.rule == self.rule and fnmatchcase(cause.file, self.files)", "cause.rule == self.rule", WAIVERS),
+    Mutation("waiver-strict-ignored", "musldetect/_audit/_waivers.py", "    if strict:\n", "    if False:\n", WAIVERS),
+    Mutation("waiver-unused-not-reported", "musldetect/_audit/_waivers.py", "w not in used", "False", WAIVERS),
+    Mutation("waiver-empty-reason", "musldetect/_audit/_waivers.py", "    if not reason:\n", "    if False:\n",
+             WAIVERS),
     Mutation("audit-weak-musl-import-counted", "musldetect/_audit/_binary.py",
              "imports = tuple(name for name, is_weak, _ in symbols if not is_weak)",
              "imports = tuple(name for name, is_weak, _ in symbols)", AUDIT),

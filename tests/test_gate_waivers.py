@@ -1,0 +1,160 @@
+"""Waivers on real audits: wheels built here with gcc, audited, their causes split by
+waivers written in a real pyproject.toml and on the command line."""
+
+from __future__ import annotations
+
+import sys
+from typing import NamedTuple
+
+import pytest
+from builders import compile_c, make_wheel, read_bytes
+
+import musldetect
+from musldetect._audit import _waivers
+from oracle import running_on_musl
+
+RECENT_GLIBC = ('#include <sys/random.h>\n'
+                'unsigned draw(void) { unsigned x = 0; getrandom(&x, sizeof x, 0); return x; }\n')
+OPENMP = "#include <omp.h>\nint threads(void) { return omp_get_max_threads(); }\n"
+
+
+class Cause(NamedTuple):
+    """A blamed cause with its rule id. Until the judging code names rules itself, the id is
+    read from the blame's reason, as the RULES entries describe them."""
+
+    rule: str
+    file: str
+    cause: str
+
+
+def rule_of(blame: musldetect.Blame) -> str:
+    for words, rule in (("is newer than", "symbol-version-too-new"), ("does not allow and", "library-not-allowed"),
+                        ("forbids using", "forbidden-symbol"), ("is new in musl", "musl-symbol-too-new"),
+                        ("Python 2 narrow", "python2-symbol"), ("does not cover", "arch-not-covered"),
+                        ("is as old as", "no-policy-for-tag"), ("declares every platform", "binaries-in-pure-wheel"),
+                        ("the binaries are", "arch-mismatch"), ("the binaries link", "libc-mismatch"),
+                        ("not a Linux platform tag", "not-a-linux-tag")):
+        if words in blame.reason:
+            return rule
+    raise AssertionError(f"no rule for {blame}")
+
+
+def causes(result: musldetect.Audit) -> list:
+    return [Cause(rule_of(b), b.file, b.cause) for b in result.blame]
+
+
+@pytest.fixture(scope="module")
+def two_problem_wheel(tmp_path_factory):
+    """A manylinux_2_17 wheel with an extension needing glibc 2.25 (getrandom) and one
+    needing libgomp, which no policy allows."""
+    if running_on_musl():
+        pytest.skip("built with the host's gcc against glibc")
+    tmp_path = tmp_path_factory.mktemp("waivers")
+    draw = compile_c(tmp_path, "gcc", RECENT_GLIBC, "_draw.so", "-shared", "-fPIC")
+    omp = compile_c(tmp_path, "gcc", OPENMP, "_omp.so", "-shared", "-fPIC", "-fopenmp")
+    wheel = make_wheel(tmp_path, "pair", ["cp312-cp312-manylinux_2_17_x86_64"],
+                       {"pair/_draw.so": read_bytes(draw), "pair/sub/_omp.so": read_bytes(omp)})
+    return musldetect.audit(wheel)
+
+
+def test_a_waiver_sets_aside_only_its_rule_and_files(two_problem_wheel):
+    found = causes(two_problem_wheel)
+    assert {c.rule for c in found} == {"symbol-version-too-new", "library-not-allowed"}
+    waivers = _waivers.from_command_line([
+        "symbol-version-too-new:pair/_draw*.so=getrandom is guarded by a runtime check",
+        "library-not-allowed:pair/_draw.so=a waiver for the wrong file",
+        "forbidden-symbol:*=matches nothing here",
+    ])
+    applied = _waivers.apply(found, waivers)
+    assert [c.cause for c in applied.kept] == ["libgomp.so.1"]
+    assert [(w.cause.cause, w.waiver.reason) for w in applied.waived] == [
+        ("getrandom@GLIBC_2.25", "getrandom is guarded by a runtime check")]
+    assert [w.rule for w in applied.unused] == ["library-not-allowed", "forbidden-symbol"]
+
+
+def test_a_glob_reaches_into_folders_and_star_waives_every_file(two_problem_wheel):
+    found = causes(two_problem_wheel)
+    waivers = _waivers.from_command_line(["library-not-allowed:pair/*.so=OpenMP comes from the system",
+                                          "symbol-version-too-new:*=the wheel is tagged by hand"])
+    applied = _waivers.apply(found, waivers)
+    assert applied.kept == () and applied.unused == ()
+    assert {w.cause.file for w in applied.waived} == {"pair/_draw.so", "pair/sub/_omp.so"}
+
+
+def test_strict_ignores_every_waiver(two_problem_wheel):
+    found = causes(two_problem_wheel)
+    waivers = _waivers.from_command_line(["symbol-version-too-new:*=x", "library-not-allowed:*=y"])
+    applied = _waivers.apply(found, waivers, strict=True)
+    assert list(applied.kept) == found and applied.waived == () and applied.unused == ()
+
+
+def test_waivers_from_pyproject(tmp_path, two_problem_wheel):
+    if sys.version_info < (3, 11):
+        pytest.importorskip("tomli")
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[project]\nname = "pair"\n\n[tool.musldetect.audit]\nwaive = [\n'
+                         '  { rule = "library-not-allowed", file = "pair/sub/_omp.so", reason = "libgomp: see #12" },\n'
+                         ']\n')
+    (waiver,) = _waivers.from_pyproject(str(pyproject))
+    assert waiver == _waivers.Waiver("library-not-allowed", "pair/sub/_omp.so", "libgomp: see #12",
+                                     f"{pyproject}: waive[0]")
+    applied = _waivers.apply(causes(two_problem_wheel), (waiver,))
+    assert [c.rule for c in applied.kept] == ["symbol-version-too-new"]
+    assert [w.waiver.reason for w in applied.waived] == ["libgomp: see #12"]
+
+
+@pytest.mark.parametrize("text, words", [
+    ('[tool.musldetect.audit]\nwaive = [{ rule = "library-not-allowed", file = "*", reason = " " }]\n',
+     "gives no reason"),
+    ('[tool.musldetect.audit]\nwaive = [{ rule = "library-not-allowed", file = "*" }]\n', "three strings"),
+    ('[tool.musldetect.audit]\nwaive = [{ rule = "no-such-rule", file = "*", reason = "r" }]\n',
+     "the rules are arch-mismatch, arch-not-covered"),
+    ('[tool.musldetect.audit]\nwaive = [{ rule = "library-not-allowed", file = "", reason = "r" }]\n',
+     "names no files"),
+    ('[tool.musldetect.audit]\nwaive = "library-not-allowed"\n', "array of tables"),
+    ('[tool.musldetect]\naudit = 3\n', "is not a table"),
+    ('[tool.musldetect.audit\n', "not readable TOML"),
+    (b'[tool]\nx = "\xff"\n', "not readable TOML"),
+])
+def test_bad_pyproject_waivers_are_refused_clearly(tmp_path, text, words):
+    if sys.version_info < (3, 11):
+        pytest.importorskip("tomli")
+    pyproject = tmp_path / "pyproject.toml"
+    if isinstance(text, bytes):
+        pyproject.write_bytes(text)
+    else:
+        pyproject.write_text(text)
+    with pytest.raises(_waivers.WaiverError, match=words):
+        _waivers.from_pyproject(str(pyproject))
+
+
+def test_a_pyproject_without_the_table_waives_nothing(tmp_path):
+    if sys.version_info < (3, 11):
+        pytest.importorskip("tomli")
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[project]\nname = "x"\n[tool.other]\nwaive = 1\n')
+    assert _waivers.from_pyproject(str(pyproject)) == ()
+
+
+def test_a_huge_pyproject_is_refused_without_reading_it_all(tmp_path):
+    pyproject = tmp_path / "pyproject.toml"
+    with open(pyproject, "wb") as fh:
+        fh.write(b"# " + b"x" * (_waivers.MAX_PYPROJECT + 10) + b"\n")
+    with pytest.raises(_waivers.WaiverError, match="larger than"):
+        _waivers.from_pyproject(str(pyproject))
+
+
+@pytest.mark.parametrize("text, words", [
+    ("library-not-allowed:*", "is not written RULE:FILE-GLOB=REASON"),
+    ("library-not-allowed=*:reason", "is not written"),
+    ("library-not-allowed:*=", "gives no reason"),
+    ("library_not_allowed:*=r", "no rule 'library_not_allowed'"),
+])
+def test_bad_command_line_waivers_are_refused_clearly(text, words):
+    with pytest.raises(_waivers.WaiverError, match=words):
+        _waivers.from_command_line([text])
+
+
+def test_a_reason_may_hold_colons_and_equals_signs():
+    (waiver,) = _waivers.from_command_line(["forbidden-symbol:pkg/x.so=see https://example.org/a?b=c"])
+    assert waiver.files == "pkg/x.so" and waiver.reason == "see https://example.org/a?b=c"
