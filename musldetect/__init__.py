@@ -55,7 +55,17 @@ from ._types import BackendStatus, ConfigurationError, ELFError, LibcInfo, Wheel
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ._audit import Audit, AuditedFile, Blame
+    from ._audit import (
+        Audit,
+        AuditedFile,
+        Blame,
+        Provenance,
+        Waiver,
+        WaiverError,
+        apply_waivers,
+        audit_provenance,
+        load_waivers,
+    )
     from ._loader import Resolution
     from ._python import PythonFacts
     from ._target import Target
@@ -65,7 +75,9 @@ if TYPE_CHECKING:
 # and every module costs an interpreter start-up ~0.1 ms, which libc() or platform_tags()
 # alone never needs.
 _LAZY = {"Target": "_target", "PythonFacts": "_python", "Audit": "_audit", "AuditedFile": "_audit",
-         "Blame": "_audit", "Resolution": "_loader", "__version__": "_version"}
+         "Blame": "_audit", "Provenance": "_audit", "Waiver": "_audit", "WaiverError": "_audit",
+         "apply_waivers": "_audit", "audit_provenance": "_audit", "load_waivers": "_audit",
+         "Resolution": "_loader", "__version__": "_version"}
 
 
 def __getattr__(name: str) -> object:
@@ -86,18 +98,24 @@ __all__ = [
     "ConfigurationError",
     "ELFError",
     "LibcInfo",
+    "Provenance",
     "PythonFacts",
     "Resolution",
     "Target",
+    "Waiver",
+    "WaiverError",
     "WheelError",
     "__version__",
+    "apply_waivers",
     "audit",
+    "audit_provenance",
     "backend",
     "backends",
     "cache_clear",
     "glibc_version",
     "inspect",
     "libc",
+    "load_waivers",
     "metadata",
     "musl_version",
     "platform_tags",

@@ -45,6 +45,7 @@ RESOLVE = ("tests/test_resolve.py",)
 TARGETS = ("tests/test_targets.py",)
 ROOTFS = ("tests/test_rootfs.py",)
 WAIVERS = ("tests/test_gate_waivers.py",)
+SCHEMA = ("tests/test_gate_schema.py",)
 
 MUTATIONS: List[Mutation] = [
     # -- the C core ---------------------------------------------------------------------
@@ -161,6 +162,11 @@ MUTATIONS: List[Mutation] = [
     Mutation("waiver-unused-not-reported", "musldetect/_audit/_waivers.py", "w not in used", "False", WAIVERS),
     Mutation("waiver-empty-reason", "musldetect/_audit/_waivers.py", "    if not reason:\n", "    if False:\n",
              WAIVERS),
+    Mutation("schema-loads-never-null", "musldetect/_audit/audit.schema.json",
+             '"loads": {\n          "type": [\n            "boolean",\n            "null"\n          ]',
+             '"loads": {\n          "type": [\n            "boolean"\n          ]', SCHEMA),
+    Mutation("schema-no-undeclared-verdict", "musldetect/_audit/audit.schema.json", '"inconsistent",\n            "undeclared"',
+             '"inconsistent"', SCHEMA),
     Mutation("audit-weak-musl-import-counted", "musldetect/_audit/_binary.py",
              "imports = tuple(name for name, is_weak, _ in symbols if not is_weak)",
              "imports = tuple(name for name, is_weak, _ in symbols)", AUDIT),

@@ -11,6 +11,7 @@ from builders import compile_c, make_wheel, read_bytes
 
 import musldetect
 from musldetect._audit import _waivers
+
 from oracle import running_on_musl
 
 RECENT_GLIBC = ('#include <sys/random.h>\n'

@@ -201,3 +201,9 @@ def _toml_reader() -> Optional[Callable[[str], Dict[str, Any]]]:
             return None
         loads: Callable[[str], Dict[str, Any]] = tomli.loads
         return loads
+
+
+def load(pyproject: Optional[str] = None, command_line: Sequence[str] = ()) -> Tuple[Waiver, ...]:
+    """Every waiver in force: ``pyproject``'s (when given) first, then the command line's;
+    the first that matches a cause waives it."""
+    return (from_pyproject(pyproject) if pyproject is not None else ()) + from_command_line(command_line)
