@@ -16,6 +16,7 @@ from builders import compile_c, make_wheel, read_bytes
 
 import musldetect
 from musldetect._audit import _provenance
+
 from oracle import running_on_musl, skip_or_fail
 
 jsonschema = pytest.importorskip("jsonschema")
