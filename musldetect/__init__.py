@@ -8,6 +8,7 @@ The layers, top first; each module imports only from the layers below it (tests/
 test_layers.py reads this picture and holds every import of the code to it)::
 
     __main__                                  python -m musldetect
+    _gate                                     musldetect-audit-dist: a folder's wheels (the pre-commit hook)
     _cli, _pytest_plugin                      the command; pytest-benchmark's machine info
     _explain                                  the words: why each tag family is in or out
     __init__                                  the public names: all the command may use

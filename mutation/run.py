@@ -46,6 +46,7 @@ TARGETS = ("tests/test_targets.py",)
 ROOTFS = ("tests/test_rootfs.py",)
 WAIVERS = ("tests/test_gate_waivers.py",)
 SCHEMA = ("tests/test_gate_schema.py",)
+HOOKS = ("tests/test_gate_hooks.py",)
 
 MUTATIONS: List[Mutation] = [
     # -- the C core ---------------------------------------------------------------------
@@ -167,6 +168,9 @@ MUTATIONS: List[Mutation] = [
              '"loads": {\n          "type": [\n            "boolean"\n          ]', SCHEMA),
     Mutation("schema-no-undeclared-verdict", "musldetect/_audit/audit.schema.json",
              '"inconsistent",\n            "undeclared"', '"inconsistent"', SCHEMA),
+    Mutation("hook-not-always-run", ".pre-commit-hooks.yaml", "always_run: true", "always_run: false", HOOKS),
+    Mutation("hook-passes-filenames", ".pre-commit-hooks.yaml", "pass_filenames: false", "pass_filenames: true",
+             HOOKS),
     Mutation("audit-weak-musl-import-counted", "musldetect/_audit/_binary.py",
              "imports = tuple(name for name, is_weak, _ in symbols if not is_weak)",
              "imports = tuple(name for name, is_weak, _ in symbols)", AUDIT),

@@ -1,0 +1,89 @@
+"""The gate where users plug it in, driven by the real tools: pre-commit runs this
+checkout's .pre-commit-hooks.yaml on a project whose dist/ holds an honest and a dishonest
+wheel, and cibuildwheel's own code expands its audit-command for musldetect and decides
+which wheels get audited. The tools come from PyPI (.ci/run's gate stage installs them);
+without them these tests skip, or fail under MUSLDETECT_REQUIRE_MUSL=1."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from builders import compile_c, make_wheel, read_bytes
+
+from oracle import running_on_musl, skip_or_fail
+
+CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RECENT_GLIBC = ('#include <sys/random.h>\n'
+                'unsigned draw(void) { unsigned x = 0; getrandom(&x, sizeof x, 0); return x; }\n')
+
+
+def glibc_wheels(directory) -> tuple:
+    """(honest, dishonest): one extension needing glibc 2.25, tagged 2_26 and 2_17."""
+    if running_on_musl():
+        pytest.skip("built with the host's gcc against glibc")
+    module = read_bytes(compile_c(directory, "gcc", RECENT_GLIBC, "_draw.so", "-shared", "-fPIC"))
+    honest = make_wheel(directory, "fine", ["cp312-cp312-manylinux_2_26_x86_64"], {"fine/_draw.so": module})
+    over = make_wheel(directory, "over", ["cp312-cp312-manylinux_2_17_x86_64"], {"over/_draw.so": module})
+    return honest, over
+
+
+def git(cwd, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=cwd, check=True,
+                   capture_output=True)
+
+
+# -- pre-commit -------------------------------------------------------------------------
+
+
+def hook_repository(directory) -> str:
+    """This checkout's files as a fresh git repository, which pre-commit installs from (the
+    checkout itself may be an unpacked sdist or a scratch copy without .git)."""
+    copy = os.path.join(str(directory), "musldetect-hooks")
+    shutil.copytree(CHECKOUT, copy, ignore=shutil.ignore_patterns(
+        ".git", "build", "*.egg-info", "__pycache__", "*.so", ".*_cache", ".mypy_cache"))
+    git(copy, "init", "-q")
+    git(copy, "add", ".")
+    git(copy, "commit", "-q", "-m", "the checkout")
+    return copy
+
+
+def test_pre_commit_runs_the_hook_on_dist_without_staged_files(tmp_path):
+    if shutil.which("git") is None:
+        skip_or_fail("git is missing")
+    try:
+        import pre_commit  # noqa: F401
+    except ImportError:
+        skip_or_fail("pre-commit is not installed (pip install pre-commit; .ci/run's gate stage does)")
+    project = tmp_path / "project"
+    (project / "dist").mkdir(parents=True)
+    (project / ".gitignore").write_text("dist/\n")
+    (project / "README").write_text("a project\n")
+    git(project, "init", "-q")
+    git(project, "add", ".")
+    git(project, "commit", "-q", "-m", "start")
+    honest, over = glibc_wheels(tmp_path)
+    hooks = hook_repository(tmp_path)
+    shutil.copy(honest, project / "dist")
+    # What a pure install of the gate does: MUSLDETECT_BUILD_EXT=never (no compiler needed).
+    env = dict(os.environ, PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"), MUSLDETECT_BUILD_EXT="never",
+               SKIP="", PRE_COMMIT_COLOR="never")
+
+    def try_repo(*args: str):
+        return subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", hooks, "musldetect-audit",
+                               "--verbose", *args], cwd=project, env=env, capture_output=True, text=True, timeout=600)
+
+    passed = try_repo()
+    assert passed.returncode == 0, passed.stdout[-3000:] + passed.stderr[-2000:]
+    assert "fine-1.0-cp312-cp312-manylinux_2_26_x86_64.whl: honest" in passed.stdout
+    shutil.copy(over, project / "dist")
+    failed = try_repo()
+    assert failed.returncode == 1, failed.stdout[-3000:]
+    assert "over-1.0-cp312-cp312-manylinux_2_17_x86_64.whl: over-promises" in failed.stdout
+    assert "getrandom@GLIBC_2.25" in failed.stdout
+    # Over every file of the repository too, the hook is given no file names: the verdict is dist/'s.
+    every = try_repo("--all-files")
+    assert every.returncode == 1 and "README" not in every.stdout, every.stdout[-3000:]
