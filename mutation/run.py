@@ -171,6 +171,8 @@ MUTATIONS: List[Mutation] = [
     Mutation("hook-not-always-run", ".pre-commit-hooks.yaml", "always_run: true", "always_run: false", HOOKS),
     Mutation("hook-passes-filenames", ".pre-commit-hooks.yaml", "pass_filenames: false", "pass_filenames: true",
              HOOKS),
+    Mutation("docs-cibuildwheel-abi3-only", "docs/gate.md", 'audit-command = "musldetect audit {wheel}"',
+             'audit-command = "musldetect audit {abi3_wheel}"', HOOKS),
     Mutation("audit-weak-musl-import-counted", "musldetect/_audit/_binary.py",
              "imports = tuple(name for name, is_weak, _ in symbols if not is_weak)",
              "imports = tuple(name for name, is_weak, _ in symbols)", AUDIT),

@@ -87,3 +87,61 @@ def test_pre_commit_runs_the_hook_on_dist_without_staged_files(tmp_path):
     # Over every file of the repository too, the hook is given no file names: the verdict is dist/'s.
     every = try_repo("--all-files")
     assert every.returncode == 1 and "README" not in every.stdout, every.stdout[-3000:]
+
+
+# -- cibuildwheel -----------------------------------------------------------------------
+
+DOCS = os.path.join(CHECKOUT, "docs", "gate.md")
+
+
+def documented_cibuildwheel_table() -> str:
+    """The first ```toml block of docs/gate.md: what users paste."""
+    with open(DOCS) as fh:
+        text = fh.read()
+    block = text.split("```toml\n", 1)[1].split("```", 1)[0]
+    assert block.startswith("[tool.cibuildwheel]\n") and 'audit-requires = ["musldetect"]' in block
+    return block
+
+
+def cibuildwheel_options(project, platform: str, table: str):
+    """cibuildwheel's own reading of ``table`` in ``project``'s pyproject.toml."""
+    from cibuildwheel.options import CommandLineArguments, Options
+
+    (project / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "1"\n\n' + table)
+    args = CommandLineArguments.defaults()
+    args.platform, args.package_dir = platform, project
+    options = Options(platform, args, env={})
+    return options.build_options(None)
+
+
+def test_cibuildwheel_audits_every_wheel_with_the_documented_configuration(tmp_path, monkeypatch, capfd):
+    try:
+        from cibuildwheel import errors
+        from cibuildwheel.audit import needs_audit, run_audit
+    except ImportError:
+        skip_or_fail("cibuildwheel is not installed (pip install cibuildwheel uv; .ci/run's gate stage does)")
+    from pathlib import Path
+
+    project = tmp_path / "project"
+    project.mkdir()
+    table = documented_cibuildwheel_table()
+    for platform in ("linux", "macos", "windows"):
+        found = cibuildwheel_options(project, platform, table)
+        assert found.audit_requires == ["musldetect"] and found.audit_command == ["musldetect audit {wheel}"]
+        # {wheel}: every wheel is audited; cibuildwheel's default audits abi3 wheels only.
+        assert needs_audit(found.audit_command, "p-1-cp312-cp312-manylinux_2_17_x86_64.whl")
+        assert not needs_audit(cibuildwheel_options(project, platform, "").audit_command,
+                               "p-1-cp312-cp312-manylinux_2_17_x86_64.whl")
+    # The audit venv installs this checkout where users install "musldetect" from PyPI, built
+    # pure as on a host without a compiler; uv makes the venv (no download of virtualenv.pyz).
+    local = table.replace('audit-requires = ["musldetect"]', f"audit-requires = [{CHECKOUT!r}]")
+    linux = cibuildwheel_options(project, "linux", local + 'build-frontend = "build[uv]"\n')
+    monkeypatch.setenv("MUSLDETECT_BUILD_EXT", "never")
+    honest, over = glibc_wheels(tmp_path)
+    run_audit(tmp_dir=tmp_path / "cibw", build_options=linux, wheel=Path(honest))
+    assert "fine-1.0-cp312-cp312-manylinux_2_26_x86_64.whl: honest" in capfd.readouterr().out
+    with pytest.raises(errors.AuditCommandFailedError) as failed:
+        run_audit(tmp_dir=tmp_path / "cibw", build_options=linux, wheel=Path(over))
+    assert isinstance(failed.value.__cause__, subprocess.CalledProcessError)
+    assert failed.value.__cause__.returncode == 1
+    assert "getrandom@GLIBC_2.25" in capfd.readouterr().out
