@@ -47,6 +47,7 @@ ROOTFS = ("tests/test_rootfs.py",)
 WAIVERS = ("tests/test_gate_waivers.py",)
 SCHEMA = ("tests/test_gate_schema.py",)
 HOOKS = ("tests/test_gate_hooks.py",)
+PURE = ("tests/test_gate_pure.py",)
 
 MUTATIONS: List[Mutation] = [
     # -- the C core ---------------------------------------------------------------------
@@ -173,6 +174,8 @@ MUTATIONS: List[Mutation] = [
              HOOKS),
     Mutation("docs-cibuildwheel-abi3-only", "docs/gate.md", 'audit-command = "musldetect audit {wheel}"',
              'audit-command = "musldetect audit {abi3_wheel}"', HOOKS),
+    Mutation("pure-wheel-builds-extension", "setup.py", 'if MODE != "never" and sys.platform', "if sys.platform",
+             PURE),
     Mutation("audit-weak-musl-import-counted", "musldetect/_audit/_binary.py",
              "imports = tuple(name for name, is_weak, _ in symbols if not is_weak)",
              "imports = tuple(name for name, is_weak, _ in symbols)", AUDIT),

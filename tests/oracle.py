@@ -137,3 +137,15 @@ def require_auditwheel_oracle() -> None:
         pytest.skip(f"this Python's auditwheel {installed} is older than the {wanted.group(1)} the policy data "
                     "was written from (it is the newest this Python can install)")
 
+
+
+def require_gate() -> None:
+    """The gate's tests drive pre-commit, cibuildwheel and pip builds (PyPI, git, uv): they
+    run where MUSLDETECT_GATE=1 says the tools are there (.ci/run's gate and mutation
+    stages, or by hand after ``pip install pre-commit cibuildwheel uv``), and skip elsewhere."""
+    import os
+
+    import pytest
+
+    if os.environ.get("MUSLDETECT_GATE") != "1":
+        pytest.skip("the gate's tests run with MUSLDETECT_GATE=1 (.ci/run's gate stage)")

@@ -1,8 +1,8 @@
 """The gate where users plug it in, driven by the real tools: pre-commit runs this
 checkout's .pre-commit-hooks.yaml on a project whose dist/ holds an honest and a dishonest
 wheel, and cibuildwheel's own code expands its audit-command for musldetect and decides
-which wheels get audited. The tools come from PyPI (.ci/run's gate stage installs them);
-without them these tests skip, or fail under MUSLDETECT_REQUIRE_MUSL=1."""
+which wheels get audited. The tools come from PyPI; the tests run with MUSLDETECT_GATE=1
+(.ci/run's gate stage), and then fail when a tool is missing."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import sys
 import pytest
 from builders import compile_c, make_wheel, read_bytes
 
-from oracle import running_on_musl, skip_or_fail
+from oracle import require_gate, running_on_musl
 
 CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RECENT_GLIBC = ('#include <sys/random.h>\n'
@@ -52,12 +52,13 @@ def hook_repository(directory) -> str:
 
 
 def test_pre_commit_runs_the_hook_on_dist_without_staged_files(tmp_path):
+    require_gate()
     if shutil.which("git") is None:
-        skip_or_fail("git is missing")
+        pytest.fail("git is missing")
     try:
         import pre_commit  # noqa: F401
     except ImportError:
-        skip_or_fail("pre-commit is not installed (pip install pre-commit; .ci/run's gate stage does)")
+        pytest.fail("pre-commit is not installed (pip install pre-commit; .ci/run's gate stage does)")
     project = tmp_path / "project"
     (project / "dist").mkdir(parents=True)
     (project / ".gitignore").write_text("dist/\n")
@@ -115,11 +116,12 @@ def cibuildwheel_options(project, platform: str, table: str):
 
 
 def test_cibuildwheel_audits_every_wheel_with_the_documented_configuration(tmp_path, monkeypatch, capfd):
+    require_gate()
     try:
         from cibuildwheel import errors
         from cibuildwheel.audit import needs_audit, run_audit
     except ImportError:
-        skip_or_fail("cibuildwheel is not installed (pip install cibuildwheel uv; .ci/run's gate stage does)")
+        pytest.fail("cibuildwheel is not installed (pip install cibuildwheel uv; .ci/run's gate stage does)")
     from pathlib import Path
 
     project = tmp_path / "project"
