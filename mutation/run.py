@@ -48,6 +48,7 @@ WAIVERS = ("tests/test_gate_waivers.py",)
 SCHEMA = ("tests/test_gate_schema.py",)
 HOOKS = ("tests/test_gate_hooks.py",)
 PURE = ("tests/test_gate_pure.py",)
+INFLATE = ("tests/test_gate_inflate.py",)
 
 MUTATIONS: List[Mutation] = [
     # -- the C core ---------------------------------------------------------------------
@@ -176,6 +177,12 @@ MUTATIONS: List[Mutation] = [
              'audit-command = "musldetect audit {abi3_wheel}"', HOOKS),
     Mutation("pure-wheel-builds-extension", "setup.py", 'if MODE != "never" and sys.platform', "if sys.platform",
              PURE),
+    Mutation("inflate-crc-unchecked", "musldetect/_audit/_inflate.py", "if zlib.crc32(data) != crc:", "if False:",
+             INFLATE),
+    Mutation("inflate-unbounded", "musldetect/_audit/_inflate.py", "engine.decompress(raw, size + 1)",
+             "engine.decompress(raw)", INFLATE),
+    Mutation("inflate-unfinished-stream-accepted", "musldetect/_audit/_inflate.py", "not engine.eof or ", "",
+             INFLATE),
     Mutation("audit-weak-musl-import-counted", "musldetect/_audit/_binary.py",
              "imports = tuple(name for name, is_weak, _ in symbols if not is_weak)",
              "imports = tuple(name for name, is_weak, _ in symbols)", AUDIT),
