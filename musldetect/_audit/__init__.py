@@ -22,6 +22,7 @@ import tempfile
 from contextlib import nullcontext
 from typing import Optional
 
+from .._rootfs import Root
 from ._in_target import resolved
 from ._judge import judge
 from ._read import read_input
@@ -30,13 +31,13 @@ from ._records import Audit, AuditedFile, Blame
 __all__ = ["Audit", "AuditedFile", "Blame", "audit_path"]
 
 
-def audit_path(path: str, in_target: bool = False, target_root: Optional[str] = None) -> Audit:
-    """The audit of ``path``; with ``in_target`` each entry binary (one no other binary of
-    the input needs) is also resolved in the running system or, with ``target_root``, in
-    that image, the input's own files first through their rpaths."""
-    with tempfile.TemporaryDirectory(prefix="musldetect-audit-") if in_target else nullcontext() as spool:
+def audit_path(path: str, files: Optional[Root] = None) -> Audit:
+    """The audit of ``path``; with a target's ``files`` (this system's or an image's) each
+    entry binary (one no other binary of the input needs) is also resolved there, the
+    input's own files first through their rpaths."""
+    with tempfile.TemporaryDirectory(prefix="musldetect-audit-") if files else nullcontext() as spool:
         found, files_at = read_input(path, spool)
         result = judge(path, found)
-        if not in_target:
+        if files is None:
             return result
-        return resolved(result, found.binaries, files_at, target_root)
+        return resolved(result, found.binaries, files_at, files)

@@ -8,25 +8,23 @@ installed, and the rest in the target, as the loader's search (``_loader``) does
 from __future__ import annotations
 
 import posixpath
-from typing import Optional, Sequence
+from typing import Sequence
 
 from .._loader._resolve import resolve_in
-from .._rootfs import Host, Overlay, Root
+from .._rootfs import Overlay, Root
 from ._binary import BinaryFacts
 from ._records import Audit
 
 MOUNT = "/.musldetect-audit"  # where the input's binaries appear to the resolver
 
 
-def resolved(result: Audit, binaries: Sequence[BinaryFacts], files_at: str, target_root: Optional[str]) -> Audit:
+def resolved(result: Audit, binaries: Sequence[BinaryFacts], files_at: str, files: Root) -> Audit:
     """``result`` with each entry binary (one no other binary of the input needs) resolved
-    in this system (``target_root`` None) or in that image."""
-    base = Root(target_root) if target_root is not None else Host()
-    overlay = Overlay(base, MOUNT, files_at)
+    in a target's file system (this system's, or an image's)."""
+    overlay = Overlay(files, MOUNT, files_at)
     needed = {name for binary in binaries for name in binary.needed}
     entries = [b for b in binaries if posixpath.basename(b.path) not in needed and (b.soname or "") not in needed]
     found = []
     for binary in entries:
-        found.append((binary.path, resolve_in(f"{MOUNT}/{binary.path}", overlay, target_root is None)))
-    target = "this system" if target_root is None else f"root:{target_root}"
-    return result._replace(target=target, resolutions=tuple(found), loads=all(r.loads for _, r in found))
+        found.append((binary.path, resolve_in(f"{MOUNT}/{binary.path}", overlay)))
+    return result._replace(target=files.label, resolutions=tuple(found), loads=all(r.loads for _, r in found))
