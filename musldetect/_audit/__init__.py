@@ -2,20 +2,53 @@
 
 A cold domain: nothing on the hot path (``platform_tags()``, ``sys_tags()``) imports it,
 so it can grow (container checks, the python and ABI parts of a tag, other binary
-formats) without touching start-up. ``_wheel`` reads the input and judges it, ``_binary``
-holds one ELF binary's facts, ``_policy`` the manylinux/musllinux policies as data,
-``_waivers`` the recorded exceptions to the rules, ``_provenance`` what a verdict was
-reached with (and ``audit.schema.json`` the JSON output's schema).
+formats) without touching start-up. Reading, judging and resolving in a target are
+separate rooms, so a new container reader or a new judge lands beside the others.
+
+Its layers, top first; each module imports only from the layers below it inside the
+package (tests/test_layers.py reads this picture too)::
+
+    __init__                                  audit_path(): read, judge, then resolve in a target if asked
+    _in_target                                the entry binaries resolved in a target, through an overlay
+    _judge                                    the binaries held to the policies; blame per declared tag
+    _read                                     wheel, directory or ELF file -> the binaries' facts, declared tags
+    _records                                  Audit, AuditedFile, Blame, Cause; the verdicts
+    _provenance, _waivers, _inflate           what a verdict used; recorded exceptions; raw deflate, checked
+    _binary, _policy                          one binary's facts; the manylinux/musllinux policies as data
+
+``audit.schema.json`` beside them is the JSON output's schema (``_provenance`` names it).
 """
 
 from __future__ import annotations
 
+import tempfile
+from contextlib import nullcontext
+from typing import TYPE_CHECKING, Optional
+
+from ._in_target import resolved
+from ._judge import judge
 from ._provenance import Provenance
 from ._provenance import provenance as audit_provenance
+from ._read import read_input
+from ._records import Audit, AuditedFile, Blame
 from ._waivers import Waiver, WaiverError
 from ._waivers import apply as apply_waivers
 from ._waivers import load as load_waivers
-from ._wheel import Audit, AuditedFile, Blame, audit_path
+
+if TYPE_CHECKING:
+    from .._rootfs import FileSystem
 
 __all__ = ["Audit", "AuditedFile", "Blame", "Provenance", "Waiver", "WaiverError", "apply_waivers",
            "audit_path", "audit_provenance", "load_waivers"]
+
+
+def audit_path(path: str, files: Optional[FileSystem] = None) -> Audit:
+    """The audit of ``path``; with a target's ``files`` (this system's or an image's) each
+    entry binary (one no other binary of the input needs) is also resolved there, the
+    input's own files first through their rpaths."""
+    with tempfile.TemporaryDirectory(prefix="musldetect-audit-") if files else nullcontext() as spool:
+        found, files_at = read_input(path, spool)
+        result = judge(path, found)
+        if files is None:
+            return result
+        return resolved(result, found.binaries, files_at, files)
