@@ -61,6 +61,7 @@ if TYPE_CHECKING:
         AuditedFile,
         Blame,
         Provenance,
+        WaivedBlame,
         Waiver,
         WaiverError,
         apply_waivers,
@@ -76,8 +77,8 @@ if TYPE_CHECKING:
 # and every module costs an interpreter start-up ~0.1 ms, which libc() or platform_tags()
 # alone never needs.
 _LAZY = {"Target": "_target", "PythonFacts": "_python", "Audit": "_audit", "AuditedFile": "_audit",
-         "Blame": "_audit", "Provenance": "_audit", "Waiver": "_audit", "WaiverError": "_audit",
-         "apply_waivers": "_audit", "audit_provenance": "_audit", "load_waivers": "_audit",
+         "Blame": "_audit", "Provenance": "_audit", "WaivedBlame": "_audit", "Waiver": "_audit",
+         "WaiverError": "_audit", "apply_waivers": "_audit", "audit_provenance": "_audit", "load_waivers": "_audit",
          "Resolution": "_loader", "__version__": "_version"}
 
 
@@ -103,6 +104,7 @@ __all__ = [
     "PythonFacts",
     "Resolution",
     "Target",
+    "WaivedBlame",
     "Waiver",
     "WaiverError",
     "WheelError",

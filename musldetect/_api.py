@@ -19,9 +19,9 @@ from ._types import BackendStatus, ELFError, LibcInfo, RawLibc
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import ModuleType
-    from typing import Dict, Optional, Tuple
+    from typing import Dict, Optional, Sequence, Tuple
 
-    from ._audit import Audit
+    from ._audit import Audit, Waiver
     from ._loader import Resolution
     from ._target import Target
 
@@ -201,7 +201,8 @@ def target(*, root: str | os.PathLike[str] | None = None, platform: str | None =
                           known_platform_tags=platform_tags(), files=Host())
 
 
-def audit(path: str | os.PathLike[str], *, target: Target | str | os.PathLike[str] | None = None) -> Audit:
+def audit(path: str | os.PathLike[str], *, target: Target | str | os.PathLike[str] | None = None,
+          waivers: Sequence[Waiver] = (), strict: bool = False) -> Audit:
     """May a wheel carry the platform tags it declares, and which file and symbol decide.
 
     ``path`` is a wheel (read member by member, never unpacked whole), a directory (an
@@ -210,6 +211,9 @@ def audit(path: str | os.PathLike[str], *, target: Target | str | os.PathLike[st
     system, ``target(root=DIR)`` or a directory for an unpacked image) each entry binary
     is also resolved there as ``resolve()`` does, the input's own libraries first through
     their rpaths: ``Audit.loads`` and ``Audit.resolutions`` say whether it would load.
+    ``waivers`` (``load_waivers()``) set the causes they match aside: listed in
+    ``Audit.waived`` with their reasons, not blamed; ``Audit.unused_waivers`` names those
+    that matched nothing. ``strict`` ignores them.
     Raises WheelError for a wheel that cannot be read safely, ELFError for a malformed
     binary (both name the file and member), OSError for the path itself.
     """
@@ -218,13 +222,13 @@ def audit(path: str | os.PathLike[str], *, target: Target | str | os.PathLike[st
     from ._rootfs import Root
 
     if target is None:
-        return audit_path(os.fspath(path))
+        return audit_path(os.fspath(path), None, waivers, strict)
     if not isinstance(target, _target.Target):
-        return audit_path(os.fspath(path), Root(os.fspath(target)))
+        return audit_path(os.fspath(path), Root(os.fspath(target)), waivers, strict)
     if target.files is None:
         raise ValueError(f"a {target.source} target has no files to resolve in: pass this system's or an image's "
                          "target")
-    return audit_path(os.fspath(path), target.files)
+    return audit_path(os.fspath(path), target.files, waivers, strict)
 
 
 def resolve(path: str | os.PathLike[str], *, root: str | os.PathLike[str] | None = None) -> Resolution:

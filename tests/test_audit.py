@@ -63,7 +63,7 @@ def test_c_extension_needing_a_recent_glibc(tmp_path):
     assert result.honest_tags[0] == auditwheel_tag(wheel) == "manylinux_2_26_x86_64"
     assert result.verdict == "over-promises"
     assert result.blame == (musldetect.Blame("manylinux_2_17_x86_64", "draw/_draw.so", "getrandom@GLIBC_2.25",
-                            result.blame[0].reason),)
+                            result.blame[0].reason, "symbol-version-too-new"),)
     assert "GLIBC_2.25 of libc.so.6 is newer than manylinux_2_17" in result.blame[0].reason
     assert result.files[0].highest["libc.so.6"] == ("GLIBC_2.25",)
     assert musldetect.audit(make_wheel(tmp_path, "draw2", tagged("manylinux_2_26_x86_64"),

@@ -12,8 +12,8 @@ import subprocess
 import sys
 
 import pytest
-from builders import compile_c, make_wheel, read_bytes
 
+from builders import compile_c, make_wheel, read_bytes
 from oracle import require_gate, running_on_musl
 
 CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

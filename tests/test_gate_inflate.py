@@ -12,10 +12,11 @@ import zipfile
 import zlib
 
 import pytest
-from builders import compile_c, make_wheel, read_bytes
 
 from musldetect._audit import _inflate
 from musldetect._types import ConfigurationError
+
+from builders import compile_c, make_wheel, read_bytes
 
 HELLO = '#include <stdio.h>\nint main(void) { puts("hello"); return 0; }\n'
 

@@ -12,11 +12,11 @@ import subprocess
 import sys
 
 import pytest
-from builders import compile_c, make_wheel, read_bytes
 
 import musldetect
 from musldetect._audit import _provenance
 
+from builders import compile_c, make_wheel, read_bytes
 from oracle import running_on_musl, skip_or_fail
 
 jsonschema = pytest.importorskip("jsonschema")
@@ -71,6 +71,10 @@ def test_built_wheels_errors_and_resolution_validate(tmp_path):
     assert [line.get("verdict") for line in lines] == ["honest", "over-promises", "undeclared", None]
     lines += cli_json_lines("--resolve", honest)
     assert lines[-1]["resolutions"] and lines[-1]["loads"] is True
+    waived = musldetect.audit(over, waivers=musldetect.load_waivers(
+        command_line=["symbol-version-too-new:*=guarded", "forbidden-symbol:*=stale"]))
+    assert waived.waived and waived.unused_waivers
+    lines.append(json.loads(json.dumps(waived.as_dict())))
     assert_valid(lines)
 
 

@@ -4,14 +4,13 @@ waivers written in a real pyproject.toml and on the command line."""
 from __future__ import annotations
 
 import sys
-from typing import NamedTuple
 
 import pytest
-from builders import compile_c, make_wheel, read_bytes
 
 import musldetect
 from musldetect._audit import _waivers
 
+from builders import compile_c, make_wheel, read_bytes
 from oracle import running_on_musl
 
 RECENT_GLIBC = ('#include <sys/random.h>\n'
@@ -19,33 +18,13 @@ RECENT_GLIBC = ('#include <sys/random.h>\n'
 OPENMP = "#include <omp.h>\nint threads(void) { return omp_get_max_threads(); }\n"
 
 
-class Cause(NamedTuple):
-    """A blamed cause with its rule id. Until the judging code names rules itself, the id is
-    read from the blame's reason, as the RULES entries describe them."""
-
-    rule: str
-    file: str
-    cause: str
-
-
-def rule_of(blame: musldetect.Blame) -> str:
-    for words, rule in (("is newer than", "symbol-version-too-new"), ("does not allow and", "library-not-allowed"),
-                        ("forbids using", "forbidden-symbol"), ("is new in musl", "musl-symbol-too-new"),
-                        ("Python 2 narrow", "python2-symbol"), ("does not cover", "arch-not-covered"),
-                        ("is as old as", "no-policy-for-tag"), ("declares every platform", "binaries-in-pure-wheel"),
-                        ("the binaries are", "arch-mismatch"), ("the binaries link", "libc-mismatch"),
-                        ("not a Linux platform tag", "not-a-linux-tag")):
-        if words in blame.reason:
-            return rule
-    raise AssertionError(f"no rule for {blame}")
-
-
 def causes(result: musldetect.Audit) -> list:
-    return [Cause(rule_of(b), b.file, b.cause) for b in result.blame]
+    """The audit's blamed causes: each names its rule and file, all a waiver looks at."""
+    return list(result.blame)
 
 
 @pytest.fixture(scope="module")
-def two_problem_wheel(tmp_path_factory):
+def two_problem_path(tmp_path_factory) -> str:
     """A manylinux_2_17 wheel with an extension needing glibc 2.25 (getrandom) and one
     needing libgomp, which no policy allows."""
     if running_on_musl():
@@ -53,9 +32,13 @@ def two_problem_wheel(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("waivers")
     draw = compile_c(tmp_path, "gcc", RECENT_GLIBC, "_draw.so", "-shared", "-fPIC")
     omp = compile_c(tmp_path, "gcc", OPENMP, "_omp.so", "-shared", "-fPIC", "-fopenmp")
-    wheel = make_wheel(tmp_path, "pair", ["cp312-cp312-manylinux_2_17_x86_64"],
-                       {"pair/_draw.so": read_bytes(draw), "pair/sub/_omp.so": read_bytes(omp)})
-    return musldetect.audit(wheel)
+    return make_wheel(tmp_path, "pair", ["cp312-cp312-manylinux_2_17_x86_64"],
+                      {"pair/_draw.so": read_bytes(draw), "pair/sub/_omp.so": read_bytes(omp)})
+
+
+@pytest.fixture(scope="module")
+def two_problem_wheel(two_problem_path):
+    return musldetect.audit(two_problem_path)
 
 
 def test_a_waiver_sets_aside_only_its_rule_and_files(two_problem_wheel):
@@ -159,3 +142,48 @@ def test_bad_command_line_waivers_are_refused_clearly(text, words):
 def test_a_reason_may_hold_colons_and_equals_signs():
     (waiver,) = _waivers.from_command_line(["forbidden-symbol:pkg/x.so=see https://example.org/a?b=c"])
     assert waiver.files == "pkg/x.so" and waiver.reason == "see https://example.org/a?b=c"
+
+
+# -- in the audit itself -----------------------------------------------------------------
+
+
+def test_the_judge_names_only_known_rules_and_every_rule_has_a_cause():
+    """RULES and the judge agree: each Cause the judge makes names a rule of RULES, and
+    every rule is made somewhere (read from the judge's source)."""
+    import ast
+
+    from musldetect._audit import _judge
+
+    with open(_judge.__file__) as fh:
+        tree = ast.parse(fh.read())
+    made = [node.args[0].value for node in ast.walk(tree) if isinstance(node, ast.Call)
+            and getattr(node.func, "id", None) == "Cause" and isinstance(node.args[0], ast.Constant)]
+    assert sorted(made) == sorted(_waivers.RULES)
+
+
+def test_an_audit_with_waivers_lists_them_and_blames_the_rest(two_problem_path, two_problem_wheel):
+    assert two_problem_wheel.verdict == "inconsistent"  # libgomp: no policy provides it
+    waivers = musldetect.load_waivers(command_line=["library-not-allowed:pair/sub/*=OpenMP is the system's",
+                                                    "forbidden-symbol:*=stale"])
+    result = musldetect.audit(two_problem_path, waivers=waivers)
+    assert result.verdict == "over-promises"
+    assert [(b.rule, b.cause) for b in result.blame] == [("symbol-version-too-new", "getrandom@GLIBC_2.25")]
+    assert [(w.rule, w.file, w.cause, w.waiver.reason) for w in result.waived] == [
+        ("library-not-allowed", "pair/sub/_omp.so", "libgomp.so.1", "OpenMP is the system's")]
+    assert [w.rule for w in result.unused_waivers] == ["forbidden-symbol"]
+    every = musldetect.load_waivers(command_line=["library-not-allowed:*=r1", "symbol-version-too-new:*=r2"])
+    assert musldetect.audit(two_problem_path, waivers=every).verdict == "honest"
+    strict = musldetect.audit(two_problem_path, waivers=every, strict=True)
+    assert strict == two_problem_wheel
+
+
+def test_a_waiver_of_one_file_does_not_waive_the_same_rule_elsewhere(tmp_path):
+    if running_on_musl():
+        pytest.skip("built with the host's gcc against glibc")
+    draw = read_bytes(compile_c(tmp_path, "gcc", RECENT_GLIBC, "_draw.so", "-shared", "-fPIC"))
+    wheel = make_wheel(tmp_path, "two", ["cp312-cp312-manylinux_2_17_x86_64"],
+                       {"two/a/_draw.so": draw, "two/b/_draw.so": draw})
+    result = musldetect.audit(wheel, waivers=musldetect.load_waivers(
+        command_line=["symbol-version-too-new:two/a/*=a checks the glibc version first"]))
+    assert [b.file for b in result.blame] == ["two/b/_draw.so"] and result.verdict == "over-promises"
+    assert [w.file for w in result.waived] == ["two/a/_draw.so"]

@@ -23,14 +23,14 @@ from __future__ import annotations
 
 import tempfile
 from contextlib import nullcontext
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Optional, Sequence
 
 from ._in_target import resolved
 from ._judge import judge
 from ._provenance import Provenance
 from ._provenance import provenance as audit_provenance
 from ._read import read_input
-from ._records import Audit, AuditedFile, Blame
+from ._records import Audit, AuditedFile, Blame, WaivedBlame
 from ._waivers import Waiver, WaiverError
 from ._waivers import apply as apply_waivers
 from ._waivers import load as load_waivers
@@ -38,17 +38,19 @@ from ._waivers import load as load_waivers
 if TYPE_CHECKING:
     from .._rootfs import FileSystem
 
-__all__ = ["Audit", "AuditedFile", "Blame", "Provenance", "Waiver", "WaiverError", "apply_waivers",
+__all__ = ["Audit", "AuditedFile", "Blame", "Provenance", "WaivedBlame", "Waiver", "WaiverError", "apply_waivers",
            "audit_path", "audit_provenance", "load_waivers"]
 
 
-def audit_path(path: str, files: Optional[FileSystem] = None) -> Audit:
+def audit_path(path: str, files: Optional[FileSystem] = None, waivers: Sequence[Waiver] = (),
+               strict: bool = False) -> Audit:
     """The audit of ``path``; with a target's ``files`` (this system's or an image's) each
     entry binary (one no other binary of the input needs) is also resolved there, the
-    input's own files first through their rpaths."""
+    input's own files first through their rpaths. ``waivers`` set causes aside unless
+    ``strict``."""
     with tempfile.TemporaryDirectory(prefix="musldetect-audit-") if files else nullcontext() as spool:
         found, files_at = read_input(path, spool)
-        result = judge(path, found)
+        result = judge(path, found, waivers, strict)
         if files is None:
             return result
         return resolved(result, found.binaries, files_at, files)

@@ -15,10 +15,23 @@ from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 from .. import _rules
 from .._grammar import FAMILY_PREFIX, GLIBC, MUSL, PlatformTag, parse_tag
 from .._libcfile import family_by_name
-from . import _policy
+from . import _policy, _waivers
 from ._binary import BinaryFacts
 from ._read import Input
-from ._records import HONEST, INCONSISTENT, OVER, UNDECLARED, UNDER, Audit, AuditedFile, Blame, Cause, version_key
+from ._records import (
+    HONEST,
+    INCONSISTENT,
+    OVER,
+    UNDECLARED,
+    UNDER,
+    Audit,
+    AuditedFile,
+    Blame,
+    Cause,
+    WaivedBlame,
+    version_key,
+)
+from ._waivers import Waiver
 
 ByArch = Dict[str, List[BinaryFacts]]
 Vendored = Dict[str, Dict[str, str]]  # binary -> needed library -> its path inside the input
@@ -35,8 +48,9 @@ class _Allowed(NamedTuple):
     inconsistent: bool
 
 
-def judge(path: str, found: Input) -> Audit:
-    """The audit of what was read from ``path``, before any resolving in a target."""
+def judge(path: str, found: Input, waivers: Sequence[Waiver] = (), strict: bool = False) -> Audit:
+    """The audit of what was read from ``path``, before any resolving in a target; the
+    causes ``waivers`` match are set aside (listed, not blamed) unless ``strict``."""
     binaries = found.binaries
     vendored = _vendored_libraries(binaries)
     by_arch: ByArch = {}
@@ -55,10 +69,16 @@ def judge(path: str, found: Input) -> Audit:
     declared = tuple(sorted({tag.rsplit("-", 1)[-1] for tag in declared_full}))
 
     blame: List[Blame] = []
+    waived: List[WaivedBlame] = []
     for tag in declared:
-        for cause in _check_declared(tag, by_arch, allowed.families, vendored):
-            blame.append(Blame(tag, cause.file, cause.cause, cause.reason))
+        applied = _waivers.apply(_check_declared(tag, by_arch, allowed.families, vendored), waivers, strict)
+        for cause in applied.kept:
+            blame.append(Blame(tag, cause.file, cause.cause, cause.reason, cause.rule))
             inconsistent = inconsistent or cause.inconsistent
+        waived += [WaivedBlame(tag, w.cause.file, w.cause.cause, w.cause.reason, w.cause.rule, w.waiver)
+                   for w in applied.waived]
+    used = {w.waiver for w in waived}
+    unused = () if strict else tuple(w for w in waivers if w not in used)
     under = _under_promises(declared, allowed.oldest) if not blame else []
     if found.kind == "wheel" and not found.binaries and any(tag != "any" for tag in declared):
         reasons.append("no ELF binaries in a wheel with a platform tag")
@@ -67,7 +87,7 @@ def judge(path: str, found: Input) -> Audit:
         reasons.extend(under)
     files = tuple(_audited_file(b, vendored[b.path]) for b in binaries)
     return Audit(path, found.kind, files, tuple(dict.fromkeys(allowed.honest)), declared, tags_agree, verdict,
-                 tuple(blame), tuple(reasons), _policy.source())
+                 tuple(blame), tuple(reasons), _policy.source(), waived=tuple(waived), unused_waivers=unused)
 
 
 def _verdict(inconsistent: bool, blamed: bool, declared: bool, under: Sequence[str]) -> str:
@@ -156,13 +176,13 @@ def _policy_causes(policy: _policy.Policy, arch: str, binaries: Sequence[BinaryF
                    vendored: Vendored) -> List[Cause]:
     """Why ``policy`` does not fit these binaries of one arch; empty when it fits."""
     if not policy.covers(arch):
-        return [Cause("", arch, f"{policy.name} does not cover {arch}", False)]
+        return [Cause("arch-not-covered", "", arch, f"{policy.name} does not cover {arch}", False)]
     causes: List[Cause] = []
     for binary in binaries:
         if binary.static or binary.family is None and not binary.needed:
             continue
         for symbol in binary.old_python_symbols():
-            causes.append(Cause(binary.path, symbol,
+            causes.append(Cause("python2-symbol", binary.path, symbol,
                                 "a symbol only Python 2 narrow-unicode or fpectl builds provide", False))
         own = vendored[binary.path]
         causes += _library_causes(policy, binary, own)
@@ -177,8 +197,9 @@ def _library_causes(policy: _policy.Policy, binary: BinaryFacts, own: Dict[str, 
     for needed in binary.needed:
         if needed in own or needed in policy.libraries or family_by_name(needed) == policy.family:
             continue
-        causes.append(Cause(binary.path, needed, f"needs {needed}, which {policy.name} does not allow and the "
-                                                 "input does not vendor on its RUNPATH", True))
+        causes.append(Cause("library-not-allowed", binary.path, needed,
+                            f"needs {needed}, which {policy.name} does not allow and the input does not vendor on "
+                            "its RUNPATH", True))
     return causes
 
 
@@ -189,7 +210,8 @@ def _forbidden_causes(policy: _policy.Policy, binary: BinaryFacts, own: Dict[str
     for needed in binary.needed:
         forbidden = policy.blacklist.get(needed, frozenset()) & imports if needed not in own else set()
         for symbol in sorted(forbidden):
-            causes.append(Cause(binary.path, symbol, f"{policy.name} forbids using {symbol} of {needed}", False))
+            causes.append(Cause("forbidden-symbol", binary.path, symbol,
+                                f"{policy.name} forbids using {symbol} of {needed}", False))
     return causes
 
 
@@ -203,13 +225,14 @@ def _version_causes(policy: _policy.Policy, arch: str, binary: BinaryFacts, own:
             prefix = version.partition("_")[0]
             bound = binary.symbol_of_version.get(version)
             ceiling = policy.ceiling(arch, prefix)
-            causes.append(Cause(binary.path, f"{bound}@{version}" if bound else version,
+            causes.append(Cause("symbol-version-too-new", binary.path, f"{bound}@{version}" if bound else version,
                                 f"{version} of {library} is newer than {policy.name} allows on {arch}"
                                 + (f" (up to {ceiling})" if ceiling else ""), False))
     if policy.family == MUSL and binary.requires is not None and binary.requires[:2] > policy.version:
         symbol = _musl_symbol_that_requires(binary)
-        causes.append(Cause(binary.path, symbol, f"{symbol} is new in musl {'.'.join(map(str, binary.requires))}, "
-                                                 f"after {policy.name}", False))
+        causes.append(Cause("musl-symbol-too-new", binary.path, symbol,
+                            f"{symbol} is new in musl {'.'.join(map(str, binary.requires))}, after {policy.name}",
+                            False))
     return causes
 
 
@@ -227,23 +250,26 @@ def _check_declared(tag: str, by_arch: ByArch, families: Dict[str, List[str]], v
     """Why one declared platform tag is not allowed."""
     if tag == "any":
         first = next((group[0].path for group in by_arch.values()), "")
-        return [Cause(first, "ELF binaries", "binaries in a wheel that declares every platform (any)", False)] \
-            if by_arch else []
+        return [Cause("binaries-in-pure-wheel", first, "ELF binaries",
+                      "binaries in a wheel that declares every platform (any)", False)] if by_arch else []
     parsed = parse_tag(tag)
     if parsed is None:
-        return [Cause("", tag, "not a Linux platform tag", True)]
+        return [Cause("not-a-linux-tag", "", tag, "not a Linux platform tag", True)]
     family, version, arch = parsed.family, parsed.version, parsed.arch
     if by_arch and arch not in by_arch:
-        return [Cause("", arch, f"declares {arch}, the binaries are {', '.join(sorted(by_arch))}", True)]
+        return [Cause("arch-mismatch", "", arch, f"declares {arch}, the binaries are {', '.join(sorted(by_arch))}",
+                      True)]
     if family is None or not by_arch:
         return []
     if family not in families[arch]:
         linked = ", ".join(families[arch]) or "several C libraries"
-        return [Cause("", family, f"declares {FAMILY_PREFIX[family]}, the binaries link {linked}", True)]
+        return [Cause("libc-mismatch", "", family, f"declares {FAMILY_PREFIX[family]}, the binaries link {linked}",
+                      True)]
     assert version is not None
     policy = _policy.policy_for_tag(family, version, arch)
     if policy is None:
-        return [Cause("", tag, f"no {FAMILY_PREFIX[family]} policy for {arch} is as old as {tag}", False)]
+        return [Cause("no-policy-for-tag", "", tag,
+                      f"no {FAMILY_PREFIX[family]} policy for {arch} is as old as {tag}", False)]
     return _policy_causes(policy, arch, by_arch[arch], vendored)
 
 

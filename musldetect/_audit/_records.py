@@ -1,5 +1,6 @@
 """The audit's records: what it found (``Audit``), per file (``AuditedFile``), per declared
-tag that does not hold (``Blame``), and each reason a policy does not fit (``Cause``).
+tag that does not hold (``Blame``), each reason a policy does not fit (``Cause``), and what
+a waiver set aside (``WaivedBlame``).
 
 Kept apart from reading and judging so the readers of other containers and formats, and
 the judges of the python and ABI parts of a tag, share one vocabulary.
@@ -11,6 +12,7 @@ from typing import Dict, NamedTuple, Optional, Tuple
 
 from .._loader._resolve import Resolution
 from ._policy import version_numbers
+from ._waivers import Waiver
 
 HONEST, UNDER, OVER = "honest", "under-promises", "over-promises"
 INCONSISTENT, UNDECLARED = "inconsistent", "undeclared"
@@ -35,8 +37,10 @@ class Cause(NamedTuple):
     """One reason a declared tag or a policy does not fit: the file (empty for the input
     as a whole), the symbol@version, library, arch or family that decides, and whether it
     makes the input inconsistent (it contradicts itself or links a library no policy
-    provides and it does not vendor) rather than merely over-promising."""
+    provides and it does not vendor) rather than merely over-promising. ``rule`` is its
+    kind, a stable id of ``_waivers.RULES`` that waivers name."""
 
+    rule: str
     file: str
     cause: str
     reason: str
@@ -44,12 +48,26 @@ class Cause(NamedTuple):
 
 
 class Blame(NamedTuple):
-    """Why one declared tag is not allowed: the file and the symbol@version or library."""
+    """Why one declared tag is not allowed: the file and the symbol@version or library,
+    and the rule (a stable id of ``_waivers.RULES``)."""
 
     tag: str
     file: str
     cause: str
     reason: str
+    rule: str = ""
+
+
+class WaivedBlame(NamedTuple):
+    """A cause a waiver set aside: what would have been blamed, and the waiver (with its
+    reason) that set it aside."""
+
+    tag: str
+    file: str
+    cause: str
+    reason: str
+    rule: str
+    waiver: Waiver
 
 
 class Audit(NamedTuple):
@@ -75,6 +93,8 @@ class Audit(NamedTuple):
     target: Optional[str] = None  # where the binaries were resolved: "this system", "root:<dir>", or None
     resolutions: Tuple[Tuple[str, Resolution], ...] = ()  # (entry binary, how it resolves in the target)
     loads: Optional[bool] = None  # every entry binary loads in the target (None: not asked)
+    waived: Tuple[WaivedBlame, ...] = ()  # causes waivers set aside, each with its waiver
+    unused_waivers: Tuple[Waiver, ...] = ()  # waivers in force that matched no cause of this input
 
     def highest_needs(self) -> Tuple[str, ...]:
         """The highest version each prefix is needed at over all files (GLIBC_2.34,
@@ -93,6 +113,8 @@ class Audit(NamedTuple):
         data["files"] = [f._asdict() for f in self.files]
         data["blame"] = [b._asdict() for b in self.blame]
         data["resolutions"] = [{"file": file, **found.as_dict()} for file, found in self.resolutions]
+        data["waived"] = [dict(w._asdict(), waiver=w.waiver._asdict()) for w in self.waived]
+        data["unused_waivers"] = [w._asdict() for w in self.unused_waivers]
         return data
 
 
