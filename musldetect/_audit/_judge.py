@@ -15,7 +15,7 @@ from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 from .. import _rules
 from .._grammar import FAMILY_PREFIX, GLIBC, MUSL, PlatformTag, parse_tag
 from .._libcfile import family_by_name
-from . import _policy, _waivers
+from . import _policy, _provenance, _waivers
 from ._binary import BinaryFacts
 from ._read import Input
 from ._records import (
@@ -87,7 +87,8 @@ def judge(path: str, found: Input, waivers: Sequence[Waiver] = (), strict: bool 
         reasons.extend(under)
     files = tuple(_audited_file(b, vendored[b.path]) for b in binaries)
     return Audit(path, found.kind, files, tuple(dict.fromkeys(allowed.honest)), declared, tags_agree, verdict,
-                 tuple(blame), tuple(reasons), _policy.source(), waived=tuple(waived), unused_waivers=unused)
+                 tuple(blame), tuple(reasons), _policy.source(), waived=tuple(waived), unused_waivers=unused,
+                 provenance=_provenance.provenance())
 
 
 def _verdict(inconsistent: bool, blamed: bool, declared: bool, under: Sequence[str]) -> str:

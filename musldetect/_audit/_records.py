@@ -12,6 +12,7 @@ from typing import Dict, NamedTuple, Optional, Tuple
 
 from .._loader._resolve import Resolution
 from ._policy import version_numbers
+from ._provenance import Provenance
 from ._waivers import Waiver
 
 HONEST, UNDER, OVER = "honest", "under-promises", "over-promises"
@@ -95,6 +96,7 @@ class Audit(NamedTuple):
     loads: Optional[bool] = None  # every entry binary loads in the target (None: not asked)
     waived: Tuple[WaivedBlame, ...] = ()  # causes waivers set aside, each with its waiver
     unused_waivers: Tuple[Waiver, ...] = ()  # waivers in force that matched no cause of this input
+    provenance: Optional[Provenance] = None  # the version and data sets the verdict was reached with
 
     def highest_needs(self) -> Tuple[str, ...]:
         """The highest version each prefix is needed at over all files (GLIBC_2.34,
@@ -115,6 +117,7 @@ class Audit(NamedTuple):
         data["resolutions"] = [{"file": file, **found.as_dict()} for file, found in self.resolutions]
         data["waived"] = [dict(w._asdict(), waiver=w.waiver._asdict()) for w in self.waived]
         data["unused_waivers"] = [w._asdict() for w in self.unused_waivers]
+        data["provenance"] = self.provenance.as_dict() if self.provenance is not None else None
         return data
 
 
