@@ -130,3 +130,21 @@ def test_same_answers_in_the_musl_interpreter():
     assert proc.returncode == 0, proc.stderr[-2000:]
     here = [[list(a.honest_tags), a.verdict, [list(b) for b in a.blame]] for a in map(musldetect.audit, found)]
     assert json.loads(proc.stdout) == here
+
+
+def test_the_auditwheel_view_matches_auditwheel_on_manylinux_wheels(compared):
+    """musldetect._audit._views.auditwheel_show() against ``auditwheel show --json`` itself:
+    the fields it gives agree on every glibc-linked wheel auditwheel reads (on musl wheels
+    auditwheel names the glibc host's guess of a musl policy: see classify())."""
+    from musldetect._audit._views import auditwheel_show as view
+
+    checked = 0
+    for wheel, ours, theirs in compared:
+        mine = view(ours)
+        if "crash" in theirs or "musllinux" in os.path.basename(wheel) or not ours.files:
+            continue
+        assert {key: theirs[key] for key in mine} == dict(mine, external_libs={k: theirs["external_libs"].get(k)
+                                                                                for k in mine["external_libs"]}), wheel
+        assert set(mine["external_libs"]) == set(theirs["external_libs"]), wheel
+        checked += 1
+    assert checked >= 20

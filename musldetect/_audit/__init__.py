@@ -9,6 +9,7 @@ Its layers, top first; each module imports only from the layers below it inside 
 package (tests/test_layers.py reads this picture too)::
 
     __init__                                  audit_path(): read, judge, then resolve in a target if asked
+    _views                                    other tools' shapes of an audit (auditwheel show --json)
     _in_target                                the entry binaries resolved in a target, through an overlay
     _judge                                    the binaries held to the policies; blame per declared tag
     _read                                     wheel, directory or ELF file -> the binaries' facts, declared tags
