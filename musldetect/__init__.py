@@ -51,7 +51,7 @@ from ._api import (
     target,
 )
 from ._dispatch import BACKEND_ORDER as BACKENDS
-from ._types import BackendStatus, ConfigurationError, ELFError, LibcInfo, WheelError
+from ._types import BackendStatus, ConfigurationError, ELFError, LibcInfo, WheelError, ZipRefused
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -90,6 +90,7 @@ __all__ = [
     "Resolution",
     "Target",
     "WheelError",
+    "ZipRefused",
     "__version__",
     "audit",
     "backend",
