@@ -30,6 +30,7 @@ MAX_MEMBERS = 200_000  # members a wheel may list
 MAX_MEMBER_SIZE = 4 << 30  # uncompressed bytes one member may declare
 MAX_RATIO = 1000  # declared size / compressed size above which a member is a zip bomb
 MAX_DIRECTORY = 64 << 20  # bytes of central directory read into memory
+MAX_VERSION_NEEDED = 63  # APPNOTE 6.3: zipfile refuses a newer "version needed to extract"
 CHUNK = 1 << 20  # compressed bytes read, and uncompressed bytes made, at a time
 STORED, DEFLATED, BZIP2, LZMA, ZSTANDARD = 0, 8, 12, 14, 93
 METHOD_NAMES = {STORED: "stored", DEFLATED: "deflate", BZIP2: "bzip2", LZMA: "lzma", ZSTANDARD: "zstd"}
@@ -188,6 +189,9 @@ class WheelZip:
         if entry.flags & rec.FLAGS_REFUSED:
             raise ZipRefused(self.wheel, "UnsupportedFeature",
                              f"general purpose flags {entry.flags:#06x}: encrypted or patched data", name)
+        if entry.needed & 0xFF > MAX_VERSION_NEEDED:
+            raise ZipRefused(self.wheel, "UnsupportedFeature",
+                             f"needs ZIP version {(entry.needed & 0xFF) / 10}, newer than readers accept", name)
         if entry.method not in METHOD_NAMES:
             raise ZipRefused(self.wheel, "UnsupportedCompression",
                              f"compression method {entry.method}, which installers do not read", name)

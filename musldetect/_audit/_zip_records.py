@@ -63,6 +63,7 @@ class CentralEntry(NamedTuple):
     """One central directory header (4.3.12), its ZIP64 values already applied."""
 
     raw_name: bytes
+    needed: int  # the version needed to extract, as version * 10
     flags: int
     method: int
     crc: int
@@ -161,7 +162,7 @@ def parse_central(wheel: str, data: bytes, at: int) -> CentralEntry:
     if at + CENTRAL.size > len(data) or data[at:at + 4] != CENTRAL_SIG:
         raise ZipRefused(wheel, "ConflictingNumberOfEntries",
                          f"no central directory header at directory byte {at}, where one is declared")
-    (_sig, _made_by, _needed, flags, method, _time, _date, crc, compressed, size, name_length, extra_length,
+    (_sig, _made_by, needed, flags, method, _time, _date, crc, compressed, size, name_length, extra_length,
      comment_length, disk, _internal, external, offset) = CENTRAL.unpack_from(data, at)
     end = at + CENTRAL.size + name_length + extra_length + comment_length
     if end > len(data):
@@ -174,7 +175,7 @@ def parse_central(wheel: str, data: bytes, at: int) -> CentralEntry:
         raise ZipRefused(wheel, "MissingZip64ExtraField", "a size or offset of 0xFFFFFFFF without a ZIP64 field",
                          shown)
     size, compressed, offset, disk = _zip64_values(wheel, shown, zip64, (size, compressed, offset, disk))
-    return CentralEntry(name, flags, method, crc, compressed, size, disk, offset, external, zip64 is not None,
+    return CentralEntry(name, needed, flags, method, crc, compressed, size, disk, offset, external, zip64 is not None,
                         end - at)
 
 
