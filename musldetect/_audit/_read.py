@@ -1,0 +1,193 @@
+"""Reading the input: a wheel (zip), a directory or one ELF file -> the facts the judge needs.
+
+A wheel's container is read once by ``_zip``, which refuses any that two installers could
+read differently; every member streams through once (its CRC and its RECORD hash checked,
+its magic read: binaries are found by content), an ELF member spooled to an unnamed
+temporary file so the reader can seek, or under a directory when its binaries are to be
+resolved; nothing else is extracted. A directory is walked without following links, every
+file's magic read, and every ELF program or library is read with ``_binary``. The tags a wheel declares come from
+its file name and its WHEEL file, both kept so the judge can compare them.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import ExitStack
+from typing import BinaryIO, Dict, List, NamedTuple, Optional, Set, Tuple
+
+from .._elf import ELFFile
+from .._rootfs import host_is_directory, host_regular_files, open_regular_file, read_host_file, spool_file
+from .._types import WheelError
+from . import _record
+from ._binary import BinaryFacts, binary_facts
+from ._magic import ELF, HEAD, binary_kind
+from ._records import Cause
+from ._zip import WheelZip, ZipMember
+
+ELF_MAGIC = b"\x7fELF"
+MAX_METADATA = 1 << 20  # the WHEEL file is read up to this much
+
+
+class Input(NamedTuple):
+    """What the judge reads: the kind of input, its binaries' facts, and the full tags
+    (python-abi-platform) its file name and its WHEEL file declare (None: no such place)."""
+
+    kind: str  # "wheel", "directory" or "file"
+    binaries: List[BinaryFacts]
+    name_tags: Optional[Set[str]]
+    wheel_tags: Optional[Set[str]]
+    causes: Tuple[Cause, ...] = ()  # what makes the input inconsistent before any binary is judged (RECORD)
+    other_binaries: Tuple[Tuple[str, str], ...] = ()  # (path, format) of binaries not read as ELF
+
+
+class ReadInput(NamedTuple):
+    """The input's facts, and the host directory its binaries' paths are relative to
+    (a wheel's spool directory; empty when the members were not spooled under one)."""
+
+    found: Input
+    files_at: str
+
+
+def read_input(path: str, spool: Optional[str]) -> ReadInput:
+    """The facts of a wheel, a directory or one ELF file; a wheel's ELF members are
+    spooled under ``spool`` (keeping their paths) when it is given."""
+    if host_is_directory(path):
+        return ReadInput(_read_directory(path), path)
+    fd = open_regular_file(path)  # refuses FIFOs and devices without blocking
+    try:
+        head = os.pread(fd, 4, 0)
+        if head == ELF_MAGIC:
+            with ELFFile(path, descriptor=fd) as elf:
+                found = Input("file", [binary_facts(elf, os.path.basename(path))], None, None)
+            return ReadInput(found, os.path.dirname(os.path.abspath(path)))
+        if head.startswith(b"PK") or path.endswith(".whl"):
+            return ReadInput(_read_wheel(path, fd, spool), spool or "")
+        raise WheelError(f"{path}: neither a wheel (zip), a directory nor an ELF file")
+    finally:
+        os.close(fd)
+
+
+def _read_wheel(path: str, fd: int, spool: Optional[str] = None) -> Input:
+    """The wheel's binaries, tags and RECORD check, from the bytes its one accepted
+    reading holds (``_zip``); a container two installers could read differently raises
+    ``ZipRefused``. Every member is read whole: its CRC and RECORD hash are checked and
+    its first bytes say whether it is a binary, whatever its name."""
+    archive = WheelZip(path, fd)
+    record_at = _record.record_name([member.name for member in archive.members])
+    record = None
+    if record_at is not None:
+        member = archive.member(record_at)
+        assert member is not None
+        record = _record.parse_record(record_at, archive.read(member, _record.MAX_RECORD).decode("utf-8", "replace"))
+    seen: Dict[str, _record.FileSeen] = {}
+    binaries: List[BinaryFacts] = []
+    others: List[Tuple[str, str]] = []
+    wheel_tags = None
+    for member in archive.members:
+        if member.is_directory or member.name == record_at:
+            continue
+        taken = _take_member(archive, member, record, spool, MAX_METADATA if _is_wheel_file(member.name) else 0)
+        seen[member.name] = taken.seen
+        if taken.facts is not None:
+            binaries.append(taken.facts)
+        elif taken.kind is not None:
+            others.append((member.name, taken.kind))
+        if _is_wheel_file(member.name):
+            wheel_tags = _wheel_file_tags(taken.head.decode("utf-8", "replace"))
+    causes = tuple(Cause(record_at or "RECORD", "RECORD", problem, True)
+                   for problem in _record.record_problems(record, seen))
+    return Input("wheel", binaries, _file_name_tags(os.path.basename(path)), wheel_tags, causes, tuple(others))
+
+
+def _is_wheel_file(name: str) -> bool:
+    head, _, tail = name.partition("/")
+    return head.endswith(".dist-info") and tail == "WHEEL"
+
+
+class _Taken(NamedTuple):
+    seen: _record.FileSeen  # its hash and size, for RECORD
+    kind: Optional[str]  # the binary format its magic announces
+    facts: Optional[BinaryFacts]  # an ELF program or library's facts
+    head: bytes  # its first bytes, as many as asked
+
+
+def _take_member(archive: WheelZip, member: ZipMember, record: Optional[_record.Record], spool_dir: Optional[str],
+                 keep: int) -> _Taken:
+    """One member streamed once: hashed as RECORD says, its magic read, an ELF member
+    copied to a spool (an unnamed temporary file, or its own path under ``spool_dir``
+    when the binaries are to be resolved) and read only after every check passed."""
+    hasher = _record.hasher_for(record, member.name)
+    head = bytearray()
+    limit = max(HEAD, keep)
+    kind: Optional[str] = None
+    decided = False
+    produced = 0
+    with ExitStack() as stack:
+        spool: Optional[BinaryIO] = None
+        for piece in archive.stream(member):
+            hasher.update(piece)
+            if spool is not None:
+                spool.write(piece)
+                continue
+            earlier = len(head)
+            head += piece[:limit - earlier]
+            produced += len(piece)
+            if not decided and (len(head) >= HEAD or produced == member.size):
+                decided, kind = True, binary_kind(bytes(head[:HEAD]))
+                if kind == ELF:
+                    spool = stack.enter_context(spool_file(spool_dir, member.name))
+                    spool.write(bytes(head[:earlier]))
+                    spool.write(piece)
+        seen = _record.FileSeen(hasher.name, _record.encoded(hasher.digest()), member.size)
+        facts = None
+        if spool is not None:
+            spool.flush()
+            with ELFFile(f"{archive.wheel}!{member.name}", descriptor=spool.fileno()) as elf:
+                facts = binary_facts(elf, member.name)
+    return _Taken(seen, kind, facts, bytes(head[:keep]))
+
+
+def _read_directory(top: str) -> Input:
+    binaries = []
+    wheel_files = []
+    for relative, full in host_regular_files(top):
+        if _is_wheel_file(relative):
+            wheel_files.append(full)
+            continue
+        fd = open_regular_file(full)
+        try:
+            if os.pread(fd, 4, 0) != ELF_MAGIC:
+                continue
+            with ELFFile(full, descriptor=fd) as elf:
+                binaries.append(binary_facts(elf, relative))
+        finally:
+            os.close(fd)
+    wheel_tags = None
+    if len(wheel_files) == 1:  # an unpacked wheel; a site-packages holds many, and declares nothing whole
+        wheel_tags = _wheel_file_tags(read_host_file(wheel_files[0], MAX_METADATA).decode("utf-8", "replace"))
+    return Input("directory", binaries, None, wheel_tags)
+
+
+def _file_name_tags(name: str) -> Optional[Set[str]]:
+    """The tags a wheel's file name declares (compressed sets expanded), None if it is not
+    a wheel name."""
+    if not name.endswith(".whl"):
+        return None
+    parts = name[:-4].split("-")
+    if len(parts) not in (5, 6):
+        return None
+    pythons, abis, platforms = (part.split(".") for part in parts[-3:])
+    return {f"{p}-{a}-{t}" for p in pythons for a in abis for t in platforms}
+
+
+def _wheel_file_tags(text: str) -> Set[str]:
+    """The WHEEL file's ``Tag:`` lines, each expanded (some build tools write them in the
+    file name's compressed form, ``cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64``)."""
+    tags: Set[str] = set()
+    for line in text.splitlines():
+        if line.startswith("Tag:"):
+            parts = line.split(":", 1)[1].strip().split("-")
+            if len(parts) == 3:
+                pythons, abis, platforms = (part.split(".") for part in parts)
+                tags.update(f"{p}-{a}-{t}" for p in pythons for a in abis for t in platforms)
+    return tags
