@@ -331,9 +331,11 @@ def test_binaries_are_found_by_content_not_name(tmp_path):
     """An ELF named like text is still read; a Mach-O or PE is named as not judged."""
     wheel = make_wheel(tmp_path, "hid", ["cp312-cp312-manylinux_2_17_x86_64"], {
         "hid/notes.txt": read_bytes(sys.executable), "hid/lib.dylib.txt": b"\xcf\xfa\xed\xfe" + b"\x00" * 60})
-    result = musldetect.audit(wheel)
-    assert [f.path for f in result.files] == ["hid/notes.txt"]
-    assert any("hid/lib.dylib.txt: a Mach-O binary" in reason for reason in result.reasons)
+    unpacked = tmp_path / "unpacked"
+    zipfile.ZipFile(wheel).extractall(unpacked)
+    for result in (musldetect.audit(wheel), musldetect.audit(unpacked)):
+        assert [f.path for f in result.files] == ["hid/notes.txt"]
+        assert any("hid/lib.dylib.txt: a Mach-O binary" in reason for reason in result.reasons)
 
 
 def test_record_is_held_to_the_bytes(tmp_path):

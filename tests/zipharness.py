@@ -439,7 +439,15 @@ def byte_mutants(wheel: bytes, rng: random.Random, count: int) -> Iterator[Mutan
 
 
 ZIP_READERS: Dict[str, Callable[[str], Outcome]] = {"zipfile": read_zipfile, "streaming": read_streaming}
-INSTALLERS: Dict[str, Callable[[str], Outcome]] = {"installer": read_installer}
+def _has_installer() -> bool:
+    try:
+        import installer  # noqa: F401
+    except ImportError:  # pypa's installer needs Python 3.9+
+        return False
+    return True
+
+
+INSTALLERS: Dict[str, Callable[[str], Outcome]] = {"installer": read_installer} if _has_installer() else {}
 
 
 class Verdict(NamedTuple):

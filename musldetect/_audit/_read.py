@@ -148,7 +148,9 @@ def _take_member(archive: WheelZip, member: ZipMember, record: Optional[_record.
 
 
 def _read_directory(top: str) -> Input:
+    """Every regular file's magic is read (binaries by content, as in a wheel)."""
     binaries = []
+    others = []
     wheel_files = []
     for relative, full in host_regular_files(top):
         if _is_wheel_file(relative):
@@ -156,16 +158,18 @@ def _read_directory(top: str) -> Input:
             continue
         fd = open_regular_file(full)
         try:
-            if os.pread(fd, 4, 0) != ELF_MAGIC:
-                continue
-            with ELFFile(full, descriptor=fd) as elf:
-                binaries.append(binary_facts(elf, relative))
+            kind = binary_kind(os.pread(fd, HEAD, 0))
+            if kind == ELF:
+                with ELFFile(full, descriptor=fd) as elf:
+                    binaries.append(binary_facts(elf, relative))
+            elif kind is not None:
+                others.append((relative, kind))
         finally:
             os.close(fd)
     wheel_tags = None
     if len(wheel_files) == 1:  # an unpacked wheel; a site-packages holds many, and declares nothing whole
         wheel_tags = _wheel_file_tags(read_host_file(wheel_files[0], MAX_METADATA).decode("utf-8", "replace"))
-    return Input("directory", binaries, None, wheel_tags)
+    return Input("directory", binaries, None, wheel_tags, (), tuple(others))
 
 
 def _file_name_tags(name: str) -> Optional[Set[str]]:
