@@ -480,10 +480,16 @@ def judge(path: str, kind: str, processes: Sequence[str] = (), installers: bool 
     return Verdict(kind, "", disagreement, "")
 
 
-def base_wheels(directory: str, limit_bytes: int = 250_000) -> List[str]:
-    """Small real wheels: the cached pinned ones (tests/audit/fetch-wheels.sh) first."""
+def wheel_folder() -> str:
+    """The cached pinned real wheels (tests/audit/fetch-wheels.sh): MUSLDETECT_WHEELS, else
+    the cache's folder."""
     cache = os.environ.get("MUSLDETECT_CACHE", os.path.expanduser("~/.cache/musldetect"))
-    found = sorted(glob.glob(os.path.join(cache, "wheels", "*.whl")), key=os.path.getsize)
+    return os.environ.get("MUSLDETECT_WHEELS") or os.path.join(cache, "wheels")
+
+
+def base_wheels(folder: str, limit_bytes: int = 250_000) -> List[str]:
+    """The small real wheels of ``folder`` (mutants of each are read many times)."""
+    found = sorted(glob.glob(os.path.join(folder, "*.whl")), key=os.path.getsize)
     return [path for path in found if os.path.getsize(path) <= limit_bytes] or found[:1]
 
 
@@ -535,7 +541,7 @@ def main() -> int:
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="zipharness-")
     processes = ("uv", "pip") if args.long else ()
-    report = run(args.wheels or base_wheels(work), args.count, args.seed, work, processes, args.every)
+    report = run(args.wheels or base_wheels(wheel_folder()), args.count, args.seed, work, processes, args.every)
     print(f"mutants {report.mutants}, disagreements among the other readers {report.disagreements}, "
           f"refused by musldetect {sum(report.refused.values())}, violations {len(report.violations)}")
     for defect, number in report.refused.most_common():

@@ -29,6 +29,7 @@ from . import _zip_records as rec
 MAX_MEMBERS = 200_000  # members a wheel may list
 MAX_MEMBER_SIZE = 4 << 30  # uncompressed bytes one member may declare
 MAX_RATIO = 1000  # declared size / compressed size above which a member is a zip bomb
+MAX_LZMA_DICTIONARY = 256 << 20  # xz's largest preset uses 64 MiB
 MAX_DIRECTORY = 64 << 20  # bytes of central directory read into memory
 MAX_VERSION_NEEDED = 63  # APPNOTE 6.3: zipfile refuses a newer "version needed to extract"
 CHUNK = 1 << 20  # compressed bytes read, and uncompressed bytes made, at a time
@@ -365,8 +366,9 @@ def fold_name(name: str) -> str:
 
 
 def _check_path(wheel: str, name: str) -> None:
+    """A name's parts: none empty (so not absolute), ".", ".."; no separator but "/"."""
     parts = name[:-1].split("/") if name.endswith("/") else name.split("/")
-    if (not name or name.startswith("/") or "\\" in name or ":" in name
+    if (not name or "\\" in name or ":" in name
             or any(ord(char) < 0x20 or char == "\x7f" for char in name)
             or any(part in ("", ".", "..") for part in parts)):
         raise ZipRefused(wheel, "UnsafePath", "not a plain relative path inside the install root", name)
@@ -500,7 +502,10 @@ def _raw_lzma1(properties: bytes) -> _BoundedDecompressor:
     packed = properties[0]
     if packed >= 9 * 5 * 5:
         raise ValueError(f"LZMA properties byte {packed} is out of range")
-    lzma1 = {"id": lzma.FILTER_LZMA1, "dict_size": int.from_bytes(properties[1:5], "little"),
+    dictionary = int.from_bytes(properties[1:5], "little")
+    if dictionary > MAX_LZMA_DICTIONARY:  # the decoder would allocate it whole
+        raise ValueError(f"an LZMA dictionary of {dictionary} bytes, more than {MAX_LZMA_DICTIONARY >> 20} MiB")
+    lzma1 = {"id": lzma.FILTER_LZMA1, "dict_size": dictionary,
              "lc": packed % 9, "lp": (packed // 9) % 5, "pb": packed // 45}
     return lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=[lzma1])
 
