@@ -18,11 +18,12 @@ import unicodedata
 import zipfile
 
 import pytest
-import zipharness as zh
-from builders import make_wheel, read_bytes
 
 import musldetect
 from musldetect._audit._zip import WheelZip
+
+import zipharness as zh
+from builders import make_wheel, read_bytes
 
 TIMESTAMP = struct.pack("<HHB", 0x5455, 1, 1)  # an extended-timestamp extra record holding only its flags
 RECENT = b"\x7fELF\x02\x01\x01" + b"\x00" * 57  # an ELF head; not a valid binary (never reaches the ELF reader)

@@ -30,7 +30,8 @@ import unicodedata
 import zipfile
 import zlib
 from collections import Counter
-from typing import Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 from musldetect import WheelError, ZipRefused
 from musldetect._audit import _record
@@ -306,7 +307,7 @@ def read_installer(path: str) -> Outcome:
     try:
         scheme = {key: os.path.join(target, "lib" if key in ("purelib", "platlib") else key)
                   for key in ("purelib", "platlib", "headers", "scripts", "data")}
-        with WheelFile.open(path) as source:
+        with WheelFile.open(Path(path)) as source:
             source.validate_record()
             install(source, SchemeDictionaryDestination(scheme, sys.executable, "posix"), {})
         return Outcome(installed_view(_installed(os.path.join(target, "lib"))), "")
@@ -361,7 +362,7 @@ class Mutant(NamedTuple):
     data: bytes
 
 
-def _replace(entries: Sequence[Entry], index: int, **changes: object) -> Tuple[Entry, ...]:
+def _replace(entries: Sequence[Entry], index: int, **changes: Any) -> Tuple[Entry, ...]:
     changed = list(entries)
     changed[index] = changed[index]._replace(**changes)
     return tuple(changed)
