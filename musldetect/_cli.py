@@ -12,7 +12,7 @@ import argparse
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from . import (
     BACKENDS,
@@ -21,7 +21,6 @@ from . import (
     ELFError,
     LibcInfo,
     WheelError,
-    ZipRefused,
     __version__,
     audit,
     backends,
@@ -50,9 +49,8 @@ environment:
 
 exit codes:
   0    a C library was determined (audit: every declared tag is honest; resolve: it loads)
-  1    no C library could be determined (audit: a wheel over-promises or is inconsistent,
-       or cannot be judged: its container could be read two ways; resolve: a library or
-       version is missing)
+  1    no C library could be determined (audit: a wheel over-promises or is inconsistent;
+       resolve: a library or version is missing)
   2    usage error, bad MUSLDETECT_* value, unavailable backend, unreadable or malformed file
   141  the output pipe was closed (e.g. piped into head)
 """
@@ -199,18 +197,12 @@ def _slow_install_note(in_use: str) -> Optional[str]:
     return None
 
 
-class _AuditOutcome(NamedTuple):
-    result: Optional[Audit]
-    error: str  # the one line that stopped it
-    cannot_judge: bool  # refused as a container two readers could read differently (ZipRefused)
-
-
-def _audit_one(path: str, where: object = None) -> _AuditOutcome:
+def _audit_one(path: str, where: object = None) -> Tuple[Optional[Audit], str]:
     """One input's audit, or the one-line error that stopped it (worker processes too)."""
     try:
-        return _AuditOutcome(audit(path, target=where), "", False)  # type: ignore[arg-type]
+        return audit(path, target=where), ""  # type: ignore[arg-type]
     except (ELFError, WheelError, OSError) as exc:
-        return _AuditOutcome(None, str(exc) if path in str(exc) else f"{path}: {exc}", isinstance(exc, ZipRefused))
+        return None, str(exc) if path in str(exc) else f"{path}: {exc}"
 
 
 def _audit_command(paths: Sequence[str], as_json: bool, jobs: int, where: object = None) -> int:
@@ -227,11 +219,11 @@ def _audit_command(paths: Sequence[str], as_json: bool, jobs: int, where: object
     else:
         pool, results = None, map(_audit_one, paths, [where] * len(paths))
     try:
-        for done, (path, (result, error, cannot_judge)) in enumerate(zip(paths, results), 1):
+        for done, (path, (result, error)) in enumerate(zip(paths, results), 1):
             if progress:
                 print(f"\r[{done}/{len(paths)}] {path[-60:]}", end="", file=sys.stderr, flush=True)
             if result is None:
-                worst = EXIT_UNKNOWN if cannot_judge and worst in (EXIT_OK, EXIT_UNKNOWN) else EXIT_USAGE
+                worst = EXIT_USAGE
                 if as_json:
                     print(json.dumps({"path": path, "error": error}))
                 else:
