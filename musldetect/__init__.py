@@ -52,7 +52,7 @@ from ._api import (
     target,
 )
 from ._dispatch import BACKEND_ORDER as BACKENDS
-from ._types import BackendStatus, ConfigurationError, ELFError, LibcInfo, WheelError
+from ._types import BackendStatus, ConfigurationError, ELFError, LibcInfo, WheelError, ZipRefused
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -108,6 +108,7 @@ __all__ = [
     "Waiver",
     "WaiverError",
     "WheelError",
+    "ZipRefused",
     "__version__",
     "apply_waivers",
     "audit",

@@ -86,6 +86,19 @@ class WheelError(ValueError):
     The message names the wheel and the member."""
 
 
+class ZipRefused(WheelError):
+    """A wheel whose container two conforming readers could read differently, or that
+    no reader here can read: the audit cannot judge it. ``defect`` names the class of the
+    fault (astral-sh/uv#15136's names where uv has one), ``member`` the entry if any."""
+
+    def __init__(self, wheel: str, defect: str, detail: str, member: Optional[str] = None) -> None:
+        where = f"member {member!r}: " if member is not None else ""
+        super().__init__(f"{wheel}: {where}{detail} ({defect})")
+        self.wheel = wheel
+        self.defect = defect
+        self.member = member
+
+
 class ConfigurationError(ValueError):
     """A MUSLDETECT_* environment variable has a value musldetect cannot use."""
 

@@ -297,8 +297,9 @@ def test_member_names_outside_the_wheel(tmp_path, name):
     wheel = tmp_path / "evil-1.0-py3-none-any.whl"
     with zipfile.ZipFile(wheel, "w") as archive:
         archive.writestr(name, b"\x7fELF")
-    with pytest.raises(musldetect.WheelError, match="not a relative path"):
+    with pytest.raises(musldetect.WheelError, match="not a plain relative path") as refused:
         musldetect.audit(wheel)
+    assert refused.value.defect == "UnsafePath"
 
 
 def test_duplicate_member_names(tmp_path):
@@ -306,8 +307,9 @@ def test_duplicate_member_names(tmp_path):
     with pytest.warns(UserWarning), zipfile.ZipFile(wheel, "w") as archive:
         archive.writestr("pkg/_x.so", b"one")
         archive.writestr("pkg/_x.so", b"two")
-    with pytest.raises(musldetect.WheelError, match="listed twice"):
+    with pytest.raises(musldetect.WheelError, match="pkg/_x.so") as refused:
         musldetect.audit(wheel)
+    assert refused.value.defect == "DuplicateLocalFileHeader"
 
 
 @pytest.mark.parametrize("lie", [{"phoff": 1 << 40}, {"phnum": 5000}, {"phentsize": 7}])

@@ -60,7 +60,7 @@ NEW_SPELLINGS = {
 
 # In the copy: the tag lists, a platform spec, and the audit's reading of a declared tag.
 PROBE = """
-import io, json, sys, zipfile
+import base64, hashlib, io, json, sys, zipfile
 import musldetect
 from musldetect import _tags
 tag = sys.argv[1]
@@ -71,9 +71,13 @@ try:
 except ValueError:
     spec = None
 wheel = sys.argv[2]
+files = {"p-1.dist-info/WHEEL": f"Wheel-Version: 1.0\\nTag: py3-none-{tag}\\n".encode(), "p/__init__.py": b""}
+record = "".join(f"{name},sha256={base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b'=').decode()},"
+                 f"{len(data)}\\n" for name, data in files.items()) + "p-1.dist-info/RECORD,,\\n"
 with zipfile.ZipFile(wheel, "w") as archive:
-    archive.writestr("p-1.dist-info/WHEEL", f"Wheel-Version: 1.0\\nTag: py3-none-{tag}\\n")
-    archive.writestr("p/__init__.py", "")
+    for name, data in files.items():
+        archive.writestr(name, data)
+    archive.writestr("p-1.dist-info/RECORD", record)  # the audit holds RECORD to the files
 verdict = musldetect.audit(wheel).verdict
 print(json.dumps({"listed": listed, "spec": spec, "verdict": verdict}))
 """

@@ -13,9 +13,10 @@ package (tests/test_layers.py reads this picture too)::
     _in_target                                the entry binaries resolved in a target, through an overlay
     _judge                                    the binaries held to the policies; blame per declared tag
     _read                                     wheel, directory or ELF file -> the binaries' facts, declared tags
+    _zip, _record                             the container read one way or refused; RECORD held to the bytes
     _records                                  Audit, AuditedFile, Blame, Cause; the verdicts
     _provenance, _waivers, _inflate           what a verdict used; recorded exceptions; raw deflate, checked
-    _binary, _policy                          one binary's facts; the manylinux/musllinux policies as data
+    _binary, _policy, _zip_records, _magic    one binary's facts; the policies as data; ZIP records; magics
 
 ``audit.schema.json`` beside them is the JSON output's schema (``_provenance`` names it).
 """

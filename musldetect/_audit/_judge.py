@@ -58,6 +58,11 @@ def judge(path: str, found: Input, waivers: Sequence[Waiver] = (), strict: bool 
         by_arch.setdefault(binary.arch, []).append(binary)
     allowed = _allowed(by_arch, vendored)
     reasons, inconsistent = allowed.reasons, allowed.inconsistent
+    for cause in found.causes:
+        inconsistent = inconsistent or cause.inconsistent
+        reasons.append(f"{cause.cause}: {cause.reason}")
+    for other, kind in found.other_binaries:
+        reasons.append(f"{other}: a {kind} binary, not judged here (only ELF is)")
 
     name_tags, wheel_tags = found.name_tags, found.wheel_tags
     tags_agree = None if name_tags is None or wheel_tags is None else name_tags == wheel_tags

@@ -1,35 +1,31 @@
 """Reading the input: a wheel (zip), a directory or one ELF file -> the facts the judge needs.
 
-A wheel is read member by member from its zip (an ELF member is spooled to an unnamed
+A wheel's container is read once by ``_zip``, which refuses any that two installers could
+read differently; every member streams through once (its CRC and its RECORD hash checked,
+its magic read: binaries are found by content), an ELF member spooled to an unnamed
 temporary file so the reader can seek, or under a directory when its binaries are to be
-resolved; nothing else is extracted), a directory is walked without following links, and
-every ELF program or library is read with ``_binary``. The tags a wheel declares come from
+resolved; nothing else is extracted. A directory is walked without following links, every
+file's magic read, and every ELF program or library is read with ``_binary``. The tags a wheel declares come from
 its file name and its WHEEL file, both kept so the judge can compare them.
 """
 
 from __future__ import annotations
 
 import os
-import zipfile
-import zlib
-from typing import List, NamedTuple, Optional, Set
+from contextlib import ExitStack
+from typing import BinaryIO, Dict, List, NamedTuple, Optional, Set, Tuple
 
 from .._elf import ELFFile
 from .._rootfs import host_is_directory, host_regular_files, open_regular_file, read_host_file, spool_file
 from .._types import WheelError
+from . import _record
 from ._binary import BinaryFacts, binary_facts
+from ._magic import ELF, HEAD, binary_kind
+from ._records import Cause
+from ._zip import WheelZip, ZipMember
 
 ELF_MAGIC = b"\x7fELF"
-MAX_MEMBERS = 200_000  # members a wheel may list
-MAX_MEMBER_SIZE = 4 << 30  # uncompressed bytes one ELF member may declare
-MAX_RATIO = 1000  # declared size / compressed size above which a member is a zip bomb
 MAX_METADATA = 1 << 20  # the WHEEL file is read up to this much
-_COPY_CHUNK = 1 << 20
-# Members by these endings are not read: they are never loaded as binaries, and opening
-# each of a large pure part costs more than auditing the binaries.
-NOT_BINARY = (".py", ".pyi", ".pyc", ".pyx", ".pxd", ".pxi", ".txt", ".md", ".rst", ".json", ".toml", ".cfg",
-              ".ini", ".h", ".hpp", ".c", ".cc", ".cpp", ".html", ".js", ".css", ".csv", ".typed", ".pem",
-              ".xml", ".yaml", ".yml", ".png", ".jpg", ".svg", ".gif", ".ico", "/RECORD", "/METADATA", "/WHEEL")
 
 
 class Input(NamedTuple):
@@ -40,6 +36,8 @@ class Input(NamedTuple):
     binaries: List[BinaryFacts]
     name_tags: Optional[Set[str]]
     wheel_tags: Optional[Set[str]]
+    causes: Tuple[Cause, ...] = ()  # what makes the input inconsistent before any binary is judged (RECORD)
+    other_binaries: Tuple[Tuple[str, str], ...] = ()  # (path, format) of binaries not read as ELF
 
 
 class ReadInput(NamedTuple):
@@ -70,42 +68,35 @@ def read_input(path: str, spool: Optional[str]) -> ReadInput:
 
 
 def _read_wheel(path: str, fd: int, spool: Optional[str] = None) -> Input:
-    try:
-        archive = zipfile.ZipFile(os.fdopen(os.dup(fd), "rb"))
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        raise WheelError(f"{path}: not a readable wheel (zip): {exc}") from exc
-    with archive:
-        infos = archive.infolist()
-        if len(infos) > MAX_MEMBERS:
-            raise WheelError(f"{path}: {len(infos)} members, more than {MAX_MEMBERS}")
-        seen: Set[str] = set()
-        for info in infos:
-            _check_member_name(path, info.filename, seen)
-        binaries = []
-        wheel_tags = None
-        for info in infos:
-            name = info.filename
-            if name.endswith("/"):
-                continue
-            if _is_wheel_file(name):
-                text = _read_member(path, archive, info, MAX_METADATA).decode("utf-8", "replace")
-                wheel_tags = _wheel_file_tags(text)
-                continue
-            if name.endswith(NOT_BINARY) or info.file_size < 52:
-                continue
-            facts = _read_member_binary(path, archive, info, spool)
-            if facts is not None:
-                binaries.append(facts)
-    return Input("wheel", binaries, _file_name_tags(os.path.basename(path)), wheel_tags)
-
-
-def _check_member_name(path: str, name: str, seen: Set[str]) -> None:
-    if name in seen:
-        raise WheelError(f"{path}: member {name!r} is listed twice")
-    seen.add(name)
-    parts = name.replace("\\", "/").split("/")
-    if name.startswith("/") or "\\" in name or ".." in parts or "\x00" in name or (parts[0].endswith(":")):
-        raise WheelError(f"{path}: member {name!r} is not a relative path inside the wheel")
+    """The wheel's binaries, tags and RECORD check, from the bytes its one accepted
+    reading holds (``_zip``); a container two installers could read differently raises
+    ``ZipRefused``. Every member is read whole: its CRC and RECORD hash are checked and
+    its first bytes say whether it is a binary, whatever its name."""
+    archive = WheelZip(path, fd)
+    record_at = _record.record_name([member.name for member in archive.members])
+    record = None
+    if record_at is not None:
+        member = archive.member(record_at)
+        assert member is not None
+        record = _record.parse_record(record_at, archive.read(member, _record.MAX_RECORD).decode("utf-8", "replace"))
+    seen: Dict[str, _record.FileSeen] = {}
+    binaries: List[BinaryFacts] = []
+    others: List[Tuple[str, str]] = []
+    wheel_tags = None
+    for member in archive.members:
+        if member.is_directory or member.name == record_at:
+            continue
+        taken = _take_member(archive, member, record, spool, MAX_METADATA if _is_wheel_file(member.name) else 0)
+        seen[member.name] = taken.seen
+        if taken.facts is not None:
+            binaries.append(taken.facts)
+        elif taken.kind is not None:
+            others.append((member.name, taken.kind))
+        if _is_wheel_file(member.name):
+            wheel_tags = _wheel_file_tags(taken.head.decode("utf-8", "replace"))
+    causes = tuple(Cause(record_at or "RECORD", "RECORD", problem, True)
+                   for problem in _record.record_problems(record, seen))
+    return Input("wheel", binaries, _file_name_tags(os.path.basename(path)), wheel_tags, causes, tuple(others))
 
 
 def _is_wheel_file(name: str) -> bool:
@@ -113,75 +104,72 @@ def _is_wheel_file(name: str) -> bool:
     return head.endswith(".dist-info") and tail == "WHEEL"
 
 
-def _bomb_check(path: str, info: zipfile.ZipInfo) -> None:
-    if info.file_size > MAX_MEMBER_SIZE:
-        raise WheelError(f"{path}: member {info.filename!r} declares {info.file_size} bytes, more than "
-                         f"{MAX_MEMBER_SIZE >> 30} GiB")
-    if info.file_size > _COPY_CHUNK and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-        raise WheelError(f"{path}: member {info.filename!r} would expand {info.compress_size} bytes to "
-                         f"{info.file_size} (more than {MAX_RATIO}:1): a zip bomb?")
+class _Taken(NamedTuple):
+    seen: _record.FileSeen  # its hash and size, for RECORD
+    kind: Optional[str]  # the binary format its magic announces
+    facts: Optional[BinaryFacts]  # an ELF program or library's facts
+    head: bytes  # its first bytes, as many as asked
 
 
-def _read_member(path: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
-    _bomb_check(path, info)
-    try:
-        with archive.open(info) as member:
-            return member.read(limit)
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
-        raise WheelError(f"{path}: member {info.filename!r} cannot be read: {exc}") from exc
-
-
-def _read_member_binary(path: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo,
-                        directory: Optional[str] = None) -> Optional[BinaryFacts]:
-    """The facts of one member when it is ELF, read from a spooled copy (an unnamed
-    temporary file, or the member's own path under ``directory`` when the binaries are to
-    be resolved); None otherwise."""
-    _bomb_check(path, info)
-    shown = f"{path}!{info.filename}"
-    try:
-        with archive.open(info) as member:
-            head = member.read(4)
-            if head != ELF_MAGIC:
-                return None
-            with spool_file(directory, info.filename) as spool:
-                spool.write(head)
-                copied = len(head)
-                while True:
-                    chunk = member.read(_COPY_CHUNK)
-                    if not chunk:
-                        break
-                    copied += len(chunk)
-                    if copied > info.file_size:
-                        raise WheelError(f"{path}: member {info.filename!r} is longer than it declares")
-                    spool.write(chunk)
-                spool.flush()
-                with ELFFile(shown, descriptor=spool.fileno()) as elf:
-                    return binary_facts(elf, info.filename)
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
-        raise WheelError(f"{path}: member {info.filename!r} cannot be read: {exc}") from exc
+def _take_member(archive: WheelZip, member: ZipMember, record: Optional[_record.Record], spool_dir: Optional[str],
+                 keep: int) -> _Taken:
+    """One member streamed once: hashed as RECORD says, its magic read, an ELF member
+    copied to a spool (an unnamed temporary file, or its own path under ``spool_dir``
+    when the binaries are to be resolved) and read only after every check passed."""
+    hasher = _record.hasher_for(record, member.name)
+    head = bytearray()
+    limit = max(HEAD, keep)
+    kind: Optional[str] = None
+    decided = False
+    produced = 0
+    with ExitStack() as stack:
+        spool: Optional[BinaryIO] = None
+        for piece in archive.stream(member):
+            hasher.update(piece)
+            if spool is not None:
+                spool.write(piece)
+                continue
+            earlier = len(head)
+            head += piece[:limit - earlier]
+            produced += len(piece)
+            if not decided and (len(head) >= HEAD or produced == member.size):
+                decided, kind = True, binary_kind(bytes(head[:HEAD]))
+                if kind == ELF:
+                    spool = stack.enter_context(spool_file(spool_dir, member.name))
+                    spool.write(bytes(head[:earlier]))
+                    spool.write(piece)
+        seen = _record.FileSeen(hasher.name, _record.encoded(hasher.digest()), member.size)
+        facts = None
+        if spool is not None:
+            spool.flush()
+            with ELFFile(f"{archive.wheel}!{member.name}", descriptor=spool.fileno()) as elf:
+                facts = binary_facts(elf, member.name)
+    return _Taken(seen, kind, facts, bytes(head[:keep]))
 
 
 def _read_directory(top: str) -> Input:
+    """Every regular file's magic is read (binaries by content, as in a wheel)."""
     binaries = []
+    others = []
     wheel_files = []
     for relative, full in host_regular_files(top):
         if _is_wheel_file(relative):
             wheel_files.append(full)
             continue
-        if relative.endswith(NOT_BINARY):
-            continue
         fd = open_regular_file(full)
         try:
-            if os.pread(fd, 4, 0) != ELF_MAGIC:
-                continue
-            with ELFFile(full, descriptor=fd) as elf:
-                binaries.append(binary_facts(elf, relative))
+            kind = binary_kind(os.pread(fd, HEAD, 0))
+            if kind == ELF:
+                with ELFFile(full, descriptor=fd) as elf:
+                    binaries.append(binary_facts(elf, relative))
+            elif kind is not None:
+                others.append((relative, kind))
         finally:
             os.close(fd)
     wheel_tags = None
     if len(wheel_files) == 1:  # an unpacked wheel; a site-packages holds many, and declares nothing whole
         wheel_tags = _wheel_file_tags(read_host_file(wheel_files[0], MAX_METADATA).decode("utf-8", "replace"))
-    return Input("directory", binaries, None, wheel_tags)
+    return Input("directory", binaries, None, wheel_tags, (), tuple(others))
 
 
 def _file_name_tags(name: str) -> Optional[Set[str]]:

@@ -1,0 +1,108 @@
+"""A wheel's RECORD (the binary distribution format's manifest): each file's hash and size.
+
+Installers (pip, uv, pypa's installer) write RECORD into the environment and some check
+it; a wheel whose RECORD does not describe its files is inconsistent whatever its
+binaries allow. The hashes are computed while the members stream through the audit, so
+checking them costs one hash per byte already being read.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+from typing import Dict, List, NamedTuple, Optional, Protocol
+
+# The wheel specification: sha256 or stronger; md5 and sha1 are refused.
+ALLOWED = ("sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512", "blake2b", "blake2s")
+SIGNATURES = ("RECORD.jws", "RECORD.p7s")  # listed without a hash, if at all
+MAX_RECORD = 64 << 20  # bytes of RECORD read into memory
+
+
+class Hasher(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    def update(self, data: bytes, /) -> None: ...
+
+    def digest(self) -> bytes: ...
+
+
+class RecordRow(NamedTuple):
+    algorithm: str
+    digest: str  # urlsafe base64 without padding, as written
+    size: Optional[int]
+
+
+class Record(NamedTuple):
+    """What RECORD says, and what is wrong with it as text (duplicate rows, bad fields)."""
+
+    path: str  # the RECORD member's own name
+    rows: Dict[str, RecordRow]
+    problems: List[str]
+
+
+def record_name(names: List[str]) -> Optional[str]:
+    """The RECORD of the wheel's one ``.dist-info`` directory, None without exactly one."""
+    found = [name for name in names if name.count("/") == 1 and name.endswith(".dist-info/RECORD")]
+    return found[0] if len(found) == 1 else None
+
+
+def parse_record(path: str, text: str) -> Record:
+    rows: Dict[str, RecordRow] = {}
+    problems: List[str] = []
+    for fields in csv.reader(text.splitlines()):
+        if not fields:
+            continue
+        if len(fields) != 3:
+            problems.append(f"RECORD row {fields!r} has {len(fields)} fields, not 3")
+            continue
+        name, hashed, size = fields
+        if name in rows:
+            problems.append(f"RECORD lists {name!r} twice")
+        algorithm, _, digest = hashed.partition("=")
+        rows[name] = RecordRow(algorithm, digest, int(size) if size.isdigit() else None)
+        if name == path or name.rsplit("/", 1)[-1] in SIGNATURES:
+            continue
+        if algorithm not in ALLOWED or not digest:
+            problems.append(f"RECORD gives {name!r} no usable hash ({hashed!r})")
+        if not size.isdigit():
+            problems.append(f"RECORD gives {name!r} no size ({size!r})")
+    return Record(path, rows, problems)
+
+
+def hasher_for(record: Optional[Record], name: str) -> Hasher:
+    """The hash RECORD names for ``name`` (sha256 when it names none usable)."""
+    row = record.rows.get(name) if record is not None else None
+    return hashlib.new(row.algorithm if row is not None and row.algorithm in ALLOWED else "sha256")
+
+
+def encoded(digest: bytes) -> str:
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+class FileSeen(NamedTuple):
+    algorithm: str
+    digest: str
+    size: int
+
+
+def record_problems(record: Optional[Record], seen: Dict[str, FileSeen]) -> List[str]:
+    """Why RECORD does not describe the files the wheel holds: missing, a file it leaves
+    out, lists but the wheel lacks, or gives another hash or size."""
+    if record is None:
+        return ["the wheel has no RECORD in exactly one .dist-info directory"]
+    problems = list(record.problems)
+    for name, found in sorted(seen.items()):
+        row = record.rows.get(name)
+        if name.rsplit("/", 1)[-1] in SIGNATURES and (row is None or not row.digest):
+            continue
+        if row is None:
+            problems.append(f"RECORD does not list {name!r}")
+        elif row.algorithm in ALLOWED and row.digest and (row.digest, row.size) != (found.digest, found.size):
+            problems.append(f"RECORD says {name!r} is {row.size} bytes with {row.algorithm} {row.digest}, the wheel "
+                            f"holds {found.size} bytes with {found.digest}")
+    for name in sorted(set(record.rows) - set(seen) - {record.path}):
+        if not name.endswith("/"):
+            problems.append(f"RECORD lists {name!r}, which the wheel does not hold")
+    return problems
