@@ -94,7 +94,7 @@ def _read_wheel(path: str, fd: int, spool: Optional[str] = None) -> Input:
             others.append((member.name, taken.kind))
         if _is_wheel_file(member.name):
             wheel_tags = _wheel_file_tags(taken.head.decode("utf-8", "replace"))
-    causes = tuple(Cause(record_at or "RECORD", "RECORD", problem, True)
+    causes = tuple(Cause("record-mismatch", record_at or "RECORD", "RECORD", problem, True)
                    for problem in _record.record_problems(record, seen))
     return Input("wheel", binaries, _file_name_tags(os.path.basename(path)), wheel_tags, causes, tuple(others))
 

@@ -52,6 +52,7 @@ RULES: Dict[str, str] = {
     "arch-mismatch": "the declared tag's architecture is not the binaries'",
     "libc-mismatch": "the declared tag's C library family is not the one the binaries link",
     "not-a-linux-tag": "a declared platform tag that is not a Linux tag",
+    "record-mismatch": "RECORD is missing, or a file's hash or size differs from what RECORD lists",
 }
 
 MAX_PYPROJECT = 4 << 20  # bytes of pyproject.toml read
