@@ -81,6 +81,11 @@ class ELFError(ValueError):
     """A file is not a readable ELF object, or a field of it is out of bounds."""
 
 
+class BinaryFormatError(ValueError):
+    """A Mach-O or PE file is not readable: a bad magic, or a count, offset or size that
+    leaves the file or its bounds. The message names the file and the field."""
+
+
 class WheelError(ValueError):
     """A wheel that cannot be audited: not a zip, truncated, a zip bomb, unsafe member names.
     The message names the wheel and the member."""
