@@ -36,6 +36,8 @@ from .._rootfs import (
 from .._types import WheelError
 from . import _policy
 from ._binary import BinaryFacts, binary_facts
+from ._images import ImageFacts, image_facts_of_descriptor, looks_like_image
+from ._judge_platforms import judge_platform, platform_of
 
 ELF_MAGIC = b"\x7fELF"
 MAX_MEMBERS = 200_000  # members a wheel may list
@@ -54,6 +56,7 @@ _LEGACY = re.compile(r"^(manylinux1|manylinux2010|manylinux2014)_([a-z0-9_]+)$")
 _FAMILY_OF_TAG = {"manylinux": GLIBC, "musllinux": MUSL}
 HONEST, UNDER, OVER = "honest", "under-promises", "over-promises"
 INCONSISTENT, UNDECLARED = "inconsistent", "undeclared"
+CANNOT_JUDGE = "cannot judge"  # the formats do not let the audit decide (the reasons say why)
 
 
 class AuditedFile(NamedTuple):
@@ -87,7 +90,9 @@ class Audit(NamedTuple):
     compatible tag they may carry (with its legacy alias); ``linux_<arch>`` when no
     policy fits. declared_tags: the platform tags of the file name and the WHEEL file.
     verdict: "honest", "under-promises" (honest, and an older tag would do too),
-    "over-promises", "inconsistent" or "undeclared" (a directory or file declares nothing).
+    "over-promises", "inconsistent", "undeclared" (a directory or file declares nothing)
+    or "cannot judge" (the reasons say what the formats leave open).
+    images: the Mach-O and PE files (macOS, iOS, Windows), with their slices' facts.
     """
 
     path: str
@@ -103,6 +108,7 @@ class Audit(NamedTuple):
     target: Optional[str] = None  # where the binaries were resolved: "this system", "root:<dir>", or None
     resolutions: Tuple[Tuple[str, Resolution], ...] = ()  # (entry binary, how it resolves in the target)
     loads: Optional[bool] = None  # every entry binary loads in the target (None: not asked)
+    images: Tuple[ImageFacts, ...] = ()
 
     def highest_needs(self) -> Tuple[str, ...]:
         """The highest version each prefix is needed at over all files (GLIBC_2.34,
@@ -121,6 +127,7 @@ class Audit(NamedTuple):
         data["files"] = [f._asdict() for f in self.files]
         data["blame"] = [b._asdict() for b in self.blame]
         data["resolutions"] = [{"file": file, **found.as_dict()} for file, found in self.resolutions]
+        data["images"] = [image.as_dict() for image in self.images]
         return data
 
 
@@ -132,6 +139,7 @@ class _Input(NamedTuple):
     binaries: List[BinaryFacts]
     name_tags: Optional[Set[str]]  # full tags the file name declares
     wheel_tags: Optional[Set[str]]  # full tags the WHEEL file declares
+    images: Tuple[ImageFacts, ...] = ()  # Mach-O and PE files
 
 
 MOUNT = "/.musldetect-audit"  # where the input's binaries appear to the resolver
@@ -147,11 +155,16 @@ def audit_path(path: str, in_target: bool = False, target_root: Optional[str] = 
         else:
             fd = open_regular_file(path)  # refuses FIFOs and devices without blocking
             try:
-                head = os.pread(fd, 4, 0)
-                if head == ELF_MAGIC:
+                head = os.pread(fd, 8, 0)
+                if head[:4] == ELF_MAGIC:
                     with ELFFile(path, descriptor=fd) as elf:
                         found = _Input("file", [binary_facts(elf, os.path.basename(path))], None, None)
                     files_at = os.path.dirname(os.path.abspath(path))
+                elif looks_like_image(head):
+                    image = image_facts_of_descriptor(fd, path, os.path.basename(path))
+                    if image is None:
+                        raise WheelError(f"{path}: an MZ file that is not PE")
+                    found, files_at = _Input("file", [], None, None, (image,)), os.path.dirname(os.path.abspath(path))
                 elif head.startswith(b"PK") or path.endswith(".whl"):
                     found, files_at = _read_wheel(path, fd, spool), spool or ""
                 else:
@@ -188,7 +201,8 @@ def _read_wheel(path: str, fd: int, spool: Optional[str] = None) -> _Input:
         seen: Set[str] = set()
         for info in infos:
             _check_member_name(path, info.filename, seen)
-        binaries = []
+        binaries: List[BinaryFacts] = []
+        images: List[ImageFacts] = []
         wheel_tags = None
         for info in infos:
             name = info.filename
@@ -201,9 +215,11 @@ def _read_wheel(path: str, fd: int, spool: Optional[str] = None) -> _Input:
             if name.endswith(NOT_BINARY) or info.file_size < 52:
                 continue
             facts = _read_member_binary(path, archive, info, spool)
-            if facts is not None:
+            if isinstance(facts, BinaryFacts):
                 binaries.append(facts)
-    return _Input("wheel", binaries, _file_name_tags(os.path.basename(path)), wheel_tags)
+            elif facts is not None:
+                images.append(facts)
+    return _Input("wheel", binaries, _file_name_tags(os.path.basename(path)), wheel_tags, tuple(images))
 
 
 def _check_member_name(path: str, name: str, seen: Set[str]) -> None:
@@ -239,16 +255,16 @@ def _read_member(path: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo, lim
 
 
 def _read_member_binary(path: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo,
-                        directory: Optional[str] = None) -> Optional[BinaryFacts]:
-    """The facts of one member when it is ELF, read from a spooled copy (an unnamed
-    temporary file, or the member's own path under ``directory`` when the binaries are to
-    be resolved); None otherwise."""
+                        directory: Optional[str] = None) -> BinaryFacts | ImageFacts | None:
+    """The facts of one member when it is ELF, Mach-O or PE, read from a spooled copy (an
+    unnamed temporary file, or the member's own path under ``directory`` when the binaries
+    are to be resolved); None otherwise."""
     _bomb_check(path, info)
     shown = f"{path}!{info.filename}"
     try:
         with archive.open(info) as member:
-            head = member.read(4)
-            if head != ELF_MAGIC:
+            head = member.read(8)
+            if head[:4] != ELF_MAGIC and not looks_like_image(head):
                 return None
             with spool_file(directory, info.filename) as spool:
                 spool.write(head)
@@ -262,6 +278,8 @@ def _read_member_binary(path: str, archive: zipfile.ZipFile, info: zipfile.ZipIn
                         raise WheelError(f"{path}: member {info.filename!r} is longer than it declares")
                     spool.write(chunk)
                 spool.flush()
+                if head[:4] != ELF_MAGIC:
+                    return image_facts_of_descriptor(spool.fileno(), shown, info.filename)
                 with ELFFile(shown, descriptor=spool.fileno()) as elf:
                     return binary_facts(elf, info.filename)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
@@ -270,6 +288,7 @@ def _read_member_binary(path: str, archive: zipfile.ZipFile, info: zipfile.ZipIn
 
 def _read_directory(top: str) -> _Input:
     binaries = []
+    images = []
     wheel_files = []
     for relative, full in host_regular_files(top):
         if _is_wheel_file(relative):
@@ -279,7 +298,11 @@ def _read_directory(top: str) -> _Input:
             continue
         fd = open_regular_file(full)
         try:
-            if os.pread(fd, 4, 0) != ELF_MAGIC:
+            head = os.pread(fd, 8, 0)
+            if head[:4] != ELF_MAGIC:
+                image = image_facts_of_descriptor(fd, full, relative) if looks_like_image(head) else None
+                if image is not None:
+                    images.append(image)
                 continue
             with ELFFile(full, descriptor=fd) as elf:
                 binaries.append(binary_facts(elf, relative))
@@ -288,7 +311,7 @@ def _read_directory(top: str) -> _Input:
     wheel_tags = None
     if len(wheel_files) == 1:  # an unpacked wheel; a site-packages holds many, and declares nothing whole
         wheel_tags = _wheel_file_tags(read_host_file(wheel_files[0], MAX_METADATA).decode("utf-8", "replace"))
-    return _Input("directory", binaries, None, wheel_tags)
+    return _Input("directory", binaries, None, wheel_tags, tuple(images))
 
 
 def _file_name_tags(name: str) -> Optional[Set[str]]:
@@ -450,6 +473,11 @@ def _judge(path: str, found: _Input) -> Audit:
                        f"{', '.join(sorted(wheel_tags or ()))}")
     declared_full = name_tags if name_tags is not None else (wheel_tags or set())
     declared = tuple(sorted({tag.rsplit("-", 1)[-1] for tag in declared_full}))
+    if platform_of(declared) is not None or (found.images and not binaries):
+        return _platform_audit(path, found, declared, declared_full, tags_agree, reasons)
+    if found.images:
+        inconsistent = True
+        reasons.append(f"{found.images[0].format} files ({found.images[0].path}) beside ELF binaries")
 
     blame: List[Blame] = []
     for tag in declared:
@@ -476,6 +504,30 @@ def _judge(path: str, found: _Input) -> Audit:
 
 
 _FAMILY_TAG = {GLIBC: "manylinux", MUSL: "musllinux"}
+
+
+def _platform_audit(path: str, found: _Input, declared: Tuple[str, ...], declared_full: Set[str],
+                    tags_agree: Optional[bool], reasons: List[str]) -> Audit:
+    """The audit of a macOS, iOS, Windows or Android wheel, by that platform's judge."""
+    judgement = judge_platform(declared, declared_full, found.images, found.binaries)
+    blame = tuple(Blame(fault.tag, fault.file, fault.cause, fault.reason) for fault in judgement.faults)
+    reasons = reasons + list(judgement.reasons)
+    if tags_agree is False or any(fault.inconsistent for fault in judgement.faults):
+        verdict = INCONSISTENT
+    elif blame:
+        verdict = OVER
+    elif not judgement.judged:
+        verdict = CANNOT_JUDGE
+    elif not declared:
+        verdict = UNDECLARED
+    elif judgement.under:
+        verdict = UNDER
+        reasons.extend(judgement.under)
+    else:
+        verdict = HONEST
+    files = tuple(_audited_file(b, {}) for b in found.binaries)
+    return Audit(path, found.kind, files, judgement.honest_tags, declared, tags_agree, verdict, blame,
+                 tuple(reasons), judgement.source, images=found.images)
 
 
 def _check_declared(tag: str, by_arch: Dict[str, List[BinaryFacts]], families: Dict[str, List[str]],
