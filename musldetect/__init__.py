@@ -51,7 +51,7 @@ from ._api import (
     target,
 )
 from ._dispatch import BACKEND_ORDER as BACKENDS
-from ._types import BackendStatus, ConfigurationError, ELFError, LibcInfo, WheelError
+from ._types import BackendStatus, BinaryFormatError, ConfigurationError, ELFError, LibcInfo, WheelError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -82,6 +82,7 @@ __all__ = [
     "AuditedFile",
     "BACKENDS",
     "BackendStatus",
+    "BinaryFormatError",
     "Blame",
     "ConfigurationError",
     "ELFError",

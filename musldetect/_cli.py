@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 from . import (
     BACKENDS,
     BackendStatus,
+    BinaryFormatError,
     ConfigurationError,
     ELFError,
     LibcInfo,
@@ -204,7 +205,7 @@ def _audit_one(path: str, where: object = None) -> Tuple[Optional[Audit], str]:
     """One input's audit, or the one-line error that stopped it (worker processes too)."""
     try:
         return audit(path, target=where), ""  # type: ignore[arg-type]
-    except (ELFError, WheelError, OSError) as exc:
+    except (ELFError, BinaryFormatError, WheelError, OSError) as exc:
         return None, str(exc) if path in str(exc) else f"{path}: {exc}"
 
 
