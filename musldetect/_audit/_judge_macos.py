@@ -81,13 +81,14 @@ def judge_apple(images: Sequence[ImageFacts], declared: Iterable[str]) -> Judgem
             continue
         for image in machos:
             faults.extend(_slice_faults(tag, claim, image))
-    faults.extend(_library_faults(machos))
+    libraries = _library_faults(machos)
+    faults.extend(libraries)
     unknown = sorted({f"{image.path} ({s.arch})" for image in machos for s in image.slices if s.minimum is None})
     if unknown:
         reasons.append(f"no minimum OS version recorded in {', '.join(unknown)}: its floor cannot be judged")
     if not machos:
         reasons.append("no Mach-O binaries in a wheel with an Apple platform tag")
-    honest = _honest_tags(machos, declared) if not any(f.inconsistent for f in faults) else ()
+    honest = _honest_tags(machos, declared) if not libraries else ()
     return Judgement(honest, tuple(faults), tuple(reasons), _under(declared, honest), judged=not unknown)
 
 
