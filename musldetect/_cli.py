@@ -374,7 +374,7 @@ def _run(argv: Optional[List[str]]) -> int:
                 print(_summary(info, None))
             return EXIT_OK if info.family else EXIT_UNKNOWN
         info = libc()
-        tags = platform_tags()
+        tags = platform_tags() if sys.platform.startswith("linux") else ()
         if args.platform_tags:
             print("\n".join(tags))
         elif args.json:

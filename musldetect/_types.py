@@ -125,7 +125,7 @@ class LibcInfo(_Record):
     path: the libc or loader file the answer was read from.
     static: True for a statically linked program (PEP 656 tags do not apply).
     arch: the platform-tag architecture, e.g. "x86_64", "armv7l".
-    backend: "native", "cffi", "ctypes", "python", "override" or "inspect".
+    backend: "native", "cffi", "ctypes", "python", "override", "inspect", or "none" (not Linux).
     reason: why a field is missing or how it was decided; empty when nothing to say.
     interpreter: the program's PT_INTERP (its dynamic loader), if it has one.
     time64: whether time_t is 64-bit in the library's ABI; None when unknown.

@@ -30,6 +30,7 @@ from .._rootfs import (
     host_is_directory,
     host_regular_files,
     open_regular_file,
+    read_head,
     read_host_file,
     spool_file,
 )
@@ -155,7 +156,7 @@ def audit_path(path: str, in_target: bool = False, target_root: Optional[str] = 
         else:
             fd = open_regular_file(path)  # refuses FIFOs and devices without blocking
             try:
-                head = os.pread(fd, 8, 0)
+                head = read_head(fd, 8)
                 if head[:4] == ELF_MAGIC:
                     with ELFFile(path, descriptor=fd) as elf:
                         found = _Input("file", [binary_facts(elf, os.path.basename(path))], None, None)
@@ -298,7 +299,7 @@ def _read_directory(top: str) -> _Input:
             continue
         fd = open_regular_file(full)
         try:
-            head = os.pread(fd, 8, 0)
+            head = read_head(fd, 8)
             if head[:4] != ELF_MAGIC:
                 image = image_facts_of_descriptor(fd, full, relative) if looks_like_image(head) else None
                 if image is not None:
