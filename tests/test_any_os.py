@@ -20,9 +20,8 @@ import subprocess
 import sys
 import zipfile
 
-import pytest
-
 import formatwriter as fw
+import pytest
 
 CHILD = r'''
 import json, os, sys

@@ -11,11 +11,11 @@ import sys
 import zipfile
 from typing import Callable, Dict, Optional
 
-import pytest
-
 import formatwriter as fw
-import musldetect
+import pytest
 from formats_oracle import format_wheels, members, wheel
+
+import musldetect
 from musldetect._audit._judge_macos import lowest_installing, parse_apple_tag, tag_version_for
 from musldetect._audit._judge_windows import python_runtime, windows_dlls
 from musldetect._audit._macho import MAGICS, read_macho
