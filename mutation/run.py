@@ -44,6 +44,8 @@ AUDIT = ("tests/test_audit.py",)
 RESOLVE = ("tests/test_resolve.py",)
 TARGETS = ("tests/test_targets.py",)
 ROOTFS = ("tests/test_rootfs.py",)
+FORMATS = ("tests/test_formats_rules.py",)
+READERS = ("tests/test_formats.py",)
 
 MUTATIONS: List[Mutation] = [
     # -- the C core ---------------------------------------------------------------------
@@ -175,6 +177,43 @@ MUTATIONS: List[Mutation] = [
     Mutation("audit-dotdot-member", "musldetect/_audit/_wheel.py", '".." in parts or ', "", AUDIT),
     Mutation("audit-policy-libraries-ignored", "musldetect/_audit/_wheel.py",
              "if needed in own or needed in policy.libraries or", "if needed in own or", AUDIT),
+    # -- audit: macOS, iOS, Windows and Android ----------------------------------------------
+    Mutation("macos-arm64-before-11", "musldetect/_audit/_judge_macos.py", "        return max(lowest, ARM64_FIRST)",
+             "        return lowest", FORMATS),
+    Mutation("macos-minor-after-11", "musldetect/_audit/_judge_macos.py",
+             "return (major, 0) if (minor, patch) == (0, 0) else (major + 1, 0)", "return (major, 0)", FORMATS),
+    Mutation("macos-missing-slice-taken", "musldetect/_audit/_judge_macos.py", "        found = by_arch.get(arch)\n"
+             "        if found is None:\n            faults", "        found = by_arch.get(arch, image.slices[0])\n"
+             "        if found is None:\n            faults", FORMATS),
+    Mutation("macos-build-machine-rpath", "musldetect/_audit/_judge_macos.py",
+             "if rpath.startswith(\"/\") and not rpath.startswith(SYSTEM_PREFIXES)", "if False", FORMATS),
+    Mutation("macos-loader-path-ignored", "musldetect/_audit/_judge_macos.py",
+             "        return [posixpath.normpath(posixpath.join(posixpath.dirname(loader), "
+             "name[len(\"@loader_path/\"):]))]", "        return []", FORMATS),
+    Mutation("macos-weak-dylib-required", "musldetect/_audit/_images.py",
+             'tuple(d.name for d in s.dylibs if d.kind != "weak")', "tuple(d.name for d in s.dylibs)", FORMATS),
+    Mutation("windows-machine-unchecked", "musldetect/_audit/_judge_windows.py", "            if arch != machine:",
+             "            if False:", FORMATS),
+    Mutation("windows-libs-directory-ignored", "musldetect/_audit/_judge_windows.py",
+             'return "/" not in directory and directory.endswith(".libs")', "return False", FORMATS),
+    Mutation("windows-delay-loads-unchecked", "musldetect/_audit/_judge_windows.py",
+             "for dll in piece.libraries + piece.optional_libraries:", "for dll in piece.libraries:", FORMATS),
+    Mutation("windows-runtime-of-any-python", "musldetect/_audit/_judge_windows.py",
+             "common = found if common is None else common & found",
+             'common = frozenset({"vcruntime140.dll", "vcruntime140_1.dll"})', FORMATS),
+    Mutation("android-version-nodes-ignored", "musldetect/_audit/_judge_android.py",
+             "api = BIONIC_NODES.get(version, 0) if library", "api = 0 if library", FORMATS),
+    Mutation("android-below-23-judged", "musldetect/_audit/_judge_android.py",
+             "            judged = False\n            reasons.append(f\"{tag}", "            reasons.append(f\"{tag}",
+             FORMATS),
+    Mutation("pe-ordinals-as-names", "musldetect/_audit/_pe.py", "        if value & ordinal_flag:",
+             "        if False:", READERS),
+    Mutation("macho-fat64-offsets", "musldetect/_audit/_macho.py",
+             'offset, size = struct.unpack_from(">QQ", data, at + 8)',
+             'offset, size = struct.unpack_from(">II", data, at + 8)', READERS),
+    Mutation("any-os-backend-loaded", "musldetect/_api.py",
+             '    if not sys.platform.startswith("linux"):\n        # No backend',
+             "    if False:\n        # No backend", ("tests/test_any_os.py",)),
     # -- resolve: the loader's search order and checks -------------------------------------
     Mutation("resolve-rpath-despite-runpath", "musldetect/_loader/_resolve.py", "    if not requester.runpath:\n",
              "    if True:\n", RESOLVE),

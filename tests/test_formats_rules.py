@@ -89,6 +89,14 @@ def test_a_dylib_vendored_through_rpath_is_reached(tmp_path):
     assert result.verdict == "honest", result.blame
 
 
+def test_a_dylib_vendored_through_loader_path_is_reached(tmp_path):
+    """delocate's layout: the extension names @loader_path/.dylibs/<lib>."""
+    ext = fw.macho(dylibs=SYSTEM + ((LOAD, "@loader_path/../.dylibs/libz.1.dylib"),))
+    lib = fw.macho(filetype=fw.MH_DYLIB, defined=())
+    members = {"demo/sub/_d.so": ext, "demo/.dylibs/libz.1.dylib": lib}
+    assert audit(tmp_path, ["cp312-cp312-macosx_11_0_arm64"], members).verdict == "honest"
+
+
 def test_rpaths_of_the_loader_reach_a_library_of_a_library(tmp_path):
     ext = fw.macho(dylibs=SYSTEM + ((LOAD, "@rpath/liba.dylib"),), rpaths=("@loader_path/.dylibs",))
     liba = fw.macho(filetype=fw.MH_DYLIB, dylibs=SYSTEM + ((LOAD, "@rpath/libb.dylib"),), defined=())
