@@ -250,9 +250,11 @@ def _audit_text(result: Audit) -> List[str]:
         agree = {True: " (file name and WHEEL agree)", False: " (file name and WHEEL disagree)", None: ""}
         lines.append(f"  declared:  {', '.join(result.declared_tags)}{agree[result.tags_agree]}")
     lines.append(f"  may carry: {', '.join(result.honest_tags) or '-'}")
-    archs = sorted({f.arch for f in result.files})
-    families = sorted({("static" if f.static else f.family or "no C library") for f in result.files})
-    lines.append(f"  binaries:  {len(result.files)} ({', '.join(archs + families) or 'none'})")
+    archs = sorted({f.arch for f in result.files} | {s.arch for image in result.images for s in image.slices})
+    families = sorted({("static" if f.static else f.family or "no C library") for f in result.files}
+                      | {image.format for image in result.images})
+    lines.append(f"  binaries:  {len(result.files) + len(result.images)} ({', '.join(archs + families) or 'none'})")
+    lines.extend(_minimum_lines(result))
     highest = result.highest_needs()
     if highest:
         lines.append(f"  needs:     {', '.join(highest)}")
@@ -268,6 +270,19 @@ def _audit_text(result: Audit) -> List[str]:
             if not found.loads:
                 lines.append(f"    {file}: {found.reason}")
     return lines
+
+
+def _minimum_lines(result: Audit) -> List[str]:
+    """The highest minimum OS version any Mach-O slice needs, per platform and arch."""
+    highest: Dict[Tuple[str, str], Tuple[int, ...]] = {}
+    for image in result.images:
+        for piece in image.slices:
+            if piece.minimum is not None and piece.platform is not None:
+                key = (piece.platform, piece.arch)
+                highest[key] = max(highest.get(key, piece.minimum), piece.minimum)
+    shown = [f"{platform} {'.'.join(map(str, version[:2] if version[2:] == (0,) else version))} ({arch})"
+             for (platform, arch), version in sorted(highest.items())]
+    return [f"  needs:     {', '.join(shown)}"] if shown else []
 
 
 def _resolution_text(found: Resolution) -> List[str]:

@@ -36,7 +36,7 @@ def test_a_universal2_file_under_universal2_below_11_is_honest(tmp_path):
 def test_an_arm64_slice_above_11_0_is_a_fault_even_under_universal2(tmp_path):
     result = audit(tmp_path, ["cp39-abi3-macosx_10_9_universal2"], {"demo/_d.abi3.so": universal(arm_min=(12, 0, 0))})
     assert result.verdict == "over-promises"
-    assert [(b.file, b.cause) for b in result.blame] == [("demo/_d.abi3.so", "arm64 needs macos 12.0.0")]
+    assert [(b.file, b.cause) for b in result.blame] == [("demo/_d.abi3.so", "arm64 needs macos 12.0")]
     assert "macosx_12_0_universal2" in result.honest_tags
 
 
@@ -50,7 +50,7 @@ def test_from_11_on_a_minor_version_needs_the_next_major_tag(tmp_path):
 def test_an_x86_64_slice_above_the_tag_over_promises(tmp_path):
     one = fw.macho(fw.CPU_X86_64, minimum=(10, 13, 0))
     result = audit(tmp_path, ["cp312-cp312-macosx_10_9_x86_64"], {"demo/_d.so": one})
-    assert result.verdict == "over-promises" and result.blame[0].cause == "x86_64 needs macos 10.13.0"
+    assert result.verdict == "over-promises" and result.blame[0].cause == "x86_64 needs macos 10.13"
     assert result.honest_tags == ("macosx_10_13_x86_64",)
 
 

@@ -36,6 +36,11 @@ _MAC_TAG = re.compile(r"^macosx_([0-9]+)_([0-9]+)_([a-z0-9_]+)$")
 _IOS_TAG = re.compile(r"^ios_([0-9]+)_([0-9]+)_([a-z0-9_]+?)_(iphoneos|iphonesimulator)$")
 
 
+def version_text(version: Version) -> str:
+    """10.13 for (10, 13, 0), 10.13.1 for (10, 13, 1)."""
+    return ".".join(map(str, version[:2] if tuple(version[2:]) in ((), (0,)) else version))
+
+
 def parse_apple_tag(tag: str) -> Optional[Tuple[str, Version, Tuple[str, ...]]]:
     """(platform, version, arches promised) of a macOS or iOS tag; None for anything else."""
     match = _MAC_TAG.match(tag)
@@ -106,7 +111,7 @@ def _slice_faults(tag: str, claim: Tuple[str, Version, Tuple[str, ...]], image: 
             faults.append(Fault(tag, image.path, found.platform,
                                 f"the {arch} slice is built for {found.platform}, the tag is for {platform}", True))
         if found.minimum is not None and found.minimum > lowest_installing(platform, arch, version):
-            shown = ".".join(map(str, found.minimum))
+            shown = version_text(found.minimum)
             floor = tag_version_for(platform, arch, found.minimum)
             honest = "_".join(map(str, floor or version))
             faults.append(Fault(tag, image.path, f"{arch} needs {platform} {shown}",

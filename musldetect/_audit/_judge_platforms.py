@@ -6,7 +6,7 @@ these platforms contradicts itself.
 
 from __future__ import annotations
 
-from typing import Iterable, Optional, Sequence
+from typing import Collection, Iterable, Optional, Sequence
 
 from ._binary import BinaryFacts
 from ._images import Fault, ImageFacts, Judgement
@@ -32,7 +32,7 @@ def platform_of(declared: Iterable[str]) -> Optional[str]:
     return next((p for p in map(_platform_of_tag, sorted(declared)) if p is not None), None)
 
 
-def judge_platform(declared: Sequence[str], declared_full: Iterable[str], images: Sequence[ImageFacts],
+def judge_platform(declared: Sequence[str], declared_full: Collection[str], images: Sequence[ImageFacts],
                    binaries: Sequence[BinaryFacts]) -> Judgement:
     """The judgement of a wheel whose tags (or, declaring none, whose files) are not Linux's."""
     platforms = {_platform_of_tag(tag) for tag in declared}

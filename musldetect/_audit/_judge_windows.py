@@ -15,7 +15,7 @@ import json
 import os
 import posixpath
 import re
-from typing import Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple
+from typing import Collection, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 from ._images import PE, Fault, ImageFacts, Judgement
 
@@ -48,9 +48,12 @@ def windows_dlls() -> WindowsDlls:
     return _loaded[0]
 
 
-def python_runtime(declared_full: Iterable[str]) -> FrozenSet[str]:
-    """The DLLs every Python install the full tags (py-abi-platform) name ships."""
+def python_runtime(declared_full: Collection[str]) -> FrozenSet[str]:
+    """The DLLs every Python install the full tags (py-abi-platform) name ships; with no
+    tags (a lone file, a directory), those of any CPython 3 install."""
     data = windows_dlls()
+    if not declared_full:
+        return frozenset().union(*(names for pattern, names in data.runtime_abi3))
     common: Optional[FrozenSet[str]] = None
     for full in declared_full:
         python, abi, platform = full.split("-")
@@ -63,7 +66,7 @@ def python_runtime(declared_full: Iterable[str]) -> FrozenSet[str]:
     return common or frozenset()
 
 
-def judge_windows(images: Sequence[ImageFacts], declared: Iterable[str], declared_full: Iterable[str]) -> Judgement:
+def judge_windows(images: Sequence[ImageFacts], declared: Iterable[str], declared_full: Collection[str]) -> Judgement:
     pes = [image for image in images if image.format == PE]
     faults: List[Fault] = []
     for image in images:
