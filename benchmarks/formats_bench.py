@@ -77,7 +77,8 @@ def main(argv: List[str]) -> int:
     args = parser.parse_args(argv)
     wheels = sorted(glob.glob(os.path.join(args.directory, "*.whl")))
     if args.quick:
-        wheels = list(dict.fromkeys([w for w in wheels if "abi3" in w][:2] + [w for w in wheels if "-cp312-win" in w][:1]))
+        abi3, windows = [w for w in wheels if "abi3" in w][:2], [w for w in wheels if "-cp312-win" in w][:1]
+        wheels = list(dict.fromkeys(abi3 + windows))
     rounds = 1 if args.quick else args.rounds
     rows = [measure(w, rounds) for w in wheels]
     for row in rows:
