@@ -218,6 +218,8 @@ MUTATIONS: List[Mutation] = [
     Mutation("windows-runtime-of-any-python", "musldetect/_audit/_judge_windows.py",
              "common = found if common is None else common & found",
              'common = frozenset({"vcruntime140.dll", "vcruntime140_1.dll"})', FORMATS),
+    Mutation("windows-abi3-versioned-python-dll", "musldetect/_audit/_judge_windows.py",
+             "if piece.exports and VERSIONED_PYTHON_DLL.fullmatch(dll):", "if False:", FORMATS),
     Mutation("android-version-nodes-ignored", "musldetect/_audit/_judge_android.py",
              "api = BIONIC_NODES.get(version, 0) if library", "api = 0 if library", FORMATS),
     Mutation("android-below-23-judged", "musldetect/_audit/_judge_android.py",

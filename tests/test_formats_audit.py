@@ -244,3 +244,39 @@ def test_every_dll_the_real_wheels_import_is_provided_vendored_or_a_named_fault(
         if "-win" in path:
             faults.update((stem(path), b.cause) for b in musldetect.audit(path).blame)
     assert faults == {("numpy-2.1.3-cp312-cp312-win32", "MSVCP140.dll")}
+
+
+# -- abi3 on Windows: python3.dll, held to abi3audit ------------------------------------------
+
+def abi3audit_non_abi3(wheel_path: str) -> set:
+    """The extensions abi3audit (cibuildwheel's default audit command) calls not abi3."""
+    import json
+    import shutil
+
+    from formats_oracle import skip_or_fail
+
+    command = shutil.which("abi3audit") or os.path.join(os.path.dirname(sys.executable), "abi3audit")
+    if not os.path.exists(command):
+        skip_or_fail("abi3audit (the abi3 oracle) is not installed: pip install abi3audit")
+    proc = subprocess.run([command, "--report", wheel_path], capture_output=True, text=True, timeout=600)
+    report = json.loads(proc.stdout[proc.stdout.index("{"):])
+    return {entry["name"] for spec in report["specs"].values() for entry in spec.get("wheel", [])
+            if not entry["result"]["is_abi3"]}
+
+
+def test_abi3_claimed_for_extensions_importing_python312_dll_over_promises(tmp_path):
+    source = wheel("lxml-5.3.0-cp312-cp312-win_amd64")
+    changed = altered(source, str(tmp_path), abi="abi3")
+    result = musldetect.audit(changed)
+    assert result.verdict == "over-promises"
+    blamed = {b.file for b in result.blame}
+    assert {b.cause for b in result.blame} == {"python312.dll"} and len(blamed) == 6
+    assert {os.path.basename(f) for f in blamed} == abi3audit_non_abi3(changed)
+
+
+def test_the_real_abi3_windows_wheels_import_python3_dll_as_abi3audit_finds():
+    for name in ("bcrypt-4.2.1-cp39-abi3-win_amd64", "cryptography-44.0.0-cp39-abi3-win_amd64",
+                 "psutil-6.1.0-cp37-abi3-win_amd64"):
+        result = musldetect.audit(wheel(name))
+        assert not any(b.cause.lower().startswith("python3") for b in result.blame), name
+        assert abi3audit_non_abi3(wheel(name)) == set(), name

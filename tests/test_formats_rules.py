@@ -263,3 +263,15 @@ def test_an_android_library_nobody_ships_cannot_be_judged(tmp_path):
     with open(ext, "rb") as fh:
         result = audit(tmp_path, ["cp313-cp313-android_24_x86_64"], {"demo/_d.so": fh.read()})
     assert result.verdict == "cannot judge" and "libc++_shared.so" in result.reasons[-1]
+
+
+@pytest.mark.parametrize("abi,dll,verdict", [("abi3", "python3.dll", "honest"),
+                                             ("abi3", "python312.dll", "over-promises"),
+                                             ("cp312", "python312.dll", "honest")])
+def test_an_abi3_extension_must_import_python3_dll(tmp_path, abi, dll, verdict):
+    pe = fw.pe(imports=((dll, ("PyList_New",)),))
+    python = "cp39" if abi == "abi3" else "cp312"
+    result = audit(tmp_path, [f"{python}-{abi}-win_amd64"], {"demo/_d.pyd": pe})
+    assert result.verdict == verdict, result.blame
+    if verdict != "honest":
+        assert [(b.cause, b.file) for b in result.blame] == [(dll, "demo/_d.pyd")]

@@ -6,7 +6,9 @@ vendored in the wheel: beside the file that loads it, or in a top-level ``<pkg>.
 (delvewheel's layout). Which DLLs Windows and Python provide is data
 (``_windows_dlls.json``, written by tools/write_windows_dlls.py from delvewheel's lists).
 A wheel whose python tag names one CPython (``cp312-none``) gets that CPython's runtime
-DLLs, as ``cp312-cp312`` does.
+DLLs, as ``cp312-cp312`` does. An extension of an ``abi3`` wheel must import the stable
+ABI's ``python3.dll``: importing a versioned ``python3XY.dll`` ties it to one CPython, so
+the abi3 tag over-promises (the stable-ABI symbols themselves are the ABI judge's).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from ._images import PE, Fault, ImageFacts, Judgement
 
 WINDOWS_TAGS = {"win32": "x86", "win_amd64": "amd64", "win_arm64": "arm64"}
 TAG_OF_MACHINE = {machine: tag for tag, machine in WINDOWS_TAGS.items()}
+VERSIONED_PYTHON_DLL = re.compile(r"python3[0-9]+t?(_d)?\.dll", re.IGNORECASE)
 _DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_windows_dlls.json")
 
 
@@ -83,6 +86,7 @@ def judge_windows(images: Sequence[ImageFacts], declared: Iterable[str], declare
             if arch != machine:
                 faults.append(Fault(tag, image.path, arch, f"the tag is for {machine}, the file for {arch}", True))
     faults.extend(_dll_faults(pes, python_runtime(declared_full)))
+    faults.extend(_abi3_faults(pes, declared_full))
     reasons = [] if pes else ["no PE binaries in a wheel with a Windows platform tag"]
     honest: Tuple[str, ...] = ()
     if len(machines) == 1 and not any(f.inconsistent for f in faults):
@@ -111,6 +115,22 @@ def _dll_faults(pes: Sequence[ImageFacts], runtime: FrozenSet[str]) -> List[Faul
             faults.append(Fault("", image.path, dll, f"{how} {dll}, which is neither part of Windows nor of the "
                                                     f"Python install ({data.source}) and is not vendored beside it "
                                                     f"or in a <pkg>.libs directory", True))
+    return faults
+
+
+def _abi3_faults(pes: Sequence[ImageFacts], declared_full: Iterable[str]) -> List[Fault]:
+    """An extension (it exports PyInit_*) of an abi3 wheel that imports python3XY.dll."""
+    faults: List[Fault] = []
+    for full in sorted(declared_full):
+        python, abi, platform = full.split("-")
+        if abi != "abi3":
+            continue
+        for image in pes:
+            piece = image.slices[0]
+            for dll in piece.libraries + piece.optional_libraries:
+                if piece.exports and VERSIONED_PYTHON_DLL.fullmatch(dll):
+                    faults.append(Fault(platform, image.path, dll, f"{full}: an abi3 extension must import "
+                                        f"python3.dll; {dll} ties it to one CPython release", False))
     return faults
 
 
