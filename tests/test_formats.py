@@ -218,15 +218,16 @@ def test_hostile_mutations_are_read_or_refused_never_crash():
 
 
 @pytest.mark.parametrize("field_at,value,message", [
-    (16, 0xFFFFFFF0, "sizeofcmds"),  # sizeofcmds far past the file
-    (20, 0, "sizeofcmds"),           # sizeofcmds 0 with commands: the first leaves the area
+    (20, 0xFFFFFFF0, "sizeofcmds 4294967280 leaves the slice"),  # sizeofcmds far past the file
+    (16, 0xFFFF, "65535 load commands cannot fit"),             # ncmds beyond what sizeofcmds holds
+    (36, 4, "has size 4, out of bounds"),                       # the first command's cmdsize below 8
+    (36, 0x100000, "out of bounds"),                            # ... or past the load-command area
 ])
-def test_a_macho_header_out_of_bounds_is_named(field_at, value, message):
+def test_a_macho_field_out_of_bounds_is_named(field_at, value, message):
     data = bytearray(fw.macho())
     struct.pack_into("<I", data, field_at, value)
-    with pytest.raises(BinaryFormatError, match="sizeofcmds|load command"):
+    with pytest.raises(BinaryFormatError, match=message):
         read_macho(bytes(data), "bad")
-    assert message
 
 
 def test_a_fat_count_of_a_java_class_file_is_not_taken_for_mach_o():
@@ -237,10 +238,28 @@ def test_a_fat_count_of_a_java_class_file_is_not_taken_for_mach_o():
         read_macho(java, "Demo.class")
 
 
-def test_pe_import_tables_without_end_are_bounded():
+def pe_field(data: bytearray, what: str) -> int:
+    """The file offset of a PE header field of the generated image."""
+    pe_at = struct.unpack_from("<I", data, 0x3C)[0]
+    optional = pe_at + 24
+    return {"e_lfanew": 0x3C, "sections": pe_at + 6, "import_rva": optional + 112 + 8}[what]
+
+
+@pytest.mark.parametrize("what,value,message", [
+    ("e_lfanew", 0x7FFFFFF0, "PE signature and file header"),
+    ("sections", 97, "97 sections, more than 96"),
+    ("import_rva", 0x7FFF0000, "import descriptor 0 at address 0x7fff0000 is in no section"),
+])
+def test_a_pe_field_out_of_bounds_is_named(what, value, message):
     data = bytearray(fw.pe())
+    struct.pack_into("<H" if what == "sections" else "<I", data, pe_field(data, what), value)
+    with pytest.raises(BinaryFormatError, match=message):
+        read_pe(bytes(data), "bad")
+
+
+def test_a_truncated_pe_is_refused():
     with pytest.raises(BinaryFormatError):
-        read_pe(bytes(data[:0x400 + 16]), "cut")
+        read_pe(fw.pe()[:0x400 + 16], "cut")
 
 
 # -- the Windows DLL lists ----------------------------------------------------------------
