@@ -206,16 +206,9 @@ def _load_commands(data: Buffer, start: int, header: _Header, path: str) -> _Com
             else:
                 dylibs.append(Dylib(name, DYLIB_KINDS[cmd]))
         elif cmd == LC_BUILD_VERSION or cmd in VERSION_MIN_PLATFORMS:
-            if cmdsize < 16:
-                raise BinaryFormatError(f"{path}: {what} is {cmdsize} bytes, too short for a version")
             if minimum is not None:
                 raise BinaryFormatError(f"{path}: {what} is a second minimum-version command")
-            if cmd == LC_BUILD_VERSION:
-                number, packed = struct.unpack_from(order + "II", body, 8)
-                platform = PLATFORMS.get(number, f"platform_{number}")
-            else:
-                platform, packed = VERSION_MIN_PLATFORMS[cmd], struct.unpack_from(order + "I", body, 8)[0]
-            minimum = _version(packed)
+            platform, minimum = _version_command(cmd, body, order, f"{path}: {what}")
         elif cmd == LC_SYMTAB:
             if cmdsize < 24 or symtab is not None:
                 raise BinaryFormatError(f"{path}: {what}: a short or second LC_SYMTAB")
@@ -223,6 +216,16 @@ def _load_commands(data: Buffer, start: int, header: _Header, path: str) -> _Com
             symtab = (symoff, nsyms, stroff, strsize)
         at += cmdsize
     return _Commands(platform, minimum, tuple(dylibs), tuple(rpaths), install_name, symtab)
+
+
+def _version_command(cmd: int, body: bytes, order: str, where: str) -> Tuple[str, Tuple[int, int, int]]:
+    """The platform and minimum OS of LC_BUILD_VERSION or an LC_VERSION_MIN_* command."""
+    if len(body) < 16:
+        raise BinaryFormatError(f"{where} is {len(body)} bytes, too short for a version")
+    if cmd == LC_BUILD_VERSION:
+        number, packed = struct.unpack_from(order + "II", body, 8)
+        return PLATFORMS.get(number, f"platform_{number}"), _version(packed)
+    return VERSION_MIN_PLATFORMS[cmd], _version(struct.unpack_from(order + "I", body, 8)[0])
 
 
 def _lc_str(body: bytes, order: str, path: str, what: str) -> str:
