@@ -17,7 +17,7 @@ from formats_oracle import format_wheels, members, require_lief, skip_or_fail
 
 from musldetect import BinaryFormatError
 from musldetect._audit._images import image_facts
-from musldetect._audit._macho import LC_ID_DYLIB, MAGICS, read_macho
+from musldetect._audit._macho import DYLIB_KINDS, LC_ID_DYLIB, MAGICS, PLATFORMS, read_macho
 from musldetect._audit._pe import read_pe
 
 TOOLS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools")
@@ -26,27 +26,35 @@ TOOLS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def lief_macho_facts(binary) -> dict:
     """One lief slice, as the reader's fields."""
     lief = require_lief()
-    dylibs = [c.name for c in binary.commands if isinstance(c, lief.MachO.DylibCommand)
+    dylibs = [(c.name, int(c.command.value)) for c in binary.commands if isinstance(c, lief.MachO.DylibCommand)
               and int(c.command.value) != LC_ID_DYLIB]
     install = next((c.name for c in binary.commands if isinstance(c, lief.MachO.DylibCommand)
                     and int(c.command.value) == LC_ID_DYLIB), None)
-    minimum = None
+    minimum, platform = None, None
     if binary.has_build_version:
-        minimum = tuple(binary.build_version.minos)
+        minimum, platform = tuple(binary.build_version.minos), int(binary.build_version.platform.value)
     elif binary.has_version_min:
         minimum = tuple(binary.version_min.version)
+        platform = {0x24: 1, 0x25: 2}.get(int(binary.version_min.command.value))  # LC_VERSION_MIN_MACOSX/IPHONEOS
     # nlist entries: external (N_EXT), not debugging (N_STAB), undefined (N_UNDF, value 0)
     undefined = sorted(s.name for s in binary.symbols if s.origin == lief.MachO.Symbol.ORIGIN.SYMTAB
                        and s.raw_type & 0x01 and not s.raw_type & 0xE0 and s.raw_type & 0x0E == 0 and s.value == 0)
     py_init = sorted(s.name for s in binary.symbols if s.origin == lief.MachO.Symbol.ORIGIN.SYMTAB
                      and s.raw_type & 0x0F == 0x0F and not s.raw_type & 0xE0 and s.name.startswith("_PyInit_"))
-    return {"cpu_type": int(binary.header.cpu_type.value) & 0xFFFFFFFF, "minimum": minimum, "dylibs": dylibs,
+    return {"cpu_type": int(binary.header.cpu_type.value) & 0xFFFFFFFF,
+            "cpu_subtype": binary.header.cpu_subtype, "minimum": minimum, "platform": platform, "dylibs": dylibs,
             "rpaths": [r.path for r in binary.rpaths], "install_name": install, "undefined": undefined,
             "py_init": py_init}
 
 
+COMMAND_OF_KIND = {kind: command for command, kind in DYLIB_KINDS.items()}
+PLATFORM_NUMBER = {name: number for number, name in PLATFORMS.items()}
+
+
 def our_macho_facts(piece) -> dict:
-    return {"cpu_type": piece.cpu_type, "minimum": piece.minimum, "dylibs": [d.name for d in piece.dylibs],
+    return {"cpu_type": piece.cpu_type, "cpu_subtype": piece.cpu_subtype, "minimum": piece.minimum,
+            "platform": PLATFORM_NUMBER.get(piece.platform),
+            "dylibs": [(d.name, COMMAND_OF_KIND[d.kind]) for d in piece.dylibs],
             "rpaths": list(piece.rpaths), "install_name": piece.install_name, "undefined": sorted(piece.undefined),
             "py_init": sorted(piece.py_init)}
 
@@ -62,19 +70,22 @@ def compare_macho(name: str, data: bytes) -> int:
 
 
 def lief_pe_facts(binary) -> dict:
+    lief = require_lief()
+
     def table(imports):
         return [(i.name, sorted(e.name for e in i.entries if not e.is_ordinal),
                  sorted(e.ordinal for e in i.entries if e.is_ordinal)) for i in imports]
     exports = sorted(e.name for e in binary.get_export().entries if e.name) if binary.has_exports else []
     return {"machine": int(binary.header.machine.value), "pe32_plus": binary.optional_header.magic.name == "PE32_PLUS",
-            "imports": table(binary.imports), "delay": table(binary.delay_imports), "exports": exports}
+            "imports": table(binary.imports), "delay": table(binary.delay_imports), "exports": exports,
+            "is_dll": binary.header.has_characteristic(lief.PE.Header.CHARACTERISTICS.DLL)}
 
 
 def our_pe_facts(pe) -> dict:
     def table(imports):
         return [(i.dll, sorted(i.symbols), sorted(i.ordinals)) for i in imports]
     return {"machine": pe.machine, "pe32_plus": pe.pe32_plus, "imports": table(pe.imports),
-            "delay": table(pe.delay_imports), "exports": sorted(pe.exports)}
+            "delay": table(pe.delay_imports), "exports": sorted(pe.exports), "is_dll": pe.is_dll}
 
 
 def compare_pe(name: str, data: bytes) -> None:
