@@ -209,6 +209,8 @@ MUTATIONS: List[Mutation] = [
              "name[len(\"@loader_path/\"):]))]", "        return []", FORMATS),
     Mutation("macos-weak-dylib-required", "musldetect/_audit/_images.py",
              'tuple(d.name for d in s.dylibs if d.kind != "weak")', "tuple(d.name for d in s.dylibs)", FORMATS),
+    Mutation("macos-left-out-arch-unnoticed", "musldetect/_audit/_judge_macos.py",
+             "if claims and all(set(other[2]) - set(claim[2]) for _, claim in claims):", "if False:", FORMATS),
     Mutation("windows-machine-unchecked", "musldetect/_audit/_judge_windows.py", "            if arch != machine:",
              "            if False:", FORMATS),
     Mutation("windows-libs-directory-ignored", "musldetect/_audit/_judge_windows.py",

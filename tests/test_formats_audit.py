@@ -280,3 +280,11 @@ def test_the_real_abi3_windows_wheels_import_python3_dll_as_abi3audit_finds():
         result = musldetect.audit(wheel(name))
         assert not any(b.cause.lower().startswith("python3") for b in result.blame), name
         assert abi3audit_non_abi3(wheel(name)) == set(), name
+
+
+def test_an_arch_left_out_of_the_tag_under_promises(tmp_path):
+    """bcrypt's universal2 file retagged arm64 only: honest, and universal2 would reach x86_64 Macs too."""
+    result = musldetect.audit(altered(wheel("bcrypt-4.2.1-cp39-abi3-macosx"), str(tmp_path),
+                                      platform="macosx_11_0_arm64"))
+    assert result.verdict == "under-promises"
+    assert "macosx_10_12_universal2 would do too: the files also run on x86_64" in result.reasons

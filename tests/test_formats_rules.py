@@ -275,3 +275,9 @@ def test_an_abi3_extension_must_import_python3_dll(tmp_path, abi, dll, verdict):
     assert result.verdict == verdict, result.blame
     if verdict != "honest":
         assert [(b.cause, b.file) for b in result.blame] == [(dll, "demo/_d.pyd")]
+
+
+def test_a_universal2_file_tagged_for_one_arch_under_promises(tmp_path):
+    result = audit(tmp_path, ["cp39-abi3-macosx_11_0_arm64"], {"demo/_d.abi3.so": universal()})
+    assert result.verdict == "under-promises"
+    assert "macosx_10_9_universal2 would do too: the files also run on x86_64" in result.reasons

@@ -164,15 +164,20 @@ def _lowest_version(machos: Sequence[ImageFacts], platform: str, arches: Tuple[s
 
 
 def _under(declared: Iterable[str], honest: Sequence[str]) -> Tuple[str, ...]:
-    """Where an honest tag of the same binary format names an older system than declared."""
+    """Where an honest tag of the same binary format names an older system than declared,
+    or one the files allow covers more arches than any declared tag (an arch left out)."""
+    claims = [(tag, claim) for tag, claim in ((t, parse_apple_tag(t)) for t in declared) if claim is not None]
     notes = []
-    for tag in declared:
-        claim = parse_apple_tag(tag)
-        for better in honest:
-            other = parse_apple_tag(better)
-            if claim is not None and other is not None and other[0] == claim[0] and other[2] == claim[2] \
-                    and other[1] < claim[1]:
+    for better in honest:
+        other = parse_apple_tag(better)
+        if other is None:
+            continue
+        for tag, claim in claims:
+            if other[0] == claim[0] and other[2] == claim[2] and other[1] < claim[1]:
                 notes.append(f"{better} would do: it reaches older systems than {tag}")
+        if claims and all(set(other[2]) - set(claim[2]) for _, claim in claims):
+            wider = ", ".join(sorted(set(other[2]) - set().union(*(c[2] for _, c in claims))))
+            notes.append(f"{better} would do too: the files also run on {wider}")
     return tuple(notes)
 
 
