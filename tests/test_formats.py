@@ -276,9 +276,9 @@ def test_a_truncated_pe_is_refused():
 # -- the Windows DLL lists ----------------------------------------------------------------
 
 def test_the_windows_dll_lists_are_delvewheels():
-    try:
-        import delvewheel  # noqa: F401
-    except ImportError:
+    import importlib.util
+
+    if importlib.util.find_spec("delvewheel") is None:
         skip_or_fail("delvewheel (the source of the Windows DLL lists) is not installed: pip install delvewheel")
     proc = subprocess.run([sys.executable, os.path.join(TOOLS, "write_windows_dlls.py"), "--check"],
                           capture_output=True, text=True)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import formatwriter as fw
 import pytest
-from builders import compile_c, make_wheel
 
 import musldetect
+
+from builders import compile_c, make_wheel
 
 LOAD, WEAK = fw.LC_LOAD_DYLIB, fw.LC_LOAD_WEAK_DYLIB
 SYSTEM = ((LOAD, "/usr/lib/libSystem.B.dylib"),)
