@@ -282,3 +282,9 @@ def test_a_universal2_file_tagged_for_one_arch_under_promises(tmp_path):
     result = audit(tmp_path, ["cp39-abi3-macosx_11_0_arm64"], {"demo/_d.abi3.so": universal()})
     assert result.verdict == "under-promises"
     assert "macosx_10_9_universal2 would do too: the files also run on x86_64" in result.reasons
+
+
+def test_a_macos_wheel_does_not_load_in_a_linux_target(tmp_path):
+    path = make_wheel(tmp_path, "demo", ["cp312-cp312-macosx_11_0_arm64"], {"demo/_d.so": fw.macho()})
+    result = musldetect.audit(path, target=musldetect.target())
+    assert result.loads is False and "cannot load in a Linux target" in result.reasons[-1]
