@@ -50,8 +50,8 @@ environment:
 
 exit codes:
   0    a C library was determined (audit: every declared tag is honest; resolve: it loads)
-  1    no C library could be determined (audit: a wheel over-promises or is inconsistent;
-       resolve: a library or version is missing)
+  1    no C library could be determined (audit: a wheel over-promises, is inconsistent or
+       cannot be judged from its files; resolve: a library or version is missing)
   2    usage error, bad MUSLDETECT_* value, unavailable backend, unreadable or malformed file
   141  the output pipe was closed (e.g. piped into head)
 """
@@ -230,7 +230,8 @@ def _audit_command(paths: Sequence[str], as_json: bool, jobs: int, where: object
                 else:
                     print(f"musldetect: {error}", file=sys.stderr)
                 continue
-            if (result.verdict in ("over-promises", "inconsistent") or result.loads is False) and worst == EXIT_OK:
+            failed = result.verdict in ("over-promises", "inconsistent", "cannot judge") or result.loads is False
+            if failed and worst == EXIT_OK:
                 worst = EXIT_UNKNOWN
             print(json.dumps(result.as_dict()) if as_json else "\n".join(_audit_text(result)))
     finally:
