@@ -297,3 +297,8 @@ def test_the_cli_fails_a_wheel_it_cannot_judge(tmp_path):
     path = make_wheel(tmp_path, "demo", ["cp312-cp312-macosx_11_0_arm64"], {"demo/_d.so": fw.macho(minimum=None)})
     proc = subprocess.run([sys.executable, "-m", "musldetect", "audit", path], capture_output=True, text=True)
     assert proc.returncode == 1 and "cannot judge" in proc.stdout
+
+
+def test_a_mach_o_file_in_a_wheel_for_any_platform_over_promises(tmp_path):
+    result = audit(tmp_path, ["py3-none-any"], {"demo/_d.so": fw.macho()})
+    assert result.verdict == "over-promises" and (result.blame[0].tag, result.blame[0].cause) == ("any", "Mach-O")

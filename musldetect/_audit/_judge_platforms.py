@@ -35,6 +35,12 @@ def platform_of(declared: Iterable[str]) -> Optional[str]:
 def judge_platform(declared: Sequence[str], declared_full: Collection[str], images: Sequence[ImageFacts],
                    binaries: Sequence[BinaryFacts]) -> Judgement:
     """The judgement of a wheel whose tags (or, declaring none, whose files) are not Linux's."""
+    if "any" in declared and images:
+        anywhere = Fault("any", images[0].path, images[0].format, "binaries in a wheel that declares every "
+                                                                  "platform (any)", False)
+        rest = judge_platform([t for t in declared if t != "any"], [t for t in declared_full
+                                                                    if not t.endswith("-any")], images, binaries)
+        return rest._replace(faults=(anywhere,) + rest.faults, honest_tags=())
     platforms = {_platform_of_tag(tag) for tag in declared}
     if len(platforms) > 1:
         shown = ", ".join(sorted(p or "linux" for p in platforms))
