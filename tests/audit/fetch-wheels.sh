@@ -2,16 +2,15 @@
 # Downloads the pinned real wheels of tests/audit/wheels.txt from PyPI (pip download, no
 # dependencies, binary only) into $MUSLDETECT_CACHE/wheels, once: a wheel already there
 # is not fetched again. Prints the directory.
-# Usage: fetch-wheels.sh [PYTHON [LIST]]   (a Python with pip, default python3; a list
-# beside this script, default wheels.txt; another list's wheels go to wheels-<list name>)
+# Usage: fetch-wheels.sh [PYTHON] [LIST] [DIRECTORY]   (a Python with pip; default python3,
+# tests/audit/wheels.txt, wheels; tests/audit/abi3-wheels.txt goes to wheels-abi3)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 python=${1:-python3}
-list=${2:-wheels.txt}
-subdir=wheels; [ "$list" = wheels.txt ] || subdir=wheels-${list%.txt}
-out=${MUSLDETECT_CACHE:-$HOME/.cache/musldetect}/$subdir
+list=${2:-$here/wheels.txt}
+out=${MUSLDETECT_CACHE:-$HOME/.cache/musldetect}/${3:-wheels}
 mkdir -p "$out"
-grep -v '^#' "$here/$list" | while read -r requirement platforms version; do
+grep -v '^#' "$list" | while read -r requirement platforms version; do
     [ -n "$requirement" ] || continue
     name=${requirement%%==*}; pinned=${requirement#*==}
     stem=$(printf '%s' "$name" | tr 'A-Z-' 'a-z_')
