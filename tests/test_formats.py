@@ -268,6 +268,29 @@ def test_a_pe_field_out_of_bounds_is_named(what, value, message):
         read_pe(bytes(data), "bad")
 
 
+def test_import_and_export_work_is_bounded_in_total(monkeypatch):
+    """Many descriptors may share one thunk table: the bound is on all entries read."""
+    from musldetect._audit import _pe
+
+    data = fw.pe(imports=[(f"d{i}.dll", ("f", "g", "h", "i")) for i in range(3)], exports=("PyInit_demo",))
+    # 3 DLL names, 15 thunks (each table's end included), 12 import names, 1 export name
+    monkeypatch.setattr(_pe, "MAX_ENTRIES", 31)
+    assert len(read_pe(data, "ok").imports) == 3
+    monkeypatch.setattr(_pe, "MAX_ENTRIES", 30)
+    with pytest.raises(BinaryFormatError, match="more than 30 import and export entries in all"):
+        read_pe(data, "many")
+
+
+def test_a_pe_name_without_end_is_refused():
+    """The first DLL name moved to the section's last 8 bytes, which hold no NUL."""
+    data = bytearray(fw.pe(imports=(("python3.dll", ("PyList_New",)),), exports=()))
+    import_rva = struct.unpack_from("<I", data, pe_field(data, "import_rva"))[0]
+    struct.pack_into("<I", data, import_rva - 0x1000 + 0x400 + 12, 0x1000 + len(data) - 0x400 - 8)
+    data[-8:] = b"x" * 8
+    with pytest.raises(BinaryFormatError, match="has no end"):
+        read_pe(bytes(data), "unterminated")
+
+
 def test_a_truncated_pe_is_refused():
     with pytest.raises(BinaryFormatError):
         read_pe(fw.pe()[:0x400 + 16], "cut")

@@ -12,7 +12,7 @@ from typing import Union
 
 from .._types import BinaryFormatError
 
-Buffer = Union[bytes, bytearray, memoryview, mmap.mmap]
+Buffer = Union[bytes, bytearray, mmap.mmap]  # each has find(sub, start, end): names are found without copies
 MAX_NAME = 4096  # bytes a library or symbol name may have
 
 
@@ -22,13 +22,13 @@ def need(data: Buffer, offset: int, size: int, path: str, what: str) -> None:
         raise BinaryFormatError(f"{path}: {what} ({size} bytes at {offset}) leaves the {len(data)}-byte file")
 
 
-def cstring(data: Buffer, offset: int, end: int, path: str, what: str) -> str:
-    """The NUL-terminated name at ``offset``, before ``end`` and at most MAX_NAME bytes."""
+def cstring(data: Buffer, offset: int, end: int, path: str, what: str, must_end: bool = False) -> str:
+    """The NUL-terminated name at ``offset``, before ``end`` and at most MAX_NAME bytes; one
+    that runs to ``end`` unterminated is taken whole unless ``must_end`` (PE names must end)."""
     limit = min(end, offset + MAX_NAME + 1, len(data))
-    raw = bytes(data[offset:limit])
-    stop = raw.find(b"\0")
+    stop = data.find(b"\0", offset, limit)
     if stop < 0:
-        if limit < end:
-            raise BinaryFormatError(f"{path}: {what} at {offset} is longer than {MAX_NAME} bytes")
-        stop = len(raw)  # Mach-O allows a name to run to the end of its command
-    return raw[:stop].decode("utf-8", "surrogateescape")
+        if limit < end or must_end:
+            raise BinaryFormatError(f"{path}: {what} at {offset} has no end within {MAX_NAME} bytes")
+        stop = limit  # Mach-O allows a name to run to the end of its command
+    return bytes(data[offset:stop]).decode("utf-8", "surrogateescape")

@@ -19,6 +19,7 @@ MAX_SECTIONS = 96  # the PE format's own limit
 MAX_DLLS = 4096
 MAX_IMPORTS = 1 << 16  # per DLL
 MAX_EXPORTS = 1 << 20
+MAX_ENTRIES = 1 << 21  # import thunks and names read in all, over every table
 DIRECTORY_EXPORT, DIRECTORY_IMPORT, DIRECTORY_DELAY_IMPORT = 0, 1, 13
 IMAGE_FILE_DLL = 0x2000
 # IMAGE_FILE_MACHINE_* -> the name wheel tags use for it (win32, win_amd64, win_arm64)
@@ -62,6 +63,7 @@ class _Image:
                  wide: bool) -> None:
         self.data, self.path, self.sections = data, path, sections
         self.headers_size, self.image_base, self.wide = headers_size, image_base, wide
+        self.budget = MAX_ENTRIES
 
     def error(self, message: str) -> BinaryFormatError:
         return BinaryFormatError(f"{self.path}: {message}")
@@ -82,13 +84,15 @@ class _Image:
         raise self.error(f"{what} at address {rva:#x} is in no section")
 
     def name(self, rva: int, what: str) -> str:
-        at = self.offset(rva, 1, what)
-        return cstring(self.data, at, len(self.data), self.path, what) if self._terminated(at, what) else ""
+        self.spend(what)
+        return cstring(self.data, self.offset(rva, 1, what), len(self.data), self.path, what, must_end=True)
 
-    def _terminated(self, at: int, what: str) -> bool:
-        if bytes(self.data[at:at + 4097]).find(b"\0") < 0:
-            raise self.error(f"{what} at {at} has no end within 4096 bytes")
-        return True
+    def spend(self, what: str) -> None:
+        """One more name or table entry read: a hostile file may point many tables at the
+        same bytes, so the work is bounded in total, not per table."""
+        self.budget -= 1
+        if self.budget < 0:
+            raise self.error(f"{what}: more than {MAX_ENTRIES} import and export entries in all")
 
     def unpack(self, fmt: str, rva: int, what: str) -> Tuple[int, ...]:
         return struct.unpack_from(fmt, self.data, self.offset(rva, struct.calcsize(fmt), what))
@@ -186,6 +190,7 @@ def _thunks(image: _Image, dll: str, rva: int, what: str) -> PEImport:
     for index in range(MAX_IMPORTS + 1):
         if index == MAX_IMPORTS:
             raise image.error(f"{what}: more than {MAX_IMPORTS} imports from {dll}")
+        image.spend(what)
         value = image.unpack("<Q" if image.wide else "<I", rva + size * index, f"{what}'s import {index}")[0]
         if value == 0:
             break
