@@ -241,6 +241,13 @@ def test_a_macho_field_out_of_bounds_is_named(field_at, value, message):
         read_macho(bytes(data), "bad")
 
 
+def test_rpaths_and_dylibs_per_slice_are_bounded():
+    """The judge's work is dylibs x rpaths: a file with thousands of each is refused."""
+    read_macho(fw.macho(rpaths=[f"@loader_path/{i}" for i in range(1024)]), "ok")
+    with pytest.raises(BinaryFormatError, match="1025 rpaths, more than 4096 and 1024 allowed"):
+        read_macho(fw.macho(rpaths=[f"@loader_path/{i}" for i in range(1025)]), "many")
+
+
 def test_a_fat_count_of_a_java_class_file_is_not_taken_for_mach_o():
     from musldetect._audit._images import looks_like_image
     java = b"\xca\xfe\xba\xbe\x00\x00\x00\x34" + b"\0" * 64  # class file version 52

@@ -17,6 +17,7 @@ import posixpath
 import re
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
+from .._types import WheelError
 from ._images import MACHO, Fault, ImageFacts, ImageSlice, Judgement
 
 Version = Tuple[int, ...]
@@ -32,6 +33,7 @@ ARM64_FIRST = (11, 0, 0)  # the first macOS for arm64
 # iOS (PEP 730): ios_<major>_<minor>_<arch>_<sdk>; the SDK decides the slice's platform.
 IOS_SDKS = {"iphoneos": "ios", "iphonesimulator": "iossimulator"}
 SYSTEM_PREFIXES = ("/usr/lib/", "/System/")
+MAX_INHERITED = 4096  # rpath directories of its loaders one file may be searched through
 _MAC_TAG = re.compile(r"^macosx_([0-9]+)_([0-9]+)_([a-z0-9_]+)$")
 _IOS_TAG = re.compile(r"^ios_([0-9]+)_([0-9]+)_([a-z0-9_]+?)_(iphoneos|iphonesimulator)$")
 
@@ -206,15 +208,19 @@ def _library_faults(machos: Sequence[ImageFacts]) -> List[Fault]:
 def _rpaths_from_loaders(machos: Sequence[ImageFacts], paths: Set[str]) -> Dict[str, List[str]]:
     """For each file, the rpaths (made absolute inside the wheel) of the files that load
     it: dyld searches the whole chain of loaders' LC_RPATHs for an @rpath name."""
-    inherited: Dict[str, List[str]] = {}
+    inherited: Dict[str, Set[str]] = {}
     for image in machos:
         for piece in image.slices:
-            own = [d for d in (_inside(image.path, r) for r in piece.rpaths) if d is not None]
-            for name in piece.libraries + piece.optional_libraries:
+            own = sorted({d for d in (_inside(image.path, r) for r in piece.rpaths) if d is not None})
+            for name in set(piece.libraries + piece.optional_libraries):
                 for target in _candidates(image.path, name, own):
                     if target in paths:
-                        inherited.setdefault(target, []).extend(own)
-    return inherited
+                        found = inherited.setdefault(target, set())
+                        found.update(own)
+                        if len(found) > MAX_INHERITED:
+                            raise WheelError(f"{target}: more than {MAX_INHERITED} rpath directories of its "
+                                             "loaders reach it")
+    return {target: sorted(found) for target, found in inherited.items()}
 
 
 def _inside(loader: str, rpath: str) -> Optional[str]:

@@ -22,6 +22,7 @@ MAGICS = (b"\xfe\xed\xfa\xce", b"\xce\xfa\xed\xfe", b"\xfe\xed\xfa\xcf", b"\xcf\
 MAX_SLICES = 32  # more is no Mach-O: 0xcafebabe also starts a Java class file (then a version >= 45)
 MAX_COMMANDS_SIZE = 16 << 20
 MAX_SYMBOLS = 1 << 24
+MAX_DYLIBS, MAX_RPATHS = 4096, 1024  # per slice; real files have tens: the judge's work is their product
 
 LC_REQ_DYLD = 0x80000000
 LC_SYMTAB, LC_LOAD_DYLIB, LC_ID_DYLIB = 0x2, 0xC, 0xD
@@ -215,6 +216,9 @@ def _load_commands(data: Buffer, start: int, header: _Header, path: str) -> _Com
             symoff, nsyms, stroff, strsize = struct.unpack_from(order + "IIII", body, 8)
             symtab = (symoff, nsyms, stroff, strsize)
         at += cmdsize
+    if len(dylibs) > MAX_DYLIBS or len(rpaths) > MAX_RPATHS:
+        raise BinaryFormatError(f"{path}: {len(dylibs)} dylibs and {len(rpaths)} rpaths, more than "
+                                f"{MAX_DYLIBS} and {MAX_RPATHS} allowed")
     return _Commands(platform, minimum, tuple(dylibs), tuple(rpaths), install_name, symtab)
 
 
