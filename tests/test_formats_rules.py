@@ -302,3 +302,18 @@ def test_the_cli_fails_a_wheel_it_cannot_judge(tmp_path):
 def test_a_mach_o_file_in_a_wheel_for_any_platform_over_promises(tmp_path):
     result = audit(tmp_path, ["py3-none-any"], {"demo/_d.so": fw.macho()})
     assert result.verdict == "over-promises" and (result.blame[0].tag, result.blame[0].cause) == ("any", "Mach-O")
+
+
+def test_an_unpacked_wheel_reads_as_the_wheel(tmp_path):
+    import zipfile
+
+    members = {"demo/_d.abi3.so": universal(), "demo/.dylibs/libz.dylib": fw.macho(filetype=fw.MH_DYLIB),
+               "demo/_w.pyd": fw.pe()}
+    path = make_wheel(tmp_path, "demo", ["cp39-abi3-macosx_10_9_universal2"], members)
+    unpacked = tmp_path / "unpacked"
+    with zipfile.ZipFile(path) as archive:
+        archive.extractall(unpacked)
+    from_wheel, from_directory = musldetect.audit(path), musldetect.audit(str(unpacked))
+    assert sorted(from_wheel.images) == sorted(from_directory.images) and len(from_wheel.images) == 3
+    assert (from_wheel.verdict, from_wheel.blame) == (from_directory.verdict, from_directory.blame)
+    assert from_wheel.blame[0].cause == "PE"  # a PE file in a macOS wheel
