@@ -261,10 +261,8 @@ def _symbols(data: Buffer, base: int, size: int, header: _Header, symtab: Tuple[
         kind = n_type & N_TYPE
         if kind == N_UNDF and value == 0:
             undefined.append(_symbol_name(strings, strx, path))
-        elif kind == N_SECT:
-            name = _symbol_name(strings, strx, path)
-            if name.startswith("_PyInit_"):
-                py_init.append(name)
+        elif kind == N_SECT and strings.startswith(b"_PyInit_", strx):  # only these are decoded
+            py_init.append(_symbol_name(strings, strx, path))
     return tuple(undefined), tuple(py_init)
 
 
