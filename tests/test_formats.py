@@ -111,7 +111,7 @@ def test_every_pe_binary_of_the_real_wheels_reads_as_lief_reads_it():
     files = 0
     machines = set()
     for path in format_wheels():
-        if "-win" not in path:
+        if "-win" not in path and not path.endswith("-any.whl"):
             continue
         for name, data in members(path, (b"MZ",)):
             compare_pe(f"{os.path.basename(path)}!{name}", data)

@@ -299,9 +299,17 @@ def test_the_cli_fails_a_wheel_it_cannot_judge(tmp_path):
     assert proc.returncode == 1 and "cannot judge" in proc.stdout
 
 
-def test_a_mach_o_file_in_a_wheel_for_any_platform_over_promises(tmp_path):
+def test_a_mach_o_extension_in_a_wheel_for_any_platform_over_promises(tmp_path):
     result = audit(tmp_path, ["py3-none-any"], {"demo/_d.so": fw.macho()})
     assert result.verdict == "over-promises" and (result.blame[0].tag, result.blame[0].cause) == ("any", "Mach-O")
+
+
+def test_windows_launchers_in_a_wheel_for_any_platform_are_no_fault(tmp_path):
+    """pip and setuptools ship distlib's t32.exe/t64.exe templates in py3-none-any wheels."""
+    launchers = {f"demo/_vendor/{name}.exe": fw.pe(machine, exports=()) for name, machine in
+                 (("t32", fw.MACHINE_I386), ("t64", fw.MACHINE_AMD64), ("t64-arm", fw.MACHINE_ARM64))}
+    result = audit(tmp_path, ["py3-none-any"], launchers)
+    assert result.verdict == "honest" and "no Python extension" in result.reasons[-1]
 
 
 def test_an_unpacked_wheel_reads_as_the_wheel(tmp_path):

@@ -36,11 +36,7 @@ def judge_platform(declared: Sequence[str], declared_full: Collection[str], imag
                    binaries: Sequence[BinaryFacts]) -> Judgement:
     """The judgement of a wheel whose tags (or, declaring none, whose files) are not Linux's."""
     if "any" in declared and images:
-        anywhere = Fault("any", images[0].path, images[0].format, "binaries in a wheel that declares every "
-                                                                  "platform (any)", False)
-        rest = judge_platform([t for t in declared if t != "any"], [t for t in declared_full
-                                                                    if not t.endswith("-any")], images, binaries)
-        return rest._replace(faults=(anywhere,) + rest.faults, honest_tags=())
+        return _judge_any(declared, declared_full, images, binaries)
     platforms = {_platform_of_tag(tag) for tag in declared}
     if len(platforms) > 1:
         shown = ", ".join(sorted(p or "linux" for p in platforms))
@@ -61,3 +57,22 @@ def judge_platform(declared: Sequence[str], declared_full: Collection[str], imag
 
 def _platform_of_files(images: Sequence[ImageFacts]) -> str:
     return WINDOWS if images and images[0].format == "PE" else APPLE
+
+
+def _judge_any(declared: Sequence[str], declared_full: Collection[str], images: Sequence[ImageFacts],
+               binaries: Sequence[BinaryFacts]) -> Judgement:
+    """A wheel for any platform may carry Mach-O or PE files that Python never loads
+    (pip's and setuptools' Windows launchers, helper programs it picks at run time); a
+    Python extension (it exports PyInit_*) among them is for one platform only."""
+    extensions = [image for image in images if any(piece.exports for piece in image.slices)]
+    others = [t for t in declared if t != "any"]
+    if not extensions and not others:
+        note = (f"{len(images)} Mach-O/PE file(s) that are no Python extension (launchers, helpers): "
+                "not loaded by Python, so any platform may carry them")
+        return Judgement(("any",), (), (note,), ())
+    rest = judge_platform(others, [t for t in declared_full if not t.endswith("-any")], images, binaries)
+    if not extensions:
+        return rest
+    anywhere = Fault("any", extensions[0].path, extensions[0].format, "a Python extension in a wheel that "
+                                                                      "declares every platform (any)", False)
+    return rest._replace(faults=(anywhere,) + rest.faults, honest_tags=())
