@@ -52,7 +52,7 @@ from ._api import (
     target,
 )
 from ._dispatch import BACKEND_ORDER as BACKENDS
-from ._types import BackendStatus, ConfigurationError, ELFError, LibcInfo, WheelError, ZipRefused
+from ._types import BackendStatus, BinaryFormatError, ConfigurationError, ELFError, LibcInfo, WheelError, ZipRefused
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -96,6 +96,7 @@ __all__ = [
     "AuditedFile",
     "BACKENDS",
     "BackendStatus",
+    "BinaryFormatError",
     "Blame",
     "ConfigurationError",
     "ELFError",

@@ -55,7 +55,16 @@ def _detect() -> LibcInfo:
     raw = override_from_env()
     if raw is not None:
         return build_info(raw, "override", _tags.process_arch(), _BITS)
+    if not sys.platform.startswith("linux"):
+        # No backend is loaded: each reads Linux's loader, /proc or the mapped libc.
+        return LibcInfo(None, None, None, None, False, None, "none", f"not Linux ({sys.platform}): there is no "
+                        "Linux C library to describe; audit(), inspect() and target(platform=) work on any OS")
     return _detect_with(_chosen_backend())
+
+
+def _linux_only(name: str) -> NotImplementedError:
+    return NotImplementedError(f"musldetect.{name}() describes a Linux interpreter and this is {sys.platform}: "
+                               "packaging.tags.sys_tags() gives this platform's tags")
 
 
 def _detect_with(module: ModuleType) -> LibcInfo:
@@ -86,11 +95,14 @@ def libc(*, cached: bool = True) -> LibcInfo:
 
 
 def platform_tags() -> Tuple[str, ...]:
-    """The platform tags this interpreter accepts, in packaging 26.3's order."""
+    """The platform tags this interpreter accepts, in packaging 26.3's order (Linux only:
+    NotImplementedError elsewhere, naming the alternative)."""
     global _tags_cache
     tags = _tags_cache
     if tags is not None:
         return tags
+    if not sys.platform.startswith("linux"):
+        raise _linux_only("platform_tags")
     info = libc()
     with _lock:
         if _tags_cache is None:
@@ -128,7 +140,7 @@ def metadata() -> Dict[str, str]:
     from . import _version
 
     info = libc()
-    tags = platform_tags()
+    tags = platform_tags() if sys.platform.startswith("linux") else ()
     specific = next((tag for tag in tags if not tag.startswith("linux_")), tags[0] if tags else "")
 
     def yes_no(value: Optional[bool]) -> str:
@@ -155,6 +167,8 @@ def sys_tags() -> Tuple[str, ...]:
     tags = _sys_tags_cache
     if tags is not None:
         return tags
+    if not sys.platform.startswith("linux"):
+        raise _linux_only("sys_tags")
     from ._python import interpreter_tags, running_python
 
     computed = tuple(interpreter_tags(running_python(), list(platform_tags())))

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 from . import (
     BACKENDS,
     BackendStatus,
+    BinaryFormatError,
     ConfigurationError,
     ELFError,
     LibcInfo,
@@ -49,8 +50,8 @@ environment:
 
 exit codes:
   0    a C library was determined (audit: every declared tag is honest; resolve: it loads)
-  1    no C library could be determined (audit: a wheel over-promises or is inconsistent;
-       resolve: a library or version is missing)
+  1    no C library could be determined (audit: a wheel over-promises, is inconsistent or
+       cannot be judged from its files; resolve: a library or version is missing)
   2    usage error, bad MUSLDETECT_* value, unavailable backend, unreadable or malformed file
   141  the output pipe was closed (e.g. piped into head)
 """
@@ -201,7 +202,7 @@ def _audit_one(path: str, where: object = None) -> Tuple[Optional[Audit], str]:
     """One input's audit, or the one-line error that stopped it (worker processes too)."""
     try:
         return audit(path, target=where), ""  # type: ignore[arg-type]
-    except (ELFError, WheelError, OSError) as exc:
+    except (ELFError, BinaryFormatError, WheelError, OSError) as exc:
         return None, str(exc) if path in str(exc) else f"{path}: {exc}"
 
 
@@ -229,7 +230,8 @@ def _audit_command(paths: Sequence[str], as_json: bool, jobs: int, where: object
                 else:
                     print(f"musldetect: {error}", file=sys.stderr)
                 continue
-            if (result.verdict in ("over-promises", "inconsistent") or result.loads is False) and worst == EXIT_OK:
+            failed = result.verdict in ("over-promises", "inconsistent", "cannot judge") or result.loads is False
+            if failed and worst == EXIT_OK:
                 worst = EXIT_UNKNOWN
             print(json.dumps(result.as_dict()) if as_json else "\n".join(_audit_text(result)))
     finally:
@@ -246,9 +248,11 @@ def _audit_text(result: Audit) -> List[str]:
         agree = {True: " (file name and WHEEL agree)", False: " (file name and WHEEL disagree)", None: ""}
         lines.append(f"  declared:  {', '.join(result.declared_tags)}{agree[result.tags_agree]}")
     lines.append(f"  may carry: {', '.join(result.honest_tags) or '-'}")
-    archs = sorted({f.arch for f in result.files})
-    families = sorted({("static" if f.static else f.family or "no C library") for f in result.files})
-    lines.append(f"  binaries:  {len(result.files)} ({', '.join(archs + families) or 'none'})")
+    archs = sorted({f.arch for f in result.files} | {s.arch for image in result.images for s in image.slices})
+    families = sorted({("static" if f.static else f.family or "no C library") for f in result.files}
+                      | {image.format for image in result.images})
+    lines.append(f"  binaries:  {len(result.files) + len(result.images)} ({', '.join(archs + families) or 'none'})")
+    lines.extend(_minimum_lines(result))
     highest = result.highest_needs()
     if highest:
         lines.append(f"  needs:     {', '.join(highest)}")
@@ -264,6 +268,19 @@ def _audit_text(result: Audit) -> List[str]:
             if not found.loads:
                 lines.append(f"    {file}: {found.reason}")
     return lines
+
+
+def _minimum_lines(result: Audit) -> List[str]:
+    """The highest minimum OS version any Mach-O slice needs, per platform and arch."""
+    highest: Dict[Tuple[str, str], Tuple[int, ...]] = {}
+    for image in result.images:
+        for piece in image.slices:
+            if piece.minimum is not None and piece.platform is not None:
+                key = (piece.platform, piece.arch)
+                highest[key] = max(highest.get(key, piece.minimum), piece.minimum)
+    shown = [f"{platform} {'.'.join(map(str, version[:2] if version[2:] == (0,) else version))} ({arch})"
+             for (platform, arch), version in sorted(highest.items())]
+    return [f"  needs:     {', '.join(shown)}"] if shown else []
 
 
 def _resolution_text(found: Resolution) -> List[str]:
@@ -370,7 +387,7 @@ def _run(argv: Optional[List[str]]) -> int:
                 print(_summary(info, None))
             return EXIT_OK if info.family else EXIT_UNKNOWN
         info = libc()
-        tags = platform_tags()
+        tags = platform_tags() if sys.platform.startswith("linux") else ()
         if args.platform_tags:
             print("\n".join(tags))
         elif args.json:

@@ -48,9 +48,13 @@ else:
 MAX_SYMLINKS = 40
 
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+# Flags Windows' os module lacks read as 0 there, so the module imports on any OS: an audit
+# of a host file needs only O_NONBLOCK (no FIFOs on Windows) and O_BINARY (no newline
+# translation); the confined image reads (Root) are for Linux images and need dir_fd.
+_NOFOLLOW, _NONBLOCK = getattr(os, "O_NOFOLLOW", 0), getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 # O_PATH where the os module has it (PyPy lacks it): a directory is then opened for reading.
-_DIR_FLAGS = getattr(os, "O_PATH", os.O_RDONLY) | os.O_DIRECTORY | os.O_NOFOLLOW | _CLOEXEC
-_FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | _CLOEXEC
+_DIR_FLAGS = getattr(os, "O_PATH", os.O_RDONLY) | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW | _CLOEXEC
+_FILE_FLAGS = os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC
 _KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
           stat.S_IFSOCK: "a socket", stat.S_IFLNK: "a symbolic link", stat.S_IFDIR: "a directory"}
 
@@ -78,8 +82,22 @@ def open_regular_file(path: str) -> int:
     st = os.stat(path)
     if not stat.S_ISREG(st.st_mode):
         raise _not_regular(st.st_mode, path)
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | _CLOEXEC)
+    fd = os.open(path, os.O_RDONLY | _NONBLOCK | _CLOEXEC)
     return _checked(fd, st, path)
+
+
+def read_at(fd: int, size: int, offset: int) -> bytes:
+    """Up to ``size`` bytes of an open file at ``offset`` (os.pread where the OS has it;
+    Windows has not, and seeking the descriptor is the same there, as none is shared)."""
+    if hasattr(os, "pread"):
+        return os.pread(fd, size, offset)
+    os.lseek(fd, offset, os.SEEK_SET)
+    return os.read(fd, size)
+
+
+def read_head(fd: int, size: int) -> bytes:
+    """The first ``size`` bytes of an open file."""
+    return read_at(fd, size, 0)
 
 
 def read_host_file(path: str, limit: int) -> bytes:

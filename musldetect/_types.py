@@ -81,6 +81,11 @@ class ELFError(ValueError):
     """A file is not a readable ELF object, or a field of it is out of bounds."""
 
 
+class BinaryFormatError(ValueError):
+    """A Mach-O or PE file is not readable: a bad magic, or a count, offset or size that
+    leaves the file or its bounds. The message names the file and the field."""
+
+
 class WheelError(ValueError):
     """A wheel that cannot be audited: not a zip, truncated, a zip bomb, unsafe member names.
     The message names the wheel and the member."""
@@ -133,7 +138,7 @@ class LibcInfo(_Record):
     path: the libc or loader file the answer was read from.
     static: True for a statically linked program (PEP 656 tags do not apply).
     arch: the platform-tag architecture, e.g. "x86_64", "armv7l".
-    backend: "native", "cffi", "ctypes", "python", "override" or "inspect".
+    backend: "native", "cffi", "ctypes", "python", "override", "inspect", or "none" (not Linux).
     reason: why a field is missing or how it was decided; empty when nothing to say.
     interpreter: the program's PT_INTERP (its dynamic loader), if it has one.
     time64: whether time_t is 64-bit in the library's ABI; None when unknown.

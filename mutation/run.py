@@ -50,6 +50,8 @@ HOOKS = ("tests/test_gate_hooks.py",)
 PURE = ("tests/test_gate_pure.py",)
 INFLATE = ("tests/test_gate_inflate.py",)
 ZIP = ("tests/test_zip.py", "-k", "not harness_quick and not installers and not real_tools and not cached_real")
+FORMATS = ("tests/test_formats_rules.py",)
+READERS = ("tests/test_formats.py",)
 
 MUTATIONS: List[Mutation] = [
     # -- the C core ---------------------------------------------------------------------
@@ -298,6 +300,51 @@ MUTATIONS: List[Mutation] = [
     Mutation("grammar-legacy-alias-any-arch", "musldetect/_grammar.py",
              "PlatformTag(GLIBC, LEGACY_VERSIONS[prefix], rest, prefix) if _spelled(rest, _ARCH_CHARACTERS) else None",
              "PlatformTag(GLIBC, LEGACY_VERSIONS[prefix], rest, prefix)", ("tests/test_grammar.py",)),
+    # -- audit: macOS, iOS, Windows and Android ----------------------------------------------
+    Mutation("macos-arm64-before-11", "musldetect/_audit/_judge_macos.py", "        return max(lowest, ARM64_FIRST)",
+             "        return lowest", FORMATS),
+    Mutation("macos-minor-after-11", "musldetect/_audit/_judge_macos.py",
+             "return (major, 0) if (minor, patch) == (0, 0) else (major + 1, 0)", "return (major, 0)", FORMATS),
+    Mutation("macos-missing-slice-taken", "musldetect/_audit/_judge_macos.py", "        found = by_arch.get(arch)\n"
+             "        if found is None:\n            faults", "        found = by_arch.get(arch, image.slices[0])\n"
+             "        if found is None:\n            faults", FORMATS),
+    Mutation("macos-build-machine-rpath", "musldetect/_audit/_judge_macos.py",
+             "if rpath.startswith(\"/\") and not rpath.startswith(SYSTEM_PREFIXES)", "if False", FORMATS),
+    Mutation("macos-loader-path-ignored", "musldetect/_audit/_judge_macos.py",
+             "        return [posixpath.normpath(posixpath.join(posixpath.dirname(loader), "
+             "name[len(\"@loader_path/\"):]))]", "        return []", FORMATS),
+    Mutation("macos-weak-dylib-required", "musldetect/_audit/_images.py",
+             'tuple(d.name for d in s.dylibs if d.kind != "weak")', "tuple(d.name for d in s.dylibs)", FORMATS),
+    Mutation("macos-left-out-arch-unnoticed", "musldetect/_audit/_judge_macos.py",
+             "if claims and all(set(other[2]) - set(claim[2]) for _, claim in claims):", "if False:", FORMATS),
+    Mutation("any-wheel-launchers-blamed", "musldetect/_audit/_judge_platforms.py",
+             "extensions = [image for image in images if any(piece.exports for piece in image.slices)]",
+             "extensions = list(images)", FORMATS),
+    Mutation("windows-machine-unchecked", "musldetect/_audit/_judge_windows.py", "            if arch != machine:",
+             "            if False:", FORMATS),
+    Mutation("windows-libs-directory-ignored", "musldetect/_audit/_judge_windows.py",
+             'return "/" not in directory and directory.endswith(".libs")', "return False", FORMATS),
+    Mutation("windows-delay-loads-unchecked", "musldetect/_audit/_judge_windows.py",
+             "        for dll in piece.libraries + piece.optional_libraries:\n            name = dll.lower()",
+             "        for dll in piece.libraries:\n            name = dll.lower()", FORMATS),
+    Mutation("windows-runtime-of-any-python", "musldetect/_audit/_judge_windows.py",
+             "common = found if common is None else common & found",
+             'common = frozenset({"vcruntime140.dll", "vcruntime140_1.dll"})', FORMATS),
+    Mutation("windows-abi3-versioned-python-dll", "musldetect/_audit/_judge_windows.py",
+             "if piece.exports and VERSIONED_PYTHON_DLL.fullmatch(dll):", "if False:", FORMATS),
+    Mutation("android-version-nodes-ignored", "musldetect/_audit/_judge_android.py",
+             "api = BIONIC_NODES.get(version, 0) if library", "api = 0 if library", FORMATS),
+    Mutation("android-below-23-judged", "musldetect/_audit/_judge_android.py",
+             "            judged = False\n            reasons.append(f\"{tag}", "            reasons.append(f\"{tag}",
+             FORMATS),
+    Mutation("pe-ordinals-as-names", "musldetect/_audit/_pe.py", "        if value & ordinal_flag:",
+             "        if False:", READERS),
+    Mutation("macho-fat64-offsets", "musldetect/_audit/_macho.py",
+             'offset, size = struct.unpack_from(">QQ", data, at + 8)',
+             'offset, size = struct.unpack_from(">II", data, at + 8)', READERS),
+    Mutation("any-os-backend-loaded", "musldetect/_api.py",
+             '    if not sys.platform.startswith("linux"):\n        # No backend',
+             "    if False:\n        # No backend", ("tests/test_any_os.py",)),
     # -- resolve: the loader's search order and checks -------------------------------------
     Mutation("resolve-memo-unbounded", "musldetect/_loader/_resolve.py", "if len(self._items) >= self._limit:",
              "if False:", RESOLVE),

@@ -349,14 +349,15 @@ def test_refusal_names_wheel_member_and_defect_and_cannot_judge(tmp_path):
 
 
 def test_binaries_are_found_by_content_not_name(tmp_path):
-    """An ELF named like text is still read; a Mach-O or PE is named as not judged."""
+    """An ELF named like text is still read, and so is a Mach-O named like text."""
     wheel = make_wheel(tmp_path, "hid", ["cp312-cp312-manylinux_2_17_x86_64"], {
         "hid/notes.txt": read_bytes(sys.executable), "hid/lib.dylib.txt": b"\xcf\xfa\xed\xfe" + b"\x00" * 60})
     unpacked = tmp_path / "unpacked"
     zipfile.ZipFile(wheel).extractall(unpacked)
     for result in (musldetect.audit(wheel), musldetect.audit(unpacked)):
         assert [f.path for f in result.files] == ["hid/notes.txt"]
-        assert any("hid/lib.dylib.txt: a Mach-O binary" in reason for reason in result.reasons)
+        assert [image.path for image in result.images] == ["hid/lib.dylib.txt"]
+        assert any("Mach-O files (hid/lib.dylib.txt) beside ELF binaries" in reason for reason in result.reasons)
 
 
 def test_record_is_held_to_the_bytes(tmp_path):

@@ -12,11 +12,17 @@ package (tests/test_layers.py reads this picture too)::
     _views                                    other tools' shapes of an audit (auditwheel show --json)
     _in_target                                the entry binaries resolved in a target, through an overlay
     _judge                                    the binaries held to the policies; blame per declared tag
-    _read                                     wheel, directory or ELF file -> the binaries' facts, declared tags
+    _judge_platforms                          which judge a non-Linux tag goes to
+    _judge_macos, _judge_windows,             macOS/iOS, Windows and Android wheels
+        _judge_android
+    _read                                     wheel, directory or binary -> the binaries' facts, declared tags
     _zip, _record                             the container read one way or refused; RECORD held to the bytes
     _records                                  Audit, AuditedFile, Blame, Cause; the verdicts
     _provenance, _waivers, _inflate           what a verdict used; recorded exceptions; raw deflate, checked
-    _binary, _policy, _zip_records, _magic    one binary's facts; the policies as data; ZIP records; magics
+    _binary, _policy, _images,                one ELF binary's facts; the policies as data; Mach-O/PE facts;
+        _zip_records, _magic                  ZIP records; magics
+    _macho, _pe                               the Mach-O and PE readers
+    _formats_io                               their bounds-checked reads
 
 ``audit.schema.json`` beside them is the JSON output's schema (``_provenance`` names it).
 """

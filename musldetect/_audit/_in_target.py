@@ -30,4 +30,8 @@ def resolved(result: Audit, binaries: Sequence[BinaryFacts], files_at: str, file
     found = []
     for binary in entries:
         found.append((binary.path, resolve_in(f"{MOUNT}/{binary.path}", overlay)))
+    if result.images:  # Mach-O and PE files: no Linux loader maps them
+        reason = f"{len(result.images)} {result.images[0].format} file(s) cannot load in a Linux target"
+        return result._replace(target=files.label, resolutions=tuple(found), loads=False,
+                               reasons=result.reasons + (reason,))
     return result._replace(target=files.label, resolutions=tuple(found), loads=all(r.loads for _, r in found))

@@ -10,15 +10,17 @@ answer on any machine.
 from __future__ import annotations
 
 import posixpath
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 from .. import _rules
 from .._grammar import FAMILY_PREFIX, GLIBC, MUSL, PlatformTag, parse_tag
 from .._libcfile import family_by_name
 from . import _policy, _provenance, _waivers
 from ._binary import BinaryFacts
+from ._judge_platforms import judge_platform, platform_of
 from ._read import Input
 from ._records import (
+    CANNOT_JUDGE,
     HONEST,
     INCONSISTENT,
     OVER,
@@ -62,7 +64,7 @@ def judge(path: str, found: Input, waivers: Sequence[Waiver] = (), strict: bool 
         inconsistent = inconsistent or cause.inconsistent
         reasons.append(f"{cause.cause}: {cause.reason}")
     for other, kind in found.other_binaries:
-        reasons.append(f"{other}: a {kind} binary, not judged here (only ELF is)")
+        reasons.append(f"{other}: its magic says {kind}, but no reader takes it; not judged")
 
     name_tags, wheel_tags = found.name_tags, found.wheel_tags
     tags_agree = None if name_tags is None or wheel_tags is None else name_tags == wheel_tags
@@ -72,6 +74,11 @@ def judge(path: str, found: Input, waivers: Sequence[Waiver] = (), strict: bool 
                        f"{', '.join(sorted(wheel_tags or ()))}")
     declared_full = name_tags if name_tags is not None else (wheel_tags or set())
     declared = tuple(sorted({tag.rsplit("-", 1)[-1] for tag in declared_full}))
+    if platform_of(declared) is not None or (found.images and not binaries):
+        return _platform_audit(path, found, declared, declared_full, tags_agree, reasons, inconsistent)
+    if found.images:
+        inconsistent = True
+        reasons.append(f"{found.images[0].format} files ({found.images[0].path}) beside ELF binaries")
 
     blame: List[Blame] = []
     waived: List[WaivedBlame] = []
@@ -93,7 +100,26 @@ def judge(path: str, found: Input, waivers: Sequence[Waiver] = (), strict: bool 
     files = tuple(_audited_file(b, vendored[b.path]) for b in binaries)
     return Audit(path, found.kind, files, tuple(dict.fromkeys(allowed.honest)), declared, tags_agree, verdict,
                  tuple(blame), tuple(reasons), _policy.source(), waived=tuple(waived), unused_waivers=unused,
-                 provenance=_provenance.provenance())
+                 provenance=_provenance.provenance(), images=found.images)
+
+
+def _platform_audit(path: str, found: Input, declared: Tuple[str, ...], declared_full: Set[str],
+                    tags_agree: Optional[bool], reasons: List[str], inconsistent: bool) -> Audit:
+    """The audit of a macOS, iOS, Windows or Android wheel, by that platform's judge;
+    ``inconsistent`` carries what the container already showed (RECORD, the tags)."""
+    judgement = judge_platform(declared, declared_full, found.images, found.binaries)
+    blame = tuple(Blame(fault.tag, fault.file, fault.cause, fault.reason) for fault in judgement.faults)
+    reasons = reasons + list(judgement.reasons)
+    inconsistent = inconsistent or any(fault.inconsistent for fault in judgement.faults)
+    if not (inconsistent or blame) and not judgement.judged:
+        verdict = CANNOT_JUDGE
+    else:
+        verdict = _verdict(inconsistent, bool(blame), bool(declared), judgement.under)
+    if verdict == UNDER:
+        reasons.extend(judgement.under)
+    files = tuple(_audited_file(b, {}) for b in found.binaries)
+    return Audit(path, found.kind, files, judgement.honest_tags, declared, tags_agree, verdict, blame,
+                 tuple(reasons), judgement.source, images=found.images, provenance=_provenance.provenance())
 
 
 def _verdict(inconsistent: bool, blamed: bool, declared: bool, under: Sequence[str]) -> str:

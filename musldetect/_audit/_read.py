@@ -1,12 +1,13 @@
-"""Reading the input: a wheel (zip), a directory or one ELF file -> the facts the judge needs.
+"""Reading the input: a wheel (zip), a directory or one binary -> the facts the judge needs.
 
 A wheel's container is read once by ``_zip``, which refuses any that two installers could
 read differently; every member streams through once (its CRC and its RECORD hash checked,
 its magic read: binaries are found by content), an ELF member spooled to an unnamed
 temporary file so the reader can seek, or under a directory when its binaries are to be
 resolved; nothing else is extracted. A directory is walked without following links, every
-file's magic read, and every ELF program or library is read with ``_binary``. The tags a wheel declares come from
-its file name and its WHEEL file, both kept so the judge can compare them.
+file's magic read. Every ELF program or library is read with ``_binary``, every Mach-O or
+PE file with ``_images``. The tags a wheel declares come from its file name and its WHEEL
+file, both kept so the judge can compare them.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from contextlib import ExitStack
 from typing import BinaryIO, Dict, List, NamedTuple, Optional, Set, Tuple
 
 from .._elf import ELFFile
-from .._rootfs import host_is_directory, host_regular_files, open_regular_file, read_host_file, spool_file
+from .._rootfs import host_is_directory, host_regular_files, open_regular_file, read_head, read_host_file, spool_file
 from .._types import WheelError
 from . import _record
 from ._binary import BinaryFacts, binary_facts
+from ._images import ImageFacts, image_facts_of_descriptor, looks_like_image
 from ._magic import ELF, HEAD, binary_kind
 from ._records import Cause
 from ._zip import WheelZip, ZipMember
@@ -37,7 +39,8 @@ class Input(NamedTuple):
     name_tags: Optional[Set[str]]
     wheel_tags: Optional[Set[str]]
     causes: Tuple[Cause, ...] = ()  # what makes the input inconsistent before any binary is judged (RECORD)
-    other_binaries: Tuple[Tuple[str, str], ...] = ()  # (path, format) of binaries not read as ELF
+    other_binaries: Tuple[Tuple[str, str], ...] = ()  # (path, format) of binaries neither reader took
+    images: Tuple[ImageFacts, ...] = ()  # Mach-O and PE files
 
 
 class ReadInput(NamedTuple):
@@ -55,11 +58,16 @@ def read_input(path: str, spool: Optional[str]) -> ReadInput:
         return ReadInput(_read_directory(path), path)
     fd = open_regular_file(path)  # refuses FIFOs and devices without blocking
     try:
-        head = os.pread(fd, 4, 0)
-        if head == ELF_MAGIC:
+        head = read_head(fd, 8)
+        if head[:4] == ELF_MAGIC:
             with ELFFile(path, descriptor=fd) as elf:
                 found = Input("file", [binary_facts(elf, os.path.basename(path))], None, None)
             return ReadInput(found, os.path.dirname(os.path.abspath(path)))
+        if looks_like_image(head):
+            image = image_facts_of_descriptor(fd, path, os.path.basename(path))
+            if image is None:
+                raise WheelError(f"{path}: an MZ file that is not PE")
+            return ReadInput(Input("file", [], None, None, images=(image,)), os.path.dirname(os.path.abspath(path)))
         if head.startswith(b"PK") or path.endswith(".whl"):
             return ReadInput(_read_wheel(path, fd, spool), spool or "")
         raise WheelError(f"{path}: neither a wheel (zip), a directory nor an ELF file")
@@ -81,6 +89,7 @@ def _read_wheel(path: str, fd: int, spool: Optional[str] = None) -> Input:
         record = _record.parse_record(record_at, archive.read(member, _record.MAX_RECORD).decode("utf-8", "replace"))
     seen: Dict[str, _record.FileSeen] = {}
     binaries: List[BinaryFacts] = []
+    images: List[ImageFacts] = []
     others: List[Tuple[str, str]] = []
     wheel_tags = None
     for member in archive.members:
@@ -88,15 +97,18 @@ def _read_wheel(path: str, fd: int, spool: Optional[str] = None) -> Input:
             continue
         taken = _take_member(archive, member, record, spool, MAX_METADATA if _is_wheel_file(member.name) else 0)
         seen[member.name] = taken.seen
-        if taken.facts is not None:
+        if isinstance(taken.facts, BinaryFacts):
             binaries.append(taken.facts)
+        elif taken.facts is not None:
+            images.append(taken.facts)
         elif taken.kind is not None:
             others.append((member.name, taken.kind))
         if _is_wheel_file(member.name):
             wheel_tags = _wheel_file_tags(taken.head.decode("utf-8", "replace"))
     causes = tuple(Cause("record-mismatch", record_at or "RECORD", "RECORD", problem, True)
                    for problem in _record.record_problems(record, seen))
-    return Input("wheel", binaries, _file_name_tags(os.path.basename(path)), wheel_tags, causes, tuple(others))
+    return Input("wheel", binaries, _file_name_tags(os.path.basename(path)), wheel_tags, causes, tuple(others),
+                 tuple(images))
 
 
 def _is_wheel_file(name: str) -> bool:
@@ -107,13 +119,13 @@ def _is_wheel_file(name: str) -> bool:
 class _Taken(NamedTuple):
     seen: _record.FileSeen  # its hash and size, for RECORD
     kind: Optional[str]  # the binary format its magic announces
-    facts: Optional[BinaryFacts]  # an ELF program or library's facts
+    facts: BinaryFacts | ImageFacts | None  # an ELF, Mach-O or PE file's facts
     head: bytes  # its first bytes, as many as asked
 
 
 def _take_member(archive: WheelZip, member: ZipMember, record: Optional[_record.Record], spool_dir: Optional[str],
                  keep: int) -> _Taken:
-    """One member streamed once: hashed as RECORD says, its magic read, an ELF member
+    """One member streamed once: hashed as RECORD says, its magic read, a binary member
     copied to a spool (an unnamed temporary file, or its own path under ``spool_dir``
     when the binaries are to be resolved) and read only after every check passed."""
     hasher = _record.hasher_for(record, member.name)
@@ -134,23 +146,32 @@ def _take_member(archive: WheelZip, member: ZipMember, record: Optional[_record.
             produced += len(piece)
             if not decided and (len(head) >= HEAD or produced == member.size):
                 decided, kind = True, binary_kind(bytes(head[:HEAD]))
-                if kind == ELF:
+                if kind is not None:
                     spool = stack.enter_context(spool_file(spool_dir, member.name))
                     spool.write(bytes(head[:earlier]))
                     spool.write(piece)
         seen = _record.FileSeen(hasher.name, _record.encoded(hasher.digest()), member.size)
-        facts = None
+        facts: BinaryFacts | ImageFacts | None = None
         if spool is not None:
             spool.flush()
-            with ELFFile(f"{archive.wheel}!{member.name}", descriptor=spool.fileno()) as elf:
-                facts = binary_facts(elf, member.name)
+            facts = _binary_of(spool.fileno(), kind, f"{archive.wheel}!{member.name}", member.name)
     return _Taken(seen, kind, facts, bytes(head[:keep]))
+
+
+def _binary_of(fd: int, kind: Optional[str], shown: str, path: str) -> BinaryFacts | ImageFacts | None:
+    """An ELF file's facts, or a Mach-O or PE file's (None: its magic promised one the
+    reader does not take, such as an MZ file without a PE header)."""
+    if kind == ELF:
+        with ELFFile(shown, descriptor=fd) as elf:
+            return binary_facts(elf, path)
+    return image_facts_of_descriptor(fd, shown, path)
 
 
 def _read_directory(top: str) -> Input:
     """Every regular file's magic is read (binaries by content, as in a wheel)."""
-    binaries = []
-    others = []
+    binaries: List[BinaryFacts] = []
+    images: List[ImageFacts] = []
+    others: List[Tuple[str, str]] = []
     wheel_files = []
     for relative, full in host_regular_files(top):
         if _is_wheel_file(relative):
@@ -158,10 +179,12 @@ def _read_directory(top: str) -> Input:
             continue
         fd = open_regular_file(full)
         try:
-            kind = binary_kind(os.pread(fd, HEAD, 0))
-            if kind == ELF:
-                with ELFFile(full, descriptor=fd) as elf:
-                    binaries.append(binary_facts(elf, relative))
+            kind = binary_kind(read_head(fd, HEAD))
+            facts = _binary_of(fd, kind, full, relative) if kind is not None else None
+            if isinstance(facts, BinaryFacts):
+                binaries.append(facts)
+            elif facts is not None:
+                images.append(facts)
             elif kind is not None:
                 others.append((relative, kind))
         finally:
@@ -169,7 +192,7 @@ def _read_directory(top: str) -> Input:
     wheel_tags = None
     if len(wheel_files) == 1:  # an unpacked wheel; a site-packages holds many, and declares nothing whole
         wheel_tags = _wheel_file_tags(read_host_file(wheel_files[0], MAX_METADATA).decode("utf-8", "replace"))
-    return Input("directory", binaries, None, wheel_tags, (), tuple(others))
+    return Input("directory", binaries, None, wheel_tags, (), tuple(others), tuple(images))
 
 
 def _file_name_tags(name: str) -> Optional[Set[str]]:

@@ -11,12 +11,14 @@ from __future__ import annotations
 from typing import Dict, NamedTuple, Optional, Tuple
 
 from .._loader._resolve import Resolution
+from ._images import ImageFacts
 from ._policy import version_numbers
 from ._provenance import Provenance
 from ._waivers import Waiver
 
 HONEST, UNDER, OVER = "honest", "under-promises", "over-promises"
 INCONSISTENT, UNDECLARED = "inconsistent", "undeclared"
+CANNOT_JUDGE = "cannot judge"  # the formats do not let the audit decide (the reasons say why)
 
 
 class AuditedFile(NamedTuple):
@@ -78,7 +80,9 @@ class Audit(NamedTuple):
     compatible tag they may carry (with its legacy alias); ``linux_<arch>`` when no
     policy fits. declared_tags: the platform tags of the file name and the WHEEL file.
     verdict: "honest", "under-promises" (honest, and an older tag would do too),
-    "over-promises", "inconsistent" or "undeclared" (a directory or file declares nothing).
+    "over-promises", "inconsistent", "undeclared" (a directory or file declares nothing)
+    or "cannot judge" (the reasons say what the formats leave open).
+    images: the Mach-O and PE files (macOS, iOS, Windows), with their slices' facts.
     """
 
     path: str
@@ -97,6 +101,7 @@ class Audit(NamedTuple):
     waived: Tuple[WaivedBlame, ...] = ()  # causes waivers set aside, each with its waiver
     unused_waivers: Tuple[Waiver, ...] = ()  # waivers in force that matched no cause of this input
     provenance: Optional[Provenance] = None  # the version and data sets the verdict was reached with
+    images: Tuple[ImageFacts, ...] = ()
 
     def highest_needs(self) -> Tuple[str, ...]:
         """The highest version each prefix is needed at over all files (GLIBC_2.34,
@@ -118,6 +123,7 @@ class Audit(NamedTuple):
         data["waived"] = [dict(w._asdict(), waiver=w.waiver._asdict()) for w in self.waived]
         data["unused_waivers"] = [w._asdict() for w in self.unused_waivers]
         data["provenance"] = self.provenance.as_dict() if self.provenance is not None else None
+        data["images"] = [image.as_dict() for image in self.images]
         return data
 
 

@@ -23,6 +23,7 @@ import unicodedata
 import zlib
 from typing import Callable, Dict, Iterator, List, NamedTuple, Optional, Protocol, Set, Tuple, Type
 
+from .._rootfs import read_at
 from .._types import WheelError, ZipRefused
 from . import _zip_records as rec
 
@@ -84,7 +85,7 @@ class WheelZip:
         return self._by_name.get(name)
 
     def _pread(self, length: int, offset: int) -> bytes:
-        data = os.pread(self._fd, length, offset)
+        data = read_at(self._fd, length, offset)
         if len(data) != length:
             raise ZipRefused(self.wheel, "Truncated", f"{length} bytes at {offset} run past the end of the file")
         return data
