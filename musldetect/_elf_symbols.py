@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from ._elf_header import Reader
 
 SHN_UNDEF = 0
-STB_WEAK = 2
+STB_GLOBAL, STB_WEAK = 1, 2
+STV_DEFAULT, STV_PROTECTED = 0, 3
 MAX_HASH_WORDS = 16 * 1024 * 1024  # buckets or bloom words a hash table may claim
 
 
@@ -53,22 +54,35 @@ def imported_symbols(reader: Reader, dynamic: DynamicSection) -> List[str]:
 def undefined_symbols(reader: Reader, dynamic: DynamicSection) -> List[Tuple[str, bool, int]]:
     """(name, weak, index in .dynsym) of each undefined dynamic symbol: a weak one that no
     library defines is left null by the loader, never an error."""
+    return dynamic_symbols(reader, dynamic)[0]
+
+
+def dynamic_symbols(reader: Reader, dynamic: DynamicSection) -> Tuple[List[Tuple[str, bool, int]], List[str]]:
+    """One pass over .dynsym: (undefined symbols as ``undefined_symbols`` gives them, names
+    this object defines and exports: global or weak binding, default or protected
+    visibility, which the loader may bind other objects' references to)."""
     values = dynamic.values()
     strtab = dynamic.strings()
     if strtab is None or DT_SYMTAB not in values:
-        return []
+        return [], []
     entry = 16 if reader.bits == 32 else 24
     if values.get(DT_SYMENT, [entry])[0] != entry:
         raise reader.error(f"DT_SYMENT {values[DT_SYMENT][0]} is not {entry} for ELF{reader.bits}")
     count = symbol_count(reader, values)
     offset = reader.vaddr_to_offset(values[DT_SYMTAB][0], count * entry, "DT_SYMTAB")
     table = reader.read_at(offset, count * entry, "dynamic symbol table")
-    # st_name, st_info and st_shndx: Elf32_Sym is name, value, size, info, other, shndx;
-    # Elf64_Sym is name, info, other, shndx, value, size.
-    fmt = reader.byteorder + ("I8xBxH" if reader.bits == 32 else "IBxH16x")
-    found = []
-    for index, (name, info, shndx) in enumerate(struct.iter_unpack(fmt, table)):
+    # st_name, st_info, st_other and st_shndx: Elf32_Sym is name, value, size, info, other,
+    # shndx; Elf64_Sym is name, info, other, shndx, value, size.
+    fmt = reader.byteorder + ("I8xBBH" if reader.bits == 32 else "IBBH16x")
+    undefined = []
+    exported = []
+    for index, (name, info, other, shndx) in enumerate(struct.iter_unpack(fmt, table)):
         end = strtab.find(b"\x00", name)
-        if shndx == SHN_UNDEF and 0 < name < end:
-            found.append((os.fsdecode(strtab[name:end]), info >> 4 == STB_WEAK, index))
-    return found
+        if not 0 < name < end:
+            continue
+        binding = info >> 4
+        if shndx == SHN_UNDEF:
+            undefined.append((os.fsdecode(strtab[name:end]), binding == STB_WEAK, index))
+        elif binding in (STB_GLOBAL, STB_WEAK) and other & 3 in (STV_DEFAULT, STV_PROTECTED):
+            exported.append(os.fsdecode(strtab[name:end]))
+    return undefined, exported

@@ -34,7 +34,7 @@ from .._rootfs import (
     spool_file,
 )
 from .._types import WheelError
-from . import _policy
+from . import _abi, _isa, _policy
 from ._binary import BinaryFacts, binary_facts
 
 ELF_MAGIC = b"\x7fELF"
@@ -69,6 +69,11 @@ class AuditedFile(NamedTuple):
     vendored: Tuple[str, ...]  # needed libraries found inside the input through its RUNPATH/RPATH
     requires: Optional[Tuple[int, ...]]  # the oldest glibc or musl release its strong needs allow
     reason: str
+    extension: bool = False  # a Python extension module (exports PyInit_*)
+    stable_abi: Optional[str] = None  # oldest stable ABI its Py symbols fit ("3.10"); "": outside; None: no Py symbols
+    isa_level: Optional[int] = None  # x86-64 ISA level its GNU property note needs (1 = baseline), None: no note
+    features: Tuple[str, ...] = ()  # control-flow marks: BTI, PAC (aarch64), IBT, SHSTK (x86_64); reported only
+    stack: str = "none"  # PT_GNU_STACK: "rw", "rwx", or "none"
 
 
 class Blame(NamedTuple):
@@ -85,7 +90,10 @@ class Audit(NamedTuple):
 
     honest_tags: per arch and C library family the binaries allow, the most widely
     compatible tag they may carry (with its legacy alias); ``linux_<arch>`` when no
-    policy fits. declared_tags: the platform tags of the file name and the WHEEL file.
+    policy fits; for an abi3/abi3t wheel, then the oldest python-ABI pair its Py symbols
+    allow (``cp310-abi3``). declared_tags: the platform tags of the file name and the
+    WHEEL file. blame covers the whole tag: platform (versions, libraries, ISA level,
+    executable stack), ABI (stable ABI symbols) and python (extension suffixes).
     verdict: "honest", "under-promises" (honest, and an older tag would do too),
     "over-promises", "inconsistent" or "undeclared" (a directory or file declares nothing).
     """
@@ -363,6 +371,8 @@ def _policy_causes(policy: _policy.Policy, arch: str, binaries: Sequence[BinaryF
     if not policy.covers(arch):
         return [("", arch, f"{policy.name} does not cover {arch}", False)]
     for binary in binaries:
+        causes.extend((binary.path, cause, reason, False)
+                      for cause, reason in _isa.policy_causes(policy.family, policy.name, arch, binary))
         if binary.static or binary.family is None and not binary.needed:
             continue
         for symbol in binary.old_python_symbols():
@@ -456,6 +466,9 @@ def _judge(path: str, found: _Input) -> Audit:
         for file, cause, reason, is_inconsistent in _check_declared(tag, by_arch, families, vendored):
             blame.append(Blame(tag, file, cause, reason))
             inconsistent = inconsistent or is_inconsistent
+    python_causes, honest_pairs = _abi.judge(sorted(declared_full), binaries)
+    blame.extend(Blame(*cause) for cause in python_causes)
+    honest.extend(honest_pairs)
     under = _under_promises(declared, oldest) if not blame else []
     if found.kind == "wheel" and not found.binaries and any(tag != "any" for tag in declared):
         reasons.append("no ELF binaries in a wheel with a platform tag")
@@ -546,9 +559,12 @@ def _audited_file(binary: BinaryFacts, vendored: Dict[str, str]) -> AuditedFile:
             by_prefix[prefix] = version
     weak = [f"{version} ({library})" for library, version in binary.weak_version_needs]
     weak += list(binary.weak_imports)
+    stable = _abi.lowest_stable_version([binary], _abi.ABI3_FIRST) if binary.python_imports else None
     return AuditedFile(binary.path, binary.arch, binary.family, binary.static, binary.needed,
                        {lib: tuple(sorted(v.values())) for lib, v in highest.items()}, tuple(weak),
-                       tuple(sorted(vendored)), binary.requires, binary.reason)
+                       tuple(sorted(vendored)), binary.requires, binary.reason, binary.is_extension,
+                       None if not binary.python_imports else f"{stable[0]}.{stable[1]}" if stable else "",
+                       _isa.x86_isa_level(binary), _isa.features(binary), binary.stack)
 
 
 def _version_key(version: str) -> Tuple[Tuple[int, ...], str]:
