@@ -178,6 +178,7 @@ def target(*, root: str | os.PathLike[str] | None = None, platform: str | None =
     inconsistent spec, listing the accepted forms.
     """
     from . import _python, _target
+    from ._rootfs import Host
 
     if root is not None and platform is not None:
         raise ValueError("target() takes root= or platform=, not both")
@@ -197,7 +198,7 @@ def target(*, root: str | os.PathLike[str] | None = None, platform: str | None =
         raise ValueError("python= needs root= or platform=: the running process has its own Python")
     info = libc()
     return _target.Target(info, info.arch or "unknown", _python.running_python(), "process",
-                          known_platform_tags=platform_tags())
+                          known_platform_tags=platform_tags(), files=Host())
 
 
 def audit(path: str | os.PathLike[str], *, target: Target | str | os.PathLike[str] | None = None) -> Audit:
@@ -212,18 +213,18 @@ def audit(path: str | os.PathLike[str], *, target: Target | str | os.PathLike[st
     Raises WheelError for a wheel that cannot be read safely, ELFError for a malformed
     binary (both name the file and member), OSError for the path itself.
     """
+    from . import _target
     from ._audit import audit_path
+    from ._rootfs import Root
 
     if target is None:
         return audit_path(os.fspath(path))
-    source = getattr(target, "source", None)
-    if source is None:
-        return audit_path(os.fspath(path), True, os.fspath(target))  # type: ignore[arg-type]
-    if source == "process":
-        return audit_path(os.fspath(path), True, None)
-    if str(source).startswith("root:"):
-        return audit_path(os.fspath(path), True, str(source)[len("root:"):])
-    raise ValueError(f"a {source} target has no files to resolve in: pass this system's or an image's target")
+    if not isinstance(target, _target.Target):
+        return audit_path(os.fspath(path), Root(os.fspath(target)))
+    if target.files is None:
+        raise ValueError(f"a {target.source} target has no files to resolve in: pass this system's or an image's "
+                         "target")
+    return audit_path(os.fspath(path), target.files)
 
 
 def resolve(path: str | os.PathLike[str], *, root: str | os.PathLike[str] | None = None) -> Resolution:

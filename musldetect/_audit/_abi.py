@@ -23,6 +23,7 @@ from typing import Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 from . import _stable_abi
 from ._binary import BinaryFacts
+from ._records import Blame
 
 Version = Tuple[int, int]
 ABI3_FIRST: Version = (3, 2)
@@ -38,15 +39,6 @@ _PYTHON_TAG = re.compile(r"^(?P<impl>cp|pp|py)(?P<version>[0-9]+)$")
 _TRIPLET_ARCH = {"x86_64": ("x86_64",), "i686": ("i386", "i686"), "aarch64": ("aarch64",),
                  "armv7l": ("arm", "armv7l"), "ppc64le": ("powerpc64le",), "s390x": ("s390x",),
                  "riscv64": ("riscv64",), "loongarch64": ("loongarch64",)}
-
-
-class Cause(NamedTuple):
-    """One reason a python-ABI pair (``cp39-abi3``) is not allowed, and the file."""
-
-    tag: str
-    file: str
-    cause: str
-    reason: str
 
 
 class Suffix(NamedTuple):
@@ -131,23 +123,23 @@ def _dotted(version: Optional[Version]) -> str:
     return "?" if version is None else f"{version[0]}.{version[1]}"
 
 
-def stable_abi_causes(tag: str, baseline: Version, binary: BinaryFacts) -> List[Cause]:
+def stable_abi_causes(tag: str, baseline: Version, binary: BinaryFacts) -> List[Blame]:
     """Why one binary breaks the stable ABI of ``baseline``: symbols too new or outside it,
     and Py-named symbols it exports."""
     causes = []
     for name in binary.python_imports:
         entry = _stable_abi.lookup(name)
         if entry is None:
-            causes.append(Cause(tag, binary.path, f"{name} (not in the stable ABI)",
+            causes.append(Blame(tag, binary.path, f"{name} (not in the stable ABI)",
                                 f"{name} is not in CPython's stable ABI: the extension works with the "
                                 "interpreter it was built for only"))
         elif entry.added > baseline:
-            causes.append(Cause(tag, binary.path, f"{name} (stable ABI from {_dotted(entry.added)})",
+            causes.append(Blame(tag, binary.path, f"{name} (stable ABI from {_dotted(entry.added)})",
                                 f"{name} joined the stable ABI in CPython {_dotted(entry.added)}, after "
                                 f"{_dotted(baseline)}"))
     for name in binary.python_exports:
         if not name.startswith("PyInit_"):
-            causes.append(Cause(tag, binary.path, f"{name} (exported)",
+            causes.append(Blame(tag, binary.path, f"{name} (exported)",
                                 f"the binary exports the CPython-named {name}: where an interpreter defines it, "
                                 "the loader binds the extension's own calls to the interpreter's"))
     return causes
@@ -168,10 +160,10 @@ def lowest_stable_version(binaries: Iterable[BinaryFacts], floor: Version) -> Op
     return lowest
 
 
-def judge(declared: Sequence[str], binaries: Sequence[BinaryFacts]) -> Tuple[List[Cause], List[str]]:
+def judge(declared: Sequence[str], binaries: Sequence[BinaryFacts]) -> Tuple[List[Blame], List[str]]:
     """Causes against the python and ABI parts of the declared full tags, and the honest
     abi3 pair (``cp310-abi3``) when the wheel declares abi3 or abi3t."""
-    causes: List[Cause] = []
+    causes: List[Blame] = []
     honest: List[str] = []
     extensions = [b for b in binaries if b.is_extension]
     pairs = sorted({tag.rsplit("-", 1)[0] for tag in declared if tag.count("-") == 2})
@@ -187,23 +179,23 @@ def judge(declared: Sequence[str], binaries: Sequence[BinaryFacts]) -> Tuple[Lis
     for binary in extensions:
         for needed in binary.needed:
             if needed.startswith("libpython"):
-                causes.append(Cause("", binary.path, needed, "an extension module that links libpython: only a "
+                causes.append(Blame("", binary.path, needed, "an extension module that links libpython: only a "
                                     "program embedding Python does that; the interpreter provides the symbols"))
     return causes, honest
 
 
 def _pair_causes(pair: str, python: str, abi: str, binaries: Sequence[BinaryFacts],
-                 extensions: Sequence[BinaryFacts]) -> List[Cause]:
-    causes: List[Cause] = []
+                 extensions: Sequence[BinaryFacts]) -> List[Blame]:
+    causes: List[Blame] = []
     if abi == "none":
-        return [Cause(pair, b.path, "extension module", f"{posixpath.basename(b.path)} exports "
+        return [Blame(pair, b.path, "extension module", f"{posixpath.basename(b.path)} exports "
                       f"{_init_name(b)}: an extension module in a wheel whose ABI tag is none") for b in extensions]
     if abi in ("abi3", "abi3t"):
         baseline = _python_version(python)
         if baseline is None or not python.startswith("cp"):
-            return [Cause(pair, "", pair, f"{abi} needs a CPython tag with a minor version (cp39), not {python}")]
+            return [Blame(pair, "", pair, f"{abi} needs a CPython tag with a minor version (cp39), not {python}")]
         if abi == "abi3t" and baseline < ABI3T_FIRST:
-            causes.append(Cause(pair, "", pair, "abi3t (PEP 803) exists from CPython 3.15 on"))
+            causes.append(Blame(pair, "", pair, "abi3t (PEP 803) exists from CPython 3.15 on"))
         for binary in binaries:
             causes.extend(stable_abi_causes(pair, baseline, binary))
     for binary in extensions:
@@ -212,7 +204,7 @@ def _pair_causes(pair: str, python: str, abi: str, binaries: Sequence[BinaryFact
         if why is None and suffix is not None and suffix.triplet and not _triplet_fits(suffix.triplet, binary.arch):
             why = f"its suffix names {suffix.triplet}, the binary is {binary.arch}"
         if why is not None and suffix is not None:
-            causes.append(Cause(pair, binary.path, suffix_text(suffix), why))
+            causes.append(Blame(pair, binary.path, suffix_text(suffix), why))
     return causes
 
 
