@@ -2,13 +2,15 @@
 # Downloads the pinned real wheels of tests/audit/wheels.txt from PyPI (pip download, no
 # dependencies, binary only) into $MUSLDETECT_CACHE/wheels, once: a wheel already there
 # is not fetched again. Prints the directory.
-# Usage: fetch-wheels.sh [PYTHON]   (a Python with pip; default python3)
+# Usage: fetch-wheels.sh [PYTHON] [LIST] [DIRECTORY]   (a Python with pip; default python3,
+# tests/audit/wheels.txt, wheels; tests/audit/abi3-wheels.txt goes to wheels-abi3)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 python=${1:-python3}
-out=${MUSLDETECT_CACHE:-$HOME/.cache/musldetect}/wheels
+list=${2:-$here/wheels.txt}
+out=${MUSLDETECT_CACHE:-$HOME/.cache/musldetect}/${3:-wheels}
 mkdir -p "$out"
-grep -v '^#' "$here/wheels.txt" | while read -r requirement platforms version; do
+grep -v '^#' "$list" | while read -r requirement platforms version; do
     [ -n "$requirement" ] || continue
     name=${requirement%%==*}; pinned=${requirement#*==}
     stem=$(printf '%s' "$name" | tr 'A-Z-' 'a-z_')

@@ -1,0 +1,187 @@
+"""The whole tag on wheels built in the run with the host's gcc: one wheel per rule of the
+python, ABI and ISA parts and the executable-stack refusal, each against its oracle where
+one exists (abi3audit for the stable ABI, auditwheel 6.8 for the ISA level).
+
+The extensions declare the CPython functions they call by hand (no Python.h needed): what
+the audit reads is the binary's undefined symbols and its exported PyInit_*, exactly what
+a real extension leaves.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from builders import compile_c, make_wheel, read_bytes
+from test_audit import auditwheel_tag, glibc_host
+
+import musldetect
+
+from oracle import running_on_musl
+
+X86 = "x86_64"
+DECLARE = "typedef struct _object PyObject;\n"
+
+
+def module(calls, init="_m"):
+    """A C extension that exports PyInit_<init> and calls ``calls`` (name -> argument list)."""
+    lines = [DECLARE] + [f"extern PyObject *{name}({args});\n" for name, args in calls.items()]
+    body = " ".join(f"{name}({', '.join('0' for a in args.split(',') if a.strip())});" for name, args in calls.items())
+    lines.append(f"PyObject *PyInit_{init}(void) {{ {body} return 0; }}\n")
+    return "".join(lines)
+
+
+def build(tmp_path, source, name, *flags, suffix=".c"):
+    return read_bytes(compile_c(tmp_path, "gcc", source, name, "-shared", "-fPIC", *flags, suffix=suffix))
+
+
+def abi3audit_violations(wheel: str) -> dict:
+    """abi3audit 0.0.26's report for one wheel: file -> (non-abi3 symbols, future objects)."""
+    pytest.importorskip("abi3audit", reason="abi3audit is the oracle (pip install abi3audit==0.0.26)")
+    proc = subprocess.run([sys.executable, "-m", "abi3audit", "-R", "-S", wheel], capture_output=True, text=True,
+                          timeout=300)
+    report = json.loads(proc.stdout)
+    found = {}
+    for spec in report["specs"].values():
+        for entry in spec.get("wheel", []):
+            result = entry["result"]
+            found[entry["name"]] = (sorted(result["non_abi3_symbols"]), dict(result["future_abi3_objects"]))
+    return found
+
+
+def test_abi3_symbol_newer_than_the_tag(tmp_path):
+    so = build(tmp_path, module({"PyUnicode_AsUTF8AndSize": "PyObject *, long *"}), "_m.abi3.so")
+    wheel = make_wheel(tmp_path, "m", [f"cp39-abi3-manylinux_2_17_{X86}"], {"m/_m.abi3.so": so})
+    result = musldetect.audit(wheel)
+    assert result.verdict == "over-promises"
+    assert [(b.tag, b.file, b.cause) for b in result.blame] == \
+        [("cp39-abi3", "m/_m.abi3.so", "PyUnicode_AsUTF8AndSize (stable ABI from 3.10)")]
+    assert "cp310-abi3" in result.honest_tags and result.files[0].stable_abi == "3.10"
+    assert abi3audit_violations(wheel) == {"_m.abi3.so": ([], {"PyUnicode_AsUTF8AndSize": "3.10"})}
+    honest = make_wheel(tmp_path, "m2", [f"cp310-abi3-manylinux_2_17_{X86}"], {"m/_m.abi3.so": so})
+    assert not musldetect.audit(honest).blame
+
+
+def test_symbol_outside_the_stable_abi(tmp_path):
+    so = build(tmp_path, module({"PyCode_New": "int", "PyLong_FromLong": "long"}), "_m.abi3.so")
+    wheel = make_wheel(tmp_path, "m", [f"cp310-abi3-manylinux_2_17_{X86}"], {"m/_m.abi3.so": so})
+    result = musldetect.audit(wheel)
+    assert [b.cause for b in result.blame] == ["PyCode_New (not in the stable ABI)"]
+    assert not any(tag.endswith("-abi3") for tag in result.honest_tags) and result.files[0].stable_abi == ""
+    assert abi3audit_violations(wheel) == {"_m.abi3.so": (["PyCode_New"], {})}
+
+
+def test_py_named_export_is_flagged_as_abi3audit_does(tmp_path):
+    source = module({"PyLong_FromLong": "long"}) + "int PyFoo_Helper(void) { return 1; }\n"
+    so = build(tmp_path, source, "_m.abi3.so")
+    wheel = make_wheel(tmp_path, "m", [f"cp39-abi3-manylinux_2_17_{X86}"], {"m/_m.abi3.so": so})
+    result = musldetect.audit(wheel)
+    assert [b.cause for b in result.blame] == ["PyFoo_Helper (exported)"]
+    assert abi3audit_violations(wheel) == {"_m.abi3.so": (["PyFoo_Helper"], {})}
+    hidden = build(tmp_path, module({"PyLong_FromLong": "long"}) +
+                   "__attribute__((visibility(\"hidden\"))) int PyFoo_Helper(void) { return 1; }\n", "_h.abi3.so")
+    assert not musldetect.audit(make_wheel(tmp_path, "h", [f"cp39-abi3-manylinux_2_17_{X86}"],
+                                           {"m/_h.abi3.so": hidden})).blame
+
+
+@pytest.mark.parametrize("tag,name,fits", [
+    ("cp311-cp311", "_m.cpython-312-x86_64-linux-gnu.so", False),
+    ("cp312-cp312", "_m.cpython-312-x86_64-linux-gnu.so", True),
+    ("cp313-cp313t", "_m.cpython-313-x86_64-linux-gnu.so", False),
+    ("cp313-cp313t", "_m.cpython-313t-x86_64-linux-gnu.so", True),
+    ("cp312-cp312", "_m.cpython-312-aarch64-linux-gnu.so", False),
+    ("cp312-cp312", "_m.abi3.so", True),
+    ("cp313-cp313t", "_m.abi3.so", False),
+    ("cp39-abi3", "_m.cpython-39-x86_64-linux-gnu.so", False),
+    ("cp39-abi3", "_m.abi3-x86_64-linux-gnu.so", False),
+    ("cp315-abi3", "_m.abi3-x86_64-linux-gnu.so", True),
+    ("cp315-abi3t", "_m.abi3t.so", True),
+    ("cp315-abi3t", "_m.abi3.so", False),
+    ("cp312-abi3t", "_m.abi3t.so", False),
+    ("pp310-pypy310_pp73", "_m.pypy310-pp73-x86_64-linux-gnu.so", True),
+    ("pp310-pypy310_pp73", "_m.cpython-310-x86_64-linux-gnu.so", False),
+    ("cp312-cp312", "_m.so", True),
+])
+def test_extension_suffix_against_the_python_and_abi_tags(tmp_path, tag, name, fits):
+    so = build(tmp_path, module({"PyLong_FromLong": "long"}), name)
+    result = musldetect.audit(make_wheel(tmp_path, "m", [f"{tag}-manylinux_2_17_{X86}"], {f"m/{name}": so}))
+    assert (not result.blame) == fits, result.blame
+    if not fits:
+        assert all(b.tag == tag for b in result.blame)
+
+
+def test_extension_module_in_a_wheel_without_an_abi(tmp_path):
+    so = build(tmp_path, module({"PyLong_FromLong": "long"}), "_m.so")
+    result = musldetect.audit(make_wheel(tmp_path, "m", [f"py3-none-manylinux_2_17_{X86}"], {"m/_m.so": so}))
+    assert [(b.tag, b.cause) for b in result.blame] == [("py3-none", "extension module")]
+    assert "PyInit__m" in result.blame[0].reason
+    # A program or library without PyInit_* (ruff, cmake) is what py3-none-<platform> is for.
+    plain = build(tmp_path, "int twice(int x) { return 2 * x; }\n", "libtwice.so")
+    assert not musldetect.audit(make_wheel(tmp_path, "t", [f"py3-none-manylinux_2_17_{X86}"],
+                                           {"t/libtwice.so": plain})).blame
+    anywhere = musldetect.audit(make_wheel(tmp_path, "a", ["py3-none-any"], {"t/libtwice.so": plain}))
+    assert [b.cause for b in anywhere.blame] == ["ELF binaries"]
+
+
+def test_extension_linked_against_libpython(tmp_path):
+    glibc_host()
+    libdir = f"/usr/lib/{X86}-linux-gnu"
+    if not os.path.exists(os.path.join(libdir, "libpython3.11.so")):
+        pytest.skip("no libpython3.11.so to link against (apt-get install libpython3.11-dev)")
+    so = build(tmp_path, module({"PyLong_FromLong": "long"}), "_m.so", "-Wl,--no-as-needed", f"-L{libdir}",
+               "-lpython3.11")
+    result = musldetect.audit(make_wheel(tmp_path, "m", [f"cp311-cp311-manylinux_2_17_{X86}"], {"m/_m.so": so}))
+    assert [(b.file, b.cause) for b in result.blame if b.reason.startswith("an extension module that links")] == \
+        [("m/_m.so", "libpython3.11.so.1.0")]
+
+
+def test_x86_64_v3_note_agrees_with_auditwheel(tmp_path):
+    glibc_host()
+    so = build(tmp_path, "int twice(int x) { return 2 * x; }\n", "_v3.so", "-Wl,-z,x86-64-v3")
+    wheel = make_wheel(tmp_path, "v", [f"cp312-cp312-manylinux_2_17_{X86}"], {"v/_v3.so": so})
+    result = musldetect.audit(wheel)
+    assert result.files[0].isa_level == 3
+    assert result.honest_tags[0] == auditwheel_tag(wheel) == f"linux_{X86}"
+    assert [(b.file, b.cause) for b in result.blame] == [("v/_v3.so", "x86-64-v3")]
+    # Without the flag Debian 12's toolchain marks the baseline (binutils 2.40 crashes on -z x86-64-baseline).
+    baseline = build(tmp_path, "int twice(int x) { return 2 * x; }\n", "_v1.so")
+    wheel = make_wheel(tmp_path, "b", [f"cp312-cp312-manylinux_2_17_{X86}"], {"v/_v1.so": baseline})
+    assert musldetect.audit(wheel).files[0].isa_level in (None, 1)
+    assert musldetect.audit(wheel).honest_tags[0] == auditwheel_tag(wheel) != f"linux_{X86}"
+
+
+ASM = ".text\n.globl twice\n.type twice, @function\ntwice:\n  lea (%rdi,%rdi), %eax\n  ret\n"
+
+
+@pytest.mark.parametrize("how", ["-z execstack", "assembler without .note.GNU-stack"])
+def test_executable_stack_fails_from_glibc_2_41(tmp_path, how):
+    if running_on_musl():
+        pytest.skip("built with the host's GNU toolchain")
+    if how == "-z execstack":
+        so = build(tmp_path, "int twice(int x) { return 2 * x; }\n", "_x.so", "-Wl,-z,execstack")
+    else:
+        so = build(tmp_path, ASM, "_x.so", suffix=".s")
+    wheel = make_wheel(tmp_path, "x", [f"py3-none-manylinux_2_17_{X86}"], {"x/_x.so": so})
+    result = musldetect.audit(wheel)
+    assert result.files[0].stack == "rwx"
+    assert [(b.file, b.cause) for b in result.blame] == [("x/_x.so", "executable stack")]
+    reason = result.blame[0].reason
+    assert "glibc 2.41" in reason and "-Wl,-z,noexecstack" in reason and "glibc.rtld.execstack=2" in reason
+    assert not any(tag.startswith("manylinux") for tag in result.honest_tags)
+    # musl never makes the stack executable and loads it: the musllinux tag stays.
+    assert f"musllinux_1_1_{X86}" in result.honest_tags
+    fixed = build(tmp_path, "int twice(int x) { return 2 * x; }\n", "_n.so", "-Wl,-z,noexecstack")
+    assert musldetect.audit(make_wheel(tmp_path, "n", [f"py3-none-manylinux_2_17_{X86}"], {"x/_n.so": fixed})
+                            ).files[0].stack == "rw"
+
+
+def test_a_program_with_an_executable_stack_still_starts(tmp_path):
+    if running_on_musl():
+        pytest.skip("built with the host's GNU toolchain")
+    program = read_bytes(compile_c(tmp_path, "gcc", "int main(void) { return 0; }\n", "prog", "-Wl,-z,execstack"))
+    result = musldetect.audit(make_wheel(tmp_path, "p", [f"py3-none-manylinux_2_34_{X86}"],
+                                         {"p-1.0.data/scripts/prog": program}))
+    assert result.files[0].stack == "rwx" and not result.blame
