@@ -185,3 +185,28 @@ def test_a_program_with_an_executable_stack_still_starts(tmp_path):
     result = musldetect.audit(make_wheel(tmp_path, "p", [f"py3-none-manylinux_2_34_{X86}"],
                                          {"p-1.0.data/scripts/prog": program}))
     assert result.files[0].stack == "rwx" and not result.blame
+
+
+def without_gnu_stack(data: bytes) -> bytes:
+    """The same ELF64 object with its PT_GNU_STACK header turned into PT_NULL: what an old
+    or non-GNU linker leaves (GNU ld 2.40 ignores -z nognustack)."""
+    import struct
+
+    phoff, = struct.unpack_from("<Q", data, 32)
+    phentsize, phnum = struct.unpack_from("<HH", data, 54)
+    patched = bytearray(data)
+    for index in range(phnum):
+        at = phoff + index * phentsize
+        if struct.unpack_from("<I", data, at)[0] == 0x6474E551:
+            struct.pack_into("<I", patched, at, 0)
+    return bytes(patched)
+
+
+def test_no_gnu_stack_header_means_executable_on_x86_64(tmp_path):
+    if running_on_musl():
+        pytest.skip("built with the host's GNU toolchain")
+    so = without_gnu_stack(build(tmp_path, "int twice(int x) { return 2 * x; }\n", "_o.so"))
+    result = musldetect.audit(make_wheel(tmp_path, "o", [f"py3-none-manylinux_2_17_{X86}"], {"o/_o.so": so}))
+    assert result.files[0].stack == "none"
+    assert [b.cause for b in result.blame] == ["executable stack"]
+    assert "no PT_GNU_STACK (executable by default on x86_64)" in result.blame[0].reason
