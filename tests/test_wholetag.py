@@ -210,3 +210,54 @@ def test_no_gnu_stack_header_means_executable_on_x86_64(tmp_path):
     assert result.files[0].stack == "none"
     assert [b.cause for b in result.blame] == ["executable stack"]
     assert "no PT_GNU_STACK (executable by default on x86_64)" in result.blame[0].reason
+
+
+DLOPEN = ('#include <dlfcn.h>\n#include <stdio.h>\n'
+          'int main(int c, char **v) { void *h = dlopen(v[1], RTLD_NOW);\n'
+          '  if (!h) { puts(dlerror()); return 1; } puts("loaded"); return 0; }\n')
+
+
+def glibc_of(suite: str):
+    from oracle import corpus_manifest, skip_or_fail
+
+    rows = [r for r in corpus_manifest() if r["pkg"] == "libc6" and r["arch"] == "amd64" and r["suite"] == suite]
+    if not rows:
+        skip_or_fail(f"no {suite} amd64 glibc in the corpus (tests/musl/fetch-corpus.sh)")
+    return rows[0]
+
+
+@pytest.mark.parametrize("suite,refused", [("bookworm", False), ("trixie", True), ("sid", True)])
+def test_resolve_says_glibc_2_41_refuses_to_dlopen_it(tmp_path, suite, refused):
+    """resolve() inside an image of that glibc, against that glibc's own loader dlopening
+    the same file (and the glibc.rtld.execstack=2 escape hatch, which the reason names)."""
+    import glob
+    import shutil
+
+    glibc_host()
+    row = glibc_of(suite)
+    root = tmp_path / "root"
+    shutil.copytree(row["dir"], root, symlinks=True)
+    for name in ("lib", "lib64"):
+        if not (root / name).exists() and (root / "usr" / name).exists():
+            os.symlink(f"usr/{name}", root / name)
+    (root / "opt").mkdir()
+    (root / "opt" / "_x.so").write_bytes(build(tmp_path, "#include <stdio.h>\nvoid hello(void) { puts(\"hi\"); }\n",
+                                               "_x.so", "-Wl,-z,execstack"))
+    found = musldetect.resolve("/opt/_x.so", root=root)
+    assert found.loads is (not refused), found.reason
+    if refused:
+        assert "asks for an executable stack" in found.reason and "glibc.rtld.execstack=2" in found.reason
+    else:
+        assert any("asks for an executable stack" in note for note in found.notes)
+    # The oracle: this glibc's loader runs a program that dlopens the file.
+    loader = next(path for path in glob.glob(str(root / "**" / "ld-linux-x86-64.so.2"), recursive=True)
+                  if not os.path.islink(path))
+    libdir = os.path.dirname(loader)
+    program = compile_c(tmp_path, "gcc", DLOPEN, "opener", "-ldl")
+    run = subprocess.run([loader, "--library-path", libdir, str(program), str(root / "opt" / "_x.so")],
+                         capture_output=True, text=True, timeout=60)
+    assert ("cannot enable executable stack" in run.stdout) is refused, run.stdout + run.stderr
+    hatch = subprocess.run([loader, "--library-path", libdir, str(program), str(root / "opt" / "_x.so")],
+                           capture_output=True, text=True, timeout=60,
+                           env=dict(os.environ, GLIBC_TUNABLES="glibc.rtld.execstack=2"))
+    assert "loaded" in hatch.stdout, hatch.stdout + hatch.stderr

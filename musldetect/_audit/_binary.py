@@ -13,7 +13,7 @@ from typing import Dict, List, NamedTuple, Optional, Tuple
 
 from .. import _rules
 from .._elf import ELFFile
-from .._elf_header import ET_DYN, ET_EXEC, PF_X
+from .._elf_header import ET_DYN, ET_EXEC, PF_X, PT_GNU_STACK, asks_executable_stack
 from .._inspect import static_family
 from .._libcfile import GLIBC, MUSL, family_by_name
 
@@ -22,7 +22,6 @@ from .._libcfile import GLIBC, MUSL, family_by_name
 OLD_PYTHON_ONLY = ("PyUnicodeUCS2_", "PyFPE_jbuf")
 # CPython's C API names: what an extension imports from the interpreter, or must not export.
 PYTHON_PREFIXES = ("Py", "_Py")
-PT_GNU_STACK = 0x6474E551
 
 
 class BinaryFacts(NamedTuple):
@@ -47,6 +46,7 @@ class BinaryFacts(NamedTuple):
     stack: str = "none"  # PT_GNU_STACK: "rw", "rwx", or "none" (no such header)
     properties: Tuple[Tuple[int, int], ...] = ()  # GNU program properties: (pr_type, value)
     interp: Optional[str] = None  # PT_INTERP: a program names its loader
+    executable_stack: Optional[bool] = None  # glibc must make the stack executable for it (None: arch unknown)
 
     @property
     def is_extension(self) -> bool:
@@ -106,7 +106,8 @@ def binary_facts(elf: ELFFile, shown_as: str) -> BinaryFacts:
                        bool(runpath), tuple(strong), tuple(weak), imports, weak_imports, symbol_of_version, requires,
                        reason, tuple(sorted({name for name, _, _ in symbols if name.startswith(PYTHON_PREFIXES)})),
                        tuple(sorted(name for name in exported if name.startswith(PYTHON_PREFIXES))),
-                       _stack(elf), tuple(sorted(elf.gnu_properties().items())), interp)
+                       _stack(elf), tuple(sorted(elf.gnu_properties().items())), interp,
+                       asks_executable_stack(elf.segments, elf.arch))
 
 
 def _stack(elf: ELFFile) -> str:

@@ -30,12 +30,6 @@ GNU_PROPERTY_X86_FEATURE_1_AND = 0xC0000002
 GNU_PROPERTY_AARCH64_FEATURE_1_AND = 0xC0000000
 _X86_FEATURES: Tuple[Tuple[int, str], ...] = ((1, "IBT"), (2, "SHSTK"))
 _AARCH64_FEATURES: Tuple[Tuple[int, str], ...] = ((1, "BTI"), (2, "PAC"), (4, "GCS"))
-# glibc's DEFAULT_STACK_PERMS: without PT_GNU_STACK the stack must be executable on these
-# (every arch but aarch64, nios2, arc and tile among glibc's); riscv64 and loongarch64 are
-# left unjudged.
-EXECUTABLE_DEFAULT_STACK = frozenset({"x86_64", "i686", "armv7l", "armv5tel", "ppc64le", "ppc64", "s390x", "mips",
-                                      "mipsel", "mips64", "mips64el"})
-NON_EXECUTABLE_DEFAULT_STACK = frozenset({"aarch64", "aarch64_be"})
 EXECSTACK_REFUSED_FROM = (2, 41)
 EXECSTACK_FIX = "link with -Wl,-z,noexecstack (and give assembler files a .note.GNU-stack section)"
 EXECSTACK_HATCH = ("GLIBC_TUNABLES=glibc.rtld.execstack=2 lets such a dlopen through on glibc 2.42+ and the 2.41 "
@@ -67,18 +61,6 @@ def features(binary: BinaryFacts) -> Tuple[str, ...]:
     return tuple(name for bit, name in names if value is not None and value & bit)
 
 
-def wants_executable_stack(binary: BinaryFacts) -> Optional[bool]:
-    """Whether the loader must make the stack executable for this object (None: the arch's
-    default is not known here)."""
-    if binary.stack != "none":
-        return binary.stack == "rwx"
-    if binary.arch in EXECUTABLE_DEFAULT_STACK:
-        return True
-    if binary.arch in NON_EXECUTABLE_DEFAULT_STACK:
-        return False
-    return None
-
-
 def stack_text(binary: BinaryFacts) -> str:
     return "PT_GNU_STACK RWE" if binary.stack == "rwx" else f"no PT_GNU_STACK (executable by default on {binary.arch})"
 
@@ -93,7 +75,7 @@ def policy_causes(family: str, policy_name: str, arch: str, binary: BinaryFacts)
                        f"x86-64-v{level}; {policy_name}_{arch} promises the x86-64 baseline. The note records what "
                        "its objects were built for, not what runs: if it picks its code at run time, build that "
                        "object without -march=x86-64-vN or link with -z x86-64-baseline"))
-    if family == "glibc" and not binary_is_program(binary) and wants_executable_stack(binary):
+    if family == "glibc" and not binary_is_program(binary) and binary.executable_stack:
         causes.append(("executable stack", f"{stack_text(binary)}: glibc {_dotted(EXECSTACK_REFUSED_FROM)} and "
                        f"later refuse to dlopen it (\"cannot enable executable stack as shared object requires\"); "
                        f"fix: {EXECSTACK_FIX}; escape hatch: {EXECSTACK_HATCH}"))
