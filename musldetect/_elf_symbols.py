@@ -16,7 +16,6 @@ if TYPE_CHECKING:
 
 SHN_UNDEF = 0
 STB_GLOBAL, STB_WEAK = 1, 2
-STV_DEFAULT, STV_PROTECTED = 0, 3
 MAX_HASH_WORDS = 16 * 1024 * 1024  # buckets or bloom words a hash table may claim
 
 
@@ -59,8 +58,8 @@ def undefined_symbols(reader: Reader, dynamic: DynamicSection) -> List[Tuple[str
 
 def dynamic_symbols(reader: Reader, dynamic: DynamicSection) -> Tuple[List[Tuple[str, bool, int]], List[str]]:
     """One pass over .dynsym: (undefined symbols as ``undefined_symbols`` gives them, names
-    this object defines and exports: global or weak binding, default or protected
-    visibility, which the loader may bind other objects' references to)."""
+    this object defines and exports: global or weak binding, which the loader may bind
+    other objects' references to; the linker turns a hidden definition local)."""
     values = dynamic.values()
     strtab = dynamic.strings()
     if strtab is None or DT_SYMTAB not in values:
@@ -71,18 +70,18 @@ def dynamic_symbols(reader: Reader, dynamic: DynamicSection) -> Tuple[List[Tuple
     count = symbol_count(reader, values)
     offset = reader.vaddr_to_offset(values[DT_SYMTAB][0], count * entry, "DT_SYMTAB")
     table = reader.read_at(offset, count * entry, "dynamic symbol table")
-    # st_name, st_info, st_other and st_shndx: Elf32_Sym is name, value, size, info, other,
-    # shndx; Elf64_Sym is name, info, other, shndx, value, size.
-    fmt = reader.byteorder + ("I8xBBH" if reader.bits == 32 else "IBBH16x")
+    # st_name, st_info and st_shndx: Elf32_Sym is name, value, size, info, other, shndx;
+    # Elf64_Sym is name, info, other, shndx, value, size.
+    fmt = reader.byteorder + ("I8xBxH" if reader.bits == 32 else "IBxH16x")
     undefined = []
     exported = []
-    for index, (name, info, other, shndx) in enumerate(struct.iter_unpack(fmt, table)):
+    for index, (name, info, shndx) in enumerate(struct.iter_unpack(fmt, table)):
         end = strtab.find(b"\x00", name)
         if not 0 < name < end:
             continue
         binding = info >> 4
         if shndx == SHN_UNDEF:
             undefined.append((os.fsdecode(strtab[name:end]), binding == STB_WEAK, index))
-        elif binding in (STB_GLOBAL, STB_WEAK) and other & 3 in (STV_DEFAULT, STV_PROTECTED):
+        elif binding in (STB_GLOBAL, STB_WEAK):  # a hidden definition never reaches .dynsym as global
             exported.append(os.fsdecode(strtab[name:end]))
     return undefined, exported

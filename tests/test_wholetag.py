@@ -261,3 +261,22 @@ def test_resolve_says_glibc_2_41_refuses_to_dlopen_it(tmp_path, suite, refused):
                            capture_output=True, text=True, timeout=60,
                            env=dict(os.environ, GLIBC_TUNABLES="glibc.rtld.execstack=2"))
     assert "loaded" in hatch.stdout, hatch.stdout + hatch.stderr
+
+
+def test_musl_loads_an_object_that_asks_for_an_executable_stack(tmp_path):
+    """musl never makes the stack executable and does not refuse: the musl interpreter's
+    own loader dlopens the file (the oracle), and resolve() says it loads, with a note."""
+    from oracle import find_musl_python, skip_or_fail
+
+    path = compile_c(tmp_path, "musl-gcc", "#include <stdio.h>\nvoid hello(void) { puts(\"hi\"); }\n", "_x.so",
+                     "-shared", "-fPIC", "-Wl,-z,execstack")
+    found = musldetect.resolve(path)
+    if found.family != "musl" or found.missing:
+        skip_or_fail("musl's loader is not installed here (apt-get install musl)")
+    assert found.loads and any("musl ignores the request" in note for note in found.notes)
+    musl_python = find_musl_python()
+    if musl_python is None:
+        skip_or_fail("no musl-linked interpreter (tests/musl/build-python.sh)")
+    run = subprocess.run([musl_python, "-c", f"import ctypes; ctypes.CDLL({str(path)!r}).hello()"],
+                         capture_output=True, text=True, timeout=60)
+    assert run.stdout == "hi\n", run.stderr

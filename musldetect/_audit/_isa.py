@@ -6,8 +6,9 @@
   ``linux_x86_64`` only, as auditwheel 6.3+ decides. The note records what the objects
   were compiled for (``-march=x86-64-v3``, ``-mneeded``), not which instructions run:
   a library that picks its code at run time still carries the mark of its most demanding
-  object (auditwheel#535, #645 with libmvec); the blame names the file and says so, and
-  the fix is to build the dispatching object without the mark.
+  object (auditwheel#535, #645 with libmvec); the blame names the file and says so (the
+  answer stays auditwheel's: the tag cannot promise what the note denies), and the fix is
+  to build the dispatching object without the mark.
 - armv7l: a soft-float or pre-EABI5 ARM binary is another arch (``_elf_header.elf_arch``
   gives it ``armv5tel``), so an armv7l tag is refused as auditwheel refuses it.
 - AArch64 BTI/PAC and x86 IBT/SHSTK marks are reported, never judged: a loader runs an
@@ -72,9 +73,9 @@ def policy_causes(family: str, policy_name: str, arch: str, binary: BinaryFacts)
     level = x86_isa_level(binary)
     if level is not None and level >= 2:
         causes.append((f"x86-64-v{level}", f"its GNU property note (GNU_PROPERTY_X86_ISA_1_NEEDED) says it needs "
-                       f"x86-64-v{level}; {policy_name}_{arch} promises the x86-64 baseline. The note records what "
-                       "its objects were built for, not what runs: if it picks its code at run time, build that "
-                       "object without -march=x86-64-vN or link with -z x86-64-baseline"))
+                       f"x86-64-v{level}; {policy_name}_{arch} promises the x86-64 baseline. The note says what its "
+                       "objects were marked as needing (-mneeded, -z x86-64-vN), not which instructions run: a "
+                       "library that picks its code at run time must not carry the mark (auditwheel#535, #645)"))
     if family == "glibc" and not binary_is_program(binary) and binary.executable_stack:
         causes.append(("executable stack", f"{stack_text(binary)}: glibc {_dotted(EXECSTACK_REFUSED_FROM)} and "
                        f"later refuse to dlopen it (\"cannot enable executable stack as shared object requires\"); "
