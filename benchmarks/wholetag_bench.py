@@ -21,21 +21,13 @@ import os
 import statistics
 import subprocess
 import sys
-import time
-from typing import Callable, Dict, List
+from typing import Dict, List
+
+from audit_bench import best_of  # benchmarks/ is the script's directory
 
 import musldetect
 from musldetect import _elf
 from musldetect._audit import _abi, _isa
-
-
-def best_of(rounds: int, call: Callable[[], object]) -> float:
-    best = float("inf")
-    for _ in range(rounds):
-        start = time.perf_counter()
-        call()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def abi3audit_command(wheel: str) -> None:

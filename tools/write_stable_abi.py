@@ -78,16 +78,9 @@ def main(argv: List[str]) -> int:
     args = parser.parse_args(argv)
     with open(args.toml, "rb") as fh:
         text = render(fh.read(), args.commit, args.ref)
-    if args.check:
-        with open(TARGET) as fh:
-            if fh.read() != text:
-                print(f"{TARGET} differs from {args.toml}: run tools/write_stable_abi.py")
-                return 1
-        return 0
-    with open(TARGET, "w") as fh:
-        fh.write(text)
-    print(TARGET)
-    return 0
+    from write_policies import write_or_check  # tools/ is the script's directory
+
+    return write_or_check(TARGET, text, args.check, args.toml)
 
 
 if __name__ == "__main__":
