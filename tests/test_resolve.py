@@ -493,3 +493,20 @@ def test_audit_resolves_a_wheel_on_this_system(tmp_path):
     assert {lib.name for lib in found.libraries} >= {"libstdc++.so.6", "libc.so.6"}
     with pytest.raises(ValueError, match="no files"):
         musldetect.audit(wheel, target=musldetect.target(platform="manylinux_2_28_x86_64"))
+
+
+def test_what_a_sweep_remembers_is_bounded(monkeypatch):
+    """Files' facts are remembered across resolutions, never more than the bound (all are
+    forgotten at once when it is reached), and the bound never changes an answer."""
+    from musldetect._loader import _resolve
+
+    memo = _resolve._Memo(2)
+    for key in range(5):
+        memo.put(key, str(key))
+        assert len(memo) <= 2 and memo.get(key) == str(key)
+    assert memo.get(0) is None
+    roomy = musldetect.resolve(sys.executable)
+    for name in ("_FACTS", "_KINDS", "_SYSTEM", "_CACHES"):
+        monkeypatch.setattr(_resolve, name, _resolve._Memo(1))
+    tight = musldetect.resolve(sys.executable)
+    assert tight == roomy and len(_resolve._FACTS) == 1

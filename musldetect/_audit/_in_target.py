@@ -8,17 +8,20 @@ installed, and the rest in the target, as the loader's search (``_loader``) does
 from __future__ import annotations
 
 import posixpath
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from .._loader._resolve import resolve_in
-from .._rootfs import Overlay, Root
+from .._rootfs import Overlay
 from ._binary import BinaryFacts
 from ._records import Audit
+
+if TYPE_CHECKING:
+    from .._rootfs import FileSystem
 
 MOUNT = "/.musldetect-audit"  # where the input's binaries appear to the resolver
 
 
-def resolved(result: Audit, binaries: Sequence[BinaryFacts], files_at: str, files: Root) -> Audit:
+def resolved(result: Audit, binaries: Sequence[BinaryFacts], files_at: str, files: FileSystem) -> Audit:
     """``result`` with each entry binary (one no other binary of the input needs) resolved
     in a target's file system (this system's, or an image's)."""
     overlay = Overlay(files, MOUNT, files_at)
