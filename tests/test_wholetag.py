@@ -280,3 +280,31 @@ def test_musl_loads_an_object_that_asks_for_an_executable_stack(tmp_path):
     run = subprocess.run([musl_python, "-c", f"import ctypes; ctypes.CDLL({str(path)!r}).hello()"],
                          capture_output=True, text=True, timeout=60)
     assert run.stdout == "hi\n", run.stderr
+
+
+def test_soft_float_arm_binary_is_not_armv7l_as_auditwheel_says(tmp_path):
+    """A real armhf libm.so.6 with its e_flags hard-float bit cleared (what a soft-float
+    EABI5 build carries): another arch, so an armv7l tag is refused; auditwheel 6.8 ignores
+    the file as of unknown arch and finds no armv7l binary."""
+    import glob
+    import struct
+
+    from oracle import corpus_manifest, require_auditwheel_oracle, skip_or_fail
+
+    rows = [r for r in corpus_manifest() if r["pkg"] == "libc6" and r["arch"] == "armhf"]
+    if not rows:
+        skip_or_fail("no armhf glibc in the corpus (tests/musl/fetch-corpus.sh)")
+    hard = read_bytes(glob.glob(rows[0]["dir"] + "/**/libm.so.6", recursive=True)[0])
+    soft = bytearray(hard)
+    flags = struct.unpack_from("<I", soft, 36)[0]
+    assert flags & 0x400  # EF_ARM_ABI_FLOAT_HARD
+    struct.pack_into("<I", soft, 36, flags & ~0x400)
+    wheel = make_wheel(tmp_path, "soft", ["py3-none-manylinux_2_17_armv7l"], {"soft/libm.so.6": bytes(soft)})
+    result = musldetect.audit(wheel)
+    assert result.files[0].arch == "armv5tel" and result.verdict == "inconsistent"
+    assert [b.cause for b in result.blame] == ["armv7l"]
+    require_auditwheel_oracle()
+    shown = subprocess.run([sys.executable, "-m", "auditwheel", "show", wheel], capture_output=True, text=True)
+    assert shown.returncode != 0 and "unknown architecture" in shown.stderr
+    same = make_wheel(tmp_path, "hard", ["py3-none-manylinux_2_17_armv7l"], {"hard/libm.so.6": hard})
+    assert musldetect.audit(same).files[0].arch == "armv7l"
