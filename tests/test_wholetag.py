@@ -308,3 +308,36 @@ def test_soft_float_arm_binary_is_not_armv7l_as_auditwheel_says(tmp_path):
     assert shown.returncode != 0 and "unknown architecture" in shown.stderr
     same = make_wheel(tmp_path, "hard", ["py3-none-manylinux_2_17_armv7l"], {"hard/libm.so.6": hard})
     assert musldetect.audit(same).files[0].arch == "armv7l"
+
+
+def gnu_property_note(properties: bytes) -> bytes:
+    """An NT_GNU_PROPERTY_TYPE_0 note (ELF64 layout: 8-byte aligned) holding ``properties``."""
+    import struct
+
+    return struct.pack("<III", 4, len(properties), 5) + b"GNU\x00" + properties
+
+
+@pytest.mark.parametrize("value,level", [(1, 1), (3, 2), (7, 3), (15, 4)])
+def test_isa_level_read_from_the_property_bits(tmp_path, value, level):
+    """Each x86-64 level from the note's bits alone (baseline 1, v2 2, v3 4, v4 8), in a
+    minimal ELF: no toolchain writes v4 here, the bit rule is what auditwheel applies."""
+    import struct
+
+    import elfwriter as w
+
+    note = gnu_property_note(struct.pack("<III", 0xC0008002, 4, value) + b"\x00" * 4)
+    binary = w.build([w.Seg(w.PT_LOAD, b"\x00" * 64), w.Seg(4, note)])
+    result = musldetect.audit(make_wheel(tmp_path, "n", [f"py3-none-manylinux_2_17_{X86}"], {"n/_n.so": binary}))
+    assert result.files[0].isa_level == level
+    assert bool(result.blame) == (level >= 2)
+
+
+def test_a_property_that_runs_past_its_note_is_an_error(tmp_path):
+    import struct
+
+    import elfwriter as w
+
+    note = gnu_property_note(struct.pack("<III", 0xC0008002, 64, 7) + b"\x00" * 4)
+    binary = w.build([w.Seg(w.PT_LOAD, b"\x00" * 64), w.Seg(4, note)])
+    with pytest.raises(musldetect.ELFError, match=r"n/_n\.so.*GNU property"):
+        musldetect.audit(make_wheel(tmp_path, "n", [f"py3-none-manylinux_2_17_{X86}"], {"n/_n.so": binary}))
