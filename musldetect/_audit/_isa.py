@@ -4,11 +4,11 @@
   ``GNU_PROPERTY_X86_ISA_1_NEEDED`` property (bits: baseline 1, v2 2, v3 4, v4 8). A
   manylinux or musllinux x86_64 tag promises the baseline, so a v2+ binary makes the wheel
   ``linux_x86_64`` only, as auditwheel 6.3+ decides. The note records what the objects
-  were compiled for (``-march=x86-64-v3``, ``-mneeded``), not which instructions run:
-  a library that picks its code at run time still carries the mark of its most demanding
-  object (auditwheel#535, #645 with libmvec); the blame names the file and says so (the
-  answer stays auditwheel's: the tag cannot promise what the note denies), and the fix is
-  to build the dispatching object without the mark.
+  were marked as needing (``-mneeded``, ``-z x86-64-vN``, start files of an image built
+  for v2: auditwheel#535), not which instructions run; the blame says so, and the answer
+  stays auditwheel's (the tag cannot promise what the note denies). Only the wheel's own
+  files are read, so a host library the policy allows (libmvec, auditwheel#645) is never
+  judged.
 - armv7l: a soft-float or pre-EABI5 ARM binary is another arch (``_elf_header.elf_arch``
   gives it ``armv5tel``), so an armv7l tag is refused as auditwheel refuses it.
 - AArch64 BTI/PAC and x86 IBT/SHSTK marks are reported, never judged: a loader runs an
