@@ -15,12 +15,12 @@ import subprocess
 import sys
 
 import pytest
-from builders import compile_c, make_wheel, read_bytes
-from test_audit import auditwheel_tag, glibc_host
+from test_audit import glibc_host
 
 import musldetect
 
-from oracle import running_on_musl
+from builders import compile_c, make_wheel, read_bytes
+from oracle import auditwheel_tag, running_on_musl
 
 X86 = "x86_64"
 DECLARE = "typedef struct _object PyObject;\n"
