@@ -310,6 +310,12 @@ class ELFFile(_Headers):
 
         return undefined_symbols(self, self.dynamic)
 
+    def dynamic_symbols(self) -> Tuple[List[Tuple[str, bool, int]], List[str]]:
+        """(undefined symbols, exported names) from one pass over .dynsym."""
+        from ._elf_symbols import dynamic_symbols
+
+        return dynamic_symbols(self, self.dynamic)
+
     def version_need_entries(self) -> List[VersionNeed]:
         """Every version need with its library, weak flag and version index."""
         from ._elf_versions import version_need_entries
@@ -337,6 +343,13 @@ class ELFFile(_Headers):
         from ._elf_notes import notes
 
         return notes(self)
+
+    def gnu_properties(self) -> Dict[int, int]:
+        """The GNU program properties (NT_GNU_PROPERTY_TYPE_0) with a 4-byte value:
+        x86 ISA level and features, AArch64 BTI/PAC; type -> value."""
+        from ._elf_notes import gnu_properties
+
+        return gnu_properties(self)
 
     @property
     def arch(self) -> str:

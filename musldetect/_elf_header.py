@@ -10,7 +10,7 @@ import struct
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import List, Protocol
+    from typing import List, Optional, Protocol
 
     from ._types import ELFError
 
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 MAX_SEGMENTS = 4096
 
 PT_LOAD, PT_DYNAMIC, PT_INTERP, PT_NOTE = 1, 2, 3, 4
+PT_GNU_STACK = 0x6474E551
 PF_X, PF_W, PF_R = 1, 2, 4
 ET_REL, ET_EXEC, ET_DYN, ET_CORE = 1, 2, 3, 4
 PN_XNUM = 0xFFFF
@@ -113,6 +114,25 @@ def parse_program_headers(table: bytes, bits: int, byteorder: str) -> List[Segme
             p_type, flags, offset, vaddr, _paddr, filesz, memsz, align = raw
         segments.append(Segment(p_type, flags, offset, vaddr, filesz, memsz, align))
     return segments
+
+
+# glibc's DEFAULT_STACK_PERMS: an object without PT_GNU_STACK asks for an executable stack
+# on these (every glibc arch but aarch64, nios2, arc and tile); riscv64 and loongarch64
+# are not judged here.
+EXECUTABLE_DEFAULT_STACK = frozenset({"x86_64", "i686", "armv7l", "armv5tel", "ppc64le", "ppc64", "s390x", "mips",
+                                      "mipsel", "mips64", "mips64el"})
+NON_EXECUTABLE_DEFAULT_STACK = frozenset({"aarch64", "aarch64_be"})
+
+
+def asks_executable_stack(segments: List[Segment], arch: str) -> Optional[bool]:
+    """Whether glibc's loader must make the stack executable for an object with these
+    program headers: PT_GNU_STACK's execute flag, else the arch's default (None: unknown)."""
+    for segment in segments:
+        if segment.type == PT_GNU_STACK:
+            return segment.executable
+    if arch in EXECUTABLE_DEFAULT_STACK:
+        return True
+    return False if arch in NON_EXECUTABLE_DEFAULT_STACK else None
 
 
 def readonly_loads(segments: List[Segment]) -> List[Segment]:

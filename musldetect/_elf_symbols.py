@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from ._elf_header import Reader
 
 SHN_UNDEF = 0
-STB_WEAK = 2
+STB_GLOBAL, STB_WEAK = 1, 2
 MAX_HASH_WORDS = 16 * 1024 * 1024  # buckets or bloom words a hash table may claim
 
 
@@ -53,10 +53,17 @@ def imported_symbols(reader: Reader, dynamic: DynamicSection) -> List[str]:
 def undefined_symbols(reader: Reader, dynamic: DynamicSection) -> List[Tuple[str, bool, int]]:
     """(name, weak, index in .dynsym) of each undefined dynamic symbol: a weak one that no
     library defines is left null by the loader, never an error."""
+    return dynamic_symbols(reader, dynamic)[0]
+
+
+def dynamic_symbols(reader: Reader, dynamic: DynamicSection) -> Tuple[List[Tuple[str, bool, int]], List[str]]:
+    """One pass over .dynsym: (undefined symbols as ``undefined_symbols`` gives them, names
+    this object defines and exports: global or weak binding, which the loader may bind
+    other objects' references to; the linker turns a hidden definition local)."""
     values = dynamic.values()
     strtab = dynamic.strings()
     if strtab is None or DT_SYMTAB not in values:
-        return []
+        return [], []
     entry = 16 if reader.bits == 32 else 24
     if values.get(DT_SYMENT, [entry])[0] != entry:
         raise reader.error(f"DT_SYMENT {values[DT_SYMENT][0]} is not {entry} for ELF{reader.bits}")
@@ -66,9 +73,15 @@ def undefined_symbols(reader: Reader, dynamic: DynamicSection) -> List[Tuple[str
     # st_name, st_info and st_shndx: Elf32_Sym is name, value, size, info, other, shndx;
     # Elf64_Sym is name, info, other, shndx, value, size.
     fmt = reader.byteorder + ("I8xBxH" if reader.bits == 32 else "IBxH16x")
-    found = []
+    undefined = []
+    exported = []
     for index, (name, info, shndx) in enumerate(struct.iter_unpack(fmt, table)):
         end = strtab.find(b"\x00", name)
-        if shndx == SHN_UNDEF and 0 < name < end:
-            found.append((os.fsdecode(strtab[name:end]), info >> 4 == STB_WEAK, index))
-    return found
+        if not 0 < name < end:
+            continue
+        binding = info >> 4
+        if shndx == SHN_UNDEF:
+            undefined.append((os.fsdecode(strtab[name:end]), binding == STB_WEAK, index))
+        elif binding in (STB_GLOBAL, STB_WEAK):  # a hidden definition never reaches .dynsym as global
+            exported.append(os.fsdecode(strtab[name:end]))
+    return undefined, exported

@@ -43,6 +43,8 @@ HOST_ONLY = {
     ("_backend_python", "os.readlink"): "/proc/self/exe and the mapped loader of this process",
     ("_override", "open"): "the override file in sys.prefix / sys.base_prefix",
     ("_cli", "os.open"): "os.devnull, for a closed stdout",
+    ("_gate", "os.path.isdir"): "the dist folder the pre-commit hook is told to audit (a host folder, no image)",
+    ("_gate", "os.listdir"): "the wheels in that dist folder",
 }
 
 

@@ -436,15 +436,18 @@ def test_generic_interpreters_match_packaging(monkeypatch, ext_suffix):
     assert interpreter_tags(facts, platforms) == [str(tag) for tag in tags]
 
 
-@pytest.mark.parametrize("python", ["/usr/bin/python3.14", "/usr/bin/python3.14d"])
+@pytest.mark.parametrize("python", ["/usr/bin/python3.14", "/usr/bin/python3.14d", "/usr/bin/python3.15",
+                                    "/usr/bin/python3.15d"])
 def test_glibc_image_equals_packaging_inside_it(python):
-    """Debian sid's CPython 3.14, release and debug builds, with sid's glibc
+    """Debian sid's CPython 3.14 and 3.15, release and debug builds, with sid's glibc
     (tests/python/sid-python314.sh), read as an image and run under chroot."""
     from oracle import skip_or_fail
 
     root = os.environ.get("MUSLDETECT_SID_ROOT")
     if not root or not os.path.isdir(root):
         skip_or_fail("no sid image with CPython 3.14 (tests/python/sid-python314.sh; MUSLDETECT_SID_ROOT)")
+    if not os.path.exists(os.path.join(root, python.lstrip("/"))):
+        skip_or_fail(f"the sid image has no {python} (an image built before 3.15 joined it: rerun the script)")
     target = musldetect.target(root=root, python=python)
     tags, markers = _packaging_inside(root, python)
     assert list(target.sys_tags) == tags

@@ -65,18 +65,24 @@ def render(data: Dict[str, Any]) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n"
 
 
-def main(argv: List[str]) -> int:
-    text = render(policies_from_auditwheel())
-    if "--check" in argv:
-        with open(TARGET) as fh:
+def write_or_check(target: str, text: str, check: bool, source: str) -> int:
+    """Writes a data file, or with ``check`` says (exit 1) that it would change; shared by
+    the data writers of tools/."""
+    if check:
+        with open(target) as fh:
             if fh.read() != text:
-                print(f"{TARGET} differs from the installed auditwheel's policies: run tools/write_policies.py")
+                print(f"{target} differs from {source}: rewrite it with its tools/ script")
                 return 1
         return 0
-    with open(TARGET, "w") as fh:
+    with open(target, "w") as fh:
         fh.write(text)
-    print(TARGET)
+    print(target)
     return 0
+
+
+def main(argv: List[str]) -> int:
+    return write_or_check(TARGET, render(policies_from_auditwheel()), "--check" in argv,
+                          "the installed auditwheel's policies")
 
 
 if __name__ == "__main__":

@@ -15,12 +15,13 @@ package (tests/test_layers.py reads this picture too)::
     _judge_platforms                          which judge a non-Linux tag goes to
     _judge_macos, _judge_windows,             macOS/iOS, Windows and Android wheels
         _judge_android
+    _abi, _isa                                the python/ABI parts (stable ABI, suffixes); ISA level, exec stack
     _read                                     wheel, directory or binary -> the binaries' facts, declared tags
     _zip, _record                             the container read one way or refused; RECORD held to the bytes
     _records                                  Audit, AuditedFile, Blame, Cause; the verdicts
     _provenance, _waivers, _inflate           what a verdict used; recorded exceptions; raw deflate, checked
     _binary, _policy, _images,                one ELF binary's facts; the policies as data; Mach-O/PE facts;
-        _zip_records, _magic                  ZIP records; magics
+        _zip_records, _magic, _stable_abi     ZIP records; magics; CPython's stable ABI as data
     _macho, _pe                               the Mach-O and PE readers
     _formats_io                               their bounds-checked reads
 

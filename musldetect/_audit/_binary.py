@@ -13,7 +13,7 @@ from typing import Dict, List, NamedTuple, Optional, Tuple
 
 from .. import _rules
 from .._elf import ELFFile
-from .._elf_header import ET_DYN, ET_EXEC
+from .._elf_header import ET_DYN, ET_EXEC, PF_X, PT_GNU_STACK, asks_executable_stack
 from .._grammar import GLIBC, MUSL
 from .._inspect import static_family
 from .._libcfile import family_by_name
@@ -21,6 +21,8 @@ from .._libcfile import family_by_name
 # Symbols only a Python 2 narrow-unicode build or an fpectl build provides: a wheel that
 # imports them is for no manylinux or musllinux interpreter (auditwheel's ucs2/pyfpe checks).
 OLD_PYTHON_ONLY = ("PyUnicodeUCS2_", "PyFPE_jbuf")
+# CPython's C API names: what an extension imports from the interpreter, or must not export.
+PYTHON_PREFIXES = ("Py", "_Py")
 
 
 class BinaryFacts(NamedTuple):
@@ -39,6 +41,21 @@ class BinaryFacts(NamedTuple):
     symbol_of_version: Dict[str, str]  # version -> one imported symbol bound to it (for blame)
     requires: Optional[Tuple[int, ...]]  # the oldest glibc/musl release its strong needs allow
     reason: str
+    # The python, ABI and ISA parts of a tag, from the same read (defaults keep older callers whole):
+    python_imports: Tuple[str, ...] = ()  # undefined Py*/_Py* symbols, weak ones included
+    python_exports: Tuple[str, ...] = ()  # Py*/_Py* names it defines and exports (PyInit_* included)
+    stack: str = "none"  # PT_GNU_STACK: "rw", "rwx", or "none" (no such header)
+    properties: Tuple[Tuple[int, int], ...] = ()  # GNU program properties: (pr_type, value)
+    interp: Optional[str] = None  # PT_INTERP: a program names its loader
+    executable_stack: Optional[bool] = None  # glibc must make the stack executable for it (None: arch unknown)
+
+    @property
+    def is_extension(self) -> bool:
+        """A Python extension module: it exports a PyInit_* entry (PEP 489's init function)."""
+        return any(name.startswith("PyInit_") for name in self.python_exports)
+
+    def property_value(self, pr_type: int) -> Optional[int]:
+        return next((value for kind, value in self.properties if kind == pr_type), None)
 
     def old_python_symbols(self) -> Tuple[str, ...]:
         return tuple(name for name in self.imports if name.startswith(OLD_PYTHON_ONLY))
@@ -57,7 +74,7 @@ def binary_facts(elf: ELFFile, shown_as: str) -> BinaryFacts:
     for need in elf.version_need_entries() if elf.is_dynamic else []:
         (weak if need.weak else strong).append((need.library, need.name))
         version_index[need.index] = need.name
-    symbols = elf.undefined_symbols() if elf.is_dynamic else []
+    symbols, exported = elf.dynamic_symbols() if elf.is_dynamic else ([], [])
     imports = tuple(name for name, is_weak, _ in symbols if not is_weak)
     weak_imports = tuple(name for name, is_weak, _ in symbols if is_weak)
     symbol_of_version: Dict[str, str] = {}
@@ -88,4 +105,15 @@ def binary_facts(elf: ELFFile, shown_as: str) -> BinaryFacts:
         requires = _rules.musl_requirement(imports)
     return BinaryFacts(shown_as, elf.arch, family, static, soname, tuple(needed), tuple(runpath or rpath),
                        bool(runpath), tuple(strong), tuple(weak), imports, weak_imports, symbol_of_version, requires,
-                       reason)
+                       reason, tuple(sorted({name for name, _, _ in symbols if name.startswith(PYTHON_PREFIXES)})),
+                       tuple(sorted(name for name in exported if name.startswith(PYTHON_PREFIXES))),
+                       _stack(elf), tuple(sorted(elf.gnu_properties().items())), interp,
+                       asks_executable_stack(elf.segments, elf.arch))
+
+
+def _stack(elf: ELFFile) -> str:
+    """What the PT_GNU_STACK header asks of the stack: "rwx", "rw", or "none" when the
+    object has no such header (the loader then takes the arch's default)."""
+    for segment in elf.segments_of_type(PT_GNU_STACK):
+        return "rwx" if segment.flags & PF_X else "rw"
+    return "none"

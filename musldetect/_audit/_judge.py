@@ -15,7 +15,7 @@ from typing import Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
 from .. import _rules
 from .._grammar import FAMILY_PREFIX, GLIBC, MUSL, PlatformTag, parse_tag
 from .._libcfile import family_by_name
-from . import _policy, _provenance, _waivers
+from . import _abi, _isa, _policy, _provenance, _waivers
 from ._binary import BinaryFacts
 from ._judge_platforms import judge_platform, platform_of
 from ._read import Input
@@ -91,6 +91,8 @@ def judge(path: str, found: Input, waivers: Sequence[Waiver] = (), strict: bool 
                    for w in applied.waived]
     used = {w.waiver for w in waived}
     unused = () if strict else tuple(w for w in waivers if w not in used)
+    python_blame, honest_pairs = _abi.judge(sorted(declared_full), binaries)
+    blame.extend(python_blame)
     under = _under_promises(declared, allowed.oldest) if not blame else []
     if found.kind == "wheel" and not found.binaries and any(tag != "any" for tag in declared):
         reasons.append("no ELF binaries in a wheel with a platform tag")
@@ -98,7 +100,8 @@ def judge(path: str, found: Input, waivers: Sequence[Waiver] = (), strict: bool 
     if verdict == UNDER:
         reasons.extend(under)
     files = tuple(_audited_file(b, vendored[b.path]) for b in binaries)
-    return Audit(path, found.kind, files, tuple(dict.fromkeys(allowed.honest)), declared, tags_agree, verdict,
+    honest = tuple(dict.fromkeys(allowed.honest + honest_pairs))
+    return Audit(path, found.kind, files, honest, declared, tags_agree, verdict,
                  tuple(blame), tuple(reasons), _policy.source(), waived=tuple(waived), unused_waivers=unused,
                  provenance=_provenance.provenance(), images=found.images)
 
@@ -211,6 +214,7 @@ def _policy_causes(policy: _policy.Policy, arch: str, binaries: Sequence[BinaryF
         return [Cause("arch-not-covered", "", arch, f"{policy.name} does not cover {arch}", False)]
     causes: List[Cause] = []
     for binary in binaries:
+        causes.extend(_isa.policy_causes(policy.family, policy.name, arch, binary))
         if binary.static or binary.family is None and not binary.needed:
             continue
         for symbol in binary.old_python_symbols():
@@ -336,6 +340,9 @@ def _audited_file(binary: BinaryFacts, vendored: Dict[str, str]) -> AuditedFile:
             by_prefix[prefix] = version
     weak = [f"{version} ({library})" for library, version in binary.weak_version_needs]
     weak += list(binary.weak_imports)
+    stable = _abi.lowest_stable_version([binary], _abi.ABI3_FIRST) if binary.python_imports else None
     return AuditedFile(binary.path, binary.arch, binary.family, binary.static, binary.needed,
                        {lib: tuple(sorted(v.values())) for lib, v in highest.items()}, tuple(weak),
-                       tuple(sorted(vendored)), binary.requires, binary.reason)
+                       tuple(sorted(vendored)), binary.requires, binary.reason, binary.is_extension,
+                       None if not binary.python_imports else f"{stable[0]}.{stable[1]}" if stable else "",
+                       _isa.x86_isa_level(binary), _isa.features(binary), binary.stack)

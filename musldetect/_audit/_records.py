@@ -34,6 +34,11 @@ class AuditedFile(NamedTuple):
     vendored: Tuple[str, ...]  # needed libraries found inside the input through its RUNPATH/RPATH
     requires: Optional[Tuple[int, ...]]  # the oldest glibc or musl release its strong needs allow
     reason: str
+    extension: bool = False  # a Python extension module (exports PyInit_*)
+    stable_abi: Optional[str] = None  # oldest stable ABI its Py symbols fit ("3.10"); "": outside; None: no Py symbols
+    isa_level: Optional[int] = None  # x86-64 ISA level its GNU property note needs (1 = baseline), None: no note
+    features: Tuple[str, ...] = ()  # control-flow marks: BTI, PAC (aarch64), IBT, SHSTK (x86_64); reported only
+    stack: str = "none"  # PT_GNU_STACK: "rw", "rwx", or "none"
 
 
 class Cause(NamedTuple):
@@ -78,7 +83,10 @@ class Audit(NamedTuple):
 
     honest_tags: per arch and C library family the binaries allow, the most widely
     compatible tag they may carry (with its legacy alias); ``linux_<arch>`` when no
-    policy fits. declared_tags: the platform tags of the file name and the WHEEL file.
+    policy fits; for an abi3/abi3t wheel, then the oldest python-ABI pair its Py symbols
+    allow (``cp310-abi3``). declared_tags: the platform tags of the file name and the
+    WHEEL file. blame covers the whole tag: platform (versions, libraries, ISA level,
+    executable stack), ABI (stable ABI symbols) and python (extension suffixes).
     verdict: "honest", "under-promises" (honest, and an older tag would do too),
     "over-promises", "inconsistent", "undeclared" (a directory or file declares nothing)
     or "cannot judge" (the reasons say what the formats leave open).

@@ -52,6 +52,8 @@ RULES: Dict[str, str] = {
     "arch-mismatch": "the declared tag's architecture is not the binaries'",
     "libc-mismatch": "the declared tag's C library family is not the one the binaries link",
     "not-a-linux-tag": "a declared platform tag that is not a Linux tag",
+    "isa-level": "an x86-64 binary whose GNU property note asks for x86-64-v2 or higher under a baseline tag",
+    "executable-stack": "a library that asks for an executable stack, which glibc 2.41+ refuses to dlopen",
     "record-mismatch": "RECORD is missing, or a file's hash or size differs from what RECORD lists",
 }
 

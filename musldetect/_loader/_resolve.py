@@ -42,9 +42,10 @@ from typing import (
 
 from .._elf import ELFFile
 from .._elf_dynamic import DT_FLAGS_1
-from .._elf_header import EM_386, EM_AARCH64, EM_PPC64, EM_RISCV, EM_S390, EM_X86_64
+from .._elf_header import EM_386, EM_AARCH64, EM_PPC64, EM_RISCV, EM_S390, EM_X86_64, asks_executable_stack
 from .._grammar import GLIBC, MUSL
-from .._libcfile import family_by_name
+from .._libcfile import family_by_name, read_libc_object
+from .._result import parse_version
 from .._rootfs import Host, Root
 from .._types import ELFError
 from . import _ldcache
@@ -132,6 +133,7 @@ class _Facts(NamedTuple):
     nodeflib: bool
     needs: Tuple[Tuple[str, str, bool], ...]  # (library, version, weak)
     defines: FrozenSet[str]
+    executable_stack: Optional[bool]  # PT_GNU_STACK (or the arch's default) asks for an executable stack
 
 
 Identity = Tuple[int, int, int, int]  # a file's device, inode, size and mtime
@@ -185,9 +187,9 @@ def _facts(elf: ELFFile) -> _Facts:
         facts = _Facts(soname, tuple(needed), tuple(rpath), tuple(runpath),
                        any(f & DF_1_NODEFLIB for f in elf.dynamic_values().get(DT_FLAGS_1, [])),
                        tuple((n.library, n.name, n.weak) for n in elf.version_need_entries()),
-                       frozenset(elf.version_definitions()))
+                       frozenset(elf.version_definitions()), asks_executable_stack(elf.segments, elf.arch))
     else:
-        facts = _Facts(None, (), (), (), False, (), frozenset())
+        facts = _Facts(None, (), (), (), False, (), frozenset(), asks_executable_stack(elf.segments, elf.arch))
     return _FACTS.put(elf.identity, facts)
 
 
@@ -201,6 +203,7 @@ class _Object:
         self.identity = identity[:2]
         self.soname, self.needed, self.rpath, self.runpath = facts.soname, facts.needed, facts.rpath, facts.runpath
         self.nodeflib, self.needs, self.defines = facts.nodeflib, facts.needs, facts.defines
+        self.executable_stack = facts.executable_stack
         self.names = set(names) | {path} | ({self.soname} if self.soname else set())
 
     @classmethod
@@ -223,6 +226,7 @@ class _Search:
         self._system_dirs: Optional[List[str]] = None
         self._musl_path: Optional[List[str]] = None
         self.loader_path: Optional[str] = None
+        self.dlopened = False  # the main object is a library: an interpreter or program dlopens it
 
     # -- where to look --------------------------------------------------------------------
 
@@ -379,6 +383,7 @@ def resolve_in(path: str, root: FileSystem) -> Resolution:
             family = MUSL if root.kind(musl_loader) == "file" and not (
                 glibc_loader and root.kind(glibc_loader) == "file") else GLIBC
         search = _Search(root, family, main_elf, running_system)
+        search.dlopened = interp is None and not main_elf.is_pie_program if main_elf.is_dynamic else False
         if not main_elf.is_dynamic:
             return Resolution(main_path, family, main_elf.arch, (), (), (), (), True,
                               "statically linked: it needs no library", ())
@@ -426,16 +431,65 @@ def _load_all(search: _Search, main: _Object) -> Resolution:
             listed.add(found.path)
             libraries.append(Library(name, found.path, requester.path, how))
     missing_versions = _check_versions(search, loaded) if search.family == GLIBC else []
-    loads = not missing and not missing_versions
+    refused = _executable_stack_refusal(search, loaded, loader) if search.dlopened else None
+    loads = not missing and not missing_versions and refused is None
     if loads:
         reason = f"every needed library resolves ({len({lib.path for lib in libraries})} objects)"
     else:
         parts = [f"{m.name} not found (needed by {m.needed_by})" for m in missing[:3]]
         parts += [f"{v.library} lacks {v.version} (needed by {v.needed_by})" for v in missing_versions[:3]]
-        reason = "; ".join(parts)
+        reason = "; ".join(parts + ([refused] if refused else []))
     return Resolution(main.path, search.family, search.arch, tuple(libraries), tuple(missing),
                       tuple(missing_versions), tuple(search.mismatched), loads, reason,
                       tuple(dict.fromkeys(search.notes)))
+
+
+EXECSTACK_REFUSED_FROM = (2, 41)
+
+
+def _executable_stack_refusal(search: _Search, loaded: List[_Object], loader: Optional[_Object]) -> Optional[str]:
+    """Why dlopen refuses this library: from glibc 2.41 on, an object (the library or one
+    it pulls in) that asks for an executable stack is refused unless the process's stack
+    already is one; a program that asks for one still starts, so only dlopen'ed objects
+    are judged. musl never makes a stack executable and loads such objects (a note says
+    so); None when nothing is refused."""
+    asking = [obj.path for obj in loaded if obj is not loader and obj.executable_stack]
+    if not asking:
+        return None
+    if search.family != GLIBC:
+        search.notes.append(f"{asking[0]} asks for an executable stack: musl ignores the request and loads it "
+                            "(code that runs on the stack would fault)")
+        return None
+    version = _glibc_version(search, loaded)
+    if version is None:
+        search.notes.append(f"{asking[0]} asks for an executable stack: glibc 2.41 and later refuse to dlopen it; "
+                            "this system's glibc version could not be read")
+        return None
+    if version < EXECSTACK_REFUSED_FROM:
+        search.notes.append(f"{asking[0]} asks for an executable stack: glibc {version[0]}.{version[1]} still grants "
+                            "it, 2.41 and later refuse to dlopen it")
+        return None
+    return (f"{asking[0]} asks for an executable stack: glibc {version[0]}.{version[1]} refuses to dlopen it (2.41 "
+            "and later, unless the process's stack is already executable); link it with -Wl,-z,noexecstack, or "
+            "run with GLIBC_TUNABLES=glibc.rtld.execstack=2 (glibc 2.42+, or a 2.41 with the backport)")
+
+
+def _glibc_version(search: _Search, loaded: List[_Object]) -> Optional[Tuple[int, int]]:
+    """The target's glibc release: the banner of the libc.so.6 the search loaded, else of
+    the loader (glibc 2.35+ carries one), else of the libc.so.6 beside it."""
+    candidates = [obj.path for obj in loaded if obj.soname == "libc.so.6"]
+    if search.loader_path:
+        candidates += [search.loader_path, posixpath.join(posixpath.dirname(search.loader_path), "libc.so.6")]
+    for path in candidates:
+        try:
+            with ELFFile(path, root=search.root) as elf:
+                raw = read_libc_object(elf, GLIBC)
+        except (OSError, ELFError):
+            continue
+        parsed = parse_version(raw.version_string, 2) if raw is not None else None
+        if parsed:
+            return parsed[0], parsed[1]
+    return None
 
 
 def _already_loaded(name: str, loaded: List[_Object], family: str) -> Optional[_Object]:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Assembles a root filesystem holding Debian sid's CPython 3.14, in its release build
-# (/usr/bin/python3.14) and its debug build (/usr/bin/python3.14d, --with-pydebug), with
+# Assembles a root filesystem holding Debian sid's CPython 3.14 and 3.15, each in its
+# release build (/usr/bin/python3.1X) and its debug build (/usr/bin/python3.1Xd, --with-pydebug), with
 # sid's own glibc, from Debian's binary packages (unpacked, never installed on the host).
 # The tests run inside it with chroot: the interpreters then load sid's C library, as on
 # a sid machine. Test dependencies (wheels for cp314) come from the host's pip.
@@ -24,7 +24,9 @@ apt_private_update "deb"
 packages="libc6 libgcc-s1 zlib1g libexpat1 libffi8 libzstd1 liblzma5 libbz2-1.0 libmpdec4 libuuid1 libcrypt1
  libssl3t64 libsqlite3-0 libtinfo6 libncursesw6 libreadline8t64 media-types tzdata
  python3.14 python3.14-minimal libpython3.14-minimal libpython3.14-stdlib
- python3.14-dbg libpython3.14-dbg"
+ python3.14-dbg libpython3.14-dbg
+ python3.15 python3.15-minimal libpython3.15-minimal libpython3.15-stdlib
+ python3.15-dbg libpython3.15-dbg"
 specs=()
 for pkg in $packages; do specs+=("$pkg:amd64/sid"); done
 (cd "$root.debs" && APT_ARCHS=amd64 apt_private download "${specs[@]}" >/dev/null)
@@ -36,11 +38,14 @@ for d in bin lib lib64 sbin; do
 done
 mkdir -p "$root/tmp" "$root/dev" "$root/proc" "$root/src"
 chmod 1777 "$root/tmp"
-site=$root/usr/local/lib/python3.14/dist-packages
-python3 -m pip install -q --disable-pip-version-check --target "$site" --python-version 3.14 --implementation cp \
-    --abi cp314 --abi abi3 --abi none --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
-    --only-binary=:all: pytest hypothesis pyelftools cffi "packaging==26.3"
-chroot "$root" /usr/bin/python3.14 -c 'import pytest, packaging, cffi, sys; print(sys.version)' >&2
-chroot "$root" /usr/bin/python3.14d -c 'import sys; assert hasattr(sys, "gettotalrefcount")' >&2
+for version in 3.14 3.15; do
+    abi=cp${version/./}
+    python3 -m pip install -q --disable-pip-version-check --target "$root/usr/local/lib/python$version/dist-packages" \
+        --python-version "$version" --implementation cp --abi "$abi" --abi abi3 --abi none \
+        --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
+        --only-binary=:all: pytest hypothesis pyelftools cffi "packaging==26.3"
+    chroot "$root" "/usr/bin/python$version" -c 'import pytest, packaging, cffi, sys; print(sys.version)' >&2
+    chroot "$root" "/usr/bin/python${version}d" -c 'import sys; assert hasattr(sys, "gettotalrefcount")' >&2
+done
 touch "$root/.complete"
 echo "$root"
