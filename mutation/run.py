@@ -121,6 +121,8 @@ MUTATIONS: List[Mutation] = [
              "for older in range(minor - 1, 2, -1):", TARGETS),
     Mutation("py-pypy-pp3-any", "musldetect/_python.py", 'own = "pp3" if name == "pp" else ""', 'own = ""',
              TARGETS),
+    Mutation("py-pymalloc-flag-before-3-8", "musldetect/_python.py", "{'' if self.pymalloc is False else 'm'}",
+             "", ("tests/test_python_versions.py",)),
     Mutation("py-pypy-abi-from-suffix", "musldetect/_python.py", 'abi = "-".join(soabi.split("-")[:2])',
              'abi = soabi', TARGETS),
     Mutation("platform-uv-loongarch-version", "musldetect/_platform.py",
