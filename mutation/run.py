@@ -123,6 +123,7 @@ MUTATIONS: List[Mutation] = [
              TARGETS),
     Mutation("py-pymalloc-flag-before-3-8", "musldetect/_python.py", "{'' if self.pymalloc is False else 'm'}",
              "", ("tests/test_python_versions.py",)),
+    Mutation("platform-riscv64-triple-arch", "musldetect/_platform.py", '"riscv64": "riscv64", ', "", TARGETS),
     Mutation("py-pypy-abi-from-suffix", "musldetect/_python.py", 'abi = "-".join(soabi.split("-")[:2])',
              'abi = soabi', TARGETS),
     Mutation("platform-uv-loongarch-version", "musldetect/_platform.py",

@@ -141,7 +141,8 @@ ACCEPTED_SPECS = [
     ("powerpc64le-unknown-linux-gnu", ("glibc", (2, 28), "ppc64le")),
     ("s390x-unknown-linux-gnu", ("glibc", (2, 28), "s390x")),
     ("loongarch64-unknown-linux-gnu", ("glibc", (2, 36), "loongarch64")),
-    ("riscv64-unknown-linux", ("glibc", (2, 39), "riscv64")),
+    ("riscv64-unknown-linux-gnu", ("glibc", (2, 39), "riscv64")),  # uv's Riscv64UnknownLinuxGnu, "min 2.39"
+    ("riscv64-unknown-linux-gnu.2.31", ("glibc", (2, 31), "riscv64")),  # GCC's and LLVM's arch name
     ("aarch64-unknown-linux-musl", ("musl", (1, 2), "aarch64")),
     ("x86_64-unknown-linux-musl", ("musl", (1, 2), "x86_64")),
     ("x86_64-manylinux_2_28", ("glibc", (2, 28), "x86_64")),  # uv's ARCH-tag names
@@ -219,6 +220,7 @@ def test_refused_spellings_name_the_part_not_understood(spec, message):
     text = str(caught.value)
     assert message in text
     assert "accepted forms: manylinux_2_28_x86_64" in text
+    assert all(len(line) <= 200 for line in text.splitlines()), text  # short lines, not the whole grammar
 
 
 def test_the_cli_refuses_with_exit_2():
