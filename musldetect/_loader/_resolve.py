@@ -208,7 +208,8 @@ class _Search:
                         self._cache = _CACHES[key] = _ldcache.parse(data, "<" if self._little() else ">")
                 finally:
                     os.close(fd)
-            self.notes.append(self._cache.note)
+            if self._cache.note != _ldcache.CURRENT_FORMAT:  # only what is out of the ordinary is worth a note
+                self.notes.append(self._cache.note)
         return self._cache
 
     def _little(self) -> bool:
@@ -432,7 +433,11 @@ def _find(search: _Search, name: str, requester: _Object, loaded: List[_Object],
     if found is not None:
         return found, "already loaded", []
     searched: List[str] = []
+    cache_seen = search.family != GLIBC
     for candidate, how in _candidates(search, name, requester, loaded[0]):
+        if how == "system directory" and not cache_seen:  # the cache was asked and had no entry
+            searched.append("ld.so.cache: no entry")
+        cache_seen = cache_seen or how in ("ld.so.cache", "system directory")
         searched.append(posixpath.dirname(candidate) if how != "ld.so.cache" else f"ld.so.cache: {candidate}")
         mismatches = len(search.mismatched)
         elf, fatal = search.open_candidate(candidate, requester.path)
