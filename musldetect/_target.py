@@ -75,6 +75,18 @@ class Target:
             raise ValueError(f"no Python is known for {self.source}: pass python= (a version, or a path in the image)")
         return tuple(_python.interpreter_tags(self.python, list(self.platform_tags)))
 
+    def as_dict(self) -> Dict[str, object]:
+        """Every fact, JSON-ready (``json.dumps`` of a record alone gives positional arrays):
+        the full tag list too when the Python is known."""
+        data: Dict[str, object] = {
+            "source": self.source, "arch": self.arch, "libc": self.libc.as_dict(),
+            "python": self.python._asdict() if self.python is not None else None,
+            "marker_environment": self.marker_environment, "platform_tags": list(self.platform_tags),
+            "reasons": list(self.reasons)}
+        if self.python is not None:
+            data["tags"] = list(self.sys_tags)
+        return data
+
     def pip_arguments(self) -> List[str]:
         """pip's ``--platform/--python-version/--implementation/--abi`` arguments for it."""
         return pip_arguments(self)

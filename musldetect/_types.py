@@ -77,6 +77,18 @@ class _Record(_TupleBase):
         return tuple(self)
 
 
+def readable_fields(*classes: type) -> None:
+    """Real types in the signatures help() and inspect.signature() show for these NamedTuples:
+    under postponed annotations typing keeps each field's type as ForwardRef('str'). For the
+    cold modules only (this imports typing)."""
+    from typing import get_type_hints
+
+    for cls in classes:
+        hints = get_type_hints(cls)
+        cls.__new__.__annotations__ = dict(hints)
+        cls.__annotations__ = dict(hints)
+
+
 class ELFError(ValueError):
     """A file is not a readable ELF object, or a field of it is out of bounds."""
 

@@ -8,6 +8,9 @@ holds one ELF binary's facts, ``_policy`` the manylinux/musllinux policies as da
 
 from __future__ import annotations
 
-from ._wheel import Audit, AuditedFile, Blame, audit_path
+from .._types import readable_fields
+from ._wheel import Audit, AuditedFile, Blame, Interpreter, audit_path
 
-__all__ = ["Audit", "AuditedFile", "Blame", "audit_path"]
+readable_fields(Audit, AuditedFile, Blame, Interpreter)
+
+__all__ = ["Audit", "AuditedFile", "Blame", "Interpreter", "audit_path"]
