@@ -137,10 +137,12 @@ class _Input(NamedTuple):
 MOUNT = "/.musldetect-audit"  # where the input's binaries appear to the resolver
 
 
-def audit_path(path: str, in_target: bool = False, target_root: Optional[str] = None) -> Audit:
+def audit_path(path: str, in_target: bool = False, target_root: Optional[str] = None,
+               runs_in: Optional[Interpreter] = None) -> Audit:
     """The audit of ``path``; with ``in_target`` each entry binary (one no other binary of
     the input needs) is also resolved in the running system or, with ``target_root``, in
-    that image, the input's own files first through their rpaths."""
+    that image, the input's own files first through their rpaths; with ``runs_in``, for
+    that interpreter, whose process has one C library and one arch."""
     with tempfile.TemporaryDirectory(prefix="musldetect-audit-") if in_target else nullcontext() as spool:
         if host_is_directory(path):
             found, files_at = _read_directory(path), path
@@ -158,22 +160,70 @@ def audit_path(path: str, in_target: bool = False, target_root: Optional[str] = 
                     raise WheelError(f"{path}: neither a wheel (zip), a directory nor an ELF file")
             finally:
                 os.close(fd)
+        skipped = [binary for binary in found.binaries if not binary.loadable]
+        if skipped:
+            found = found._replace(binaries=[binary for binary in found.binaries if binary.loadable])
         result = _judge(path, found)
+        if skipped:
+            result = result._replace(reasons=result.reasons + tuple(f"skipped {b.path}: {b.reason}" for b in skipped))
         if not in_target:
             return result
-        return _resolved(result, found.binaries, files_at, target_root)
+        return _resolved(result, found.binaries, files_at, target_root, runs_in)
 
 
-def _resolved(result: Audit, binaries: Sequence[BinaryFacts], files_at: str, target_root: Optional[str]) -> Audit:
+class Interpreter(NamedTuple):
+    """The process an extension would be loaded into: it loads only with the same C library and arch."""
+
+    described: str  # "this interpreter (/usr/bin/python3: glibc 2.36, x86_64)"
+    family: Optional[str]
+    arch: Optional[str]
+
+
+def _resolved(result: Audit, binaries: Sequence[BinaryFacts], files_at: str, target_root: Optional[str],
+              runs_in: Optional[Interpreter] = None) -> Audit:
     base = Root(target_root) if target_root is not None else Host()
     overlay = Overlay(base, MOUNT, files_at)
     needed = {name for binary in binaries for name in binary.needed}
     entries = [b for b in binaries if posixpath.basename(b.path) not in needed and (b.soname or "") not in needed]
     found = []
     for binary in entries:
-        found.append((binary.path, resolve_in(f"{MOUNT}/{binary.path}", overlay, target_root is None)))
-    target = "this system" if target_root is None else f"root:{target_root}"
+        resolution = _unmounted(resolve_in(f"{MOUNT}/{binary.path}", overlay, target_root is None))
+        clash = _interpreter_clash(binary, runs_in)
+        if clash:
+            resolution = resolution._replace(loads=False, reason=clash if resolution.loads else
+                                             f"{clash}; {resolution.reason}")
+        found.append((binary.path, resolution))
+    target = runs_in.described if runs_in is not None else (
+        "this system" if target_root is None else f"root:{target_root}")
     return result._replace(target=target, resolutions=tuple(found), loads=all(r.loads for _, r in found))
+
+
+def _interpreter_clash(binary: BinaryFacts, runs_in: Optional[Interpreter]) -> str:
+    """Why the binary cannot be loaded into that interpreter's process at all; empty if it can."""
+    if runs_in is None:
+        return ""
+    if runs_in.arch and binary.arch != runs_in.arch:
+        return f"it is {binary.arch}; the interpreter's process is {runs_in.arch}, so it cannot be loaded into it"
+    if runs_in.family and binary.family and not binary.static and binary.family != runs_in.family:
+        return f"it links {binary.family}; the interpreter runs on {runs_in.family}, so it cannot be loaded into it"
+    return ""
+
+
+def _unmounted(found: Resolution) -> Resolution:
+    """The resolution with the input's files named as in the input, not under MOUNT."""
+
+    def text(value: Optional[str]) -> str:
+        return (value or "").replace(MOUNT + "/", "").replace(MOUNT, ".")
+
+    return found._replace(
+        path=text(found.path), reason=text(found.reason), notes=tuple(map(text, found.notes)),
+        libraries=tuple(lib._replace(path=text(lib.path) if lib.path else None, needed_by=text(lib.needed_by))
+                        for lib in found.libraries),
+        missing=tuple(gone._replace(needed_by=text(gone.needed_by), searched=tuple(map(text, gone.searched)))
+                      for gone in found.missing),
+        missing_versions=tuple(need._replace(needed_by=text(need.needed_by)) for need in found.missing_versions),
+        mismatched=tuple(skip._replace(candidate=text(skip.candidate), needed_by=text(skip.needed_by))
+                         for skip in found.mismatched))
 
 
 def _read_wheel(path: str, fd: int, spool: Optional[str] = None) -> _Input:
@@ -448,6 +498,10 @@ def _judge(path: str, found: _Input) -> Audit:
         inconsistent = True
         reasons.append(f"the file name declares {', '.join(sorted(name_tags or ()))} but WHEEL says "
                        f"{', '.join(sorted(wheel_tags or ()))}")
+    name_problem = _wheel_name_problem(os.path.basename(path)) if found.kind == "wheel" else ""
+    if name_problem:
+        inconsistent = True
+        reasons.append(name_problem)
     declared_full = name_tags if name_tags is not None else (wheel_tags or set())
     declared = tuple(sorted({tag.rsplit("-", 1)[-1] for tag in declared_full}))
 
@@ -470,12 +524,48 @@ def _judge(path: str, found: _Input) -> Audit:
         reasons.extend(under)
     else:
         verdict = HONEST
+    if not declared:  # nothing claimed, yet say why no policy fits: the newest policy's causes
+        blame.extend(_unfit_blame(by_arch, families, oldest, vendored))
     files = tuple(_audited_file(b, vendored[b.path]) for b in binaries)
     return Audit(path, found.kind, files, tuple(dict.fromkeys(honest)), declared, tags_agree, verdict,
                  tuple(blame), tuple(reasons), _policy.source())
 
 
 _FAMILY_TAG = {GLIBC: "manylinux", MUSL: "musllinux"}
+# A wheel's file name as installers read it (the binary distribution format; the version as PEP 440 spells it).
+_VERSION = (r"v?([0-9]+!)?[0-9]+(\.[0-9]+)*([-_.]?(a|b|c|rc|alpha|beta|pre|preview)[-_.]?[0-9]*)?"
+            r"([-_.]?(post|rev|r)[-_.]?[0-9]*)?([-_.]?dev[-_.]?[0-9]*)?(\+[a-z0-9]+([._][a-z0-9]+)*)?")
+_WHEEL_NAME = re.compile(r"^(?P<name>[A-Za-z0-9._]+)-(?P<version>[^-]+)(-(?P<build>[0-9][^-]*))?"
+                         r"-[^-]+-[^-]+-[^-]+\.whl$")
+
+
+def _wheel_name_problem(name: str) -> str:
+    """Why installers would refuse this file name as a wheel's; empty when they take it."""
+    match = _WHEEL_NAME.match(name)
+    if match is None:
+        why = "not NAME-VERSION[-BUILD]-PYTHON-ABI-PLATFORM.whl"
+    elif "__" in match.group("name"):
+        why = "a double underscore in the name"
+    elif re.fullmatch(_VERSION, match.group("version"), re.IGNORECASE) is None:
+        why = f"{match.group('version')!r} is not a PEP 440 version"
+    else:
+        return ""
+    return f"the file name {name!r} is not a valid wheel name ({why}): installers refuse it"
+
+
+def _unfit_blame(by_arch: Dict[str, List[BinaryFacts]], families: Dict[str, List[str]],
+                 oldest: Dict[Tuple[str, str], _policy.Policy], vendored: Dict[str, Dict[str, str]]) -> List[Blame]:
+    """For each arch and family no policy fits, what even the newest policy of it refuses."""
+    blame = []
+    for arch, group in sorted(by_arch.items()):
+        for family in families[arch]:
+            covering = [policy for policy in _policy.policies(family) if policy.covers(arch)]
+            if (arch, family) in oldest or not covering:
+                continue
+            newest = covering[-1]
+            for file, cause, reason, _inconsistent in _policy_causes(newest, arch, group, vendored):
+                blame.append(Blame(newest.tag(arch), file, cause, reason))
+    return blame
 
 
 def _check_declared(tag: str, by_arch: Dict[str, List[BinaryFacts]], families: Dict[str, List[str]],
