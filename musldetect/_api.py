@@ -179,6 +179,7 @@ def target(*, root: str | os.PathLike[str] | None = None, platform: str | None =
     inconsistent spec, listing the accepted forms.
     """
     from . import _python, _target
+    from ._rootfs import Host
 
     for name, value, example in (("platform", platform, "manylinux_2_28_x86_64"), ("python", python, "3.12")):
         if value is not None and not isinstance(value, str):
@@ -202,7 +203,7 @@ def target(*, root: str | os.PathLike[str] | None = None, platform: str | None =
         raise ValueError("python= needs root= or platform=: the running process has its own Python")
     info = libc()
     return _target.Target(info, info.arch or "unknown", _python.running_python(), "process",
-                          known_platform_tags=platform_tags())
+                          known_platform_tags=platform_tags(), files=Host())
 
 
 def audit(path: str | os.PathLike[str], *, target: Target | str | os.PathLike[str] | None = None) -> Audit:
@@ -217,26 +218,25 @@ def audit(path: str | os.PathLike[str], *, target: Target | str | os.PathLike[st
     Raises WheelError for a wheel that cannot be read safely, ELFError for a malformed
     binary (both name the file and member), OSError for the path itself.
     """
+    from . import _target
     from ._audit import audit_path
+    from ._rootfs import Root
 
     where = _path_argument(path, "path")
     if target is None:
         return audit_path(where)
-    from ._target import Target as TargetRecord
-
-    if not isinstance(target, TargetRecord):
+    if not isinstance(target, _target.Target):
         root = _path_argument(target, "target")
         if not os.path.isdir(root):
             raise ValueError(f"target={root!r} is not a directory: pass musldetect.target() for this system or "
                              "target(root=DIR) for an image (a platform has no files to resolve in)")
-        return audit_path(where, True, root)
-    source = target.source
-    if source == "process":
-        return audit_path(where, True, None, _interpreter(target, f"this interpreter ({sys.executable}"))
-    if str(source).startswith("root:"):
-        root = str(source)[len("root:"):]
-        return audit_path(where, True, root, _interpreter(target, f"the image {root} (its interpreter"))
-    raise ValueError(f"a {source} target has no files to resolve in: pass this system's or an image's target")
+        return audit_path(where, Root(root))
+    if target.files is None:
+        raise ValueError(f"a {target.source} target has no files to resolve in: pass this system's or an image's "
+                         "target")
+    if target.source == "process":
+        return audit_path(where, target.files, _interpreter(target, f"this interpreter ({sys.executable}"))
+    return audit_path(where, target.files, _interpreter(target, f"the image {target.files.path} (its interpreter"))
 
 
 def _interpreter(target: Target, opening: str) -> Interpreter:

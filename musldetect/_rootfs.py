@@ -117,8 +117,11 @@ def _split(path: str) -> List[str]:
 class Root:
     """A directory read as if it were ``/``."""
 
+    running_system = False  # the loader's environment (LD_LIBRARY_PATH) is not this image's
+
     def __init__(self, path: str) -> None:
         self.path = os.path.abspath(path)
+        self.label = f"root:{path}"  # as the caller named it, for an answer to show
         if not stat.S_ISDIR(os.stat(self.path).st_mode):
             raise _error(NotADirectoryError, "ENOTDIR", "root is not a directory", path)
 
@@ -299,8 +302,11 @@ class Host(Root):
     host paths, no confinement to ask for (the system is what is being asked about), and
     none of a root's per-component walk."""
 
+    running_system = True
+
     def __init__(self) -> None:
         self.path = "/"
+        self.label = "this system"
 
     def __repr__(self) -> str:
         return "Host()"
@@ -342,7 +348,7 @@ class Overlay(Root):
 
     def __init__(self, base: Root, mount: str, directory: str) -> None:
         self.base, self.mount, self.directory = base, mount.rstrip("/"), os.path.abspath(directory)
-        self.path = base.path
+        self.path, self.label, self.running_system = base.path, base.label, base.running_system
 
     def __repr__(self) -> str:
         return f"Overlay({self.base!r}, {self.mount!r})"

@@ -27,8 +27,10 @@ IMAGE_PYTHONS = ("usr/local/bin/python3", "usr/bin/python3")
 
 @dataclass(frozen=True)
 class Target:
-    """One place wheels are installed for: its C library, arch and Python, and where the
-    facts came from (``source``: "process", "root:<dir>" or "platform:<spec>")."""
+    """One place wheels are installed for: its C library, arch and Python, where the
+    facts came from (``source``: "process", "root:<dir>", "file:<path>" or
+    "platform:<spec>", for showing), and the file system its binaries would load from
+    (``files``: this system's, an image's, or None for a named platform or a lone file)."""
 
     libc: LibcInfo
     arch: str
@@ -38,6 +40,7 @@ class Target:
     reasons: Tuple[str, ...] = field(default=())
     # The running process's own tags (its _manylinux module and executable checks applied).
     known_platform_tags: Optional[Tuple[str, ...]] = None
+    files: Optional[Root] = field(default=None, compare=False)  # one reader of the same files is as good as another
 
     @cached_property
     def platform_tags(self) -> Tuple[str, ...]:
@@ -152,7 +155,7 @@ def root_target(root_dir: str, python: Optional[str]) -> Target:
             reasons.append(note)
     archs = _tags.tag_archs("linux_" + arch)
     capable = _tags.manylinux_capable(archs, resolved, root)
-    return Target(info, arch, facts, f"root:{root_dir}", capable, tuple(reasons))
+    return Target(info, arch, facts, f"root:{root_dir}", capable, tuple(reasons), files=root)
 
 
 def _image_python(root: Root, executable: str) -> Tuple[Optional[PythonFacts], str]:

@@ -6,6 +6,8 @@ import ast
 import inspect
 import os
 
+import pytest
+
 import musldetect
 from musldetect import _dispatch
 from musldetect._types import RawLibc
@@ -115,6 +117,56 @@ def test_the_command_uses_only_the_public_package():
     for module, allowed in FACES.items():
         assert package_imports(module) <= allowed, (module, package_imports(module) - allowed)
         assert package_imports(module), module  # the check reads the imports at all
+
+
+def subpackage_layers(subpackage: str) -> dict:
+    """A subpackage's inner picture (its own docstring's, in the same form): module -> level."""
+    with open(os.path.join(PACKAGE, subpackage, "__init__.py")) as fh:
+        docstring = ast.get_docstring(ast.parse(fh.read()))
+    assert docstring, subpackage
+    return {module: level for level, modules in enumerate(layers_from_picture(docstring)) for module in modules}
+
+
+def inner_imports(subpackage: str, module: str) -> set:
+    """The modules of its own subpackage that ``module`` (one file of it) imports."""
+    with open(os.path.join(PACKAGE, subpackage, module + ".py")) as fh:
+        tree = ast.parse(fh.read())
+    found = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        if node.level == 1:
+            found |= {node.module.split(".")[0]} if node.module else {alias.name for alias in node.names}
+        elif node.level == 0 and (node.module or "").startswith(f"musldetect.{subpackage}."):
+            found.add(node.module.split(".")[2])
+    return found - {module}
+
+
+@pytest.mark.parametrize("subpackage", SUBPACKAGES)
+def test_every_module_of_a_subpackage_has_an_inner_layer(subpackage):
+    modules = {name[:-3] for name in os.listdir(os.path.join(PACKAGE, subpackage)) if name.endswith(".py")}
+    assert modules == set(subpackage_layers(subpackage)), f"place them in musldetect/{subpackage}/__init__.py's picture"
+
+
+@pytest.mark.parametrize("subpackage", SUBPACKAGES)
+def test_imports_inside_a_subpackage_point_down(subpackage):
+    layer = subpackage_layers(subpackage)
+    upward = [f"{subpackage}.{module} (layer {layer[module]}) imports {target}"
+              for module in layer for target in inner_imports(subpackage, module)
+              if layer.get(target, len(layer)) >= layer[module]]
+    assert not upward, upward
+
+
+def test_the_inner_layer_test_sees_an_upward_import(tmp_path, monkeypatch):
+    """The inner check reads both spellings of an import of a sibling module."""
+    folder = tmp_path / "_audit"
+    folder.mkdir()
+    with open(os.path.join(PACKAGE, "_audit", "_records.py")) as fh:
+        source = fh.read()
+    (folder / "_records.py").write_text(source + "\nfrom ._judge import judge\nfrom . import _read\n"
+                                        "from musldetect._audit._in_target import resolved\n")
+    monkeypatch.setattr(__import__(__name__), "PACKAGE", str(tmp_path))
+    assert {"_judge", "_read", "_in_target"} <= inner_imports("_audit", "_records")
 
 
 def test_the_layer_test_sees_an_upward_import(tmp_path, monkeypatch):

@@ -2,15 +2,51 @@
 
 A cold domain: nothing on the hot path (``platform_tags()``, ``sys_tags()``) imports it,
 so it can grow (container checks, the python and ABI parts of a tag, other binary
-formats) without touching start-up. ``_wheel`` reads the input and judges it, ``_binary``
-holds one ELF binary's facts, ``_policy`` the manylinux/musllinux policies as data.
+formats) without touching start-up. Reading, judging and resolving in a target are
+separate rooms, so a new container reader or a new judge lands beside the others.
+
+Its layers, top first; each module imports only from the layers below it inside the
+package (tests/test_layers.py reads this picture too)::
+
+    __init__                                  audit_path(): read, judge, then resolve in a target if asked
+    _in_target                                the entry binaries resolved in a target, through an overlay
+    _judge                                    the binaries held to the policies; blame per declared tag
+    _read                                     wheel, directory or ELF file -> the binaries' facts, declared tags
+    _records                                  Audit, AuditedFile, Blame, Cause; the verdicts
+    _binary, _policy                          one binary's facts; the manylinux/musllinux policies as data
 """
 
 from __future__ import annotations
 
+import tempfile
+from contextlib import nullcontext
+from typing import Optional
+
+from .._rootfs import Root
 from .._types import readable_fields
-from ._wheel import Audit, AuditedFile, Blame, Interpreter, audit_path
+from ._in_target import resolved
+from ._judge import judge
+from ._read import read_input
+from ._records import Audit, AuditedFile, Blame, Interpreter
+
+__all__ = ["Audit", "AuditedFile", "Blame", "Interpreter", "audit_path"]
 
 readable_fields(Audit, AuditedFile, Blame, Interpreter)
 
-__all__ = ["Audit", "AuditedFile", "Blame", "Interpreter", "audit_path"]
+
+def audit_path(path: str, files: Optional[Root] = None, runs_in: Optional[Interpreter] = None) -> Audit:
+    """The audit of ``path``; with a target's ``files`` (this system's or an image's) each
+    entry binary (one no other binary of the input needs) is also resolved there, the
+    input's own files first through their rpaths; with ``runs_in``, for that interpreter,
+    whose process has one C library and one arch."""
+    with tempfile.TemporaryDirectory(prefix="musldetect-audit-") if files else nullcontext() as spool:
+        found, files_at = read_input(path, spool)
+        skipped = [binary for binary in found.binaries if not binary.loadable]
+        if skipped:  # objects no loader maps: noted, never judged
+            found = found._replace(binaries=[binary for binary in found.binaries if binary.loadable])
+        result = judge(path, found)
+        if skipped:
+            result = result._replace(reasons=result.reasons + tuple(f"skipped {b.path}: {b.reason}" for b in skipped))
+        if files is None:
+            return result
+        return resolved(result, found.binaries, files_at, files, runs_in)

@@ -319,12 +319,13 @@ def _origin(path: str) -> str:
 
 
 def resolve_path(path: str, root_dir: Optional[str]) -> Resolution:
-    return resolve_in(path, Root(root_dir) if root_dir is not None else Host(), root_dir is None)
+    return resolve_in(path, Root(root_dir) if root_dir is not None else Host())
 
 
-def resolve_in(path: str, root: Root, running_system: bool) -> Resolution:
+def resolve_in(path: str, root: Root) -> Resolution:
     """``path`` resolved inside ``root`` (a Root, the Host, or an Overlay of either);
     LD_LIBRARY_PATH counts only for the running system."""
+    running_system = root.running_system
     main_elf = ELFFile(path, root=root)
     try:
         main_path = main_elf.inside or path

@@ -1,0 +1,343 @@
+"""Judging: may the binaries read from the input carry the platform tags it declares.
+
+The binaries of each architecture are held to the policies (``_policy``) of the C library
+they link: the oldest policy they satisfy is the tag they may carry. Each declared tag is
+held to the policy it stands for, and every reason it does not fit is blamed on a file and
+a symbol@version or library. Nothing depends on the host: the same input gets the same
+answer on any machine.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
+
+from .. import _rules
+from .._libcfile import GLIBC, MUSL, family_by_name
+from . import _policy
+from ._binary import BinaryFacts
+from ._read import Input
+from ._records import HONEST, INCONSISTENT, OVER, UNDECLARED, UNDER, Audit, AuditedFile, Blame, Cause, version_key
+
+_TAG = re.compile(r"^(manylinux|musllinux)_([0-9]+)_([0-9]+)_([a-z0-9_]+)$")
+_LEGACY = re.compile(r"^(manylinux1|manylinux2010|manylinux2014)_([a-z0-9_]+)$")
+_FAMILY_OF_TAG = {"manylinux": GLIBC, "musllinux": MUSL}
+_FAMILY_TAG = {GLIBC: "manylinux", MUSL: "musllinux"}
+
+ByArch = Dict[str, List[BinaryFacts]]
+Vendored = Dict[str, Dict[str, str]]  # binary -> needed library -> its path inside the input
+
+
+class _Allowed(NamedTuple):
+    """What the binaries allow, per arch: the C library families they may be tagged for,
+    the oldest policy of each that fits, and the tags that follow."""
+
+    families: Dict[str, List[str]]
+    oldest: Dict[Tuple[str, str], _policy.Policy]  # (arch, family) -> the oldest policy that fits
+    honest: List[str]
+    reasons: List[str]
+    inconsistent: bool
+
+
+def judge(path: str, found: Input) -> Audit:
+    """The audit of what was read from ``path``, before any resolving in a target."""
+    binaries = found.binaries
+    vendored = _vendored_libraries(binaries)
+    by_arch: ByArch = {}
+    for binary in binaries:
+        by_arch.setdefault(binary.arch, []).append(binary)
+    allowed = _allowed(by_arch, vendored)
+    reasons, inconsistent = allowed.reasons, allowed.inconsistent
+
+    name_tags, wheel_tags = found.name_tags, found.wheel_tags
+    tags_agree = None if name_tags is None or wheel_tags is None else name_tags == wheel_tags
+    if tags_agree is False:
+        inconsistent = True
+        reasons.append(f"the file name declares {', '.join(sorted(name_tags or ()))} but WHEEL says "
+                       f"{', '.join(sorted(wheel_tags or ()))}")
+    name_problem = _wheel_name_problem(os.path.basename(path)) if found.kind == "wheel" else ""
+    if name_problem:
+        inconsistent = True
+        reasons.append(name_problem)
+    declared_full = name_tags if name_tags is not None else (wheel_tags or set())
+    declared = tuple(sorted({tag.rsplit("-", 1)[-1] for tag in declared_full}))
+
+    blame: List[Blame] = []
+    for tag in declared:
+        for cause in _check_declared(tag, by_arch, allowed.families, vendored):
+            blame.append(Blame(tag, cause.file, cause.cause, cause.reason))
+            inconsistent = inconsistent or cause.inconsistent
+    under = _under_promises(declared, allowed.oldest) if not blame else []
+    if found.kind == "wheel" and not found.binaries and any(tag != "any" for tag in declared):
+        reasons.append("no ELF binaries in a wheel with a platform tag")
+    verdict = _verdict(inconsistent, bool(blame), bool(declared), under)
+    if verdict == UNDER:
+        reasons.extend(under)
+    if not declared:  # nothing claimed, yet say why no policy fits: the newest policy's causes
+        blame.extend(_unfit_blame(by_arch, allowed.families, allowed.oldest, vendored))
+    files = tuple(_audited_file(b, vendored[b.path]) for b in binaries)
+    return Audit(path, found.kind, files, tuple(dict.fromkeys(allowed.honest)), declared, tags_agree, verdict,
+                 tuple(blame), tuple(reasons), _policy.source())
+
+
+def _verdict(inconsistent: bool, blamed: bool, declared: bool, under: Sequence[str]) -> str:
+    if inconsistent:
+        return INCONSISTENT
+    if blamed:
+        return OVER
+    if not declared:
+        return UNDECLARED
+    return UNDER if under else HONEST
+
+
+def _allowed(by_arch: ByArch, vendored: Vendored) -> _Allowed:
+    """Per arch, the families the binaries link and the oldest policy of each that fits."""
+    reasons: List[str] = []
+    inconsistent = len(by_arch) > 1
+    if inconsistent:
+        reasons.append(f"binaries of several architectures: {', '.join(sorted(by_arch))}")
+    families: Dict[str, List[str]] = {}
+    honest: List[str] = []
+    oldest: Dict[Tuple[str, str], _policy.Policy] = {}
+    for arch, group in sorted(by_arch.items()):
+        linked = sorted({b.family for b in group if b.family and not b.static})
+        if len(linked) > 1:
+            inconsistent = True
+            reasons.append(f"{arch}: binaries linked with both glibc and musl")
+            families[arch] = []
+        else:
+            families[arch] = linked or [GLIBC, MUSL]
+            if not linked:
+                reasons.append(f"{arch}: static or C-library-free binaries only, allowed on glibc and musl alike")
+        for family in families[arch]:
+            policy = _oldest_fitting(family, arch, group, vendored)
+            if policy is None:
+                reasons.append(f"{arch}: no {_FAMILY_TAG[family]} policy fits its binaries")
+                continue
+            oldest[(arch, family)] = policy
+            honest.append(policy.tag(arch))
+            honest.extend(f"{alias}_{arch}" for alias in policy.aliases)
+        if not any(key[0] == arch for key in oldest):
+            honest.append(f"linux_{arch}")
+    return _Allowed(families, oldest, honest, reasons, inconsistent)
+
+
+def _oldest_fitting(family: str, arch: str, group: Sequence[BinaryFacts], vendored: Vendored
+                    ) -> Optional[_policy.Policy]:
+    for policy in _policy.policies(family):
+        if policy.covers(arch) and not _policy_causes(policy, arch, group, vendored):
+            return policy
+    return None
+
+
+def _origin_directories(binary: BinaryFacts) -> List[str]:
+    """The directories inside the input that the binary's $ORIGIN search entries name."""
+    origin = posixpath.dirname(binary.path)
+    found = []
+    for entry in binary.search_paths:
+        if "$ORIGIN" in entry or "${ORIGIN}" in entry:
+            found.append(posixpath.normpath(entry.replace("${ORIGIN}", origin).replace("$ORIGIN", origin)))
+    return found
+
+
+def _vendored_libraries(binaries: Sequence[BinaryFacts]) -> Vendored:
+    """For each binary, the needed libraries the loader finds inside the input: through its
+    own $ORIGIN RUNPATH/RPATH, or (without a RUNPATH of its own) through the DT_RPATH of
+    the binaries that load it, which both loaders inherit; auditwheel repair vendors
+    libraries into ``<package>.libs`` with an RPATH on the extensions only."""
+    elf_paths = {b.path for b in binaries}
+    inherited = sorted({d for b in binaries if not b.has_runpath for d in _origin_directories(b)})
+    vendored = {}
+    for binary in binaries:
+        own = _origin_directories(binary)
+        directories = own if binary.has_runpath else own + inherited
+        found = {}
+        for needed in binary.needed:
+            for directory in directories:
+                candidate = posixpath.normpath(posixpath.join(directory, needed))
+                if candidate in elf_paths:
+                    found[needed] = candidate
+                    break
+        vendored[binary.path] = found
+    return vendored
+
+
+def _policy_causes(policy: _policy.Policy, arch: str, binaries: Sequence[BinaryFacts],
+                   vendored: Vendored) -> List[Cause]:
+    """Why ``policy`` does not fit these binaries of one arch; empty when it fits."""
+    if not policy.covers(arch):
+        return [Cause("", arch, f"{policy.name} does not cover {arch}", False)]
+    causes: List[Cause] = []
+    for binary in binaries:
+        if binary.static or binary.family is None and not binary.needed:
+            continue
+        for symbol in binary.old_python_symbols():
+            causes.append(Cause(binary.path, symbol,
+                                "a symbol only Python 2 narrow-unicode or fpectl builds provide", False))
+        own = vendored[binary.path]
+        causes += _library_causes(policy, binary, own)
+        causes += _version_causes(policy, arch, binary, own)
+        causes += _forbidden_causes(policy, binary, own)
+    return causes
+
+
+def _library_causes(policy: _policy.Policy, binary: BinaryFacts, own: Dict[str, str]) -> List[Cause]:
+    """The libraries the policy neither provides nor the input vendors."""
+    causes = []
+    for needed in binary.needed:
+        if needed in own or needed in policy.libraries or family_by_name(needed) == policy.family:
+            continue
+        causes.append(Cause(binary.path, needed, f"needs {needed}, which {policy.name} does not allow and the "
+                                                 "input does not vendor on its RUNPATH", True))
+    return causes
+
+
+def _forbidden_causes(policy: _policy.Policy, binary: BinaryFacts, own: Dict[str, str]) -> List[Cause]:
+    """The exports of the libraries the policy provides that it forbids using."""
+    causes = []
+    imports = set(binary.imports)
+    for needed in binary.needed:
+        forbidden = policy.blacklist.get(needed, frozenset()) & imports if needed not in own else set()
+        for symbol in sorted(forbidden):
+            causes.append(Cause(binary.path, symbol, f"{policy.name} forbids using {symbol} of {needed}", False))
+    return causes
+
+
+def _version_causes(policy: _policy.Policy, arch: str, binary: BinaryFacts, own: Dict[str, str]) -> List[Cause]:
+    """The symbol versions (glibc) or symbols (musl) newer than the policy's release."""
+    causes = []
+    for library, version in binary.version_needs:
+        if library in own or library.startswith(("ld-linux", "ld64.so.")):
+            continue
+        if not policy.allows_version(arch, version):
+            prefix = version.partition("_")[0]
+            bound = binary.symbol_of_version.get(version)
+            ceiling = policy.ceiling(arch, prefix)
+            causes.append(Cause(binary.path, f"{bound}@{version}" if bound else version,
+                                f"{version} of {library} is newer than {policy.name} allows on {arch}"
+                                + (f" (up to {ceiling})" if ceiling else ""), False))
+    if policy.family == MUSL and binary.requires is not None and binary.requires[:2] > policy.version:
+        symbol = _musl_symbol_that_requires(binary)
+        causes.append(Cause(binary.path, symbol, f"{symbol} is new in musl {'.'.join(map(str, binary.requires))}, "
+                                                 f"after {policy.name}", False))
+    return causes
+
+
+def _musl_symbol_that_requires(binary: BinaryFacts) -> str:
+    imports = set(binary.imports)
+    for release, names in _rules.MUSL_RELEASE_SYMBOLS:
+        if binary.requires and release == binary.requires:
+            hit = sorted(imports.intersection(names))
+            if hit:
+                return hit[0]
+    return next((name for name in sorted(imports) if name.startswith("__") and "time64" in name), "?")
+
+
+# A wheel's file name as installers read it (the binary distribution format; the version as PEP 440 spells it).
+_VERSION = (r"v?([0-9]+!)?[0-9]+(\.[0-9]+)*([-_.]?(a|b|c|rc|alpha|beta|pre|preview)[-_.]?[0-9]*)?"
+            r"([-_.]?(post|rev|r)[-_.]?[0-9]*)?([-_.]?dev[-_.]?[0-9]*)?(\+[a-z0-9]+([._][a-z0-9]+)*)?")
+_WHEEL_NAME = re.compile(r"^(?P<name>[A-Za-z0-9._]+)-(?P<version>[^-]+)(-(?P<build>[0-9][^-]*))?"
+                         r"-[^-]+-[^-]+-[^-]+\.whl$")
+
+
+def _wheel_name_problem(name: str) -> str:
+    """Why installers would refuse this file name as a wheel's; empty when they take it."""
+    match = _WHEEL_NAME.match(name)
+    if match is None:
+        why = "not NAME-VERSION[-BUILD]-PYTHON-ABI-PLATFORM.whl"
+    elif "__" in match.group("name"):
+        why = "a double underscore in the name"
+    elif re.fullmatch(_VERSION, match.group("version"), re.IGNORECASE) is None:
+        why = f"{match.group('version')!r} is not a PEP 440 version"
+    else:
+        return ""
+    return f"the file name {name!r} is not a valid wheel name ({why}): installers refuse it"
+
+
+def _unfit_blame(by_arch: ByArch, families: Dict[str, List[str]], oldest: Dict[Tuple[str, str], _policy.Policy],
+                 vendored: Vendored) -> List[Blame]:
+    """For each arch and family no policy fits, what even the newest policy of it refuses."""
+    blame = []
+    for arch, group in sorted(by_arch.items()):
+        for family in families[arch]:
+            covering = [policy for policy in _policy.policies(family) if policy.covers(arch)]
+            if (arch, family) in oldest or not covering:
+                continue
+            newest = covering[-1]
+            for cause in _policy_causes(newest, arch, group, vendored):
+                blame.append(Blame(newest.tag(arch), cause.file, cause.cause, cause.reason))
+    return blame
+
+
+def _check_declared(tag: str, by_arch: ByArch, families: Dict[str, List[str]], vendored: Vendored) -> List[Cause]:
+    """Why one declared platform tag is not allowed."""
+    if tag == "any":
+        first = next((group[0].path for group in by_arch.values()), "")
+        return [Cause(first, "ELF binaries", "binaries in a wheel that declares every platform (any)", False)] \
+            if by_arch else []
+    parsed = _parse_tag(tag)
+    if parsed is None:
+        return [Cause("", tag, "not a Linux platform tag", True)]
+    family, version, arch = parsed
+    if by_arch and arch not in by_arch:
+        return [Cause("", arch, f"declares {arch}, the binaries are {', '.join(sorted(by_arch))}", True)]
+    if family is None or not by_arch:
+        return []
+    if family not in families[arch]:
+        linked = ", ".join(families[arch]) or "several C libraries"
+        return [Cause("", family, f"declares {_FAMILY_TAG[family]}, the binaries link {linked}", True)]
+    assert version is not None
+    policy = _policy.policy_for_tag(family, version, arch)
+    if policy is None:
+        return [Cause("", tag, f"no {_FAMILY_TAG[family]} policy for {arch} is as old as {tag}", False)]
+    return _policy_causes(policy, arch, by_arch[arch], vendored)
+
+
+def _under_promises(declared: Sequence[str], oldest: Dict[Tuple[str, str], _policy.Policy]) -> List[str]:
+    """Notes where the wheel could reach more systems: its oldest declared tag of a family
+    is newer than the oldest its binaries allow, or a family they allow is not declared."""
+    declared_oldest: Dict[Tuple[str, str], Tuple[int, int]] = {}
+    for tag in declared:
+        parsed = _parse_tag(tag)
+        if parsed is not None and parsed[0] is not None and parsed[1] is not None:
+            key = (parsed[2], parsed[0])
+            declared_oldest[key] = min(declared_oldest.get(key, parsed[1]), parsed[1])
+    notes = []
+    declared_archs = {arch for arch, _family in declared_oldest}
+    for (arch, family), policy in sorted(oldest.items()):
+        version = declared_oldest.get((arch, family))
+        if version is not None and policy.version < version:
+            notes.append(f"{policy.tag(arch)} would do: it reaches more systems than the {_FAMILY_TAG[family]} "
+                         f"tag declared")
+        elif version is None and arch in declared_archs:
+            notes.append(f"{policy.tag(arch)} would do too: the binaries run on {family} as well")
+    return notes
+
+
+def _parse_tag(tag: str) -> Optional[Tuple[Optional[str], Optional[Tuple[int, int]], str]]:
+    match = _TAG.match(tag)
+    if match:
+        return _FAMILY_OF_TAG[match.group(1)], (int(match.group(2)), int(match.group(3))), match.group(4)
+    match = _LEGACY.match(tag)
+    if match:
+        return GLIBC, _policy.LEGACY_ALIASES[match.group(1)], match.group(2)
+    if tag.startswith("linux_"):
+        return None, None, tag[len("linux_"):]
+    return None
+
+
+def _audited_file(binary: BinaryFacts, vendored: Dict[str, str]) -> AuditedFile:
+    highest: Dict[str, Dict[str, str]] = {}
+    for library, version in binary.version_needs:
+        prefix = version.partition("_")[0]
+        by_prefix = highest.setdefault(library, {})
+        current = by_prefix.get(prefix)
+        if current is None or version_key(version) > version_key(current):
+            by_prefix[prefix] = version
+    weak = [f"{version} ({library})" for library, version in binary.weak_version_needs]
+    weak += list(binary.weak_imports)
+    return AuditedFile(binary.path, binary.arch, binary.family, binary.static, binary.needed,
+                       {lib: tuple(sorted(v.values())) for lib, v in highest.items()}, tuple(weak),
+                       tuple(sorted(vendored)), binary.requires, binary.reason)
