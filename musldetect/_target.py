@@ -75,7 +75,7 @@ class Target:
     @cached_property
     def sys_tags(self) -> Tuple[str, ...]:
         if self.python is None:
-            raise ValueError(f"no Python is known for {self.source}: pass python= (a version, or a path in the image)")
+            raise ValueError(_no_python(self))
         return tuple(_python.interpreter_tags(self.python, list(self.platform_tags)))
 
     def as_dict(self) -> Dict[str, object]:
@@ -187,7 +187,8 @@ def pip_arguments(target: Target) -> List[str]:
     with --platform)."""
     python = _known_python(target)
     args: List[str] = []
-    for tag in target.platform_tags:
+    # pip prefers the tags it is given first: the portable ones go first, linux_<arch> (a local build) last.
+    for tag in sorted(target.platform_tags, key=lambda tag: tag.startswith("linux_")):
         args += ["--platform", tag]
     args += ["--python-version", f"{python.version[0]}.{python.version[1]}", "--implementation", python.short_name]
     for abi in dict.fromkeys(tag.split("-")[1] for tag in target.sys_tags):
@@ -203,5 +204,12 @@ def complete_platform(target: Target) -> Dict[str, object]:
 
 def _known_python(target: Target) -> PythonFacts:
     if target.python is None:
-        raise ValueError(f"no Python is known for {target.source}: pass python= (a version, or a path in the image)")
+        raise ValueError(_no_python(target))
     return target.python
+
+
+def _no_python(target: Target) -> str:
+    """What to pass, for this kind of target (an image takes a path inside it, a platform a version)."""
+    if target.files is not None and target.source != "process":
+        return f"no Python is known for {target.source}: pass python= the interpreter's path inside the image"
+    return f"no Python is known for {target.source}: pass python= a version such as 3.12"

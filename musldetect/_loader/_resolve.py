@@ -392,7 +392,8 @@ def _load_all(search: _Search, main: _Object) -> Resolution:
     missing_versions = _check_versions(search, loaded) if search.family == GLIBC else []
     loads = not missing and not missing_versions
     if loads:
-        reason = f"every needed library resolves ({len({lib.path for lib in libraries})} objects)"
+        count = len({lib.path for lib in libraries})
+        reason = f"every needed library resolves ({count} object{'' if count == 1 else 's'})"
     else:
         parts = [f"{m.name} not found (needed by {m.needed_by})" for m in missing[:3]]
         parts += [f"{v.library} lacks {v.version} (needed by {v.needed_by})" for v in missing_versions[:3]]
