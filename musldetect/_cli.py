@@ -12,7 +12,7 @@ import argparse
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from . import (
     BACKENDS,
@@ -35,10 +35,29 @@ from . import (
 if TYPE_CHECKING:
     from . import Audit, Resolution, Target
 
-EXIT_OK, EXIT_UNKNOWN, EXIT_USAGE = 0, 1, 2
-EXIT_BROKEN_PIPE = 128 + 13  # as if killed by SIGPIPE, like other tools in a pipeline
+# Exit codes by meaning, the same for every command (listed in --help and the README).
+EXIT_HOLDS = 0  # it holds: determined, honest, loads
+EXIT_FAILS = 1  # it does not hold: no C library determined, over-promises, inconsistent, does not load
+EXIT_USAGE = 2  # a usage error (argparse's convention), a bad MUSLDETECT_* value, an unavailable backend
+EXIT_CANNOT_JUDGE = 3  # an input that cannot be judged: unreadable, malformed, not understood
+EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports SIGINT
+EXIT_BROKEN_PIPE = 128 + 13  # stdout closed (piped into head): quiet, as if killed by SIGPIPE
 
 EPILOG = """\
+commands:
+  (none)    this process's C library and platform tags
+  inspect   FILE...: the C library of ELF files and what they require
+  audit     PATH...: may wheels carry their platform tags (--resolve: would they load here)
+  resolve   FILE...: will binaries load here (or in --root), done statically
+  tags      every tag of this process, an image (--root) or a platform (--platform)
+  explain   why each tag family is in or out (alias: target)
+  backends  the backends, whether each is usable, and their answers
+
+platforms (--platform): manylinux_2_28_x86_64, manylinux2014_aarch64, musllinux_1_2_aarch64,
+  linux_<arch>, x86_64-manylinux_2_28, aarch64-musllinux_1_2, uv's triples
+  (x86_64-unknown-linux-gnu, riscv64-unknown-linux-gnu, aarch64-unknown-linux-musl, ...),
+  cargo-zigbuild's aarch64-unknown-linux-gnu.2.17, armv7-unknown-linux-gnueabihf.2.17
+
 environment:
   MUSLDETECT_BACKEND     auto (default), native, cffi, python or ctypes; naming one is strict
   MUSLDETECT_LIBC        override the answer: musl-1.2, musl-1.2.3, glibc-2.28 or none
@@ -46,12 +65,14 @@ environment:
                          (e.g. linux-aarch64); the C library facts stay this process's
   _manylinux             PEP 600's module, if importable, vetoes manylinux tags
 
-exit codes:
-  0    a C library was determined (audit: every declared tag is honest; resolve: it loads)
-  1    no C library could be determined (audit: a wheel over-promises or is inconsistent;
-       resolve: a library or version is missing)
-  2    usage error, bad MUSLDETECT_* value, unavailable backend, unreadable or malformed file
-  141  the output pipe was closed (e.g. piped into head)
+exit codes (the same for every command):
+  0    it holds: a C library was determined, every declared tag is honest, it loads
+  1    it does not hold: no C library determined, a wheel over-promises or is
+       inconsistent, a library or version is missing
+  2    usage error, bad MUSLDETECT_* value, unavailable backend
+  3    cannot judge: an unreadable, malformed or refused input (a file, wheel, image or platform)
+  130  interrupted (Ctrl-C)
+  141  the output pipe was closed (e.g. piped into head); nothing more is printed
 """
 
 
@@ -76,13 +97,13 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="musldetect", description="Which C library (musl or glibc) and version, "
                      "and the platform tags, without starting a process.", epilog=EPILOG,
                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--version", action="version", version=f"musldetect {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"musldetect {__version__}")
     _output_options(parser, top=True, platform_tags=True)
     parser.add_argument("--backend", choices=("auto",) + BACKENDS,
                         help="use this backend (default: MUSLDETECT_BACKEND or auto)")
     commands = parser.add_subparsers(dest="command")
     inspect_cmd = commands.add_parser("inspect", help="read the C library of an ELF file")
-    inspect_cmd.add_argument("path")
+    inspect_cmd.add_argument("paths", nargs="+", metavar="FILE")
     inspect_cmd.add_argument("--root", help="resolve the file and its PT_INTERP inside this directory")
     _output_options(inspect_cmd, top=False, platform_tags=True)
     audit_cmd = commands.add_parser("audit", help="may a wheel carry its platform tags, and which file and "
@@ -97,14 +118,15 @@ def _parser() -> argparse.ArgumentParser:
     _output_options(audit_cmd, top=False, platform_tags=False)
     resolve_cmd = commands.add_parser("resolve", help="will a binary load here: the loader's search and version "
                                                       "check, done statically (this system or --root)")
-    resolve_cmd.add_argument("path", metavar="FILE")
+    resolve_cmd.add_argument("paths", nargs="+", metavar="FILE")
     resolve_cmd.add_argument("--root", help="an unpacked image: resolve inside it, opening nothing outside")
     _output_options(resolve_cmd, top=False, platform_tags=False)
     backends_cmd = commands.add_parser("backends", help="list the backends, whether each is usable, and its answer")
     _output_options(backends_cmd, top=False, platform_tags=False)
     for name, text in (("tags", "every tag (interpreter, ABI, platform) of this process, an image or a platform"),
-                       ("explain", "why each tag family is in or out, for this process, an image or a platform")):
-        command = commands.add_parser(name, help=text)
+                       ("explain", "why each tag family is in or out, for this process, an image or a platform "
+                                   "(musldetect.target() as the API has it)")):
+        command = commands.add_parser(name, help=text, aliases=["target"] if name == "explain" else [])
         _output_options(command, top=False, platform_tags=False)
         where = command.add_mutually_exclusive_group()
         where.add_argument("--root", help="an unpacked image, chroot or sysroot, read without running it")
@@ -200,47 +222,70 @@ def _slow_install_note(in_use: str) -> Optional[str]:
     return None
 
 
+_INPUT_ERRORS = (ELFError, WheelError, OSError, ValueError)
+
+
 def _audit_one(path: str, where: object = None) -> Tuple[Optional[Audit], str]:
     """One input's audit, or the one-line error that stopped it (worker processes too)."""
     try:
         return audit(path, target=where), ""  # type: ignore[arg-type]
-    except (ELFError, WheelError, OSError) as exc:
+    except _INPUT_ERRORS as exc:
         return None, str(exc) if path in str(exc) else f"{path}: {exc}"
 
 
-def _audit_command(paths: Sequence[str], as_json: bool, jobs: int, where: object = None) -> int:
-    if jobs < 1:
-        raise ValueError("--jobs takes a number of at least 1")
-    progress = len(paths) > 1 and sys.stderr.isatty()
-    worst = EXIT_OK
+def _audit_results(paths: Sequence[str], jobs: int, where: object) -> Tuple[Any, Iterator[Tuple[Optional[Audit], str]]]:
+    """(the pool to shut down or None, the results in input order)."""
     if jobs > 1 and len(paths) > 1:
         from concurrent.futures import ProcessPoolExecutor
 
         pool = ProcessPoolExecutor(max_workers=jobs)
-        results = pool.map(_audit_one, paths, [where] * len(paths),
-                           chunksize=max(1, min(64, len(paths) // (4 * jobs))))
-    else:
-        pool, results = None, map(_audit_one, paths, [where] * len(paths))
+        return pool, pool.map(_audit_one, paths, [where] * len(paths),
+                              chunksize=max(1, min(64, len(paths) // (4 * jobs))))
+    return None, map(_audit_one, paths, [where] * len(paths))
+
+
+def _progress(done: int, paths: Sequence[str]) -> None:
+    """On a terminal: the input being audited, on a line of its own that results overwrite."""
+    text = f"[{done + 1}/{len(paths)}] {os.path.basename(paths[done])}" if done < len(paths) else ""
+    print(f"\r\x1b[K{text}", end="", file=sys.stderr, flush=True)
+
+
+def _audit_command(args: argparse.Namespace) -> int:
+    if args.jobs < 1:
+        raise _UsageError("--jobs takes a number of at least 1")
+    if args.root is not None and not os.path.isdir(args.root):
+        raise _UsageError(f"--root {args.root}: not a directory")
+    where = args.root if args.root else (target() if args.resolve else None)
+    paths = args.paths
+    progress = len(paths) > 1 and sys.stderr.isatty()
+    worst = EXIT_HOLDS
+    pool, results = _audit_results(paths, args.jobs, where)
+    if progress:
+        _progress(0, paths)
     try:
-        for done, (path, (result, error)) in enumerate(zip(paths, results), 1):
+        for done, (path, (result, error)) in enumerate(zip(paths, results)):
             if progress:
-                print(f"\r[{done}/{len(paths)}] {path[-60:]}", end="", file=sys.stderr, flush=True)
+                _progress(len(paths), paths)  # clears the line before the result
             if result is None:
-                worst = EXIT_USAGE
-                if as_json:
-                    print(json.dumps({"path": path, "error": error}))
-                else:
-                    print(f"musldetect: {error}", file=sys.stderr)
-                continue
-            if (result.verdict in ("over-promises", "inconsistent") or result.loads is False) and worst == EXIT_OK:
-                worst = EXIT_UNKNOWN
-            print(json.dumps(result.as_dict()) if as_json else "\n".join(_audit_text(result)))
+                worst = EXIT_CANNOT_JUDGE
+                _report_error(path, error, args.json)
+            else:
+                if (result.verdict in ("over-promises", "inconsistent") or result.loads is False) and not worst:
+                    worst = EXIT_FAILS
+                print(json.dumps(result.as_dict()) if args.json else "\n".join(_audit_text(result)), flush=True)
+            if progress:
+                _progress(done + 1, paths)
     finally:
         if pool is not None:
-            pool.shutdown()
-        if progress:
-            print(file=sys.stderr)
+            pool.shutdown(cancel_futures=True) if sys.version_info >= (3, 9) else pool.shutdown()
     return worst
+
+
+def _report_error(path: str, error: str, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"path": path, "error": error}))
+    else:
+        print(f"musldetect: {error}", file=sys.stderr)
 
 
 def _audit_text(result: Audit) -> List[str]:
@@ -248,7 +293,8 @@ def _audit_text(result: Audit) -> List[str]:
     if result.declared_tags:
         agree = {True: " (file name and WHEEL agree)", False: " (file name and WHEEL disagree)", None: ""}
         lines.append(f"  declared:  {', '.join(result.declared_tags)}{agree[result.tags_agree]}")
-    lines.append(f"  may carry: {', '.join(result.honest_tags) or '-'}")
+    no_binaries = "any (no ELF binaries)" if not result.files else "-"
+    lines.append(f"  may carry: {', '.join(result.honest_tags) or no_binaries}")
     archs = sorted({f.arch for f in result.files})
     families = sorted({("static" if f.static else f.family or "no C library") for f in result.files})
     lines.append(f"  binaries:  {len(result.files)} ({', '.join(archs + families) or 'none'})")
@@ -270,10 +316,12 @@ def _audit_text(result: Audit) -> List[str]:
 
 
 def _resolution_text(found: Resolution) -> List[str]:
-    lines = [f"{found.path}: {'loads' if found.loads else 'does not load'} ({found.family}, {found.arch})"]
+    static = "; statically linked, it needs no library" if not found.libraries and "statically" in found.reason else ""
+    lines = [f"{found.path}: {'loads' if found.loads else 'does not load'} ({found.family}, {found.arch}){static}"]
     width = max((len(lib.name) for lib in found.libraries), default=0)
     for lib in found.libraries:
-        lines.append(f"  {lib.name:{width}} => {lib.path or 'not found'}  ({lib.how})")
+        lines.append(f"  {lib.name:{width}} => {lib.path}  ({lib.how})" if lib.path else
+                     f"  {lib.name:{width}} => not found")
     for gone in found.missing:
         lines.append(f"  missing:  {gone.name}, needed by {gone.needed_by}; searched {', '.join(gone.searched) or '-'}")
     for need in found.missing_versions:
@@ -286,41 +334,110 @@ def _resolution_text(found: Resolution) -> List[str]:
     return lines
 
 
+def _each_file(paths: Sequence[str], one: Callable[[str], int]) -> int:
+    """Every file in turn; a file that cannot be judged is reported and the rest still run."""
+    worst = EXIT_HOLDS
+    for path in paths:
+        try:
+            status = one(path)
+        except BrokenPipeError:
+            raise
+        except _INPUT_ERRORS as exc:
+            print(f"musldetect: {exc}", file=sys.stderr)
+            status = EXIT_CANNOT_JUDGE
+        worst = max(worst, status)
+    return worst
+
+
+def _resolve_command(args: argparse.Namespace) -> int:
+    def one(path: str) -> int:
+        found = resolve(path, root=args.root)
+        print(json.dumps(found.as_dict(), indent=2) if args.json else "\n".join(_resolution_text(found)))
+        return EXIT_HOLDS if found.loads else EXIT_FAILS
+
+    return _each_file(args.paths, one)
+
+
+def _inspect_command(args: argparse.Namespace) -> int:
+    def one(path: str) -> int:
+        if args.platform_tags:  # the tags the file may carry: as audit() judges it, or inside an image by its arch
+            tags = target(path=path, root=args.root).platform_tags if args.root else audit(path).honest_tags
+            print("\n".join(tags))
+            return EXIT_HOLDS
+        info = inspect(path, root=args.root)
+        if args.json:
+            print(json.dumps(info.as_dict(), indent=2))
+        else:
+            print(_summary(info, None) if len(args.paths) == 1 else f"{path}: " + _summary(info, None))
+        return EXIT_HOLDS if info.family else EXIT_FAILS
+
+    return _each_file(args.paths, one)
+
+
 def _target_command(args: argparse.Namespace) -> int:
     if args.python and not (args.root or args.platform):
-        raise ValueError("--python goes with --root or --platform")
+        raise _UsageError("--python goes with --root or --platform")
+    if args.json and getattr(args, "format", "json") not in ("lines", "json"):
+        raise _UsageError(f"--json and --format {args.format} ask for two outputs: give one")
     chosen = target(root=args.root, platform=args.platform, python=args.python)
-    if args.command == "explain":
+    if args.command != "tags":
         from ._explain import explain
 
-        if args.json:
-            print(json.dumps(_target_json(chosen, with_tags=False), indent=2))
-        else:
-            print("\n".join(explain(chosen)))
-        return EXIT_OK if chosen.libc.family else EXIT_UNKNOWN
-    if args.json:
-        args.format = "json"
-    if args.format == "lines":
+        print(json.dumps(_target_json(chosen, with_tags=False), indent=2) if args.json else "\n".join(explain(chosen)))
+        # A named platform is explained whatever its C library (linux_<arch> has none to know).
+        return EXIT_HOLDS if chosen.libc.family or args.platform else EXIT_FAILS
+    if args.json or args.format == "json":
+        print(json.dumps(_target_json(chosen, with_tags=True), indent=2))
+    elif args.format == "lines":
         print("\n".join(chosen.sys_tags))
     elif args.format == "pip":
         import shlex
 
         print(" ".join(shlex.quote(arg) for arg in chosen.pip_arguments()))
-    elif args.format == "pex":
-        print(json.dumps(chosen.complete_platform(), indent=2))
     else:
-        print(json.dumps(_target_json(chosen, with_tags=True), indent=2))
-    return EXIT_OK
+        print(json.dumps(chosen.complete_platform(), indent=2))
+    return EXIT_HOLDS
 
 
 def _target_json(chosen: Target, with_tags: bool) -> Dict[str, Any]:
-    python = chosen.python._asdict() if chosen.python is not None else None
-    data = {"source": chosen.source, "arch": chosen.arch, "libc": chosen.libc.as_dict(), "python": python,
-            "marker_environment": chosen.marker_environment, "platform_tags": list(chosen.platform_tags),
-            "reasons": list(chosen.reasons)}
-    if with_tags:
-        data["tags"] = list(chosen.sys_tags)
+    data = chosen.as_dict()
+    if not with_tags:
+        data.pop("tags", None)
     return data
+
+
+def _backends_command(args: argparse.Namespace) -> int:
+    statuses = backends()
+    if args.json:
+        print(json.dumps([dict(s._asdict(), libc=s.libc.as_dict() if s.libc else None) for s in statuses], indent=2))
+    else:
+        print(_backends_report(statuses))
+    return EXIT_HOLDS if any(s.in_use for s in statuses) else EXIT_USAGE
+
+
+def _process_command(args: argparse.Namespace) -> int:
+    info = libc()
+    tags = platform_tags()
+    if args.platform_tags:
+        print("\n".join(tags))
+    elif args.json:
+        print(json.dumps(dict(info.as_dict(), tags=list(tags)), indent=2))
+    else:
+        print(_summary(info, tags))
+        note = _slow_install_note(info.backend)
+        if note:
+            print(note, file=sys.stderr)
+    return EXIT_HOLDS if info.family else EXIT_FAILS
+
+
+COMMANDS: Dict[Optional[str], Callable[[argparse.Namespace], int]] = {
+    None: _process_command, "inspect": _inspect_command, "audit": _audit_command, "resolve": _resolve_command,
+    "backends": _backends_command, "tags": _target_command, "explain": _target_command, "target": _target_command,
+}
+
+
+class _UsageError(Exception):
+    """A combination of options the command refuses (exit 2)."""
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -328,6 +445,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         status = _run(argv)
         sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
         return status
+    except KeyboardInterrupt:
+        print("\nmusldetect: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # Quietly, as other tools in a pipeline do; stdout goes nowhere from here on.
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -345,47 +465,17 @@ def _run(argv: Optional[List[str]]) -> int:
             print("musldetect: note: --tags is now spelled --platform-tags (the tags command lists every tag)",
                   file=sys.stderr)
             args.platform_tags = True
-        if args.command == "backends":
-            statuses = backends()
-            if args.json:
-                print(json.dumps([dict(s._asdict(), libc=s.libc.as_dict() if s.libc else None) for s in statuses],
-                                 indent=2))
-            else:
-                print(_backends_report(statuses))
-            return EXIT_OK if any(s.in_use for s in statuses) else EXIT_USAGE
-        if args.command in ("tags", "explain"):
-            return _target_command(args)
-        if args.command == "audit":
-            where = args.root if args.root else (target() if args.resolve else None)
-            return _audit_command(args.paths, args.json, args.jobs, where)
-        if args.command == "resolve":
-            found = resolve(args.path, root=args.root)
-            print(json.dumps(found.as_dict(), indent=2) if args.json else "\n".join(_resolution_text(found)))
-            return EXIT_OK if found.loads else EXIT_UNKNOWN
-        if args.command == "inspect":
-            if args.platform_tags:
-                print("\n".join(target(path=args.path, root=args.root).platform_tags))
-                return EXIT_OK
-            info = inspect(args.path, root=args.root)
-            if args.json:
-                print(json.dumps(info.as_dict(), indent=2))
-            else:
-                print(_summary(info, None))
-            return EXIT_OK if info.family else EXIT_UNKNOWN
-        info = libc()
-        tags = platform_tags()
-        if args.platform_tags:
-            print("\n".join(tags))
-        elif args.json:
-            print(json.dumps(dict(info.as_dict(), tags=list(tags)), indent=2))
-        else:
-            print(_summary(info, tags))
-            note = _slow_install_note(info.backend)
-            if note:
-                print(note, file=sys.stderr)
-        return EXIT_OK if info.family else EXIT_UNKNOWN
+        if args.platform_tags and args.command not in (None, "inspect"):
+            raise _UsageError(f"--platform-tags goes with no command or inspect, not {args.command}")
+        return COMMANDS[args.command](args)
     except BrokenPipeError:
         raise
-    except (ConfigurationError, ELFError, WheelError, ImportError, OSError, ValueError) as exc:
+    except (_UsageError, ConfigurationError, ImportError) as exc:
         print(f"musldetect: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except _INPUT_ERRORS as exc:
+        print(f"musldetect: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_JUDGE
+    except Exception as exc:  # a _manylinux module (user code) that raises, and the like: one line, not a traceback
+        print(f"musldetect: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_JUDGE

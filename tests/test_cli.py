@@ -62,9 +62,9 @@ def test_inspect_and_its_errors(tmp_path):
     bad = tmp_path / "bad"
     bad.write_bytes(b"not an elf")
     proc = cli("inspect", str(bad))
-    assert proc.returncode == 2 and proc.stderr == f"musldetect: {bad}: not an ELF file (bad magic)\n"
+    assert proc.returncode == 3 and proc.stderr == f"musldetect: {bad}: not an ELF file (bad magic)\n"
     proc = cli("inspect", str(tmp_path / "missing"))
-    assert proc.returncode == 2 and "No such file" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.returncode == 3 and "No such file" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_usage_errors_exit_2():
@@ -148,3 +148,50 @@ def test_closed_pipe_exits_quietly(args):
     finally:
         os.close(write_end)
     assert (proc.returncode, proc.stderr) == (141, ""), proc.stderr
+
+
+def test_exit_codes_by_meaning_and_listed_in_help(tmp_path):
+    """2 for usage, 3 for an input that cannot be judged, never 0; -V; several files at once."""
+    text = cli("--help").stdout
+    for line in ("0    it holds", "1    it does not hold", "2    usage error", "3    cannot judge", "130  interrupted"):
+        assert line in text
+    assert cli("-V").stdout.startswith("musldetect ")
+    assert cli("audit", "--root", str(tmp_path / "none"), "a.whl", "b.whl").stderr.count("musldetect:") == 1
+    assert cli("audit", "--platform-tags", sys.executable).returncode == 2
+    assert cli("tags", "--format", "pex", "--json").returncode == 2
+    assert cli("tags", "--platform", "nonsense").returncode == 3
+    both = cli("inspect", sys.executable, "/bin/sh")
+    assert both.returncode == 0 and both.stdout.count("library:") == 2
+    assert cli("explain", "--platform", "linux_riscv64").returncode == 0
+    assert cli("target", "--platform", "riscv64-unknown-linux-gnu").returncode == 0
+
+
+def test_ctrl_c_exits_130_with_one_line(tmp_path):
+    import signal
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-c", "import time, musldetect._cli as c\n"
+                             "c.COMMANDS[None] = lambda args: time.sleep(30)\nraise SystemExit(c.main([]))"],
+                            stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and "Traceback" not in err and err.strip() == "musldetect: interrupted"
+
+
+def test_resolve_text_says_static_and_not_found_once(tmp_path):
+    from builders import compile_c
+
+    static = compile_c(tmp_path, "gcc", "int main(void) { return 0; }\n", "static", "-static")
+    assert "statically linked" in cli("resolve", static).stdout.splitlines()[0]
+    lib = compile_c(tmp_path, "gcc", "int x(void){return 1;}\n", "libgonex.so", "-shared", "-fPIC")
+    program = compile_c(tmp_path, "gcc", "int main(void) { return 0; }\n", "needs", "-Wl,--no-as-needed",
+                        f"-L{tmp_path}", "-l:libgonex.so")
+    import os
+
+    os.remove(lib)
+    out = cli("resolve", program).stdout
+    import re
+
+    assert re.search(r"libgonex\.so +=> not found\n", out) and "(not found)" not in out
+    assert "(1 objects)" not in cli("resolve", static).stdout

@@ -442,7 +442,7 @@ def test_cli_exit_codes(tmp_path):
     assert data["loads"] is False and data["missing"][0]["name"] == "libgone.so"
     (tmp_path / "junk").write_bytes(b"not elf")
     proc = run(str(tmp_path / "junk"))
-    assert proc.returncode == 2 and "junk" in proc.stderr
+    assert proc.returncode == 3 and "junk" in proc.stderr
 
 
 # -- audit(target=): would a wheel's binaries load there ------------------------------------
