@@ -26,7 +26,7 @@ test_layers.py reads this picture and holds every import of the code to it)::
     _elf, _rules, _override                   ELF file facade; version rules; MUSLDETECT_LIBC
     _elf_symbols, _elf_versions               dynamic symbols and hash tables; symbol versions
     _elf_dynamic, _elf_notes                  PT_DYNAMIC and its strings; notes
-    _rootfs, _elf_header                      the one way files are opened; ELF header and segments
+    _rootfs, _elf_header, _grammar            the one way files are opened; ELF header and segments; tag spelling
     _types, _version, _cffi_decls             records and errors; the version; cffi's declarations
 
 A backend is one module with ``NAME``, an uncached ``detect_libc() -> RawLibc`` and

@@ -113,7 +113,8 @@ def detect_libc() -> RawLibc:
     loader = image if image_libc is not None else interp
     if raw is None:
         assert loader is not None
-        from ._libcfile import MUSL, read_libc_object  # the version rules: not needed on glibc
+        from ._grammar import MUSL
+        from ._libcfile import read_libc_object  # the version rules: not needed on glibc
 
         try:
             with ELFFile(loader, map_segments=live) as elf:

@@ -3,7 +3,7 @@
 A summary of this process (``--json``, ``--platform-tags``), ``inspect PATH``,
 ``backends``, ``tags`` and ``explain``. Every fact comes from ``musldetect``'s public
 functions; this module only parses arguments and prints (tests/test_layers.py holds its
-imports to the package and ``_explain``).
+imports to the package, ``_explain`` and ``_grammar``, the tags' spelling).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from . import (
     resolve,
     target,
 )
+from ._grammar import FAMILY_PREFIX, format_tag
 
 if TYPE_CHECKING:
     from . import Audit, Resolution, Target
@@ -151,13 +152,9 @@ def _requirement_text(info: LibcInfo) -> str:
     """``glibc 2.34 or newer (manylinux_2_34_x86_64)``: the tag such an object may carry."""
     assert info.requires is not None
     release = ".".join(map(str, info.requires))
-    if info.family == "glibc":
-        family_tag = "manylinux"
-    elif info.family == "musl":
-        family_tag = "musllinux"
-    else:
+    if info.family not in FAMILY_PREFIX:
         return f"{release} or newer"
-    tag = f"{family_tag}_{info.requires[0]}_{info.requires[1]}_{info.arch}" if info.arch else ""
+    tag = format_tag(info.family, info.requires, info.arch) if info.arch else ""
     return f"{info.family} {release} or newer" + (f" ({tag})" if tag else "")
 
 

@@ -18,7 +18,8 @@ from . import _rules
 from ._elf import ELFFile
 from ._elf_header import ET_CORE, ET_DYN, ET_EXEC, ET_REL
 from ._elf_notes import NT_GNU_ABI_TAG
-from ._libcfile import GLIBC, MUSL, family_by_name, read_libc_object, read_loader
+from ._grammar import GLIBC, MUSL
+from ._libcfile import family_by_name, read_libc_object, read_loader
 from ._rootfs import Root, host_realpath
 from ._types import ELFError, RawLibc
 

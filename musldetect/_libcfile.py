@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from . import _rules
 from ._elf import ELFFile
+from ._grammar import GLIBC, MUSL
 from ._types import ELFError, RawLibc
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Iterable, Iterator, List, Optional
-
-MUSL, GLIBC = "musl", "glibc"
 
 
 def family_by_name(name: Optional[str]) -> Optional[str]:

@@ -15,19 +15,19 @@ arch list, the ABI variant, the C library version and its floor on that arch. Fo
 
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, NamedTuple, Optional, Tuple
+from typing import Dict, NamedTuple, Optional, Tuple
 
-from ._tags import LEGACY_MANYLINUX_VERSIONS, MANYLINUX_ARCHS, manylinux_floor
+from ._grammar import (
+    FAMILY_ARCHS,
+    FAMILY_PREFIX,
+    GLIBC,
+    LEGACY_ARCHS,
+    LEGACY_VERSIONS,
+    MANYLINUX_ARCHS,
+    MUSLLINUX_ARCHS,
+    manylinux_floor,
+)
 
-# PEP 656 names no arch list; these are the arches auditwheel's musllinux policies define.
-MUSLLINUX_ARCHS: FrozenSet[str] = frozenset({"x86_64", "i686", "aarch64", "armv7l", "ppc64le", "s390x", "riscv64",
-                                             "loongarch64"})
-# The legacy aliases exist only on the arches their policies covered.
-LEGACY_ALIAS_ARCHS: Dict[str, FrozenSet[str]] = {
-    "manylinux1": frozenset({"x86_64", "i686"}),
-    "manylinux2010": frozenset({"x86_64", "i686"}),
-    "manylinux2014": frozenset({"x86_64", "i686", "aarch64", "armv7l", "ppc64", "ppc64le", "s390x"}),
-}
 # Rust's arch names (the first part of a target triple) for the tag arches they build for.
 # Not here on purpose: arm (ARMv6), i586 (no SSE2), thumbv7neon, powerpc (32-bit).
 RUST_ARCHS: Dict[str, str] = {"x86_64": "x86_64", "i686": "i686", "aarch64": "aarch64", "armv7": "armv7l",
@@ -86,7 +86,7 @@ def _parse(text: str) -> PlatformSpec:
         return _parse_triple(parts[0], "-".join(parts[3:]), text)
     if len(parts) == 2:  # uv's ARCH-manylinux_X_Y / ARCH-musllinux_X_Y
         arch = _known_arch(parts[0])
-        if not parts[1].startswith(("manylinux", "musllinux")):
+        if not parts[1].startswith(tuple(FAMILY_PREFIX.values())):
             raise _Refused(f"{parts[1]!r} after the arch is not manylinux_X_Y, manylinuxYYYY or musllinux_X_Y")
         return _parse_tag(f"{parts[1]}_{arch}")
     raise _Refused("not a platform tag, a uv platform name or an <arch>-unknown-linux-<abi> triple")
@@ -135,13 +135,14 @@ def _parse_tag(text: str) -> PlatformSpec:
         if arch not in MANYLINUX_ARCHS and arch not in MUSLLINUX_ARCHS and arch != "armv8l":
             note = f"{arch} is an arch outside manylinux and musllinux: only linux_{arch} tags"
         return PlatformSpec(None, None, arch, note)
-    for alias, archs in LEGACY_ALIAS_ARCHS.items():
+    for alias, archs in LEGACY_ARCHS.items():
         if text.startswith(alias + "_"):
             arch = text[len(alias) + 1:]
             if arch not in archs:
                 raise _Refused(f"{alias} is defined for {', '.join(sorted(archs))}, not {arch!r}")
-            return PlatformSpec("glibc", LEGACY_MANYLINUX_VERSIONS[alias], arch, None)
-    for prefix, family, archs in (("manylinux_", "glibc", MANYLINUX_ARCHS), ("musllinux_", "musl", MUSLLINUX_ARCHS)):
+            return PlatformSpec(GLIBC, LEGACY_VERSIONS[alias], arch, None)
+    for family, archs in FAMILY_ARCHS.items():
+        prefix = FAMILY_PREFIX[family] + "_"
         if not text.startswith(prefix):
             continue
         pieces = text[len(prefix):].split("_", 2)
@@ -151,7 +152,7 @@ def _parse_tag(text: str) -> PlatformSpec:
         arch = pieces[2]
         if arch not in archs:
             raise _Refused(f"arch {arch!r} is not one {prefix.rstrip('_')} defines ({', '.join(sorted(archs))})")
-        if family == "glibc":
+        if family == GLIBC:
             _check_glibc(version, arch)
         elif version[0] != 1:
             raise _Refused(f"musl {version[0]}.x does not exist: musllinux_1_Y")

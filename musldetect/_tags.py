@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 
+from ._grammar import GLIBC, MANYLINUX_ARCHS, MUSL, format_tag, legacy_alias, manylinux_floor
 from ._types import LibcInfo
 
 TYPE_CHECKING = False
@@ -19,14 +20,9 @@ if TYPE_CHECKING:
 
     from ._rootfs import Root
 
-# Architectures for which manylinux needs no executable check (packaging's list); with
-# armv7l and i686 (checked against the interpreter) every arch manylinux defines.
-_MANYLINUX_ARCHS = frozenset({"x86_64", "aarch64", "ppc64", "ppc64le", "s390x", "loongarch64", "riscv64"})
-MANYLINUX_ARCHS = _MANYLINUX_ARCHS | {"armv7l", "i686"}
-LEGACY_MANYLINUX_VERSIONS = {"manylinux2014": (2, 17), "manylinux2010": (2, 12), "manylinux1": (2, 5)}
-_LEGACY_MANYLINUX = {version: alias for alias, version in LEGACY_MANYLINUX_VERSIONS.items()}
-_LEGACY_ATTRIBUTE = {(2, 5): "manylinux1_compatible", (2, 12): "manylinux2010_compatible",
-                     (2, 17): "manylinux2014_compatible"}
+# Architectures for which manylinux needs no executable check (packaging's list): all but
+# armv7l and i686, which are checked against the interpreter.
+_NO_EXECUTABLE_CHECK = MANYLINUX_ARCHS - {"armv7l", "i686"}
 # glibc's minor numbers below a future major are unknown; assume 50 as packaging does.
 _LAST_MINOR_OF_OLD_MAJOR = 50
 
@@ -92,7 +88,7 @@ def manylinux_capable(archs: Sequence[str], executable: Optional[str], root: Opt
         if "armv7l" in archs:
             return _elf.is_linux_armhf(executable, root)
         return _elf.is_linux_i686(executable, root)
-    return any(arch in _MANYLINUX_ARCHS for arch in archs)
+    return any(arch in _NO_EXECUTABLE_CHECK for arch in archs)
 
 
 def manylinux_module() -> Optional[ModuleType]:
@@ -109,15 +105,10 @@ def _allowed_by_module(module: Optional[ModuleType], version: Tuple[int, int], a
     if hasattr(module, "manylinux_compatible"):
         verdict = module.manylinux_compatible(version[0], version[1], arch)
         return True if verdict is None else bool(verdict)
-    legacy = _LEGACY_ATTRIBUTE.get(version)
-    if legacy and hasattr(module, legacy):
-        return bool(getattr(module, legacy))
+    alias = legacy_alias(version)  # PEP 600 reads manylinux2014_compatible and the like for these
+    if alias and hasattr(module, f"{alias}_compatible"):
+        return bool(getattr(module, f"{alias}_compatible"))
     return True
-
-
-def manylinux_floor(arch: str) -> Tuple[int, int]:
-    """The oldest glibc a manylinux tag names on this arch (packaging's bound)."""
-    return (2, 5) if arch in ("x86_64", "i686") else (2, 17)
 
 
 def manylinux_tags(glibc: Tuple[int, int], archs: Sequence[str], module: Optional[ModuleType]) -> Iterator[str]:
@@ -130,15 +121,16 @@ def manylinux_tags(glibc: Tuple[int, int], archs: Sequence[str], module: Optiona
             for minor in range(top_minor, floor_minor, -1):
                 if not _allowed_by_module(module, (major, minor), arch):
                     continue
-                yield f"manylinux_{major}_{minor}_{arch}"
-                if (major, minor) in _LEGACY_MANYLINUX:
-                    yield f"{_LEGACY_MANYLINUX[(major, minor)]}_{arch}"
+                yield format_tag(GLIBC, (major, minor), arch)
+                alias = legacy_alias((major, minor))
+                if alias:
+                    yield f"{alias}_{arch}"
 
 
 def musllinux_tags(musl: Tuple[int, int], archs: Sequence[str]) -> Iterator[str]:
     for arch in archs:
         for minor in range(musl[1], -1, -1):
-            yield f"musllinux_{musl[0]}_{minor}_{arch}"
+            yield format_tag(MUSL, (musl[0], minor), arch)
 
 
 def linux_tags(archs: Sequence[str], info: LibcInfo, manylinux_ok: bool,

@@ -181,6 +181,17 @@ MUTATIONS: List[Mutation] = [
     Mutation("audit-unvendored-library-not-inconsistent", "musldetect/_audit/_judge.py",
              '"input does not vendor on its RUNPATH", True))', '"input does not vendor on its RUNPATH", False))',
              AUDIT),
+    # -- the tag grammar: one home, so a second spelling of it elsewhere must fail a test --
+    Mutation("grammar-tags-own-legacy-table", "musldetect/_tags.py", "alias = legacy_alias((major, minor))",
+             'alias = {(2, 5): "manylinux1", (2, 12): "manylinux2010", (2, 17): "manylinux2014"}.get((major, minor))',
+             ("tests/test_grammar.py",)),
+    Mutation("grammar-platform-own-arch-list", "musldetect/_platform.py",
+             "    for family, archs in FAMILY_ARCHS.items():",
+             '    for family, archs in {"glibc": MANYLINUX_ARCHS, "musl": frozenset({"x86_64", "i686", "aarch64", '
+             '"armv7l", "ppc64le", "s390x", "riscv64", "loongarch64"})}.items():', ("tests/test_grammar.py",)),
+    Mutation("grammar-legacy-alias-any-arch", "musldetect/_grammar.py",
+             "PlatformTag(GLIBC, LEGACY_VERSIONS[prefix], rest, prefix) if _spelled(rest, _ARCH_CHARACTERS) else None",
+             "PlatformTag(GLIBC, LEGACY_VERSIONS[prefix], rest, prefix)", ("tests/test_grammar.py",)),
     # -- resolve: the loader's search order and checks -------------------------------------
     Mutation("resolve-rpath-despite-runpath", "musldetect/_loader/_resolve.py", "    if not requester.runpath:\n",
              "    if True:\n", RESOLVE),

@@ -237,7 +237,7 @@ def test_an_arch_outside_manylinux_is_noted(monkeypatch):
 def test_arch_lists_equal_auditwheels_policies():
     """The arches each family defines, and the legacy aliases', against auditwheel's
     published policy files (an independent source: a new arch there fails here)."""
-    from musldetect import _platform, _tags
+    from musldetect import _grammar
 
     try:
         import auditwheel
@@ -249,13 +249,13 @@ def test_arch_lists_equal_auditwheels_policies():
         manylinux = [p for p in json.load(fh) if p["name"] != "linux"]
     with open(os.path.join(policies, "musllinux-policy.json")) as fh:
         musllinux = [p for p in json.load(fh) if p["name"] != "linux"]
-    assert set(_tags.MANYLINUX_ARCHS) == {arch for p in manylinux for arch in p["symbol_versions"]}
-    assert set(_platform.MUSLLINUX_ARCHS) == {arch for p in musllinux for arch in p["symbol_versions"]}
+    assert set(_grammar.MANYLINUX_ARCHS) == {arch for p in manylinux for arch in p["symbol_versions"]}
+    assert set(_grammar.MUSLLINUX_ARCHS) == {arch for p in musllinux for arch in p["symbol_versions"]}
     aliases = {alias: (p["name"], set(p["symbol_versions"])) for p in manylinux for alias in p["aliases"]}
-    assert set(aliases) == set(_platform.LEGACY_ALIAS_ARCHS)
+    assert set(aliases) == set(_grammar.LEGACY_ARCHS) == set(_grammar.LEGACY_VERSIONS)
     for alias, (name, archs) in aliases.items():
-        assert set(_platform.LEGACY_ALIAS_ARCHS[alias]) == archs, alias
-        assert name == "manylinux_{}_{}".format(*_tags.LEGACY_MANYLINUX_VERSIONS[alias])
+        assert set(_grammar.LEGACY_ARCHS[alias]) == archs, alias
+        assert name == "manylinux_{}_{}".format(*_grammar.LEGACY_VERSIONS[alias])
 
 
 @pytest.mark.parametrize("kwargs,match", [

@@ -15,8 +15,9 @@ from typing import Dict, List, NamedTuple, Optional, Tuple
 from .. import _rules
 from .._elf import ELFFile
 from .._elf_header import ET_CORE, ET_DYN, ET_EXEC, ET_REL, PT_DYNAMIC, header_size, parse_header
+from .._grammar import GLIBC, MUSL
 from .._inspect import static_family
-from .._libcfile import GLIBC, MUSL, family_by_name
+from .._libcfile import family_by_name
 
 # Symbols only a Python 2 narrow-unicode build or an fpectl build provides: a wheel that
 # imports them is for no manylinux or musllinux interpreter (auditwheel's ucs2/pyfpe checks).

@@ -15,16 +15,12 @@ import re
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from .. import _rules
-from .._libcfile import GLIBC, MUSL, family_by_name
+from .._grammar import FAMILY_PREFIX, GLIBC, MUSL, PlatformTag, parse_tag
+from .._libcfile import family_by_name
 from . import _policy
 from ._binary import BinaryFacts
 from ._read import Input
 from ._records import HONEST, INCONSISTENT, OVER, UNDECLARED, UNDER, Audit, AuditedFile, Blame, Cause, version_key
-
-_TAG = re.compile(r"^(manylinux|musllinux)_([0-9]+)_([0-9]+)_([a-z0-9_]+)$")
-_LEGACY = re.compile(r"^(manylinux1|manylinux2010|manylinux2014)_([a-z0-9_]+)$")
-_FAMILY_OF_TAG = {"manylinux": GLIBC, "musllinux": MUSL}
-_FAMILY_TAG = {GLIBC: "manylinux", MUSL: "musllinux"}
 
 ByArch = Dict[str, List[BinaryFacts]]
 Vendored = Dict[str, Dict[str, str]]  # binary -> needed library -> its path inside the input
@@ -114,7 +110,7 @@ def _allowed(by_arch: ByArch, vendored: Vendored) -> _Allowed:
         for family in families[arch]:
             policy = _oldest_fitting(family, arch, group, vendored)
             if policy is None:
-                reasons.append(f"{arch}: no {_FAMILY_TAG[family]} policy fits its binaries")
+                reasons.append(f"{arch}: no {FAMILY_PREFIX[family]} policy fits its binaries")
                 continue
             oldest[(arch, family)] = policy
             honest.append(policy.tag(arch))
@@ -277,21 +273,21 @@ def _check_declared(tag: str, by_arch: ByArch, families: Dict[str, List[str]], v
         first = next((group[0].path for group in by_arch.values()), "")
         return [Cause(first, "ELF binaries", "binaries in a wheel that declares every platform (any)", False)] \
             if by_arch else []
-    parsed = _parse_tag(tag)
+    parsed = parse_tag(tag)
     if parsed is None:
         return [Cause("", tag, "not a Linux platform tag", True)]
-    family, version, arch = parsed
+    family, version, arch = parsed.family, parsed.version, parsed.arch
     if by_arch and arch not in by_arch:
         return [Cause("", arch, f"declares {arch}, the binaries are {', '.join(sorted(by_arch))}", True)]
     if family is None or not by_arch:
         return []
     if family not in families[arch]:
         linked = ", ".join(families[arch]) or "several C libraries"
-        return [Cause("", family, f"declares {_FAMILY_TAG[family]}, the binaries link {linked}", True)]
+        return [Cause("", family, f"declares {FAMILY_PREFIX[family]}, the binaries link {linked}", True)]
     assert version is not None
     policy = _policy.policy_for_tag(family, version, arch)
     if policy is None:
-        return [Cause("", tag, f"no {_FAMILY_TAG[family]} policy for {arch} is as old as {tag}", False)]
+        return [Cause("", tag, f"no {FAMILY_PREFIX[family]} policy for {arch} is as old as {tag}", False)]
     return _policy_causes(policy, arch, by_arch[arch], vendored)
 
 
@@ -300,32 +296,20 @@ def _under_promises(declared: Sequence[str], oldest: Dict[Tuple[str, str], _poli
     is newer than the oldest its binaries allow, or a family they allow is not declared."""
     declared_oldest: Dict[Tuple[str, str], Tuple[int, int]] = {}
     for tag in declared:
-        parsed = _parse_tag(tag)
-        if parsed is not None and parsed[0] is not None and parsed[1] is not None:
-            key = (parsed[2], parsed[0])
-            declared_oldest[key] = min(declared_oldest.get(key, parsed[1]), parsed[1])
+        parsed: Optional[PlatformTag] = parse_tag(tag)
+        if parsed is not None and parsed.family is not None and parsed.version is not None:
+            key = (parsed.arch, parsed.family)
+            declared_oldest[key] = min(declared_oldest.get(key, parsed.version), parsed.version)
     notes = []
     declared_archs = {arch for arch, _family in declared_oldest}
     for (arch, family), policy in sorted(oldest.items()):
         version = declared_oldest.get((arch, family))
         if version is not None and policy.version < version:
-            notes.append(f"{policy.tag(arch)} would do: it reaches more systems than the {_FAMILY_TAG[family]} "
+            notes.append(f"{policy.tag(arch)} would do: it reaches more systems than the {FAMILY_PREFIX[family]} "
                          f"tag declared")
         elif version is None and arch in declared_archs:
             notes.append(f"{policy.tag(arch)} would do too: the binaries run on {family} as well")
     return notes
-
-
-def _parse_tag(tag: str) -> Optional[Tuple[Optional[str], Optional[Tuple[int, int]], str]]:
-    match = _TAG.match(tag)
-    if match:
-        return _FAMILY_OF_TAG[match.group(1)], (int(match.group(2)), int(match.group(3))), match.group(4)
-    match = _LEGACY.match(tag)
-    if match:
-        return GLIBC, _policy.LEGACY_ALIASES[match.group(1)], match.group(2)
-    if tag.startswith("linux_"):
-        return None, None, tag[len("linux_"):]
-    return None
 
 
 def _audited_file(binary: BinaryFacts, vendored: Dict[str, str]) -> AuditedFile:

@@ -13,11 +13,8 @@ import json
 import os
 from typing import Any, Dict, FrozenSet, List, NamedTuple, Optional, Tuple
 
+from .._grammar import FAMILY_PREFIX, format_tag
 from .._rootfs import read_host_file
-
-GLIBC, MUSL = "glibc", "musl"
-_FAMILY_KEYS = {GLIBC: "manylinux", MUSL: "musllinux"}
-LEGACY_ALIASES = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
 
 
 class Policy(NamedTuple):
@@ -30,7 +27,7 @@ class Policy(NamedTuple):
     blacklist: Dict[str, FrozenSet[str]]  # library -> exports a wheel must not use
 
     def tag(self, arch: str) -> str:
-        return f"{self.name}_{arch}"
+        return format_tag(self.family, self.version, arch)
 
     def covers(self, arch: str) -> bool:
         return arch in self.symbol_versions
@@ -74,8 +71,8 @@ def policies(family: str) -> Tuple[Policy, ...]:
 def _load() -> None:
     if not _loaded:
         data = _data()
-        for name, key in _FAMILY_KEYS.items():
-            _loaded[name] = tuple(_policy(name, entry) for entry in data[key])
+        for family, key in FAMILY_PREFIX.items():  # the data is keyed by the tags' prefix, as auditwheel's is
+            _loaded[family] = tuple(_policy(family, entry) for entry in data[key])
         _source.append(str(data["source"]))
 
 

@@ -31,7 +31,8 @@ from typing import Dict, FrozenSet, Iterator, List, NamedTuple, Optional, Set, T
 from .._elf import ELFFile
 from .._elf_dynamic import DT_FLAGS_1
 from .._elf_header import EM_386, EM_AARCH64, EM_PPC64, EM_RISCV, EM_S390, EM_X86_64
-from .._libcfile import GLIBC, MUSL, family_by_name
+from .._grammar import GLIBC, MUSL
+from .._libcfile import family_by_name
 from .._rootfs import Host, Root
 from .._types import ELFError
 from . import _ldcache
