@@ -195,3 +195,24 @@ def test_resolve_text_says_static_and_not_found_once(tmp_path):
 
     assert re.search(r"libgonex\.so +=> not found\n", out) and "(not found)" not in out
     assert "(1 objects)" not in cli("resolve", static).stdout
+
+
+@pytest.mark.parametrize("value, accepted", [("musl", False), ("glibc-2.28.1", False), ("musl-1.2.3", True),
+                                             ("glibc-2.28", True)])
+def test_override_values_as_help_shows_them(value, accepted):
+    """--help shows musl-1.2.3 and glibc-2.28: the error names those forms, and glibc has no third part."""
+    proc = cli(env={"MUSLDETECT_LIBC": value})
+    if accepted:
+        assert proc.returncode == 0 and proc.stdout.split()[:2] == value.split("-")
+        return
+    assert proc.returncode == 2 and "musl-1.2.3" in proc.stderr and "glibc-2.28" in proc.stderr
+    assert "MAJOR" not in proc.stderr and "musl-1.2.3" in cli("--help").stdout
+
+
+def test_a_manylinux_module_that_raises_is_one_line_not_a_traceback(tmp_path):
+    if musldetect.libc().family != "glibc":
+        pytest.skip("PEP 600's module is asked on glibc only")
+    (tmp_path / "_manylinux.py").write_text("def manylinux_compatible(*args):\n    raise RuntimeError('broken')\n")
+    proc = cli(env={"PYTHONPATH": str(tmp_path)})
+    assert proc.returncode == 3 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == "musldetect: RuntimeError: broken"
