@@ -1,9 +1,10 @@
 """The ``musldetect`` command: a face over the public package and nothing else.
 
-A summary of this process (``--json``, ``--platform-tags``), ``inspect PATH``,
-``backends``, ``tags`` and ``explain``. Every fact comes from ``musldetect``'s public
-functions; this module only parses arguments and prints (tests/test_layers.py holds its
-imports to the package, ``_explain`` and ``_grammar``, the tags' spelling).
+A table of commands (``COMMANDS``: a summary of this process, ``inspect``, ``audit``,
+``resolve``, ``backends``, ``tags``, ``explain``/``target``), each registering its
+arguments and its handler; exit codes by meaning, the same for every command. Every fact
+comes from ``musldetect``'s public functions; this module only parses arguments and
+prints (tests/test_layers.py holds its imports to the package and ``_explain``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import argparse
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 from . import (
     BACKENDS,
@@ -44,20 +45,13 @@ EXIT_CANNOT_JUDGE = 3  # an input that cannot be judged: unreadable, malformed, 
 EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports SIGINT
 EXIT_BROKEN_PIPE = 128 + 13  # stdout closed (piped into head): quiet, as if killed by SIGPIPE
 
-EPILOG = """\
-commands:
-  (none)    this process's C library and platform tags
-  inspect   FILE...: the C library of ELF files and what they require
-  audit     PATH...: may wheels carry their platform tags (--resolve: would they load here)
-  resolve   FILE...: will binaries load here (or in --root), done statically
-  tags      every tag of this process, an image (--root) or a platform (--platform)
-  explain   why each tag family is in or out (alias: target)
-  backends  the backends, whether each is usable, and their answers
-
+PLATFORMS = """\
 platforms (--platform): manylinux_2_28_x86_64, manylinux2014_aarch64, musllinux_1_2_aarch64,
   linux_<arch>, x86_64-manylinux_2_28, aarch64-musllinux_1_2, uv's triples
   (x86_64-unknown-linux-gnu, riscv64-unknown-linux-gnu, aarch64-unknown-linux-musl, ...),
   cargo-zigbuild's aarch64-unknown-linux-gnu.2.17, armv7-unknown-linux-gnueabihf.2.17
+"""
+EPILOG = PLATFORMS + """
 
 environment:
   MUSLDETECT_BACKEND     auto (default), native, cffi, python or ctypes; naming one is strict
@@ -102,44 +96,57 @@ def _parser() -> argparse.ArgumentParser:
     _output_options(parser, top=True, platform_tags=True)
     parser.add_argument("--backend", choices=("auto",) + BACKENDS,
                         help="use this backend (default: MUSLDETECT_BACKEND or auto)")
-    commands = parser.add_subparsers(dest="command")
-    inspect_cmd = commands.add_parser("inspect", help="read the C library of an ELF file")
-    inspect_cmd.add_argument("paths", nargs="+", metavar="FILE")
-    inspect_cmd.add_argument("--root", help="resolve the file and its PT_INTERP inside this directory")
-    _output_options(inspect_cmd, top=False, platform_tags=True)
-    audit_cmd = commands.add_parser("audit", help="may a wheel carry its platform tags, and which file and "
-                                                  "symbol decide (wheels, unpacked directories, ELF files)")
-    audit_cmd.add_argument("paths", nargs="+", metavar="PATH")
-    audit_cmd.add_argument("--jobs", type=int, default=1, metavar="N",
-                           help="audit N inputs at a time in worker processes (default 1: in this process)")
-    where = audit_cmd.add_mutually_exclusive_group()
-    where.add_argument("--resolve", action="store_true", help="also resolve each entry binary in this system: "
-                                                               "would it load here")
-    where.add_argument("--root", help="also resolve each entry binary inside this unpacked image")
-    _output_options(audit_cmd, top=False, platform_tags=False)
-    resolve_cmd = commands.add_parser("resolve", help="will a binary load here: the loader's search and version "
-                                                      "check, done statically (this system or --root)")
-    resolve_cmd.add_argument("paths", nargs="+", metavar="FILE")
-    resolve_cmd.add_argument("--root", help="an unpacked image: resolve inside it, opening nothing outside")
-    _output_options(resolve_cmd, top=False, platform_tags=False)
-    backends_cmd = commands.add_parser("backends", help="list the backends, whether each is usable, and its answer")
-    _output_options(backends_cmd, top=False, platform_tags=False)
-    for name, text in (("tags", "every tag (interpreter, ABI, platform) of this process, an image or a platform"),
-                       ("explain", "why each tag family is in or out, for this process, an image or a platform "
-                                   "(musldetect.target() as the API has it)")):
-        command = commands.add_parser(name, help=text, aliases=["target"] if name == "explain" else [])
-        _output_options(command, top=False, platform_tags=False)
-        where = command.add_mutually_exclusive_group()
-        where.add_argument("--root", help="an unpacked image, chroot or sysroot, read without running it")
-        where.add_argument("--platform", help="a platform: musllinux_1_2_aarch64, x86_64-manylinux_2_28, "
-                                              "aarch64-unknown-linux-musl, ...")
-        command.add_argument("--python", help="with --platform a version (3.12, 3.13t); with --root the "
-                                              "interpreter's path inside the image")
-        if name == "tags":
-            command.add_argument("--format", choices=("lines", "json", "pip", "pex"), default="lines",
-                                 help="lines (default), json (as --json), pip (arguments for pip "
-                                      "install/download), pex (a complete-platform file)")
+    subparsers = parser.add_subparsers(dest="command")
+    for command in COMMANDS:
+        epilog = PLATFORMS if command.handler is _target_command else None
+        command.arguments(subparsers.add_parser(command.name, help=command.help, aliases=list(command.aliases),
+                                                epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter))
     return parser
+
+
+def _inspect_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="FILE")
+    parser.add_argument("--root", help="resolve the file and its PT_INTERP inside this directory")
+    _output_options(parser, top=False, platform_tags=True)
+
+
+def _audit_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH")
+    parser.add_argument("--jobs", type=int, default=1, metavar="N",
+                        help="audit N inputs at a time in worker processes (default 1: in this process)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--resolve", action="store_true", help="also resolve each entry binary for this "
+                                                               "interpreter: would it load into it")
+    where.add_argument("--root", help="also resolve each entry binary inside this unpacked image")
+    _output_options(parser, top=False, platform_tags=False)
+
+
+def _resolve_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="FILE")
+    parser.add_argument("--root", help="an unpacked image: resolve inside it, opening nothing outside")
+    _output_options(parser, top=False, platform_tags=False)
+
+
+def _backends_arguments(parser: argparse.ArgumentParser) -> None:
+    _output_options(parser, top=False, platform_tags=False)
+
+
+def _target_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where: this process (no option), an image (--root) or a named platform (--platform)."""
+    _output_options(parser, top=False, platform_tags=False)
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--root", help="an unpacked image, chroot or sysroot, read without running it")
+    where.add_argument("--platform", help="a platform: musllinux_1_2_aarch64, x86_64-manylinux_2_28, "
+                                          "aarch64-unknown-linux-musl, ... (the forms below)")
+    parser.add_argument("--python", help="with --platform a version (3.12, 3.13t); with --root the "
+                                          "interpreter's path inside the image")
+
+
+def _tags_arguments(parser: argparse.ArgumentParser) -> None:
+    _target_arguments(parser)
+    parser.add_argument("--format", choices=("lines", "json", "pip", "pex"), default="lines",
+                        help="lines (default), json (as --json), pip (arguments for pip install/download, "
+                             "portable tags first), pex (a complete-platform file)")
 
 
 def _version_text(info: LibcInfo) -> str:
@@ -427,10 +434,31 @@ def _process_command(args: argparse.Namespace) -> int:
     return EXIT_HOLDS if info.family else EXIT_FAILS
 
 
-COMMANDS: Dict[Optional[str], Callable[[argparse.Namespace], int]] = {
-    None: _process_command, "inspect": _inspect_command, "audit": _audit_command, "resolve": _resolve_command,
-    "backends": _backends_command, "tags": _target_command, "explain": _target_command, "target": _target_command,
-}
+class Command(NamedTuple):
+    """One command: its name (and aliases), its help line, its arguments and its handler."""
+
+    name: str
+    help: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+    handler: Callable[[argparse.Namespace], int]
+    aliases: Tuple[str, ...] = ()
+
+
+COMMANDS = (
+    Command("inspect", "read the C library of ELF files and what they require", _inspect_arguments, _inspect_command),
+    Command("audit", "may wheels carry their platform tags, and which file and symbol decide (wheels, unpacked "
+            "directories, ELF files)", _audit_arguments, _audit_command),
+    Command("resolve", "will binaries load here: the loader's search and version check, done statically (this "
+            "system or --root)", _resolve_arguments, _resolve_command),
+    Command("backends", "list the backends, whether each is usable, and its answer", _backends_arguments,
+            _backends_command),
+    Command("tags", "every tag (interpreter, ABI, platform) of this process, an image or a platform",
+            _tags_arguments, _target_command),
+    Command("explain", "why each tag family is in or out, for this process, an image or a platform "
+            "(musldetect.target() as the API has it)", _target_arguments, _target_command, ("target",)),
+)
+HANDLERS: Dict[Optional[str], Callable[[argparse.Namespace], int]] = {None: _process_command}
+HANDLERS.update({name: command.handler for command in COMMANDS for name in (command.name, *command.aliases)})
 
 
 class _UsageError(Exception):
@@ -464,7 +492,7 @@ def _run(argv: Optional[List[str]]) -> int:
             args.platform_tags = True
         if args.platform_tags and args.command not in (None, "inspect"):
             raise _UsageError(f"--platform-tags goes with no command or inspect, not {args.command}")
-        return COMMANDS[args.command](args)
+        return HANDLERS[args.command](args)
     except BrokenPipeError:
         raise
     except (_UsageError, ConfigurationError, ImportError) as exc:

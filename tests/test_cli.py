@@ -171,7 +171,7 @@ def test_ctrl_c_exits_130_with_one_line(tmp_path):
     import time
 
     proc = subprocess.Popen([sys.executable, "-c", "import time, musldetect._cli as c\n"
-                             "c.COMMANDS[None] = lambda args: time.sleep(30)\nraise SystemExit(c.main([]))"],
+                             "c.HANDLERS[None] = lambda args: time.sleep(30)\nraise SystemExit(c.main([]))"],
                             stderr=subprocess.PIPE, text=True)
     time.sleep(1.5)
     proc.send_signal(signal.SIGINT)
