@@ -151,7 +151,9 @@ class Root:
         ``O_PATH`` descriptor the caller closes, the last name ("." for the directory
         itself), and the resolved components from the root."""
         parts = _split(self.inside(path))
-        stack = [os.open(self.path, _DIR_FLAGS)]
+        # The root the caller names is trusted, links and all (a symlink to an unpacked image
+        # is common): it is opened following them; only what lies inside it is confined.
+        stack = [os.open(self.path, _DIR_FLAGS & ~os.O_NOFOLLOW)]
         resolved: List[str] = []
         followed = 0
         try:
