@@ -227,10 +227,12 @@ def audit(path: str | os.PathLike[str], *, target: Target | str | os.PathLike[st
         return audit_path(where)
     if not isinstance(target, _target.Target):
         root = _path_argument(target, "target")
-        if not os.path.isdir(root):
+        try:
+            files = Root(root)
+        except (FileNotFoundError, NotADirectoryError) as exc:
             raise ValueError(f"target={root!r} is not a directory: pass musldetect.target() for this system or "
-                             "target(root=DIR) for an image (a platform has no files to resolve in)")
-        return audit_path(where, Root(root))
+                             "target(root=DIR) for an image (a platform has no files to resolve in)") from exc
+        return audit_path(where, files)
     if target.files is None:
         raise ValueError(f"a {target.source} target has no files to resolve in: pass this system's or an image's "
                          "target")

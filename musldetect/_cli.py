@@ -234,7 +234,8 @@ def _audit_one(path: str, where: object = None) -> Tuple[Optional[Audit], str]:
     try:
         return audit(path, target=where), ""  # type: ignore[arg-type]
     except _INPUT_ERRORS as exc:
-        return None, str(exc) if path in str(exc) else f"{path}: {exc}"
+        text = str(exc)
+        return None, text if path in text or text.startswith("target=") else f"{path}: {text}"
 
 
 def _audit_results(paths: Sequence[str], jobs: int, where: object) -> Tuple[Any, Iterator[Tuple[Optional[Audit], str]]]:
@@ -257,8 +258,6 @@ def _progress(done: int, paths: Sequence[str]) -> None:
 def _audit_command(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise _UsageError("--jobs takes a number of at least 1")
-    if args.root is not None and not os.path.isdir(args.root):
-        raise _UsageError(f"--root {args.root}: not a directory")
     where = args.root if args.root else (target() if args.resolve else None)
     paths = args.paths
     progress = len(paths) > 1 and sys.stderr.isatty()
@@ -270,6 +269,8 @@ def _audit_command(args: argparse.Namespace) -> int:
         for done, (path, (result, error)) in enumerate(zip(paths, results)):
             if progress:
                 _progress(len(paths), paths)  # clears the line before the result
+            if result is None and error.startswith("target="):  # --root itself: one usage error, not one per input
+                raise _UsageError(f"--root {args.root}: not a directory")
             if result is None:
                 worst = EXIT_CANNOT_JUDGE
                 _report_error(path, error, args.json)
