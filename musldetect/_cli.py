@@ -313,7 +313,8 @@ def _audit_text(result: Audit) -> List[str]:
         lines.append(f"  blame:     ... {len(result.blame) - 10} more (--json lists all)")
     lines.extend(f"  note:      {reason}" for reason in result.reasons)
     if result.target is not None:
-        lines.append(f"  in {result.target}: {'loads' if result.loads else 'does not load'}")
+        where = f"the image {result.target[5:]}" if result.target.startswith("root:") else result.target
+        lines.append(f"  in {where}: {'loads' if result.loads else 'does not load'}")
         for file, found in result.resolutions:
             if not found.loads:
                 lines.append(f"    {file}: {found.reason}")

@@ -45,7 +45,7 @@ UV_NAMES: Dict[str, Tuple[str, Tuple[int, int], str]] = {
     "x86_64-unknown-linux-musl": ("musl", (1, 2), "x86_64"),
     "aarch64-unknown-linux-musl": ("musl", (1, 2), "aarch64"),
 }
-# A few examples, one per form, for an error message (the command's --help and the README list them all).
+# A few examples, one per form, for an error message (the command's --help and docs/targets.md list them all).
 ACCEPTED_FORMS = ("manylinux_2_28_x86_64", "musllinux_1_2_aarch64", "linux_<arch>", "x86_64-manylinux_2_28",
                   "aarch64-unknown-linux-musl", "aarch64-unknown-linux-gnu.2.17")
 
