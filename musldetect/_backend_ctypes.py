@@ -16,7 +16,7 @@ from ._types import RawLibc
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Optional, Tuple
+    from typing import Any, Callable, List, Optional, Tuple
 
 NAME = "ctypes"
 
@@ -29,10 +29,12 @@ class _DlInfo(ctypes.Structure):
 _process = ctypes.CDLL(None)
 
 
-def _function(name: str, restype: object, argtypes: list) -> object:  # type: ignore[type-arg]
-    function = getattr(_process, name)
+def _function(name: str, restype: object, argtypes: List[object]) -> Callable[..., Any]:
+    """A C function of the process with its result and argument types set."""
+    function = getattr(_process, name)  # ctypes's function objects: untyped in its stubs
     function.restype, function.argtypes = restype, argtypes
-    return function
+    typed: Callable[..., Any] = function
+    return typed
 
 
 def self_check() -> str:
@@ -80,7 +82,7 @@ class _Access:
     @staticmethod
     def gnu_get_libc_version() -> str:
         function = _function("gnu_get_libc_version", ctypes.c_char_p, [])
-        return bytes(function()).decode("ascii")  # type: ignore[operator]
+        return bytes(function()).decode("ascii")
 
 
 def detect_libc() -> RawLibc:

@@ -1,7 +1,9 @@
 """A small, bounded ELF reader: the file and its headers, behind one small façade.
 
 ``ELFFile`` opens a file (on the host, or inside an image's ``Root``), reads its header
-and program headers and answers by offset; each concept lives in a module of its own:
+and program headers and answers by offset. Its layers are classes by concept: the file's
+bounded reads (``_BoundedFile``), the header and segments (``_Headers``), and the façade
+over the rest, each concept of which lives in a module of its own:
 ``_elf_header`` (header, program headers, arch), ``_elf_dynamic`` (PT_DYNAMIC and its
 strings), ``_elf_symbols`` (the dynamic symbols and hash tables), ``_elf_versions``
 (symbol versions) and ``_elf_notes`` (notes). It reads only what it is asked for (pread
@@ -38,33 +40,19 @@ from ._types import ELFError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Dict, Iterator, List, Optional, Tuple
+    from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
     from ._elf_versions import VersionNeed
-    from ._rootfs import Root
+    from ._rootfs import FileSystem, Root
 
 MAX_READ = 64 * 1024 * 1024  # the most one read may ask for
 
 
-class ELFFile:
-    """One ELF file, opened for bounded reads. Use as a context manager."""
+class _BoundedFile:
+    """A regular file opened once (on the host, inside a file system, or from a descriptor)
+    for bounded reads by offset: which file it is, and its bytes, never more than asked."""
 
-    def __init__(self, path: str, *, root: Optional[Root] = None, map_segments: bool = False,
-                 descriptor: Optional[int] = None) -> None:
-        """``map_segments`` maps the read-only segments instead of reading them. Only for
-        the running process's own loader, which the process maps anyway: reading its
-        200 KB of read-only data costs ~100 µs on musl, whose malloc maps and unmaps
-        every block that large, and mapping halves the python backend's cold call there.
-        A file truncated while mapped faults on access, so files from outside
-        (``inspect()``) are always read.
-
-        With ``root`` the file is ``path`` inside that directory, opened through it:
-        ``path`` becomes its host path, ``inside`` its resolved path inside the root.
-
-        With ``descriptor`` (a regular file already open, such as a wheel member spooled
-        to a temporary file) the reader takes a duplicate of it, and ``path`` only names
-        the file in errors."""
-        self._map_segments = map_segments
+    def __init__(self, path: str, root: Optional[FileSystem], descriptor: Optional[int]) -> None:
         self.inside: Optional[str] = None
         if descriptor is not None:
             self.path = path
@@ -77,20 +65,13 @@ class ELFFile:
             self.path = root.host_path(self.inside)
         try:
             st = os.fstat(self._fd)
-            self.size = st.st_size
-            # Which file this is, as of now: a cache of what was read from it is only
-            # valid while all four stay the same.
-            self.identity = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-            self._parse_header()
         except BaseException:
             os.close(self._fd)
             raise
-
-    def __enter__(self) -> ELFFile:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        self.size = st.st_size
+        # Which file this is, as of now: a cache of what was read from it is only
+        # valid while all four stay the same.
+        self.identity = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
     def close(self) -> None:
         if self._fd >= 0:
@@ -115,6 +96,38 @@ class ELFFile:
         if len(data) != size:
             raise self.error(f"{what}: short read ({len(data)} of {size} bytes); file changed?")
         return data
+
+    def _next_data(self, at: int, end: int) -> int:
+        """The first offset at or after ``at`` that holds data (``end`` when only a hole
+        is left); ``at`` where the file system cannot tell."""
+        seek_data = getattr(os, "SEEK_DATA", None)
+        if seek_data is None:
+            return at
+        try:
+            return min(os.lseek(self._fd, at, seek_data), end)
+        except OSError as exc:  # ENXIO: nothing but a hole from here on
+            return end if exc.errno == 6 else at
+
+    def _mapped(self, offset: int, size: int) -> memoryview:
+        """``size`` bytes at ``offset``, mapped read-only instead of read."""
+        import mmap
+
+        start = offset - offset % mmap.ALLOCATIONGRANULARITY
+        mapping = mmap.mmap(self._fd, offset + size - start, mmap.MAP_SHARED, mmap.PROT_READ, offset=start)
+        return memoryview(mapping)[offset - start :]
+
+
+class _Headers(_BoundedFile):
+    """An ELF file's header and program headers, read on opening, and its segments."""
+
+    def __init__(self, path: str, root: Optional[FileSystem], descriptor: Optional[int], map_segments: bool) -> None:
+        super().__init__(path, root, descriptor)
+        self._map_segments = map_segments
+        try:
+            self._parse_header()
+        except BaseException:
+            self.close()
+            raise
 
     def _parse_header(self) -> None:
         ident = os.pread(self._fd, 16, 0)
@@ -151,7 +164,6 @@ class ELFFile:
                 self.truncated = (f"program header {index} (type {seg.type}): offset {seg.offset} + p_filesz "
                                   f"{seg.filesz} is past the end of the file ({self.size} bytes); truncated?")
                 break
-        self.dynamic = DynamicSection(self)
 
     def _extended_phnum(self, shoff: int, shentsize: int, shnum: int) -> int:
         # With PN_XNUM the real count lives in sh_info of section header 0.
@@ -189,17 +201,6 @@ class ELFFile:
                 break
             at += size - overlap
 
-    def _next_data(self, at: int, end: int) -> int:
-        """The first offset at or after ``at`` that holds data (``end`` when only a hole
-        is left); ``at`` where the file system cannot tell."""
-        seek_data = getattr(os, "SEEK_DATA", None)
-        if seek_data is None:
-            return at
-        try:
-            return min(os.lseek(self._fd, at, seek_data), end)
-        except OSError as exc:  # ENXIO: nothing but a hole from here on
-            return end if exc.errno == 6 else at
-
     def readonly_loads(self) -> List[Segment]:
         return readonly_loads(self.segments)
 
@@ -213,12 +214,7 @@ class ELFFile:
     def _mapped_segment(self, segment: Segment, what: str) -> bytes | memoryview:
         if segment.filesz > segment.memsz or segment.filesz > MAX_READ:
             return self.segment_bytes(segment, what)  # raises the same error as a read would
-        import mmap
-
-        start = segment.offset - segment.offset % mmap.ALLOCATIONGRANULARITY
-        mapping = mmap.mmap(self._fd, segment.offset + segment.filesz - start, mmap.MAP_SHARED, mmap.PROT_READ,
-                            offset=start)
-        return memoryview(mapping)[segment.offset - start :]
+        return self._mapped(segment.offset, segment.filesz)
 
     @property
     def interpreter(self) -> Optional[str]:
@@ -243,6 +239,34 @@ class ELFFile:
     @property
     def is_dynamic(self) -> bool:
         return any(True for _ in self.segments_of_type(PT_DYNAMIC))
+
+
+class ELFFile(_Headers):
+    """One ELF file, opened for bounded reads. Use as a context manager."""
+
+    def __init__(self, path: str, *, root: Optional[FileSystem] = None, map_segments: bool = False,
+                 descriptor: Optional[int] = None) -> None:
+        """``map_segments`` maps the read-only segments instead of reading them. Only for
+        the running process's own loader, which the process maps anyway: reading its
+        200 KB of read-only data costs ~100 µs on musl, whose malloc maps and unmaps
+        every block that large, and mapping halves the python backend's cold call there.
+        A file truncated while mapped faults on access, so files from outside
+        (``inspect()``) are always read.
+
+        With ``root`` the file is ``path`` inside that directory, opened through it:
+        ``path`` becomes its host path, ``inside`` its resolved path inside the root.
+
+        With ``descriptor`` (a regular file already open, such as a wheel member spooled
+        to a temporary file) the reader takes a duplicate of it, and ``path`` only names
+        the file in errors."""
+        super().__init__(path, root, descriptor, map_segments)
+        self.dynamic = DynamicSection(self)
+
+    def __enter__(self) -> ELFFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # -- the concepts, each in its own module ---------------------------------------
     # Symbols, versions and notes are imported on first use: the running process is
@@ -329,7 +353,7 @@ def is_linux_i686(path: str, root: Optional[Root] = None) -> bool:
     return _header_matches(path, root, lambda f: f.bits == 32 and f.byteorder == "<" and f.machine == EM_386)
 
 
-def _header_matches(path: str, root: Optional[Root], test) -> bool:  # type: ignore[no-untyped-def]
+def _header_matches(path: str, root: Optional[Root], test: Callable[[ELFFile], bool]) -> bool:
     try:
         with ELFFile(path, root=root) as elf:
             return bool(test(elf))

@@ -21,7 +21,29 @@ from ._types import ELFError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import BinaryIO, Iterator, List, Optional, Tuple
+    from typing import BinaryIO, Iterator, List, Optional, Protocol, Tuple
+
+    class FileSystem(Protocol):
+        """What every reader of a file system offers (``Root``, ``Host``, ``Overlay``): the
+        loader's search, the ELF reader and the target readers take any of them. Defined
+        for the type checker only: ``typing`` stays off the start-up path."""
+
+        path: str  # the host directory read as /
+        label: str  # how an answer names it: "this system", "root:<dir>"
+        running_system: bool  # the loader's own environment (LD_LIBRARY_PATH) applies
+
+        def inside(self, path: str) -> str: ...
+        def host_path(self, inside: str) -> str: ...
+        def resolve(self, path: str) -> str: ...
+        def open_file(self, path: str) -> Tuple[int, str]: ...
+        def read_file(self, path: str, limit: int) -> bytes: ...
+        def listdir(self, path: str) -> List[str]: ...
+        def kind(self, path: str, *, follow: bool = True) -> str: ...
+        def identity(self, path: str) -> Optional[Tuple[int, int, int, int]]: ...
+
+    _FileSystem = FileSystem
+else:
+    _FileSystem = object  # at run time the classes share it by shape; the checker holds each to it
 
 MAX_SYMLINKS = 40
 
@@ -114,7 +136,7 @@ def _split(path: str) -> List[str]:
     return [part for part in path.split("/") if part not in ("", ".")]
 
 
-class Root:
+class Root(_FileSystem):
     """A directory read as if it were ``/``."""
 
     running_system = False  # the loader's environment (LD_LIBRARY_PATH) is not this image's
@@ -146,55 +168,7 @@ class Root:
         return self._shown(_split(inside))
 
     def _walk(self, path: str, follow_last: bool = True) -> Tuple[int, str, List[str]]:
-        """The directory holding the last component of ``path`` (every link on the way
-        followed inside the root; the last one too unless ``follow_last`` is false) as an
-        ``O_PATH`` descriptor the caller closes, the last name ("." for the directory
-        itself), and the resolved components from the root."""
-        parts = _split(self.inside(path))
-        # The root the caller names is trusted, links and all (a symlink to an unpacked image
-        # is common): it is opened following them; only what lies inside it is confined.
-        stack = [os.open(self.path, _DIR_FLAGS & ~os.O_NOFOLLOW)]
-        resolved: List[str] = []
-        followed = 0
-        try:
-            while parts:
-                part = parts.pop(0)
-                if part == "..":
-                    if resolved:
-                        os.close(stack.pop())
-                        resolved.pop()
-                    continue
-                try:
-                    st = os.stat(part, dir_fd=stack[-1], follow_symlinks=False)
-                except FileNotFoundError:
-                    if parts:
-                        raise _error(FileNotFoundError, "ENOENT", "No such file or directory (inside the root)",
-                                     self._shown(resolved + [part])) from None
-                    st = None
-                if st is not None and stat.S_ISLNK(st.st_mode) and (parts or follow_last):
-                    followed += 1
-                    if followed > MAX_SYMLINKS:
-                        raise _error(OSError, "ELOOP", f"more than {MAX_SYMLINKS} symbolic links inside the root "
-                                     "(a loop?)", self._shown(resolved + [part]))
-                    target = os.readlink(part, dir_fd=stack[-1])
-                    if target.startswith("/"):
-                        while len(stack) > 1:
-                            os.close(stack.pop())
-                        resolved = []
-                    parts = _split(target) + parts
-                    continue
-                if not parts:
-                    parent = stack.pop()
-                    return parent, part, resolved + [part]
-                if st is None or not stat.S_ISDIR(st.st_mode):
-                    raise _error(NotADirectoryError, "ENOTDIR", "Not a directory (inside the root)",
-                                 self._shown(resolved + [part]))
-                stack.append(os.open(part, _DIR_FLAGS, dir_fd=stack[-1]))
-                resolved.append(part)
-            return stack.pop(), ".", resolved
-        finally:
-            for fd in stack:
-                os.close(fd)
+        return _walk(self, path, follow_last)
 
     def _shown(self, components: List[str]) -> str:
         return os.path.join(self.path, *components)
@@ -232,19 +206,7 @@ class Root:
 
     def read_file(self, path: str, limit: int) -> bytes:
         """At most ``limit`` bytes of the regular file ``path`` leads to."""
-        fd, _ = self.open_file(path)
-        try:
-            chunks = []
-            left = limit
-            while left > 0:
-                chunk = os.read(fd, min(left, 1 << 20))
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                left -= len(chunk)
-            return b"".join(chunks)
-        finally:
-            os.close(fd)
+        return _read_limited(self.open_file(path)[0], limit)
 
     def listdir(self, path: str) -> List[str]:
         """The names in the directory ``path`` leads to, sorted."""
@@ -280,6 +242,73 @@ class Root:
         return _identity(st)
 
 
+def _walk(root: Root, path: str, follow_last: bool = True) -> Tuple[int, str, List[str]]:
+    """The directory holding the last component of ``path`` (every link on the way
+    followed inside the root; the last one too unless ``follow_last`` is false) as an
+    ``O_PATH`` descriptor the caller closes, the last name ("." for the directory
+    itself), and the resolved components from the root."""
+    parts = _split(root.inside(path))
+    # The root the caller names is trusted, links and all (a symlink to an unpacked image
+    # is common): it is opened following them; only what lies inside it is confined.
+    stack = [os.open(root.path, _DIR_FLAGS & ~os.O_NOFOLLOW)]
+    resolved: List[str] = []
+    followed = 0
+    try:
+        while parts:
+            part = parts.pop(0)
+            if part == "..":
+                if resolved:
+                    os.close(stack.pop())
+                    resolved.pop()
+                continue
+            try:
+                st = os.stat(part, dir_fd=stack[-1], follow_symlinks=False)
+            except FileNotFoundError:
+                if parts:
+                    raise _error(FileNotFoundError, "ENOENT", "No such file or directory (inside the root)",
+                                 root._shown(resolved + [part])) from None
+                st = None
+            if st is not None and stat.S_ISLNK(st.st_mode) and (parts or follow_last):
+                followed += 1
+                if followed > MAX_SYMLINKS:
+                    raise _error(OSError, "ELOOP", f"more than {MAX_SYMLINKS} symbolic links inside the root "
+                                 "(a loop?)", root._shown(resolved + [part]))
+                target = os.readlink(part, dir_fd=stack[-1])
+                if target.startswith("/"):
+                    while len(stack) > 1:
+                        os.close(stack.pop())
+                    resolved = []
+                parts = _split(target) + parts
+                continue
+            if not parts:
+                parent = stack.pop()
+                return parent, part, resolved + [part]
+            if st is None or not stat.S_ISDIR(st.st_mode):
+                raise _error(NotADirectoryError, "ENOTDIR", "Not a directory (inside the root)",
+                             root._shown(resolved + [part]))
+            stack.append(os.open(part, _DIR_FLAGS, dir_fd=stack[-1]))
+            resolved.append(part)
+        return stack.pop(), ".", resolved
+    finally:
+        for fd in stack:
+            os.close(fd)
+
+def _read_limited(fd: int, limit: int) -> bytes:
+    """At most ``limit`` bytes of an open file, which is closed then."""
+    try:
+        chunks = []
+        left = limit
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def _identity(st: os.stat_result) -> Optional[Tuple[int, int, int, int]]:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) if stat.S_ISREG(st.st_mode) else None
 
@@ -299,7 +328,7 @@ def host_realpath(path: str) -> str:
     return os.path.realpath(path)
 
 
-class Host(Root):
+class Host(_FileSystem):
     """The running system read through the same interface as an image's ``Root``: plain
     host paths, no confinement to ask for (the system is what is being asked about), and
     none of a root's per-component walk."""
@@ -325,6 +354,9 @@ class Host(Root):
     def open_file(self, path: str) -> Tuple[int, str]:
         return open_regular_file(path), os.path.abspath(path)
 
+    def read_file(self, path: str, limit: int) -> bytes:
+        return _read_limited(open_regular_file(path), limit)
+
     def listdir(self, path: str) -> List[str]:
         return sorted(os.listdir(path))
 
@@ -342,13 +374,13 @@ class Host(Root):
         return _kind_of(st.st_mode)
 
 
-class Overlay(Root):
+class Overlay(_FileSystem):
     """An image (or the running system) with one more directory mounted at ``mount``: the
     binaries of a wheel, spooled to a private temporary directory, seen by the resolver as
     if they were installed there. Paths under ``mount`` are that directory's (plain files
     the audit wrote: no links to follow); every other path goes to ``base``."""
 
-    def __init__(self, base: Root, mount: str, directory: str) -> None:
+    def __init__(self, base: FileSystem, mount: str, directory: str) -> None:
         self.base, self.mount, self.directory = base, mount.rstrip("/"), os.path.abspath(directory)
         self.path, self.label, self.running_system = base.path, base.label, base.running_system
 

@@ -22,6 +22,10 @@ from ._result import build_info
 from ._rootfs import Root
 from ._types import ELFError, LibcInfo
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ._rootfs import FileSystem
+
 IMAGE_PYTHONS = ("usr/local/bin/python3", "usr/bin/python3")
 
 
@@ -40,7 +44,7 @@ class Target:
     reasons: Tuple[str, ...] = field(default=())
     # The running process's own tags (its _manylinux module and executable checks applied).
     known_platform_tags: Optional[Tuple[str, ...]] = None
-    files: Optional[Root] = field(default=None, compare=False)  # one reader of the same files is as good as another
+    files: Optional[FileSystem] = field(default=None, compare=False)  # a reader: compared by source
 
     @cached_property
     def platform_tags(self) -> Tuple[str, ...]:

@@ -97,13 +97,15 @@ MUTATIONS: List[Mutation] = [
              "    with ELFFile(root.host_path(root.inside(path)) if root else path) as elf:",
              ("tests/test_inspect_files.py",)),
     Mutation("py-root-confines-links", "musldetect/_rootfs.py",
-             "                        while len(stack) > 1:\n                            os.close(stack.pop())\n"
-             "                        resolved = []\n", "                        pass\n",
+             "                    while len(stack) > 1:\n                        os.close(stack.pop())\n"
+             "                    resolved = []\n", "                    pass\n",
              ("tests/test_inspect.py", "tests/test_inspect_files.py")),
     # -- the tag rules --------------------------------------------------------------------
-    Mutation("tags-manylinux-floor", "musldetect/_tags.py", 'return (2, 5) if arch in', 'return (2, 6) if arch in',
+    Mutation("tags-manylinux-floor", "musldetect/_grammar.py", 'return (2, 5) if arch in', 'return (2, 6) if arch in',
              TAGS),
-    Mutation("tags-legacy-alias", "musldetect/_tags.py", '"manylinux2014": (2, 17), ', "", TAGS),
+    Mutation("tags-legacy-alias", "musldetect/_grammar.py",
+             '    "manylinux2014": ((2, 17), frozenset({"x86_64", "i686", "aarch64", "armv7l", "ppc64", "ppc64le", '
+             '"s390x"})),\n', "", TAGS),
     Mutation("tags-musllinux-down-to-0", "musldetect/_tags.py", "for minor in range(musl[1], -1, -1):",
              "for minor in range(musl[1], 0, -1):", TAGS),
     Mutation("tags-armv8l", "musldetect/_tags.py", 'return ["armv8l", "armv7l"] if arch == "armv8l" else [arch]',
@@ -137,8 +139,9 @@ MUTATIONS: List[Mutation] = [
              "        if False:\n            raise", TARGETS),
     Mutation("platform-glibc-floor", "musldetect/_platform.py", "if version[0] < 2 or version < floor:",
              "if version[0] < 2:", TARGETS),
-    Mutation("platform-legacy-alias-archs", "musldetect/_platform.py",
-             '"manylinux1": frozenset({"x86_64", "i686"}),', '"manylinux1": frozenset({"x86_64", "i686", "aarch64"}),',
+    Mutation("platform-legacy-alias-archs", "musldetect/_grammar.py",
+             '"manylinux1": ((2, 5), frozenset({"x86_64", "i686"})),',
+             '"manylinux1": ((2, 5), frozenset({"x86_64", "i686", "aarch64"})),',
              TARGETS),
     Mutation("target-named-arch-is-its-abi", "musldetect/_tags.py",
              "        if executable is None:\n            return True\n", "", TARGETS),
@@ -193,6 +196,8 @@ MUTATIONS: List[Mutation] = [
              "PlatformTag(GLIBC, LEGACY_VERSIONS[prefix], rest, prefix) if _spelled(rest, _ARCH_CHARACTERS) else None",
              "PlatformTag(GLIBC, LEGACY_VERSIONS[prefix], rest, prefix)", ("tests/test_grammar.py",)),
     # -- resolve: the loader's search order and checks -------------------------------------
+    Mutation("resolve-memo-unbounded", "musldetect/_loader/_resolve.py", "if len(self._items) >= self._limit:",
+             "if False:", RESOLVE),
     Mutation("resolve-rpath-despite-runpath", "musldetect/_loader/_resolve.py", "    if not requester.runpath:\n",
              "    if True:\n", RESOLVE),
     Mutation("resolve-wrong-machine-taken", "musldetect/_loader/_resolve.py", "elif machine != self.machine:",
@@ -207,8 +212,8 @@ MUTATIONS: List[Mutation] = [
     # -- the confined reader ---------------------------------------------------------------
     Mutation("rootfs-sysconfig-listing-unconfined", "musldetect/_python.py", "            names = root.listdir(lib)",
              '            names = sorted(__import__("os").listdir(root.path + lib))', ROOTFS),
-    Mutation("rootfs-dotdot-clamp", "musldetect/_rootfs.py", "                    if resolved:\n",
-             "                    if True:\n", ROOTFS),
+    Mutation("rootfs-dotdot-clamp", "musldetect/_rootfs.py", "                if resolved:\n",
+             "                if True:\n", ROOTFS),
     Mutation("rootfs-link-bound", "musldetect/_rootfs.py", "if followed > MAX_SYMLINKS:", "if False:", ROOTFS),
     Mutation("rootfs-special-file-opened", "musldetect/_rootfs.py",
              "            if not stat.S_ISREG(st.st_mode):\n                raise _not_regular(st.st_mode, "

@@ -4,7 +4,9 @@ wheels (zip files with the metadata a wheel carries) around them."""
 from __future__ import annotations
 
 import base64
+import glob
 import hashlib
+import os
 import shutil
 import subprocess
 import zipfile
@@ -12,7 +14,7 @@ from typing import Dict, Iterable, Optional, Sequence
 
 import pytest
 
-from oracle import skip_or_fail
+from oracle import corpus_manifest, find_musl_python, skip_or_fail
 
 
 def compile_c(tmp_path, compiler, source, name, *flags, suffix=".c"):
@@ -57,3 +59,68 @@ def make_wheel(directory, distribution: str, tags: Sequence[str], members: Dict[
 def read_bytes(path) -> bytes:
     with open(path, "rb") as fh:
         return fh.read()
+
+
+# -- images: directories read as another system's / ------------------------------------------
+
+PLAIN = "int twice(int x) { return 2 * x; }\n"
+USES_PLAIN = "int twice(int);\nint main(void) { return twice(1) - 2; }\n"
+
+
+def link_tree(source: str, destination: str) -> None:
+    """A copy of ``source`` at ``destination`` made of hard links (cheap for a big tree),
+    links kept as links; merged into what is already there."""
+    os.makedirs(os.path.dirname(str(destination)), exist_ok=True)
+    shutil.copytree(source, destination, symlinks=True, copy_function=os.link, dirs_exist_ok=True)
+
+
+def packages_root(tmp_path, *package_dirs):
+    """A system root from unpacked packages (hard links), with usrmerge's links where needed."""
+    root = tmp_path / "root"
+    for directory in package_dirs:
+        link_tree(directory, root)
+    for top in ("lib", "lib64", "bin"):
+        if not (root / top).exists() and (root / "usr" / top).exists():
+            os.symlink(f"usr/{top}", root / top)
+    return root
+
+
+def musl_loader_image(tmp_path, path_file: str):
+    """A root made of Debian's musl build: its loader, a path file, a library in a
+    directory only the path file names, and a program that needs it."""
+    rows = [r for r in corpus_manifest() if r["pkg"] == "musl" and r["arch"] == "amd64"]
+    if not rows:
+        skip_or_fail("no amd64 musl in the corpus (tests/musl/fetch-corpus.sh)")
+    (libc,) = glob.glob(os.path.join(rows[0]["dir"], "*lib", "x86_64-linux-musl", "libc.so"))[:1]
+    root = tmp_path / "img"
+    for directory in ("lib", "etc", "opt/lib", "bin"):
+        (root / directory).mkdir(parents=True)
+    shutil.copy(libc, root / "lib" / "ld-musl-x86_64.so.1")
+    (root / "etc" / "ld-musl-x86_64.path").write_text(path_file)
+    compile_c(tmp_path, "musl-gcc", PLAIN, "libplain.so", "-shared", "-fPIC")
+    shutil.copy(tmp_path / "libplain.so", root / "opt" / "lib" / "libplain.so")
+    compile_c(tmp_path, "musl-gcc", USES_PLAIN, "prog", "-Wl,--no-as-needed", f"-L{tmp_path}", "-lplain")
+    shutil.copy(tmp_path / "prog", root / "bin" / "prog")
+    return root
+
+
+def musl_python_prefix():
+    """The musl-linked test interpreter and its prefix (skipped, or failed in CI, without it)."""
+    python = find_musl_python()
+    if python is None:
+        skip_or_fail("the musl-linked test interpreter is missing (tests/musl/build-python.sh)")
+    return python, os.path.dirname(os.path.dirname(python))
+
+
+def musl_python_image(tmp_path, loader):
+    """An image of the musl interpreter's own files, its loader taken from ``loader``, and
+    usr/local/bin/python3 an absolute link to it, as official Python images lay it out."""
+    python, prefix = musl_python_prefix()
+    root = tmp_path / "image"
+    link_tree(prefix, str(root) + prefix)
+    (root / "lib").mkdir(parents=True, exist_ok=True)
+    shutil.copy(os.path.realpath(loader), root / "lib" / f"ld-musl-{os.uname().machine}.so.1")
+    (root / "usr" / "local" / "bin").mkdir(parents=True)
+    os.symlink(python, root / "usr" / "local" / "bin" / "python3")
+    os.symlink(os.path.basename(python), root / "usr" / "local" / "bin" / "python3.11-link")
+    return root, python

@@ -77,7 +77,9 @@ def expected_process_libc() -> Tuple[str, str]:
     """(family, version string) of this process, from sources musldetect does not use."""
     if running_on_musl():
         return "musl", loader_banner_version(mapped_libc_of_this_process())
-    return "glibc", os.confstr("CS_GNU_LIBC_VERSION").split()[1]
+    version = host_glibc_version()
+    assert version is not None, "neither musl nor glibc"
+    return "glibc", version
 
 
 def upstream_version(debian_version: str) -> str:
@@ -137,3 +139,48 @@ def require_auditwheel_oracle() -> None:
         pytest.skip(f"this Python's auditwheel {installed} is older than the {wanted.group(1)} the policy data "
                     "was written from (it is the newest this Python can install)")
 
+
+
+# -- runners and host checks the test modules share ------------------------------------------
+
+
+def cli(*args: str, env: Optional[Dict[str, str]] = None, timeout: int = 120) -> subprocess.CompletedProcess:
+    """``python -m musldetect ARGS`` in a fresh process: the command as a user runs it."""
+    return subprocess.run([sys.executable, "-m", "musldetect", *args], capture_output=True, text=True,
+                          timeout=timeout, env=dict(os.environ, **(env or {})))
+
+
+def host_glibc_version() -> Optional[str]:
+    """This interpreter's glibc release as glibc itself says it (confstr), None off glibc."""
+    try:
+        return (os.confstr("CS_GNU_LIBC_VERSION") or "").split()[1]
+    except (ValueError, OSError, AttributeError, IndexError):
+        return None
+
+
+def require_glibc_host(reason: str, *, ldd: bool = False) -> None:
+    """Skip unless this interpreter runs on glibc (and, with ``ldd``, glibc's ldd is there):
+    the tests built with the host's gcc, or held to ldd or auditwheel, need it."""
+    import shutil
+
+    if running_on_musl() or host_glibc_version() is None or (ldd and not shutil.which("ldd")):
+        pytest.skip(reason)
+
+
+def auditwheel_show(wheel: str, timeout: int = 600) -> dict:
+    """``auditwheel show --json`` of a wheel; {"crash": its last line} when it fails."""
+    proc = subprocess.run([sys.executable, "-m", "auditwheel", "show", "--json", wheel], capture_output=True,
+                          text=True, timeout=timeout)
+    if proc.returncode != 0 or not proc.stdout.strip():
+        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"crash": last}
+    found: dict = json.loads(proc.stdout)
+    return found
+
+
+def auditwheel_tag(wheel: str) -> str:
+    """What ``auditwheel show`` names for a wheel (the oracle), which must read it."""
+    require_auditwheel_oracle()
+    shown = auditwheel_show(wheel, timeout=300)
+    assert "crash" not in shown, shown
+    return str(shown["overall_tag"])

@@ -21,6 +21,7 @@ import signal
 import stat
 import sys
 import threading
+from types import FrameType
 from typing import Callable, Iterable, List, Optional, Sequence, Tuple
 
 import musldetect
@@ -73,7 +74,7 @@ def _fd_target(fd: int) -> str:
 
 
 def _importing() -> bool:
-    frame = sys._getframe(2)
+    frame: Optional[FrameType] = sys._getframe(2)
     while frame is not None:
         if frame.f_code.co_filename.startswith("<frozen importlib."):
             return True
@@ -105,7 +106,13 @@ class Recorder:
         cls._installed = True
         sys.addaudithook(cls._audit)
         for name in ("open", "stat", "lstat", "readlink", "listdir", "scandir"):
-            setattr(os, name, cls._wrap(name, getattr(os, name)))
+            original = getattr(os, name)
+            wrapper = cls._wrap(name, original)
+            setattr(os, name, wrapper)
+            # What os says each function supports (shutil.copystat asks) holds for the wrapper too.
+            for supports in (os.supports_dir_fd, os.supports_fd, os.supports_follow_symlinks):
+                if original in supports:
+                    supports.add(wrapper)
 
     @classmethod
     def _wrap(cls, name: str, original: Callable) -> Callable:
@@ -308,7 +315,7 @@ def exercise(root: str) -> List[str]:
         for name, call in calls:
             try:
                 result = call()
-                if getattr(result, "python", None) is not None:
+                if isinstance(result, musldetect.Target) and result.python is not None:
                     _ = result.sys_tags
                 outcomes.append(f"{name}: ok")
             except DOCUMENTED as exc:

@@ -26,7 +26,7 @@ def test_fields_defaults_and_order():
 
 def test_immutable_comparable_hashable_picklable():
     with pytest.raises(AttributeError):
-        INFO.family = "glibc"  # type: ignore[misc]
+        INFO.family = "glibc"
     same = musldetect.LibcInfo(*INFO)
     assert same == INFO and hash(same) == hash(INFO) and same is not INFO
     assert pickle.loads(pickle.dumps(INFO)) == INFO

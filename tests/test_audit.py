@@ -19,12 +19,12 @@ import sys
 import zipfile
 
 import pytest
-from builders import compile_c, make_wheel, read_bytes
 
 import musldetect
 
 import elfwriter as w
-from oracle import corpus_manifest, require_auditwheel_oracle, running_on_musl, skip_or_fail
+from builders import compile_c, make_wheel, read_bytes
+from oracle import auditwheel_tag, cli, corpus_manifest, require_glibc_host, running_on_musl, skip_or_fail
 
 X86 = "x86_64"
 RECENT_GLIBC = ('#include <sys/random.h>\n'
@@ -44,17 +44,7 @@ HELLO = '#include <stdio.h>\n#include <string.h>\nint main(int c, char **v) { pu
 
 
 def glibc_host() -> None:
-    if running_on_musl():
-        pytest.skip("built with the host's gcc against glibc and checked with auditwheel on a glibc host")
-
-
-def auditwheel_tag(wheel: str) -> str:
-    """What ``auditwheel show`` names for a wheel (the oracle)."""
-    require_auditwheel_oracle()
-    proc = subprocess.run([sys.executable, "-m", "auditwheel", "show", "--json", wheel], capture_output=True,
-                          text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return json.loads(proc.stdout)["overall_tag"]
+    require_glibc_host("built with the host's gcc against glibc and checked with auditwheel on a glibc host")
 
 
 def extension(tmp_path, compiler, source, name, *flags, suffix=".c"):
@@ -346,7 +336,7 @@ def test_cli_exit_codes_and_json_lines(tmp_path):
     junk.write_bytes(b"not a zip")
 
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "musldetect", "audit", *args], capture_output=True, text=True)
+        return cli("audit", *args)
 
     assert run(honest).returncode == 0
     proc = run(honest, over)

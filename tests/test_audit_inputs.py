@@ -8,9 +8,10 @@ import shutil
 import subprocess
 
 import pytest
-from builders import compile_c, make_wheel, read_bytes
 
 import musldetect
+
+from builders import compile_c, make_wheel, read_bytes
 
 LIB = "int answer(void) { return 42; }\n"
 

@@ -14,14 +14,13 @@ import glob
 import json
 import os
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 import musldetect
 
-from oracle import find_musl_python, require_auditwheel_oracle, running_on_musl, skip_or_fail
+from oracle import auditwheel_show, find_musl_python, require_auditwheel_oracle, running_on_musl, skip_or_fail
 
 LISTED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "audit", "wheels.txt")
 
@@ -38,15 +37,6 @@ def wheels() -> list:
         skip_or_fail(f"{len(found)} of the {len(listed)} pinned wheels are in {directory} "
                      "(run tests/audit/fetch-wheels.sh)")
     return found
-
-
-def auditwheel_show(wheel: str) -> dict:
-    proc = subprocess.run([sys.executable, "-m", "auditwheel", "show", "--json", wheel], capture_output=True,
-                          text=True, timeout=600)
-    if proc.returncode != 0 or not proc.stdout.strip():
-        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        return {"crash": last}
-    return json.loads(proc.stdout)
 
 
 def family_tag(tags, family_prefix: str) -> str:

@@ -10,15 +10,7 @@ import pytest
 
 import musldetect
 
-from oracle import expected_process_libc, run_python
-
-
-def cli(*args, env=None):
-    import os
-
-    full = dict(os.environ, **(env or {}))
-    return subprocess.run([sys.executable, "-m", "musldetect", *args], capture_output=True,
-                          text=True, timeout=120, env=full)
+from oracle import cli, expected_process_libc, run_python
 
 
 def test_summary():

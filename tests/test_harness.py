@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -44,7 +45,7 @@ def _plugin_registered() -> bool:
     from importlib import metadata
 
     try:
-        points = metadata.entry_points()
+        points: Any = metadata.entry_points()  # a dict of groups before Python 3.10, with select() after
         group = points.select(group="pytest11") if hasattr(points, "select") else points.get("pytest11", [])
     except Exception:  # an odd environment: report it as unregistered
         return False

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import glob
 import os
-import shutil
 
 import pytest
 
@@ -12,6 +11,7 @@ import musldetect
 from musldetect._elf import ELFFile
 
 import elfwriter as w
+from builders import packages_root
 from oracle import corpus_manifest, upstream_version
 
 DEBIAN_ARCH = {"amd64": "x86_64", "arm64": "aarch64", "i386": "i686", "armhf": "armv7l", "s390x": "s390x",
@@ -28,17 +28,6 @@ def find(directory, *patterns):
         if found:
             return found[0]
     raise AssertionError(f"none of {patterns} in {directory}")
-
-
-def make_root(tmp_path, *package_dirs):
-    """A system root from unpacked packages (hard links), with usrmerge's links where needed."""
-    root = tmp_path / "root"
-    for directory in package_dirs:
-        shutil.copytree(directory, root, symlinks=True, copy_function=os.link, dirs_exist_ok=True)
-    for top in ("lib", "lib64", "bin"):
-        if not (root / top).exists() and (root / "usr" / top).exists():
-            os.symlink(f"usr/{top}", root / top)
-    return root
 
 
 LIBRARIES = [
@@ -69,7 +58,7 @@ def test_glibc_programs_follow_pt_interp_inside_root(tmp_path):
         base = libc6.get((row["suite"], row["arch"]))
         if base is None:
             continue
-        root = make_root(tmp_path / f"{row['suite']}-{row['arch']}", base["dir"], row["dir"])
+        root = packages_root(tmp_path / f"{row['suite']}-{row['arch']}", base["dir"], row["dir"])
         program = find(str(root), "usr/bin/getconf")
         info = musldetect.inspect(program, root=str(root))
         expected = ".".join(upstream_version(base["version"]).split(".")[:2])
@@ -82,7 +71,7 @@ def test_glibc_programs_follow_pt_interp_inside_root(tmp_path):
 def test_musl_programs_follow_pt_interp_inside_root(tmp_path):
     checked = 0
     for row in rows("musl"):
-        root = make_root(tmp_path / f"{row['suite']}-{row['arch']}", row["dir"])
+        root = packages_root(tmp_path / f"{row['suite']}-{row['arch']}", row["dir"])
         links = glob.glob(str(root / "lib" / "ld-musl-*.so.1"))
         assert links, row
         interp = "/lib/" + os.path.basename(links[0])

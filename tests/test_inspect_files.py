@@ -13,13 +13,13 @@ import shutil
 import subprocess
 
 import pytest
-from builders import compile_c, read_bytes
 
 import musldetect
 
 import elforacle
 import elfwriter as w
-from oracle import loader_banner_version, skip_or_fail
+from builders import compile_c, read_bytes
+from oracle import host_glibc_version, loader_banner_version, require_glibc_host, skip_or_fail
 
 HELLO = '#include <stdio.h>\n#include <string.h>\nint main(int c, char **v) { puts(strerror(c)); return 0; }\n'
 RECENT_GLIBC = ('#include <stdlib.h>\n#include <sys/random.h>\n'
@@ -34,15 +34,8 @@ IMPORTS_QSORT_R = ('#define _GNU_SOURCE\n#include <stdlib.h>\n'
                    'void sort(int *v, size_t n) { qsort_r(v, n, sizeof *v, cmp, 0); }\n')
 
 
-def glibc_version() -> str:
-    return os.confstr("CS_GNU_LIBC_VERSION").split()[1]
-
-
 def on_glibc_host() -> None:
-    try:
-        glibc_version()
-    except (ValueError, OSError, AttributeError):
-        pytest.skip("these files are built with the host's gcc against glibc; this interpreter is not on glibc")
+    require_glibc_host("these files are built with the host's gcc against glibc; this interpreter is not on glibc")
 
 
 def test_glibc_program_and_what_it_requires(tmp_path):
@@ -51,7 +44,7 @@ def test_glibc_program_and_what_it_requires(tmp_path):
     info = musldetect.inspect(program)
     facts = elforacle.facts(program)
     assert (info.family, info.version_string, info.interpreter, info.static) == \
-        ("glibc", glibc_version(), facts.interp, False)
+        ("glibc", host_glibc_version(), facts.interp, False)
     assert info.requires == max(facts.glibc_needs)
 
 

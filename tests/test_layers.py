@@ -62,7 +62,7 @@ def _imported_from(node: ast.ImportFrom, inside: bool) -> set:
         # from . import X: a module of the package, or a public name of __init__
         return {alias.name if alias.name.startswith("_") and alias.name != "__version__" else "__init__"
                 for alias in node.names}
-    if node.level == 0 and (node.module or "").startswith("musldetect."):
+    if node.level == 0 and node.module and node.module.startswith("musldetect."):
         return {node.module.split(".")[1]}
     return set()  # inside a subpackage, "from . import": its own rooms
 
@@ -138,7 +138,7 @@ def inner_imports(subpackage: str, module: str) -> set:
             continue
         if node.level == 1:
             found |= {node.module.split(".")[0]} if node.module else {alias.name for alias in node.names}
-        elif node.level == 0 and (node.module or "").startswith(f"musldetect.{subpackage}."):
+        elif node.level == 0 and node.module and node.module.startswith(f"musldetect.{subpackage}."):
             found.add(node.module.split(".")[2])
     return found - {module}
 

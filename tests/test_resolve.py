@@ -14,17 +14,15 @@ import subprocess
 import sys
 
 import pytest
-from builders import compile_c, read_bytes
 
 import musldetect
 
-from oracle import corpus_manifest, find_musl_python, running_on_musl, skip_or_fail
+from builders import PLAIN, USES_PLAIN, compile_c, musl_loader_image, read_bytes
+from oracle import cli, corpus_manifest, find_musl_python, require_glibc_host, skip_or_fail
 
 MUSL_LOADER = "/lib/ld-musl-x86_64.so.1"
 _NAMED = re.compile(r"^\s*(\S+) => (\S+|not found)(?: \(0x[0-9a-f]+\))?\s*$")
 _BARE = re.compile(r"^\s*(/\S+) \(0x[0-9a-f]+\)\s*$")
-PLAIN = "int twice(int x) { return 2 * x; }\n"
-USES_PLAIN = "int twice(int);\nint main(void) { return twice(1) - 2; }\n"
 
 
 def listed(output: str):
@@ -53,8 +51,7 @@ def differences(result, output: str) -> list:
 
 
 def glibc_host():
-    if running_on_musl() or not shutil.which("ldd"):
-        pytest.skip("ldd (glibc's loader) is the oracle: it runs on the glibc host")
+    require_glibc_host("ldd (glibc's loader) is the oracle: it runs on the glibc host", ldd=True)
 
 
 def ldd(path, env=None):
@@ -123,28 +120,9 @@ def test_musl_interpreter_files_resolve_as_ld_musl_list_says():
         assert ours == named, (path, ours, named)
 
 
-def musl_image(tmp_path, path_file: str):
-    """A root made of Debian's musl build: its loader, a path file, a library in a
-    directory only the path file names, and a program that needs it."""
-    rows = [r for r in corpus_manifest() if r["pkg"] == "musl" and r["arch"] == "amd64"]
-    if not rows:
-        skip_or_fail("no amd64 musl in the corpus (tests/musl/fetch-corpus.sh)")
-    (libc,) = glob.glob(os.path.join(rows[0]["dir"], "*lib", "x86_64-linux-musl", "libc.so"))[:1]
-    root = tmp_path / "img"
-    for directory in ("lib", "etc", "opt/lib", "bin"):
-        (root / directory).mkdir(parents=True)
-    shutil.copy(libc, root / "lib" / "ld-musl-x86_64.so.1")
-    (root / "etc" / "ld-musl-x86_64.path").write_text(path_file)
-    compile_c(tmp_path, "musl-gcc", PLAIN, "libplain.so", "-shared", "-fPIC")
-    shutil.copy(tmp_path / "libplain.so", root / "opt" / "lib" / "libplain.so")
-    compile_c(tmp_path, "musl-gcc", USES_PLAIN, "prog", "-Wl,--no-as-needed", f"-L{tmp_path}", "-lplain")
-    shutil.copy(tmp_path / "prog", root / "bin" / "prog")
-    return root
-
-
 @pytest.mark.parametrize("path_file", ["/usr/lib\n/opt/lib\n", "/usr/lib:/opt/lib", "/nowhere\n"])
 def test_musl_image_resolves_as_its_loader_lists_it(tmp_path, path_file):
-    root = musl_image(tmp_path, path_file)
+    root = musl_loader_image(tmp_path, path_file)
     result = musldetect.resolve("/bin/prog", root=root)
     assert result.family == "musl"
     assert result.loads == ("/opt/lib" in path_file)
@@ -302,9 +280,9 @@ def test_old_format_cache_written_by_ldconfig(tmp_path):
 
 
 def test_cache_pointing_outside_the_image_is_read_inside_it(tmp_path):
-    from rootfs_harness import Recorder
-
     from musldetect._loader import _ldcache
+
+    from rootfs_harness import Recorder
 
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -419,7 +397,7 @@ def test_a_bad_copy_earlier_in_the_path(tmp_path, damage):
 
 
 def test_path_file_full_of_junk(tmp_path):
-    root = musl_image(tmp_path, "\x00\xff::\n\n:/opt/lib\x00junk\n" + "x" * 5000)
+    root = musl_loader_image(tmp_path, "\x00\xff::\n\n:/opt/lib\x00junk\n" + "x" * 5000)
     result = musldetect.resolve("/bin/prog", root=root)
     # musl reads the file as a C string: nothing before the first NUL names a directory.
     assert result.family == "musl" and [m.name for m in result.missing] == ["libplain.so"]
@@ -430,7 +408,7 @@ def test_path_file_full_of_junk(tmp_path):
 
 def test_cli_exit_codes(tmp_path):
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "musldetect", "resolve", *args], capture_output=True, text=True)
+        return cli("resolve", *args)
 
     assert run(sys.executable).returncode == 0
     compile_c(tmp_path, "gcc", PLAIN, "libgone.so", "-shared", "-fPIC")
@@ -464,7 +442,7 @@ def _musl_wheel(tmp_path):
 
 def test_audit_resolves_a_wheel_inside_an_image(tmp_path):
     wheel = _musl_wheel(tmp_path)
-    image = musl_image(tmp_path, "/usr/lib\n")
+    image = musl_loader_image(tmp_path, "/usr/lib\n")
     result = musldetect.audit(wheel, target=str(image))
     assert result.target == f"root:{image}" and result.loads is True
     ((entry, found),) = result.resolutions
@@ -493,3 +471,20 @@ def test_audit_resolves_a_wheel_on_this_system(tmp_path):
     assert {lib.name for lib in found.libraries} >= {"libstdc++.so.6", "libc.so.6"}
     with pytest.raises(ValueError, match="no files"):
         musldetect.audit(wheel, target=musldetect.target(platform="manylinux_2_28_x86_64"))
+
+
+def test_what_a_sweep_remembers_is_bounded(monkeypatch):
+    """Files' facts are remembered across resolutions, never more than the bound (all are
+    forgotten at once when it is reached), and the bound never changes an answer."""
+    from musldetect._loader import _resolve
+
+    memo = _resolve._Memo(2)
+    for key in range(5):
+        memo.put(key, str(key))
+        assert len(memo) <= 2 and memo.get(key) == str(key)
+    assert memo.get(0) is None
+    roomy = musldetect.resolve(sys.executable)
+    for name in ("_FACTS", "_KINDS", "_SYSTEM", "_CACHES"):
+        monkeypatch.setattr(_resolve, name, _resolve._Memo(1))
+    tight = musldetect.resolve(sys.executable)
+    assert tight == roomy and len(_resolve._FACTS) == 1

@@ -7,10 +7,10 @@ import sys
 import zipfile
 
 import pytest
-from builders import compile_c
 
 import musldetect
 
+from builders import compile_c
 from oracle import skip_or_fail
 
 

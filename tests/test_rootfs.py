@@ -16,6 +16,9 @@ import shutil
 import tempfile
 
 import pytest
+
+import musldetect
+
 from rootfs_harness import (
     BASES,
     FILE_KINDS,
@@ -29,8 +32,6 @@ from rootfs_harness import (
     link_targets,
     make_canary,
 )
-
-import musldetect
 
 PACKAGE = os.path.dirname(musldetect.__file__)
 FS_CALLS = {"open", "io.open", "os.open", "os.listdir", "os.scandir", "os.walk", "os.stat", "os.lstat",

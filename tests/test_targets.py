@@ -18,7 +18,8 @@ import pytest
 
 import musldetect
 
-from oracle import run_json
+from builders import musl_python_image, musl_python_prefix
+from oracle import cli, run_json
 
 if sys.version_info < (3, 9):
     pytest.skip("packaging 26.3, the reference for parity, needs Python 3.9 or later", allow_module_level=True)
@@ -271,35 +272,6 @@ def test_inconsistent_arguments(kwargs, match):
 
 # -- images, read statically, against packaging run inside them (chroot) ------------------
 
-def _musl_python_prefix():
-    from oracle import find_musl_python, skip_or_fail
-
-    python = find_musl_python()
-    if python is None:
-        skip_or_fail("the musl-linked test interpreter is missing (tests/musl/build-python.sh)")
-    return python, os.path.dirname(os.path.dirname(python))
-
-
-def _copy_tree(source, destination):
-    os.makedirs(os.path.dirname(destination), exist_ok=True)
-    if subprocess.run(["cp", "-al", source, destination], capture_output=True).returncode != 0:
-        shutil.copytree(source, destination, symlinks=True)
-
-
-def _musl_image(tmp_path, loader):
-    """An image of the musl interpreter's own files, its loader taken from ``loader``, and
-    usr/local/bin/python3 an absolute link to it, as official Python images lay it out."""
-    python, prefix = _musl_python_prefix()
-    root = tmp_path / "image"
-    _copy_tree(prefix, str(root) + prefix)
-    (root / "lib").mkdir(parents=True, exist_ok=True)
-    shutil.copy(os.path.realpath(loader), root / "lib" / f"ld-musl-{os.uname().machine}.so.1")
-    (root / "usr" / "local" / "bin").mkdir(parents=True)
-    os.symlink(python, root / "usr" / "local" / "bin" / "python3")
-    os.symlink(os.path.basename(python), root / "usr" / "local" / "bin" / "python3.11-link")
-    return root, python
-
-
 def _packaging_inside(root, python):
     from oracle import skip_or_fail
 
@@ -323,7 +295,7 @@ def test_musl_image_equals_packaging_inside_it(tmp_path):
     row = loaders[0]
     places = ("lib/x86_64-linux-musl/libc.so", "usr/lib/x86_64-linux-musl/libc.so")
     loader = next((os.path.join(row["dir"], p) for p in places if os.path.exists(os.path.join(row["dir"], p))), None)
-    root, python = _musl_image(tmp_path, loader)
+    root, python = musl_python_image(tmp_path, loader)
     target = musldetect.target(root=str(root))
     tags, markers = _packaging_inside(root, python)
     assert list(target.sys_tags) == tags
@@ -333,7 +305,7 @@ def test_musl_image_equals_packaging_inside_it(tmp_path):
 
 def test_image_without_python_reads_bin_sh_inside_root(tmp_path):
     """bin/sh an absolute link (busybox style): followed inside the image, never to the host's."""
-    python, _ = _musl_python_prefix()
+    python, _ = musl_python_prefix()
     root = tmp_path / "image"
     (root / "bin").mkdir(parents=True)
     (root / "lib").mkdir()
@@ -353,10 +325,6 @@ def test_image_without_python_reads_bin_sh_inside_root(tmp_path):
 
 
 # -- exports: checked by the readers of pip and pex themselves ----------------------------
-
-def cli(*args):
-    return subprocess.run([sys.executable, "-m", "musldetect", *args], capture_output=True, text=True, timeout=120)
-
 
 SPEC = ("--platform", "aarch64-manylinux_2_28", "--python", "3.12")
 

@@ -20,21 +20,23 @@ from __future__ import annotations
 
 import tempfile
 from contextlib import nullcontext
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from .._rootfs import Root
 from .._types import readable_fields
 from ._in_target import resolved
 from ._judge import judge
 from ._read import read_input
 from ._records import Audit, AuditedFile, Blame, Interpreter
 
+if TYPE_CHECKING:
+    from .._rootfs import FileSystem
+
 __all__ = ["Audit", "AuditedFile", "Blame", "Interpreter", "audit_path"]
 
 readable_fields(Audit, AuditedFile, Blame, Interpreter)
 
 
-def audit_path(path: str, files: Optional[Root] = None, runs_in: Optional[Interpreter] = None) -> Audit:
+def audit_path(path: str, files: Optional[FileSystem] = None, runs_in: Optional[Interpreter] = None) -> Audit:
     """The audit of ``path``; with a target's ``files`` (this system's or an image's) each
     entry binary (one no other binary of the input needs) is also resolved there, the
     input's own files first through their rpaths; with ``runs_in``, for that interpreter,

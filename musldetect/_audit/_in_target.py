@@ -8,17 +8,20 @@ installed, and the rest in the target, as the loader's search (``_loader``) does
 from __future__ import annotations
 
 import posixpath
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
 
 from .._loader._resolve import Resolution, resolve_in
-from .._rootfs import Overlay, Root
+from .._rootfs import Overlay
 from ._binary import BinaryFacts
 from ._records import Audit, Interpreter
+
+if TYPE_CHECKING:
+    from .._rootfs import FileSystem
 
 MOUNT = "/.musldetect-audit"  # where the input's binaries appear to the resolver
 
 
-def resolved(result: Audit, binaries: Sequence[BinaryFacts], files_at: str, files: Root,
+def resolved(result: Audit, binaries: Sequence[BinaryFacts], files_at: str, files: FileSystem,
              runs_in: Optional[Interpreter] = None) -> Audit:
     """``result`` with each entry binary (one no other binary of the input needs) resolved
     in a target's file system (this system's, or an image's), and with ``runs_in`` held to

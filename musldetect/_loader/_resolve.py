@@ -26,7 +26,19 @@ import os
 import posixpath
 import re
 import struct
-from typing import Dict, FrozenSet, Iterator, List, NamedTuple, Optional, Set, Tuple
+from typing import (
+    TYPE_CHECKING,
+    Dict,
+    FrozenSet,
+    Generic,
+    Iterator,
+    List,
+    NamedTuple,
+    Optional,
+    Set,
+    Tuple,
+    TypeVar,
+)
 
 from .._elf import ELFFile
 from .._elf_dynamic import DT_FLAGS_1
@@ -36,6 +48,9 @@ from .._libcfile import family_by_name
 from .._rootfs import Host, Root
 from .._types import ELFError
 from . import _ldcache
+
+if TYPE_CHECKING:
+    from .._rootfs import FileSystem
 
 MAX_OBJECTS = 4096  # objects one resolution may load (the loaders have no limit; a bound for hostile input)
 DF_1_NODEFLIB = 0x800
@@ -119,33 +134,51 @@ class _Facts(NamedTuple):
     defines: FrozenSet[str]
 
 
-_FACTS: Dict[Tuple[int, int, int, int], _Facts] = {}
-_KNOWN: Dict[Tuple[int, int, int, int], Tuple[int, int, str]] = {}  # identity -> (bits, machine, arch)
+Identity = Tuple[int, int, int, int]  # a file's device, inode, size and mtime
+_Key = TypeVar("_Key")
+_Value = TypeVar("_Value")
 
 
-class _Known:
-    """A candidate read before: its identity is all ``_Object`` needs (its facts are cached)."""
+class _Memo(Generic[_Key, _Value]):
+    """Answers remembered across resolutions (a sweep of /usr reads libc.so.6 once), keyed
+    by what makes them valid; all forgotten at once when ``limit`` are held, so memory stays
+    bounded whatever a sweep or a hostile image holds."""
 
-    def __init__(self, identity: Tuple[int, int, int, int]) -> None:
-        self.identity = identity
+    def __init__(self, limit: int) -> None:
+        self._items: Dict[_Key, _Value] = {}
+        self._limit = limit
 
-    def __enter__(self) -> _Known:
-        return self
+    def get(self, key: _Key) -> Optional[_Value]:
+        return self._items.get(key)
 
-    def __exit__(self, *exc: object) -> None:
-        return None
+    def put(self, key: _Key, value: _Value) -> _Value:
+        if len(self._items) >= self._limit:
+            self._items.clear()
+        self._items[key] = value
+        return value
 
-    def close(self) -> None:
-        return None
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 MAX_REMEMBERED = 8192
+_FACTS: _Memo[Identity, _Facts] = _Memo(MAX_REMEMBERED)
+_KINDS: _Memo[Identity, Tuple[int, int, str]] = _Memo(MAX_REMEMBERED)  # -> (bits, machine, arch)
+
+
+class _Candidate(NamedTuple):
+    """A file the loader would take for a needed name: where, which file, and what the
+    search needs of it (read once; the file is closed by then)."""
+
+    path: str
+    identity: Identity
+    facts: _Facts
 
 
 def _facts(elf: ELFFile) -> _Facts:
     known = _FACTS.get(elf.identity)
     if known is not None:
         return known
-    if len(_KNOWN) >= MAX_REMEMBERED:
-        _KNOWN.clear()
     if elf.is_dynamic:
         soname, needed = elf.dynamic_names()
         rpath, runpath = elf.search_paths()
@@ -155,31 +188,33 @@ def _facts(elf: ELFFile) -> _Facts:
                        frozenset(elf.version_definitions()))
     else:
         facts = _Facts(None, (), (), (), False, (), frozenset())
-    if len(_FACTS) >= MAX_REMEMBERED:
-        _FACTS.clear()
-    _FACTS[elf.identity] = facts
-    return facts
+    return _FACTS.put(elf.identity, facts)
 
 
 class _Object:
     """One loaded object of this resolution: where it was found, who loaded it, its names."""
 
-    def __init__(self, path: str, elf: ELFFile, loader: Optional[_Object], names: Set[str]) -> None:
+    def __init__(self, path: str, identity: Identity, facts: _Facts, loader: Optional[_Object],
+                 names: Set[str]) -> None:
         self.path = path
         self.loader = loader
-        self.identity = elf.identity[:2]
-        facts = _facts(elf)
+        self.identity = identity[:2]
         self.soname, self.needed, self.rpath, self.runpath = facts.soname, facts.needed, facts.rpath, facts.runpath
         self.nodeflib, self.needs, self.defines = facts.nodeflib, facts.needs, facts.defines
         self.names = set(names) | {path} | ({self.soname} if self.soname else set())
 
+    @classmethod
+    def of_file(cls, path: str, elf: ELFFile, loader: Optional[_Object], names: Set[str]) -> _Object:
+        return cls(path, elf.identity, _facts(elf), loader, names)
 
-_CACHES: Dict[Tuple[object, ...], _ldcache.LdCache] = {}
-_SYSTEM: Dict[Tuple[int, int, int, int], List[str]] = {}
+
+# ld.so.cache parsed, per root and file identity; the loader's system directories, per loader file.
+_CACHES: _Memo[Tuple[object, ...], _ldcache.LdCache] = _Memo(16)
+_SYSTEM: _Memo[Identity, List[str]] = _Memo(64)
 
 
 class _Search:
-    def __init__(self, root: Root, family: str, main: ELFFile, running_system: bool) -> None:
+    def __init__(self, root: FileSystem, family: str, main: ELFFile, running_system: bool) -> None:
         self.root, self.family, self.running_system = root, family, running_system
         self.bits, self.machine, self.arch = main.bits, main.machine, main.arch
         self.notes: List[str] = []
@@ -206,7 +241,7 @@ class _Search:
                     self._cache = _CACHES.get(key)
                     if self._cache is None:
                         data = os.read(fd, _ldcache.MAX_CACHE)
-                        self._cache = _CACHES[key] = _ldcache.parse(data, "<" if self._little() else ">")
+                        self._cache = _CACHES.put(key, _ldcache.parse(data, "<" if self._little() else ">"))
                 finally:
                     os.close(fd)
             if self._cache.note != _ldcache.CURRENT_FORMAT:  # only what is out of the ordinary is worth a note
@@ -231,7 +266,7 @@ class _Search:
                             match = _SYSTEM_DIRS.search(data)
                             if match:
                                 found = [d.decode().rstrip("/") for d in bytes(match.group()).split(b"\x00") if d]
-                                _SYSTEM[loader.identity] = found
+                                _SYSTEM.put(loader.identity, found)
                                 break
                 except (OSError, ELFError):
                     pass
@@ -264,7 +299,7 @@ class _Search:
 
     # -- one candidate ------------------------------------------------------------------------
 
-    def open_candidate(self, path: str, needed_by: str) -> Tuple[Optional[ELFFile], str]:
+    def open_candidate(self, path: str, needed_by: str) -> Tuple[Optional[_Candidate], str]:
         """(the file at ``path`` if it is a loadable object for this process, why the
         loader stops here). A file of another class, machine or float ABI is recorded as
         mismatched and passed over (glibc; musl stops at it); a file the loader cannot map
@@ -273,19 +308,26 @@ class _Search:
         identity = self.root.identity(path)
         if identity is None:
             return None, ""
-        known = _KNOWN.get(identity)
-        elf: Optional[ELFFile] = None
-        if known is None or identity not in _FACTS:
-            try:
-                elf = ELFFile(path, root=self.root)
-            except (OSError, ELFError) as exc:
-                foreign = self._foreign(path)
-                if foreign:
-                    self.mismatched.append(Mismatch(path, needed_by, foreign))
-                    return None, ""
-                return None, str(exc)
-            known = _KNOWN[elf.identity] = (elf.bits, elf.machine, elf.arch)
-        bits, machine, arch = known
+        kind, facts = _KINDS.get(identity), _FACTS.get(identity)
+        if kind is not None and facts is not None:
+            return (None, "") if self._mismatched(path, needed_by, kind) else (_Candidate(path, identity, facts), "")
+        try:
+            elf = ELFFile(path, root=self.root)
+        except (OSError, ELFError) as exc:
+            foreign = self._foreign(path)
+            if foreign:
+                self.mismatched.append(Mismatch(path, needed_by, foreign))
+                return None, ""
+            return None, str(exc)
+        with elf:
+            kind = _KINDS.put(elf.identity, (elf.bits, elf.machine, elf.arch))
+            if self._mismatched(path, needed_by, kind):
+                return None, ""
+            return _Candidate(path, elf.identity, _facts(elf)), ""
+
+    def _mismatched(self, path: str, needed_by: str, kind: Tuple[int, int, str]) -> bool:
+        """Whether a file is of another class, machine or float ABI (then recorded)."""
+        bits, machine, arch = kind
         reason = ""
         if bits != self.bits:
             reason = f"ELFCLASS{bits} for an ELFCLASS{self.bits} object"
@@ -294,11 +336,8 @@ class _Search:
         elif arch != self.arch:
             reason = f"{arch}, not {self.arch} (float ABI)"
         if reason:
-            if elf is not None:
-                elf.close()
             self.mismatched.append(Mismatch(path, needed_by, reason))
-            return None, ""
-        return (elf if elf is not None else _Known(identity)), ""  # type: ignore[return-value]
+        return bool(reason)
 
     def _foreign(self, path: str) -> str:
         """Why a file that does not parse is another arch's (from its first bytes, as the
@@ -323,7 +362,7 @@ def resolve_path(path: str, root_dir: Optional[str]) -> Resolution:
     return resolve_in(path, Root(root_dir) if root_dir is not None else Host())
 
 
-def resolve_in(path: str, root: Root) -> Resolution:
+def resolve_in(path: str, root: FileSystem) -> Resolution:
     """``path`` resolved inside ``root`` (a Root, the Host, or an Overlay of either);
     LD_LIBRARY_PATH counts only for the running system."""
     running_system = root.running_system
@@ -346,7 +385,8 @@ def resolve_in(path: str, root: Root) -> Resolution:
                               "statically linked: it needs no library", ())
         search.loader_path = interp or (_GLIBC_LOADERS.get(main_elf.arch) if family == GLIBC else
                                         f"/lib/ld-musl-{_MUSL_ARCH.get(main_elf.arch, main_elf.arch)}.so.1")
-        main = _Object(root.resolve(main_path) if not running_system else main_path, main_elf, None, {main_path})
+        main = _Object.of_file(root.resolve(main_path) if not running_system else main_path, main_elf, None,
+                               {main_path})
     finally:
         main_elf.close()
     return _load_all(search, main)
@@ -360,7 +400,7 @@ def _load_all(search: _Search, main: _Object) -> Resolution:
     if search.loader_path and search.root.kind(search.loader_path) == "file":
         try:
             with ELFFile(search.loader_path, root=search.root) as elf:
-                loader = _Object(search.loader_path, elf, None, {search.loader_path})
+                loader = _Object.of_file(search.loader_path, elf, None, {search.loader_path})
             loaded.append(loader)
         except (OSError, ELFError) as exc:
             search.notes.append(f"the loader {search.loader_path} could not be read: {exc}")
@@ -379,17 +419,13 @@ def _load_all(search: _Search, main: _Object) -> Resolution:
                 libraries.append(Library(name, None, requester.path, how))
                 missing.append(Missing(name, requester.path, tuple(searched)))
                 continue
-            assert isinstance(found, tuple)
-            path, elf = found
             if len(loaded) >= MAX_OBJECTS:
-                elf.close()
                 raise ELFError(f"{main.path}: more than {MAX_OBJECTS} objects would be loaded")
-            with elf:
-                obj = _Object(path, elf, requester, {name})
+            obj = _Object(found.path, found.identity, found.facts, requester, {name})
             loaded.append(obj)
             queue.append(obj)
-            listed.add(path)
-            libraries.append(Library(name, path, requester.path, how))
+            listed.add(found.path)
+            libraries.append(Library(name, found.path, requester.path, how))
     missing_versions = _check_versions(search, loaded) if search.family == GLIBC else []
     loads = not missing and not missing_versions
     if loads:
@@ -414,8 +450,8 @@ def _already_loaded(name: str, loaded: List[_Object], family: str) -> Optional[_
 
 
 def _find(search: _Search, name: str, requester: _Object, loaded: List[_Object],
-          loader: Optional[_Object]) -> Tuple[object, str, List[str]]:
-    """(an already loaded _Object, or (path, ELFFile), or None), how, where it looked."""
+          loader: Optional[_Object]) -> Tuple[_Object | _Candidate | None, str, List[str]]:
+    """(an already loaded object, a new file, or None), how, where it looked."""
     if search.family == MUSL and _MUSL_SELF.match(name) and loader is not None:
         return loader, "the musl loader itself", []
     if "/" in name:  # a path, its $ORIGIN relative to the object that names it
@@ -425,13 +461,13 @@ def _find(search: _Search, name: str, requester: _Object, loaded: List[_Object],
         found = _already_loaded(path, loaded, search.family)
         if found is not None:
             return found, "already loaded", []
-        elf, fatal = search.open_candidate(path, requester.path)
+        opened, fatal = search.open_candidate(path, requester.path)
         if fatal:
             return None, f"the loader stops at {path}: {fatal}", [path]
-        same = _same_file(elf, name, loaded)
+        same = _same_file(opened, name, loaded)
         if same is not None:
             return same, "already loaded (the same file)", [path]
-        return ((path, elf) if elf else None), "a path", [path]
+        return opened, "a path", [path]
     found = _already_loaded(name, loaded, search.family)
     if found is not None:
         return found, "already loaded", []
@@ -443,27 +479,26 @@ def _find(search: _Search, name: str, requester: _Object, loaded: List[_Object],
         cache_seen = cache_seen or how in ("ld.so.cache", "system directory")
         searched.append(posixpath.dirname(candidate) if how != "ld.so.cache" else f"ld.so.cache: {candidate}")
         mismatches = len(search.mismatched)
-        elf, fatal = search.open_candidate(candidate, requester.path)
+        opened, fatal = search.open_candidate(candidate, requester.path)
         if fatal:
             return None, f"the loader stops at {candidate}: {fatal}", searched
-        same = _same_file(elf, name, loaded)
+        same = _same_file(opened, name, loaded)
         if same is not None:
             return same, "already loaded (the same file)", searched
-        if elf is not None:
-            return (candidate, elf), how, searched
+        if opened is not None:
+            return opened, how, searched
         if search.family == MUSL and len(search.mismatched) > mismatches:
             return None, f"musl stops at {candidate}: {search.mismatched[-1].reason}", searched
     return None, "not found", searched
 
 
-def _same_file(elf: Optional[ELFFile], name: str, loaded: List[_Object]) -> Optional[_Object]:
-    """The loaded object ``elf`` is (same device and inode), now known by ``name`` too; the
-    candidate is closed then. None when it is a new file (or there is none)."""
-    if elf is None:
+def _same_file(candidate: Optional[_Candidate], name: str, loaded: List[_Object]) -> Optional[_Object]:
+    """The loaded object ``candidate`` is (same device and inode), now known by ``name``
+    too. None when it is a new file (or there is none)."""
+    if candidate is None:
         return None
-    same = next((obj for obj in loaded if obj.identity == elf.identity[:2]), None)
+    same = next((obj for obj in loaded if obj.identity == candidate.identity[:2]), None)
     if same is not None:
-        elf.close()
         same.names.add(name)
     return same
 
