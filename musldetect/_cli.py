@@ -43,7 +43,6 @@ EXIT_FAILS = 1  # it does not hold: no C library determined, over-promises, inco
 EXIT_USAGE = 2  # a usage error (argparse's convention), a bad MUSLDETECT_* value, an unavailable backend
 EXIT_CANNOT_JUDGE = 3  # an input that cannot be judged: unreadable, malformed, not understood
 EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports SIGINT
-EXIT_BROKEN_PIPE = 128 + 13  # stdout closed (piped into head): quiet, as if killed by SIGPIPE
 
 PLATFORMS = """\
 platforms (--platform): manylinux_2_28_x86_64, manylinux2014_aarch64, musllinux_1_2_aarch64,
@@ -67,7 +66,7 @@ exit codes (the same for every command):
   2    usage error, bad MUSLDETECT_* value, unavailable backend
   3    cannot judge: an unreadable, malformed or refused input (a file, wheel, image or platform)
   130  interrupted (Ctrl-C)
-  141  the output pipe was closed (e.g. piped into head); nothing more is printed
+A reader that leaves early (| head) ends the command quietly with the status it decided.
 """
 
 
@@ -272,11 +271,12 @@ def _audit_command(args: argparse.Namespace) -> int:
             if result is None and error.startswith("target="):  # --root itself: one usage error, not one per input
                 raise _UsageError(f"--root {args.root}: not a directory")
             if result is None:
-                worst = EXIT_CANNOT_JUDGE
+                worst = _decided(EXIT_CANNOT_JUDGE)
                 _report_error(path, error, args.json)
             else:
                 if (result.verdict in ("over-promises", "inconsistent") or result.loads is False) and not worst:
                     worst = EXIT_FAILS
+                _decided(worst)
                 print(json.dumps(result.as_dict()) if args.json else "\n".join(_audit_text(result)), flush=True)
             if progress:
                 _progress(done + 1, paths)
@@ -340,42 +340,52 @@ def _resolution_text(found: Resolution) -> List[str]:
     return lines
 
 
-def _each_file(paths: Sequence[str], one: Callable[[str], int]) -> int:
-    """Every file in turn; a file that cannot be judged is reported and the rest still run."""
+def _each_file(paths: Sequence[str], one: Callable[[str], Tuple[str, int]]) -> int:
+    """Every file in turn (its text and status); a file that cannot be judged is reported and
+    the rest still run."""
     worst = EXIT_HOLDS
     for path in paths:
         try:
-            status = one(path)
-        except BrokenPipeError:
-            raise
+            text, status = one(path)
         except _INPUT_ERRORS as exc:
+            text, status = "", EXIT_CANNOT_JUDGE
             print(f"musldetect: {exc}", file=sys.stderr)
-            status = EXIT_CANNOT_JUDGE
-        worst = max(worst, status)
+        worst = _decided(max(worst, status))
+        if text:
+            print(text)
     return worst
 
 
+_OUTCOME = {"status": EXIT_HOLDS}  # what the command has decided so far, for a reader that leaves early
+
+
+def _decided(status: int) -> int:
+    """Note the command's status before its output is printed: a closed pipe then ends the
+    command with it, the same from run to run, whether or not the reader had left yet."""
+    _OUTCOME["status"] = status
+    return status
+
+
 def _resolve_command(args: argparse.Namespace) -> int:
-    def one(path: str) -> int:
+    def one(path: str) -> Tuple[str, int]:
         found = resolve(path, root=args.root)
-        print(json.dumps(found.as_dict(), indent=2) if args.json else "\n".join(_resolution_text(found)))
-        return EXIT_HOLDS if found.loads else EXIT_FAILS
+        text = json.dumps(found.as_dict(), indent=2) if args.json else "\n".join(_resolution_text(found))
+        return text, EXIT_HOLDS if found.loads else EXIT_FAILS
 
     return _each_file(args.paths, one)
 
 
 def _inspect_command(args: argparse.Namespace) -> int:
-    def one(path: str) -> int:
+    def one(path: str) -> Tuple[str, int]:
         if args.platform_tags:  # the tags the file may carry: as audit() judges it, or inside an image by its arch
             tags = target(path=path, root=args.root).platform_tags if args.root else audit(path).honest_tags
-            print("\n".join(tags))
-            return EXIT_HOLDS
+            return "\n".join(tags), EXIT_HOLDS
         info = inspect(path, root=args.root)
         if args.json:
-            print(json.dumps(info.as_dict(), indent=2))
+            text = json.dumps(info.as_dict(), indent=2)
         else:
-            print(_summary(info, None) if len(args.paths) == 1 else f"{path}: " + _summary(info, None))
-        return EXIT_HOLDS if info.family else EXIT_FAILS
+            text = _summary(info, None) if len(args.paths) == 1 else f"{path}: " + _summary(info, None)
+        return text, EXIT_HOLDS if info.family else EXIT_FAILS
 
     return _each_file(args.paths, one)
 
@@ -389,9 +399,10 @@ def _target_command(args: argparse.Namespace) -> int:
     if args.command != "tags":
         from ._explain import explain
 
-        print(json.dumps(_target_json(chosen, with_tags=False), indent=2) if args.json else "\n".join(explain(chosen)))
         # A named platform is explained whatever its C library (linux_<arch> has none to know).
-        return EXIT_HOLDS if chosen.libc.family or args.platform else EXIT_FAILS
+        status = _decided(EXIT_HOLDS if chosen.libc.family or args.platform else EXIT_FAILS)
+        print(json.dumps(_target_json(chosen, with_tags=False), indent=2) if args.json else "\n".join(explain(chosen)))
+        return status
     if args.json or args.format == "json":
         print(json.dumps(_target_json(chosen, with_tags=True), indent=2))
     elif args.format == "lines":
@@ -414,6 +425,7 @@ def _target_json(chosen: Target, with_tags: bool) -> Dict[str, Any]:
 
 def _backends_command(args: argparse.Namespace) -> int:
     statuses = backends()
+    _decided(EXIT_HOLDS if any(s.in_use for s in statuses) else EXIT_USAGE)
     if args.json:
         print(json.dumps([dict(s._asdict(), libc=s.libc.as_dict() if s.libc else None) for s in statuses], indent=2))
     else:
@@ -424,6 +436,7 @@ def _backends_command(args: argparse.Namespace) -> int:
 def _process_command(args: argparse.Namespace) -> int:
     info = libc()
     tags = platform_tags()
+    _decided(EXIT_HOLDS if info.family else EXIT_FAILS)
     if args.platform_tags:
         print("\n".join(tags))
     elif args.json:
@@ -476,13 +489,15 @@ def main(argv: Optional[List[str]] = None) -> int:
         print("\nmusldetect: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        # Quietly, as other tools in a pipeline do; stdout goes nowhere from here on.
+        # Quietly, with what the command decided: a reader that leaves early (| head) is no
+        # error, and the status must not depend on whether it left before the last write.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_BROKEN_PIPE
+        return _OUTCOME["status"]
 
 
 def _run(argv: Optional[List[str]]) -> int:
+    _decided(EXIT_HOLDS)
     args = _parser().parse_args(argv)
     try:
         if args.backend:

@@ -241,6 +241,8 @@ MUTATIONS: List[Mutation] = [
     Mutation("target-pip-portable-first", "musldetect/_target.py",
              'sorted(target.platform_tags, key=lambda tag: tag.startswith("linux_"))', "target.platform_tags",
              TARGETS),
+    Mutation("cli-closed-pipe-decided-status", "musldetect/_cli.py", 'return _OUTCOME["status"]', "return 141",
+             ("tests/test_cli.py",)),
     Mutation("override-glibc-two-parts", "musldetect/_override.py",
              'parts = (2, 3) if family == "musl" else (2,)', "parts = (2, 3)", ("tests/test_cli.py",)),
 ]

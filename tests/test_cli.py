@@ -123,23 +123,31 @@ def test_help_names_the_environment_and_the_exit_codes():
     out = cli("--help").stdout
     for name in ("MUSLDETECT_BACKEND", "MUSLDETECT_LIBC", "_PYTHON_HOST_PLATFORM", "_manylinux"):
         assert name in out
-    for code in ("0 ", "1 ", "2 ", "141 "):
+    for code in ("0 ", "1 ", "2 ", "3 ", "130 "):
         assert f"\n  {code}" in out
 
 
-@pytest.mark.parametrize("args", [["--json"], ["--platform-tags"], ["backends"], []])
-def test_closed_pipe_exits_quietly(args):
-    """Like other tools in a pipeline: no message, the SIGPIPE exit status."""
+@pytest.mark.parametrize("args, status", [(["--json"], 0), (["--platform-tags"], 0), (["backends"], 0), ([], 0),
+                                          (["tags"], 0), (["inspect", "/nonexistent", sys.executable], 3)])
+def test_closed_pipe_exits_quietly_with_the_decided_status(args, status):
+    """A reader that leaves early (| head) is no error: no message, and the status the command
+    decided, whether the reader left before the first write or after the last (it was 0 or
+    141 from run to run)."""
     import os
 
-    read_end, write_end = os.pipe()
-    os.close(read_end)  # the reader is gone before anything is written
-    try:
-        proc = subprocess.run([sys.executable, "-m", "musldetect", *args], stdout=write_end, stderr=subprocess.PIPE,
-                              text=True, timeout=120)
-    finally:
-        os.close(write_end)
-    assert (proc.returncode, proc.stderr) == (141, ""), proc.stderr
+    for leave_first in (True, False):
+        read_end, write_end = os.pipe()
+        if leave_first:
+            os.close(read_end)  # the reader is gone before anything is written
+        try:
+            proc = subprocess.run([sys.executable, "-m", "musldetect", *args], stdout=write_end,
+                                  stderr=subprocess.PIPE, text=True, timeout=120)
+        finally:
+            os.close(write_end)
+            if not leave_first:
+                os.close(read_end)
+        errors = [line for line in proc.stderr.splitlines() if "/nonexistent" not in line]
+        assert (proc.returncode, errors) == (status, []), proc.stderr
 
 
 def test_exit_codes_by_meaning_and_listed_in_help(tmp_path):
