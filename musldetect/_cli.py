@@ -237,14 +237,25 @@ def _audit_one(path: str, where: object = None) -> Tuple[Optional[Audit], str]:
         return None, text if path in text or text.startswith("target=") else f"{path}: {text}"
 
 
-def _audit_results(paths: Sequence[str], jobs: int, where: object) -> Tuple[Any, Iterator[Tuple[Optional[Audit], str]]]:
-    """(the pool to shut down or None, the results in input order)."""
-    if jobs > 1 and len(paths) > 1:
-        from concurrent.futures import ProcessPoolExecutor
+def _audit_pair(job: Tuple[str, object]) -> Tuple[Optional[Audit], str]:
+    return _audit_one(*job)
 
-        pool = ProcessPoolExecutor(max_workers=jobs)
-        return pool, pool.map(_audit_one, paths, [where] * len(paths),
-                              chunksize=max(1, min(64, len(paths) // (4 * jobs))))
+
+def _quiet_on_interrupt() -> None:
+    """A worker leaves Ctrl-C to the command, which ends the workers itself."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _audit_results(paths: Sequence[str], jobs: int, where: object) -> Tuple[Any, Iterator[Tuple[Optional[Audit], str]]]:
+    """(the worker pool or None, the results in input order)."""
+    if jobs > 1 and len(paths) > 1:
+        import multiprocessing
+
+        pool = multiprocessing.Pool(processes=jobs, initializer=_quiet_on_interrupt)
+        chunk = max(1, min(64, len(paths) // (4 * jobs)))
+        return pool, pool.imap(_audit_pair, [(path, where) for path in paths], chunksize=chunk)
     return None, map(_audit_one, paths, [where] * len(paths))
 
 
@@ -281,8 +292,9 @@ def _audit_command(args: argparse.Namespace) -> int:
             if progress:
                 _progress(done + 1, paths)
     finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True) if sys.version_info >= (3, 9) else pool.shutdown()
+        if pool is not None:  # ended, not waited for: on Ctrl-C or an error the rest is not wanted
+            pool.terminate()
+            pool.join()
     return worst
 
 

@@ -216,3 +216,28 @@ def test_a_manylinux_module_that_raises_is_one_line_not_a_traceback(tmp_path):
     proc = cli(env={"PYTHONPATH": str(tmp_path)})
     assert proc.returncode == 3 and "Traceback" not in proc.stderr
     assert proc.stderr.strip() == "musldetect: RuntimeError: broken"
+
+
+def test_ctrl_c_with_worker_processes_ends_them_and_exits_130():
+    import os
+    import signal
+    import time
+
+    busy = [sys.executable] * 4000  # work for longer than the test waits
+    proc = subprocess.Popen([sys.executable, "-m", "musldetect", "audit", "--jobs", "2", *busy],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    time.sleep(2.5)
+    os.killpg(proc.pid, signal.SIGINT)  # as a terminal sends it: to the whole process group
+    try:
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130 and err.strip() == "musldetect: interrupted", err
+    time.sleep(0.5)
+    try:
+        os.killpg(proc.pid, 0)
+        alive = True
+    except ProcessLookupError:
+        alive = False
+    assert not alive, "a worker process outlived the command"
