@@ -154,13 +154,20 @@ def _version_text(info: LibcInfo) -> str:
     return "unknown version"
 
 
+def _requirement_tag(info: LibcInfo) -> str:
+    """``manylinux_2_34_x86_64``: the tag an object with this requirement may carry; empty if none."""
+    if info.requires is None or info.family not in FAMILY_PREFIX or not info.arch:
+        return ""
+    return format_tag(info.family, info.requires, info.arch)
+
+
 def _requirement_text(info: LibcInfo) -> str:
-    """``glibc 2.34 or newer (manylinux_2_34_x86_64)``: the tag such an object may carry."""
+    """``glibc 2.34 or newer (manylinux_2_34_x86_64)``: the release it needs and the tag it may carry."""
     assert info.requires is not None
     release = ".".join(map(str, info.requires))
     if info.family not in FAMILY_PREFIX:
         return f"{release} or newer"
-    tag = format_tag(info.family, info.requires, info.arch) if info.arch else ""
+    tag = _requirement_tag(info)
     return f"{info.family} {release} or newer" + (f" ({tag})" if tag else "")
 
 
@@ -389,10 +396,11 @@ def _resolve_command(args: argparse.Namespace) -> int:
 
 def _inspect_command(args: argparse.Namespace) -> int:
     def one(path: str) -> Tuple[str, int]:
-        if args.platform_tags:  # the tags the file may carry: as audit() judges it, or inside an image by its arch
-            tags = target(path=path, root=args.root).platform_tags if args.root else audit(path).honest_tags
-            return "\n".join(tags), EXIT_HOLDS
         info = inspect(path, root=args.root)
+        if args.platform_tags:  # the tag its requirement gives, as the summary says; else its platform's tags
+            tag = _requirement_tag(info)
+            tags = [tag] if tag else target(path=path, root=args.root).platform_tags
+            return "\n".join(f"{path}: {t}" if len(args.paths) > 1 else t for t in tags), EXIT_HOLDS
         if args.json:
             text = json.dumps(info.as_dict(), indent=2)
         else:

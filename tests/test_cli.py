@@ -241,3 +241,61 @@ def test_ctrl_c_with_worker_processes_ends_them_and_exits_130():
     except ProcessLookupError:
         alive = False
     assert not alive, "a worker process outlived the command"
+
+
+def test_an_image_without_python_asks_for_the_interpreter_path(tmp_path):
+    """The hint must be one that works: --root takes the interpreter's path, not a version."""
+    import shutil
+
+    (tmp_path / "bin").mkdir()
+    shutil.copy("/bin/sh", tmp_path / "bin" / "sh")
+    proc = cli("tags", "--root", str(tmp_path))
+    assert proc.returncode == 3 and "pass python= the interpreter's path inside the image" in proc.stderr
+    assert "a version" not in proc.stderr
+
+
+def test_inspect_platform_tags_agree_with_what_inspect_says_it_requires(tmp_path):
+    from builders import compile_c
+
+    lib = compile_c(tmp_path, "gcc", "#include <sys/random.h>\nint f(char *b) { return (int)getrandom(b, 4, 0); }\n",
+                    "libf.so", "-shared", "-fPIC")
+    summary = cli("inspect", lib).stdout
+    tags = cli("inspect", "--platform-tags", lib).stdout.split()
+    if musldetect.libc().family == "glibc":  # "  requires: glibc 2.25 or newer (manylinux_2_25_x86_64)"
+        (line,) = [line for line in summary.splitlines() if line.startswith("  requires:")]
+        required = line.split("(")[-1].rstrip(")")
+        assert required.startswith("manylinux_2_25_") and tags == [required]
+    assert cli("inspect", "--platform-tags", sys.executable).stdout.split()[0] != "linux_" + musldetect.libc().arch
+
+
+def test_a_pure_wheel_may_carry_any(tmp_path):
+    from builders import make_wheel
+
+    wheel = make_wheel(tmp_path, "pure", ["py3-none-any"], {"pure/__init__.py": b""})
+    assert "  may carry: any (no ELF binaries)\n" in cli("audit", wheel).stdout
+
+
+def test_progress_on_a_terminal_has_its_own_line(tmp_path):
+    """The line names the input being audited, whole, and each result clears it first."""
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "musldetect", "audit", sys.executable, "/bin/sh"],
+                              stdout=subprocess.PIPE, stderr=slave, text=True, timeout=120)
+        os.close(slave)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(master)
+    text = shown.decode()
+    assert f"[1/2] {os.path.basename(sys.executable)}" in text and "[2/2] sh" in text
+    assert text.endswith("\r\x1b[K") and proc.stdout.count(": ") >= 2
