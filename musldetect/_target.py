@@ -148,6 +148,9 @@ def root_target(root_dir: str, python: Optional[str]) -> Target:
         if python:
             raise FileNotFoundError(2, "no such file in the image", root.host_path(root.inside(python)))
         program = "bin/sh"
+        if root.kind(program) == "missing":  # nothing to read the C library from: say what was looked for
+            raise FileNotFoundError(2, f"neither {', '.join(IMAGE_PYTHONS)} nor bin/sh in the image (is it an "
+                                    "unpacked image? pass python= its interpreter's path inside it)", root.path)
         reasons.append(f"no {' or '.join(IMAGE_PYTHONS)} in the image: the C library is read from /bin/sh")
     raw, arch, bits = inspect_file(program, root)
     info = build_info(raw, "inspect", arch, bits)

@@ -10,6 +10,7 @@ beyond any Linux machine, and the block runs only where that is at hand:
   names their directory, as .ci/run's audit stage sets it), linked into the example's
   directory;
 - ``sid``: Debian sid's CPython 3.14 root (tests/python/sid-python314.sh), as ``sid-root``;
+- ``cffi``: the cffi package (the ``[cffi]`` extra);
 - any other word: a program of that name (``gcc``, ``musl-gcc``), for examples that build
   their own material.
 
@@ -95,6 +96,10 @@ def _available(need: str, work: Path) -> str:
             return "no sid image with CPython 3.14 (tests/python/sid-python314.sh; MUSLDETECT_SID_ROOT)"
         (work / "sid-root").symlink_to(root)
         return ""
+    if need == "cffi":
+        import importlib.util
+
+        return "" if importlib.util.find_spec("_cffi_backend") else "cffi is not installed (pip install '.[cffi]')"
     return "" if shutil.which(need) else f"{need} is missing (a program the example runs)"
 
 
@@ -117,7 +122,7 @@ def test_example_prints_what_the_page_shows(block, tmp_path):
     for need in block[0].needs:
         why = _available(need, work)
         if why:
-            if need in ("debian12", "sid", "wheels"):  # material of a named machine or CI stage
+            if need in ("debian12", "sid", "wheels", "cffi"):  # a named machine, CI stage or extra
                 pytest.skip(why)
             skip_or_fail(why)
     tools = tmp_path / "bin"

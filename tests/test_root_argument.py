@@ -19,3 +19,11 @@ def test_a_symlinked_root_reads_as_the_directory_it_names(tmp_path):
         (direct.libc.family, direct.arch, direct.platform_tags)
     assert musldetect.inspect("/bin/sh", root=str(link)).family == direct.libc.family
     assert musldetect.inspect(str(link / "bin" / "sh"), root=str(link)).family == direct.libc.family
+
+
+def test_a_directory_that_is_no_image_says_what_was_looked_for(tmp_path):
+    import pytest
+
+    (tmp_path / "etc").mkdir()
+    with pytest.raises(FileNotFoundError, match="neither usr/local/bin/python3, usr/bin/python3 nor bin/sh"):
+        musldetect.target(root=str(tmp_path))
