@@ -87,6 +87,9 @@ def readable_fields(*classes: type) -> None:
         hints = get_type_hints(cls)
         cls.__new__.__annotations__ = dict(hints)
         cls.__annotations__ = dict(hints)
+        for copy in ("_field_types",):  # Python 3.8 keeps another copy of the same
+            if copy in cls.__dict__:
+                setattr(cls, copy, dict(hints))
 
 
 class ELFError(ValueError):
