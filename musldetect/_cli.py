@@ -447,7 +447,7 @@ def _backends_command(args: argparse.Namespace) -> int:
     statuses = backends()
     _decided(EXIT_HOLDS if any(s.in_use for s in statuses) else EXIT_USAGE)
     if args.json:
-        print(json.dumps([dict(s._asdict(), libc=s.libc.as_dict() if s.libc else None) for s in statuses], indent=2))
+        print(json.dumps([status.as_dict() for status in statuses], indent=2))
     else:
         print(_backends_report(statuses))
     return EXIT_HOLDS if any(s.in_use for s in statuses) else EXIT_USAGE

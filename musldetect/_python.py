@@ -38,6 +38,10 @@ class PythonFacts(_Record):
     version_nodot: Optional[str] = None  # py_version_nodot, when it differs from the version
     pymalloc: Optional[bool] = None  # WITH_PYMALLOC, which CPython before 3.8 spells "m" in its ABI; None: unknown
 
+    def as_dict(self) -> Dict[str, object]:
+        """Every field, JSON-ready (the version as a list)."""
+        return dict(self._asdict(), version=list(self.version))
+
     @property
     def short_name(self) -> str:
         return SHORT_NAMES.get(self.implementation, self.implementation)

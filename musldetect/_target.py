@@ -87,7 +87,7 @@ class Target:
         the full tag list too when the Python is known."""
         data: Dict[str, object] = {
             "source": self.source, "arch": self.arch, "libc": self.libc.as_dict(),
-            "python": self.python._asdict() if self.python is not None else None,
+            "python": self.python.as_dict() if self.python is not None else None,
             "marker_environment": self.marker_environment, "platform_tags": list(self.platform_tags),
             "reasons": list(self.reasons)}
         if self.python is not None:

@@ -189,3 +189,7 @@ class BackendStatus(_Record):
     in_use: bool = False
     named: bool = False
     partial: str = ""
+
+    def as_dict(self) -> Dict[str, Any]:
+        """Every field, JSON-ready (its answer as LibcInfo.as_dict gives it)."""
+        return dict(self._asdict(), libc=self.libc.as_dict() if self.libc is not None else None)

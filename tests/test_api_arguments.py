@@ -54,3 +54,12 @@ def test_as_dict_gives_named_fields_for_every_result():
     assert json.loads(json.dumps(musldetect.target().as_dict()))["source"] == "process"
     assert json.loads(json.dumps(musldetect.audit(sys.executable).as_dict()))["kind"] == "file"
     assert json.loads(json.dumps(musldetect.resolve(sys.executable).as_dict()))["loads"] is True
+
+
+@pytest.mark.parametrize("name", ["LibcInfo", "Target", "PythonFacts", "BackendStatus", "Audit", "Resolution"])
+def test_every_result_type_has_as_dict(name):
+    assert callable(getattr(getattr(musldetect, name), "as_dict", None))
+    statuses = [status.as_dict() for status in musldetect.backends()]
+    assert json.loads(json.dumps(statuses))[0]["name"] == "native"
+    python = musldetect.target(platform="manylinux_2_28_x86_64", python="3.12").python
+    assert python is not None and json.loads(json.dumps(python.as_dict()))["version"] == [3, 12]
