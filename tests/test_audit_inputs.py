@@ -74,7 +74,8 @@ def test_resolve_answers_for_the_running_interpreter(tmp_path):
     other C library happens to be installed; the answer names the interpreter."""
     info = musldetect.libc()
     other = "musl-gcc" if info.family == "glibc" else "gcc"
-    module = compile_c(tmp_path, other, LIB, "_ext.so", "-shared", "-fPIC")
+    uses_libc = "#include <string.h>\nint answer(const char *s) { return (int)strlen(s); }\n"  # links the C library
+    module = compile_c(tmp_path, other, uses_libc, "_ext.so", "-shared", "-fPIC")
     tag = "musllinux_1_1_x86_64" if other == "musl-gcc" else "manylinux_2_17_x86_64"
     wheel = make_wheel(tmp_path, "pkg", [f"cp312-cp312-{tag}"], {"pkg/_ext.so": read_bytes(module)})
     result = musldetect.audit(wheel, target=musldetect.target())

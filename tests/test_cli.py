@@ -265,7 +265,8 @@ def test_inspect_platform_tags_agree_with_what_inspect_says_it_requires(tmp_path
         (line,) = [line for line in summary.splitlines() if line.startswith("  requires:")]
         required = line.split("(")[-1].rstrip(")")
         assert required.startswith("manylinux_2_25_") and tags == [required]
-    assert cli("inspect", "--platform-tags", sys.executable).stdout.split()[0] != "linux_" + musldetect.libc().arch
+    interpreter = cli("inspect", "--platform-tags", sys.executable).stdout.split()
+    assert any(not tag.startswith("linux_") for tag in interpreter), interpreter  # not linux_<arch> alone
 
 
 def test_a_pure_wheel_may_carry_any(tmp_path):
