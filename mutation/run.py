@@ -243,6 +243,10 @@ MUTATIONS: List[Mutation] = [
              TARGETS),
     Mutation("cli-closed-pipe-decided-status", "musldetect/_cli.py", 'return _OUTCOME["status"]', "return 141",
              ("tests/test_cli.py",)),
+    Mutation("audit-interpreter-arch", "musldetect/_audit/_in_target.py",
+             "if runs_in.arch and binary.arch != runs_in.arch:", "if False:", ("tests/test_audit_inputs.py",)),
+    Mutation("rootfs-root-follows-links", "musldetect/_rootfs.py", "_DIR_FLAGS & ~os.O_NOFOLLOW", "_DIR_FLAGS",
+             ("tests/test_root_argument.py",)),
     Mutation("override-glibc-two-parts", "musldetect/_override.py",
              'parts = (2, 3) if family == "musl" else (2,)', "parts = (2, 3)", ("tests/test_cli.py",)),
 ]

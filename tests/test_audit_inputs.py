@@ -83,3 +83,19 @@ def test_resolve_answers_for_the_running_interpreter(tmp_path):
     assert "this interpreter (" in (result.target or "") and info.family in (result.target or "")
     assert "cannot be loaded into it" in result.resolutions[0][1].reason
     assert ".musldetect-audit" not in json.dumps(result.as_dict())
+
+
+def test_resolve_names_another_arch_for_the_interpreter():
+    """An aarch64 binary (Debian's arm64 getconf, from the corpus) does not load into an x86_64 interpreter."""
+    from oracle import corpus_manifest, skip_or_fail
+
+    if musldetect.libc().arch != "x86_64":
+        pytest.skip("the corpus program used here is arm64; the host must be another arch")
+    programs = [f"{row['dir']}/usr/bin/getconf" for row in corpus_manifest()
+                if row["pkg"] == "libc-bin" and row["arch"] == "arm64"]
+    if not programs:
+        skip_or_fail("no arm64 libc-bin in the corpus (tests/musl/fetch-corpus.sh)")
+    result = musldetect.audit(programs[0], target=musldetect.target())
+    ((_entry, found),) = result.resolutions
+    assert result.loads is False
+    assert found.reason.startswith("it is aarch64; the interpreter's process is x86_64, so it cannot be loaded")
