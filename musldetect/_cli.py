@@ -385,10 +385,15 @@ def _decided(status: int) -> int:
     return status
 
 
+def _json(data: Dict[str, Any], path: str, paths: Sequence[str]) -> str:
+    """One file: an indented document; several: one object per line with its path, as audit prints them."""
+    return json.dumps(data, indent=2) if len(paths) == 1 else json.dumps(dict(data, file=path))
+
+
 def _resolve_command(args: argparse.Namespace) -> int:
     def one(path: str) -> Tuple[str, int]:
         found = resolve(path, root=args.root)
-        text = json.dumps(found.as_dict(), indent=2) if args.json else "\n".join(_resolution_text(found))
+        text = _json(found.as_dict(), path, args.paths) if args.json else "\n".join(_resolution_text(found))
         return text, EXIT_HOLDS if found.loads else EXIT_FAILS
 
     return _each_file(args.paths, one)
@@ -402,7 +407,7 @@ def _inspect_command(args: argparse.Namespace) -> int:
             tags = [tag] if tag else target(path=path, root=args.root).platform_tags
             return "\n".join(f"{path}: {t}" if len(args.paths) > 1 else t for t in tags), EXIT_HOLDS
         if args.json:
-            text = json.dumps(info.as_dict(), indent=2)
+            text = _json(info.as_dict(), path, args.paths)
         else:
             text = _summary(info, None) if len(args.paths) == 1 else f"{path}: " + _summary(info, None)
         return text, EXIT_HOLDS if info.family else EXIT_FAILS

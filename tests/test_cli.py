@@ -300,3 +300,10 @@ def test_progress_on_a_terminal_has_its_own_line(tmp_path):
     text = shown.decode()
     assert f"[1/2] {os.path.basename(sys.executable)}" in text and "[2/2] sh" in text
     assert text.endswith("\r\x1b[K") and proc.stdout.count(": ") >= 2
+
+
+@pytest.mark.parametrize("command", ["inspect", "resolve"])
+def test_several_files_as_json_lines(command):
+    proc = cli(command, "--json", sys.executable, "/bin/sh")
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert proc.returncode == 0 and [line["file"] for line in lines] == [sys.executable, "/bin/sh"]
