@@ -13,7 +13,20 @@ import argparse
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    Iterator,
+    List,
+    NamedTuple,
+    NoReturn,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+)
 
 from . import (
     BACKENDS,
@@ -71,7 +84,7 @@ A reader that leaves early (| head) ends the command quietly with the status it 
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"musldetect: {message}\n")
 
 
@@ -235,16 +248,19 @@ def _slow_install_note(in_use: str) -> Optional[str]:
 _INPUT_ERRORS = (ELFError, WheelError, OSError, ValueError)
 
 
-def _audit_one(path: str, where: object = None) -> Tuple[Optional[Audit], str]:
+Where = Union["Target", str, None]  # where an audit resolves: this interpreter's target, an image directory, or not
+
+
+def _audit_one(path: str, where: Where = None) -> Tuple[Optional[Audit], str]:
     """One input's audit, or the one-line error that stopped it (worker processes too)."""
     try:
-        return audit(path, target=where), ""  # type: ignore[arg-type]
+        return audit(path, target=where), ""
     except _INPUT_ERRORS as exc:
         text = str(exc)
         return None, text if path in text or text.startswith("target=") else f"{path}: {text}"
 
 
-def _audit_pair(job: Tuple[str, object]) -> Tuple[Optional[Audit], str]:
+def _audit_pair(job: Tuple[str, Where]) -> Tuple[Optional[Audit], str]:
     return _audit_one(*job)
 
 
@@ -255,7 +271,7 @@ def _quiet_on_interrupt() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _audit_results(paths: Sequence[str], jobs: int, where: object) -> Tuple[Any, Iterator[Tuple[Optional[Audit], str]]]:
+def _audit_results(paths: Sequence[str], jobs: int, where: Where) -> Tuple[Any, Iterator[Tuple[Optional[Audit], str]]]:
     """(the worker pool or None, the results in input order)."""
     if jobs > 1 and len(paths) > 1:
         import multiprocessing
@@ -275,7 +291,7 @@ def _progress(done: int, paths: Sequence[str]) -> None:
 def _audit_command(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise _UsageError("--jobs takes a number of at least 1")
-    where = args.root if args.root else (target() if args.resolve else None)
+    where: Where = args.root if args.root else (target() if args.resolve else None)
     paths = args.paths
     progress = len(paths) > 1 and sys.stderr.isatty()
     worst = EXIT_HOLDS
