@@ -307,3 +307,17 @@ def test_several_files_as_json_lines(command):
     proc = cli(command, "--json", sys.executable, "/bin/sh")
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
     assert proc.returncode == 0 and [line["file"] for line in lines] == [sys.executable, "/bin/sh"]
+
+
+def test_no_function_of_the_command_is_over_40_lines():
+    """The command is a table of small handlers (issue 29): a long function is the if-chain coming back."""
+    import ast
+    import inspect as source_of
+
+    import musldetect._cli as command
+
+    tree = ast.parse(source_of.getsource(command))
+    lengths = {node.name: node.end_lineno - node.lineno + 1 for node in ast.walk(tree)
+               if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno is not None}
+    assert max(lengths.values()) <= 40, sorted(lengths.items(), key=lambda item: -item[1])[:3]
+    assert {c.name for c in command.COMMANDS} == {"inspect", "audit", "resolve", "backends", "tags", "explain"}
