@@ -237,7 +237,8 @@ def audit(path: str | os.PathLike[str], *, target: Target | str | os.PathLike[st
         raise ValueError(f"a {target.source} target has no files to resolve in: pass this system's or an image's "
                          "target")
     if target.source == "process":
-        return audit_path(where, target.files, _interpreter(target, f"this interpreter ({sys.executable}"))
+        executable = sys.executable or "embedded: no sys.executable"
+        return audit_path(where, target.files, _interpreter(target, f"this interpreter ({executable}"))
     return audit_path(where, target.files, _interpreter(target, f"the image {target.files.path} (its interpreter"))
 
 
