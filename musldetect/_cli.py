@@ -384,7 +384,9 @@ def _each_file(paths: Sequence[str], one: Callable[[str], Tuple[str, int]]) -> i
             text, status = one(path)
         except _INPUT_ERRORS as exc:
             text, status = "", EXIT_CANNOT_JUDGE
-            print(f"musldetect: {exc}", file=sys.stderr)
+            wheel = path.endswith(".whl") and isinstance(exc, ELFError)
+            hint = " (a wheel: musldetect audit reads it)" if wheel else ""
+            print(f"musldetect: {exc}{hint}", file=sys.stderr)
         worst = _decided(max(worst, status))
         if text:
             print(text)

@@ -321,3 +321,11 @@ def test_no_function_of_the_command_is_over_40_lines():
                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno is not None}
     assert max(lengths.values()) <= 40, sorted(lengths.items(), key=lambda item: -item[1])[:3]
     assert {c.name for c in command.COMMANDS} == {"inspect", "audit", "resolve", "backends", "tags", "explain"}
+
+
+def test_a_wheel_given_to_inspect_points_to_audit(tmp_path):
+    from builders import make_wheel
+
+    wheel = make_wheel(tmp_path, "pure", ["py3-none-any"], {"pure/__init__.py": b""})
+    proc = cli("inspect", wheel)
+    assert proc.returncode == 3 and proc.stderr.strip().endswith("(a wheel: musldetect audit reads it)")
