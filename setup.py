@@ -76,8 +76,19 @@ if MODE != "never" and sys.platform.startswith("linux"):
         py_limited_api=True,
     ))
 
+def license_metadata():
+    """The licence as each setuptools can write it: an SPDX expression needs setuptools 77,
+    which needs Python 3.9; on 3.8 the older field says the same."""
+    from setuptools import __version__ as setuptools_version
+
+    if int(setuptools_version.split(".")[0]) >= 77:
+        return {"license_expression": "MIT", "license_files": ["LICENSE"]}
+    return {"license": "MIT", "license_files": ["LICENSE"]}
+
+
 setup(
     ext_modules=extensions,
+    **license_metadata(),
     cmdclass={"build_ext": OptionalBuildExt},
     options={"bdist_wheel": {"py_limited_api": "cp38"}} if extensions else {},
 )

@@ -1,4 +1,4 @@
-"""Where a cold detection spends its time, per backend: the profile behind the README's gaps.
+"""Where a cold detection spends its time, per backend: the profile behind docs/benchmarks.md's gaps.
 
 Usage: python benchmarks/profile_backends.py [--out DIR] [--label LABEL]
 Writes DIR/profile-LABEL-BACKEND.txt: the mean of a cold detect_libc() and of an uncached

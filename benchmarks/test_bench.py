@@ -1,7 +1,7 @@
 """musldetect against packaging 26.3, side by side, grouped by operation.
 
 Run: pytest benchmarks --benchmark-json=out.json (host and musl interpreter);
-benchmarks/render.py turns the JSON files into the README's table and chart.
+benchmarks/render.py turns the JSON files into docs/benchmarks.md's table and chart.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from types import ModuleType
     from typing import Dict, Optional, Sequence, Tuple
 
-    from ._audit import Audit, Waiver
+    from ._audit import Audit, Interpreter, Waiver
     from ._loader import Resolution
     from ._target import Target
 
@@ -123,7 +123,8 @@ def inspect(path: str | os.PathLike[str], *, root: str | os.PathLike[str] | None
     from ._inspect import inspect_file
     from ._rootfs import Root
 
-    raw, arch, bits = inspect_file(os.fspath(path), Root(os.fspath(root)) if root is not None else None)
+    raw, arch, bits = inspect_file(_path_argument(path, "path"),
+                                   Root(_path_argument(root, "root")) if root is not None else None)
     return build_info(raw, "inspect", arch, bits)
 
 
@@ -194,6 +195,10 @@ def target(*, root: str | os.PathLike[str] | None = None, platform: str | None =
     from . import _python, _target
     from ._rootfs import Host
 
+    for name, value, example in (("platform", platform, "manylinux_2_28_x86_64"), ("python", python, "3.12")):
+        if value is not None and not isinstance(value, str):
+            why = ": a float cannot tell 3.1 from 3.10" if isinstance(value, float) else ""
+            raise TypeError(f"{name}= takes a string such as {example!r}, not {type(value).__name__}{why}")
     if root is not None and platform is not None:
         raise ValueError("target() takes root= or platform=, not both")
     if path is not None:
@@ -235,14 +240,42 @@ def audit(path: str | os.PathLike[str], *, target: Target | str | os.PathLike[st
     from ._audit import audit_path
     from ._rootfs import Root
 
+    where = _path_argument(path, "path")
     if target is None:
-        return audit_path(os.fspath(path), None, waivers, strict)
+        return audit_path(where, None, None, waivers, strict)
     if not isinstance(target, _target.Target):
-        return audit_path(os.fspath(path), Root(os.fspath(target)), waivers, strict)
+        root = _path_argument(target, "target")
+        try:
+            files = Root(root)
+        except (FileNotFoundError, NotADirectoryError) as exc:
+            raise ValueError(f"target={root!r} is not a directory: pass musldetect.target() for this system or "
+                             "target(root=DIR) for an image (a platform has no files to resolve in)") from exc
+        return audit_path(where, files, None, waivers, strict)
     if target.files is None:
         raise ValueError(f"a {target.source} target has no files to resolve in: pass this system's or an image's "
                          "target")
-    return audit_path(os.fspath(path), target.files, waivers, strict)
+    if target.source == "process":
+        executable = sys.executable or "embedded: no sys.executable"
+        return audit_path(where, target.files, _interpreter(target, f"this interpreter ({executable}"), waivers,
+                          strict)
+    return audit_path(where, target.files, _interpreter(target, f"the image {target.files.path} (its interpreter"),
+                      waivers, strict)
+
+
+def _interpreter(target: Target, opening: str) -> Interpreter:
+    """The process an audit's extensions would be loaded into, described for the answer."""
+    from ._audit import Interpreter
+
+    info = target.libc
+    facts = f"{info.family} {info.version_string or ''}".strip() if info.family else "no known C library"
+    return Interpreter(f"{opening}: {facts}, {target.arch})", info.family, target.arch)
+
+
+def _path_argument(value: object, name: str) -> str:
+    """A path as users pass it (str, bytes, os.PathLike), or TypeError naming the argument."""
+    if isinstance(value, (str, bytes, os.PathLike)):
+        return os.fsdecode(value)
+    raise TypeError(f"{name}= takes a path (str, bytes or os.PathLike), not {type(value).__name__}")
 
 
 def resolve(path: str | os.PathLike[str], *, root: str | os.PathLike[str] | None = None) -> Resolution:
@@ -253,7 +286,11 @@ def resolve(path: str | os.PathLike[str], *, root: str | os.PathLike[str] | None
     """
     from ._loader import resolve_path
 
-    return resolve_path(os.fspath(path), os.fspath(root) if root is not None else None)
+    found = resolve_path(_path_argument(path, "path"), _path_argument(root, "root") if root is not None else None)
+    here = _tags.process_arch() if root is None else None
+    if here and not found.loads and found.arch != here:  # the search failed for want of the arch, say so first
+        found = found._replace(reason=f"it is {found.arch} and this system is {here}: {found.reason}")
+    return found
 
 
 def musl_version() -> Optional[Tuple[int, int]]:

@@ -1,9 +1,10 @@
 """The ``musldetect`` command: a face over the public package and nothing else.
 
-A summary of this process (``--json``, ``--platform-tags``), ``inspect PATH``,
-``backends``, ``tags`` and ``explain``. Every fact comes from ``musldetect``'s public
-functions; this module only parses arguments and prints (tests/test_layers.py holds its
-imports to the package, ``_explain`` and ``_grammar``, the tags' spelling).
+A table of commands (``COMMANDS``: a summary of this process, ``inspect``, ``audit``,
+``resolve``, ``backends``, ``tags``, ``explain``/``target``), each registering its
+arguments and its handler; exit codes by meaning, the same for every command. Every fact
+comes from ``musldetect``'s public functions; this module only parses arguments and
+prints (tests/test_layers.py holds its imports to the package and ``_explain``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,20 @@ import argparse
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    Iterator,
+    List,
+    NamedTuple,
+    NoReturn,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+)
 
 from . import (
     BACKENDS,
@@ -37,10 +51,21 @@ from ._grammar import FAMILY_PREFIX, format_tag
 if TYPE_CHECKING:
     from . import Audit, Resolution, Target
 
-EXIT_OK, EXIT_UNKNOWN, EXIT_USAGE = 0, 1, 2
-EXIT_BROKEN_PIPE = 128 + 13  # as if killed by SIGPIPE, like other tools in a pipeline
+# Exit codes by meaning, the same for every command (listed in --help and the README).
+EXIT_HOLDS = 0  # it holds: determined, honest, loads
+EXIT_FAILS = 1  # it does not hold: no C library determined, over-promises, inconsistent, does not load
+EXIT_USAGE = 2  # a usage error (argparse's convention), a bad MUSLDETECT_* value, an unavailable backend
+EXIT_CANNOT_JUDGE = 3  # an input that cannot be judged: unreadable, malformed, not understood
+EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports SIGINT
 
-EPILOG = """\
+PLATFORMS = """\
+platforms (--platform): manylinux_2_28_x86_64, manylinux2014_aarch64, musllinux_1_2_aarch64,
+  linux_<arch>, x86_64-manylinux_2_28, aarch64-musllinux_1_2, uv's triples
+  (x86_64-unknown-linux-gnu, riscv64-unknown-linux-gnu, aarch64-unknown-linux-musl, ...),
+  cargo-zigbuild's aarch64-unknown-linux-gnu.2.17, armv7-unknown-linux-gnueabihf.2.17
+"""
+EPILOG = PLATFORMS + """
+
 environment:
   MUSLDETECT_BACKEND     auto (default), native, cffi, python or ctypes; naming one is strict
   MUSLDETECT_LIBC        override the answer: musl-1.2, musl-1.2.3, glibc-2.28 or none
@@ -48,17 +73,19 @@ environment:
                          (e.g. linux-aarch64); the C library facts stay this process's
   _manylinux             PEP 600's module, if importable, vetoes manylinux tags
 
-exit codes:
-  0    a C library was determined (audit: every declared tag is honest; resolve: it loads)
-  1    no C library could be determined (audit: a wheel over-promises, is inconsistent or
-       cannot be judged from its files; resolve: a library or version is missing)
-  2    usage error, bad MUSLDETECT_* value, unavailable backend, unreadable or malformed file
-  141  the output pipe was closed (e.g. piped into head)
+exit codes (the same for every command):
+  0    it holds: a C library was determined, every declared tag is honest, it loads
+  1    it does not hold: no C library determined, a wheel over-promises or is
+       inconsistent, a library or version is missing
+  2    usage error, bad MUSLDETECT_* value, unavailable backend
+  3    cannot judge: an unreadable, malformed or refused input (a file, wheel, image or platform)
+  130  interrupted (Ctrl-C)
+A reader that leaves early (| head) ends the command quietly with the status it decided.
 """
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"musldetect: {message}\n")
 
 
@@ -78,47 +105,61 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="musldetect", description="Which C library (musl or glibc) and version, "
                      "and the platform tags, without starting a process.", epilog=EPILOG,
                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--version", action="version", version=f"musldetect {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"musldetect {__version__}")
     _output_options(parser, top=True, platform_tags=True)
     parser.add_argument("--backend", choices=("auto",) + BACKENDS,
                         help="use this backend (default: MUSLDETECT_BACKEND or auto)")
-    commands = parser.add_subparsers(dest="command")
-    inspect_cmd = commands.add_parser("inspect", help="read the C library of an ELF file")
-    inspect_cmd.add_argument("path")
-    inspect_cmd.add_argument("--root", help="resolve the file and its PT_INTERP inside this directory")
-    _output_options(inspect_cmd, top=False, platform_tags=True)
-    audit_cmd = commands.add_parser("audit", help="may a wheel carry its platform tags, and which file and "
-                                                  "symbol decide (wheels, unpacked directories, ELF files)")
-    audit_cmd.add_argument("paths", nargs="+", metavar="PATH")
-    audit_cmd.add_argument("--jobs", type=int, default=1, metavar="N",
-                           help="audit N inputs at a time in worker processes (default 1: in this process)")
-    where = audit_cmd.add_mutually_exclusive_group()
-    where.add_argument("--resolve", action="store_true", help="also resolve each entry binary in this system: "
-                                                               "would it load here")
-    where.add_argument("--root", help="also resolve each entry binary inside this unpacked image")
-    _output_options(audit_cmd, top=False, platform_tags=False)
-    resolve_cmd = commands.add_parser("resolve", help="will a binary load here: the loader's search and version "
-                                                      "check, done statically (this system or --root)")
-    resolve_cmd.add_argument("path", metavar="FILE")
-    resolve_cmd.add_argument("--root", help="an unpacked image: resolve inside it, opening nothing outside")
-    _output_options(resolve_cmd, top=False, platform_tags=False)
-    backends_cmd = commands.add_parser("backends", help="list the backends, whether each is usable, and its answer")
-    _output_options(backends_cmd, top=False, platform_tags=False)
-    for name, text in (("tags", "every tag (interpreter, ABI, platform) of this process, an image or a platform"),
-                       ("explain", "why each tag family is in or out, for this process, an image or a platform")):
-        command = commands.add_parser(name, help=text)
-        _output_options(command, top=False, platform_tags=False)
-        where = command.add_mutually_exclusive_group()
-        where.add_argument("--root", help="an unpacked image, chroot or sysroot, read without running it")
-        where.add_argument("--platform", help="a platform: musllinux_1_2_aarch64, x86_64-manylinux_2_28, "
-                                              "aarch64-unknown-linux-musl, ...")
-        command.add_argument("--python", help="with --platform a version (3.12, 3.13t); with --root the "
-                                              "interpreter's path inside the image")
-        if name == "tags":
-            command.add_argument("--format", choices=("lines", "json", "pip", "pex"), default="lines",
-                                 help="lines (default), json (as --json), pip (arguments for pip "
-                                      "install/download), pex (a complete-platform file)")
+    subparsers = parser.add_subparsers(dest="command")
+    for command in COMMANDS:
+        epilog = PLATFORMS if command.handler is _target_command else None
+        command.arguments(subparsers.add_parser(command.name, help=command.help, aliases=list(command.aliases),
+                                                epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter))
     return parser
+
+
+def _inspect_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="FILE")
+    parser.add_argument("--root", help="resolve the file and its PT_INTERP inside this directory")
+    _output_options(parser, top=False, platform_tags=True)
+
+
+def _audit_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH")
+    parser.add_argument("--jobs", type=int, default=1, metavar="N",
+                        help="audit N inputs at a time in worker processes (default 1: in this process)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--resolve", action="store_true", help="also resolve each entry binary for this "
+                                                               "interpreter: would it load into it")
+    where.add_argument("--root", help="also resolve each entry binary inside this unpacked image")
+    _output_options(parser, top=False, platform_tags=False)
+
+
+def _resolve_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="FILE")
+    parser.add_argument("--root", help="an unpacked image: resolve inside it, opening nothing outside")
+    _output_options(parser, top=False, platform_tags=False)
+
+
+def _backends_arguments(parser: argparse.ArgumentParser) -> None:
+    _output_options(parser, top=False, platform_tags=False)
+
+
+def _target_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where: this process (no option), an image (--root) or a named platform (--platform)."""
+    _output_options(parser, top=False, platform_tags=False)
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--root", help="an unpacked image, chroot or sysroot, read without running it")
+    where.add_argument("--platform", help="a platform: musllinux_1_2_aarch64, x86_64-manylinux_2_28, "
+                                          "aarch64-unknown-linux-musl, ... (the forms below)")
+    parser.add_argument("--python", help="with --platform a version (3.12, 3.13t); with --root the "
+                                          "interpreter's path inside the image")
+
+
+def _tags_arguments(parser: argparse.ArgumentParser) -> None:
+    _target_arguments(parser)
+    parser.add_argument("--format", choices=("lines", "json", "pip", "pex"), default="lines",
+                        help="lines (default), json (as --json), pip (arguments for pip install/download, "
+                             "portable tags first), pex (a complete-platform file)")
 
 
 def _version_text(info: LibcInfo) -> str:
@@ -127,13 +168,20 @@ def _version_text(info: LibcInfo) -> str:
     return "unknown version"
 
 
+def _requirement_tag(info: LibcInfo) -> str:
+    """``manylinux_2_34_x86_64``: the tag an object with this requirement may carry; empty if none."""
+    if info.requires is None or info.family not in FAMILY_PREFIX or not info.arch:
+        return ""
+    return format_tag(info.family, info.requires, info.arch)
+
+
 def _requirement_text(info: LibcInfo) -> str:
-    """``glibc 2.34 or newer (manylinux_2_34_x86_64)``: the tag such an object may carry."""
+    """``glibc 2.34 or newer (manylinux_2_34_x86_64)``: the release it needs and the tag it may carry."""
     assert info.requires is not None
     release = ".".join(map(str, info.requires))
     if info.family not in FAMILY_PREFIX:
         return f"{release} or newer"
-    tag = format_tag(info.family, info.requires, info.arch) if info.arch else ""
+    tag = _requirement_tag(info)
     return f"{info.family} {release} or newer" + (f" ({tag})" if tag else "")
 
 
@@ -198,48 +246,89 @@ def _slow_install_note(in_use: str) -> Optional[str]:
     return None
 
 
-def _audit_one(path: str, where: object = None) -> Tuple[Optional[Audit], str]:
+_INPUT_ERRORS = (ELFError, BinaryFormatError, WheelError, OSError, ValueError)
+
+
+Where = Union["Target", str, None]  # where an audit resolves: this interpreter's target, an image directory, or not
+
+
+def _audit_one(path: str, where: Where = None) -> Tuple[Optional[Audit], str]:
     """One input's audit, or the one-line error that stopped it (worker processes too)."""
     try:
-        return audit(path, target=where), ""  # type: ignore[arg-type]
-    except (ELFError, BinaryFormatError, WheelError, OSError) as exc:
-        return None, str(exc) if path in str(exc) else f"{path}: {exc}"
+        return audit(path, target=where), ""
+    except _INPUT_ERRORS as exc:
+        text = str(exc)
+        return None, text if path in text or text.startswith("target=") else f"{path}: {text}"
 
 
-def _audit_command(paths: Sequence[str], as_json: bool, jobs: int, where: object = None) -> int:
-    if jobs < 1:
-        raise ValueError("--jobs takes a number of at least 1")
-    progress = len(paths) > 1 and sys.stderr.isatty()
-    worst = EXIT_OK
+def _audit_pair(job: Tuple[str, Where]) -> Tuple[Optional[Audit], str]:
+    return _audit_one(*job)
+
+
+def _quiet_on_interrupt() -> None:
+    """A worker leaves Ctrl-C to the command, which ends the workers itself."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _audit_results(paths: Sequence[str], jobs: int, where: Where) -> Tuple[Any, Iterator[Tuple[Optional[Audit], str]]]:
+    """(the worker pool or None, the results in input order)."""
     if jobs > 1 and len(paths) > 1:
-        from concurrent.futures import ProcessPoolExecutor
+        import multiprocessing
 
-        pool = ProcessPoolExecutor(max_workers=jobs)
-        results = pool.map(_audit_one, paths, [where] * len(paths),
-                           chunksize=max(1, min(64, len(paths) // (4 * jobs))))
-    else:
-        pool, results = None, map(_audit_one, paths, [where] * len(paths))
+        pool = multiprocessing.Pool(processes=jobs, initializer=_quiet_on_interrupt)
+        chunk = max(1, min(64, len(paths) // (4 * jobs)))
+        return pool, pool.imap(_audit_pair, [(path, where) for path in paths], chunksize=chunk)
+    return None, map(_audit_one, paths, [where] * len(paths))
+
+
+def _progress(done: int, paths: Sequence[str]) -> None:
+    """On a terminal: the input being audited, on a line of its own that results overwrite."""
+    text = f"[{done + 1}/{len(paths)}] {os.path.basename(paths[done])}" if done < len(paths) else ""
+    print(f"\r\x1b[K{text}", end="", file=sys.stderr, flush=True)
+
+
+def _audit_command(args: argparse.Namespace) -> int:
+    if args.jobs < 1:
+        raise _UsageError("--jobs takes a number of at least 1")
+    where: Where = args.root if args.root else (target() if args.resolve else None)
+    paths = args.paths
+    progress = len(paths) > 1 and sys.stderr.isatty()
+    worst = EXIT_HOLDS
+    pool, results = _audit_results(paths, args.jobs, where)
+    if progress:
+        _progress(0, paths)
     try:
-        for done, (path, (result, error)) in enumerate(zip(paths, results), 1):
+        for done, (path, (result, error)) in enumerate(zip(paths, results)):
             if progress:
-                print(f"\r[{done}/{len(paths)}] {path[-60:]}", end="", file=sys.stderr, flush=True)
+                _progress(len(paths), paths)  # clears the line before the result
+            if result is None and error.startswith("target="):  # --root itself: one usage error, not one per input
+                raise _UsageError(f"--root {args.root}: not a directory")
             if result is None:
-                worst = EXIT_USAGE
-                if as_json:
-                    print(json.dumps({"path": path, "error": error}))
-                else:
-                    print(f"musldetect: {error}", file=sys.stderr)
-                continue
-            failed = result.verdict in ("over-promises", "inconsistent", "cannot judge") or result.loads is False
-            if failed and worst == EXIT_OK:
-                worst = EXIT_UNKNOWN
-            print(json.dumps(result.as_dict()) if as_json else "\n".join(_audit_text(result)))
+                worst = _decided(EXIT_CANNOT_JUDGE)
+                _report_error(path, error, args.json)
+            else:
+                if result.verdict == "cannot judge":  # the formats do not let it decide: never a pass
+                    worst = EXIT_CANNOT_JUDGE
+                elif (result.verdict in ("over-promises", "inconsistent") or result.loads is False) and not worst:
+                    worst = EXIT_FAILS
+                _decided(worst)
+                print(json.dumps(result.as_dict()) if args.json else "\n".join(_audit_text(result)), flush=True)
+            if progress:
+                _progress(done + 1, paths)
     finally:
-        if pool is not None:
-            pool.shutdown()
-        if progress:
-            print(file=sys.stderr)
+        if pool is not None:  # ended, not waited for: on Ctrl-C or an error the rest is not wanted
+            pool.terminate()
+            pool.join()
     return worst
+
+
+def _report_error(path: str, error: str, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"path": path, "error": error}))
+    else:
+        print(f"musldetect: {error}", file=sys.stderr)
 
 
 def _audit_text(result: Audit) -> List[str]:
@@ -247,7 +336,8 @@ def _audit_text(result: Audit) -> List[str]:
     if result.declared_tags:
         agree = {True: " (file name and WHEEL agree)", False: " (file name and WHEEL disagree)", None: ""}
         lines.append(f"  declared:  {', '.join(result.declared_tags)}{agree[result.tags_agree]}")
-    lines.append(f"  may carry: {', '.join(result.honest_tags) or '-'}")
+    no_binaries = "any (no binaries)" if not (result.files or result.images) else "-"
+    lines.append(f"  may carry: {', '.join(result.honest_tags) or no_binaries}")
     archs = sorted({f.arch for f in result.files} | {s.arch for image in result.images for s in image.slices})
     families = sorted({("static" if f.static else f.family or "no C library") for f in result.files}
                       | {image.format for image in result.images})
@@ -263,7 +353,8 @@ def _audit_text(result: Audit) -> List[str]:
         lines.append(f"  blame:     ... {len(result.blame) - 10} more (--json lists all)")
     lines.extend(f"  note:      {reason}" for reason in result.reasons)
     if result.target is not None:
-        lines.append(f"  in {result.target}: {'loads' if result.loads else 'does not load'}")
+        where = f"the image {result.target[5:]}" if result.target.startswith("root:") else result.target
+        lines.append(f"  in {where}: {'loads' if result.loads else 'does not load'}")
         for file, found in result.resolutions:
             if not found.loads:
                 lines.append(f"    {file}: {found.reason}")
@@ -284,10 +375,12 @@ def _minimum_lines(result: Audit) -> List[str]:
 
 
 def _resolution_text(found: Resolution) -> List[str]:
-    lines = [f"{found.path}: {'loads' if found.loads else 'does not load'} ({found.family}, {found.arch})"]
+    static = "; statically linked, it needs no library" if not found.libraries and "statically" in found.reason else ""
+    lines = [f"{found.path}: {'loads' if found.loads else 'does not load'} ({found.family}, {found.arch}){static}"]
     width = max((len(lib.name) for lib in found.libraries), default=0)
     for lib in found.libraries:
-        lines.append(f"  {lib.name:{width}} => {lib.path or 'not found'}  ({lib.how})")
+        lines.append(f"  {lib.name:{width}} => {lib.path}  ({lib.how})" if lib.path else
+                     f"  {lib.name:{width}} => not found")
     for gone in found.missing:
         lines.append(f"  missing:  {gone.name}, needed by {gone.needed_by}; searched {', '.join(gone.searched) or '-'}")
     for need in found.missing_versions:
@@ -300,41 +393,152 @@ def _resolution_text(found: Resolution) -> List[str]:
     return lines
 
 
+def _each_file(paths: Sequence[str], one: Callable[[str], Tuple[str, int]]) -> int:
+    """Every file in turn (its text and status); a file that cannot be judged is reported and
+    the rest still run."""
+    worst = EXIT_HOLDS
+    for path in paths:
+        try:
+            text, status = one(path)
+        except _INPUT_ERRORS as exc:
+            text, status = "", EXIT_CANNOT_JUDGE
+            wheel = path.endswith(".whl") and isinstance(exc, ELFError)
+            hint = " (a wheel: musldetect audit reads it)" if wheel else ""
+            print(f"musldetect: {exc}{hint}", file=sys.stderr)
+        worst = _decided(max(worst, status))
+        if text:
+            print(text)
+    return worst
+
+
+_OUTCOME = {"status": EXIT_HOLDS}  # what the command has decided so far, for a reader that leaves early
+
+
+def _decided(status: int) -> int:
+    """Note the command's status before its output is printed: a closed pipe then ends the
+    command with it, the same from run to run, whether or not the reader had left yet."""
+    _OUTCOME["status"] = status
+    return status
+
+
+def _json(data: Dict[str, Any], path: str, paths: Sequence[str]) -> str:
+    """One file: an indented document; several: one object per line with its path, as audit prints them."""
+    return json.dumps(data, indent=2) if len(paths) == 1 else json.dumps(dict(data, file=path))
+
+
+def _resolve_command(args: argparse.Namespace) -> int:
+    def one(path: str) -> Tuple[str, int]:
+        found = resolve(path, root=args.root)
+        text = _json(found.as_dict(), path, args.paths) if args.json else "\n".join(_resolution_text(found))
+        return text, EXIT_HOLDS if found.loads else EXIT_FAILS
+
+    return _each_file(args.paths, one)
+
+
+def _inspect_command(args: argparse.Namespace) -> int:
+    def one(path: str) -> Tuple[str, int]:
+        info = inspect(path, root=args.root)
+        if args.platform_tags:  # the tag its requirement gives, as the summary says; else its platform's tags
+            tag = _requirement_tag(info)
+            tags = [tag] if tag else target(path=path, root=args.root).platform_tags
+            return "\n".join(f"{path}: {t}" if len(args.paths) > 1 else t for t in tags), EXIT_HOLDS
+        if args.json:
+            text = _json(info.as_dict(), path, args.paths)
+        else:
+            text = _summary(info, None) if len(args.paths) == 1 else f"{path}: " + _summary(info, None)
+        return text, EXIT_HOLDS if info.family else EXIT_FAILS
+
+    return _each_file(args.paths, one)
+
+
 def _target_command(args: argparse.Namespace) -> int:
     if args.python and not (args.root or args.platform):
-        raise ValueError("--python goes with --root or --platform")
+        raise _UsageError("--python goes with --root or --platform")
+    if args.json and getattr(args, "format", "json") not in ("lines", "json"):
+        raise _UsageError(f"--json and --format {args.format} ask for two outputs: give one")
     chosen = target(root=args.root, platform=args.platform, python=args.python)
-    if args.command == "explain":
+    if args.command != "tags":
         from ._explain import explain
 
-        if args.json:
-            print(json.dumps(_target_json(chosen, with_tags=False), indent=2))
-        else:
-            print("\n".join(explain(chosen)))
-        return EXIT_OK if chosen.libc.family else EXIT_UNKNOWN
-    if args.json:
-        args.format = "json"
-    if args.format == "lines":
+        # A named platform is explained whatever its C library (linux_<arch> has none to know).
+        status = _decided(EXIT_HOLDS if chosen.libc.family or args.platform else EXIT_FAILS)
+        print(json.dumps(_target_json(chosen, with_tags=False), indent=2) if args.json else "\n".join(explain(chosen)))
+        return status
+    if args.json or args.format == "json":
+        print(json.dumps(_target_json(chosen, with_tags=True), indent=2))
+    elif args.format == "lines":
         print("\n".join(chosen.sys_tags))
     elif args.format == "pip":
         import shlex
 
         print(" ".join(shlex.quote(arg) for arg in chosen.pip_arguments()))
-    elif args.format == "pex":
-        print(json.dumps(chosen.complete_platform(), indent=2))
     else:
-        print(json.dumps(_target_json(chosen, with_tags=True), indent=2))
-    return EXIT_OK
+        print(json.dumps(chosen.complete_platform(), indent=2))
+    return EXIT_HOLDS
 
 
 def _target_json(chosen: Target, with_tags: bool) -> Dict[str, Any]:
-    python = chosen.python._asdict() if chosen.python is not None else None
-    data = {"source": chosen.source, "arch": chosen.arch, "libc": chosen.libc.as_dict(), "python": python,
-            "marker_environment": chosen.marker_environment, "platform_tags": list(chosen.platform_tags),
-            "reasons": list(chosen.reasons)}
-    if with_tags:
-        data["tags"] = list(chosen.sys_tags)
+    data = chosen.as_dict()
+    if not with_tags:
+        data.pop("tags", None)
     return data
+
+
+def _backends_command(args: argparse.Namespace) -> int:
+    statuses = backends()
+    _decided(EXIT_HOLDS if any(s.in_use for s in statuses) else EXIT_USAGE)
+    if args.json:
+        print(json.dumps([status.as_dict() for status in statuses], indent=2))
+    else:
+        print(_backends_report(statuses))
+    return EXIT_HOLDS if any(s.in_use for s in statuses) else EXIT_USAGE
+
+
+def _process_command(args: argparse.Namespace) -> int:
+    info = libc()
+    tags = platform_tags() if sys.platform.startswith("linux") else ()  # elsewhere: no Linux tags to list
+    _decided(EXIT_HOLDS if info.family else EXIT_FAILS)
+    if args.platform_tags:
+        print("\n".join(tags))
+    elif args.json:
+        print(json.dumps(dict(info.as_dict(), tags=list(tags)), indent=2))
+    else:
+        print(_summary(info, tags))
+        note = _slow_install_note(info.backend)
+        if note:
+            print(note, file=sys.stderr)
+    return EXIT_HOLDS if info.family else EXIT_FAILS
+
+
+class Command(NamedTuple):
+    """One command: its name (and aliases), its help line, its arguments and its handler."""
+
+    name: str
+    help: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+    handler: Callable[[argparse.Namespace], int]
+    aliases: Tuple[str, ...] = ()
+
+
+COMMANDS = (
+    Command("inspect", "read the C library of ELF files and what they require", _inspect_arguments, _inspect_command),
+    Command("audit", "may wheels carry their platform tags, and which file and symbol decide (wheels, unpacked "
+            "directories, ELF files)", _audit_arguments, _audit_command),
+    Command("resolve", "will binaries load here: the loader's search and version check, done statically (this "
+            "system or --root)", _resolve_arguments, _resolve_command),
+    Command("backends", "list the backends, whether each is usable, and its answer", _backends_arguments,
+            _backends_command),
+    Command("tags", "every tag (interpreter, ABI, platform) of this process, an image or a platform",
+            _tags_arguments, _target_command),
+    Command("explain", "why each tag family is in or out, for this process, an image or a platform "
+            "(musldetect.target() as the API has it)", _target_arguments, _target_command, ("target",)),
+)
+HANDLERS: Dict[Optional[str], Callable[[argparse.Namespace], int]] = {None: _process_command}
+HANDLERS.update({name: command.handler for command in COMMANDS for name in (command.name, *command.aliases)})
+
+
+class _UsageError(Exception):
+    """A combination of options the command refuses (exit 2)."""
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -342,14 +546,19 @@ def main(argv: Optional[List[str]] = None) -> int:
         status = _run(argv)
         sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
         return status
+    except KeyboardInterrupt:
+        print("\nmusldetect: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
-        # Quietly, as other tools in a pipeline do; stdout goes nowhere from here on.
+        # Quietly, with what the command decided: a reader that leaves early (| head) is no
+        # error, and the status must not depend on whether it left before the last write.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_BROKEN_PIPE
+        return _OUTCOME["status"]
 
 
 def _run(argv: Optional[List[str]]) -> int:
+    _decided(EXIT_HOLDS)
     args = _parser().parse_args(argv)
     try:
         if args.backend:
@@ -359,47 +568,17 @@ def _run(argv: Optional[List[str]]) -> int:
             print("musldetect: note: --tags is now spelled --platform-tags (the tags command lists every tag)",
                   file=sys.stderr)
             args.platform_tags = True
-        if args.command == "backends":
-            statuses = backends()
-            if args.json:
-                print(json.dumps([dict(s._asdict(), libc=s.libc.as_dict() if s.libc else None) for s in statuses],
-                                 indent=2))
-            else:
-                print(_backends_report(statuses))
-            return EXIT_OK if any(s.in_use for s in statuses) else EXIT_USAGE
-        if args.command in ("tags", "explain"):
-            return _target_command(args)
-        if args.command == "audit":
-            where = args.root if args.root else (target() if args.resolve else None)
-            return _audit_command(args.paths, args.json, args.jobs, where)
-        if args.command == "resolve":
-            found = resolve(args.path, root=args.root)
-            print(json.dumps(found.as_dict(), indent=2) if args.json else "\n".join(_resolution_text(found)))
-            return EXIT_OK if found.loads else EXIT_UNKNOWN
-        if args.command == "inspect":
-            if args.platform_tags:
-                print("\n".join(target(path=args.path, root=args.root).platform_tags))
-                return EXIT_OK
-            info = inspect(args.path, root=args.root)
-            if args.json:
-                print(json.dumps(info.as_dict(), indent=2))
-            else:
-                print(_summary(info, None))
-            return EXIT_OK if info.family else EXIT_UNKNOWN
-        info = libc()
-        tags = platform_tags() if sys.platform.startswith("linux") else ()
-        if args.platform_tags:
-            print("\n".join(tags))
-        elif args.json:
-            print(json.dumps(dict(info.as_dict(), tags=list(tags)), indent=2))
-        else:
-            print(_summary(info, tags))
-            note = _slow_install_note(info.backend)
-            if note:
-                print(note, file=sys.stderr)
-        return EXIT_OK if info.family else EXIT_UNKNOWN
+        if args.platform_tags and args.command not in (None, "inspect"):
+            raise _UsageError(f"--platform-tags goes with no command or inspect, not {args.command}")
+        return HANDLERS[args.command](args)
     except BrokenPipeError:
         raise
-    except (ConfigurationError, ELFError, WheelError, ImportError, OSError, ValueError) as exc:
+    except (_UsageError, ConfigurationError, ImportError) as exc:
         print(f"musldetect: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except _INPUT_ERRORS as exc:
+        print(f"musldetect: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_JUDGE
+    except Exception as exc:  # a _manylinux module (user code) that raises, and the like: one line, not a traceback
+        print(f"musldetect: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_JUDGE

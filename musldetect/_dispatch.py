@@ -3,7 +3,7 @@
 ``auto`` takes the fastest backend that imports and passes a cheap self-check; naming
 one is strict, so a missing extension is an ImportError and never a silent slow path.
 "Fastest" is import plus first answer, what a process that asks once pays
-(benchmarks/startup_bench.py; the figures are in the README's backend table).
+(benchmarks/startup_bench.py; the figures are in docs/benchmarks.md's backend table).
 
 The backend contract, which every backend module keeps (tests/test_layers.py checks it):
 

@@ -72,9 +72,12 @@ def parse_override(value: str, source: str) -> RawLibc:
         return RawLibc(None, None, None, False, reason=reason)
     family, _, version = text.partition("-")
     numbers = version.split(".")
-    if family not in ("musl", "glibc") or len(numbers) not in (2, 3) or not all(
+    # musl releases have three parts (1.2.3), glibc releases two (2.28): the forms --help shows.
+    parts = (2, 3) if family == "musl" else (2,)
+    if family not in ("musl", "glibc") or len(numbers) not in parts or not all(
             n.isdigit() and n.isascii() for n in numbers):
         raise ConfigurationError(
-            f"{source}: {value!r} is not understood; use musl-MAJOR.MINOR, glibc-MAJOR.MINOR or none"
+            f"{source}: {value!r} is not understood; use musl-1.2 or musl-1.2.3 (a musl release), "
+            "glibc-2.28 (a glibc release) or none"
         )
     return RawLibc(family, version, None, False, reason=reason)

@@ -32,7 +32,7 @@ from ._grammar import (
 # Not here on purpose: arm (ARMv6), i586 (no SSE2), thumbv7neon, powerpc (32-bit).
 RUST_ARCHS: Dict[str, str] = {"x86_64": "x86_64", "i686": "i686", "aarch64": "aarch64", "armv7": "armv7l",
                               "powerpc64le": "ppc64le", "powerpc64": "ppc64", "s390x": "s390x",
-                              "riscv64gc": "riscv64", "loongarch64": "loongarch64"}
+                              "riscv64gc": "riscv64", "riscv64": "riscv64", "loongarch64": "loongarch64"}
 # uv's --python-platform names for Linux and the C library each stands for in uv.
 UV_NAMES: Dict[str, Tuple[str, Tuple[int, int], str]] = {
     "linux": ("glibc", (2, 28), "x86_64"),
@@ -41,14 +41,13 @@ UV_NAMES: Dict[str, Tuple[str, Tuple[int, int], str]] = {
     "s390x-unknown-linux-gnu": ("glibc", (2, 28), "s390x"),
     "powerpc64le-unknown-linux-gnu": ("glibc", (2, 28), "ppc64le"),
     "loongarch64-unknown-linux-gnu": ("glibc", (2, 36), "loongarch64"),
-    "riscv64-unknown-linux": ("glibc", (2, 39), "riscv64"),
+    "riscv64-unknown-linux-gnu": ("glibc", (2, 39), "riscv64"),
     "x86_64-unknown-linux-musl": ("musl", (1, 2), "x86_64"),
     "aarch64-unknown-linux-musl": ("musl", (1, 2), "aarch64"),
 }
-ACCEPTED_FORMS = ("manylinux_2_28_x86_64", "manylinux2014_aarch64", "musllinux_1_2_aarch64", "linux_<arch>",
-                  "x86_64-manylinux_2_28", "aarch64-musllinux_1_2", "uv's triples (x86_64-unknown-linux-gnu, "
-                  "aarch64-unknown-linux-musl, ...)", "aarch64-unknown-linux-gnu.2.17",
-                  "armv7-unknown-linux-gnueabihf.2.17")
+# A few examples, one per form, for an error message (the command's --help and docs/targets.md list them all).
+ACCEPTED_FORMS = ("manylinux_2_28_x86_64", "musllinux_1_2_aarch64", "linux_<arch>", "x86_64-manylinux_2_28",
+                  "aarch64-unknown-linux-musl", "aarch64-unknown-linux-gnu.2.17")
 
 
 class PlatformSpec(NamedTuple):
@@ -71,7 +70,7 @@ def parse_platform(spec: str) -> PlatformSpec:
     try:
         return _parse(text)
     except _Refused as exc:
-        raise ValueError(f"platform {spec!r}: {exc}; accepted forms: {', '.join(ACCEPTED_FORMS)}") from None
+        raise ValueError(f"platform {spec!r}: {exc}\n  accepted forms: {', '.join(ACCEPTED_FORMS)}, ...") from None
 
 
 def _parse(text: str) -> PlatformSpec:
@@ -99,21 +98,21 @@ def _known_arch(name: str) -> str:
     if name in MANYLINUX_ARCHS or name in MUSLLINUX_ARCHS:
         return name
     raise _Refused(f"arch {name!r} is not one manylinux or musllinux defines "
-                   f"({', '.join(sorted(MANYLINUX_ARCHS | MUSLLINUX_ARCHS))}; Rust's names: "
-                   f"{', '.join(sorted(RUST_ARCHS))})")
+                   f"({', '.join(sorted(MANYLINUX_ARCHS | MUSLLINUX_ARCHS))})")
 
 
 def _parse_triple(rust_arch: str, abi: str, text: str) -> PlatformSpec:
     if rust_arch not in RUST_ARCHS:
-        raise _Refused(f"arch {rust_arch!r} of the triple is not one manylinux or musllinux defines "
-                       f"(Rust's names for them: {', '.join(sorted(RUST_ARCHS))})")
+        raise _Refused(f"arch {rust_arch!r} of the triple is not one manylinux or musllinux defines\n"
+                       f"  arches of a triple: {', '.join(sorted(RUST_ARCHS))}")
     arch = RUST_ARCHS[rust_arch]
     gnu, musl = ("gnueabihf", "musleabihf") if arch == "armv7l" else ("gnu", "musl")
     name, dot, version_text = abi.partition(".")
     if name == gnu:
         if not dot:
-            raise _Refused(f"names no glibc version (uv defines one only for {', '.join(sorted(UV_NAMES))}): "
-                           f"add it, as in {text}.2.17, or write {arch}-manylinux_2_17")
+            floor = "{}.{}".format(*manylinux_floor(arch))
+            raise _Refused(f"names no glibc version (only uv's own triples imply one): add it, as in "
+                           f"{text}.{floor}, or write {arch}-manylinux_{floor.replace('.', '_')}")
         version = _number_pair(version_text, "glibc version")
         _check_glibc(version, arch)
         return PlatformSpec("glibc", version, arch, None)

@@ -36,6 +36,11 @@ class PythonFacts(_Record):
     free_threaded: bool = False  # Py_GIL_DISABLED
     ext_suffix: Optional[str] = None  # EXT_SUFFIX, e.g. ".cpython-312-x86_64-linux-gnu.so"
     version_nodot: Optional[str] = None  # py_version_nodot, when it differs from the version
+    pymalloc: Optional[bool] = None  # WITH_PYMALLOC, which CPython before 3.8 spells "m" in its ABI; None: unknown
+
+    def as_dict(self) -> Dict[str, object]:
+        """Every field, JSON-ready (the version as a list)."""
+        return dict(self._asdict(), version=list(self.version))
 
     @property
     def short_name(self) -> str:
@@ -48,6 +53,8 @@ class PythonFacts(_Record):
             return generic_abis(self.ext_suffix)
         version = _nodot(self.version)
         threading = "t" if self.free_threaded and self.version >= (3, 13) else ""
+        if self.version < (3, 8):  # one ABI, flags in packaging's order; pymalloc assumed unless known absent
+            return [f"cp{version}{'d' if self.debug else ''}{'' if self.pymalloc is False else 'm'}"]
         if self.debug:  # a debug build loads normal extensions too
             return [f"cp{version}{threading}d", f"cp{version}{threading}"]
         return [f"cp{version}{threading}"]
@@ -150,6 +157,8 @@ def python_from_version(text: str, implementation: str = "cpython") -> PythonFac
     if len(pieces) not in (2, 3) or not all(p.isdigit() and p.isascii() for p in pieces) or pieces[0] != "3":
         raise ValueError(f"python version {text!r} is not understood; use 3.12, 3.12.1, 312 or 3.13t")
     version = (int(pieces[0]), int(pieces[1]))
+    if version < (3, 3):
+        raise ValueError(f"python version {text!r}: CPython before 3.3 (narrow/wide unicode ABIs) is not modelled")
     if free_threaded and version < (3, 13):
         raise ValueError(f"python version {text!r}: free-threaded builds exist from 3.13 on")
     return PythonFacts(implementation, version, ".".join(pieces) if len(pieces) == 3 else None,
@@ -195,6 +204,7 @@ def python_from_sysconfigdata(root: Root, path: str) -> PythonFacts:
         free_threaded=bool(variables.get("Py_GIL_DISABLED")),
         ext_suffix=ext_suffix if isinstance(ext_suffix, str) else None,
         version_nodot=str(nodot) if nodot else None,
+        pymalloc=bool(variables["WITH_PYMALLOC"]) if "WITH_PYMALLOC" in variables else None,
     )
 
 

@@ -266,7 +266,9 @@ def _walk(root: Root, path: str, follow_last: bool = True) -> Tuple[int, str, Li
     ``O_PATH`` descriptor the caller closes, the last name ("." for the directory
     itself), and the resolved components from the root."""
     parts = _split(root.inside(path))
-    stack = [os.open(root.path, _DIR_FLAGS)]
+    # The root the caller names is trusted, links and all (a symlink to an unpacked image
+    # is common): it is opened following them; only what lies inside it is confined.
+    stack = [os.open(root.path, _DIR_FLAGS & ~os.O_NOFOLLOW)]
     resolved: List[str] = []
     followed = 0
     try:

@@ -79,8 +79,20 @@ class Target:
     @cached_property
     def sys_tags(self) -> Tuple[str, ...]:
         if self.python is None:
-            raise ValueError(f"no Python is known for {self.source}: pass python= (a version, or a path in the image)")
+            raise ValueError(_no_python(self))
         return tuple(_python.interpreter_tags(self.python, list(self.platform_tags)))
+
+    def as_dict(self) -> Dict[str, object]:
+        """Every fact, JSON-ready (``json.dumps`` of a record alone gives positional arrays):
+        the full tag list too when the Python is known."""
+        data: Dict[str, object] = {
+            "source": self.source, "arch": self.arch, "libc": self.libc.as_dict(),
+            "python": self.python.as_dict() if self.python is not None else None,
+            "marker_environment": self.marker_environment, "platform_tags": list(self.platform_tags),
+            "reasons": list(self.reasons)}
+        if self.python is not None:
+            data["tags"] = list(self.sys_tags)
+        return data
 
     def pip_arguments(self) -> List[str]:
         """pip's ``--platform/--python-version/--implementation/--abi`` arguments for it."""
@@ -136,6 +148,9 @@ def root_target(root_dir: str, python: Optional[str]) -> Target:
         if python:
             raise FileNotFoundError(2, "no such file in the image", root.host_path(root.inside(python)))
         program = "bin/sh"
+        if root.kind(program) == "missing":  # nothing to read the C library from: say what was looked for
+            raise FileNotFoundError(2, f"neither {', '.join(IMAGE_PYTHONS)} nor bin/sh in the image (is it an "
+                                    "unpacked image? pass python= its interpreter's path inside it)", root.path)
         reasons.append(f"no {' or '.join(IMAGE_PYTHONS)} in the image: the C library is read from /bin/sh")
     raw, arch, bits = inspect_file(program, root)
     info = build_info(raw, "inspect", arch, bits)
@@ -179,7 +194,8 @@ def pip_arguments(target: Target) -> List[str]:
     with --platform)."""
     python = _known_python(target)
     args: List[str] = []
-    for tag in target.platform_tags:
+    # pip prefers the tags it is given first: the portable ones go first, linux_<arch> (a local build) last.
+    for tag in sorted(target.platform_tags, key=lambda tag: tag.startswith("linux_")):
         args += ["--platform", tag]
     args += ["--python-version", f"{python.version[0]}.{python.version[1]}", "--implementation", python.short_name]
     for abi in dict.fromkeys(tag.split("-")[1] for tag in target.sys_tags):
@@ -195,5 +211,12 @@ def complete_platform(target: Target) -> Dict[str, object]:
 
 def _known_python(target: Target) -> PythonFacts:
     if target.python is None:
-        raise ValueError(f"no Python is known for {target.source}: pass python= (a version, or a path in the image)")
+        raise ValueError(_no_python(target))
     return target.python
+
+
+def _no_python(target: Target) -> str:
+    """What to pass, for this kind of target (an image takes a path inside it, a platform a version)."""
+    if target.files is not None and target.source != "process":
+        return f"no Python is known for {target.source}: pass python= the interpreter's path inside the image"
+    return f"no Python is known for {target.source}: pass python= a version such as 3.12"

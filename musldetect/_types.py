@@ -77,6 +77,21 @@ class _Record(_TupleBase):
         return tuple(self)
 
 
+def readable_fields(*classes: type) -> None:
+    """Real types in the signatures help() and inspect.signature() show for these NamedTuples:
+    under postponed annotations typing keeps each field's type as ForwardRef('str'). For the
+    cold modules only (this imports typing)."""
+    from typing import get_type_hints
+
+    for cls in classes:
+        hints = get_type_hints(cls)
+        cls.__new__.__annotations__ = dict(hints)
+        cls.__annotations__ = dict(hints)
+        for copy in ("_field_types",):  # Python 3.8 keeps another copy of the same
+            if copy in cls.__dict__:
+                setattr(cls, copy, dict(hints))
+
+
 class ELFError(ValueError):
     """A file is not a readable ELF object, or a field of it is out of bounds."""
 
@@ -192,3 +207,7 @@ class BackendStatus(_Record):
     in_use: bool = False
     named: bool = False
     partial: str = ""
+
+    def as_dict(self) -> Dict[str, Any]:
+        """Every field, JSON-ready (its answer as LibcInfo.as_dict gives it)."""
+        return dict(self._asdict(), libc=self.libc.as_dict() if self.libc is not None else None)

@@ -28,7 +28,7 @@ import musldetect
 
 import elfwriter as w
 
-# What target()/inspect() may raise for a hostile image: documented in the README.
+# What target()/inspect() may raise for a hostile image: documented in docs/internals.md.
 DOCUMENTED = (OSError, musldetect.ELFError)
 HANG_SECONDS = 10.0
 

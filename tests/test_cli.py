@@ -54,9 +54,9 @@ def test_inspect_and_its_errors(tmp_path):
     bad = tmp_path / "bad"
     bad.write_bytes(b"not an elf")
     proc = cli("inspect", str(bad))
-    assert proc.returncode == 2 and proc.stderr == f"musldetect: {bad}: not an ELF file (bad magic)\n"
+    assert proc.returncode == 3 and proc.stderr == f"musldetect: {bad}: not an ELF file (bad magic)\n"
     proc = cli("inspect", str(tmp_path / "missing"))
-    assert proc.returncode == 2 and "No such file" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.returncode == 3 and "No such file" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_usage_errors_exit_2():
@@ -123,20 +123,211 @@ def test_help_names_the_environment_and_the_exit_codes():
     out = cli("--help").stdout
     for name in ("MUSLDETECT_BACKEND", "MUSLDETECT_LIBC", "_PYTHON_HOST_PLATFORM", "_manylinux"):
         assert name in out
-    for code in ("0 ", "1 ", "2 ", "141 "):
+    for code in ("0 ", "1 ", "2 ", "3 ", "130 "):
         assert f"\n  {code}" in out
 
 
-@pytest.mark.parametrize("args", [["--json"], ["--platform-tags"], ["backends"], []])
-def test_closed_pipe_exits_quietly(args):
-    """Like other tools in a pipeline: no message, the SIGPIPE exit status."""
+@pytest.mark.parametrize("args, status", [(["--json"], 0), (["--platform-tags"], 0), (["backends"], 0), ([], 0),
+                                          (["tags"], 0), (["inspect", "/nonexistent", sys.executable], 3)])
+def test_closed_pipe_exits_quietly_with_the_decided_status(args, status):
+    """A reader that leaves early (| head) is no error: no message, and the status the command
+    decided, whether the reader left before the first write or after the last (it was 0 or
+    141 from run to run)."""
     import os
 
-    read_end, write_end = os.pipe()
-    os.close(read_end)  # the reader is gone before anything is written
+    for leave_first in (True, False):
+        read_end, write_end = os.pipe()
+        if leave_first:
+            os.close(read_end)  # the reader is gone before anything is written
+        try:
+            proc = subprocess.run([sys.executable, "-m", "musldetect", *args], stdout=write_end,
+                                  stderr=subprocess.PIPE, text=True, timeout=120)
+        finally:
+            os.close(write_end)
+            if not leave_first:
+                os.close(read_end)
+        errors = [line for line in proc.stderr.splitlines() if "/nonexistent" not in line]
+        assert (proc.returncode, errors) == (status, []), proc.stderr
+
+
+def test_exit_codes_by_meaning_and_listed_in_help(tmp_path):
+    """2 for usage, 3 for an input that cannot be judged, never 0; -V; several files at once."""
+    text = cli("--help").stdout
+    for line in ("0    it holds", "1    it does not hold", "2    usage error", "3    cannot judge", "130  interrupted"):
+        assert line in text
+    assert cli("-V").stdout.startswith("musldetect ")
+    assert cli("audit", "--root", str(tmp_path / "none"), "a.whl", "b.whl").stderr.count("musldetect:") == 1
+    assert cli("audit", "--platform-tags", sys.executable).returncode == 2
+    assert cli("tags", "--format", "pex", "--json").returncode == 2
+    assert cli("tags", "--platform", "nonsense").returncode == 3
+    both = cli("inspect", sys.executable, "/bin/sh")
+    assert both.returncode == 0 and both.stdout.count("library:") == 2
+    assert cli("explain", "--platform", "linux_riscv64").returncode == 0
+    assert cli("target", "--platform", "riscv64-unknown-linux-gnu").returncode == 0
+
+
+def test_ctrl_c_exits_130_with_one_line(tmp_path):
+    import signal
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-c", "import time, musldetect._cli as c\n"
+                             "c.HANDLERS[None] = lambda args: time.sleep(30)\nraise SystemExit(c.main([]))"],
+                            stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and "Traceback" not in err and err.strip() == "musldetect: interrupted"
+
+
+def test_resolve_text_says_static_and_not_found_once(tmp_path):
+    from builders import compile_c
+
+    static = compile_c(tmp_path, "gcc", "int main(void) { return 0; }\n", "static", "-static")
+    assert "statically linked" in cli("resolve", static).stdout.splitlines()[0]
+    lib = compile_c(tmp_path, "gcc", "int x(void){return 1;}\n", "libgonex.so", "-shared", "-fPIC")
+    program = compile_c(tmp_path, "gcc", "int main(void) { return 0; }\n", "needs", "-Wl,--no-as-needed",
+                        f"-L{tmp_path}", "-l:libgonex.so")
+    import os
+
+    os.remove(lib)
+    out = cli("resolve", program).stdout
+    import re
+
+    assert re.search(r"libgonex\.so +=> not found\n", out) and "(not found)" not in out
+    assert "(1 objects)" not in cli("resolve", static).stdout
+
+
+@pytest.mark.parametrize("value, accepted", [("musl", False), ("glibc-2.28.1", False), ("musl-1.2.3", True),
+                                             ("glibc-2.28", True)])
+def test_override_values_as_help_shows_them(value, accepted):
+    """--help shows musl-1.2.3 and glibc-2.28: the error names those forms, and glibc has no third part."""
+    proc = cli(env={"MUSLDETECT_LIBC": value})
+    if accepted:
+        assert proc.returncode == 0 and proc.stdout.split()[:2] == value.split("-")
+        return
+    assert proc.returncode == 2 and "musl-1.2.3" in proc.stderr and "glibc-2.28" in proc.stderr
+    assert "MAJOR" not in proc.stderr and "musl-1.2.3" in cli("--help").stdout
+
+
+def test_a_manylinux_module_that_raises_is_one_line_not_a_traceback(tmp_path):
+    if musldetect.libc().family != "glibc":
+        pytest.skip("PEP 600's module is asked on glibc only")
+    (tmp_path / "_manylinux.py").write_text("def manylinux_compatible(*args):\n    raise RuntimeError('broken')\n")
+    proc = cli(env={"PYTHONPATH": str(tmp_path)})
+    assert proc.returncode == 3 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == "musldetect: RuntimeError: broken"
+
+
+def test_ctrl_c_with_worker_processes_ends_them_and_exits_130():
+    import os
+    import signal
+    import time
+
+    binary = "/bin/ls" if os.path.exists("/bin/ls") else sys.executable
+    busy = [binary] * 20000  # far more work than is done before the signal, however fast the machine
+    proc = subprocess.Popen([sys.executable, "-m", "musldetect", "audit", "--jobs", "2", *busy],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    assert proc.stdout is not None
+    proc.stdout.readline()  # the workers run: a first result is out
+    os.killpg(proc.pid, signal.SIGINT)  # as a terminal sends it: to the whole process group
     try:
-        proc = subprocess.run([sys.executable, "-m", "musldetect", *args], stdout=write_end, stderr=subprocess.PIPE,
-                              text=True, timeout=120)
+        _out, err = proc.communicate(timeout=30)
     finally:
-        os.close(write_end)
-    assert (proc.returncode, proc.stderr) == (141, ""), proc.stderr
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130 and err.strip() == "musldetect: interrupted", err
+    time.sleep(0.5)
+    try:
+        os.killpg(proc.pid, 0)
+        alive = True
+    except ProcessLookupError:
+        alive = False
+    assert not alive, "a worker process outlived the command"
+
+
+def test_an_image_without_python_asks_for_the_interpreter_path(tmp_path):
+    """The hint must be one that works: --root takes the interpreter's path, not a version."""
+    import shutil
+
+    (tmp_path / "bin").mkdir()
+    shutil.copy("/bin/sh", tmp_path / "bin" / "sh")
+    proc = cli("tags", "--root", str(tmp_path))
+    assert proc.returncode == 3 and "pass python= the interpreter's path inside the image" in proc.stderr
+    assert "a version" not in proc.stderr
+
+
+def test_inspect_platform_tags_agree_with_what_inspect_says_it_requires(tmp_path):
+    from builders import compile_c
+
+    lib = compile_c(tmp_path, "gcc", "#include <sys/random.h>\nint f(char *b) { return (int)getrandom(b, 4, 0); }\n",
+                    "libf.so", "-shared", "-fPIC")
+    summary = cli("inspect", lib).stdout
+    tags = cli("inspect", "--platform-tags", lib).stdout.split()
+    if musldetect.libc().family == "glibc":  # "  requires: glibc 2.25 or newer (manylinux_2_25_x86_64)"
+        (line,) = [line for line in summary.splitlines() if line.startswith("  requires:")]
+        required = line.split("(")[-1].rstrip(")")
+        assert required.startswith("manylinux_2_25_") and tags == [required]
+    interpreter = cli("inspect", "--platform-tags", sys.executable).stdout.split()
+    assert any(not tag.startswith("linux_") for tag in interpreter), interpreter  # not linux_<arch> alone
+
+
+def test_a_pure_wheel_may_carry_any(tmp_path):
+    from builders import make_wheel
+
+    wheel = make_wheel(tmp_path, "pure", ["py3-none-any"], {"pure/__init__.py": b""})
+    assert "  may carry: any (no binaries)\n" in cli("audit", wheel).stdout
+
+
+def test_progress_on_a_terminal_has_its_own_line(tmp_path):
+    """The line names the input being audited, whole, and each result clears it first."""
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "musldetect", "audit", sys.executable, "/bin/sh"],
+                              stdout=subprocess.PIPE, stderr=slave, text=True, timeout=120)
+        os.close(slave)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(master)
+    text = shown.decode()
+    assert f"[1/2] {os.path.basename(sys.executable)}" in text and "[2/2] sh" in text
+    assert text.endswith("\r\x1b[K") and proc.stdout.count(": ") >= 2
+
+
+@pytest.mark.parametrize("command", ["inspect", "resolve"])
+def test_several_files_as_json_lines(command):
+    proc = cli(command, "--json", sys.executable, "/bin/sh")
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert proc.returncode == 0 and [line["file"] for line in lines] == [sys.executable, "/bin/sh"]
+
+
+def test_no_function_of_the_command_is_over_40_lines():
+    """The command is a table of small handlers (issue 29): a long function is the if-chain coming back."""
+    import ast
+    import inspect as source_of
+
+    import musldetect._cli as command
+
+    tree = ast.parse(source_of.getsource(command))
+    lengths = {node.name: node.end_lineno - node.lineno + 1 for node in ast.walk(tree)
+               if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno is not None}
+    assert max(lengths.values()) <= 40, sorted(lengths.items(), key=lambda item: -item[1])[:3]
+    assert {c.name for c in command.COMMANDS} == {"inspect", "audit", "resolve", "backends", "tags", "explain"}
+
+
+def test_a_wheel_given_to_inspect_points_to_audit(tmp_path):
+    from builders import make_wheel
+
+    wheel = make_wheel(tmp_path, "pure", ["py3-none-any"], {"pure/__init__.py": b""})
+    proc = cli("inspect", wheel)
+    assert proc.returncode == 3 and proc.stderr.strip().endswith("(a wheel: musldetect audit reads it)")

@@ -290,13 +290,13 @@ def test_a_macos_wheel_does_not_load_in_a_linux_target(tmp_path):
     assert result.loads is False and "cannot load in a Linux target" in result.reasons[-1]
 
 
-def test_the_cli_fails_a_wheel_it_cannot_judge(tmp_path):
+def test_the_cli_exits_cannot_judge_for_a_wheel_it_cannot_judge(tmp_path):
     import subprocess
     import sys
 
     path = make_wheel(tmp_path, "demo", ["cp312-cp312-macosx_11_0_arm64"], {"demo/_d.so": fw.macho(minimum=None)})
     proc = subprocess.run([sys.executable, "-m", "musldetect", "audit", path], capture_output=True, text=True)
-    assert proc.returncode == 1 and "cannot judge" in proc.stdout
+    assert proc.returncode == 3 and "cannot judge" in proc.stdout
 
 
 def test_a_mach_o_extension_in_a_wheel_for_any_platform_over_promises(tmp_path):

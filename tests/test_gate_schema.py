@@ -39,7 +39,7 @@ def validator():
 def cli_json_lines(*args: str) -> list:
     proc = subprocess.run([sys.executable, "-m", "musldetect", "audit", "--json", *args], capture_output=True,
                           text=True, timeout=600)
-    assert proc.returncode in (0, 1, 2), proc.stderr[-2000:]
+    assert proc.returncode in (0, 1, 3), proc.stderr[-2000:]  # holds, does not hold, cannot judge
     return [json.loads(line) for line in proc.stdout.splitlines()]
 
 

@@ -34,12 +34,13 @@ import tempfile
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, Optional, Sequence
 
+from .._types import readable_fields
 from ._in_target import resolved
 from ._judge import judge
 from ._provenance import Provenance
 from ._provenance import provenance as audit_provenance
 from ._read import read_input
-from ._records import Audit, AuditedFile, Blame, WaivedBlame
+from ._records import Audit, AuditedFile, Blame, Interpreter, WaivedBlame
 from ._waivers import Waiver, WaiverError
 from ._waivers import apply as apply_waivers
 from ._waivers import load as load_waivers
@@ -47,19 +48,27 @@ from ._waivers import load as load_waivers
 if TYPE_CHECKING:
     from .._rootfs import FileSystem
 
-__all__ = ["Audit", "AuditedFile", "Blame", "Provenance", "WaivedBlame", "Waiver", "WaiverError", "apply_waivers",
-           "audit_path", "audit_provenance", "load_waivers"]
+__all__ = ["Audit", "AuditedFile", "Blame", "Interpreter", "Provenance", "WaivedBlame", "Waiver", "WaiverError",
+           "apply_waivers", "audit_path", "audit_provenance", "load_waivers"]
+
+readable_fields(Audit, AuditedFile, Blame, Interpreter)
 
 
-def audit_path(path: str, files: Optional[FileSystem] = None, waivers: Sequence[Waiver] = (),
-               strict: bool = False) -> Audit:
+def audit_path(path: str, files: Optional[FileSystem] = None, runs_in: Optional[Interpreter] = None,
+               waivers: Sequence[Waiver] = (), strict: bool = False) -> Audit:
     """The audit of ``path``; with a target's ``files`` (this system's or an image's) each
     entry binary (one no other binary of the input needs) is also resolved there, the
-    input's own files first through their rpaths. ``waivers`` set causes aside unless
+    input's own files first through their rpaths; with ``runs_in``, for that interpreter,
+    whose process has one C library and one arch. ``waivers`` set causes aside unless
     ``strict``."""
     with tempfile.TemporaryDirectory(prefix="musldetect-audit-") if files else nullcontext() as spool:
         found, files_at = read_input(path, spool)
+        skipped = [binary for binary in found.binaries if not binary.loadable]
+        if skipped:  # objects no loader maps: noted, never judged
+            found = found._replace(binaries=[binary for binary in found.binaries if binary.loadable])
         result = judge(path, found, waivers, strict)
+        if skipped:
+            result = result._replace(reasons=result.reasons + tuple(f"skipped {b.path}: {b.reason}" for b in skipped))
         if files is None:
             return result
-        return resolved(result, found.binaries, files_at, files)
+        return resolved(result, found.binaries, files_at, files, runs_in)

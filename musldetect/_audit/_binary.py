@@ -9,11 +9,23 @@ never stops the loader, so it never raises a bound.
 
 from __future__ import annotations
 
+import struct
 from typing import Dict, List, NamedTuple, Optional, Tuple
 
 from .. import _rules
 from .._elf import ELFFile
-from .._elf_header import ET_DYN, ET_EXEC, PF_X, PT_GNU_STACK, asks_executable_stack
+from .._elf_header import (
+    ET_CORE,
+    ET_DYN,
+    ET_EXEC,
+    ET_REL,
+    PF_X,
+    PT_DYNAMIC,
+    PT_GNU_STACK,
+    asks_executable_stack,
+    header_size,
+    parse_header,
+)
 from .._grammar import GLIBC, MUSL
 from .._inspect import static_family
 from .._libcfile import family_by_name
@@ -48,6 +60,7 @@ class BinaryFacts(NamedTuple):
     properties: Tuple[Tuple[int, int], ...] = ()  # GNU program properties: (pr_type, value)
     interp: Optional[str] = None  # PT_INTERP: a program names its loader
     executable_stack: Optional[bool] = None  # glibc must make the stack executable for it (None: arch unknown)
+    loadable: bool = True  # False: no loader maps it (an object file, a core dump, a debug-info file); skipped
 
     @property
     def is_extension(self) -> bool:
@@ -61,10 +74,49 @@ class BinaryFacts(NamedTuple):
         return tuple(name for name in self.imports if name.startswith(OLD_PYTHON_ONLY))
 
 
-def binary_facts(elf: ELFFile, shown_as: str) -> BinaryFacts:
-    """The facts of one ELF program or library (ELFError for anything else)."""
+_ELF_TYPES = {ET_REL: "a relocatable object (ET_REL, a .o)", ET_CORE: "a core dump (ET_CORE)"}
+
+
+def _not_loadable(elf: ELFFile) -> str:
     if elf.type not in (ET_EXEC, ET_DYN):
-        raise elf.error(f"e_type {elf.type} is neither a program nor a shared library")
+        return _ELF_TYPES.get(elf.type, f"ELF type {elf.type}, neither a program nor a shared library") + \
+            ": no loader maps it"
+    if elf.is_dynamic and _dynamic_is_nobits(elf):
+        return "its dynamic section holds no bytes (SHT_NOBITS): a separate debug-info file, which no loader maps"
+    return ""
+
+
+SHT_NOBITS = 8
+MAX_SECTIONS = 1 << 16
+
+
+def _dynamic_is_nobits(elf: ELFFile) -> bool:
+    """A debug-info file (objcopy --only-keep-debug, eu-strip -f) keeps the program headers
+    but marks the loaded sections SHT_NOBITS in an intact section table; a truncated
+    library has no such table, so it is still read (and refused) as the broken file it is."""
+    header = parse_header(elf.read_at(0, header_size(elf.bits), "ELF header"), elf.bits, elf.byteorder)
+    wide = elf.bits == 64
+    size = 64 if wide else 40
+    if not header.shoff or header.shentsize != size or not 0 < header.shnum <= MAX_SECTIONS \
+            or header.shoff + header.shnum * size > elf.size:
+        return False
+    table = elf.read_at(header.shoff, header.shnum * size, "section header table")
+    fields = elf.byteorder + ("IIQQ" if wide else "IIII")
+    addresses = {segment.vaddr for segment in elf.segments_of_type(PT_DYNAMIC)}
+    for at in range(0, len(table), size):
+        _name, kind, _flags, address = struct.unpack_from(fields, table, at)
+        if kind == SHT_NOBITS and address in addresses:
+            return True
+    return False
+
+
+def binary_facts(elf: ELFFile, shown_as: str) -> BinaryFacts:
+    """The facts of one ELF program or library; a file no loader maps (as auditwheel has it,
+    not a binary to judge) comes back with ``loadable=False`` and the reason."""
+    unloadable = _not_loadable(elf)
+    if unloadable:
+        return BinaryFacts(shown_as, elf.arch, None, False, None, (), (), False, (), (), (), (), {}, None, unloadable,
+                           loadable=False)
     interp = elf.interpreter
     soname, needed = elf.dynamic_names() if elf.is_dynamic else (None, [])
     rpath, runpath = elf.search_paths() if elf.is_dynamic else ([], [])

@@ -9,7 +9,9 @@ answer on any machine.
 
 from __future__ import annotations
 
+import os
 import posixpath
+import re
 from typing import Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 from .. import _rules
@@ -72,6 +74,10 @@ def judge(path: str, found: Input, waivers: Sequence[Waiver] = (), strict: bool 
         inconsistent = True
         reasons.append(f"the file name declares {', '.join(sorted(name_tags or ()))} but WHEEL says "
                        f"{', '.join(sorted(wheel_tags or ()))}")
+    name_problem = _wheel_name_problem(os.path.basename(path)) if found.kind == "wheel" else ""
+    if name_problem:
+        inconsistent = True
+        reasons.append(name_problem)
     declared_full = name_tags if name_tags is not None else (wheel_tags or set())
     declared = tuple(sorted({tag.rsplit("-", 1)[-1] for tag in declared_full}))
     if platform_of(declared) is not None or (found.images and not binaries):
@@ -99,6 +105,8 @@ def judge(path: str, found: Input, waivers: Sequence[Waiver] = (), strict: bool 
     verdict = _verdict(inconsistent, bool(blame), bool(declared), under)
     if verdict == UNDER:
         reasons.extend(under)
+    if not declared:  # nothing claimed, yet say why no policy fits: the newest policy's causes
+        blame.extend(_unfit_blame(by_arch, allowed.families, allowed.oldest, vendored))
     files = tuple(_audited_file(b, vendored[b.path]) for b in binaries)
     honest = tuple(dict.fromkeys(allowed.honest + honest_pairs))
     return Audit(path, found.kind, files, honest, declared, tags_agree, verdict,
@@ -280,6 +288,42 @@ def _musl_symbol_that_requires(binary: BinaryFacts) -> str:
             if hit:
                 return hit[0]
     return next((name for name in sorted(imports) if name.startswith("__") and "time64" in name), "?")
+
+
+# A wheel's file name as installers read it (the binary distribution format; the version as PEP 440 spells it).
+_VERSION = (r"v?([0-9]+!)?[0-9]+(\.[0-9]+)*([-_.]?(a|b|c|rc|alpha|beta|pre|preview)[-_.]?[0-9]*)?"
+            r"([-_.]?(post|rev|r)[-_.]?[0-9]*)?([-_.]?dev[-_.]?[0-9]*)?(\+[a-z0-9]+([._][a-z0-9]+)*)?")
+_WHEEL_NAME = re.compile(r"^(?P<name>[A-Za-z0-9._]+)-(?P<version>[^-]+)(-(?P<build>[0-9][^-]*))?"
+                         r"-[^-]+-[^-]+-[^-]+\.whl$")
+
+
+def _wheel_name_problem(name: str) -> str:
+    """Why installers would refuse this file name as a wheel's; empty when they take it."""
+    match = _WHEEL_NAME.match(name)
+    if match is None:
+        why = "not NAME-VERSION[-BUILD]-PYTHON-ABI-PLATFORM.whl"
+    elif "__" in match.group("name"):
+        why = "a double underscore in the name"
+    elif re.fullmatch(_VERSION, match.group("version"), re.IGNORECASE) is None:
+        why = f"{match.group('version')!r} is not a PEP 440 version"
+    else:
+        return ""
+    return f"the file name {name!r} is not a valid wheel name ({why}): installers refuse it"
+
+
+def _unfit_blame(by_arch: ByArch, families: Dict[str, List[str]], oldest: Dict[Tuple[str, str], _policy.Policy],
+                 vendored: Vendored) -> List[Blame]:
+    """For each arch and family no policy fits, what even the newest policy of it refuses."""
+    blame = []
+    for arch, group in sorted(by_arch.items()):
+        for family in families[arch]:
+            covering = [policy for policy in _policy.policies(family) if policy.covers(arch)]
+            if (arch, family) in oldest or not covering:
+                continue
+            newest = covering[-1]
+            for cause in _policy_causes(newest, arch, group, vendored):
+                blame.append(Blame(newest.tag(arch), cause.file, cause.cause, cause.reason))
+    return blame
 
 
 def _check_declared(tag: str, by_arch: ByArch, families: Dict[str, List[str]], vendored: Vendored) -> List[Cause]:

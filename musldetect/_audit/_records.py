@@ -138,3 +138,11 @@ class Audit(NamedTuple):
 def version_key(version: str) -> Tuple[Tuple[int, ...], str]:
     """Orders symbol version names by their numbers (GLIBC_2.9 before GLIBC_2.17)."""
     return version_numbers(version), version
+
+
+class Interpreter(NamedTuple):
+    """The process an extension would be loaded into: it loads only with the same C library and arch."""
+
+    described: str  # "this interpreter (/usr/bin/python3: glibc 2.36, x86_64)"
+    family: Optional[str]
+    arch: Optional[str]

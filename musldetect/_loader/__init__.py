@@ -13,6 +13,9 @@ package (tests/test_layers.py reads this picture too)::
 
 from __future__ import annotations
 
-from ._resolve import Resolution, resolve_in, resolve_path
+from .._types import readable_fields
+from ._resolve import Library, Mismatch, Missing, MissingVersion, Resolution, resolve_in, resolve_path
+
+readable_fields(Resolution, Library, Missing, MissingVersion, Mismatch)
 
 __all__ = ["Resolution", "resolve_in", "resolve_path"]

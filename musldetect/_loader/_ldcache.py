@@ -17,6 +17,7 @@ OLD_MAGIC = b"ld.so-1.7.0"
 NEW_MAGIC = b"glibc-ld.so.cache1.1"
 FLAG_TYPE_MASK, FLAG_ELF_LIBC6 = 0x00FF, 0x0003
 MAX_CACHE = 64 * 1024 * 1024
+CURRENT_FORMAT = "ld.so.cache (current format)"  # the usual note, which resolve() does not repeat
 MAX_ENTRIES = 1 << 20
 
 
@@ -35,7 +36,7 @@ def parse(data: bytes, byteorder: str = "<") -> LdCache:
     """The entries of a cache file's bytes; a malformed cache gives no entries and a note."""
     try:
         if data.startswith(NEW_MAGIC):
-            return LdCache(_parse_new(data, 0, byteorder), "ld.so.cache (current format)")
+            return LdCache(_parse_new(data, 0, byteorder), CURRENT_FORMAT)
         if data.startswith(OLD_MAGIC):
             count = _u32(data, 12, byteorder)
             end = 16 + 12 * count

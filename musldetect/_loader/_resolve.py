@@ -248,7 +248,8 @@ class _Search:
                         self._cache = _CACHES.put(key, _ldcache.parse(data, "<" if self._little() else ">"))
                 finally:
                     os.close(fd)
-            self.notes.append(self._cache.note)
+            if self._cache.note != _ldcache.CURRENT_FORMAT:  # only what is out of the ordinary is worth a note
+                self.notes.append(self._cache.note)
         return self._cache
 
     def _little(self) -> bool:
@@ -434,7 +435,8 @@ def _load_all(search: _Search, main: _Object) -> Resolution:
     refused = _executable_stack_refusal(search, loaded, loader) if search.dlopened else None
     loads = not missing and not missing_versions and refused is None
     if loads:
-        reason = f"every needed library resolves ({len({lib.path for lib in libraries})} objects)"
+        count = len({lib.path for lib in libraries})
+        reason = f"every needed library resolves ({count} object{'' if count == 1 else 's'})"
     else:
         parts = [f"{m.name} not found (needed by {m.needed_by})" for m in missing[:3]]
         parts += [f"{v.library} lacks {v.version} (needed by {v.needed_by})" for v in missing_versions[:3]]
@@ -524,7 +526,11 @@ def _find(search: _Search, name: str, requester: _Object, loaded: List[_Object],
     if found is not None:
         return found, "already loaded", []
     searched: List[str] = []
+    cache_seen = search.family != GLIBC
     for candidate, how in _candidates(search, name, requester, loaded[0]):
+        if how == "system directory" and not cache_seen:  # the cache was asked and had no entry
+            searched.append("ld.so.cache: no entry")
+        cache_seen = cache_seen or how in ("ld.so.cache", "system directory")
         searched.append(posixpath.dirname(candidate) if how != "ld.so.cache" else f"ld.so.cache: {candidate}")
         mismatches = len(search.mismatched)
         opened, fatal = search.open_candidate(candidate, requester.path)
