@@ -3,6 +3,7 @@
     python mutation/run.py                          # every mutation, this interpreter
     python mutation/run.py --musl-python PY         # also the ones only musl can kill
     python mutation/run.py --only rules-row-1.2.6   # one mutation by name
+    python mutation/run.py --share 1/3              # the second of three interleaved shares (CI's quick mode)
     python mutation/run.py --jobs 2                 # two scratch copies at once
 
 Each mutation replaces one exact piece of source (it must occur exactly once) in a fresh
@@ -520,6 +521,16 @@ def run(python: str, where: str, mutations: List[Mutation]) -> List[str]:
     return survivors
 
 
+def _share(parser: argparse.ArgumentParser, share: str, chosen: List[Mutation]) -> List[Mutation]:
+    """The K-th of N interleaved shares (0 <= K < N): N runs with K = 0..N-1 cover the list."""
+    index, _, count = share.partition("/")
+    if not (index.isdigit() and count.isdigit() and int(index) < int(count)):
+        parser.error(f"--share takes K/N with 0 <= K < N, not {share!r}")
+    picked = chosen[int(index)::int(count)]
+    print(f"share {share}: {len(picked)} of {len(chosen)} mutations (the text of every one checked)")
+    return picked
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--python", default=sys.executable, help="the host interpreter (default: this one)")
@@ -527,6 +538,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--only", action="append", default=[], help="run this mutation (repeatable)")
     parser.add_argument("--jobs", type=int, default=1,
                         help="run the host mutations in this many scratch copies at once (default 1)")
+    parser.add_argument("--share", metavar="K/N", help="run only the K-th of N interleaved shares of the list "
+                        "(CI's quick mode rotates K; every text is still checked to occur once)")
     args = parser.parse_args(argv)
     chosen = [m for m in MUTATIONS if not args.only or m.name in args.only]
     unknown = set(args.only) - {m.name for m in MUTATIONS}
@@ -535,6 +548,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     stale = [m.name for m in chosen if _source(m.path).count(m.old) != 1]
     if stale:  # checked before any copy is made: a refactor moved the text a mutation names
         parser.error(f"the text to mutate does not occur exactly once for: {', '.join(stale)}")
+    if args.share:
+        chosen = _share(parser, args.share, chosen)
     host = [m for m in chosen if m.where == "host"]
     musl_only = [m for m in chosen if m.where == "musl"]
     # Each share runs in its own scratch copy; the musl interpreter's share runs beside them.
