@@ -155,3 +155,17 @@ def test_wheels_in_an_empty_or_missing_folder(tmp_path):
     missing = run("--wheels-in", str(tmp_path / "missing"), cwd=tmp_path)
     assert missing.returncode == 2 and "not a directory" in missing.stderr
     assert run(cwd=tmp_path).returncode == 2  # neither a PATH nor --wheels-in
+
+
+def test_the_hook_script_is_wheels_in_dist_and_passes_without_a_dist_folder(wheels, tmp_path):
+    def dist_script(*args: str) -> subprocess.CompletedProcess:
+        code = "import sys; from musldetect._gate import main; sys.exit(main(sys.argv[1:]))"
+        return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=600,
+                              cwd=tmp_path)
+
+    none = dist_script()
+    assert none.returncode == 0 and "nothing to audit" in none.stderr and not none.stdout
+    dist_folder(wheels, tmp_path)
+    assert dist_script("--json").stdout == run("--json", "--wheels-in", "dist", cwd=tmp_path).stdout
+    waived = dist_script("--waive", "forbidden-symbol:*=stale")
+    assert waived.returncode == 1 and waived.stdout.splitlines()[-1].startswith("unused waiver: forbidden-symbol")

@@ -119,6 +119,6 @@ def test_real_pypi_wheels_validate_and_keep_their_order_with_jobs():
     wheels = pypi_wheels()
     one = cli_json_lines(*wheels)
     assert [line["path"] for line in one[:-1]] == wheels and one[-1]["summary"]["inputs"] == len(wheels)
-    assert {line["verdict"] for line in one} >= {"honest", "under-promises"}
+    assert {line["verdict"] for line in one[:-1]} >= {"honest", "under-promises"}
     assert_valid(one)
     assert cli_json_lines("--jobs", "2", *wheels) == one
