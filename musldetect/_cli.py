@@ -358,15 +358,17 @@ class _Tally:
         self.status = max(self.status, _audit_status(result))
         return self.status
 
+    def inputs(self) -> int:
+        return sum(self.verdicts.values()) + self.errors
+
     def as_dict(self) -> Dict[str, Any]:
-        return {"inputs": sum(self.verdicts.values()) + self.errors, "verdicts": dict(sorted(self.verdicts.items())),
-                "errors": self.errors, "unused_waivers": [w._asdict() for w in self.unused], "status": self.status}
+        return {"inputs": self.inputs(), "verdicts": dict(sorted(self.verdicts.items())), "errors": self.errors,
+                "unused_waivers": [w._asdict() for w in self.unused], "status": self.status}
 
     def text(self) -> List[str]:
         counts = [f"{n} {verdict}" for verdict, n in sorted(self.verdicts.items())]
         counts += [f"{self.errors} not readable"] if self.errors else []
-        found = self.as_dict()
-        lines = [f"summary: {found['inputs']} inputs: {', '.join(counts) or 'none'}; exit status {self.status}"]
+        lines = [f"summary: {self.inputs()} inputs: {', '.join(counts) or 'none'}; exit status {self.status}"]
         return lines + [f"unused waiver: {_waiver_text(w)} (no input used it)" for w in self.unused]
 
 
