@@ -49,7 +49,7 @@ from . import (
 from ._grammar import FAMILY_PREFIX, format_tag
 
 if TYPE_CHECKING:
-    from . import Audit, Resolution, Target
+    from . import Audit, Resolution, Target, Waiver
 
 # Exit codes by meaning, the same for every command (listed in --help and the README).
 EXIT_HOLDS = 0  # it holds: determined, honest, loads
@@ -124,7 +124,15 @@ def _inspect_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _audit_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="+", metavar="PATH")
+    parser.add_argument("paths", nargs="*", metavar="PATH")
+    parser.add_argument("--wheels-in", action="append", default=[], metavar="DIR",
+                        help="audit every *.whl under DIR, recursively, in sorted order (repeatable; a plain "
+                             "DIR argument means an unpacked tree)")
+    parser.add_argument("--waive", action="append", default=[], metavar="RULE:GLOB=REASON",
+                        help="set aside the causes of RULE in files matching GLOB, saying why (repeatable)")
+    parser.add_argument("--waivers-from", metavar="FILE", help="the waivers of this pyproject.toml's "
+                        "[tool.musldetect.audit] table (default: ./pyproject.toml when it has one)")
+    parser.add_argument("--strict", action="store_true", help="ignore every waiver")
     parser.add_argument("--jobs", type=int, default=1, metavar="N",
                         help="audit N inputs at a time in worker processes (default 1: in this process)")
     where = parser.add_mutually_exclusive_group()
@@ -246,22 +254,32 @@ def _slow_install_note(in_use: str) -> Optional[str]:
     return None
 
 
+MAX_PYPROJECT_PEEK = 4 << 20  # bytes of ./pyproject.toml looked at for musldetect's table
+
 _INPUT_ERRORS = (ELFError, BinaryFormatError, WheelError, OSError, ValueError)
 
 
 Where = Union["Target", str, None]  # where an audit resolves: this interpreter's target, an image directory, or not
 
 
-def _audit_one(path: str, where: Where = None) -> Tuple[Optional[Audit], str]:
+class AuditOptions(NamedTuple):
+    """What every input of one command is audited with (sent as is to worker processes)."""
+
+    where: Where
+    waivers: Tuple[Waiver, ...]
+    strict: bool
+
+
+def _audit_one(path: str, options: AuditOptions) -> Tuple[Optional[Audit], str]:
     """One input's audit, or the one-line error that stopped it (worker processes too)."""
     try:
-        return audit(path, target=where), ""
+        return audit(path, target=options.where, waivers=options.waivers, strict=options.strict), ""
     except _INPUT_ERRORS as exc:
         text = str(exc)
         return None, text if path in text or text.startswith("target=") else f"{path}: {text}"
 
 
-def _audit_pair(job: Tuple[str, Where]) -> Tuple[Optional[Audit], str]:
+def _audit_pair(job: Tuple[str, AuditOptions]) -> Tuple[Optional[Audit], str]:
     return _audit_one(*job)
 
 
@@ -272,15 +290,16 @@ def _quiet_on_interrupt() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _audit_results(paths: Sequence[str], jobs: int, where: Where) -> Tuple[Any, Iterator[Tuple[Optional[Audit], str]]]:
+def _audit_results(paths: Sequence[str], jobs: int,
+                   options: AuditOptions) -> Tuple[Any, Iterator[Tuple[Optional[Audit], str]]]:
     """(the worker pool or None, the results in input order)."""
     if jobs > 1 and len(paths) > 1:
         import multiprocessing
 
         pool = multiprocessing.Pool(processes=jobs, initializer=_quiet_on_interrupt)
         chunk = max(1, min(64, len(paths) // (4 * jobs)))
-        return pool, pool.imap(_audit_pair, [(path, where) for path in paths], chunksize=chunk)
-    return None, map(_audit_one, paths, [where] * len(paths))
+        return pool, pool.imap(_audit_pair, [(path, options) for path in paths], chunksize=chunk)
+    return None, map(_audit_one, paths, [options] * len(paths))
 
 
 def _progress(done: int, paths: Sequence[str]) -> None:
@@ -289,14 +308,90 @@ def _progress(done: int, paths: Sequence[str]) -> None:
     print(f"\r\x1b[K{text}", end="", file=sys.stderr, flush=True)
 
 
+def _wheels_under(folder: str) -> List[str]:
+    """Every ``*.whl`` under ``folder``, recursively, sorted: the same order on every machine."""
+    if not os.path.isdir(folder):
+        raise _UsageError(f"--wheels-in {folder}: not a directory")
+    return sorted(os.path.join(top, name) for top, _dirs, names in os.walk(folder)
+                  for name in names if name.endswith(".whl"))
+
+
+def _default_pyproject() -> Optional[str]:
+    """./pyproject.toml when it has musldetect's table: build tools run the audit from the
+    project's root, and a project without the table needs no TOML reader."""
+    try:
+        with open("pyproject.toml", "rb") as fh:
+            text = fh.read(MAX_PYPROJECT_PEEK)
+    except OSError:
+        return None
+    return "pyproject.toml" if b"tool.musldetect" in text else None
+
+
+def _audit_options(args: argparse.Namespace) -> AuditOptions:
+    from . import WaiverError, load_waivers
+
+    where: Where = args.root if args.root else (target() if args.resolve else None)
+    pyproject = args.waivers_from or _default_pyproject()
+    try:
+        waivers = load_waivers(pyproject, command_line=args.waive)
+    except (WaiverError, OSError) as exc:
+        raise _UsageError(str(exc)) from exc  # each names where the waiver was written
+    return AuditOptions(where, tuple(waivers), args.strict)
+
+
+class _Tally:
+    """What a batch has seen so far: inputs per verdict, the waivers no input used, the status."""
+
+    def __init__(self, waivers: Sequence[Waiver]) -> None:
+        self.verdicts: Dict[str, int] = {}
+        self.errors = 0
+        self.unused = list(waivers)
+        self.status = EXIT_HOLDS
+
+    def add(self, result: Optional[Audit]) -> int:
+        if result is None:
+            self.errors += 1
+            self.status = EXIT_CANNOT_JUDGE
+            return self.status
+        self.verdicts[result.verdict] = self.verdicts.get(result.verdict, 0) + 1
+        self.unused = [w for w in self.unused if w in result.unused_waivers]
+        self.status = max(self.status, _audit_status(result))
+        return self.status
+
+    def inputs(self) -> int:
+        return sum(self.verdicts.values()) + self.errors
+
+    def as_dict(self) -> Dict[str, Any]:
+        return {"inputs": self.inputs(), "verdicts": dict(sorted(self.verdicts.items())), "errors": self.errors,
+                "unused_waivers": [w._asdict() for w in self.unused], "status": self.status}
+
+    def text(self) -> List[str]:
+        counts = [f"{n} {verdict}" for verdict, n in sorted(self.verdicts.items())]
+        counts += [f"{self.errors} not readable"] if self.errors else []
+        lines = [f"summary: {self.inputs()} inputs: {', '.join(counts) or 'none'}; exit status {self.status}"]
+        return lines + [f"unused waiver: {_waiver_text(w)} (no input used it)" for w in self.unused]
+
+
+def _audit_status(result: Audit) -> int:
+    if result.verdict == "cannot judge":  # the formats do not let it decide: never a pass
+        return EXIT_CANNOT_JUDGE
+    if result.verdict in ("over-promises", "inconsistent") or result.loads is False:
+        return EXIT_FAILS
+    return EXIT_HOLDS
+
+
 def _audit_command(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise _UsageError("--jobs takes a number of at least 1")
-    where: Where = args.root if args.root else (target() if args.resolve else None)
-    paths = args.paths
+    paths = list(args.paths) + [wheel for folder in args.wheels_in for wheel in _wheels_under(folder)]
+    if not paths and not args.wheels_in:
+        raise _UsageError("audit needs a PATH or --wheels-in DIR")
+    options = _audit_options(args)
+    tally, batch = _Tally(options.waivers), len(paths) != 1 or bool(args.wheels_in)
+    if not paths:
+        print(f"musldetect: no wheels in {', '.join(args.wheels_in)}: nothing to audit", file=sys.stderr)
     progress = len(paths) > 1 and sys.stderr.isatty()
-    worst = EXIT_HOLDS
-    pool, results = _audit_results(paths, args.jobs, where)
+    pool, results = _audit_results(paths, args.jobs, options)
     if progress:
         _progress(0, paths)
     try:
@@ -305,33 +400,44 @@ def _audit_command(args: argparse.Namespace) -> int:
                 _progress(len(paths), paths)  # clears the line before the result
             if result is None and error.startswith("target="):  # --root itself: one usage error, not one per input
                 raise _UsageError(f"--root {args.root}: not a directory")
-            if result is None:
-                worst = _decided(EXIT_CANNOT_JUDGE)
-                _report_error(path, error, args.json)
-            else:
-                if result.verdict == "cannot judge":  # the formats do not let it decide: never a pass
-                    worst = EXIT_CANNOT_JUDGE
-                elif (result.verdict in ("over-promises", "inconsistent") or result.loads is False) and not worst:
-                    worst = EXIT_FAILS
-                _decided(worst)
-                print(json.dumps(result.as_dict()) if args.json else "\n".join(_audit_text(result)), flush=True)
+            _decided(tally.add(result))
+            _print_result(path, result, error, args.json, batch)
             if progress:
                 _progress(done + 1, paths)
     finally:
         if pool is not None:  # ended, not waited for: on Ctrl-C or an error the rest is not wanted
             pool.terminate()
             pool.join()
-    return worst
+    if batch:
+        print(json.dumps({"summary": tally.as_dict()}) if args.json else "\n".join(tally.text()), flush=True)
+    return tally.status
+
+
+def _print_result(path: str, result: Optional[Audit], error: str, as_json: bool, batch: bool) -> None:
+    if result is None:
+        _report_error(path, error, as_json)
+    elif as_json:
+        print(json.dumps(result.as_dict()), flush=True)
+    else:
+        print("\n".join(_audit_text(result, unused=not batch)), flush=True)
 
 
 def _report_error(path: str, error: str, as_json: bool) -> None:
     if as_json:
-        print(json.dumps({"path": path, "error": error}))
+        from . import audit_provenance
+
+        print(json.dumps({"path": path, "error": error, "provenance": audit_provenance().as_dict()}), flush=True)
     else:
         print(f"musldetect: {error}", file=sys.stderr)
 
 
-def _audit_text(result: Audit) -> List[str]:
+def _waiver_text(waiver: Waiver) -> str:
+    return f"{waiver.rule}:{waiver.files}={waiver.reason} ({waiver.origin})"
+
+
+def _audit_text(result: Audit, unused: bool = True) -> List[str]:
+    """The result in words; ``unused``: also each waiver it did not use (a batch lists
+    those once, at its end: the waivers no input used)."""
     lines = [f"{result.path}: {result.verdict}"]
     if result.declared_tags:
         agree = {True: " (file name and WHEEL agree)", False: " (file name and WHEEL disagree)", None: ""}
@@ -351,6 +457,11 @@ def _audit_text(result: Audit) -> List[str]:
         lines.append(f"  blame:     {blame.tag}: {where}{blame.cause}: {blame.reason}")
     if len(result.blame) > 10:
         lines.append(f"  blame:     ... {len(result.blame) - 10} more (--json lists all)")
+    for waived in result.waived:
+        where = f"{waived.file}: " if waived.file else ""
+        lines.append(f"  waived:    {waived.tag}: {where}{waived.cause} [{waived.rule}]: {waived.waiver.reason}")
+    if unused:
+        lines.extend(f"  unused waiver: {_waiver_text(waiver)}" for waiver in result.unused_waivers)
     lines.extend(f"  note:      {reason}" for reason in result.reasons)
     if result.target is not None:
         where = f"the image {result.target[5:]}" if result.target.startswith("root:") else result.target

@@ -51,6 +51,7 @@ SCHEMA = ("tests/test_gate_schema.py",)
 HOOKS = ("tests/test_gate_hooks.py",)
 PURE = ("tests/test_gate_pure.py",)
 INFLATE = ("tests/test_gate_inflate.py",)
+GATECLI = ("tests/test_gate_cli.py",)
 ZIP = ("tests/test_zip.py", "-k", "not harness_quick and not installers and not real_tools and not cached_real")
 FORMATS = ("tests/test_formats_rules.py",)
 READERS = ("tests/test_formats.py",)
@@ -181,6 +182,12 @@ MUTATIONS: List[Mutation] = [
              '"loads": {\n          "type": [\n            "boolean"\n          ]', SCHEMA),
     Mutation("schema-no-undeclared-verdict", "musldetect/_audit/audit.schema.json",
              '"inconsistent",\n            "undeclared"', '"inconsistent"', SCHEMA),
+    Mutation("cli-waive-flag-ignored", "musldetect/_cli.py", "load_waivers(pyproject, command_line=args.waive)",
+             "load_waivers(pyproject, command_line=[])", GATECLI),
+    Mutation("cli-strict-ignored", "musldetect/_cli.py", "AuditOptions(where, tuple(waivers), args.strict)",
+             "AuditOptions(where, tuple(waivers), False)", GATECLI),
+    Mutation("cli-default-pyproject-unread", "musldetect/_cli.py", 'b"tool.musldetect" in text', "False", GATECLI),
+    Mutation("cli-batch-unused-by-any-input", "musldetect/_cli.py", "if w in result.unused_waivers]", "]", GATECLI),
     Mutation("hook-not-always-run", ".pre-commit-hooks.yaml", "always_run: true", "always_run: false", HOOKS),
     Mutation("hook-passes-filenames", ".pre-commit-hooks.yaml", "pass_filenames: false", "pass_filenames: true",
              HOOKS),

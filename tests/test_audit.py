@@ -346,6 +346,7 @@ def test_cli_exit_codes_and_json_lines(tmp_path):
     proc = run("--json", honest, over, str(junk))
     assert proc.returncode == 3  # cannot judge
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert [line.get("verdict") for line in lines] == ["honest", "over-promises", None]
+    assert [line.get("verdict") for line in lines[:-1]] == ["honest", "over-promises", None]
+    assert lines[-1]["summary"]["verdicts"] == {"honest": 1, "over-promises": 1}  # a batch ends with its summary
     assert "junk-1.0-py3-none-any.whl" in lines[2]["error"]
     assert run("--json", "--jobs", "2", honest, over, str(junk)).stdout == proc.stdout

@@ -147,3 +147,13 @@ def test_cibuildwheel_audits_every_wheel_with_the_documented_configuration(tmp_p
     assert isinstance(failed.value.__cause__, subprocess.CalledProcessError)
     assert failed.value.__cause__.returncode == 1
     assert "getrandom@GLIBC_2.25" in capfd.readouterr().out
+    # cibuildwheel runs the command from where it was started, the project's root: the
+    # waivers of the project's pyproject.toml apply with no other option.
+    with open(project / "pyproject.toml", "a") as fh:
+        fh.write('\n[tool.musldetect.audit]\nwaive = [{ rule = "symbol-version-too-new", file = "over/*", '
+                 'reason = "getrandom is looked up at run time" }]\n')
+    monkeypatch.chdir(project)
+    run_audit(tmp_dir=tmp_path / "cibw", build_options=linux, wheel=Path(over))
+    out = capfd.readouterr().out
+    assert "over-1.0-cp312-cp312-manylinux_2_17_x86_64.whl: honest" in out
+    assert "[symbol-version-too-new]: getrandom is looked up at run time" in out

@@ -68,13 +68,14 @@ def test_built_wheels_errors_and_resolution_validate(tmp_path):
     junk = tmp_path / "junk-1.0-py3-none-any.whl"
     junk.write_bytes(b"not a zip")
     lines = cli_json_lines(honest, over, str(tmp_path / "unpacked"), str(junk))
-    assert [line.get("verdict") for line in lines] == ["honest", "over-promises", "undeclared", None]
+    assert [line.get("verdict") for line in lines[:-1]] == ["honest", "over-promises", "undeclared", None]
+    assert lines[3]["provenance"] == musldetect.audit_provenance().as_dict()  # an error says which gate too
+    assert lines[-1]["summary"]["errors"] == 1 and lines[-1]["summary"]["status"] == 3  # a batch's last line
     lines += cli_json_lines("--resolve", honest)
     assert lines[-1]["resolutions"] and lines[-1]["loads"] is True
-    waived = musldetect.audit(over, waivers=musldetect.load_waivers(
-        command_line=["symbol-version-too-new:*=guarded", "forbidden-symbol:*=stale"]))
-    assert waived.waived and waived.unused_waivers
-    lines.append(json.loads(json.dumps(waived.as_dict())))
+    lines += cli_json_lines("--waive", "symbol-version-too-new:*=guarded", "--waive", "forbidden-symbol:*=stale",
+                            over, honest)
+    assert lines[-3]["waived"] and lines[-3]["unused_waivers"] and lines[-1]["summary"]["unused_waivers"]
     assert_valid(lines)
 
 
@@ -85,6 +86,11 @@ def test_the_schema_refuses_what_it_does_not_describe():
     assert check.is_valid(error)
     assert not check.is_valid(dict(error, extra=1))
     assert not check.is_valid({"path": "x.whl"})
+    summary = {"summary": {"inputs": 1, "verdicts": {"honest": 1}, "errors": 0, "unused_waivers": [], "status": 0}}
+    assert check.is_valid(summary)
+    assert not check.is_valid({"summary": dict(summary["summary"], verdicts={"fine": 1})})
+    assert not check.is_valid({"summary": dict(summary["summary"], status=2)})  # a usage error prints no summary
+    assert not check.is_valid(dict(summary, path="x.whl"))
 
 
 def test_provenance_names_this_version_and_the_policies_it_read():
@@ -112,7 +118,7 @@ def pypi_wheels() -> list:
 def test_real_pypi_wheels_validate_and_keep_their_order_with_jobs():
     wheels = pypi_wheels()
     one = cli_json_lines(*wheels)
-    assert [line["path"] for line in one] == wheels
-    assert {line["verdict"] for line in one} >= {"honest", "under-promises"}
+    assert [line["path"] for line in one[:-1]] == wheels and one[-1]["summary"]["inputs"] == len(wheels)
+    assert {line["verdict"] for line in one[:-1]} >= {"honest", "under-promises"}
     assert_valid(one)
     assert cli_json_lines("--jobs", "2", *wheels) == one

@@ -43,8 +43,10 @@ HOST_ONLY = {
     ("_backend_python", "os.readlink"): "/proc/self/exe and the mapped loader of this process",
     ("_override", "open"): "the override file in sys.prefix / sys.base_prefix",
     ("_cli", "os.open"): "os.devnull, for a closed stdout",
+    ("_cli", "open"): "./pyproject.toml, looked at for musldetect's waivers table (the host project's, no image)",
+    ("_cli", "os.path.isdir"): "the folder of wheels audit --wheels-in names (a host folder, no image)",
+    ("_cli", "os.walk"): "the wheels under that folder",
     ("_gate", "os.path.isdir"): "the dist folder the pre-commit hook is told to audit (a host folder, no image)",
-    ("_gate", "os.listdir"): "the wheels in that dist folder",
 }
 
 
