@@ -5,6 +5,8 @@ rules held to packaging's ``mac_platforms``; the Windows DLL lists held to the w
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import subprocess
 import sys
@@ -147,9 +149,14 @@ def altered(source: str, directory: str, platform: Optional[str] = None, abi: Op
     if abi:
         parts[-2] = abi
     target = os.path.join(directory, "-".join(parts) + ".whl")
-    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+    members: Dict[str, bytes] = {}
+    record = None
+    with zipfile.ZipFile(source) as old:
         for info in old.infolist():
             if drop(info.filename):
+                continue
+            if info.filename.endswith(".dist-info/RECORD"):
+                record = info.filename
                 continue
             data = (replace or {}).get(info.filename, None)
             data = old.read(info) if data is None else data
@@ -157,8 +164,19 @@ def altered(source: str, directory: str, platform: Optional[str] = None, abi: Op
                 lines = [line for line in data.decode().splitlines() if not line.startswith("Tag:")]
                 lines += [f"Tag: {parts[-3]}-{a}-{p}" for a in parts[-2].split(".") for p in parts[-1].split(".")]
                 data = ("\n".join(lines) + "\n").encode()
-            new.writestr(info.filename, data)
+            members[info.filename] = data
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for name, data in members.items():
+            new.writestr(name, data)
+        if record is not None:  # as a repair tool would: RECORD lists the bytes the copy holds
+            listed = "".join(f"{name},sha256={_digest(data)},{len(data)}\n" for name, data in members.items())
+            new.writestr(record, listed + f"{record},,\n")
     return target
+
+
+def _digest(data: bytes) -> str:
+    """RECORD's spelling of a SHA-256: urlsafe base64 without padding."""
+    return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
 
 
 def test_a_tag_lowered_below_what_a_binary_needs_over_promises(tmp_path):
