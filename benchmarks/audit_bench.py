@@ -52,8 +52,14 @@ def auditwheel_in_process(wheel: str) -> None:
     except Exception:
         libc = None
     wheel_abi.get_wheel_elfdata.cache_clear()  # it caches by wheel: each round must do the work
-    wheel_abi.analyze_wheel_abi(libc, get_wheel_architecture(os.path.basename(wheel)), Path(wheel), frozenset(),
-                                disable_isa_ext_check=False, allow_graft=False)
+    wheel_abi.analyze_wheel_abi(
+        libc,
+        get_wheel_architecture(os.path.basename(wheel)),
+        Path(wheel),
+        frozenset(),
+        disable_isa_ext_check=False,
+        allow_graft=False,
+    )
 
 
 def inflate_floor(wheel: str) -> None:
@@ -79,8 +85,10 @@ def hundred_extension_wheel(directory: str) -> str:
     for index in range(100):
         source = os.path.join(directory, f"m{index}.c")
         with open(source, "w") as fh:
-            fh.write(f'#include <string.h>\n#include <stdio.h>\nint f{index}(const char *s) '
-                     f'{{ char b[64]; snprintf(b, sizeof b, "%s{index}", s); return (int)strlen(b); }}\n')
+            fh.write(
+                f"#include <string.h>\n#include <stdio.h>\nint f{index}(const char *s) "
+                f'{{ char b[64]; snprintf(b, sizeof b, "%s{index}", s); return (int)strlen(b); }}\n'
+            )
         out = os.path.join(directory, f"_m{index}.so")
         subprocess.run(["gcc", "-O1", "-shared", "-fPIC", "-o", out, source], check=True)
         with open(out, "rb") as fh:
@@ -95,8 +103,10 @@ def hundred_extension_wheel(directory: str) -> str:
 
 def peak_rss_of_audit(wheel: str) -> int:
     """Peak resident set (KiB) of a fresh process that audits one wheel."""
-    code = ("import resource, sys, musldetect; musldetect.audit(sys.argv[1]); "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    code = (
+        "import resource, sys, musldetect; musldetect.audit(sys.argv[1]); "
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
     proc = subprocess.run([sys.executable, "-c", code, wheel], capture_output=True, text=True, check=True)
     return int(proc.stdout.strip())
 
@@ -123,16 +133,30 @@ def main() -> int:
             in_process = best_of(rounds, lambda w=wheel: auditwheel_in_process(w))
         except Exception:  # auditwheel fails on some musl wheels on a glibc host
             in_process = float("nan")
-        rows.append({"wheel": os.path.basename(wheel), "bytes": os.path.getsize(wheel), "elf_files": len(result.files),
-                     "audit_ms": ours * 1e3, "inflate_floor_ms": floor * 1e3, "auditwheel_show_ms": command * 1e3,
-                     "auditwheel_in_process_ms": in_process * 1e3})
-        print(f"{os.path.basename(wheel)[:64]:64} {len(result.files):4} ELF {ours * 1e3:8.1f} ms "
-              f"(inflating alone {floor * 1e3:6.1f} ms)   "
-              f"auditwheel show {command * 1e3:8.0f} ms ({command / ours:6.0f}x)   "
-              f"in-process {in_process * 1e3:8.0f} ms ({in_process / ours:5.0f}x)", flush=True)
+        rows.append(
+            {
+                "wheel": os.path.basename(wheel),
+                "bytes": os.path.getsize(wheel),
+                "elf_files": len(result.files),
+                "audit_ms": ours * 1e3,
+                "inflate_floor_ms": floor * 1e3,
+                "auditwheel_show_ms": command * 1e3,
+                "auditwheel_in_process_ms": in_process * 1e3,
+            }
+        )
+        print(
+            f"{os.path.basename(wheel)[:64]:64} {len(result.files):4} ELF {ours * 1e3:8.1f} ms "
+            f"(inflating alone {floor * 1e3:6.1f} ms)   "
+            f"auditwheel show {command * 1e3:8.0f} ms ({command / ours:6.0f}x)   "
+            f"in-process {in_process * 1e3:8.0f} ms ({in_process / ours:5.0f}x)",
+            flush=True,
+        )
     ratios = [r["auditwheel_show_ms"] / r["audit_ms"] for r in rows]  # type: ignore[operator]
-    in_ratios = [r["auditwheel_in_process_ms"] / r["audit_ms"] for r in rows  # type: ignore[operator]
-                 if r["auditwheel_in_process_ms"] == r["auditwheel_in_process_ms"]]
+    in_ratios = [
+        r["auditwheel_in_process_ms"] / r["audit_ms"]
+        for r in rows  # type: ignore[operator]
+        if r["auditwheel_in_process_ms"] == r["auditwheel_in_process_ms"]
+    ]
     total_files = sum(int(r["elf_files"]) for r in rows)  # type: ignore[call-overload]
     total_seconds = sum(float(r["audit_ms"]) for r in rows) / 1e3  # type: ignore[arg-type]
     median_ms = statistics.median(float(r["audit_ms"]) for r in rows)  # type: ignore[arg-type]
@@ -150,8 +174,9 @@ def main() -> int:
             many = hundred_extension_wheel(scratch)
             musldetect.audit(many)
             summary["hundred_extensions_ms"] = best_of(args.rounds, lambda: musldetect.audit(many)) * 1e3
-            summary["hundred_extensions_auditwheel_show_ms"] = best_of(
-                1, lambda: subprocess.run(auditwheel + [many], capture_output=True)) * 1e3
+            summary["hundred_extensions_auditwheel_show_ms"] = (
+                best_of(1, lambda: subprocess.run(auditwheel + [many], capture_output=True)) * 1e3
+            )
     if not args.quick:
         summary["peak_rss_kib_smallest_wheel"] = peak_rss_of_audit(wheels[0])
         summary["peak_rss_kib_largest_wheel"] = peak_rss_of_audit(wheels[-1])
@@ -160,9 +185,17 @@ def main() -> int:
     print(json.dumps(summary, indent=2))
     if args.out:
         with open(args.out, "w") as fh:
-            json.dump({"summary": summary, "wheels": rows, "python": sys.version.split()[0],
-                       "cpu_count": os.cpu_count(), "rusage": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss},
-                      fh, indent=1)
+            json.dump(
+                {
+                    "summary": summary,
+                    "wheels": rows,
+                    "python": sys.version.split()[0],
+                    "cpu_count": os.cpu_count(),
+                    "rusage": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                },
+                fh,
+                indent=1,
+            )
     return 0
 
 

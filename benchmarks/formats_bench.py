@@ -47,15 +47,19 @@ def lief_parse_all(wheel: str) -> int:
 
 
 def abi3audit(wheel: str) -> None:
-    subprocess.run([shutil.which("abi3audit") or "abi3audit", "--strict", "--report", wheel],
-                   capture_output=True, timeout=600)
+    subprocess.run(
+        [shutil.which("abi3audit") or "abi3audit", "--strict", "--report", wheel], capture_output=True, timeout=600
+    )
 
 
 def measure(wheel: str, rounds: int) -> Dict[str, object]:
     musldetect.audit(wheel)  # warm-up: imports, the DLL lists
     ours = best_of(rounds, lambda: musldetect.audit(wheel))
-    row: Dict[str, object] = {"wheel": os.path.basename(wheel), "audit_s": ours,
-                              "images": len(musldetect.audit(wheel).images)}
+    row: Dict[str, object] = {
+        "wheel": os.path.basename(wheel),
+        "audit_s": ours,
+        "images": len(musldetect.audit(wheel).images),
+    }
     try:
         lief_parse_all(wheel)
         row["lief_s"] = best_of(rounds, lambda: lief_parse_all(wheel))
@@ -82,11 +86,16 @@ def main(argv: List[str]) -> int:
     rounds = 1 if args.quick else args.rounds
     rows = [measure(w, rounds) for w in wheels]
     for row in rows:
-        extra = f"  abi3audit {row['abi3audit_s'] * 1e3:8.1f} ms ({row['abi3audit_ratio']:6.1f}x)" \
-            if "abi3audit_s" in row else ""
+        extra = (
+            f"  abi3audit {row['abi3audit_s'] * 1e3:8.1f} ms ({row['abi3audit_ratio']:6.1f}x)"
+            if "abi3audit_s" in row
+            else ""
+        )
         lief_part = f"lief {row['lief_s'] * 1e3:8.1f} ms ({row['lief_ratio']:5.1f}x)" if row.get("lief_s") else "lief -"
-        print(f"{row['wheel'][:58]:58} {row['images']:3} binaries  audit {row['audit_s'] * 1e3:7.1f} ms  "
-              f"{lief_part}{extra}")
+        print(
+            f"{row['wheel'][:58]:58} {row['images']:3} binaries  audit {row['audit_s'] * 1e3:7.1f} ms  "
+            f"{lief_part}{extra}"
+        )
     ratios = [float(r["lief_ratio"]) for r in rows if r.get("lief_ratio")]
     if ratios:
         print(f"lief / audit: median {statistics.median(ratios):.1f}x, lowest {min(ratios):.1f}x")

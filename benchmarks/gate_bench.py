@@ -67,8 +67,16 @@ def members(path: str) -> List[Member]:
             fh.seek(info.header_offset)
             header = fh.read(30)
             name_length, extra_length = struct.unpack("<HH", header[26:30])
-            found.append(Member(info.filename, info.compress_type, info.header_offset + 30 + name_length
-                                + extra_length, info.compress_size, info.file_size, info.CRC))
+            found.append(
+                Member(
+                    info.filename,
+                    info.compress_type,
+                    info.header_offset + 30 + name_length + extra_length,
+                    info.compress_size,
+                    info.file_size,
+                    info.CRC,
+                )
+            )
     return found
 
 
@@ -120,9 +128,12 @@ def per_wheel(wheels: List[str], rounds: int) -> List[Dict[str, Any]]:
     rows = []
     for wheel in wheels:
         listing = listings[wheel]
-        row: Dict[str, Any] = {"wheel": os.path.basename(wheel), "members": len(listing),
-                               "compressed": sum(m.compressed for m in listing),
-                               "inflated": sum(m.size for m in listing)}
+        row: Dict[str, Any] = {
+            "wheel": os.path.basename(wheel),
+            "members": len(listing),
+            "compressed": sum(m.compressed for m in listing),
+            "inflated": sum(m.size for m in listing),
+        }
         row.update({name: statistics.median(values) for name, values in sorted(times[wheel].items())})
         rows.append(row)
     return rows
@@ -132,7 +143,7 @@ def cli_jobs(wheels: List[str], rounds: int) -> Dict[str, Any]:
     """The command over the whole set, --jobs 1 and 2 alternated; median wall seconds."""
     walls: Dict[str, List[float]] = {"1": [], "2": []}
     for index in range(rounds):
-        for jobs in (("1", "2") if index % 2 == 0 else ("2", "1")):
+        for jobs in ("1", "2") if index % 2 == 0 else ("2", "1"):
             command = [sys.executable, "-m", "musldetect", "audit", "--jobs", jobs, *wheels]
             start = time.perf_counter()
             subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -156,7 +167,8 @@ def summary(rows: List[Dict[str, Any]]) -> Dict[str, Any]:
         "inflated_mb_per_s_per_core": sum(row["inflated"] for row in rows) / floor / 1e6,
         "audit_wheels_per_s_per_core": len(rows) / sum(row["audit"] for row in rows),
         "audit_compressed_mb_per_s_per_core": sum(row["compressed"] for row in rows)
-        / sum(row["audit"] for row in rows) / 1e6,
+        / sum(row["audit"] for row in rows)
+        / 1e6,
     }
     for name in ("zlib-ng", "isal"):
         if f"floor-{name}" in rows[0]:
@@ -177,12 +189,22 @@ def main(argv: Optional[List[str]] = None) -> int:
         wheels, args.rounds = wheels[:4], 1
     load_before = os.getloadavg()
     rows = per_wheel(wheels, args.rounds)
-    figures = {"machine": {"load_average_before": load_before, "python": platform.python_version(),
-                           "cpus": os.cpu_count(), "processor": platform.processor() or platform.machine(),
-                           "zlib": zlib.ZLIB_RUNTIME_VERSION, "engines": [e.name for e in engines()]},
-               "musldetect": musldetect.__version__, "wheels": len(wheels), "rounds": args.rounds,
-               "summary": summary(rows), "cli": cli_jobs(wheels, max(1, args.rounds // 2 + 1)),
-               "per_wheel": rows}
+    figures = {
+        "machine": {
+            "load_average_before": load_before,
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "processor": platform.processor() or platform.machine(),
+            "zlib": zlib.ZLIB_RUNTIME_VERSION,
+            "engines": [e.name for e in engines()],
+        },
+        "musldetect": musldetect.__version__,
+        "wheels": len(wheels),
+        "rounds": args.rounds,
+        "summary": summary(rows),
+        "cli": cli_jobs(wheels, max(1, args.rounds // 2 + 1)),
+        "per_wheel": rows,
+    }
     figures["machine"]["load_average_after"] = os.getloadavg()  # a shared machine: say how busy it was
     for key, value in figures["summary"].items():
         print(f"{key:40} {value:10.3f}")

@@ -39,9 +39,12 @@ def main() -> None:
         module = _dispatch.load_backend(status.name)
         os.environ[_dispatch.BACKEND_ENV] = status.name
         musldetect.cache_clear()
-        lines = [f"backend {status.name} ({musldetect.libc().family} {musldetect.libc().version_string})",
-                 f"detect_libc(), cold: {mean_us(module.detect_libc):.1f} us",
-                 f"libc(cached=False): {mean_us(lambda: musldetect.libc(cached=False)):.1f} us", ""]
+        lines = [
+            f"backend {status.name} ({musldetect.libc().family} {musldetect.libc().version_string})",
+            f"detect_libc(), cold: {mean_us(module.detect_libc):.1f} us",
+            f"libc(cached=False): {mean_us(lambda: musldetect.libc(cached=False)):.1f} us",
+            "",
+        ]
         profile = cProfile.Profile()
         profile.enable()
         for _ in range(CALLS):

@@ -53,15 +53,21 @@ def table(runs) -> str:
 
 
 def chart(runs, title: str) -> str:
-    bars = [(f"{label}: {name}", median) for label, _m, rows in runs for group, name, median in rows
-            if group == "cold detection"]
+    bars = [
+        (f"{label}: {name}", median)
+        for label, _m, rows in runs
+        for group, name, median in rows
+        if group == "cold detection"
+    ]
     width, left, row = 900, 380, 24
     height = 60 + row * len(bars)
     low, high = 1e-7, max(m for _n, m in bars) * 2
     scale = (width - left - 40) / (math.log10(high) - math.log10(low))
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 30}" '
-           'font-family="sans-serif" font-size="12">',
-           f'<rect width="100%" height="100%" fill="white"/><text x="10" y="20" font-size="14">{title}</text>']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 30}" '
+        'font-family="sans-serif" font-size="12">',
+        f'<rect width="100%" height="100%" fill="white"/><text x="10" y="20" font-size="14">{title}</text>',
+    ]
     for i, (name, median) in enumerate(bars):
         y = 40 + i * row
         w = max(1.0, (math.log10(median) - math.log10(low)) * scale)
@@ -69,8 +75,10 @@ def chart(runs, title: str) -> str:
         out.append(f'<text x="{left - 6}" y="{y + 15}" text-anchor="end">{name}</text>')
         out.append(f'<rect x="{left}" y="{y + 3}" width="{w:.1f}" height="{row - 8}" fill="{colour}"/>')
         out.append(f'<text x="{left + w + 4:.1f}" y="{y + 15}">{human(median)}</text>')
-    out.append(f'<text x="10" y="{height + 20}">median of one uncached detection, log scale; {platform.node() and ""}'
-               f'{platform.machine()}, 2 cores</text></svg>')
+    out.append(
+        f'<text x="10" y="{height + 20}">median of one uncached detection, log scale; {platform.node() and ""}'
+        f"{platform.machine()}, 2 cores</text></svg>"
+    )
     return "\n".join(out)
 
 

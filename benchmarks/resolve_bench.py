@@ -45,11 +45,15 @@ def main() -> int:
         start = time.perf_counter()
         subprocess.run(["ldd", path], capture_output=True)
         theirs.append(time.perf_counter() - start)
-    summary = {"files": len(ours), "median_resolve_ms": statistics.median(ours) * 1e3,
-               "p90_resolve_ms": sorted(ours)[int(len(ours) * 0.9)] * 1e3,
-               "median_ldd_ms": statistics.median(theirs) * 1e3,
-               "median_ratio": statistics.median(t / o for t, o in zip(theirs, ours)),
-               "total_resolve_s": sum(ours), "total_ldd_s": sum(theirs)}
+    summary = {
+        "files": len(ours),
+        "median_resolve_ms": statistics.median(ours) * 1e3,
+        "p90_resolve_ms": sorted(ours)[int(len(ours) * 0.9)] * 1e3,
+        "median_ldd_ms": statistics.median(theirs) * 1e3,
+        "median_ratio": statistics.median(t / o for t, o in zip(theirs, ours)),
+        "total_resolve_s": sum(ours),
+        "total_ldd_s": sum(theirs),
+    }
     print(json.dumps(summary, indent=2))
     if args.out:
         with open(args.out, "w") as fh:

@@ -38,8 +38,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 import musldetect
 from musldetect import _dispatch
 
-TIMED = ("import time; _t = time.perf_counter(); {code}; "
-         "print(time.perf_counter() - _t)")
+TIMED = "import time; _t = time.perf_counter(); {code}; print(time.perf_counter() - _t)"
 STARTUP_TARGETS = {"platform_tags": 1.05, "sys_tags": 1.10}  # at most this many times `pass`
 COLD_TARGETS = {"native": 30.0, "cffi": 10.0, "ctypes": 10.0, "python": 5.0}  # on musl, vs packaging
 
@@ -56,12 +55,14 @@ def commands(backends: List[str], with_packaging: bool) -> Dict[str, Tuple[str, 
     return table
 
 
-def fresh_processes(table: Dict[str, Tuple[str, Optional[str]]], rounds: int,
-                    pythonpath: Optional[str] = None) -> Dict[str, Dict[str, float]]:
+def fresh_processes(
+    table: Dict[str, Tuple[str, Optional[str]]], rounds: int, pythonpath: Optional[str] = None
+) -> Dict[str, Dict[str, float]]:
     pycache = tempfile.mkdtemp(prefix="musldetect-pycache-")
     empty = tempfile.mkdtemp(prefix="musldetect-cwd-")
-    base = {k: v for k, v in os.environ.items()
-            if k not in ("PYTHONDONTWRITEBYTECODE", "MUSLDETECT_BACKEND", "PYTHONPATH")}
+    base = {
+        k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "MUSLDETECT_BACKEND", "PYTHONPATH")
+    }
     if pythonpath is not None:
         base["PYTHONPATH"] = pythonpath
     base["PYTHONPYCACHEPREFIX"] = pycache
@@ -71,8 +72,14 @@ def fresh_processes(table: Dict[str, Tuple[str, Optional[str]]], rounds: int,
         for label, (code, backend) in table.items():
             env = dict(base, MUSLDETECT_BACKEND=backend) if backend else base
             start = time.perf_counter()
-            proc = subprocess.run([sys.executable, "-c", TIMED.format(code=code)], env=env, cwd=empty,
-                                  stdout=subprocess.PIPE, text=True, check=True)
+            proc = subprocess.run(
+                [sys.executable, "-c", TIMED.format(code=code)],
+                env=env,
+                cwd=empty,
+                stdout=subprocess.PIPE,
+                text=True,
+                check=True,
+            )
             elapsed = time.perf_counter() - start
             if round_number >= 2:
                 wall[label].append(elapsed)
@@ -80,10 +87,15 @@ def fresh_processes(table: Dict[str, Tuple[str, Optional[str]]], rounds: int,
     wall_median = {label: statistics.median(values) for label, values in wall.items()}
     inside_median = {label: statistics.median(values) for label, values in inside.items()}
     bare = wall_median["pass"]
-    return {label: {"wall_s": wall_median[label], "over_pass": wall_median[label] / bare,
-                    "inside_s": inside_median[label],
-                    "inside_over_pass": 1 + (inside_median[label] - inside_median["pass"]) / bare}
-            for label in table}
+    return {
+        label: {
+            "wall_s": wall_median[label],
+            "over_pass": wall_median[label] / bare,
+            "inside_s": inside_median[label],
+            "inside_over_pass": 1 + (inside_median[label] - inside_median["pass"]) / bare,
+        }
+        for label in table
+    }
 
 
 def import_profile(backends: List[str], rounds: int) -> Dict[str, Dict[str, int]]:
@@ -96,8 +108,9 @@ def import_profile(backends: List[str], rounds: int) -> Dict[str, Dict[str, int]
     for name in backends:
         smallest: Dict[str, int] = {}
         for _ in range(rounds):
-            report = _importtime_modules("import musldetect; musldetect.platform_tags()",
-                                         dict(base, MUSLDETECT_BACKEND=name), empty)
+            report = _importtime_modules(
+                "import musldetect; musldetect.platform_tags()", dict(base, MUSLDETECT_BACKEND=name), empty
+            )
             for module, self_us in report.items():
                 if module not in before:
                     smallest[module] = min(self_us, smallest.get(module, self_us))
@@ -113,9 +126,13 @@ def import_floors(rounds: int) -> Dict[str, float]:
     for name in ("__init__", "empty", "empty2", "empty3", "empty4"):
         open(os.path.join(package, "pkg", name + ".py"), "w").close()
     table: Dict[str, Tuple[str, Optional[str]]] = {
-        "pass": ("pass", None), "a package": ("import pkg", None),
+        "pass": ("pass", None),
+        "a package": ("import pkg", None),
         "a package and four empty modules": ("import pkg.empty, pkg.empty2, pkg.empty3, pkg.empty4", None),
-        "struct": ("import struct", None), "_ctypes": ("import _ctypes", None), "ctypes": ("import ctypes", None)}
+        "struct": ("import struct", None),
+        "_ctypes": ("import _ctypes", None),
+        "ctypes": ("import ctypes", None),
+    }
     try:
         import _cffi_backend  # noqa: F401
 
@@ -127,8 +144,14 @@ def import_floors(rounds: int) -> Dict[str, float]:
 
 
 def _importtime_modules(code: str, env: Dict[str, str], cwd: str) -> Dict[str, int]:
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", code], env=env, cwd=cwd,
-                          stderr=subprocess.PIPE, text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code],
+        env=env,
+        cwd=cwd,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=True,
+    )
     modules = {}
     for line in proc.stderr.splitlines():
         parts = line.split("|")
@@ -157,8 +180,9 @@ def cold_detection(backends: List[str], quick: bool) -> Dict[str, float]:
         _manylinux = _musllinux = None
     if _musllinux is not None:
         if on_musl:
-            figures["packaging"] = best_mean(lambda: _musllinux._get_musl_version.__wrapped__(sys.executable),
-                                             5 if quick else 40)
+            figures["packaging"] = best_mean(
+                lambda: _musllinux._get_musl_version.__wrapped__(sys.executable), 5 if quick else 40
+            )
         else:
             figures["packaging"] = best_mean(_manylinux._get_glibc_version.__wrapped__, 200 if quick else 3000)
     for name in backends:
@@ -189,16 +213,19 @@ def main() -> int:
     processes = fresh_processes(commands(backends, with_packaging), rounds)
     cold = cold_detection(backends, args.quick)
     info = musldetect.libc()
-    print(f"{platform.python_implementation()} {platform.python_version()} on {info.family} "
-          f"{info.version_string}; {rounds} rounds; backends {', '.join(backends)}")
+    print(
+        f"{platform.python_implementation()} {platform.python_version()} on {info.family} "
+        f"{info.version_string}; {rounds} rounds; backends {', '.join(backends)}"
+    )
     print(f"{'fresh process':34s} {'median':>9s} {'vs pass':>8s} {'inside':>9s} {'vs pass':>8s}  target")
     for label, row in processes.items():
         call = label.split(" ")[0]
         target = STARTUP_TARGETS.get(call) if "[" in label else None
-        verdict = "" if target is None else (
-            f"≤{target:.2f}: " + ("met" if row["over_pass"] <= target else "missed"))
-        print(f"{label:34s} {row['wall_s'] * 1e3:7.2f} ms {row['over_pass']:7.3f}x "
-              f"{row['inside_s'] * 1e3:7.2f} ms {row['inside_over_pass']:7.3f}x  {verdict}")
+        verdict = "" if target is None else (f"≤{target:.2f}: " + ("met" if row["over_pass"] <= target else "missed"))
+        print(
+            f"{label:34s} {row['wall_s'] * 1e3:7.2f} ms {row['over_pass']:7.3f}x "
+            f"{row['inside_s'] * 1e3:7.2f} ms {row['inside_over_pass']:7.3f}x  {verdict}"
+        )
     print(f"{'cold detection':34s} {'best mean':>9s} {'packaging / it':>15s}")
     packaging_cold = cold.get("packaging")
     for label, seconds in cold.items():
@@ -210,17 +237,28 @@ def main() -> int:
     for label, seconds in floors.items():
         print(f"a bare interpreter importing {label}: +{seconds * 1e3:.2f} ms ({seconds / bare:+.1%} of pass)")
     for name, modules in profile.items():
-        print(f"imports for platform_tags() [{name}], smallest self time of -X importtime, µs: total "
-              f"{sum(modules.values())}")
+        print(
+            f"imports for platform_tags() [{name}], smallest self time of -X importtime, µs: total "
+            f"{sum(modules.values())}"
+        )
         print("   " + ", ".join(f"{module} {us}" for module, us in sorted(modules.items(), key=lambda kv: -kv[1])))
     if args.out:
-        report = {"python": f"{platform.python_implementation()} {platform.python_version()}",
-                  "libc": f"{info.family} {info.version_string}", "rounds": rounds, "backends": backends,
-                  "fresh_process": processes, "cold_detection_s": cold,
-                  "cold_over": {label: packaging_cold / seconds for label, seconds in cold.items()
-                                if packaging_cold and label != "packaging"},
-                  "targets": {"startup_over_pass": STARTUP_TARGETS, "cold_musl_times_faster": COLD_TARGETS},
-                  "import_profile_us": profile, "import_floor_s": floors}
+        report = {
+            "python": f"{platform.python_implementation()} {platform.python_version()}",
+            "libc": f"{info.family} {info.version_string}",
+            "rounds": rounds,
+            "backends": backends,
+            "fresh_process": processes,
+            "cold_detection_s": cold,
+            "cold_over": {
+                label: packaging_cold / seconds
+                for label, seconds in cold.items()
+                if packaging_cold and label != "packaging"
+            },
+            "targets": {"startup_over_pass": STARTUP_TARGETS, "cold_musl_times_faster": COLD_TARGETS},
+            "import_profile_us": profile,
+            "import_floor_s": floors,
+        }
         with open(args.out, "w") as fh:
             json.dump(report, fh, indent=1)
     return 0

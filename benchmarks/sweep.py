@@ -68,8 +68,10 @@ def main() -> None:
         "machine": platform.machine(),
         "cpus": os.cpu_count(),
     }
-    print(f"{report['files']} ELF files under {args.top}: median {report['median_ms']:.3f} ms, "
-          f"p90 {report['p90_ms']:.3f} ms, p99 {report['p99_ms']:.3f} ms, max {report['max_ms']:.2f} ms")
+    print(
+        f"{report['files']} ELF files under {args.top}: median {report['median_ms']:.3f} ms, "
+        f"p90 {report['p90_ms']:.3f} ms, p99 {report['p99_ms']:.3f} ms, max {report['max_ms']:.2f} ms"
+    )
     for row in report["slowest"][:5]:
         print(f"  {row['ms']:8.3f} ms  {row['outcome']:10} {row['path']}")
     print("  outcomes: " + ", ".join(f"{k} {v}" for k, v in report["outcomes"].items()))

@@ -43,6 +43,7 @@ def calls_without_args(function):
     def loop():
         for _ in range(CALLS):
             function()
+
     return loop
 
 
@@ -50,6 +51,7 @@ def calls_with_arg(function, argument):
     def loop():
         for _ in range(CALLS):
             function(argument)
+
     return loop
 
 
@@ -153,8 +155,9 @@ def test_fresh_processes_interleaved(benchmark):
 
 def import_time_us(module: str) -> int:
     """Cumulative microseconds of ``import module`` in a fresh interpreter (-X importtime)."""
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {module}"],
-                          stderr=subprocess.PIPE, text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", f"import {module}"], stderr=subprocess.PIPE, text=True, check=True
+    )
     for line in proc.stderr.splitlines():
         parts = [p.strip() for p in line.split("|")]
         if len(parts) == 3 and parts[2] == module:
@@ -203,8 +206,9 @@ def _hostile_inputs(directory):
 
 
 @pytest.mark.benchmark(group="hostile inspect")
-@pytest.mark.parametrize("label", ["fifo", "/dev/zero", "16 GiB sparse, 1 GiB segment",
-                                   "4097 program headers", "truncated loader"])
+@pytest.mark.parametrize(
+    "label", ["fifo", "/dev/zero", "16 GiB sparse, 1 GiB segment", "4097 program headers", "truncated loader"]
+)
 def test_inspect_refuses(benchmark, tmp_path, label):
     """Each is refused with an ELFError, but for the sparse file: a valid static file,
     answered after reading its data, its holes skipped."""

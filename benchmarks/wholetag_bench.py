@@ -40,10 +40,18 @@ def against_abi3audit(wheels: List[str], rounds: int) -> List[Dict[str, object]]
         musldetect.audit(wheel)  # warm-up: imports and the data files
         ours = best_of(rounds, lambda w=wheel: musldetect.audit(w))
         theirs = best_of(rounds, lambda w=wheel: abi3audit_command(w))
-        rows.append({"wheel": os.path.basename(wheel), "audit_ms": round(ours * 1e3, 2),
-                     "abi3audit_ms": round(theirs * 1e3, 1), "ratio": round(theirs / ours, 1)})
-        print(f"{rows[-1]['ratio']:7.1f}x  {rows[-1]['audit_ms']:8.2f} ms  {rows[-1]['abi3audit_ms']:9.1f} ms  "
-              f"{rows[-1]['wheel']}")
+        rows.append(
+            {
+                "wheel": os.path.basename(wheel),
+                "audit_ms": round(ours * 1e3, 2),
+                "abi3audit_ms": round(theirs * 1e3, 1),
+                "ratio": round(theirs / ours, 1),
+            }
+        )
+        print(
+            f"{rows[-1]['ratio']:7.1f}x  {rows[-1]['audit_ms']:8.2f} ms  {rows[-1]['abi3audit_ms']:9.1f} ms  "
+            f"{rows[-1]['wheel']}"
+        )
     return rows
 
 
@@ -51,9 +59,11 @@ def share_of_new_checks(wheels: List[str], rounds: int) -> Dict[str, float]:
     """Median audit with and without the whole-tag checks, interleaved per wheel and round
     (so a busy machine slows both alike); switched off by replacing the three entry points
     for the measurement only."""
-    switched = ((_abi, "judge", lambda declared, binaries: ([], [])),
-                (_isa, "policy_causes", lambda family, name, arch, binary: []),
-                (_elf.ELFFile, "gnu_properties", lambda self: {}))
+    switched = (
+        (_abi, "judge", lambda declared, binaries: ([], [])),
+        (_isa, "policy_causes", lambda family, name, arch, binary: []),
+        (_elf.ELFFile, "gnu_properties", lambda self: {}),
+    )
     saved = [(owner, name, getattr(owner, name)) for owner, name, _ in switched]
     full: List[float] = []
     without: List[float] = []
@@ -74,8 +84,11 @@ def share_of_new_checks(wheels: List[str], rounds: int) -> Dict[str, float]:
         for owner, name, original in saved:
             setattr(owner, name, original)
     median_full, median_without = statistics.median(full), statistics.median(without)
-    return {"median_full_ms": round(median_full * 1e3, 3), "median_without_ms": round(median_without * 1e3, 3),
-            "share_percent": round(100 * (median_full - median_without) / median_full, 1)}
+    return {
+        "median_full_ms": round(median_full * 1e3, 3),
+        "median_without_ms": round(median_without * 1e3, 3),
+        "share_percent": round(100 * (median_full - median_without) / median_full, 1),
+    }
 
 
 def main(argv: List[str]) -> int:
@@ -94,8 +107,14 @@ def main(argv: List[str]) -> int:
     rows = against_abi3audit(abi3, rounds)
     ratios = [float(str(row["ratio"])) for row in rows]
     share = share_of_new_checks(everything, rounds)
-    summary = {"wheels": len(rows), "median_ratio": statistics.median(ratios), "min_ratio": min(ratios),
-               "target_ratio": 20, **share, "target_share_percent": 10}
+    summary = {
+        "wheels": len(rows),
+        "median_ratio": statistics.median(ratios),
+        "min_ratio": min(ratios),
+        "target_ratio": 20,
+        **share,
+        "target_share_percent": 10,
+    }
     print(json.dumps(summary, indent=1))
     if args.out:
         with open(args.out, "w") as fh:

@@ -86,10 +86,17 @@ def measure(wheel: str, rounds: int) -> Dict[str, float]:
         floor.append(clock(lambda: inflate_and_hash(wheel)))
     layout_on = min(layout_with(wheel, True) for _ in range(rounds * 4))
     layout_off = min(layout_with(wheel, False) for _ in range(rounds * 4))
-    return {"audit_ms": min(on) * 1e3, "audit_without_structure_ms": min(off) * 1e3,
-            "structure_in_layout_ms": max(layout_on - layout_off, 0.0) * 1e3, "layout_ms": layout_on * 1e3,
-            "crc_and_record_hash_ms": min(sums) * 1e3, "inflate_and_hash_floor_ms": min(floor) * 1e3,
-            "members": len(members), "bytes": sum(map(len, members)), "size": os.path.getsize(wheel)}
+    return {
+        "audit_ms": min(on) * 1e3,
+        "audit_without_structure_ms": min(off) * 1e3,
+        "structure_in_layout_ms": max(layout_on - layout_off, 0.0) * 1e3,
+        "layout_ms": layout_on * 1e3,
+        "crc_and_record_hash_ms": min(sums) * 1e3,
+        "inflate_and_hash_floor_ms": min(floor) * 1e3,
+        "members": len(members),
+        "bytes": sum(map(len, members)),
+        "size": os.path.getsize(wheel),
+    }
 
 
 def main() -> int:
@@ -102,13 +109,23 @@ def main() -> int:
     per_wheel = {}
     for wheel in wheels:
         per_wheel[os.path.basename(wheel)] = figures = measure(wheel, args.rounds)
-        print(f"{os.path.basename(wheel)[:60]:60} audit {figures['audit_ms']:8.2f} ms  without structure "
-              f"{figures['audit_without_structure_ms']:8.2f}  crc+hash {figures['crc_and_record_hash_ms']:7.2f}  "
-              f"floor {figures['inflate_and_hash_floor_ms']:8.2f}  "
-              f"structure alone {figures['structure_in_layout_ms']:6.3f}")
-    median = {key: statistics.median(f[key] for f in per_wheel.values())
-              for key in ("audit_ms", "audit_without_structure_ms", "crc_and_record_hash_ms",
-                          "inflate_and_hash_floor_ms", "structure_in_layout_ms", "layout_ms")}
+        print(
+            f"{os.path.basename(wheel)[:60]:60} audit {figures['audit_ms']:8.2f} ms  without structure "
+            f"{figures['audit_without_structure_ms']:8.2f}  crc+hash {figures['crc_and_record_hash_ms']:7.2f}  "
+            f"floor {figures['inflate_and_hash_floor_ms']:8.2f}  "
+            f"structure alone {figures['structure_in_layout_ms']:6.3f}"
+        )
+    median = {
+        key: statistics.median(f[key] for f in per_wheel.values())
+        for key in (
+            "audit_ms",
+            "audit_without_structure_ms",
+            "crc_and_record_hash_ms",
+            "inflate_and_hash_floor_ms",
+            "structure_in_layout_ms",
+            "layout_ms",
+        )
+    }
     total = {key: sum(f[key] for f in per_wheel.values()) for key in median}
     summary = {
         "structural_share_of_median_audit": (median["audit_ms"] - median["audit_without_structure_ms"])
@@ -119,13 +136,23 @@ def main() -> int:
         "structure_alone_share_of_median_audit": median["structure_in_layout_ms"] / median["audit_ms"],
         "crc_and_record_hash_share_of_total_audit": total["crc_and_record_hash_ms"] / total["audit_ms"],
         "audit_over_inflate_and_hash_floor_total": total["audit_ms"] / total["inflate_and_hash_floor_ms"],
-        "median": median, "total": total,
+        "median": median,
+        "total": total,
     }
     print(json.dumps(summary, indent=1))
     if args.out:
         with open(args.out, "w") as fh:
-            json.dump({"machine": platform.machine(), "python": sys.version.split()[0], "rounds": args.rounds,
-                       "wheels": per_wheel, "summary": summary}, fh, indent=1)
+            json.dump(
+                {
+                    "machine": platform.machine(),
+                    "python": sys.version.split()[0],
+                    "rounds": args.rounds,
+                    "wheels": per_wheel,
+                    "summary": summary,
+                },
+                fh,
+                indent=1,
+            )
     return 0
 
 

@@ -29,8 +29,12 @@ import formatwriter as fw  # noqa: E402
 def seeds():
     yield fw.macho()
     yield fw.macho(fw.CPU_I386, bits=32, order=">", rpaths=("@loader_path/..",), install_name="@rpath/x.dylib")
-    yield fw.macho(fw.CPU_X86_64, minimum=(10, 9, 0), version_min=True,
-                   dylibs=((fw.LC_LOAD_DYLIB, "@rpath/a.dylib"), (fw.LC_LOAD_WEAK_DYLIB, "/opt/homebrew/b.dylib")))
+    yield fw.macho(
+        fw.CPU_X86_64,
+        minimum=(10, 9, 0),
+        version_min=True,
+        dylibs=((fw.LC_LOAD_DYLIB, "@rpath/a.dylib"), (fw.LC_LOAD_WEAK_DYLIB, "/opt/homebrew/b.dylib")),
+    )
     yield fw.fat([(fw.CPU_X86_64, fw.macho(fw.CPU_X86_64)), (fw.CPU_ARM64, fw.macho())], align=4)
     yield fw.fat([(fw.CPU_ARM64, fw.macho(platform=2))], wide=True, align=4)
     yield fw.pe()

@@ -28,8 +28,10 @@ try:
 except ImportError as missing:
     # Without the extension the C twin of the rules goes unchecked: only on request.
     if os.environ.get("MUSLDETECT_FUZZ_WITHOUT_NATIVE") != "1":
-        raise SystemExit("musldetect._native is not built: build it, or set MUSLDETECT_FUZZ_WITHOUT_NATIVE=1 "
-                         "to fuzz the Python side alone") from missing
+        raise SystemExit(
+            "musldetect._native is not built: build it, or set MUSLDETECT_FUZZ_WITHOUT_NATIVE=1 "
+            "to fuzz the Python side alone"
+        ) from missing
     _native = None
 
 ALLOWED = (musldetect.ELFError, FileNotFoundError, PermissionError, IsADirectoryError)

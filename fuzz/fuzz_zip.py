@@ -30,8 +30,11 @@ import zipharness as zh  # noqa: E402
 from builders import make_wheel  # noqa: E402
 
 WORKDIR = Path(tempfile.mkdtemp(prefix="musldetect-fuzz-zip-"))
-BASES = [make_wheel(WORKDIR, "pkg", ["py3-none-any"], {"pkg/__init__.py": b"x = 1\n" * 50,
-                                                       "pkg/_c.so": b"\x7fELF" + bytes(200)})]
+BASES = [
+    make_wheel(
+        WORKDIR, "pkg", ["py3-none-any"], {"pkg/__init__.py": b"x = 1\n" * 50, "pkg/_c.so": b"\x7fELF" + bytes(200)}
+    )
+]
 BASES += zh.base_wheels(zh.wheel_folder(), 60_000)[:3]
 ENTRIES = [zh.entries_of(Path(path).read_bytes()) for path in BASES]
 TARGETS = [str(WORKDIR / "mutant" / os.path.basename(path)) for path in BASES]  # installers match the names

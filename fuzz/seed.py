@@ -10,8 +10,14 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
 
 import elfwriter as w  # noqa: E402
 
-LAYOUTS = [(64, "<", w.EM_X86_64, 0), (32, "<", w.EM_386, 0), (64, ">", w.EM_S390, 0),
-           (32, "<", w.EM_ARM, 0x05000400), (64, "<", w.EM_AARCH64, 0), (64, ">", w.EM_PPC64, 0)]
+LAYOUTS = [
+    (64, "<", w.EM_X86_64, 0),
+    (32, "<", w.EM_386, 0),
+    (64, ">", w.EM_S390, 0),
+    (32, "<", w.EM_ARM, 0x05000400),
+    (64, "<", w.EM_AARCH64, 0),
+    (64, ">", w.EM_PPC64, 0),
+]
 
 
 def seeds():
@@ -24,8 +30,7 @@ def seeds():
         yield w.executable(b"/lib/ld-musl-x86_64.so.1\x00", **kw)
     strtab = b"\x00libc.so.6\x00libc.musl-x86_64.so.1\x00"
     dyn = w.dynamic([(1, 1), (5, 64 + 56 * 2), (10, len(strtab))])
-    yield w.build([w.Seg(w.PT_LOAD, strtab), w.Seg(w.PT_DYNAMIC, dyn,
-                                                     w.PF_R | w.PF_W)])
+    yield w.build([w.Seg(w.PT_LOAD, strtab), w.Seg(w.PT_DYNAMIC, dyn, w.PF_R | w.PF_W)])
     abi_tag = struct.pack("<III", 4, 16, 1) + b"GNU\x00" + struct.pack("<IIII", 0, 3, 2, 0)
     yield w.build([w.Seg(4, abi_tag), w.Seg(w.PT_LOAD, b"GLIBC_TUNABLES\x00", w.PF_R)], etype=w.ET_EXEC)
     yield b"\x00GNU C Library (Debian GLIBC 2.36-9) stable release version 2.36.\n\x00"

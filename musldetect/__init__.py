@@ -76,10 +76,22 @@ if TYPE_CHECKING:
 # Names imported on first use: the result types' modules pull in typing and dataclasses,
 # and every module costs an interpreter start-up ~0.1 ms, which libc() or platform_tags()
 # alone never needs.
-_LAZY = {"Target": "_target", "PythonFacts": "_python", "Audit": "_audit", "AuditedFile": "_audit",
-         "Blame": "_audit", "Provenance": "_audit", "WaivedBlame": "_audit", "Waiver": "_audit",
-         "WaiverError": "_audit", "apply_waivers": "_audit", "audit_provenance": "_audit", "load_waivers": "_audit",
-         "Resolution": "_loader", "__version__": "_version"}
+_LAZY = {
+    "Target": "_target",
+    "PythonFacts": "_python",
+    "Audit": "_audit",
+    "AuditedFile": "_audit",
+    "Blame": "_audit",
+    "Provenance": "_audit",
+    "WaivedBlame": "_audit",
+    "Waiver": "_audit",
+    "WaiverError": "_audit",
+    "apply_waivers": "_audit",
+    "audit_provenance": "_audit",
+    "load_waivers": "_audit",
+    "Resolution": "_loader",
+    "__version__": "_version",
+}
 
 
 def __getattr__(name: str) -> object:

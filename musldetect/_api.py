@@ -57,14 +57,25 @@ def _detect() -> LibcInfo:
         return build_info(raw, "override", _tags.process_arch(), _BITS)
     if not sys.platform.startswith("linux"):
         # No backend is loaded: each reads Linux's loader, /proc or the mapped libc.
-        return LibcInfo(None, None, None, None, False, None, "none", f"not Linux ({sys.platform}): there is no "
-                        "Linux C library to describe; audit(), inspect() and target(platform=) work on any OS")
+        return LibcInfo(
+            None,
+            None,
+            None,
+            None,
+            False,
+            None,
+            "none",
+            f"not Linux ({sys.platform}): there is no "
+            "Linux C library to describe; audit(), inspect() and target(platform=) work on any OS",
+        )
     return _detect_with(_chosen_backend())
 
 
 def _linux_only(name: str) -> NotImplementedError:
-    return NotImplementedError(f"musldetect.{name}() describes a Linux interpreter and this is {sys.platform}: "
-                               "packaging.tags.sys_tags() gives this platform's tags")
+    return NotImplementedError(
+        f"musldetect.{name}() describes a Linux interpreter and this is {sys.platform}: "
+        "packaging.tags.sys_tags() gives this platform's tags"
+    )
 
 
 def _detect_with(module: ModuleType) -> LibcInfo:
@@ -123,8 +134,9 @@ def inspect(path: str | os.PathLike[str], *, root: str | os.PathLike[str] | None
     from ._inspect import inspect_file
     from ._rootfs import Root
 
-    raw, arch, bits = inspect_file(_path_argument(path, "path"),
-                                   Root(_path_argument(root, "root")) if root is not None else None)
+    raw, arch, bits = inspect_file(
+        _path_argument(path, "path"), Root(_path_argument(root, "root")) if root is not None else None
+    )
     return build_info(raw, "inspect", arch, bits)
 
 
@@ -179,8 +191,13 @@ def sys_tags() -> Tuple[str, ...]:
         return _sys_tags_cache
 
 
-def target(*, root: str | os.PathLike[str] | None = None, platform: str | None = None,
-           python: str | None = None, path: str | os.PathLike[str] | None = None) -> Target:
+def target(
+    *,
+    root: str | os.PathLike[str] | None = None,
+    platform: str | None = None,
+    python: str | None = None,
+    path: str | os.PathLike[str] | None = None,
+) -> Target:
     """The tags and markers of a place wheels are installed for, without running it.
 
     ``target()``: this process. ``target(root=DIR)``: an unpacked image, chroot or sysroot
@@ -216,12 +233,23 @@ def target(*, root: str | os.PathLike[str] | None = None, platform: str | None =
     if python is not None:
         raise ValueError("python= needs root= or platform=: the running process has its own Python")
     info = libc()
-    return _target.Target(info, info.arch or "unknown", _python.running_python(), "process",
-                          known_platform_tags=platform_tags(), files=Host())
+    return _target.Target(
+        info,
+        info.arch or "unknown",
+        _python.running_python(),
+        "process",
+        known_platform_tags=platform_tags(),
+        files=Host(),
+    )
 
 
-def audit(path: str | os.PathLike[str], *, target: Target | str | os.PathLike[str] | None = None,
-          waivers: Sequence[Waiver] = (), strict: bool = False) -> Audit:
+def audit(
+    path: str | os.PathLike[str],
+    *,
+    target: Target | str | os.PathLike[str] | None = None,
+    waivers: Sequence[Waiver] = (),
+    strict: bool = False,
+) -> Audit:
     """May a wheel carry the platform tags it declares, and which file and symbol decide.
 
     ``path`` is a wheel (read member by member, never unpacked whole), a directory (an
@@ -248,18 +276,21 @@ def audit(path: str | os.PathLike[str], *, target: Target | str | os.PathLike[st
         try:
             files = Root(root)
         except (FileNotFoundError, NotADirectoryError) as exc:
-            raise ValueError(f"target={root!r} is not a directory: pass musldetect.target() for this system or "
-                             "target(root=DIR) for an image (a platform has no files to resolve in)") from exc
+            raise ValueError(
+                f"target={root!r} is not a directory: pass musldetect.target() for this system or "
+                "target(root=DIR) for an image (a platform has no files to resolve in)"
+            ) from exc
         return audit_path(where, files, None, waivers, strict)
     if target.files is None:
-        raise ValueError(f"a {target.source} target has no files to resolve in: pass this system's or an image's "
-                         "target")
+        raise ValueError(
+            f"a {target.source} target has no files to resolve in: pass this system's or an image's target"
+        )
     if target.source == "process":
         executable = sys.executable or "embedded: no sys.executable"
-        return audit_path(where, target.files, _interpreter(target, f"this interpreter ({executable}"), waivers,
-                          strict)
-    return audit_path(where, target.files, _interpreter(target, f"the image {target.files.path} (its interpreter"),
-                      waivers, strict)
+        return audit_path(where, target.files, _interpreter(target, f"this interpreter ({executable}"), waivers, strict)
+    return audit_path(
+        where, target.files, _interpreter(target, f"the image {target.files.path} (its interpreter"), waivers, strict
+    )
 
 
 def _interpreter(target: Target, opening: str) -> Interpreter:
@@ -329,8 +360,17 @@ def backends() -> Tuple[BackendStatus, ...]:
         module = _dispatch.load_backend(status.name) if status.available else None
         answer = _detect_with(module) if module is not None else None
         partial = _dispatch.partial_reason(module) if module is not None else ""
-        report.append(BackendStatus(status.name, status.available, status.error, answer, status.name == in_use,
-                                    status.name == requested, partial))
+        report.append(
+            BackendStatus(
+                status.name,
+                status.available,
+                status.error,
+                answer,
+                status.name == in_use,
+                status.name == requested,
+                partial,
+            )
+        )
     return tuple(report)
 
 

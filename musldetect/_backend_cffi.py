@@ -62,8 +62,9 @@ class _Access:
         info: Any = ffi.new("Dl_info *")
         if not _process.dladdr(ffi.cast("void *", address), info) or info.dli_fbase == ffi.NULL:
             return None, 0
-        return _c_string(info.dli_fname, sys.getfilesystemencoding()) or None, int(ffi.cast("uintptr_t",
-                                                                                            info.dli_fbase))
+        return _c_string(info.dli_fname, sys.getfilesystemencoding()) or None, int(
+            ffi.cast("uintptr_t", info.dli_fbase)
+        )
 
     @staticmethod
     def address_of(name: str) -> int:

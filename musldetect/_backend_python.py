@@ -106,8 +106,14 @@ def detect_libc() -> RawLibc:
         return RawLibc(None, None, None, False, reason="cannot read the process image: " + image_reason)
     if static:
         if _built_for_musl():
-            return RawLibc("musl", None, image, True, None,
-                           reason="statically linked musl interpreter: the version is not recorded in it")
+            return RawLibc(
+                "musl",
+                None,
+                image,
+                True,
+                None,
+                reason="statically linked musl interpreter: the version is not recorded in it",
+            )
         return RawLibc(None, None, image, True, None, reason="statically linked and not built for musl or glibc")
     raw: Optional[RawLibc] = image_libc
     loader = image if image_libc is not None else interp
@@ -122,10 +128,13 @@ def detect_libc() -> RawLibc:
         except (OSError, ELFError) as exc:
             return RawLibc(None, None, loader, False, interp, reason=f"cannot read the loader: {exc}")
     if raw is None or raw.family != "musl":
-        return RawLibc(None, None, loader, False, interp,
-                       reason=f"the loader {loader} is not musl's and confstr reports no glibc")
+        return RawLibc(
+            None, None, loader, False, interp, reason=f"the loader {loader} is not musl's and confstr reports no glibc"
+        )
     if not live:  # no /proc: the file named, not the object mapped, is what was read
-        note = (f"{PROC_ROOT}/self/exe is unreadable: the loader was read from {image}'s PT_INTERP, which is "
-                "the process's own only if this process was started from that file")
+        note = (
+            f"{PROC_ROOT}/self/exe is unreadable: the loader was read from {image}'s PT_INTERP, which is "
+            "the process's own only if this process was started from that file"
+        )
         raw = raw._replace(reason="; ".join(part for part in (raw.reason, note) if part))
     return raw._replace(interpreter=interp)

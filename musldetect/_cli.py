@@ -64,7 +64,9 @@ platforms (--platform): manylinux_2_28_x86_64, manylinux2014_aarch64, musllinux_
   (x86_64-unknown-linux-gnu, riscv64-unknown-linux-gnu, aarch64-unknown-linux-musl, ...),
   cargo-zigbuild's aarch64-unknown-linux-gnu.2.17, armv7-unknown-linux-gnueabihf.2.17
 """
-EPILOG = PLATFORMS + """
+EPILOG = (
+    PLATFORMS
+    + """
 
 environment:
   MUSLDETECT_BACKEND     auto (default), native, cffi, python or ctypes; naming one is strict
@@ -82,6 +84,7 @@ exit codes (the same for every command):
   130  interrupted (Ctrl-C)
 A reader that leaves early (| head) ends the command quietly with the status it decided.
 """
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -95,25 +98,41 @@ def _output_options(parser: argparse.ArgumentParser, top: bool, platform_tags: b
     unset: Dict[str, Any] = {} if top else {"default": argparse.SUPPRESS}
     parser.add_argument("--json", action="store_true", help="print the answer as JSON", **unset)
     if platform_tags:
-        parser.add_argument("--platform-tags", action="store_true", dest="platform_tags",
-                            help="print the platform tags (one per line) instead of the summary", **unset)
+        parser.add_argument(
+            "--platform-tags",
+            action="store_true",
+            dest="platform_tags",
+            help="print the platform tags (one per line) instead of the summary",
+            **unset,
+        )
         # The old spelling, kept working: it read too much like the tags command.
         parser.add_argument("--tags", action="store_true", dest="old_tags_flag", help=argparse.SUPPRESS, **unset)
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="musldetect", description="Which C library (musl or glibc) and version, "
-                     "and the platform tags, without starting a process.", epilog=EPILOG,
-                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = _Parser(
+        prog="musldetect",
+        description="Which C library (musl or glibc) and version, and the platform tags, without starting a process.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("-V", "--version", action="version", version=f"musldetect {__version__}")
     _output_options(parser, top=True, platform_tags=True)
-    parser.add_argument("--backend", choices=("auto",) + BACKENDS,
-                        help="use this backend (default: MUSLDETECT_BACKEND or auto)")
+    parser.add_argument(
+        "--backend", choices=("auto",) + BACKENDS, help="use this backend (default: MUSLDETECT_BACKEND or auto)"
+    )
     subparsers = parser.add_subparsers(dest="command")
     for command in COMMANDS:
         epilog = PLATFORMS if command.handler is _target_command else None
-        command.arguments(subparsers.add_parser(command.name, help=command.help, aliases=list(command.aliases),
-                                                epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter))
+        command.arguments(
+            subparsers.add_parser(
+                command.name,
+                help=command.help,
+                aliases=list(command.aliases),
+                epilog=epilog,
+                formatter_class=argparse.RawDescriptionHelpFormatter,
+            )
+        )
     return parser
 
 
@@ -125,19 +144,41 @@ def _inspect_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _audit_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH")
-    parser.add_argument("--wheels-in", action="append", default=[], metavar="DIR",
-                        help="audit every *.whl under DIR, recursively, in sorted order (repeatable; a plain "
-                             "DIR argument means an unpacked tree)")
-    parser.add_argument("--waive", action="append", default=[], metavar="RULE:GLOB=REASON",
-                        help="set aside the causes of RULE in files matching GLOB, saying why (repeatable)")
-    parser.add_argument("--waivers-from", metavar="FILE", help="the waivers of this pyproject.toml's "
-                        "[tool.musldetect.audit] table (default: ./pyproject.toml when it has one)")
+    parser.add_argument(
+        "--wheels-in",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="audit every *.whl under DIR, recursively, in sorted order (repeatable; a plain "
+        "DIR argument means an unpacked tree)",
+    )
+    parser.add_argument(
+        "--waive",
+        action="append",
+        default=[],
+        metavar="RULE:GLOB=REASON",
+        help="set aside the causes of RULE in files matching GLOB, saying why (repeatable)",
+    )
+    parser.add_argument(
+        "--waivers-from",
+        metavar="FILE",
+        help="the waivers of this pyproject.toml's "
+        "[tool.musldetect.audit] table (default: ./pyproject.toml when it has one)",
+    )
     parser.add_argument("--strict", action="store_true", help="ignore every waiver")
-    parser.add_argument("--jobs", type=int, default=1, metavar="N",
-                        help="audit N inputs at a time in worker processes (default 1: in this process)")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="audit N inputs at a time in worker processes (default 1: in this process)",
+    )
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--resolve", action="store_true", help="also resolve each entry binary for this "
-                                                               "interpreter: would it load into it")
+    where.add_argument(
+        "--resolve",
+        action="store_true",
+        help="also resolve each entry binary for this interpreter: would it load into it",
+    )
     where.add_argument("--root", help="also resolve each entry binary inside this unpacked image")
     _output_options(parser, top=False, platform_tags=False)
 
@@ -157,17 +198,25 @@ def _target_arguments(parser: argparse.ArgumentParser) -> None:
     _output_options(parser, top=False, platform_tags=False)
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--root", help="an unpacked image, chroot or sysroot, read without running it")
-    where.add_argument("--platform", help="a platform: musllinux_1_2_aarch64, x86_64-manylinux_2_28, "
-                                          "aarch64-unknown-linux-musl, ... (the forms below)")
-    parser.add_argument("--python", help="with --platform a version (3.12, 3.13t); with --root the "
-                                          "interpreter's path inside the image")
+    where.add_argument(
+        "--platform",
+        help="a platform: musllinux_1_2_aarch64, x86_64-manylinux_2_28, "
+        "aarch64-unknown-linux-musl, ... (the forms below)",
+    )
+    parser.add_argument(
+        "--python", help="with --platform a version (3.12, 3.13t); with --root the interpreter's path inside the image"
+    )
 
 
 def _tags_arguments(parser: argparse.ArgumentParser) -> None:
     _target_arguments(parser)
-    parser.add_argument("--format", choices=("lines", "json", "pip", "pex"), default="lines",
-                        help="lines (default), json (as --json), pip (arguments for pip install/download, "
-                             "portable tags first), pex (a complete-platform file)")
+    parser.add_argument(
+        "--format",
+        choices=("lines", "json", "pip", "pex"),
+        default="lines",
+        help="lines (default), json (as --json), pip (arguments for pip install/download, "
+        "portable tags first), pex (a complete-platform file)",
+    )
 
 
 def _version_text(info: LibcInfo) -> str:
@@ -233,12 +282,17 @@ def _backends_report(statuses: Sequence[BackendStatus]) -> str:
             continue
         info = status.libc
         partial = f"; partial here: {status.partial}" if status.partial else ""
-        lines.append(f"{status.name:7} {info.family or '-'} {info.version_string or '-'} {info.path or ''} "
-                     f"({_BACKEND_KINDS.get(status.name, status.name)}{partial})")
+        lines.append(
+            f"{status.name:7} {info.family or '-'} {info.version_string or '-'} {info.path or ''} "
+            f"({_BACKEND_KINDS.get(status.name, status.name)}{partial})"
+        )
     named = [s.name for s in statuses if s.named]
     in_use = [s.name for s in statuses if s.in_use]
-    why = ("named by MUSLDETECT_BACKEND" if named else
-           f"auto: the first usable of {', '.join(BACKENDS)}, python last without /proc")
+    why = (
+        "named by MUSLDETECT_BACKEND"
+        if named
+        else f"auto: the first usable of {', '.join(BACKENDS)}, python last without /proc"
+    )
     lines.append(f"in use: {in_use[0] if in_use else 'none, ' + named[0] + ' cannot load'} ({why})")
     return "\n".join(lines)
 
@@ -290,8 +344,9 @@ def _quiet_on_interrupt() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _audit_results(paths: Sequence[str], jobs: int,
-                   options: AuditOptions) -> Tuple[Any, Iterator[Tuple[Optional[Audit], str]]]:
+def _audit_results(
+    paths: Sequence[str], jobs: int, options: AuditOptions
+) -> Tuple[Any, Iterator[Tuple[Optional[Audit], str]]]:
     """(the worker pool or None, the results in input order)."""
     if jobs > 1 and len(paths) > 1:
         import multiprocessing
@@ -312,8 +367,9 @@ def _wheels_under(folder: str) -> List[str]:
     """Every ``*.whl`` under ``folder``, recursively, sorted: the same order on every machine."""
     if not os.path.isdir(folder):
         raise _UsageError(f"--wheels-in {folder}: not a directory")
-    return sorted(os.path.join(top, name) for top, _dirs, names in os.walk(folder)
-                  for name in names if name.endswith(".whl"))
+    return sorted(
+        os.path.join(top, name) for top, _dirs, names in os.walk(folder) for name in names if name.endswith(".whl")
+    )
 
 
 def _default_pyproject() -> Optional[str]:
@@ -362,8 +418,13 @@ class _Tally:
         return sum(self.verdicts.values()) + self.errors
 
     def as_dict(self) -> Dict[str, Any]:
-        return {"inputs": self.inputs(), "verdicts": dict(sorted(self.verdicts.items())), "errors": self.errors,
-                "unused_waivers": [w._asdict() for w in self.unused], "status": self.status}
+        return {
+            "inputs": self.inputs(),
+            "verdicts": dict(sorted(self.verdicts.items())),
+            "errors": self.errors,
+            "unused_waivers": [w._asdict() for w in self.unused],
+            "status": self.status,
+        }
 
     def text(self) -> List[str]:
         counts = [f"{n} {verdict}" for verdict, n in sorted(self.verdicts.items())]
@@ -445,8 +506,10 @@ def _audit_text(result: Audit, unused: bool = True) -> List[str]:
     no_binaries = "any (no binaries)" if not (result.files or result.images) else "-"
     lines.append(f"  may carry: {', '.join(result.honest_tags) or no_binaries}")
     archs = sorted({f.arch for f in result.files} | {s.arch for image in result.images for s in image.slices})
-    families = sorted({("static" if f.static else f.family or "no C library") for f in result.files}
-                      | {image.format for image in result.images})
+    families = sorted(
+        {("static" if f.static else f.family or "no C library") for f in result.files}
+        | {image.format for image in result.images}
+    )
     lines.append(f"  binaries:  {len(result.files) + len(result.images)} ({', '.join(archs + families) or 'none'})")
     lines.extend(_minimum_lines(result))
     highest = result.highest_needs()
@@ -480,8 +543,10 @@ def _minimum_lines(result: Audit) -> List[str]:
             if piece.minimum is not None and piece.platform is not None:
                 key = (piece.platform, piece.arch)
                 highest[key] = max(highest.get(key, piece.minimum), piece.minimum)
-    shown = [f"{platform} {'.'.join(map(str, version[:2] if version[2:] == (0,) else version))} ({arch})"
-             for (platform, arch), version in sorted(highest.items())]
+    shown = [
+        f"{platform} {'.'.join(map(str, version[:2] if version[2:] == (0,) else version))} ({arch})"
+        for (platform, arch), version in sorted(highest.items())
+    ]
     return [f"  needs:     {', '.join(shown)}"] if shown else []
 
 
@@ -490,8 +555,9 @@ def _resolution_text(found: Resolution) -> List[str]:
     lines = [f"{found.path}: {'loads' if found.loads else 'does not load'} ({found.family}, {found.arch}){static}"]
     width = max((len(lib.name) for lib in found.libraries), default=0)
     for lib in found.libraries:
-        lines.append(f"  {lib.name:{width}} => {lib.path}  ({lib.how})" if lib.path else
-                     f"  {lib.name:{width}} => not found")
+        lines.append(
+            f"  {lib.name:{width}} => {lib.path}  ({lib.how})" if lib.path else f"  {lib.name:{width}} => not found"
+        )
     for gone in found.missing:
         lines.append(f"  missing:  {gone.name}, needed by {gone.needed_by}; searched {', '.join(gone.searched) or '-'}")
     for need in found.missing_versions:
@@ -633,16 +699,36 @@ class Command(NamedTuple):
 
 COMMANDS = (
     Command("inspect", "read the C library of ELF files and what they require", _inspect_arguments, _inspect_command),
-    Command("audit", "may wheels carry their platform tags, and which file and symbol decide (wheels, unpacked "
-            "directories, ELF files)", _audit_arguments, _audit_command),
-    Command("resolve", "will binaries load here: the loader's search and version check, done statically (this "
-            "system or --root)", _resolve_arguments, _resolve_command),
-    Command("backends", "list the backends, whether each is usable, and its answer", _backends_arguments,
-            _backends_command),
-    Command("tags", "every tag (interpreter, ABI, platform) of this process, an image or a platform",
-            _tags_arguments, _target_command),
-    Command("explain", "why each tag family is in or out, for this process, an image or a platform "
-            "(musldetect.target() as the API has it)", _target_arguments, _target_command, ("target",)),
+    Command(
+        "audit",
+        "may wheels carry their platform tags, and which file and symbol decide (wheels, unpacked "
+        "directories, ELF files)",
+        _audit_arguments,
+        _audit_command,
+    ),
+    Command(
+        "resolve",
+        "will binaries load here: the loader's search and version check, done statically (this system or --root)",
+        _resolve_arguments,
+        _resolve_command,
+    ),
+    Command(
+        "backends", "list the backends, whether each is usable, and its answer", _backends_arguments, _backends_command
+    ),
+    Command(
+        "tags",
+        "every tag (interpreter, ABI, platform) of this process, an image or a platform",
+        _tags_arguments,
+        _target_command,
+    ),
+    Command(
+        "explain",
+        "why each tag family is in or out, for this process, an image or a platform "
+        "(musldetect.target() as the API has it)",
+        _target_arguments,
+        _target_command,
+        ("target",),
+    ),
 )
 HANDLERS: Dict[Optional[str], Callable[[argparse.Namespace], int]] = {None: _process_command}
 HANDLERS.update({name: command.handler for command in COMMANDS for name in (command.name, *command.aliases)})
@@ -676,8 +762,10 @@ def _run(argv: Optional[List[str]]) -> int:
             os.environ["MUSLDETECT_BACKEND"] = args.backend
             cache_clear()
         if getattr(args, "old_tags_flag", False):
-            print("musldetect: note: --tags is now spelled --platform-tags (the tags command lists every tag)",
-                  file=sys.stderr)
+            print(
+                "musldetect: note: --tags is now spelled --platform-tags (the tags command lists every tag)",
+                file=sys.stderr,
+            )
             args.platform_tags = True
         if args.platform_tags and args.command not in (None, "inspect"):
             raise _UsageError(f"--platform-tags goes with no command or inspect, not {args.command}")

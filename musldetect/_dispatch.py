@@ -34,12 +34,16 @@ if TYPE_CHECKING:
 
 BACKEND_ORDER: Tuple[str, ...] = ("native", "cffi", "python", "ctypes")
 BACKEND_ENV = "MUSLDETECT_BACKEND"
-_MODULES = {"native": "._backend_native", "cffi": "._backend_cffi", "ctypes": "._backend_ctypes",
-            "python": "._backend_python"}
+_MODULES = {
+    "native": "._backend_native",
+    "cffi": "._backend_cffi",
+    "ctypes": "._backend_ctypes",
+    "python": "._backend_python",
+}
 # What to do when a backend cannot load, said with the error.
 FIXES = {
     "native": "reinstall where a C compiler works, e.g. "
-              "MUSLDETECT_BUILD_EXT=required pip install --force-reinstall --no-binary musldetect musldetect",
+    "MUSLDETECT_BUILD_EXT=required pip install --force-reinstall --no-binary musldetect musldetect",
     "cffi": "pip install 'musldetect[cffi]'",
 }
 

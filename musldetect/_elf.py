@@ -86,12 +86,11 @@ class _BoundedFile:
         if size < 0 or offset < 0:
             raise self.error(f"{what}: size {size} at offset {offset} is out of range")
         if offset + size > self.size:
-            raise self.error(
-                f"{what}: offset {offset} + size {size} is past the end of the file ({self.size} bytes)"
-            )
+            raise self.error(f"{what}: offset {offset} + size {size} is past the end of the file ({self.size} bytes)")
         if size > MAX_READ:
-            raise self.error(f"{what}: size {size} at offset {offset} is more than one read may take "
-                             f"({MAX_READ >> 20} MiB)")
+            raise self.error(
+                f"{what}: size {size} at offset {offset} is more than one read may take ({MAX_READ >> 20} MiB)"
+            )
         data = os.pread(self._fd, size, offset)
         if len(data) != size:
             raise self.error(f"{what}: short read ({len(data)} of {size} bytes); file changed?")
@@ -161,8 +160,10 @@ class _Headers(_BoundedFile):
         self.truncated = ""
         for index, seg in enumerate(self.segments):
             if seg.type in (PT_LOAD, PT_DYNAMIC, PT_INTERP) and seg.offset + seg.filesz > self.size:
-                self.truncated = (f"program header {index} (type {seg.type}): offset {seg.offset} + p_filesz "
-                                  f"{seg.filesz} is past the end of the file ({self.size} bytes); truncated?")
+                self.truncated = (
+                    f"program header {index} (type {seg.type}): offset {seg.offset} + p_filesz "
+                    f"{seg.filesz} is past the end of the file ({self.size} bytes); truncated?"
+                )
                 break
 
     def _extended_phnum(self, shoff: int, shentsize: int, shnum: int) -> int:
@@ -184,8 +185,7 @@ class _Headers(_BoundedFile):
             raise self.error(f"{what}: p_filesz {segment.filesz} is larger than p_memsz {segment.memsz}")
         return self.read_at(segment.offset, segment.filesz, what)
 
-    def segment_chunks(self, segment: Segment, budget: int, chunk: int = 1 << 20,
-                       overlap: int = 64) -> Iterator[bytes]:
+    def segment_chunks(self, segment: Segment, budget: int, chunk: int = 1 << 20, overlap: int = 64) -> Iterator[bytes]:
         """A segment's file data in chunks that overlap by ``overlap`` bytes (so a short
         mark split between two chunks is still seen), stopping after ``budget`` bytes.
         Holes of a sparse file (zeros that hold no mark) are skipped, not read."""
@@ -244,8 +244,14 @@ class _Headers(_BoundedFile):
 class ELFFile(_Headers):
     """One ELF file, opened for bounded reads. Use as a context manager."""
 
-    def __init__(self, path: str, *, root: Optional[FileSystem] = None, map_segments: bool = False,
-                 descriptor: Optional[int] = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        *,
+        root: Optional[FileSystem] = None,
+        map_segments: bool = False,
+        descriptor: Optional[int] = None,
+    ) -> None:
         """``map_segments`` maps the read-only segments instead of reading them. Only for
         the running process's own loader, which the process maps anyway: reading its
         200 KB of read-only data costs ~100 µs on musl, whose malloc maps and unmaps

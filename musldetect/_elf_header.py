@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
         def error(self, message: str) -> ELFError: ...
 
+
 MAX_SEGMENTS = 4096
 
 PT_LOAD, PT_DYNAMIC, PT_INTERP, PT_NOTE = 1, 2, 3, 4
@@ -57,14 +58,15 @@ class Segment:
 
     __slots__ = ("type", "flags", "offset", "vaddr", "filesz", "memsz", "align")
 
-    def __init__(self, type: int, flags: int, offset: int, vaddr: int, filesz: int, memsz: int,
-                 align: int = 0) -> None:
+    def __init__(self, type: int, flags: int, offset: int, vaddr: int, filesz: int, memsz: int, align: int = 0) -> None:
         self.type, self.flags, self.offset, self.vaddr = type, flags, offset, vaddr
         self.filesz, self.memsz, self.align = filesz, memsz, align
 
     def __repr__(self) -> str:
-        return (f"Segment(type={self.type}, flags={self.flags}, offset={self.offset}, vaddr={self.vaddr:#x}, "
-                f"filesz={self.filesz}, memsz={self.memsz})")
+        return (
+            f"Segment(type={self.type}, flags={self.flags}, offset={self.offset}, vaddr={self.vaddr:#x}, "
+            f"filesz={self.filesz}, memsz={self.memsz})"
+        )
 
     @property
     def writable(self) -> bool:
@@ -78,11 +80,38 @@ class Segment:
 class Header:
     """The ELF header's fields after e_ident."""
 
-    __slots__ = ("type", "machine", "version", "entry", "phoff", "shoff", "flags", "ehsize", "phentsize", "phnum",
-                 "shentsize", "shnum", "shstrndx")
+    __slots__ = (
+        "type",
+        "machine",
+        "version",
+        "entry",
+        "phoff",
+        "shoff",
+        "flags",
+        "ehsize",
+        "phentsize",
+        "phnum",
+        "shentsize",
+        "shnum",
+        "shstrndx",
+    )
 
-    def __init__(self, type: int, machine: int, version: int, entry: int, phoff: int, shoff: int, flags: int,
-                 ehsize: int, phentsize: int, phnum: int, shentsize: int, shnum: int, shstrndx: int) -> None:
+    def __init__(
+        self,
+        type: int,
+        machine: int,
+        version: int,
+        entry: int,
+        phoff: int,
+        shoff: int,
+        flags: int,
+        ehsize: int,
+        phentsize: int,
+        phnum: int,
+        shentsize: int,
+        shnum: int,
+        shstrndx: int,
+    ) -> None:
         self.type, self.machine, self.version, self.entry = type, machine, version, entry
         self.phoff, self.shoff, self.flags, self.ehsize = phoff, shoff, flags, ehsize
         self.phentsize, self.phnum = phentsize, phnum
@@ -119,8 +148,9 @@ def parse_program_headers(table: bytes, bits: int, byteorder: str) -> List[Segme
 # glibc's DEFAULT_STACK_PERMS: an object without PT_GNU_STACK asks for an executable stack
 # on these (every glibc arch but aarch64, nios2, arc and tile); riscv64 and loongarch64
 # are not judged here.
-EXECUTABLE_DEFAULT_STACK = frozenset({"x86_64", "i686", "armv7l", "armv5tel", "ppc64le", "ppc64", "s390x", "mips",
-                                      "mipsel", "mips64", "mips64el"})
+EXECUTABLE_DEFAULT_STACK = frozenset(
+    {"x86_64", "i686", "armv7l", "armv5tel", "ppc64le", "ppc64", "s390x", "mips", "mipsel", "mips64", "mips64el"}
+)
 NON_EXECUTABLE_DEFAULT_STACK = frozenset({"aarch64", "aarch64_be"})
 
 

@@ -56,8 +56,7 @@ def symbol_version_indexes(reader: Reader, dynamic: DynamicSection, count: int) 
     return tuple(index & 0x7FFF for index in raw)
 
 
-def _table(reader: Reader, dynamic: DynamicSection, tag: int, count_tag: int, size: int,
-           name: str) -> Tuple[int, int]:
+def _table(reader: Reader, dynamic: DynamicSection, tag: int, count_tag: int, size: int, name: str) -> Tuple[int, int]:
     """(file offset, entry count) of a version table, (0, 0) without one."""
     values = dynamic.values()
     if tag not in values or count_tag not in values:
@@ -75,7 +74,8 @@ def _walk(reader: Reader, dynamic: DynamicSection) -> List[Tuple[str, List[Versi
     walked = 0
     for _ in range(count):
         _version, aux_count, file_name, aux_offset, next_offset = struct.unpack(
-            order + "HHIII", reader.read_at(at, 16, "Elf_Verneed"))
+            order + "HHIII", reader.read_at(at, 16, "Elf_Verneed")
+        )
         library = dynamic.string(file_name, "Elf_Verneed file")
         entries = []
         aux_at = at + aux_offset
@@ -84,9 +84,11 @@ def _walk(reader: Reader, dynamic: DynamicSection) -> List[Tuple[str, List[Versi
             if walked > MAX_VERNEED:
                 raise reader.error(f"more than {MAX_VERNEED} Elf_Vernaux entries")
             _hash, flags, other, name, aux_next = struct.unpack(
-                order + "IHHII", reader.read_at(aux_at, 16, "Elf_Vernaux"))
-            entries.append(VersionNeed(library, dynamic.string(name, "Elf_Vernaux name"), bool(flags & VER_FLG_WEAK),
-                                       other))
+                order + "IHHII", reader.read_at(aux_at, 16, "Elf_Vernaux")
+            )
+            entries.append(
+                VersionNeed(library, dynamic.string(name, "Elf_Vernaux name"), bool(flags & VER_FLG_WEAK), other)
+            )
             if aux_next == 0:
                 break
             aux_at += aux_next
@@ -105,7 +107,8 @@ def version_definitions(reader: Reader, dynamic: DynamicSection) -> List[str]:
     names: List[str] = []
     for _ in range(count):
         _version, flags, _index, aux_count, _hash, aux_offset, next_offset = struct.unpack(
-            order + "HHHHIII", reader.read_at(at, 20, "Elf_Verdef"))
+            order + "HHHHIII", reader.read_at(at, 20, "Elf_Verdef")
+        )
         if aux_count and not flags & VER_FLG_BASE:
             name, _next = struct.unpack(order + "II", reader.read_at(at + aux_offset, 8, "Elf_Verdaux"))
             names.append(dynamic.string(name, "Elf_Verdaux name"))

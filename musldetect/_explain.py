@@ -21,8 +21,9 @@ def explain(target: Target) -> List[str]:
     else:
         version = info.version_string or "of unknown version"
         where = f", read from {info.path}" if info.path else ""
-        lines.append(f"C library:  {info.family} {version}{where} (by {info.backend})"
-                     + (" (static)" if info.static else ""))
+        lines.append(
+            f"C library:  {info.family} {version}{where} (by {info.backend})" + (" (static)" if info.static else "")
+        )
     if target.source == "process":
         if info.backend == "override":
             lines.append(f"override:   {info.reason}")
@@ -38,9 +39,11 @@ def explain(target: Target) -> List[str]:
     if target.python is not None:
         python = target.python
         abis = list(dict.fromkeys(tag.split("-")[1] for tag in target.sys_tags))
-        lines.append(f"python:     {python.implementation} {python.version[0]}.{python.version[1]}"
-                     f"{' free-threaded' if python.free_threaded else ''}{' debug' if python.debug else ''}: "
-                     f"ABIs {', '.join(abis)}; {len(target.sys_tags)} tags in all")
+        lines.append(
+            f"python:     {python.implementation} {python.version[0]}.{python.version[1]}"
+            f"{' free-threaded' if python.free_threaded else ''}{' debug' if python.debug else ''}: "
+            f"ABIs {', '.join(abis)}; {len(target.sys_tags)} tags in all"
+        )
     else:
         lines.append("python:     unknown, so no full tag list (pass python=)")
     return lines
@@ -66,8 +69,10 @@ def _explain_manylinux(target: Target) -> str:
     tags = [tag for tag in target.platform_tags if tag.startswith("manylinux")]
     numbered = [tag for tag in tags if tag.startswith("manylinux_")] or ["-"]
     oldest = "2.5 on x86_64/i686" if set(archs) & {"x86_64", "i686"} else "2.17 off x86"
-    text = (f"{len(tags)} tags, {numbered[0]} down to {numbered[-1]} "
-            f"(ceiling: glibc {info.version[0]}.{info.version[1]}; floor: {oldest}; legacy aliases included)")
+    text = (
+        f"{len(tags)} tags, {numbered[0]} down to {numbered[-1]} "
+        f"(ceiling: glibc {info.version[0]}.{info.version[1]}; floor: {oldest}; legacy aliases included)"
+    )
     if target.manylinux_veto is not None:
         module, vetoed = target.manylinux_veto
         text += f"; PEP 600's _manylinux ({module}) vetoed {vetoed}"
@@ -83,5 +88,7 @@ def _explain_musllinux(target: Target) -> str:
     if info.version is None:
         return f"none: the musl version is unknown ({info.reason})"
     tags = [tag for tag in target.platform_tags if tag.startswith("musllinux")]
-    return (f"{tags[0]} down to {tags[-1]} (musl {info.version[0]}.{info.version[1]}: "
-            "PEP 656 accepts every older minor of the same major)")
+    return (
+        f"{tags[0]} down to {tags[-1]} (musl {info.version[0]}.{info.version[1]}: "
+        "PEP 656 accepts every older minor of the same major)"
+    )

@@ -18,10 +18,17 @@ from ._cli import main as cli_main
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="musldetect-audit-dist", description="Audit every wheel under a folder; "
-                                     "other options are musldetect audit's (--json, --jobs N, --waive ...).")
-    parser.add_argument("--dist", action="append", metavar="FOLDER",
-                        help="a folder of wheels, searched recursively (repeatable; default: dist)")
+    parser = argparse.ArgumentParser(
+        prog="musldetect-audit-dist",
+        description="Audit every wheel under a folder; "
+        "other options are musldetect audit's (--json, --jobs N, --waive ...).",
+    )
+    parser.add_argument(
+        "--dist",
+        action="append",
+        metavar="FOLDER",
+        help="a folder of wheels, searched recursively (repeatable; default: dist)",
+    )
     args, audit_options = parser.parse_known_args(argv)
     folders = args.dist or ["dist"]
     present = [folder for folder in folders if os.path.isdir(folder)]

@@ -21,11 +21,13 @@ GLIBC, MUSL = "glibc", "musl"
 FAMILY_PREFIX: Dict[str, str] = {GLIBC: "manylinux", MUSL: "musllinux"}
 FAMILY_OF_PREFIX: Dict[str, str] = {prefix: family for family, prefix in FAMILY_PREFIX.items()}
 # Every arch manylinux defines (auditwheel's policies; tests/test_targets.py holds it to them).
-MANYLINUX_ARCHS: FrozenSet[str] = frozenset({"x86_64", "i686", "aarch64", "armv7l", "ppc64", "ppc64le", "s390x",
-                                             "loongarch64", "riscv64"})
+MANYLINUX_ARCHS: FrozenSet[str] = frozenset(
+    {"x86_64", "i686", "aarch64", "armv7l", "ppc64", "ppc64le", "s390x", "loongarch64", "riscv64"}
+)
 # PEP 656 names no arch list; these are the arches auditwheel's musllinux policies define.
-MUSLLINUX_ARCHS: FrozenSet[str] = frozenset({"x86_64", "i686", "aarch64", "armv7l", "ppc64le", "s390x", "riscv64",
-                                             "loongarch64"})
+MUSLLINUX_ARCHS: FrozenSet[str] = frozenset(
+    {"x86_64", "i686", "aarch64", "armv7l", "ppc64le", "s390x", "riscv64", "loongarch64"}
+)
 FAMILY_ARCHS: Dict[str, FrozenSet[str]] = {GLIBC: MANYLINUX_ARCHS, MUSL: MUSLLINUX_ARCHS}
 # The legacy manylinux aliases: the glibc release each stands for, and the only arches its
 # policy covered (a spec names them only there; packaging's tag list adds them on any arch).
@@ -73,8 +75,11 @@ def parse_tag(tag: str) -> Optional[PlatformTag]:
     family = FAMILY_OF_PREFIX.get(prefix)
     if family is not None:
         pieces = rest.split("_", 2)
-        if len(pieces) == 3 and all(_spelled(piece, _DIGITS) for piece in pieces[:2]) \
-                and _spelled(pieces[2], _ARCH_CHARACTERS):
+        if (
+            len(pieces) == 3
+            and all(_spelled(piece, _DIGITS) for piece in pieces[:2])
+            and _spelled(pieces[2], _ARCH_CHARACTERS)
+        ):
             return PlatformTag(family, (int(pieces[0]), int(pieces[1])), pieces[2])
         return None
     if prefix in LEGACY_VERSIONS:

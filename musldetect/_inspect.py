@@ -68,12 +68,22 @@ def _follow_interpreter(interp: str, root: Optional[Root], arch: str) -> RawLibc
     except (OSError, ELFError) as exc:
         where = f" under {root.path}" if root is not None else ""
         if named is None:
-            return RawLibc(None, None, None, False, interp,
-                           reason=f"the loader {interp} cannot be read{where} ({exc}) and its name is not "
-                                  "musl's or glibc's")
-        return RawLibc(named, None, None, False, interp,
-                       reason=f"the loader {interp} cannot be read{where} ({exc}): {named} by the loader's name, "
-                              "version unknown")
+            return RawLibc(
+                None,
+                None,
+                None,
+                False,
+                interp,
+                reason=f"the loader {interp} cannot be read{where} ({exc}) and its name is not musl's or glibc's",
+            )
+        return RawLibc(
+            named,
+            None,
+            None,
+            False,
+            interp,
+            reason=f"the loader {interp} cannot be read{where} ({exc}): {named} by the loader's name, version unknown",
+        )
     with loader:
         loader_path = loader.path
         if loader.arch != arch:
@@ -89,8 +99,9 @@ def _follow_interpreter(interp: str, root: Optional[Root], arch: str) -> RawLibc
                 _loaders_read.clear()
             _loaders_read[key] = raw
         if raw is None:
-            return RawLibc(None, None, loader_path, False, interp,
-                           reason=f"the loader {loader_path} is neither musl's nor glibc's")
+            return RawLibc(
+                None, None, loader_path, False, interp, reason=f"the loader {loader_path} is neither musl's nor glibc's"
+            )
         return raw._replace(interpreter=interp)
 
 
@@ -103,16 +114,26 @@ def static_family(elf: ELFFile) -> RawLibc:
     for name, note_type, desc in notes:
         if name == b"GNU" and note_type == NT_GNU_ABI_TAG and len(desc) >= 16:
             _os_code, *kernel = struct.unpack(elf.byteorder + "IIII", desc[:16])
-            return RawLibc(GLIBC, None, elf.path, True,
-                           reason="statically linked with glibc (GNU ABI tag, kernel "
-                                  f"{'.'.join(map(str, kernel))}): the version is not recorded in it")
+            return RawLibc(
+                GLIBC,
+                None,
+                elf.path,
+                True,
+                reason="statically linked with glibc (GNU ABI tag, kernel "
+                f"{'.'.join(map(str, kernel))}): the version is not recorded in it",
+            )
     # Every read-only byte, 1 MiB at a time: linear in the file's size and never more than
     # one chunk in memory, so a 200 MiB static Rust program is read like a small one.
     for segment in elf.readonly_loads():
         for chunk in elf.segment_chunks(segment, segment.filesz):
             if _rules.MUSL_STATIC_MARK in chunk:
-                return RawLibc(MUSL, None, elf.path, True,
-                               reason="statically linked with musl: a static program records no musl version")
+                return RawLibc(
+                    MUSL,
+                    None,
+                    elf.path,
+                    True,
+                    reason="statically linked with musl: a static program records no musl version",
+                )
     return RawLibc(None, None, elf.path, True, reason="static, no C library found")
 
 
@@ -159,8 +180,14 @@ def describe(elf: ELFFile, root: Optional[Root]) -> RawLibc:
     if interp is not None:
         raw = _follow_interpreter(interp, root, elf.arch)
     elif elf.is_dynamic and not elf.dynamic_values():
-        raw = RawLibc(None, None, None, False, reason="its PT_DYNAMIC holds no entries: a separate debug-info "
-                                                      "file or a stripped copy, not a loadable object")
+        raw = RawLibc(
+            None,
+            None,
+            None,
+            False,
+            reason="its PT_DYNAMIC holds no entries: a separate debug-info "
+            "file or a stripped copy, not a loadable object",
+        )
     elif not needed and elf.type == ET_DYN and elf.is_dynamic and not elf.is_pie_program:
         raw = RawLibc(None, None, None, False, reason="a shared library that links no C library (no DT_NEEDED)")
     elif not needed:
@@ -169,9 +196,14 @@ def describe(elf: ELFFile, root: Optional[Root]) -> RawLibc:
         family, through = _linked_family(needed, elf)
         if family is None:
             return RawLibc(None, None, None, False, reason="no PT_INTERP and no C library among DT_NEEDED")
-        raw = RawLibc(family, None, None, False,
-                      reason=f"a shared library linked against {family} ({through}): it records what it "
-                             f"requires, not the {family} it will run on")
+        raw = RawLibc(
+            family,
+            None,
+            None,
+            False,
+            reason=f"a shared library linked against {family} ({through}): it records what it "
+            f"requires, not the {family} it will run on",
+        )
     if elf.truncated:
         requires, note = None, f"the file is truncated, so what it requires is unknown ({elf.truncated})"
     elif raw.static:

@@ -37,8 +37,9 @@ def family_by_name(name: Optional[str]) -> Optional[str]:
     return None
 
 
-def read_libc_object(elf: ELFFile, family: str,
-                     segments: Optional[Iterable[bytes | memoryview]] = None) -> Optional[RawLibc]:
+def read_libc_object(
+    elf: ELFFile, family: str, segments: Optional[Iterable[bytes | memoryview]] = None
+) -> Optional[RawLibc]:
     """Read the banner and version of a C library object of ``family``; None when the
     family's banner is not in it (so it is not that C library after all)."""
     data = elf.readonly_segment_data() if segments is None else segments

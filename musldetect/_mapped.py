@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
         def gnu_get_libc_version(self) -> str: ...
 
+
 AT_PHDR, AT_PHNUM = 3, 5
 PT_PHDR = 6
 BITS = struct.calcsize("P") * 8
@@ -55,8 +56,9 @@ def _object_headers(access: Access, base: int) -> Tuple[int, List[Segment]]:
         raise OSError(f"dladdr base {base:#x} holds no ELF header")
     header = _elf_header.parse_header(data, BITS, _ORDER)
     if header.phentsize != _PHDR_SIZE or not 0 < header.phnum < _elf_header.MAX_SEGMENTS:
-        raise OSError(f"unexpected program header table at {base:#x} "
-                      f"(e_phentsize {header.phentsize}, e_phnum {header.phnum})")
+        raise OSError(
+            f"unexpected program header table at {base:#x} (e_phentsize {header.phentsize}, e_phnum {header.phnum})"
+        )
     headers = _program_headers(access, base + header.phoff, header.phnum)
     first_load = min((h for h in headers if h.type == PT_LOAD), key=lambda h: h.vaddr)
     return base - (first_load.vaddr - first_load.offset), headers
@@ -87,8 +89,9 @@ def _inside(address: int, ranges: List[Tuple[int, int]]) -> bool:
     return any(start <= address < start + size for start, size in ranges)
 
 
-def _dynamic_strings(access: Access, bias: int, headers: List[Segment],
-                     ranges: List[Tuple[int, int]]) -> Optional[bytes]:
+def _dynamic_strings(
+    access: Access, bias: int, headers: List[Segment], ranges: List[Tuple[int, int]]
+) -> Optional[bytes]:
     from ._elf_dynamic import DT_STRSZ, DT_STRTAB, dynamic_table, parse_dynamic
 
     for h in headers:

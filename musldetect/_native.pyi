@@ -4,6 +4,14 @@ __build_version__: str
 
 # RawLibc's fields, in its order: family, version_string, path, static, interpreter,
 # min_version, time64_symbols, reason.
-def detect() -> Tuple[Optional[str], Optional[str], Optional[str], bool, Optional[str],
-                      Optional[Tuple[int, int, int]], Optional[bool], str]: ...
+def detect() -> Tuple[
+    Optional[str],
+    Optional[str],
+    Optional[str],
+    bool,
+    Optional[str],
+    Optional[Tuple[int, int, int]],
+    Optional[bool],
+    str,
+]: ...
 def musl_version_in(data: bytes) -> Tuple[bool, Optional[str], str]: ...

@@ -59,8 +59,9 @@ def _override_from_file() -> Optional[RawLibc]:
             raise ConfigurationError(f"{path}: the override file cannot be read: {exc}") from exc
         values = [line for line in lines if line and not line.startswith("#")]
         if len(values) != 1:
-            raise ConfigurationError(f"{path}: the override file must hold one value (musl-1.2, glibc-2.28 or "
-                                     f"none), not {len(values)}")
+            raise ConfigurationError(
+                f"{path}: the override file must hold one value (musl-1.2, glibc-2.28 or none), not {len(values)}"
+            )
         return parse_override(values[0], f"{path} ({values[0]})")
     return None
 
@@ -74,8 +75,11 @@ def parse_override(value: str, source: str) -> RawLibc:
     numbers = version.split(".")
     # musl releases have three parts (1.2.3), glibc releases two (2.28): the forms --help shows.
     parts = (2, 3) if family == "musl" else (2,)
-    if family not in ("musl", "glibc") or len(numbers) not in parts or not all(
-            n.isdigit() and n.isascii() for n in numbers):
+    if (
+        family not in ("musl", "glibc")
+        or len(numbers) not in parts
+        or not all(n.isdigit() and n.isascii() for n in numbers)
+    ):
         raise ConfigurationError(
             f"{source}: {value!r} is not understood; use musl-1.2 or musl-1.2.3 (a musl release), "
             "glibc-2.28 (a glibc release) or none"

@@ -30,9 +30,18 @@ from ._grammar import (
 
 # Rust's arch names (the first part of a target triple) for the tag arches they build for.
 # Not here on purpose: arm (ARMv6), i586 (no SSE2), thumbv7neon, powerpc (32-bit).
-RUST_ARCHS: Dict[str, str] = {"x86_64": "x86_64", "i686": "i686", "aarch64": "aarch64", "armv7": "armv7l",
-                              "powerpc64le": "ppc64le", "powerpc64": "ppc64", "s390x": "s390x",
-                              "riscv64gc": "riscv64", "riscv64": "riscv64", "loongarch64": "loongarch64"}
+RUST_ARCHS: Dict[str, str] = {
+    "x86_64": "x86_64",
+    "i686": "i686",
+    "aarch64": "aarch64",
+    "armv7": "armv7l",
+    "powerpc64le": "ppc64le",
+    "powerpc64": "ppc64",
+    "s390x": "s390x",
+    "riscv64gc": "riscv64",
+    "riscv64": "riscv64",
+    "loongarch64": "loongarch64",
+}
 # uv's --python-platform names for Linux and the C library each stands for in uv.
 UV_NAMES: Dict[str, Tuple[str, Tuple[int, int], str]] = {
     "linux": ("glibc", (2, 28), "x86_64"),
@@ -46,8 +55,14 @@ UV_NAMES: Dict[str, Tuple[str, Tuple[int, int], str]] = {
     "aarch64-unknown-linux-musl": ("musl", (1, 2), "aarch64"),
 }
 # A few examples, one per form, for an error message (the command's --help and docs/targets.md list them all).
-ACCEPTED_FORMS = ("manylinux_2_28_x86_64", "musllinux_1_2_aarch64", "linux_<arch>", "x86_64-manylinux_2_28",
-                  "aarch64-unknown-linux-musl", "aarch64-unknown-linux-gnu.2.17")
+ACCEPTED_FORMS = (
+    "manylinux_2_28_x86_64",
+    "musllinux_1_2_aarch64",
+    "linux_<arch>",
+    "x86_64-manylinux_2_28",
+    "aarch64-unknown-linux-musl",
+    "aarch64-unknown-linux-gnu.2.17",
+)
 
 
 class PlatformSpec(NamedTuple):
@@ -97,39 +112,51 @@ def _known_arch(name: str) -> str:
         return RUST_ARCHS[name]
     if name in MANYLINUX_ARCHS or name in MUSLLINUX_ARCHS:
         return name
-    raise _Refused(f"arch {name!r} is not one manylinux or musllinux defines "
-                   f"({', '.join(sorted(MANYLINUX_ARCHS | MUSLLINUX_ARCHS))})")
+    raise _Refused(
+        f"arch {name!r} is not one manylinux or musllinux defines "
+        f"({', '.join(sorted(MANYLINUX_ARCHS | MUSLLINUX_ARCHS))})"
+    )
 
 
 def _parse_triple(rust_arch: str, abi: str, text: str) -> PlatformSpec:
     if rust_arch not in RUST_ARCHS:
-        raise _Refused(f"arch {rust_arch!r} of the triple is not one manylinux or musllinux defines\n"
-                       f"  arches of a triple: {', '.join(sorted(RUST_ARCHS))}")
+        raise _Refused(
+            f"arch {rust_arch!r} of the triple is not one manylinux or musllinux defines\n"
+            f"  arches of a triple: {', '.join(sorted(RUST_ARCHS))}"
+        )
     arch = RUST_ARCHS[rust_arch]
     gnu, musl = ("gnueabihf", "musleabihf") if arch == "armv7l" else ("gnu", "musl")
     name, dot, version_text = abi.partition(".")
     if name == gnu:
         if not dot:
             floor = "{}.{}".format(*manylinux_floor(arch))
-            raise _Refused(f"names no glibc version (only uv's own triples imply one): add it, as in "
-                           f"{text}.{floor}, or write {arch}-manylinux_{floor.replace('.', '_')}")
+            raise _Refused(
+                f"names no glibc version (only uv's own triples imply one): add it, as in "
+                f"{text}.{floor}, or write {arch}-manylinux_{floor.replace('.', '_')}"
+            )
         version = _number_pair(version_text, "glibc version")
         _check_glibc(version, arch)
         return PlatformSpec("glibc", version, arch, None)
     if name == musl:
         if dot:
             raise _Refused(f"a musl triple takes no version suffix: write {arch}-musllinux_1_2")
-        raise _Refused(f"names no musl version (uv defines one only for x86_64 and aarch64): "
-                       f"write {arch}-musllinux_1_2")
-    raise _Refused(f"ABI {name!r} is not {gnu!r} or {musl!r} for {rust_arch}: another platform "
-                   "(x32, soft-float ARM, ILP32 and the like have no manylinux or musllinux tags)")
+        raise _Refused(
+            f"names no musl version (uv defines one only for x86_64 and aarch64): write {arch}-musllinux_1_2"
+        )
+    raise _Refused(
+        f"ABI {name!r} is not {gnu!r} or {musl!r} for {rust_arch}: another platform "
+        "(x32, soft-float ARM, ILP32 and the like have no manylinux or musllinux tags)"
+    )
 
 
 def _parse_tag(text: str) -> PlatformSpec:
     if text.startswith("linux_"):
-        arch = text[len("linux_"):]
-        if not arch or not arch[0].isalpha() or not all(c.isascii() and (c.islower() or c.isdigit() or c == "_")
-                                                         for c in arch):
+        arch = text[len("linux_") :]
+        if (
+            not arch
+            or not arch[0].isalpha()
+            or not all(c.isascii() and (c.islower() or c.isdigit() or c == "_") for c in arch)
+        ):
             raise _Refused(f"arch {arch!r} is not an arch name (lower-case letters, digits, _)")
         note = None
         if arch not in MANYLINUX_ARCHS and arch not in MUSLLINUX_ARCHS and arch != "armv8l":
@@ -137,7 +164,7 @@ def _parse_tag(text: str) -> PlatformSpec:
         return PlatformSpec(None, None, arch, note)
     for alias, archs in LEGACY_ARCHS.items():
         if text.startswith(alias + "_"):
-            arch = text[len(alias) + 1:]
+            arch = text[len(alias) + 1 :]
             if arch not in archs:
                 raise _Refused(f"{alias} is defined for {', '.join(sorted(archs))}, not {arch!r}")
             return PlatformSpec(GLIBC, LEGACY_VERSIONS[alias], arch, None)
@@ -145,7 +172,7 @@ def _parse_tag(text: str) -> PlatformSpec:
         prefix = FAMILY_PREFIX[family] + "_"
         if not text.startswith(prefix):
             continue
-        pieces = text[len(prefix):].split("_", 2)
+        pieces = text[len(prefix) :].split("_", 2)
         if len(pieces) != 3:
             raise _Refused(f"{prefix}X_Y_ARCH expected")
         version = _number_pair(f"{pieces[0]}.{pieces[1]}", f"{family} version")
@@ -170,5 +197,6 @@ def _number_pair(text: str, what: str) -> Tuple[int, int]:
 def _check_glibc(version: Tuple[int, int], arch: str) -> None:
     floor = manylinux_floor(arch)
     if version[0] < 2 or version < floor:
-        raise _Refused(f"glibc {version[0]}.{version[1]} is older than manylinux's floor on {arch} "
-                       f"({floor[0]}.{floor[1]})")
+        raise _Refused(
+            f"glibc {version[0]}.{version[1]} is older than manylinux's floor on {arch} ({floor[0]}.{floor[1]})"
+        )

@@ -161,8 +161,9 @@ def python_from_version(text: str, implementation: str = "cpython") -> PythonFac
         raise ValueError(f"python version {text!r}: CPython before 3.3 (narrow/wide unicode ABIs) is not modelled")
     if free_threaded and version < (3, 13):
         raise ValueError(f"python version {text!r}: free-threaded builds exist from 3.13 on")
-    return PythonFacts(implementation, version, ".".join(pieces) if len(pieces) == 3 else None,
-                       free_threaded=free_threaded)
+    return PythonFacts(
+        implementation, version, ".".join(pieces) if len(pieces) == 3 else None, free_threaded=free_threaded
+    )
 
 
 SYSCONFIGDATA_LIMIT = 8 * 1024 * 1024
@@ -181,8 +182,12 @@ def python_from_sysconfigdata(root: Root, path: str) -> PythonFacts:
     tree = ast.parse(source, filename="<image sysconfig data>")
     variables: Optional[Dict[str, object]] = None
     for node in tree.body:
-        if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
-                and node.targets[0].id == "build_time_vars"):
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and node.targets[0].id == "build_time_vars"
+        ):
             value = ast.literal_eval(node.value)
             if isinstance(value, dict):
                 variables = value
@@ -226,8 +231,9 @@ def find_sysconfigdata(root: Root, lib_dirs: Iterable[str] = ("/usr/local/lib", 
                 entries = root.listdir(inner)
             except OSError:
                 continue
-            found.extend(posixpath.join(inner, f) for f in entries
-                         if f.startswith("_sysconfigdata_") and f.endswith(".py"))
+            found.extend(
+                posixpath.join(inner, f) for f in entries if f.startswith("_sysconfigdata_") and f.endswith(".py")
+            )
     return found
 
 
@@ -240,7 +246,7 @@ def interpreter_tags(python: PythonFacts, platforms: List[str]) -> List[str]:
     if name == "cp":
         interpreter = f"cp{_nodot(python.version)}"
         abis = [abi for abi in python.abis if abi not in ("abi3", "abi3t", "none")]
-        threading = bool(abis) and "t" in abis[0][len(f"cp{_nodot(python.version)}"):]
+        threading = bool(abis) and "t" in abis[0][len(f"cp{_nodot(python.version)}") :]
         for abi in abis:
             tags.extend(f"{interpreter}-{abi}-{platform}" for platform in platforms)
         stable = "abi3t" if threading else "abi3"

@@ -52,8 +52,19 @@ def build_info(raw: RawLibc, backend: str, arch: Optional[str], bits: int) -> Li
             reasons.append(conflict)
             version = None
     # Positional, in LibcInfo's field order: the records' fast path, on every detection.
-    return LibcInfo(raw.family, version, raw.version_string, raw.path, raw.static, arch, backend,
-                    "; ".join(reasons), raw.interpreter, _time64(raw, version, bits), raw.requires)
+    return LibcInfo(
+        raw.family,
+        version,
+        raw.version_string,
+        raw.path,
+        raw.static,
+        arch,
+        backend,
+        "; ".join(reasons),
+        raw.interpreter,
+        _time64(raw, version, bits),
+        raw.requires,
+    )
 
 
 def _time64(raw: RawLibc, version: Optional[Tuple[int, ...]], bits: int) -> Optional[bool]:

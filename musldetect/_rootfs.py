@@ -55,8 +55,14 @@ _NOFOLLOW, _NONBLOCK = getattr(os, "O_NOFOLLOW", 0), getattr(os, "O_NONBLOCK", 0
 # O_PATH where the os module has it (PyPy lacks it): a directory is then opened for reading.
 _DIR_FLAGS = getattr(os, "O_PATH", os.O_RDONLY) | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW | _CLOEXEC
 _FILE_FLAGS = os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC
-_KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
-          stat.S_IFSOCK: "a socket", stat.S_IFLNK: "a symbolic link", stat.S_IFDIR: "a directory"}
+_KINDS = {
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFLNK: "a symbolic link",
+    stat.S_IFDIR: "a directory",
+}
 
 
 def _error(kind: type, name: str, message: str, where: str) -> OSError:
@@ -197,8 +203,9 @@ class Root(_FileSystem):
             st = os.stat(name, dir_fd=parent, follow_symlinks=False)
         except FileNotFoundError:
             os.close(parent)
-            raise _error(FileNotFoundError, "ENOENT", "No such file or directory (inside the root)",
-                         self._shown(resolved)) from None
+            raise _error(
+                FileNotFoundError, "ENOENT", "No such file or directory (inside the root)", self._shown(resolved)
+            ) from None
         except BaseException:
             os.close(parent)
             raise
@@ -241,7 +248,7 @@ class Root(_FileSystem):
             os.close(fd)
 
     def kind(self, path: str, *, follow: bool = True) -> str:
-        """"file", "dir", "link" (only with ``follow=False``), "other" or "missing"."""
+        """ "file", "dir", "link" (only with ``follow=False``), "other" or "missing"."""
         try:
             parent, _, _, st = self._lstat_last(path, follow)
         except (FileNotFoundError, NotADirectoryError):
@@ -283,14 +290,22 @@ def _walk(root: Root, path: str, follow_last: bool = True) -> Tuple[int, str, Li
                 st = os.stat(part, dir_fd=stack[-1], follow_symlinks=False)
             except FileNotFoundError:
                 if parts:
-                    raise _error(FileNotFoundError, "ENOENT", "No such file or directory (inside the root)",
-                                 root._shown(resolved + [part])) from None
+                    raise _error(
+                        FileNotFoundError,
+                        "ENOENT",
+                        "No such file or directory (inside the root)",
+                        root._shown(resolved + [part]),
+                    ) from None
                 st = None
             if st is not None and stat.S_ISLNK(st.st_mode) and (parts or follow_last):
                 followed += 1
                 if followed > MAX_SYMLINKS:
-                    raise _error(OSError, "ELOOP", f"more than {MAX_SYMLINKS} symbolic links inside the root "
-                                 "(a loop?)", root._shown(resolved + [part]))
+                    raise _error(
+                        OSError,
+                        "ELOOP",
+                        f"more than {MAX_SYMLINKS} symbolic links inside the root (a loop?)",
+                        root._shown(resolved + [part]),
+                    )
                 target = os.readlink(part, dir_fd=stack[-1])
                 if target.startswith("/"):
                     while len(stack) > 1:
@@ -302,14 +317,16 @@ def _walk(root: Root, path: str, follow_last: bool = True) -> Tuple[int, str, Li
                 parent = stack.pop()
                 return parent, part, resolved + [part]
             if st is None or not stat.S_ISDIR(st.st_mode):
-                raise _error(NotADirectoryError, "ENOTDIR", "Not a directory (inside the root)",
-                             root._shown(resolved + [part]))
+                raise _error(
+                    NotADirectoryError, "ENOTDIR", "Not a directory (inside the root)", root._shown(resolved + [part])
+                )
             stack.append(os.open(part, _DIR_FLAGS, dir_fd=stack[-1]))
             resolved.append(part)
         return stack.pop(), ".", resolved
     finally:
         for fd in stack:
             os.close(fd)
+
 
 def _read_limited(fd: int, limit: int) -> bytes:
     """At most ``limit`` bytes of an open file, which is closed then."""
@@ -408,7 +425,7 @@ class Overlay(_FileSystem):
     def _mounted(self, path: str) -> Optional[str]:
         normal = posixpath.normpath("/" + path.lstrip("/")) if path.startswith("/") else None
         if normal is not None and (normal == self.mount or normal.startswith(self.mount + "/")):
-            return os.path.join(self.directory, normal[len(self.mount):].lstrip("/"))
+            return os.path.join(self.directory, normal[len(self.mount) :].lstrip("/"))
         return None
 
     def inside(self, path: str) -> str:

@@ -189,6 +189,7 @@ def glibc_version_from_segments(segments: Iterable[bytes | memoryview]) -> Tuple
 
 def musl_lower_bound(dynstr: bytes) -> Tuple[Optional[Tuple[int, int, int]], bool]:
     """The oldest musl release whose exports include these names, and the time64 fact."""
+
     def has(name: str) -> bool:
         return (b"\x00" + name.encode() + b"\x00") in dynstr
 
@@ -228,7 +229,7 @@ def glibc_requirement(version_names: Iterable[str]) -> Optional[Tuple[int, ...]]
     for name in version_names:
         if not name.startswith("GLIBC_"):
             continue
-        pieces = name[len("GLIBC_"):].split(".")
+        pieces = name[len("GLIBC_") :].split(".")
         if len(pieces) < 2 or not all(piece.isdigit() and piece.isascii() for piece in pieces):
             continue
         release = tuple(int(piece) for piece in pieces)

@@ -133,8 +133,9 @@ def musllinux_tags(musl: Tuple[int, int], archs: Sequence[str]) -> Iterator[str]
             yield format_tag(MUSL, (musl[0], minor), arch)
 
 
-def linux_tags(archs: Sequence[str], info: LibcInfo, manylinux_ok: bool,
-               module: Optional[ModuleType]) -> Tuple[str, ...]:
+def linux_tags(
+    archs: Sequence[str], info: LibcInfo, manylinux_ok: bool, module: Optional[ModuleType]
+) -> Tuple[str, ...]:
     """The platform tags for these archs and this C library, most specific first: the same
     rules for the running process and for any target."""
     tags = [f"linux_{arch}" for arch in archs]

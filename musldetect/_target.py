@@ -86,10 +86,14 @@ class Target:
         """Every fact, JSON-ready (``json.dumps`` of a record alone gives positional arrays):
         the full tag list too when the Python is known."""
         data: Dict[str, object] = {
-            "source": self.source, "arch": self.arch, "libc": self.libc.as_dict(),
+            "source": self.source,
+            "arch": self.arch,
+            "libc": self.libc.as_dict(),
             "python": self.python.as_dict() if self.python is not None else None,
-            "marker_environment": self.marker_environment, "platform_tags": list(self.platform_tags),
-            "reasons": list(self.reasons)}
+            "marker_environment": self.marker_environment,
+            "platform_tags": list(self.platform_tags),
+            "reasons": list(self.reasons),
+        }
         if self.python is not None:
             data["tags"] = list(self.sys_tags)
         return data
@@ -105,20 +109,26 @@ class Target:
     @cached_property
     def marker_environment(self) -> Dict[str, str]:
         """The PEP 508 markers that are known of the target (a kernel release is not)."""
-        markers = {"os_name": "posix", "sys_platform": "linux", "platform_system": "Linux",
-                   "platform_machine": self.arch}  # the tag arch is uname's machine name
+        markers = {
+            "os_name": "posix",
+            "sys_platform": "linux",
+            "platform_system": "Linux",
+            "platform_machine": self.arch,
+        }  # the tag arch is uname's machine name
         if self.python is not None:
             python = self.python
             markers["python_version"] = f"{python.version[0]}.{python.version[1]}"
             if python.full_version:
                 markers["python_full_version"] = python.full_version
             implementation_version = python.implementation_version or (
-                python.full_version if python.implementation == "cpython" else None)
+                python.full_version if python.implementation == "cpython" else None
+            )
             if implementation_version:
                 markers["implementation_version"] = implementation_version
             markers["implementation_name"] = python.implementation
             markers["platform_python_implementation"] = {"cpython": "CPython", "pypy": "PyPy"}.get(
-                python.implementation, python.implementation)
+                python.implementation, python.implementation
+            )
         return markers
 
 
@@ -126,8 +136,17 @@ def platform_target(spec: str, python: Optional[PythonFacts]) -> Target:
     """A platform the user names (``_platform.parse_platform``'s forms)."""
     family, version, arch, note = parse_platform(spec)
     version_string = ".".join(map(str, version)) if version else None
-    info = LibcInfo(family, version, version_string, None, False, arch, "platform",
-                    reason=f"from the platform {spec!r}", time64=None)
+    info = LibcInfo(
+        family,
+        version,
+        version_string,
+        None,
+        False,
+        arch,
+        "platform",
+        reason=f"from the platform {spec!r}",
+        time64=None,
+    )
     capable = _tags.manylinux_capable(_tags.tag_archs("linux_" + arch), None)
     return Target(info, arch, python, f"platform:{spec}", capable, (note,) if note else ())
 
@@ -149,8 +168,12 @@ def root_target(root_dir: str, python: Optional[str]) -> Target:
             raise FileNotFoundError(2, "no such file in the image", root.host_path(root.inside(python)))
         program = "bin/sh"
         if root.kind(program) == "missing":  # nothing to read the C library from: say what was looked for
-            raise FileNotFoundError(2, f"neither {', '.join(IMAGE_PYTHONS)} nor bin/sh in the image (is it an "
-                                    "unpacked image? pass python= its interpreter's path inside it)", root.path)
+            raise FileNotFoundError(
+                2,
+                f"neither {', '.join(IMAGE_PYTHONS)} nor bin/sh in the image (is it an "
+                "unpacked image? pass python= its interpreter's path inside it)",
+                root.path,
+            )
         reasons.append(f"no {' or '.join(IMAGE_PYTHONS)} in the image: the C library is read from /bin/sh")
     raw, arch, bits = inspect_file(program, root)
     info = build_info(raw, "inspect", arch, bits)
@@ -173,15 +196,18 @@ def _image_python(root: Root, executable: str) -> Tuple[Optional[PythonFacts], s
     lib_dirs = [posixpath.join(prefix, "lib"), "/usr/local/lib", "/usr/lib"]
     files = _python.find_sysconfigdata(root, dict.fromkeys(lib_dirs))
     if name.startswith("python3."):  # python3.14, python3.14d (debug), python3.14t (free-threaded)
-        version = name[len("python"):].rstrip("dt")
-        flags = name[len("python") + len(version):]
+        version = name[len("python") :].rstrip("dt")
+        flags = name[len("python") + len(version) :]
         files = [f for f in files if posixpath.basename(posixpath.dirname(f)) == "python" + version] or files
         files = [f for f in files if posixpath.basename(f).startswith(f"_sysconfigdata_{flags}_")] or files
     if not files:
         return None, "no _sysconfigdata_*.py beside the image's Python: pass python= a version"
     if len({posixpath.dirname(f) for f in files}) > 1:
-        return None, f"several Pythons in the image ({', '.join(sorted({posixpath.dirname(f) for f in files}))}): " \
-                     "pass python= the one to use"
+        return (
+            None,
+            f"several Pythons in the image ({', '.join(sorted({posixpath.dirname(f) for f in files}))}): "
+            "pass python= the one to use",
+        )
     try:
         return _python.python_from_sysconfigdata(root, files[0]), ""
     except (ValueError, SyntaxError, OSError, MemoryError, RecursionError) as exc:

@@ -38,9 +38,9 @@ class _Record(_TupleBase):
         cls._fields = tuple(cls.__dict__.get("__annotations__", {}))
         cls._defaults = {name: cls.__dict__[name] for name in cls._fields if name in cls.__dict__}
         cls._required = next((i for i, name in enumerate(cls._fields) if name in cls._defaults), len(cls._fields))
-        if any(name not in cls._defaults for name in cls._fields[cls._required:]):
+        if any(name not in cls._defaults for name in cls._fields[cls._required :]):
             raise TypeError(f"{cls.__name__}: a field without a default follows one with a default")
-        cls._default_tail = tuple(cls._defaults[name] for name in cls._fields[cls._required:])
+        cls._default_tail = tuple(cls._defaults[name] for name in cls._fields[cls._required :])
         for index, name in enumerate(cls._fields):
             setattr(cls, name, _field(index))
 
@@ -48,11 +48,11 @@ class _Record(_TupleBase):
         count = len(args)
         if not kwargs and cls._required <= count <= len(cls._fields):
             # The common case, positional fields only: no per-field work (it runs on every detection).
-            return tuple.__new__(cls, args + cls._default_tail[count - cls._required:])
+            return tuple.__new__(cls, args + cls._default_tail[count - cls._required :])
         if count > len(cls._fields):
             raise TypeError(f"{cls.__name__} takes {len(cls._fields)} fields, got {len(args)}")
         values = list(args)
-        for name in cls._fields[len(args):]:
+        for name in cls._fields[len(args) :]:
             if name in kwargs:
                 values.append(kwargs.pop(name))
             elif name in cls._defaults:

@@ -30,8 +30,15 @@ def compile_c(tmp_path, compiler, source, name, *flags, suffix=".c"):
     return str(out)
 
 
-def make_wheel(directory, distribution: str, tags: Sequence[str], members: Dict[str, bytes], *,
-               wheel_tags: Optional[Iterable[str]] = None, file_name: Optional[str] = None) -> str:
+def make_wheel(
+    directory,
+    distribution: str,
+    tags: Sequence[str],
+    members: Dict[str, bytes],
+    *,
+    wheel_tags: Optional[Iterable[str]] = None,
+    file_name: Optional[str] = None,
+) -> str:
     """A wheel as build tools write it: the members, METADATA, WHEEL with one Tag line per
     tag (``wheel_tags`` to make it disagree with the name) and RECORD."""
     pythons = sorted({t.split("-")[0] for t in tags})
@@ -41,9 +48,10 @@ def make_wheel(directory, distribution: str, tags: Sequence[str], members: Dict[
     info = f"{distribution}-1.0.dist-info"
     files = dict(members)
     files[f"{info}/METADATA"] = f"Metadata-Version: 2.1\nName: {distribution}\nVersion: 1.0\n".encode()
-    files[f"{info}/WHEEL"] = ("Wheel-Version: 1.0\nGenerator: musldetect-tests\nRoot-Is-Purelib: false\n"
-                              + "".join(f"Tag: {t}\n" for t in (wheel_tags if wheel_tags is not None else tags))
-                              ).encode()
+    files[f"{info}/WHEEL"] = (
+        "Wheel-Version: 1.0\nGenerator: musldetect-tests\nRoot-Is-Purelib: false\n"
+        + "".join(f"Tag: {t}\n" for t in (wheel_tags if wheel_tags is not None else tags))
+    ).encode()
     record = []
     for member, data in files.items():
         digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()

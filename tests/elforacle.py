@@ -53,8 +53,11 @@ def facts(path: str, *, imports: bool = True) -> Facts:
                         if name.startswith("GLIBC_") and all(p.isdigit() for p in name[6:].split(".")):
                             glibc.append(tuple(int(p) for p in name[6:].split(".")))
             elif isinstance(section, GNUVerDefSection):
-                definitions = [next(auxiliaries).name for verdef, auxiliaries in section.iter_versions()
-                               if not verdef["vd_flags"] & 1]
+                definitions = [
+                    next(auxiliaries).name
+                    for verdef, auxiliaries in section.iter_versions()
+                    if not verdef["vd_flags"] & 1
+                ]
             elif section.name == ".dynsym" and imports:
                 undefined = [sym for sym in section.iter_symbols() if sym.name and sym["st_shndx"] == "SHN_UNDEF"]
                 imported = [sym.name for sym in undefined]
@@ -63,10 +66,26 @@ def facts(path: str, *, imports: bool = True) -> Facts:
                 for note in section.iter_notes():
                     abi_tag |= note["n_type"] == "NT_GNU_ABI_TAG"
                     go_note |= note["n_name"] == "Go"
-        notes = [(note["n_name"].encode(), note["n_type"]) for segment in elf.iter_segments()
-                 if segment["p_type"] == "PT_NOTE" for note in segment.iter_notes()]
-        return Facts(elf["e_type"], interp, soname, needed, glibc, imported, abi_tag, go_note, version_needs, notes,
-                     definitions, weak)
+        notes = [
+            (note["n_name"].encode(), note["n_type"])
+            for segment in elf.iter_segments()
+            if segment["p_type"] == "PT_NOTE"
+            for note in segment.iter_notes()
+        ]
+        return Facts(
+            elf["e_type"],
+            interp,
+            soname,
+            needed,
+            glibc,
+            imported,
+            abi_tag,
+            go_note,
+            version_needs,
+            notes,
+            definitions,
+            weak,
+        )
 
 
 def elf_files(top: str) -> List[str]:

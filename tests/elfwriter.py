@@ -27,9 +27,17 @@ class Seg:
     overrides: Dict[str, int] = field(default_factory=dict)  # offset, filesz, memsz, vaddr
 
 
-def build(segments: List[Seg], *, bits: int = 64, byteorder: str = "<", machine: int = EM_X86_64,
-          etype: int = ET_DYN, flags: int = 0, header: Optional[Dict[str, int]] = None,
-          ident: Optional[bytes] = None) -> bytes:
+def build(
+    segments: List[Seg],
+    *,
+    bits: int = 64,
+    byteorder: str = "<",
+    machine: int = EM_X86_64,
+    etype: int = ET_DYN,
+    flags: int = 0,
+    header: Optional[Dict[str, int]] = None,
+    ident: Optional[bytes] = None,
+) -> bytes:
     header = dict(header or {})
     e_fmt = byteorder + ("HHIIIIIHHHHHH" if bits == 32 else "HHIQQQIHHHHHH")
     p_fmt = byteorder + ("IIIIIIII" if bits == 32 else "IIQQQQQQ")
@@ -40,20 +48,54 @@ def build(segments: List[Seg], *, bits: int = 64, byteorder: str = "<", machine:
     blobs = b""
     for seg in segments:
         memsz = seg.memsz if seg.memsz is not None else len(seg.data)
-        values = {"offset": offset, "filesz": len(seg.data), "memsz": memsz,
-                  "vaddr": seg.vaddr if seg.vaddr is not None else offset}
+        values = {
+            "offset": offset,
+            "filesz": len(seg.data),
+            "memsz": memsz,
+            "vaddr": seg.vaddr if seg.vaddr is not None else offset,
+        }
         values.update(seg.overrides)
         if bits == 32:
-            phdrs += struct.pack(p_fmt, seg.type, values["offset"], values["vaddr"], values["vaddr"],
-                                 values["filesz"], values["memsz"], seg.flags, 1)
+            phdrs += struct.pack(
+                p_fmt,
+                seg.type,
+                values["offset"],
+                values["vaddr"],
+                values["vaddr"],
+                values["filesz"],
+                values["memsz"],
+                seg.flags,
+                1,
+            )
         else:
-            phdrs += struct.pack(p_fmt, seg.type, seg.flags, values["offset"], values["vaddr"], values["vaddr"],
-                                 values["filesz"], values["memsz"], 1)
+            phdrs += struct.pack(
+                p_fmt,
+                seg.type,
+                seg.flags,
+                values["offset"],
+                values["vaddr"],
+                values["vaddr"],
+                values["filesz"],
+                values["memsz"],
+                1,
+            )
         blobs += seg.data
         offset += len(seg.data)
-    fields = {"type": etype, "machine": machine, "version": 1, "entry": 0, "phoff": ehsize, "shoff": 0,
-              "flags": flags, "ehsize": ehsize, "phentsize": phentsize, "phnum": len(segments),
-              "shentsize": 0, "shnum": 0, "shstrndx": 0}
+    fields = {
+        "type": etype,
+        "machine": machine,
+        "version": 1,
+        "entry": 0,
+        "phoff": ehsize,
+        "shoff": 0,
+        "flags": flags,
+        "ehsize": ehsize,
+        "phentsize": phentsize,
+        "phnum": len(segments),
+        "shentsize": 0,
+        "shnum": 0,
+        "shstrndx": 0,
+    }
     fields.update(header)
     if ident is None:
         ident = b"\x7fELF" + bytes([1 if bits == 32 else 2, 1 if byteorder == "<" else 2, 1]) + bytes(9)
@@ -65,16 +107,39 @@ def dynamic(entries: List[tuple], *, bits: int = 64, byteorder: str = "<") -> by
     return b"".join(struct.pack(fmt, tag, value) for tag, value in entries) + struct.pack(fmt, 0, 0)
 
 
-def musl_loader(version: bytes = b"1.2.3", *, bits: int = 64, byteorder: str = "<", machine: int = EM_X86_64,
-                before: bytes = b"\x00", extra: bytes = b"", exec_segment: bool = False, flags: int = 0) -> bytes:
+def musl_loader(
+    version: bytes = b"1.2.3",
+    *,
+    bits: int = 64,
+    byteorder: str = "<",
+    machine: int = EM_X86_64,
+    before: bytes = b"\x00",
+    extra: bytes = b"",
+    exec_segment: bool = False,
+    flags: int = 0,
+) -> bytes:
     """A file shaped like musl's libc.so: the loader banner and a version string in rodata."""
-    rodata = (b"\x00musl libc (x86_64)\nVersion %s\nDynamic Program Loader\n\x00LINUX_2.6.39\x00"
-              b"127.0.0.1\x00" + extra + before + version + b"\x00tail\x00")
-    return build([Seg(PT_LOAD, rodata, PF_R | (PF_X if exec_segment else 0))],
-                 bits=bits, byteorder=byteorder, machine=machine, flags=flags)
+    rodata = (
+        b"\x00musl libc (x86_64)\nVersion %s\nDynamic Program Loader\n\x00LINUX_2.6.39\x00"
+        b"127.0.0.1\x00" + extra + before + version + b"\x00tail\x00"
+    )
+    return build(
+        [Seg(PT_LOAD, rodata, PF_R | (PF_X if exec_segment else 0))],
+        bits=bits,
+        byteorder=byteorder,
+        machine=machine,
+        flags=flags,
+    )
 
 
-def executable(interp: bytes, *, bits: int = 64, byteorder: str = "<", machine: int = EM_X86_64,
-               flags: int = 0) -> bytes:
-    return build([Seg(PT_INTERP, interp), Seg(PT_LOAD, b"\x00code\x00", PF_R | PF_X)],
-                 bits=bits, byteorder=byteorder, machine=machine, etype=ET_EXEC, flags=flags)
+def executable(
+    interp: bytes, *, bits: int = 64, byteorder: str = "<", machine: int = EM_X86_64, flags: int = 0
+) -> bytes:
+    return build(
+        [Seg(PT_INTERP, interp), Seg(PT_LOAD, b"\x00code\x00", PF_R | PF_X)],
+        bits=bits,
+        byteorder=byteorder,
+        machine=machine,
+        etype=ET_EXEC,
+        flags=flags,
+    )

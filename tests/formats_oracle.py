@@ -33,9 +33,11 @@ def format_wheels() -> List[str]:
     """The pinned wheels of tests/audit/formats.txt, all of them, or a skip/failure."""
     directory = os.environ.get("MUSLDETECT_FORMAT_WHEELS")
     if not directory:
-        skip_or_fail("the macOS/Windows wheels come from tests/audit/fetch-wheels.sh PYTHON tests/audit/formats.txt "
-                     "wheels-formats; "
-                     "MUSLDETECT_FORMAT_WHEELS names their directory (.ci/run's formats stage sets it)")
+        skip_or_fail(
+            "the macOS/Windows wheels come from tests/audit/fetch-wheels.sh PYTHON tests/audit/formats.txt "
+            "wheels-formats; "
+            "MUSLDETECT_FORMAT_WHEELS names their directory (.ci/run's formats stage sets it)"
+        )
         return []
     found = sorted(glob.glob(os.path.join(str(directory), "*.whl")))
     with open(LISTED) as fh:
@@ -61,5 +63,3 @@ def members(path: str, magics: Tuple[bytes, ...]) -> Iterator[Tuple[str, bytes]]
             data = archive.read(info)
             if data[:4] in magics or data[:2] in magics:
                 yield info.filename, data
-
-

@@ -19,11 +19,21 @@ def _pad(data: bytes, align: int) -> bytes:
     return data + b"\0" * (-len(data) % align)
 
 
-def macho(cpu: int = CPU_ARM64, *, bits: int = 64, order: str = "<", filetype: int = MH_BUNDLE,
-          dylibs: Sequence[Tuple[int, str]] = ((LC_LOAD_DYLIB, "/usr/lib/libSystem.B.dylib"),),
-          rpaths: Sequence[str] = (), install_name: Optional[str] = None,
-          minimum: Optional[Tuple[int, int, int]] = (11, 0, 0), platform: int = 1, version_min: bool = False,
-          undefined: Sequence[str] = ("_PyList_New",), defined: Sequence[str] = ("_PyInit_demo",)) -> bytes:
+def macho(
+    cpu: int = CPU_ARM64,
+    *,
+    bits: int = 64,
+    order: str = "<",
+    filetype: int = MH_BUNDLE,
+    dylibs: Sequence[Tuple[int, str]] = ((LC_LOAD_DYLIB, "/usr/lib/libSystem.B.dylib"),),
+    rpaths: Sequence[str] = (),
+    install_name: Optional[str] = None,
+    minimum: Optional[Tuple[int, int, int]] = (11, 0, 0),
+    platform: int = 1,
+    version_min: bool = False,
+    undefined: Sequence[str] = ("_PyList_New",),
+    defined: Sequence[str] = ("_PyInit_demo",),
+) -> bytes:
     """A thin Mach-O file: its header, load commands and an nlist symbol table."""
     commands: List[bytes] = []
     for cmd, name in ([(LC_ID_DYLIB, install_name)] if install_name else []) + list(dylibs):
@@ -51,8 +61,9 @@ def macho(cpu: int = CPU_ARM64, *, bits: int = 64, order: str = "<", filetype: i
         table += entry.pack(at, 0x0F, 1, 0, 0x1000)  # N_SECT | N_EXT
         at += len(name) + 1
     stroff = symoff + len(table)
-    commands.append(struct.pack(order + "IIIIII", LC_SYMTAB, 24, symoff, len(undefined) + len(defined), stroff,
-                                len(strings)))
+    commands.append(
+        struct.pack(order + "IIIIII", LC_SYMTAB, 24, symoff, len(undefined) + len(defined), stroff, len(strings))
+    )
     magic = 0xFEEDFACF if bits == 64 else 0xFEEDFACE
     header = struct.pack(order + "IiIIIII", magic, cpu, 0, filetype, len(commands), sizeofcmds, 0)
     if bits == 64:
@@ -83,9 +94,16 @@ def _align_up(value: int, align: int) -> int:
 MACHINE_AMD64, MACHINE_I386, MACHINE_ARM64 = 0x8664, 0x14C, 0xAA64
 
 
-def pe(machine: int = MACHINE_AMD64, *, imports: Sequence[Tuple[str, Sequence[object]]] = (
-        ("python3.dll", ("PyList_New",)), ("KERNEL32.dll", ("GetLastError",))),
-       delay_imports: Sequence[Tuple[str, Sequence[object]]] = (), exports: Sequence[str] = ("PyInit_demo",)) -> bytes:
+def pe(
+    machine: int = MACHINE_AMD64,
+    *,
+    imports: Sequence[Tuple[str, Sequence[object]]] = (
+        ("python3.dll", ("PyList_New",)),
+        ("KERNEL32.dll", ("GetLastError",)),
+    ),
+    delay_imports: Sequence[Tuple[str, Sequence[object]]] = (),
+    exports: Sequence[str] = ("PyInit_demo",),
+) -> bytes:
     """A PE32 (i386) or PE32+ image with one section holding its import, delay-import and
     export tables; an import given as an int is by ordinal."""
     wide = machine != MACHINE_I386
@@ -125,8 +143,22 @@ def pe(machine: int = MACHINE_AMD64, *, imports: Sequence[Tuple[str, Sequence[ob
         ordinals = place(struct.pack(f"<{len(name_rvas)}H", *range(len(name_rvas))))
         functions = place(struct.pack(f"<{len(name_rvas)}I", *([rva_base] * len(name_rvas))))
         dll_name = place(b"demo.pyd\0")
-        export_rva = place(struct.pack("<IIHHIIIIIII", 0, 0, 0, 0, dll_name, 1, len(name_rvas), len(name_rvas),
-                                       functions, names_table, ordinals))
+        export_rva = place(
+            struct.pack(
+                "<IIHHIIIIIII",
+                0,
+                0,
+                0,
+                0,
+                dll_name,
+                1,
+                len(name_rvas),
+                len(name_rvas),
+                functions,
+                names_table,
+                ordinals,
+            )
+        )
     raw = _pad(bytes(section), 0x200)
     directories = [(0, 0)] * 16
     directories[0] = (export_rva, 40 if export_rva else 0)
@@ -135,16 +167,59 @@ def pe(machine: int = MACHINE_AMD64, *, imports: Sequence[Tuple[str, Sequence[ob
     dirs = b"".join(struct.pack("<II", *d) for d in directories)
     if wide:
         optional = struct.pack("<HBBIIIII", 0x20B, 14, 0, len(raw), 0, 0, 0, rva_base) + struct.pack(
-            "<QIIHHHHHHIIIIHHQQQQII", 0x180000000, 0x1000, 0x200, 6, 0, 0, 0, 6, 0, 0, rva_base + len(raw) + 0x1000,
-            raw_base, 0, 2, 0x160, 0x100000, 0x1000, 0x100000, 0x1000, 0, 16)
+            "<QIIHHHHHHIIIIHHQQQQII",
+            0x180000000,
+            0x1000,
+            0x200,
+            6,
+            0,
+            0,
+            0,
+            6,
+            0,
+            0,
+            rva_base + len(raw) + 0x1000,
+            raw_base,
+            0,
+            2,
+            0x160,
+            0x100000,
+            0x1000,
+            0x100000,
+            0x1000,
+            0,
+            16,
+        )
     else:
         optional = struct.pack("<HBBIIIIII", 0x10B, 14, 0, len(raw), 0, 0, 0, rva_base, rva_base) + struct.pack(
-            "<IIIHHHHHHIIIIHHIIIIII", 0x10000000, 0x1000, 0x200, 6, 0, 0, 0, 6, 0, 0, rva_base + len(raw) + 0x1000,
-            raw_base, 0, 2, 0x140, 0x100000, 0x1000, 0x100000, 0x1000, 0, 16)
+            "<IIIHHHHHHIIIIHHIIIIII",
+            0x10000000,
+            0x1000,
+            0x200,
+            6,
+            0,
+            0,
+            0,
+            6,
+            0,
+            0,
+            rva_base + len(raw) + 0x1000,
+            raw_base,
+            0,
+            2,
+            0x140,
+            0x100000,
+            0x1000,
+            0x100000,
+            0x1000,
+            0,
+            16,
+        )
     optional += dirs
     coff = struct.pack("<HHIIIHH", machine, 1, 0, 0, 0, len(optional), 0x2022)
-    section_header = struct.pack("<8sIIIIIIHHI", b".rdata", max(len(section), 1), rva_base, len(raw), raw_base,
-                                 0, 0, 0, 0, 0x40000040)
+    section_header = struct.pack(
+        "<8sIIIIIIHHI", b".rdata", max(len(section), 1), rva_base, len(raw), raw_base, 0, 0, 0, 0, 0x40000040
+    )
     dos = b"MZ" + b"\0" * 0x3A + struct.pack("<I", 0x40)
     headers = _pad(dos + b"PE\0\0" + coff + optional + section_header, 0x200)
     assert len(headers) <= raw_base

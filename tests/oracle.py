@@ -98,12 +98,14 @@ def corpus_manifest() -> List[Dict[str, str]]:
     return rows
 
 
-def run_python(code: str, env: Optional[Dict[str, str]] = None, executable: Optional[str] = None,
-               args: Tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+def run_python(
+    code: str, env: Optional[Dict[str, str]] = None, executable: Optional[str] = None, args: Tuple[str, ...] = ()
+) -> subprocess.CompletedProcess:
     full_env = dict(os.environ)
     full_env.update(env or {})
-    return subprocess.run([executable or sys.executable, *args, "-c", code], env=full_env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [executable or sys.executable, *args, "-c", code], env=full_env, capture_output=True, text=True, timeout=120
+    )
 
 
 def run_json(code: str, **kwargs) -> object:
@@ -136,9 +138,10 @@ def require_auditwheel_oracle() -> None:
     wanted = re.search(r"auditwheel ([0-9.]+)", _policy.source())
     as_tuple = lambda text: tuple(int(p) for p in text.split(".") if p.isdigit())  # noqa: E731
     if wanted and as_tuple(installed) < as_tuple(wanted.group(1)):
-        pytest.skip(f"this Python's auditwheel {installed} is older than the {wanted.group(1)} the policy data "
-                    "was written from (it is the newest this Python can install)")
-
+        pytest.skip(
+            f"this Python's auditwheel {installed} is older than the {wanted.group(1)} the policy data "
+            "was written from (it is the newest this Python can install)"
+        )
 
 
 # -- runners and host checks the test modules share ------------------------------------------
@@ -146,8 +149,13 @@ def require_auditwheel_oracle() -> None:
 
 def cli(*args: str, env: Optional[Dict[str, str]] = None, timeout: int = 120) -> subprocess.CompletedProcess:
     """``python -m musldetect ARGS`` in a fresh process: the command as a user runs it."""
-    return subprocess.run([sys.executable, "-m", "musldetect", *args], capture_output=True, text=True,
-                          timeout=timeout, env=dict(os.environ, **(env or {})))
+    return subprocess.run(
+        [sys.executable, "-m", "musldetect", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=dict(os.environ, **(env or {})),
+    )
 
 
 def host_glibc_version() -> Optional[str]:
@@ -169,8 +177,9 @@ def require_glibc_host(reason: str, *, ldd: bool = False) -> None:
 
 def auditwheel_show(wheel: str, timeout: int = 600) -> dict:
     """``auditwheel show --json`` of a wheel; {"crash": its last line} when it fails."""
-    proc = subprocess.run([sys.executable, "-m", "auditwheel", "show", "--json", wheel], capture_output=True,
-                          text=True, timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, "-m", "auditwheel", "show", "--json", wheel], capture_output=True, text=True, timeout=timeout
+    )
     if proc.returncode != 0 or not proc.stdout.strip():
         last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
         return {"crash": last}

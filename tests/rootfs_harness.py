@@ -32,33 +32,65 @@ import elfwriter as w
 DOCUMENTED = (OSError, musldetect.ELFError)
 HANG_SECONDS = 10.0
 
-NAMES = ("usr", "lib", "bin", "local", "python3", "python3.11", "python3.12", "sh", "x",
-         "_sysconfigdata__linux_x86_64-linux-gnu.py", "ld-musl-x86_64.so.1", "libc.so.6", "libc.so",
-         "ld-linux-x86-64.so.2", os.fsdecode(b"\xff\xfe"), "..", ".")
+NAMES = (
+    "usr",
+    "lib",
+    "bin",
+    "local",
+    "python3",
+    "python3.11",
+    "python3.12",
+    "sh",
+    "x",
+    "_sysconfigdata__linux_x86_64-linux-gnu.py",
+    "ld-musl-x86_64.so.1",
+    "libc.so.6",
+    "libc.so",
+    "ld-linux-x86-64.so.2",
+    os.fsdecode(b"\xff\xfe"),
+    "..",
+    ".",
+)
 # Paths the readers look at, so that generated trees reach every read.
-INTERESTING = (("usr", "bin", "python3"), ("usr", "local", "bin", "python3"), ("bin", "sh"),
-               ("lib", "ld-musl-x86_64.so.1"), ("lib64", "ld-linux-x86-64.so.2"),
-               ("usr", "lib", "python3.11", "_sysconfigdata__linux_x86_64-linux-gnu.py"),
-               ("usr", "local", "lib", "python3.12", "_sysconfigdata__linux_x86_64-linux-gnu.py"),
-               ("usr", "lib"), ("usr", "local", "lib"), ("lib",), ("usr", "lib", "python3.11"))
+INTERESTING = (
+    ("usr", "bin", "python3"),
+    ("usr", "local", "bin", "python3"),
+    ("bin", "sh"),
+    ("lib", "ld-musl-x86_64.so.1"),
+    ("lib64", "ld-linux-x86-64.so.2"),
+    ("usr", "lib", "python3.11", "_sysconfigdata__linux_x86_64-linux-gnu.py"),
+    ("usr", "local", "lib", "python3.12", "_sysconfigdata__linux_x86_64-linux-gnu.py"),
+    ("usr", "lib"),
+    ("usr", "local", "lib"),
+    ("lib",),
+    ("usr", "lib", "python3.11"),
+)
 # What a generated tree is laid over (its own ops come first and win): an image whose
 # Python the readers reach, so the hostile parts are met at every step.
 BASES = (
     (),
-    (("program", ("usr", "bin", "python3"), "/lib/ld-musl-x86_64.so.1"),
-     ("musl_loader", ("lib", "ld-musl-x86_64.so.1"), "")),
-    (("program", ("usr", "local", "bin", "python3"), "/lib/ld-musl-x86_64.so.1"),
-     ("musl_loader", ("lib", "ld-musl-x86_64.so.1"), ""),
-     ("sysconfig", ("usr", "local", "lib", "python3.12", "_sysconfigdata__linux_x86_64-linux-gnu.py"), "")),
-    (("program", ("usr", "bin", "python3"), "/lib/ld-musl-x86_64.so.1"),
-     ("musl_loader", ("lib", "ld-musl-x86_64.so.1"), ""),
-     ("sysconfig", ("usr", "lib", "python3.11", "_sysconfigdata__linux_x86_64-linux-gnu.py"), "")),
+    (
+        ("program", ("usr", "bin", "python3"), "/lib/ld-musl-x86_64.so.1"),
+        ("musl_loader", ("lib", "ld-musl-x86_64.so.1"), ""),
+    ),
+    (
+        ("program", ("usr", "local", "bin", "python3"), "/lib/ld-musl-x86_64.so.1"),
+        ("musl_loader", ("lib", "ld-musl-x86_64.so.1"), ""),
+        ("sysconfig", ("usr", "local", "lib", "python3.12", "_sysconfigdata__linux_x86_64-linux-gnu.py"), ""),
+    ),
+    (
+        ("program", ("usr", "bin", "python3"), "/lib/ld-musl-x86_64.so.1"),
+        ("musl_loader", ("lib", "ld-musl-x86_64.so.1"), ""),
+        ("sysconfig", ("usr", "lib", "python3.11", "_sysconfigdata__linux_x86_64-linux-gnu.py"), ""),
+    ),
 )
 FILE_KINDS = ("program", "musl_loader", "sysconfig", "sysconfig_junk", "junk", "empty", "sparse")
 NODE_KINDS = ("fifo", "socket", "chardev")
 
-SYSCONFIG = (b"build_time_vars = {'VERSION': '3.11', 'SOABI': 'cpython-311-x86_64-linux-gnu', "
-             b"'EXT_SUFFIX': '.cpython-311-x86_64-linux-gnu.so', 'Py_DEBUG': 0, 'py_version_nodot': '311'}\n")
+SYSCONFIG = (
+    b"build_time_vars = {'VERSION': '3.11', 'SOABI': 'cpython-311-x86_64-linux-gnu', "
+    b"'EXT_SUFFIX': '.cpython-311-x86_64-linux-gnu.so', 'Py_DEBUG': 0, 'py_version_nodot': '311'}\n"
+)
 
 
 class Escape(AssertionError):
@@ -285,20 +317,43 @@ def build_tree(root: str, ops: Iterable[Op]) -> None:
 def link_targets(outside: str) -> List[str]:
     """Symlink targets worth trying: the host's own files, paths out of the root, a canary
     directory beside the root that holds a readable Python install."""
-    return ["/usr/lib", "/usr", "/etc/passwd", "/proc/self/root", "/", "/dev/zero", "/proc/self/fd/0",
-            outside, outside + "/usr/bin/python3", outside + "/usr/lib",
-            "../" * 8 + os.path.basename(outside), "../../../../../../../../usr/lib", "..", ".", "usr",
-            "/usr/bin/python3", "/lib/ld-musl-x86_64.so.1", "python3.11", "../lib", "loop", "loop/x"]
+    return [
+        "/usr/lib",
+        "/usr",
+        "/etc/passwd",
+        "/proc/self/root",
+        "/",
+        "/dev/zero",
+        "/proc/self/fd/0",
+        outside,
+        outside + "/usr/bin/python3",
+        outside + "/usr/lib",
+        "../" * 8 + os.path.basename(outside),
+        "../../../../../../../../usr/lib",
+        "..",
+        ".",
+        "usr",
+        "/usr/bin/python3",
+        "/lib/ld-musl-x86_64.so.1",
+        "python3.11",
+        "../lib",
+        "loop",
+        "loop/x",
+    ]
 
 
 def make_canary(outside: str) -> None:
     """A Python install outside the root, so that an escape would find something to read."""
-    build_tree(outside, [
-        ("dir", ("usr",), ""), ("dir", ("usr", "bin"), ""),
-        ("program", ("usr", "bin", "python3"), "/lib/ld-musl-x86_64.so.1"),
-        ("musl_loader", ("lib", "ld-musl-x86_64.so.1"), ""),
-        ("sysconfig", ("usr", "lib", "python3.11", "_sysconfigdata__linux_x86_64-linux-gnu.py"), ""),
-    ])
+    build_tree(
+        outside,
+        [
+            ("dir", ("usr",), ""),
+            ("dir", ("usr", "bin"), ""),
+            ("program", ("usr", "bin", "python3"), "/lib/ld-musl-x86_64.so.1"),
+            ("musl_loader", ("lib", "ld-musl-x86_64.so.1"), ""),
+            ("sysconfig", ("usr", "lib", "python3.11", "_sysconfigdata__linux_x86_64-linux-gnu.py"), ""),
+        ],
+    )
 
 
 def exercise(root: str) -> List[str]:

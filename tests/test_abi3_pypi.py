@@ -32,8 +32,10 @@ def abi3_wheels() -> list:
     for variable, listed in (("MUSLDETECT_WHEELS", "wheels.txt"), ("MUSLDETECT_ABI3_WHEELS", "abi3-wheels.txt")):
         directory = os.environ.get(variable)
         if not directory:
-            pytest.skip(f"the abi3 comparison runs in .ci/run's audit stage, which sets {variable} "
-                        "(tests/audit/fetch-wheels.sh prints the directory)")
+            pytest.skip(
+                f"the abi3 comparison runs in .ci/run's audit stage, which sets {variable} "
+                "(tests/audit/fetch-wheels.sh prints the directory)"
+            )
         with open(os.path.join(HERE, "audit", listed)) as fh:
             pinned = [line.split()[0] for line in fh if line.strip() and not line.startswith("#")]
         wheels = sorted(glob.glob(os.path.join(directory, "*-abi3-*.whl")))
@@ -45,8 +47,9 @@ def abi3_wheels() -> list:
 
 def abi3audit(wheel: str) -> dict:
     """file name -> (symbols outside the stable ABI, symbols newer than the tag)."""
-    proc = subprocess.run([sys.executable, "-m", "abi3audit", "-R", "-S", wheel], capture_output=True, text=True,
-                          timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "abi3audit", "-R", "-S", wheel], capture_output=True, text=True, timeout=600
+    )
     assert proc.stdout.strip(), proc.stderr[-2000:]
     found = {}
     for spec in json.loads(proc.stdout)["specs"].values():

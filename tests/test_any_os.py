@@ -25,7 +25,7 @@ import zipfile
 import formatwriter as fw
 import pytest
 
-CHILD = r'''
+CHILD = r"""
 import json, os, sys
 platform, wheel = sys.argv[1], sys.argv[2]
 opened = []
@@ -56,7 +56,7 @@ print(json.dumps({"at_import": at_import, "after_libc": after_libc, "libc": info
                   "linux_only": linux_only, "verdict": result.verdict, "blame": [list(b) for b in result.blame],
                   "honest": list(result.honest_tags), "images": len(result.images),
                   "proc": os.path.exists("/proc/self/exe"), "module": musldetect.__file__}))
-'''
+"""
 
 SYSTEM_READS = ("/proc", "/etc", "/lib", "/usr/lib", "/sys")
 
@@ -70,8 +70,10 @@ def platform_wheel(directory: str, platform: str) -> str:
         name, member = "demo-1.0-cp39-abi3-win_amd64.whl", ("demo/_demo.pyd", fw.pe())
     path = os.path.join(directory, name)
     tag = name[:-4].split("-", 2)[2]
-    files = {member[0]: member[1],
-             "demo-1.0.dist-info/WHEEL": f"Wheel-Version: 1.0\nRoot-Is-Purelib: false\nTag: {tag}\n".encode()}
+    files = {
+        member[0]: member[1],
+        "demo-1.0.dist-info/WHEEL": f"Wheel-Version: 1.0\nRoot-Is-Purelib: false\nTag: {tag}\n".encode(),
+    }
     record = "".join(f"{name},sha256={_digest(data)},{len(data)}\n" for name, data in files.items())
     with zipfile.ZipFile(path, "w") as archive:
         for name, data in files.items():
@@ -92,8 +94,15 @@ def run_child(platform: str, wheel: str, hide_proc: bool) -> dict:
         if os.geteuid() != 0 or not shutil.which("unshare"):
             pytest.skip("needs root and unshare(1) for a mount namespace without /proc")
         quoted = " ".join("'" + part.replace("'", "'\\''") + "'" for part in command)
-        command = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
-                   f"mount -t tmpfs none /proc && exec {quoted}"]
+        command = [
+            "unshare",
+            "--mount",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            f"mount -t tmpfs none /proc && exec {quoted}",
+        ]
     proc = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd="/")
     if proc.returncode != 0 and "Operation not permitted" in proc.stderr:
         pytest.skip(f"no mount namespace here: {proc.stderr.strip()}")
@@ -123,5 +132,4 @@ def test_a_linux_child_still_reads_its_c_library(tmp_path):
     """The same child on Linux (the control): libc() detects, so the checks above are what
     the platform changes, not what the harness breaks."""
     found = run_child("linux", platform_wheel(str(tmp_path), "win32"), False)
-    assert found["libc"]["family"] in ("glibc", "musl") and found["linux_only"] == {"platform_tags": "",
-                                                                                     "sys_tags": ""}
+    assert found["libc"]["family"] in ("glibc", "musl") and found["linux_only"] == {"platform_tags": "", "sys_tags": ""}

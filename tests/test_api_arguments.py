@@ -25,12 +25,15 @@ def test_paths_as_bytes_and_pathlike(tmp_path):
 WRONG: Any = (3, None, 3.12, 2014)  # what a user may pass, typed as the checker would refuse it
 
 
-@pytest.mark.parametrize("call, argument", [
-    (lambda: musldetect.audit(WRONG[0]), "path="),
-    (lambda: musldetect.inspect(WRONG[1]), "path="),
-    (lambda: musldetect.target(platform="manylinux2014_x86_64", python=WRONG[2]), "python="),
-    (lambda: musldetect.target(platform=WRONG[3]), "platform="),
-])
+@pytest.mark.parametrize(
+    "call, argument",
+    [
+        (lambda: musldetect.audit(WRONG[0]), "path="),
+        (lambda: musldetect.inspect(WRONG[1]), "path="),
+        (lambda: musldetect.target(platform="manylinux2014_x86_64", python=WRONG[2]), "python="),
+        (lambda: musldetect.target(platform=WRONG[3]), "platform="),
+    ],
+)
 def test_wrong_types_raise_type_error_naming_the_argument(call, argument):
     with pytest.raises(TypeError, match=argument):
         call()

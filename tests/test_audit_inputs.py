@@ -22,9 +22,12 @@ def test_relocatable_objects_and_debug_files_are_noted_and_skipped(tmp_path):
     obj = compile_c(tmp_path, "gcc", LIB, "part.o", "-c")
     debug = str(tmp_path / "libgood.debug")
     subprocess.run(["objcopy", "--only-keep-debug", library, debug], check=True)
-    wheel = make_wheel(tmp_path, "pkg", ["cp312-cp312-manylinux_2_17_x86_64"],
-                       {"pkg/libgood.so": read_bytes(library), "pkg/part.o": read_bytes(obj),
-                        "pkg/libgood.debug": read_bytes(debug)})
+    wheel = make_wheel(
+        tmp_path,
+        "pkg",
+        ["cp312-cp312-manylinux_2_17_x86_64"],
+        {"pkg/libgood.so": read_bytes(library), "pkg/part.o": read_bytes(obj), "pkg/libgood.debug": read_bytes(debug)},
+    )
     result = musldetect.audit(wheel)
     assert [f.path for f in result.files] == ["pkg/libgood.so"]
     assert result.verdict in ("honest", "under-promises")
@@ -47,10 +50,20 @@ def test_blame_says_why_even_when_no_tag_is_declared(tmp_path):
     assert result.blame[0].tag.startswith("manylinux_2_") and result.blame[0].file == "ls"
 
 
-NAMES = ["orjson-3.10.12-cp312-cp312-musllinux_1_2_x86_64.whl", "a_b-1.0-1-py3-none-any.whl",
-         "pkg-1.0.post1.dev2+local.7-py3-none-any.whl", "pkg-1!2.0rc1-py3-none-any.whl", "pkg-v1.0-py3-none-any.whl",
-         "pkg-1.0-cp312-cp312-linux_x86_64-extra.whl", "pkg-1.0-x1-py3-none-any.whl", "pkg-one-py3-none-any.whl",
-         "a__b-1.0-py3-none-any.whl", "pk$g-1.0-py3-none-any.whl", "pkg-1.0-py3-none.whl", "pkg-1.0a-py3-none-any.whl"]
+NAMES = [
+    "orjson-3.10.12-cp312-cp312-musllinux_1_2_x86_64.whl",
+    "a_b-1.0-1-py3-none-any.whl",
+    "pkg-1.0.post1.dev2+local.7-py3-none-any.whl",
+    "pkg-1!2.0rc1-py3-none-any.whl",
+    "pkg-v1.0-py3-none-any.whl",
+    "pkg-1.0-cp312-cp312-linux_x86_64-extra.whl",
+    "pkg-1.0-x1-py3-none-any.whl",
+    "pkg-one-py3-none-any.whl",
+    "a__b-1.0-py3-none-any.whl",
+    "pk$g-1.0-py3-none-any.whl",
+    "pkg-1.0-py3-none.whl",
+    "pkg-1.0a-py3-none-any.whl",
+]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -91,8 +104,11 @@ def test_resolve_names_another_arch_for_the_interpreter():
 
     if musldetect.libc().arch != "x86_64":
         pytest.skip("the corpus program used here is arm64; the host must be another arch")
-    programs = [f"{row['dir']}/usr/bin/getconf" for row in corpus_manifest()
-                if row["pkg"] == "libc-bin" and row["arch"] == "arm64"]
+    programs = [
+        f"{row['dir']}/usr/bin/getconf"
+        for row in corpus_manifest()
+        if row["pkg"] == "libc-bin" and row["arch"] == "arm64"
+    ]
     if not programs:
         skip_or_fail("no arm64 libc-bin in the corpus (tests/musl/fetch-corpus.sh)")
     result = musldetect.audit(programs[0], target=musldetect.target())

@@ -28,14 +28,17 @@ LISTED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "audit", "whee
 def wheels() -> list:
     directory = os.environ.get("MUSLDETECT_WHEELS")
     if not directory:
-        pytest.skip("the real-wheel comparison runs in .ci/run's audit stage, which sets MUSLDETECT_WHEELS "
-                    "(tests/audit/fetch-wheels.sh prints the directory)")
+        pytest.skip(
+            "the real-wheel comparison runs in .ci/run's audit stage, which sets MUSLDETECT_WHEELS "
+            "(tests/audit/fetch-wheels.sh prints the directory)"
+        )
     found = sorted(glob.glob(os.path.join(directory, "*.whl")))
     with open(LISTED) as fh:
         listed = [line.split()[0] for line in fh if line.strip() and not line.startswith("#")]
     if len(found) < len(listed):
-        skip_or_fail(f"{len(found)} of the {len(listed)} pinned wheels are in {directory} "
-                     "(run tests/audit/fetch-wheels.sh)")
+        skip_or_fail(
+            f"{len(found)} of the {len(listed)} pinned wheels are in {directory} (run tests/audit/fetch-wheels.sh)"
+        )
     return found
 
 
@@ -44,7 +47,7 @@ def family_tag(tags, family_prefix: str) -> str:
 
 
 def classify(wheel: str, ours: musldetect.Audit, theirs: dict) -> str:
-    """"same", or the name of the explained difference (its condition checked here)."""
+    """ "same", or the name of the explained difference (its condition checked here)."""
     name = os.path.basename(wheel)
     musl_wheel = "musllinux" in name.split("-")[-1]
     if "crash" in theirs:
@@ -53,8 +56,11 @@ def classify(wheel: str, ours: musldetect.Audit, theirs: dict) -> str:
         assert musl_wheel, (name, theirs)
         return "auditwheel crashed on a musl wheel on a glibc host"
     tag = theirs["overall_tag"]
-    family = tag.split("_")[0] if tag.startswith(("manylinux", "musllinux")) else \
-        ("musllinux" if musl_wheel else "manylinux")
+    family = (
+        tag.split("_")[0]
+        if tag.startswith(("manylinux", "musllinux"))
+        else ("musllinux" if musl_wheel else "manylinux")
+    )
     mine = family_tag(ours.honest_tags, family) or ours.honest_tags[0]
     if tag == mine:
         return "same"
@@ -69,7 +75,7 @@ def classify(wheel: str, ours: musldetect.Audit, theirs: dict) -> str:
         # auditwheel holds a musl wheel to the host's musl: on a glibc host it cannot know one
         # and takes the newest policy ("can't determine musl libc version, latest known
         # version will be used"); in the musl interpreter (musl 1.2.3) it says 1_2 as well.
-        assert mine.startswith("musllinux_1_1_") and tag.endswith(mine[len("musllinux_1_1_"):]), (name, mine)
+        assert mine.startswith("musllinux_1_1_") and tag.endswith(mine[len("musllinux_1_1_") :]), (name, mine)
         return "auditwheel names the host's musl policy, not the oldest the binaries allow"
     pytest.fail(f"{name}: audit() names {mine}, auditwheel {tag}: an unexplained difference")
 
@@ -77,8 +83,10 @@ def classify(wheel: str, ours: musldetect.Audit, theirs: dict) -> str:
 @pytest.fixture(scope="module")
 def compared():
     if running_on_musl():
-        pytest.skip("the comparison runs auditwheel on the glibc host; the musl interpreter's answers are "
-                    "held to the host's in test_same_answers_in_the_musl_interpreter")
+        pytest.skip(
+            "the comparison runs auditwheel on the glibc host; the musl interpreter's answers are "
+            "held to the host's in test_same_answers_in_the_musl_interpreter"
+        )
     found = wheels()
     require_auditwheel_oracle()
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -121,8 +129,9 @@ def test_no_real_wheel_is_called_dishonest(compared):
         python_abi = [b for b in ours.blame if "-" in b.tag or not b.tag]
         if platform or ours.verdict == "inconsistent":
             bad.append((name, ours.verdict, platform[:2]))
-        if python_abi and not (name.startswith(PY_NAMED_EXPORTS) and
-                               all(b.cause.endswith(" (exported)") for b in python_abi)):
+        if python_abi and not (
+            name.startswith(PY_NAMED_EXPORTS) and all(b.cause.endswith(" (exported)") for b in python_abi)
+        ):
             bad.append((name, ours.verdict, python_abi[:2]))
     assert not bad
 
@@ -134,9 +143,11 @@ def test_same_answers_in_the_musl_interpreter():
     other = find_musl_python() if not running_on_musl() else "python3"
     if other is None:
         skip_or_fail("the musl-linked test interpreter is missing (tests/musl/build-python.sh)")
-    code = ("import json, sys, musldetect\n"
-            "out = [[list(a.honest_tags), a.verdict, [list(b) for b in a.blame]] "
-            "for a in map(musldetect.audit, sys.argv[1:])]\nprint(json.dumps(out))")
+    code = (
+        "import json, sys, musldetect\n"
+        "out = [[list(a.honest_tags), a.verdict, [list(b) for b in a.blame]] "
+        "for a in map(musldetect.audit, sys.argv[1:])]\nprint(json.dumps(out))"
+    )
     env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(musldetect.__file__)))
     proc = subprocess.run([other, "-c", code, *found], capture_output=True, text=True, timeout=600, env=env)
     if proc.returncode != 0 and "No module named" in proc.stderr:
@@ -157,8 +168,9 @@ def test_the_auditwheel_view_matches_auditwheel_on_manylinux_wheels(compared):
         mine = view(ours)
         if "crash" in theirs or "musllinux" in os.path.basename(wheel) or not ours.files:
             continue
-        assert {key: theirs[key] for key in mine} == dict(mine, external_libs={k: theirs["external_libs"].get(k)
-                                                                                for k in mine["external_libs"]}), wheel
+        assert {key: theirs[key] for key in mine} == dict(
+            mine, external_libs={k: theirs["external_libs"].get(k) for k in mine["external_libs"]}
+        ), wheel
         assert set(mine["external_libs"]) == set(theirs["external_libs"]), wheel
         checked += 1
     assert checked >= 20

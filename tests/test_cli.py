@@ -79,8 +79,10 @@ def test_backends_command_lists_every_backend_and_why():
     assert [line.split()[0] for line in lines[:count]] == list(musldetect.BACKENDS)
     for line in lines[:count]:
         assert "unavailable: " in line or line.endswith(")"), line  # the cause, or what the backend is
-    assert lines[-1] == (f"in use: {musldetect.backend()} "
-                         "(auto: the first usable of native, cffi, python, ctypes, python last without /proc)")
+    assert lines[-1] == (
+        f"in use: {musldetect.backend()} "
+        "(auto: the first usable of native, cffi, python, ctypes, python last without /proc)"
+    )
     proc = cli("backends", env={"MUSLDETECT_BACKEND": "python"})
     assert proc.stdout.splitlines()[-1] == "in use: python (named by MUSLDETECT_BACKEND)"
 
@@ -127,8 +129,17 @@ def test_help_names_the_environment_and_the_exit_codes():
         assert f"\n  {code}" in out
 
 
-@pytest.mark.parametrize("args, status", [(["--json"], 0), (["--platform-tags"], 0), (["backends"], 0), ([], 0),
-                                          (["tags"], 0), (["inspect", "/nonexistent", sys.executable], 3)])
+@pytest.mark.parametrize(
+    "args, status",
+    [
+        (["--json"], 0),
+        (["--platform-tags"], 0),
+        (["backends"], 0),
+        ([], 0),
+        (["tags"], 0),
+        (["inspect", "/nonexistent", sys.executable], 3),
+    ],
+)
 def test_closed_pipe_exits_quietly_with_the_decided_status(args, status):
     """A reader that leaves early (| head) is no error: no message, and the status the command
     decided, whether the reader left before the first write or after the last (it was 0 or
@@ -140,8 +151,13 @@ def test_closed_pipe_exits_quietly_with_the_decided_status(args, status):
         if leave_first:
             os.close(read_end)  # the reader is gone before anything is written
         try:
-            proc = subprocess.run([sys.executable, "-m", "musldetect", *args], stdout=write_end,
-                                  stderr=subprocess.PIPE, text=True, timeout=120)
+            proc = subprocess.run(
+                [sys.executable, "-m", "musldetect", *args],
+                stdout=write_end,
+                stderr=subprocess.PIPE,
+                text=True,
+                timeout=120,
+            )
         finally:
             os.close(write_end)
             if not leave_first:
@@ -170,9 +186,16 @@ def test_ctrl_c_exits_130_with_one_line(tmp_path):
     import signal
     import time
 
-    proc = subprocess.Popen([sys.executable, "-c", "import time, musldetect._cli as c\n"
-                             "c.HANDLERS[None] = lambda args: time.sleep(30)\nraise SystemExit(c.main([]))"],
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time, musldetect._cli as c\n"
+            "c.HANDLERS[None] = lambda args: time.sleep(30)\nraise SystemExit(c.main([]))",
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     time.sleep(1.5)
     proc.send_signal(signal.SIGINT)
     _out, err = proc.communicate(timeout=30)
@@ -185,8 +208,15 @@ def test_resolve_text_says_static_and_not_found_once(tmp_path):
     static = compile_c(tmp_path, "gcc", "int main(void) { return 0; }\n", "static", "-static")
     assert "statically linked" in cli("resolve", static).stdout.splitlines()[0]
     lib = compile_c(tmp_path, "gcc", "int x(void){return 1;}\n", "libgonex.so", "-shared", "-fPIC")
-    program = compile_c(tmp_path, "gcc", "int main(void) { return 0; }\n", "needs", "-Wl,--no-as-needed",
-                        f"-L{tmp_path}", "-l:libgonex.so")
+    program = compile_c(
+        tmp_path,
+        "gcc",
+        "int main(void) { return 0; }\n",
+        "needs",
+        "-Wl,--no-as-needed",
+        f"-L{tmp_path}",
+        "-l:libgonex.so",
+    )
     import os
 
     os.remove(lib)
@@ -197,8 +227,9 @@ def test_resolve_text_says_static_and_not_found_once(tmp_path):
     assert "(1 objects)" not in cli("resolve", static).stdout
 
 
-@pytest.mark.parametrize("value, accepted", [("musl", False), ("glibc-2.28.1", False), ("musl-1.2.3", True),
-                                             ("glibc-2.28", True)])
+@pytest.mark.parametrize(
+    "value, accepted", [("musl", False), ("glibc-2.28.1", False), ("musl-1.2.3", True), ("glibc-2.28", True)]
+)
 def test_override_values_as_help_shows_them(value, accepted):
     """--help shows musl-1.2.3 and glibc-2.28: the error names those forms, and glibc has no third part."""
     proc = cli(env={"MUSLDETECT_LIBC": value})
@@ -225,8 +256,13 @@ def test_ctrl_c_with_worker_processes_ends_them_and_exits_130():
 
     binary = "/bin/ls" if os.path.exists("/bin/ls") else sys.executable
     busy = [binary] * 20000  # far more work than is done before the signal, however fast the machine
-    proc = subprocess.Popen([sys.executable, "-m", "musldetect", "audit", "--jobs", "2", *busy],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "musldetect", "audit", "--jobs", "2", *busy],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     assert proc.stdout is not None
     proc.stdout.readline()  # the workers run: a first result is out
     os.killpg(proc.pid, signal.SIGINT)  # as a terminal sends it: to the whole process group
@@ -259,8 +295,14 @@ def test_an_image_without_python_asks_for_the_interpreter_path(tmp_path):
 def test_inspect_platform_tags_agree_with_what_inspect_says_it_requires(tmp_path):
     from builders import compile_c
 
-    lib = compile_c(tmp_path, "gcc", "#include <sys/random.h>\nint f(char *b) { return (int)getrandom(b, 4, 0); }\n",
-                    "libf.so", "-shared", "-fPIC")
+    lib = compile_c(
+        tmp_path,
+        "gcc",
+        "#include <sys/random.h>\nint f(char *b) { return (int)getrandom(b, 4, 0); }\n",
+        "libf.so",
+        "-shared",
+        "-fPIC",
+    )
     summary = cli("inspect", lib).stdout
     tags = cli("inspect", "--platform-tags", lib).stdout.split()
     if musldetect.libc().family == "glibc":  # "  requires: glibc 2.25 or newer (manylinux_2_25_x86_64)"
@@ -285,8 +327,13 @@ def test_progress_on_a_terminal_has_its_own_line(tmp_path):
 
     master, slave = pty.openpty()
     try:
-        proc = subprocess.run([sys.executable, "-m", "musldetect", "audit", sys.executable, "/bin/sh"],
-                              stdout=subprocess.PIPE, stderr=slave, text=True, timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "-m", "musldetect", "audit", sys.executable, "/bin/sh"],
+            stdout=subprocess.PIPE,
+            stderr=slave,
+            text=True,
+            timeout=120,
+        )
         os.close(slave)
         shown = b""
         while True:
@@ -319,8 +366,11 @@ def test_no_function_of_the_command_is_over_40_lines():
     import musldetect._cli as command
 
     tree = ast.parse(source_of.getsource(command))
-    lengths = {node.name: node.end_lineno - node.lineno + 1 for node in ast.walk(tree)
-               if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno is not None}
+    lengths = {
+        node.name: node.end_lineno - node.lineno + 1
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno is not None
+    }
     assert max(lengths.values()) <= 40, sorted(lengths.items(), key=lambda item: -item[1])[:3]
     assert {c.name for c in command.COMMANDS} == {"inspect", "audit", "resolve", "backends", "tags", "explain"}
 

@@ -21,6 +21,7 @@ def test_stale_extension_refuses_to_load(native):
     assert "ImportError: musldetect._native was built for musldetect" in proc.stderr
     assert native.__build_version__ == musldetect.__version__
 
+
 def test_auto_picks_the_fastest_available_backend():
     from musldetect import _dispatch
 
@@ -28,6 +29,7 @@ def test_auto_picks_the_fastest_available_backend():
     assert run_json("import json, musldetect; print(json.dumps(musldetect.backend()))") == available[0]
     for name in REQUIRED_BACKENDS:
         assert name in available
+
 
 def test_backends_reports_each_backend_and_the_one_in_use():
     """The public report the command's ``backends`` prints: each backend's own answer,
@@ -40,11 +42,15 @@ def test_backends_reports_each_backend_and_the_one_in_use():
     for status in statuses:
         assert status.available == (status.libc is not None) == (status.error == "")
         if status.available:
-            own = run_json("import json, musldetect; print(json.dumps(musldetect.libc().as_dict()))",
-                           env={"MUSLDETECT_BACKEND": status.name})
+            own = run_json(
+                "import json, musldetect; print(json.dumps(musldetect.libc().as_dict()))",
+                env={"MUSLDETECT_BACKEND": status.name},
+            )
             assert status.libc.as_dict() == json.loads(json.dumps(own)), status.name
-    named = run_json("import json, musldetect; print(json.dumps([[s.name, s.in_use, s.named] "
-                     "for s in musldetect.backends()]))", env={"MUSLDETECT_BACKEND": "python"})
+    named = run_json(
+        "import json, musldetect; print(json.dumps([[s.name, s.in_use, s.named] for s in musldetect.backends()]))",
+        env={"MUSLDETECT_BACKEND": "python"},
+    )
     assert [entry for entry in named if entry[1] or entry[2]] == [["python", True, True]]
 
 
@@ -60,10 +66,14 @@ def test_naming_a_backend_is_strict(name):
         assert proc.returncode != 0 and ("ImportError" in proc.stderr or "ModuleNotFoundError" in proc.stderr)
         assert status.error.split(":")[-1].strip() in proc.stderr  # the same cause, named
 
+
 def test_import_loads_no_backend_dependency():
-    code = ("import sys, json, musldetect; print(json.dumps(sorted(m for m in "
-            "('subprocess', 'ctypes', 'packaging', 'cffi', 'musldetect._native') if m in sys.modules)))")
+    code = (
+        "import sys, json, musldetect; print(json.dumps(sorted(m for m in "
+        "('subprocess', 'ctypes', 'packaging', 'cffi', 'musldetect._native') if m in sys.modules)))"
+    )
     assert run_json(code) == []
+
 
 def test_a_backend_that_raises_on_import_is_unavailable_not_fatal(monkeypatch):
     """A backend module whose import fails with something other than ImportError (say dlopen's
@@ -88,9 +98,15 @@ def test_unknown_backend_lists_the_valid_ones():
     assert "MUSLDETECT_BACKEND='turbo'" in proc.stderr
     assert "auto, native, cffi, python, ctypes" in proc.stderr
 
+
 def test_naming_the_python_backend_is_honoured():
-    assert run_json("import json, musldetect; print(json.dumps(musldetect.libc().backend))",
-                    env={"MUSLDETECT_BACKEND": "python"}) == "python"
+    assert (
+        run_json(
+            "import json, musldetect; print(json.dumps(musldetect.libc().backend))",
+            env={"MUSLDETECT_BACKEND": "python"},
+        )
+        == "python"
+    )
 
 
 def test_describing_the_process_imports_nothing_heavy():
@@ -103,18 +119,40 @@ def test_describing_the_process_imports_nothing_heavy():
             pytest.fail(f"the native backend is required (MUSLDETECT_REQUIRE_BACKENDS) but missing: {exc}")
         pytest.skip(f"the lean path is the native backend's, which is not built: {exc}")
     package_parent = os.path.dirname(os.path.dirname(musldetect.__file__))
-    code = (f"import sys; sys.path.insert(0, {package_parent!r}); before = set(sys.modules)\n"
-            "import musldetect; musldetect.platform_tags(); assert musldetect.backend() == 'native'\n"
-            "print(' '.join(sorted(set(sys.modules) - before)))")
-    proc = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, timeout=60,
-                          env=dict(os.environ, MUSLDETECT_BACKEND="auto"))
+    code = (
+        f"import sys; sys.path.insert(0, {package_parent!r}); before = set(sys.modules)\n"
+        "import musldetect; musldetect.platform_tags(); assert musldetect.backend() == 'native'\n"
+        "print(' '.join(sorted(set(sys.modules) - before)))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-S", "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=dict(os.environ, MUSLDETECT_BACKEND="auto"),
+    )
     assert proc.returncode == 0, proc.stderr
     loaded = set(proc.stdout.split())
-    heavy = {"typing", "re", "threading", "sysconfig", "struct", "ctypes", "cffi", "subprocess", "collections",
-             "dataclasses", "importlib"}
+    heavy = {
+        "typing",
+        "re",
+        "threading",
+        "sysconfig",
+        "struct",
+        "ctypes",
+        "cffi",
+        "subprocess",
+        "collections",
+        "dataclasses",
+        "importlib",
+    }
     assert not loaded & heavy, sorted(loaded & heavy)
-    baseline = subprocess.run([sys.executable, "-c", "import sys; print(' '.join(sys.modules))"],
-                              stdout=subprocess.PIPE, text=True, timeout=60).stdout.split()
+    baseline = subprocess.run(
+        [sys.executable, "-c", "import sys; print(' '.join(sys.modules))"],
+        stdout=subprocess.PIPE,
+        text=True,
+        timeout=60,
+    ).stdout.split()
     extra = {m for m in loaded - set(baseline) if not m.startswith("musldetect")}
     assert extra <= {"__future__", "_thread", "_operator"}, sorted(extra)  # _operator is built in
 
@@ -137,8 +175,10 @@ def test_cffi_declarations_are_the_generated_ones(tmp_path):
 
 
 def test_cffi_backend_import_leaves_the_c_parser_alone():
-    code = ("import json, sys; from musldetect import _dispatch; _dispatch.load_backend('cffi'); "
-            "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('pycparser', 'cffi'))))")
+    code = (
+        "import json, sys; from musldetect import _dispatch; _dispatch.load_backend('cffi'); "
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('pycparser', 'cffi'))))"
+    )
     proc = run_python(code)
     if proc.returncode != 0 and "cffi" in proc.stderr and "not available" in proc.stderr:
         pytest.skip("the cffi backend is unavailable here")
@@ -151,8 +191,9 @@ def _imported(code: str, env=None) -> set:
     CPython, the growth of sys.modules elsewhere (PyPy has no -X importtime)."""
     full_env = dict(os.environ, **(env or {}))
     if sys.implementation.name == "cpython":
-        proc = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True,
-                              timeout=60, env=full_env)
+        proc = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, timeout=60, env=full_env
+        )
         assert proc.returncode == 0, proc.stderr
         return {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
     wrapped = f"import sys; before = set(sys.modules)\n{code}\nprint(' '.join(set(sys.modules) - before))"
@@ -163,8 +204,18 @@ def _imported(code: str, env=None) -> set:
 
 # What an interpreter's start-up should not pay for (issue 20): none of these may be imported
 # by describing the process unless ``python -c pass`` already has it.
-HEAVY_FOR_STARTUP = {"ast", "typing", "re", "enum", "contextlib", "collections", "platform", "sysconfig",
-                     "dataclasses", "functools"}
+HEAVY_FOR_STARTUP = {
+    "ast",
+    "typing",
+    "re",
+    "enum",
+    "contextlib",
+    "collections",
+    "platform",
+    "sysconfig",
+    "dataclasses",
+    "functools",
+}
 
 
 @pytest.mark.parametrize("call", ["platform_tags", "sys_tags"])

@@ -48,8 +48,13 @@ def test_reader_agrees_with_pyelftools_on_real_files():
     assert checked == len(files)
 
 
-_NOTE_NUMBERS = {"NT_GNU_ABI_TAG": 1, "NT_GNU_HWCAP": 2, "NT_GNU_BUILD_ID": 3, "NT_GNU_GOLD_VERSION": 4,
-                 "NT_GNU_PROPERTY_TYPE_0": 5}
+_NOTE_NUMBERS = {
+    "NT_GNU_ABI_TAG": 1,
+    "NT_GNU_HWCAP": 2,
+    "NT_GNU_BUILD_ID": 3,
+    "NT_GNU_GOLD_VERSION": 4,
+    "NT_GNU_PROPERTY_TYPE_0": 5,
+}
 
 
 def _numbered(notes):

@@ -26,10 +26,19 @@ TOOLS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def lief_macho_facts(binary) -> dict:
     """One lief slice, as the reader's fields."""
     lief = require_lief()
-    dylibs = [(c.name, int(c.command.value)) for c in binary.commands if isinstance(c, lief.MachO.DylibCommand)
-              and int(c.command.value) != LC_ID_DYLIB]
-    install = next((c.name for c in binary.commands if isinstance(c, lief.MachO.DylibCommand)
-                    and int(c.command.value) == LC_ID_DYLIB), None)
+    dylibs = [
+        (c.name, int(c.command.value))
+        for c in binary.commands
+        if isinstance(c, lief.MachO.DylibCommand) and int(c.command.value) != LC_ID_DYLIB
+    ]
+    install = next(
+        (
+            c.name
+            for c in binary.commands
+            if isinstance(c, lief.MachO.DylibCommand) and int(c.command.value) == LC_ID_DYLIB
+        ),
+        None,
+    )
     minimum, platform = None, None
     if binary.has_build_version:
         minimum, platform = tuple(binary.build_version.minos), int(binary.build_version.platform.value)
@@ -37,14 +46,34 @@ def lief_macho_facts(binary) -> dict:
         minimum = tuple(binary.version_min.version)
         platform = {0x24: 1, 0x25: 2}.get(int(binary.version_min.command.value))  # LC_VERSION_MIN_MACOSX/IPHONEOS
     # nlist entries: external (N_EXT), not debugging (N_STAB), undefined (N_UNDF, value 0)
-    undefined = sorted(s.name for s in binary.symbols if s.origin == lief.MachO.Symbol.ORIGIN.SYMTAB
-                       and s.raw_type & 0x01 and not s.raw_type & 0xE0 and s.raw_type & 0x0E == 0 and s.value == 0)
-    py_init = sorted(s.name for s in binary.symbols if s.origin == lief.MachO.Symbol.ORIGIN.SYMTAB
-                     and s.raw_type & 0x0F == 0x0F and not s.raw_type & 0xE0 and s.name.startswith("_PyInit_"))
-    return {"cpu_type": int(binary.header.cpu_type.value) & 0xFFFFFFFF,
-            "cpu_subtype": binary.header.cpu_subtype, "minimum": minimum, "platform": platform, "dylibs": dylibs,
-            "rpaths": [r.path for r in binary.rpaths], "install_name": install, "undefined": undefined,
-            "py_init": py_init}
+    undefined = sorted(
+        s.name
+        for s in binary.symbols
+        if s.origin == lief.MachO.Symbol.ORIGIN.SYMTAB
+        and s.raw_type & 0x01
+        and not s.raw_type & 0xE0
+        and s.raw_type & 0x0E == 0
+        and s.value == 0
+    )
+    py_init = sorted(
+        s.name
+        for s in binary.symbols
+        if s.origin == lief.MachO.Symbol.ORIGIN.SYMTAB
+        and s.raw_type & 0x0F == 0x0F
+        and not s.raw_type & 0xE0
+        and s.name.startswith("_PyInit_")
+    )
+    return {
+        "cpu_type": int(binary.header.cpu_type.value) & 0xFFFFFFFF,
+        "cpu_subtype": binary.header.cpu_subtype,
+        "minimum": minimum,
+        "platform": platform,
+        "dylibs": dylibs,
+        "rpaths": [r.path for r in binary.rpaths],
+        "install_name": install,
+        "undefined": undefined,
+        "py_init": py_init,
+    }
 
 
 COMMAND_OF_KIND = {kind: command for command, kind in DYLIB_KINDS.items()}
@@ -52,11 +81,17 @@ PLATFORM_NUMBER = {name: number for number, name in PLATFORMS.items()}
 
 
 def our_macho_facts(piece) -> dict:
-    return {"cpu_type": piece.cpu_type, "cpu_subtype": piece.cpu_subtype, "minimum": piece.minimum,
-            "platform": PLATFORM_NUMBER.get(piece.platform),
-            "dylibs": [(d.name, COMMAND_OF_KIND[d.kind]) for d in piece.dylibs],
-            "rpaths": list(piece.rpaths), "install_name": piece.install_name, "undefined": sorted(piece.undefined),
-            "py_init": sorted(piece.py_init)}
+    return {
+        "cpu_type": piece.cpu_type,
+        "cpu_subtype": piece.cpu_subtype,
+        "minimum": piece.minimum,
+        "platform": PLATFORM_NUMBER.get(piece.platform),
+        "dylibs": [(d.name, COMMAND_OF_KIND[d.kind]) for d in piece.dylibs],
+        "rpaths": list(piece.rpaths),
+        "install_name": piece.install_name,
+        "undefined": sorted(piece.undefined),
+        "py_init": sorted(piece.py_init),
+    }
 
 
 def compare_macho(name: str, data: bytes) -> int:
@@ -73,19 +108,38 @@ def lief_pe_facts(binary) -> dict:
     lief = require_lief()
 
     def table(imports):
-        return [(i.name, sorted(e.name for e in i.entries if not e.is_ordinal),
-                 sorted(e.ordinal for e in i.entries if e.is_ordinal)) for i in imports]
+        return [
+            (
+                i.name,
+                sorted(e.name for e in i.entries if not e.is_ordinal),
+                sorted(e.ordinal for e in i.entries if e.is_ordinal),
+            )
+            for i in imports
+        ]
+
     exports = sorted(e.name for e in binary.get_export().entries if e.name) if binary.has_exports else []
-    return {"machine": int(binary.header.machine.value), "pe32_plus": binary.optional_header.magic.name == "PE32_PLUS",
-            "imports": table(binary.imports), "delay": table(binary.delay_imports), "exports": exports,
-            "is_dll": binary.header.has_characteristic(lief.PE.Header.CHARACTERISTICS.DLL)}
+    return {
+        "machine": int(binary.header.machine.value),
+        "pe32_plus": binary.optional_header.magic.name == "PE32_PLUS",
+        "imports": table(binary.imports),
+        "delay": table(binary.delay_imports),
+        "exports": exports,
+        "is_dll": binary.header.has_characteristic(lief.PE.Header.CHARACTERISTICS.DLL),
+    }
 
 
 def our_pe_facts(pe) -> dict:
     def table(imports):
         return [(i.dll, sorted(i.symbols), sorted(i.ordinals)) for i in imports]
-    return {"machine": pe.machine, "pe32_plus": pe.pe32_plus, "imports": table(pe.imports),
-            "delay": table(pe.delay_imports), "exports": sorted(pe.exports), "is_dll": pe.is_dll}
+
+    return {
+        "machine": pe.machine,
+        "pe32_plus": pe.pe32_plus,
+        "imports": table(pe.imports),
+        "delay": table(pe.delay_imports),
+        "exports": sorted(pe.exports),
+        "is_dll": pe.is_dll,
+    }
 
 
 def compare_pe(name: str, data: bytes) -> None:
@@ -124,18 +178,35 @@ def test_every_pe_binary_of_the_real_wheels_reads_as_lief_reads_it():
 def test_the_pinned_wheels_cover_every_platform_shape():
     names = [os.path.basename(w) for w in format_wheels()]
     assert len(names) >= 20
-    for shape in ("macosx_11_0_arm64", "_x86_64.whl", "universal2", "abi3-macosx", "win_amd64", "win32",
-                  "win_arm64", "abi3-win"):
+    for shape in (
+        "macosx_11_0_arm64",
+        "_x86_64.whl",
+        "universal2",
+        "abi3-macosx",
+        "win_amd64",
+        "win32",
+        "win_arm64",
+        "abi3-win",
+    ):
         assert any(shape in name for name in names), shape
 
 
 @pytest.mark.parametrize("bits,order", [(32, "<"), (32, ">"), (64, "<"), (64, ">")])
 def test_generated_thin_macho_of_each_width_and_order_reads_as_lief_reads_it(bits, order):
-    data = fw.macho(fw.CPU_I386 if bits == 32 else fw.CPU_X86_64, bits=bits, order=order,
-                    rpaths=("@loader_path/../lib", "/opt/homebrew/lib"), install_name="@rpath/libdemo.dylib",
-                    dylibs=((fw.LC_LOAD_DYLIB, "/usr/lib/libSystem.B.dylib"), (fw.LC_LOAD_WEAK_DYLIB, "@rpath/w.dylib"),
-                            (fw.LC_REEXPORT_DYLIB, "@loader_path/r.dylib")),
-                    undefined=("_PyList_New", "_malloc"), defined=("_PyInit_demo", "_helper"))
+    data = fw.macho(
+        fw.CPU_I386 if bits == 32 else fw.CPU_X86_64,
+        bits=bits,
+        order=order,
+        rpaths=("@loader_path/../lib", "/opt/homebrew/lib"),
+        install_name="@rpath/libdemo.dylib",
+        dylibs=(
+            (fw.LC_LOAD_DYLIB, "/usr/lib/libSystem.B.dylib"),
+            (fw.LC_LOAD_WEAK_DYLIB, "@rpath/w.dylib"),
+            (fw.LC_REEXPORT_DYLIB, "@loader_path/r.dylib"),
+        ),
+        undefined=("_PyList_New", "_malloc"),
+        defined=("_PyInit_demo", "_helper"),
+    )
     compare_macho("generated", data)
     piece = read_macho(data, "generated").slices[0]
     assert [d.kind for d in piece.dylibs] == ["load", "weak", "reexport"]
@@ -173,8 +244,12 @@ def test_a_64_bit_fat_header_reads_like_the_32_bit_one():
 
 @pytest.mark.parametrize("machine", [fw.MACHINE_AMD64, fw.MACHINE_I386, fw.MACHINE_ARM64])
 def test_generated_pe_with_ordinals_and_delay_loads_reads_as_lief_reads_it(machine):
-    data = fw.pe(machine, imports=(("python3.dll", ("PyList_New", 7)), ("KERNEL32.dll", ("GetLastError",))),
-                 delay_imports=(("USER32.dll", ("MessageBoxW", 12)),), exports=("PyInit_demo", "helper"))
+    data = fw.pe(
+        machine,
+        imports=(("python3.dll", ("PyList_New", 7)), ("KERNEL32.dll", ("GetLastError",))),
+        delay_imports=(("USER32.dll", ("MessageBoxW", 12)),),
+        exports=("PyInit_demo", "helper"),
+    )
     compare_pe("generated", data)
     facts = image_facts(data, "generated", "demo.pyd")
     assert facts is not None
@@ -190,10 +265,12 @@ def test_an_mz_file_without_a_pe_header_is_no_binary():
 # -- hostile input ----------------------------------------------------------------------
 
 SEEDS = [
-    fw.macho(), fw.macho(fw.CPU_I386, bits=32, order=">", rpaths=("@loader_path",)),
+    fw.macho(),
+    fw.macho(fw.CPU_I386, bits=32, order=">", rpaths=("@loader_path",)),
     fw.fat([(fw.CPU_X86_64, fw.macho(fw.CPU_X86_64)), (fw.CPU_ARM64, fw.macho())]),
     fw.fat([(fw.CPU_X86_64, fw.macho(fw.CPU_X86_64))], wide=True),
-    fw.pe(), fw.pe(fw.MACHINE_I386, delay_imports=(("a.dll", ("f", 3)),)),
+    fw.pe(),
+    fw.pe(fw.MACHINE_I386, delay_imports=(("a.dll", ("f", 3)),)),
 ]
 
 
@@ -228,12 +305,15 @@ def test_hostile_mutations_are_read_or_refused_never_crash():
     mutate()
 
 
-@pytest.mark.parametrize("field_at,value,message", [
-    (20, 0xFFFFFFF0, "sizeofcmds 4294967280 leaves the slice"),  # sizeofcmds far past the file
-    (16, 0xFFFF, "65535 load commands cannot fit"),             # ncmds beyond what sizeofcmds holds
-    (36, 4, "has size 4, out of bounds"),                       # the first command's cmdsize below 8
-    (36, 0x100000, "out of bounds"),                            # ... or past the load-command area
-])
+@pytest.mark.parametrize(
+    "field_at,value,message",
+    [
+        (20, 0xFFFFFFF0, "sizeofcmds 4294967280 leaves the slice"),  # sizeofcmds far past the file
+        (16, 0xFFFF, "65535 load commands cannot fit"),  # ncmds beyond what sizeofcmds holds
+        (36, 4, "has size 4, out of bounds"),  # the first command's cmdsize below 8
+        (36, 0x100000, "out of bounds"),  # ... or past the load-command area
+    ],
+)
 def test_a_macho_field_out_of_bounds_is_named(field_at, value, message):
     data = bytearray(fw.macho())
     struct.pack_into("<I", data, field_at, value)
@@ -250,6 +330,7 @@ def test_rpaths_and_dylibs_per_slice_are_bounded():
 
 def test_a_fat_count_of_a_java_class_file_is_not_taken_for_mach_o():
     from musldetect._audit._images import looks_like_image
+
     java = b"\xca\xfe\xba\xbe\x00\x00\x00\x34" + b"\0" * 64  # class file version 52
     assert not looks_like_image(java)
     with pytest.raises(BinaryFormatError, match="slices"):
@@ -263,11 +344,14 @@ def pe_field(data: bytearray, what: str) -> int:
     return {"e_lfanew": 0x3C, "sections": pe_at + 6, "import_rva": optional + 112 + 8}[what]
 
 
-@pytest.mark.parametrize("what,value,message", [
-    ("e_lfanew", 0x7FFFFFF0, "PE signature and file header"),
-    ("sections", 97, "97 sections, more than 96"),
-    ("import_rva", 0x7FFF0000, "import descriptor 0 at address 0x7fff0000 is in no section"),
-])
+@pytest.mark.parametrize(
+    "what,value,message",
+    [
+        ("e_lfanew", 0x7FFFFFF0, "PE signature and file header"),
+        ("sections", 97, "97 sections, more than 96"),
+        ("import_rva", 0x7FFF0000, "import descriptor 0 at address 0x7fff0000 is in no section"),
+    ],
+)
 def test_a_pe_field_out_of_bounds_is_named(what, value, message):
     data = bytearray(fw.pe())
     struct.pack_into("<H" if what == "sections" else "<I", data, pe_field(data, what), value)
@@ -300,16 +384,18 @@ def test_a_pe_name_without_end_is_refused():
 
 def test_a_truncated_pe_is_refused():
     with pytest.raises(BinaryFormatError):
-        read_pe(fw.pe()[:0x400 + 16], "cut")
+        read_pe(fw.pe()[: 0x400 + 16], "cut")
 
 
 # -- the Windows DLL lists ----------------------------------------------------------------
+
 
 def test_the_windows_dll_lists_are_delvewheels():
     import importlib.util
 
     if importlib.util.find_spec("delvewheel") is None:
         skip_or_fail("delvewheel (the source of the Windows DLL lists) is not installed: pip install delvewheel")
-    proc = subprocess.run([sys.executable, os.path.join(TOOLS, "write_windows_dlls.py"), "--check"],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, os.path.join(TOOLS, "write_windows_dlls.py"), "--check"], capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr

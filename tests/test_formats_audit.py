@@ -41,8 +41,10 @@ EXPECTED = {
     # CPython (only vcruntime140), not vendored (the win_amd64 wheel vendors a mangled copy).
     "numpy-2.1.3-cp312-cp312-win32": ("inconsistent", "MSVCP140.dll"),
     "numpy-2.1.3-cp312-cp312-win_amd64": ("honest", "openblas and msvcp140 vendored in numpy.libs"),
-    "orjson-3.10.12-cp312-cp312-macosx_10_15_x86_64.macosx_11_0_arm64.macosx_10_15_universal2":
-        ("honest", "one universal2 file under three tags"),
+    "orjson-3.10.12-cp312-cp312-macosx_10_15_x86_64.macosx_11_0_arm64.macosx_10_15_universal2": (
+        "honest",
+        "one universal2 file under three tags",
+    ),
     "orjson-3.10.12-cp312-none-win_amd64": ("honest", "cp312-none: CPython 3.12's runtime DLLs"),
     # The vendored libjpeg keeps the LC_RPATH /usr/local/lib of the machine that built it.
     "pillow-11.0.0-cp312-cp312-macosx_10_13_x86_64": ("inconsistent", "/usr/local/lib"),
@@ -69,7 +71,7 @@ EXPECTED = {
 
 
 def stem(path: str) -> str:
-    return os.path.basename(path)[:-len(".whl")].lower()
+    return os.path.basename(path)[: -len(".whl")].lower()
 
 
 def test_every_real_wheel_gets_its_explained_verdict():
@@ -99,8 +101,9 @@ def test_every_slice_verdict_agrees_with_packaging_mac_platforms():
     """A slice that needs version v over-promises under a tag exactly when some older
     system on its arch installs that tag (packaging enumerates what each system installs)."""
     tags = pytest.importorskip("packaging.tags")
-    versions = [(10, minor) for minor in range(4, 17)] + [(major, minor) for major in range(11, 16)
-                                                           for minor in range(0, 5)]
+    versions = [(10, minor) for minor in range(4, 17)] + [
+        (major, minor) for major in range(11, 16) for minor in range(0, 5)
+    ]
     checked = 0
     for path in format_wheels():
         if "macosx" not in path:
@@ -114,20 +117,29 @@ def test_every_slice_verdict_agrees_with_packaging_mac_platforms():
                     if piece.arch not in claim[2]:
                         continue
                     systems = [w for w in versions if piece.arch != "arm64" or w >= (11, 0)]  # arm64 Macs: 11+
-                    installs_below = any(tag in tags.mac_platforms(w, piece.arch) for w in systems
-                                         if w + (0,) < piece.minimum)
+                    installs_below = any(
+                        tag in tags.mac_platforms(w, piece.arch) for w in systems if w + (0,) < piece.minimum
+                    )
                     ours = piece.minimum > lowest_installing("macos", piece.arch, claim[1])
                     assert ours == installs_below, (path, name, piece.arch, piece.minimum, tag)
                     checked += 1
     assert checked > 200
 
 
-@pytest.mark.parametrize("minimum,arch,expected", [
-    ((11, 3, 0), "arm64", (12, 0)), ((11, 0, 0), "x86_64", (11, 0)), ((10, 13, 0), "x86_64", (10, 13)),
-    ((10, 13, 2), "x86_64", (10, 14)), ((11, 0, 0), "arm64", None), ((12, 0, 0), "arm64", (12, 0)),
-])
-def test_the_lowest_honest_tag_version_is_the_lowest_packaging_installs_only_on_capable_systems(minimum, arch,
-                                                                                               expected):
+@pytest.mark.parametrize(
+    "minimum,arch,expected",
+    [
+        ((11, 3, 0), "arm64", (12, 0)),
+        ((11, 0, 0), "x86_64", (11, 0)),
+        ((10, 13, 0), "x86_64", (10, 13)),
+        ((10, 13, 2), "x86_64", (10, 14)),
+        ((11, 0, 0), "arm64", None),
+        ((12, 0, 0), "arm64", (12, 0)),
+    ],
+)
+def test_the_lowest_honest_tag_version_is_the_lowest_packaging_installs_only_on_capable_systems(
+    minimum, arch, expected
+):
     tags = pytest.importorskip("packaging.tags")
     assert tag_version_for("macos", arch, minimum) == expected
     if expected is not None:
@@ -139,8 +151,15 @@ def test_the_lowest_honest_tag_version_is_the_lowest_packaging_installs_only_on_
 
 # -- altered copies of real wheels --------------------------------------------------------
 
-def altered(source: str, directory: str, platform: Optional[str] = None, abi: Optional[str] = None,
-            drop: Callable[[str], bool] = lambda name: False, replace: Optional[Dict[str, bytes]] = None) -> str:
+
+def altered(
+    source: str,
+    directory: str,
+    platform: Optional[str] = None,
+    abi: Optional[str] = None,
+    drop: Callable[[str], bool] = lambda name: False,
+    replace: Optional[Dict[str, bytes]] = None,
+) -> str:
     """A copy of a wheel with its platform (and ABI) tag rewritten in the name and WHEEL,
     members dropped or replaced."""
     parts = os.path.basename(source)[:-4].split("-")
@@ -201,10 +220,11 @@ def test_an_arch_missing_from_a_universal2_file_is_inconsistent(tmp_path):
 
 def fat_slices(data: bytes):
     import struct
+
     count = struct.unpack_from(">I", data, 4)[0]
     for index in range(count):
         cpu, _sub, offset, size, _align = struct.unpack_from(">iIIII", data, 8 + 20 * index)
-        yield cpu, data[offset:offset + size]
+        yield cpu, data[offset : offset + size]
 
 
 def test_an_arm64_wheel_retagged_x86_64_is_inconsistent(tmp_path):
@@ -218,16 +238,19 @@ def test_a_removed_vendored_dylib_is_inconsistent(tmp_path):
     result = musldetect.audit(altered(source, str(tmp_path), drop=lambda n: n.endswith("libgfortran.5.dylib")))
     assert result.verdict == "inconsistent"
     assert {(b.file, b.cause) for b in result.blame} == {
-        ("numpy/.dylibs/libscipy_openblas64_.dylib", "@loader_path/libgfortran.5.dylib")}
+        ("numpy/.dylibs/libscipy_openblas64_.dylib", "@loader_path/libgfortran.5.dylib")
+    }
 
 
 def test_a_removed_vendored_dll_is_inconsistent(tmp_path):
     source = wheel("numpy-2.1.3-cp312-cp312-win_amd64")
     result = musldetect.audit(altered(source, str(tmp_path), drop=lambda n: "libscipy_openblas" in n))
     assert result.verdict == "inconsistent"
-    assert {b.file for b in result.blame} == {"numpy/_core/_multiarray_umath.cp312-win_amd64.pyd",
-                                              "numpy/linalg/lapack_lite.cp312-win_amd64.pyd",
-                                              "numpy/linalg/_umath_linalg.cp312-win_amd64.pyd"}
+    assert {b.file for b in result.blame} == {
+        "numpy/_core/_multiarray_umath.cp312-win_amd64.pyd",
+        "numpy/linalg/lapack_lite.cp312-win_amd64.pyd",
+        "numpy/linalg/_umath_linalg.cp312-win_amd64.pyd",
+    }
     assert all(b.cause.startswith("libscipy_openblas64_-") for b in result.blame)
 
 
@@ -241,11 +264,13 @@ def test_a_windows_wheel_retagged_for_another_machine_is_inconsistent(tmp_path):
 def test_the_cli_exits_1_on_a_faulty_wheel_and_0_on_an_honest_one():
     def run(path: str) -> int:
         return subprocess.run([sys.executable, "-m", "musldetect", "audit", path], capture_output=True).returncode
+
     assert run(wheel("lxml-5.3.0-cp312-cp312-macosx")) == 0
     assert run(wheel("cryptography-44.0.0-cp39-abi3-macosx")) == 1
 
 
 # -- the Windows DLL lists, held to the wheels ----------------------------------------------
+
 
 def test_the_python_install_ships_vcruntime_not_msvcp():
     for full in ("cp312-cp312-win_amd64", "cp39-abi3-win_amd64", "cp312-none-win_amd64"):
@@ -270,6 +295,7 @@ def test_every_dll_the_real_wheels_import_is_provided_vendored_or_a_named_fault(
 
 # -- abi3 on Windows: python3.dll, held to abi3audit ------------------------------------------
 
+
 def abi3audit_non_abi3(wheel_path: str) -> set:
     """The extensions abi3audit (cibuildwheel's default audit command) calls not abi3."""
     import json
@@ -281,9 +307,13 @@ def abi3audit_non_abi3(wheel_path: str) -> set:
     if not os.path.exists(command):
         skip_or_fail("abi3audit (the abi3 oracle) is not installed: pip install abi3audit")
     proc = subprocess.run([command, "--report", wheel_path], capture_output=True, text=True, timeout=600)
-    report = json.loads(proc.stdout[proc.stdout.index("{"):])
-    return {entry["name"] for spec in report["specs"].values() for entry in spec.get("wheel", [])
-            if not entry["result"]["is_abi3"]}
+    report = json.loads(proc.stdout[proc.stdout.index("{") :])
+    return {
+        entry["name"]
+        for spec in report["specs"].values()
+        for entry in spec.get("wheel", [])
+        if not entry["result"]["is_abi3"]
+    }
 
 
 def test_abi3_claimed_for_extensions_importing_python312_dll_over_promises(tmp_path):
@@ -297,8 +327,11 @@ def test_abi3_claimed_for_extensions_importing_python312_dll_over_promises(tmp_p
 
 
 def test_the_real_abi3_windows_wheels_import_python3_dll_as_abi3audit_finds():
-    for name in ("bcrypt-4.2.1-cp39-abi3-win_amd64", "cryptography-44.0.0-cp39-abi3-win_amd64",
-                 "psutil-6.1.0-cp37-abi3-win_amd64"):
+    for name in (
+        "bcrypt-4.2.1-cp39-abi3-win_amd64",
+        "cryptography-44.0.0-cp39-abi3-win_amd64",
+        "psutil-6.1.0-cp37-abi3-win_amd64",
+    ):
         result = musldetect.audit(wheel(name))
         assert not any(b.cause.lower().startswith("python3") for b in result.blame), name
         assert abi3audit_non_abi3(wheel(name)) == set(), name
@@ -306,7 +339,8 @@ def test_the_real_abi3_windows_wheels_import_python3_dll_as_abi3audit_finds():
 
 def test_an_arch_left_out_of_the_tag_under_promises(tmp_path):
     """bcrypt's universal2 file retagged arm64 only: honest, and universal2 would reach x86_64 Macs too."""
-    result = musldetect.audit(altered(wheel("bcrypt-4.2.1-cp39-abi3-macosx"), str(tmp_path),
-                                      platform="macosx_11_0_arm64"))
+    result = musldetect.audit(
+        altered(wheel("bcrypt-4.2.1-cp39-abi3-macosx"), str(tmp_path), platform="macosx_11_0_arm64")
+    )
     assert result.verdict == "under-promises"
     assert "macosx_10_12_universal2 would do too: the files also run on x86_64" in result.reasons

@@ -22,11 +22,16 @@ def audit(tmp_path, tags, members):
 
 
 def universal(x86_min=(10, 9, 0), arm_min=(11, 0, 0), **kw):
-    return fw.fat([(fw.CPU_X86_64, fw.macho(fw.CPU_X86_64, minimum=x86_min, **kw)),
-                   (fw.CPU_ARM64, fw.macho(minimum=arm_min, **kw))])
+    return fw.fat(
+        [
+            (fw.CPU_X86_64, fw.macho(fw.CPU_X86_64, minimum=x86_min, **kw)),
+            (fw.CPU_ARM64, fw.macho(minimum=arm_min, **kw)),
+        ]
+    )
 
 
 # -- macOS: arches and minimum versions ---------------------------------------------------
+
 
 def test_a_universal2_file_under_universal2_below_11_is_honest(tmp_path):
     result = audit(tmp_path, ["cp39-abi3-macosx_10_9_universal2"], {"demo/_d.abi3.so": universal()})
@@ -56,13 +61,16 @@ def test_an_x86_64_slice_above_the_tag_over_promises(tmp_path):
 
 
 def test_a_lower_tag_than_needed_is_under_promising_the_other_way(tmp_path):
-    result = audit(tmp_path, ["cp312-cp312-macosx_10_15_x86_64"], {"demo/_d.so": fw.macho(fw.CPU_X86_64,
-                                                                                         minimum=(10, 9, 0))})
+    result = audit(
+        tmp_path, ["cp312-cp312-macosx_10_15_x86_64"], {"demo/_d.so": fw.macho(fw.CPU_X86_64, minimum=(10, 9, 0))}
+    )
     assert result.verdict == "under-promises" and result.honest_tags == ("macosx_10_9_x86_64",)
 
 
-@pytest.mark.parametrize("tag,missing", [("macosx_11_0_universal2", "x86_64"), ("macosx_10_9_intel", "i386"),
-                                         ("macosx_11_0_x86_64", "x86_64")])
+@pytest.mark.parametrize(
+    "tag,missing",
+    [("macosx_11_0_universal2", "x86_64"), ("macosx_10_9_intel", "i386"), ("macosx_11_0_x86_64", "x86_64")],
+)
 def test_each_arch_the_tag_promises_must_be_a_slice(tmp_path, tag, missing):
     arm_and_x86 = universal() if missing != "x86_64" else fw.macho()
     result = audit(tmp_path, [f"cp39-abi3-{tag}"], {"demo/_d.abi3.so": arm_and_x86})
@@ -81,6 +89,7 @@ def test_no_version_command_cannot_be_judged(tmp_path):
 
 
 # -- macOS: dylibs and rpaths -------------------------------------------------------------
+
 
 def test_a_dylib_vendored_through_rpath_is_reached(tmp_path):
     ext = fw.macho(dylibs=SYSTEM + ((LOAD, "@rpath/libz.1.dylib"),), rpaths=("@loader_path/../.dylibs",))
@@ -102,17 +111,23 @@ def test_rpaths_of_the_loader_reach_a_library_of_a_library(tmp_path):
     ext = fw.macho(dylibs=SYSTEM + ((LOAD, "@rpath/liba.dylib"),), rpaths=("@loader_path/.dylibs",))
     liba = fw.macho(filetype=fw.MH_DYLIB, dylibs=SYSTEM + ((LOAD, "@rpath/libb.dylib"),), defined=())
     libb = fw.macho(filetype=fw.MH_DYLIB, defined=())
-    result = audit(tmp_path, ["cp312-cp312-macosx_11_0_arm64"], {
-        "demo/_d.so": ext, "demo/.dylibs/liba.dylib": liba, "demo/.dylibs/libb.dylib": libb})
+    result = audit(
+        tmp_path,
+        ["cp312-cp312-macosx_11_0_arm64"],
+        {"demo/_d.so": ext, "demo/.dylibs/liba.dylib": liba, "demo/.dylibs/libb.dylib": libb},
+    )
     assert result.verdict == "honest", result.blame
 
 
-@pytest.mark.parametrize("name,rpaths,why", [
-    ("@rpath/libz.1.dylib", ("@loader_path/.dylibs",), "not in the wheel under any of its LC_RPATHs"),
-    ("@loader_path/.dylibs/libz.1.dylib", (), "not in the wheel where @loader_path points"),
-    ("/opt/homebrew/lib/libz.1.dylib", (), "a library of the build machine"),
-    ("@executable_path/libz.1.dylib", (), "the interpreter's directory"),
-])
+@pytest.mark.parametrize(
+    "name,rpaths,why",
+    [
+        ("@rpath/libz.1.dylib", ("@loader_path/.dylibs",), "not in the wheel under any of its LC_RPATHs"),
+        ("@loader_path/.dylibs/libz.1.dylib", (), "not in the wheel where @loader_path points"),
+        ("/opt/homebrew/lib/libz.1.dylib", (), "a library of the build machine"),
+        ("@executable_path/libz.1.dylib", (), "the interpreter's directory"),
+    ],
+)
 def test_a_dylib_the_wheel_does_not_reach_is_inconsistent(tmp_path, name, rpaths, why):
     ext = fw.macho(dylibs=SYSTEM + ((LOAD, name),), rpaths=rpaths)
     result = audit(tmp_path, ["cp312-cp312-macosx_11_0_arm64"], {"demo/_d.so": ext})
@@ -139,13 +154,17 @@ def test_system_rpaths_and_libraries_are_the_systems(tmp_path):
 
 # -- iOS ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("tag,platform,minimum,verdict", [
-    ("ios_13_0_arm64_iphoneos", 2, (13, 0, 0), "honest"),
-    ("ios_12_0_arm64_iphoneos", 2, (13, 0, 0), "over-promises"),
-    ("ios_13_0_arm64_iphoneos", 7, (13, 0, 0), "inconsistent"),
-    ("ios_13_0_arm64_iphonesimulator", 7, (13, 0, 0), "honest"),
-    ("ios_13_0_x86_64_iphonesimulator", 7, (13, 0, 0), "inconsistent"),  # the file is arm64
-])
+
+@pytest.mark.parametrize(
+    "tag,platform,minimum,verdict",
+    [
+        ("ios_13_0_arm64_iphoneos", 2, (13, 0, 0), "honest"),
+        ("ios_12_0_arm64_iphoneos", 2, (13, 0, 0), "over-promises"),
+        ("ios_13_0_arm64_iphoneos", 7, (13, 0, 0), "inconsistent"),
+        ("ios_13_0_arm64_iphonesimulator", 7, (13, 0, 0), "honest"),
+        ("ios_13_0_x86_64_iphonesimulator", 7, (13, 0, 0), "inconsistent"),  # the file is arm64
+    ],
+)
 def test_ios_wheels_are_held_to_platform_arch_and_minimum(tmp_path, tag, platform, minimum, verdict):
     result = audit(tmp_path, [f"cp313-cp313-{tag}"], {"demo/_d.so": fw.macho(platform=platform, minimum=minimum)})
     assert result.verdict == verdict, (result.blame, result.reasons)
@@ -155,9 +174,16 @@ def test_ios_wheels_are_held_to_platform_arch_and_minimum(tmp_path, tag, platfor
 
 # -- Windows ------------------------------------------------------------------------------
 
+
 def test_an_abi3_extension_importing_windows_and_python_dlls_is_honest(tmp_path):
-    pe = fw.pe(imports=(("python3.dll", ("PyList_New",)), ("KERNEL32.dll", ("GetLastError",)),
-                        ("VCRUNTIME140.dll", ("memcpy",)), ("api-ms-win-crt-runtime-l1-1-0.dll", ("exit",))))
+    pe = fw.pe(
+        imports=(
+            ("python3.dll", ("PyList_New",)),
+            ("KERNEL32.dll", ("GetLastError",)),
+            ("VCRUNTIME140.dll", ("memcpy",)),
+            ("api-ms-win-crt-runtime-l1-1-0.dll", ("exit",)),
+        )
+    )
     result = audit(tmp_path, ["cp39-abi3-win_amd64"], {"demo/_d.pyd": pe})
     assert result.verdict == "honest" and result.honest_tags == ("win_amd64",)
 
@@ -189,8 +215,9 @@ def test_vcruntime140_1_is_pythons_on_64_bit_only(tmp_path):
     assert result.verdict == "inconsistent" and result.blame[0].cause == "VCRUNTIME140_1.dll"
 
 
-@pytest.mark.parametrize("tag,machine", [("win32", fw.MACHINE_AMD64), ("win_amd64", fw.MACHINE_ARM64),
-                                         ("win_arm64", fw.MACHINE_I386)])
+@pytest.mark.parametrize(
+    "tag,machine", [("win32", fw.MACHINE_AMD64), ("win_amd64", fw.MACHINE_ARM64), ("win_arm64", fw.MACHINE_I386)]
+)
 def test_the_machine_must_be_the_tags(tmp_path, tag, machine):
     result = audit(tmp_path, [f"cp39-abi3-{tag}"], {"demo/_d.pyd": fw.pe(machine)})
     assert result.verdict == "inconsistent"
@@ -221,31 +248,57 @@ int malloc(void) { return 0; }
 int getifaddrs(void) { return 0; }
 int catopen(void) { return 0; }
 """
-BIONIC_NODES = "LIBC { global: malloc; local: *; };\nLIBC_N { global: getifaddrs; } LIBC;\n" \
-               "LIBC_O { global: catopen; } LIBC_N;\n"
+BIONIC_NODES = (
+    "LIBC { global: malloc; local: *; };\nLIBC_N { global: getifaddrs; } LIBC;\nLIBC_O { global: catopen; } LIBC_N;\n"
+)
 
 
 def android_extension(tmp_path, calls: str) -> bytes:
     """An extension built with gcc against a stub libc.so carrying Bionic's version nodes."""
     (tmp_path / "bionic.map").write_text(BIONIC_NODES)
-    stub = compile_c(tmp_path, "gcc", BIONIC_STUB, "libc.so", "-shared", "-fPIC", "-nostdlib",
-                     "-Wl,-soname,libc.so", f"-Wl,--version-script={tmp_path / 'bionic.map'}")
-    source = "".join(f"extern int {name}(void);\n" for name in calls.split()) + \
-        "int PyInit_demo(void) { return " + " + ".join(f"{name}()" for name in calls.split()) + "; }\n"
+    stub = compile_c(
+        tmp_path,
+        "gcc",
+        BIONIC_STUB,
+        "libc.so",
+        "-shared",
+        "-fPIC",
+        "-nostdlib",
+        "-Wl,-soname,libc.so",
+        f"-Wl,--version-script={tmp_path / 'bionic.map'}",
+    )
+    source = (
+        "".join(f"extern int {name}(void);\n" for name in calls.split())
+        + "int PyInit_demo(void) { return "
+        + " + ".join(f"{name}()" for name in calls.split())
+        + "; }\n"
+    )
     # compile_c puts the flags before the source: --no-as-needed keeps the stub a NEEDED library
-    ext = compile_c(tmp_path, "gcc", source, f"ext-{calls.replace(' ', '-')}.so", "-shared", "-fPIC", "-nostdlib",
-                    "-Wl,--no-as-needed", stub)
+    ext = compile_c(
+        tmp_path,
+        "gcc",
+        source,
+        f"ext-{calls.replace(' ', '-')}.so",
+        "-shared",
+        "-fPIC",
+        "-nostdlib",
+        "-Wl,--no-as-needed",
+        stub,
+    )
     with open(ext, "rb") as fh:
         return fh.read()
 
 
-@pytest.mark.parametrize("calls,tag,verdict,blamed", [
-    ("malloc getifaddrs", "android_24_x86_64", "honest", None),
-    ("malloc getifaddrs", "android_23_x86_64", "over-promises", "getifaddrs@LIBC_N"),
-    ("malloc catopen", "android_24_x86_64", "over-promises", "catopen@LIBC_O"),
-    ("malloc", "android_21_x86_64", "cannot judge", None),
-    ("malloc", "android_24_arm64_v8a", "inconsistent", "x86_64"),
-])
+@pytest.mark.parametrize(
+    "calls,tag,verdict,blamed",
+    [
+        ("malloc getifaddrs", "android_24_x86_64", "honest", None),
+        ("malloc getifaddrs", "android_23_x86_64", "over-promises", "getifaddrs@LIBC_N"),
+        ("malloc catopen", "android_24_x86_64", "over-promises", "catopen@LIBC_O"),
+        ("malloc", "android_21_x86_64", "cannot judge", None),
+        ("malloc", "android_24_arm64_v8a", "inconsistent", "x86_64"),
+    ],
+)
 def test_android_wheels_by_bionic_version_nodes_and_abi(tmp_path, calls, tag, verdict, blamed):
     result = audit(tmp_path, [f"cp313-cp313-{tag}"], {"demo/_d.so": android_extension(tmp_path, calls)})
     assert result.verdict == verdict, (result.blame, result.reasons)
@@ -257,18 +310,38 @@ def test_android_wheels_by_bionic_version_nodes_and_abi(tmp_path, calls, tag, ve
 
 def test_an_android_library_nobody_ships_cannot_be_judged(tmp_path):
     (tmp_path / "other").mkdir()
-    other = compile_c(tmp_path / "other", "gcc", "int g(void) { return 2; }\n", "libc++_shared.so", "-shared",
-                      "-fPIC", "-Wl,-soname,libc++_shared.so")
-    ext = compile_c(tmp_path, "gcc", "extern int g(void); int PyInit_d(void) { return g(); }\n", "d.so",
-                    "-shared", "-fPIC", "-Wl,--no-as-needed", other)
+    other = compile_c(
+        tmp_path / "other",
+        "gcc",
+        "int g(void) { return 2; }\n",
+        "libc++_shared.so",
+        "-shared",
+        "-fPIC",
+        "-Wl,-soname,libc++_shared.so",
+    )
+    ext = compile_c(
+        tmp_path,
+        "gcc",
+        "extern int g(void); int PyInit_d(void) { return g(); }\n",
+        "d.so",
+        "-shared",
+        "-fPIC",
+        "-Wl,--no-as-needed",
+        other,
+    )
     with open(ext, "rb") as fh:
         result = audit(tmp_path, ["cp313-cp313-android_24_x86_64"], {"demo/_d.so": fh.read()})
     assert result.verdict == "cannot judge" and "libc++_shared.so" in result.reasons[-1]
 
 
-@pytest.mark.parametrize("abi,dll,verdict", [("abi3", "python3.dll", "honest"),
-                                             ("abi3", "python312.dll", "over-promises"),
-                                             ("cp312", "python312.dll", "honest")])
+@pytest.mark.parametrize(
+    "abi,dll,verdict",
+    [
+        ("abi3", "python3.dll", "honest"),
+        ("abi3", "python312.dll", "over-promises"),
+        ("cp312", "python312.dll", "honest"),
+    ],
+)
 def test_an_abi3_extension_must_import_python3_dll(tmp_path, abi, dll, verdict):
     pe = fw.pe(imports=((dll, ("PyList_New",)),))
     python = "cp39" if abi == "abi3" else "cp312"
@@ -306,8 +379,10 @@ def test_a_mach_o_extension_in_a_wheel_for_any_platform_over_promises(tmp_path):
 
 def test_windows_launchers_in_a_wheel_for_any_platform_are_no_fault(tmp_path):
     """pip and setuptools ship distlib's t32.exe/t64.exe templates in py3-none-any wheels."""
-    launchers = {f"demo/_vendor/{name}.exe": fw.pe(machine, exports=()) for name, machine in
-                 (("t32", fw.MACHINE_I386), ("t64", fw.MACHINE_AMD64), ("t64-arm", fw.MACHINE_ARM64))}
+    launchers = {
+        f"demo/_vendor/{name}.exe": fw.pe(machine, exports=())
+        for name, machine in (("t32", fw.MACHINE_I386), ("t64", fw.MACHINE_AMD64), ("t64-arm", fw.MACHINE_ARM64))
+    }
     result = audit(tmp_path, ["py3-none-any"], launchers)
     assert result.verdict == "honest" and "no Python extension" in result.reasons[-1]
 
@@ -315,8 +390,11 @@ def test_windows_launchers_in_a_wheel_for_any_platform_are_no_fault(tmp_path):
 def test_an_unpacked_wheel_reads_as_the_wheel(tmp_path):
     import zipfile
 
-    members = {"demo/_d.abi3.so": universal(), "demo/.dylibs/libz.dylib": fw.macho(filetype=fw.MH_DYLIB),
-               "demo/_w.pyd": fw.pe()}
+    members = {
+        "demo/_d.abi3.so": universal(),
+        "demo/.dylibs/libz.dylib": fw.macho(filetype=fw.MH_DYLIB),
+        "demo/_w.pyd": fw.pe(),
+    }
     path = make_wheel(tmp_path, "demo", ["cp39-abi3-macosx_10_9_universal2"], members)
     unpacked = tmp_path / "unpacked"
     with zipfile.ZipFile(path) as archive:

@@ -17,8 +17,9 @@ from builders import compile_c, make_wheel, read_bytes
 from oracle import require_gate, running_on_musl
 
 CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RECENT_GLIBC = ('#include <sys/random.h>\n'
-                'unsigned draw(void) { unsigned x = 0; getrandom(&x, sizeof x, 0); return x; }\n')
+RECENT_GLIBC = (
+    "#include <sys/random.h>\nunsigned draw(void) { unsigned x = 0; getrandom(&x, sizeof x, 0); return x; }\n"
+)
 
 
 def glibc_wheels(directory) -> tuple:
@@ -32,8 +33,9 @@ def glibc_wheels(directory) -> tuple:
 
 
 def git(cwd, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=cwd, check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=cwd, check=True, capture_output=True
+    )
 
 
 # -- pre-commit -------------------------------------------------------------------------
@@ -43,8 +45,11 @@ def hook_repository(directory) -> str:
     """This checkout's files as a fresh git repository, which pre-commit installs from (the
     checkout itself may be an unpacked sdist or a scratch copy without .git)."""
     copy = os.path.join(str(directory), "musldetect-hooks")
-    shutil.copytree(CHECKOUT, copy, ignore=shutil.ignore_patterns(
-        ".git", "build", "*.egg-info", "__pycache__", "*.so", ".*_cache", ".mypy_cache"))
+    shutil.copytree(
+        CHECKOUT,
+        copy,
+        ignore=shutil.ignore_patterns(".git", "build", "*.egg-info", "__pycache__", "*.so", ".*_cache", ".mypy_cache"),
+    )
     git(copy, "init", "-q")
     git(copy, "add", ".")
     git(copy, "commit", "-q", "-m", "the checkout")
@@ -70,12 +75,23 @@ def test_pre_commit_runs_the_hook_on_dist_without_staged_files(tmp_path):
     hooks = hook_repository(tmp_path)
     shutil.copy(honest, project / "dist")
     # What a pure install of the gate does: MUSLDETECT_BUILD_EXT=never (no compiler needed).
-    env = dict(os.environ, PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"), MUSLDETECT_BUILD_EXT="never",
-               SKIP="", PRE_COMMIT_COLOR="never")
+    env = dict(
+        os.environ,
+        PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"),
+        MUSLDETECT_BUILD_EXT="never",
+        SKIP="",
+        PRE_COMMIT_COLOR="never",
+    )
 
     def try_repo(*args: str):
-        return subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", hooks, "musldetect-audit",
-                               "--verbose", *args], cwd=project, env=env, capture_output=True, text=True, timeout=600)
+        return subprocess.run(
+            [sys.executable, "-m", "pre_commit", "try-repo", hooks, "musldetect-audit", "--verbose", *args],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
 
     passed = try_repo()
     assert passed.returncode == 0, passed.stdout[-3000:] + passed.stderr[-2000:]
@@ -132,8 +148,9 @@ def test_cibuildwheel_audits_every_wheel_with_the_documented_configuration(tmp_p
         assert found.audit_requires == ["musldetect"] and found.audit_command == ["musldetect audit {wheel}"]
         # {wheel}: every wheel is audited; cibuildwheel's default audits abi3 wheels only.
         assert needs_audit(found.audit_command, "p-1-cp312-cp312-manylinux_2_17_x86_64.whl")
-        assert not needs_audit(cibuildwheel_options(project, platform, "").audit_command,
-                               "p-1-cp312-cp312-manylinux_2_17_x86_64.whl")
+        assert not needs_audit(
+            cibuildwheel_options(project, platform, "").audit_command, "p-1-cp312-cp312-manylinux_2_17_x86_64.whl"
+        )
     # The audit venv installs this checkout where users install "musldetect" from PyPI, built
     # pure as on a host without a compiler; uv makes the venv (no download of virtualenv.pyz).
     local = table.replace('audit-requires = ["musldetect"]', f"audit-requires = [{CHECKOUT!r}]")
@@ -150,8 +167,10 @@ def test_cibuildwheel_audits_every_wheel_with_the_documented_configuration(tmp_p
     # cibuildwheel runs the command from where it was started, the project's root: the
     # waivers of the project's pyproject.toml apply with no other option.
     with open(project / "pyproject.toml", "a") as fh:
-        fh.write('\n[tool.musldetect.audit]\nwaive = [{ rule = "symbol-version-too-new", file = "over/*", '
-                 'reason = "getrandom is looked up at run time" }]\n')
+        fh.write(
+            '\n[tool.musldetect.audit]\nwaive = [{ rule = "symbol-version-too-new", file = "over/*", '
+            'reason = "getrandom is looked up at run time" }]\n'
+        )
     monkeypatch.chdir(project)
     run_audit(tmp_dir=tmp_path / "cibw", build_options=linux, wheel=Path(over))
     out = capfd.readouterr().out

@@ -20,8 +20,9 @@ from builders import compile_c, make_wheel, read_bytes
 from oracle import require_gate, running_on_musl
 
 CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RECENT_GLIBC = ('#include <sys/random.h>\n'
-                'unsigned draw(void) { unsigned x = 0; getrandom(&x, sizeof x, 0); return x; }\n')
+RECENT_GLIBC = (
+    "#include <sys/random.h>\nunsigned draw(void) { unsigned x = 0; getrandom(&x, sizeof x, 0); return x; }\n"
+)
 
 
 def pure_wheel(directory) -> str:
@@ -31,13 +32,19 @@ def pure_wheel(directory) -> str:
     if not os.path.exists(os.path.join(CHECKOUT, "setup.py")):
         pytest.skip("no checkout to build the pure wheel from (set MUSLDETECT_PURE_WHEEL)")
     source = os.path.join(str(directory), "src")
-    shutil.copytree(CHECKOUT, source, ignore=shutil.ignore_patterns(".git", "build", "*.egg-info", "__pycache__",
-                                                                    "*.so", ".*_cache"))
+    shutil.copytree(
+        CHECKOUT,
+        source,
+        ignore=shutil.ignore_patterns(".git", "build", "*.egg-info", "__pycache__", "*.so", ".*_cache"),
+    )
     out = os.path.join(str(directory), "dist")
     # No build isolation: this interpreter's setuptools builds it, nothing is fetched.
-    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", out,
-                            source],
-                           env=dict(os.environ, MUSLDETECT_BUILD_EXT="never"), capture_output=True, text=True)
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", out, source],
+        env=dict(os.environ, MUSLDETECT_BUILD_EXT="never"),
+        capture_output=True,
+        text=True,
+    )
     assert build.returncode == 0, build.stderr[-2000:]
     (found,) = glob.glob(os.path.join(out, "*.whl"))
     return found
@@ -48,8 +55,11 @@ def fresh_venv(directory, wheel: str) -> str:
     venv = os.path.join(str(directory), "venv")
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
     python = os.path.join(venv, "bin", "python")
-    install = subprocess.run([sys.executable, "-m", "pip", "--python", python, "install", "-q", "--no-deps",
-                              "--no-index", wheel], capture_output=True, text=True)
+    install = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", python, "install", "-q", "--no-deps", "--no-index", wheel],
+        capture_output=True,
+        text=True,
+    )
     assert install.returncode == 0, install.stderr[-2000:]
     return python
 
@@ -69,21 +79,38 @@ def test_the_pure_wheel_audits_as_the_compiled_install_does(tmp_path):
     alone = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     work = tmp_path / "work"  # outside the checkout: the venv's package, not the source tree's
     work.mkdir()
-    probe = subprocess.run([python, "-c", "import musldetect, importlib.util; "
-                            "print(musldetect.__file__); print(importlib.util.find_spec('musldetect._native'))"],
-                           cwd=work, env=alone, capture_output=True, text=True)
+    probe = subprocess.run(
+        [
+            python,
+            "-c",
+            "import musldetect, importlib.util; "
+            "print(musldetect.__file__); print(importlib.util.find_spec('musldetect._native'))",
+        ],
+        cwd=work,
+        env=alone,
+        capture_output=True,
+        text=True,
+    )
     location, native = probe.stdout.splitlines()
     assert location.startswith(os.path.join(str(tmp_path), "venv")) and native == "None"
 
     module = read_bytes(compile_c(tmp_path, "gcc", RECENT_GLIBC, "_draw.so", "-shared", "-fPIC"))
-    inputs = [make_wheel(tmp_path, "fine", ["cp312-cp312-manylinux_2_26_x86_64"], {"fine/_draw.so": module}),
-              make_wheel(tmp_path, "over", ["cp312-cp312-manylinux_2_17_x86_64"], {"over/_draw.so": module})]
+    inputs = [
+        make_wheel(tmp_path, "fine", ["cp312-cp312-manylinux_2_26_x86_64"], {"fine/_draw.so": module}),
+        make_wheel(tmp_path, "over", ["cp312-cp312-manylinux_2_17_x86_64"], {"over/_draw.so": module}),
+    ]
     real = sorted(glob.glob(os.path.join(os.environ.get("MUSLDETECT_WHEELS", "/nonexistent"), "*.whl")))
     inputs += real[:6]
 
     def audit(interpreter: str, env: dict):
-        return subprocess.run([interpreter, "-m", "musldetect", "audit", "--json", *inputs], cwd=work, env=env,
-                              capture_output=True, text=True, timeout=600)
+        return subprocess.run(
+            [interpreter, "-m", "musldetect", "audit", "--json", *inputs],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
 
     pure, compiled = audit(python, alone), audit(sys.executable, dict(os.environ))
     assert pure.returncode == compiled.returncode == 1, pure.stderr[-2000:]

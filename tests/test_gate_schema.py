@@ -21,8 +21,9 @@ from oracle import running_on_musl, skip_or_fail
 
 jsonschema = pytest.importorskip("jsonschema")
 
-RECENT_GLIBC = ('#include <sys/random.h>\n'
-                'unsigned draw(void) { unsigned x = 0; getrandom(&x, sizeof x, 0); return x; }\n')
+RECENT_GLIBC = (
+    "#include <sys/random.h>\nunsigned draw(void) { unsigned x = 0; getrandom(&x, sizeof x, 0); return x; }\n"
+)
 
 
 def schema() -> dict:
@@ -37,8 +38,9 @@ def validator():
 
 
 def cli_json_lines(*args: str) -> list:
-    proc = subprocess.run([sys.executable, "-m", "musldetect", "audit", "--json", *args], capture_output=True,
-                          text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "musldetect", "audit", "--json", *args], capture_output=True, text=True, timeout=600
+    )
     assert proc.returncode in (0, 1, 3), proc.stderr[-2000:]  # holds, does not hold, cannot judge
     return [json.loads(line) for line in proc.stdout.splitlines()]
 
@@ -73,8 +75,9 @@ def test_built_wheels_errors_and_resolution_validate(tmp_path):
     assert lines[-1]["summary"]["errors"] == 1 and lines[-1]["summary"]["status"] == 3  # a batch's last line
     lines += cli_json_lines("--resolve", honest)
     assert lines[-1]["resolutions"] and lines[-1]["loads"] is True
-    lines += cli_json_lines("--waive", "symbol-version-too-new:*=guarded", "--waive", "forbidden-symbol:*=stale",
-                            over, honest)
+    lines += cli_json_lines(
+        "--waive", "symbol-version-too-new:*=guarded", "--waive", "forbidden-symbol:*=stale", over, honest
+    )
     assert lines[-3]["waived"] and lines[-3]["unused_waivers"] and lines[-1]["summary"]["unused_waivers"]
     assert_valid(lines)
 

@@ -13,8 +13,9 @@ from musldetect._audit import _waivers
 from builders import compile_c, make_wheel, read_bytes
 from oracle import running_on_musl
 
-RECENT_GLIBC = ('#include <sys/random.h>\n'
-                'unsigned draw(void) { unsigned x = 0; getrandom(&x, sizeof x, 0); return x; }\n')
+RECENT_GLIBC = (
+    "#include <sys/random.h>\nunsigned draw(void) { unsigned x = 0; getrandom(&x, sizeof x, 0); return x; }\n"
+)
 OPENMP = "#include <omp.h>\nint threads(void) { return omp_get_max_threads(); }\n"
 
 
@@ -32,8 +33,12 @@ def two_problem_path(tmp_path_factory) -> str:
     tmp_path = tmp_path_factory.mktemp("waivers")
     draw = compile_c(tmp_path, "gcc", RECENT_GLIBC, "_draw.so", "-shared", "-fPIC")
     omp = compile_c(tmp_path, "gcc", OPENMP, "_omp.so", "-shared", "-fPIC", "-fopenmp")
-    return make_wheel(tmp_path, "pair", ["cp312-cp312-manylinux_2_17_x86_64"],
-                      {"pair/_draw.so": read_bytes(draw), "pair/sub/_omp.so": read_bytes(omp)})
+    return make_wheel(
+        tmp_path,
+        "pair",
+        ["cp312-cp312-manylinux_2_17_x86_64"],
+        {"pair/_draw.so": read_bytes(draw), "pair/sub/_omp.so": read_bytes(omp)},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -44,22 +49,29 @@ def two_problem_wheel(two_problem_path):
 def test_a_waiver_sets_aside_only_its_rule_and_files(two_problem_wheel):
     found = causes(two_problem_wheel)
     assert {c.rule for c in found} == {"symbol-version-too-new", "library-not-allowed"}
-    waivers = _waivers.from_command_line([
-        "symbol-version-too-new:pair/_draw*.so=getrandom is guarded by a runtime check",
-        "library-not-allowed:pair/_draw.so=a waiver for the wrong file",
-        "forbidden-symbol:*=matches nothing here",
-    ])
+    waivers = _waivers.from_command_line(
+        [
+            "symbol-version-too-new:pair/_draw*.so=getrandom is guarded by a runtime check",
+            "library-not-allowed:pair/_draw.so=a waiver for the wrong file",
+            "forbidden-symbol:*=matches nothing here",
+        ]
+    )
     applied = _waivers.apply(found, waivers)
     assert [c.cause for c in applied.kept] == ["libgomp.so.1"]
     assert [(w.cause.cause, w.waiver.reason) for w in applied.waived] == [
-        ("getrandom@GLIBC_2.25", "getrandom is guarded by a runtime check")]
+        ("getrandom@GLIBC_2.25", "getrandom is guarded by a runtime check")
+    ]
     assert [w.rule for w in applied.unused] == ["library-not-allowed", "forbidden-symbol"]
 
 
 def test_a_glob_reaches_into_folders_and_star_waives_every_file(two_problem_wheel):
     found = causes(two_problem_wheel)
-    waivers = _waivers.from_command_line(["library-not-allowed:pair/*.so=OpenMP comes from the system",
-                                          "symbol-version-too-new:*=the wheel is tagged by hand"])
+    waivers = _waivers.from_command_line(
+        [
+            "library-not-allowed:pair/*.so=OpenMP comes from the system",
+            "symbol-version-too-new:*=the wheel is tagged by hand",
+        ]
+    )
     applied = _waivers.apply(found, waivers)
     assert applied.kept == () and applied.unused == ()
     assert {w.cause.file for w in applied.waived} == {"pair/_draw.so", "pair/sub/_omp.so"}
@@ -76,30 +88,42 @@ def test_waivers_from_pyproject(tmp_path, two_problem_wheel):
     if sys.version_info < (3, 11):
         pytest.importorskip("tomli")
     pyproject = tmp_path / "pyproject.toml"
-    pyproject.write_text('[project]\nname = "pair"\n\n[tool.musldetect.audit]\nwaive = [\n'
-                         '  { rule = "library-not-allowed", file = "pair/sub/_omp.so", reason = "libgomp: see #12" },\n'
-                         ']\n')
+    pyproject.write_text(
+        '[project]\nname = "pair"\n\n[tool.musldetect.audit]\nwaive = [\n'
+        '  { rule = "library-not-allowed", file = "pair/sub/_omp.so", reason = "libgomp: see #12" },\n'
+        "]\n"
+    )
     (waiver,) = _waivers.from_pyproject(str(pyproject))
-    assert waiver == _waivers.Waiver("library-not-allowed", "pair/sub/_omp.so", "libgomp: see #12",
-                                     f"{pyproject}: waive[0]")
+    assert waiver == _waivers.Waiver(
+        "library-not-allowed", "pair/sub/_omp.so", "libgomp: see #12", f"{pyproject}: waive[0]"
+    )
     applied = _waivers.apply(causes(two_problem_wheel), (waiver,))
     assert [c.rule for c in applied.kept] == ["symbol-version-too-new"]
     assert [w.waiver.reason for w in applied.waived] == ["libgomp: see #12"]
 
 
-@pytest.mark.parametrize("text, words", [
-    ('[tool.musldetect.audit]\nwaive = [{ rule = "library-not-allowed", file = "*", reason = " " }]\n',
-     "gives no reason"),
-    ('[tool.musldetect.audit]\nwaive = [{ rule = "library-not-allowed", file = "*" }]\n', "three strings"),
-    ('[tool.musldetect.audit]\nwaive = [{ rule = "no-such-rule", file = "*", reason = "r" }]\n',
-     "the rules are arch-mismatch, arch-not-covered"),
-    ('[tool.musldetect.audit]\nwaive = [{ rule = "library-not-allowed", file = "", reason = "r" }]\n',
-     "names no files"),
-    ('[tool.musldetect.audit]\nwaive = "library-not-allowed"\n', "array of tables"),
-    ('[tool.musldetect]\naudit = 3\n', "is not a table"),
-    ('[tool.musldetect.audit\n', "not readable TOML"),
-    (b'[tool]\nx = "\xff"\n', "not readable TOML"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        (
+            '[tool.musldetect.audit]\nwaive = [{ rule = "library-not-allowed", file = "*", reason = " " }]\n',
+            "gives no reason",
+        ),
+        ('[tool.musldetect.audit]\nwaive = [{ rule = "library-not-allowed", file = "*" }]\n', "three strings"),
+        (
+            '[tool.musldetect.audit]\nwaive = [{ rule = "no-such-rule", file = "*", reason = "r" }]\n',
+            "the rules are arch-mismatch, arch-not-covered",
+        ),
+        (
+            '[tool.musldetect.audit]\nwaive = [{ rule = "library-not-allowed", file = "", reason = "r" }]\n',
+            "names no files",
+        ),
+        ('[tool.musldetect.audit]\nwaive = "library-not-allowed"\n', "array of tables"),
+        ("[tool.musldetect]\naudit = 3\n", "is not a table"),
+        ("[tool.musldetect.audit\n", "not readable TOML"),
+        (b'[tool]\nx = "\xff"\n', "not readable TOML"),
+    ],
+)
 def test_bad_pyproject_waivers_are_refused_clearly(tmp_path, text, words):
     if sys.version_info < (3, 11):
         pytest.importorskip("tomli")
@@ -128,12 +152,15 @@ def test_a_huge_pyproject_is_refused_without_reading_it_all(tmp_path):
         _waivers.from_pyproject(str(pyproject))
 
 
-@pytest.mark.parametrize("text, words", [
-    ("library-not-allowed:*", "is not written RULE:FILE-GLOB=REASON"),
-    ("library-not-allowed=*:reason", "is not written"),
-    ("library-not-allowed:*=", "gives no reason"),
-    ("library_not_allowed:*=r", "no rule 'library_not_allowed'"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("library-not-allowed:*", "is not written RULE:FILE-GLOB=REASON"),
+        ("library-not-allowed=*:reason", "is not written"),
+        ("library-not-allowed:*=", "gives no reason"),
+        ("library_not_allowed:*=r", "no rule 'library_not_allowed'"),
+    ],
+)
 def test_bad_command_line_waivers_are_refused_clearly(text, words):
     with pytest.raises(_waivers.WaiverError, match=words):
         _waivers.from_command_line([text])
@@ -161,20 +188,27 @@ def test_the_judge_names_only_known_rules_and_every_rule_has_a_cause():
         if name.endswith(".py"):
             with open(os.path.join(folder, name)) as fh:
                 tree = ast.parse(fh.read())
-            made |= {node.args[0].value for node in ast.walk(tree) if isinstance(node, ast.Call)
-                     and getattr(node.func, "id", None) == "Cause" and isinstance(node.args[0], ast.Constant)}
+            made |= {
+                node.args[0].value
+                for node in ast.walk(tree)
+                if isinstance(node, ast.Call)
+                and getattr(node.func, "id", None) == "Cause"
+                and isinstance(node.args[0], ast.Constant)
+            }
     assert made and sorted(made) == sorted(_waivers.RULES)
 
 
 def test_an_audit_with_waivers_lists_them_and_blames_the_rest(two_problem_path, two_problem_wheel):
     assert two_problem_wheel.verdict == "inconsistent"  # libgomp: no policy provides it
-    waivers = musldetect.load_waivers(command_line=["library-not-allowed:pair/sub/*=OpenMP is the system's",
-                                                    "forbidden-symbol:*=stale"])
+    waivers = musldetect.load_waivers(
+        command_line=["library-not-allowed:pair/sub/*=OpenMP is the system's", "forbidden-symbol:*=stale"]
+    )
     result = musldetect.audit(two_problem_path, waivers=waivers)
     assert result.verdict == "over-promises"
     assert [(b.rule, b.cause) for b in result.blame] == [("symbol-version-too-new", "getrandom@GLIBC_2.25")]
     assert [(w.rule, w.file, w.cause, w.waiver.reason) for w in result.waived] == [
-        ("library-not-allowed", "pair/sub/_omp.so", "libgomp.so.1", "OpenMP is the system's")]
+        ("library-not-allowed", "pair/sub/_omp.so", "libgomp.so.1", "OpenMP is the system's")
+    ]
     assert [w.rule for w in result.unused_waivers] == ["forbidden-symbol"]
     every = musldetect.load_waivers(command_line=["library-not-allowed:*=r1", "symbol-version-too-new:*=r2"])
     assert musldetect.audit(two_problem_path, waivers=every).verdict == "honest"
@@ -186,9 +220,14 @@ def test_a_waiver_of_one_file_does_not_waive_the_same_rule_elsewhere(tmp_path):
     if running_on_musl():
         pytest.skip("built with the host's gcc against glibc")
     draw = read_bytes(compile_c(tmp_path, "gcc", RECENT_GLIBC, "_draw.so", "-shared", "-fPIC"))
-    wheel = make_wheel(tmp_path, "two", ["cp312-cp312-manylinux_2_17_x86_64"],
-                       {"two/a/_draw.so": draw, "two/b/_draw.so": draw})
-    result = musldetect.audit(wheel, waivers=musldetect.load_waivers(
-        command_line=["symbol-version-too-new:two/a/*=a checks the glibc version first"]))
+    wheel = make_wheel(
+        tmp_path, "two", ["cp312-cp312-manylinux_2_17_x86_64"], {"two/a/_draw.so": draw, "two/b/_draw.so": draw}
+    )
+    result = musldetect.audit(
+        wheel,
+        waivers=musldetect.load_waivers(
+            command_line=["symbol-version-too-new:two/a/*=a checks the glibc version first"]
+        ),
+    )
     assert [b.file for b in result.blame] == ["two/b/_draw.so"] and result.verdict == "over-promises"
     assert [w.file for w in result.waived] == ["two/a/_draw.so"]

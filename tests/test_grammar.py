@@ -27,21 +27,38 @@ def test_every_tag_the_lists_hold_reads_back():
         assert format_tag("musl", parse_tag(tag).version, "armv7l") == tag
 
 
-@pytest.mark.parametrize("tag,expected", [
-    ("manylinux_2_17_x86_64", PlatformTag("glibc", (2, 17), "x86_64")),
-    ("musllinux_1_2_ppc64le", PlatformTag("musl", (1, 2), "ppc64le")),
-    ("manylinux2014_aarch64", PlatformTag("glibc", (2, 17), "aarch64", "manylinux2014")),
-    ("manylinux1_riscv64", PlatformTag("glibc", (2, 5), "riscv64", "manylinux1")),  # spelling only: no arch list
-    ("linux_x86_64", PlatformTag(None, None, "x86_64")),
-    ("manylinux_2_017_x86_64", PlatformTag("glibc", (2, 17), "x86_64")),
-])
+@pytest.mark.parametrize(
+    "tag,expected",
+    [
+        ("manylinux_2_17_x86_64", PlatformTag("glibc", (2, 17), "x86_64")),
+        ("musllinux_1_2_ppc64le", PlatformTag("musl", (1, 2), "ppc64le")),
+        ("manylinux2014_aarch64", PlatformTag("glibc", (2, 17), "aarch64", "manylinux2014")),
+        ("manylinux1_riscv64", PlatformTag("glibc", (2, 5), "riscv64", "manylinux1")),  # spelling only: no arch list
+        ("linux_x86_64", PlatformTag(None, None, "x86_64")),
+        ("manylinux_2_017_x86_64", PlatformTag("glibc", (2, 17), "x86_64")),
+    ],
+)
 def test_tags_read(tag, expected):
     assert parse_tag(tag) == expected
 
 
-@pytest.mark.parametrize("tag", ["any", "linux", "macosx_11_0_arm64", "manylinux_2_x86_64", "manylinux_2_17_X86_64",
-                                 "manylinux__2_17_x86_64", "musllinux_1_2_", "manylinux_٢_17_x86_64",
-                                 "manylinux2015_x86_64", "manylinux2014_", "manylinux2014_X86_64", "win_amd64"])
+@pytest.mark.parametrize(
+    "tag",
+    [
+        "any",
+        "linux",
+        "macosx_11_0_arm64",
+        "manylinux_2_x86_64",
+        "manylinux_2_17_X86_64",
+        "manylinux__2_17_x86_64",
+        "musllinux_1_2_",
+        "manylinux_٢_17_x86_64",
+        "manylinux2015_x86_64",
+        "manylinux2014_",
+        "manylinux2014_X86_64",
+        "win_amd64",
+    ],
+)
 def test_other_spellings_are_not_tags(tag):
     assert parse_tag(tag) is None
 
@@ -51,11 +68,13 @@ NEW_SPELLINGS = {
     "legacy alias": (
         '    "manylinux2014": ((2, 17),',
         '    "manylinux2028": ((2, 28), frozenset({"x86_64"})),\n    "manylinux2014": ((2, 17),',
-        "manylinux2028_x86_64"),
+        "manylinux2028_x86_64",
+    ),
     "musllinux arch": (
-        '"ppc64le", "s390x", "riscv64",\n                                             "loongarch64"})',
-        '"ppc64le", "s390x", "riscv64",\n                                             "loongarch64", "armv6l"})',
-        "musllinux_1_2_armv6l"),
+        '"ppc64le", "s390x", "riscv64", "loongarch64"}',
+        '"ppc64le", "s390x", "riscv64", "loongarch64", "armv6l"}',
+        "musllinux_1_2_armv6l",
+    ),
 }
 
 # In the copy: the tag lists, a platform spec, and the audit's reading of a declared tag.
@@ -87,9 +106,14 @@ def _probe(package_parent: str, tag: str, tmp_path) -> dict:
     import json
 
     wheel = str(tmp_path / f"p-1-py3-none-{tag}.whl")
-    proc = subprocess.run([sys.executable, "-c", PROBE, tag, wheel, package_parent], capture_output=True, text=True,
-                          timeout=120, cwd=package_parent,  # not a checkout's: "-c" puts the directory first
-                          env=dict(os.environ, PYTHONPATH=package_parent, MUSLDETECT_BACKEND="python"))
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, tag, wheel, package_parent],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=package_parent,  # not a checkout's: "-c" puts the directory first
+        env=dict(os.environ, PYTHONPATH=package_parent, MUSLDETECT_BACKEND="python"),
+    )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 

@@ -14,8 +14,18 @@ import musldetect
 
 from oracle import expected_process_libc, skip_or_fail
 
-KEYS = {"libc_family", "libc_version", "libc_version_string", "libc_path", "libc_arch", "libc_static",
-        "libc_time64", "platform_tag", "musldetect_backend", "musldetect_version"}
+KEYS = {
+    "libc_family",
+    "libc_version",
+    "libc_version_string",
+    "libc_path",
+    "libc_arch",
+    "libc_static",
+    "libc_time64",
+    "platform_tag",
+    "musldetect_backend",
+    "musldetect_version",
+}
 
 
 def test_metadata_is_flat_strings_with_the_documented_keys():
@@ -23,11 +33,12 @@ def test_metadata_is_flat_strings_with_the_documented_keys():
     assert set(data) == KEYS and all(isinstance(value, str) for value in data.values())
     family, version = expected_process_libc()
     assert (data["libc_family"], data["libc_version_string"]) == (family, version)
-    assert data["libc_version"] == ".".join(version.split(".")[:3 if family == "musl" else 2]).split("_")[0]
+    assert data["libc_version"] == ".".join(version.split(".")[: 3 if family == "musl" else 2]).split("_")[0]
     assert os.path.realpath(data["libc_path"]) == os.path.realpath(musldetect.libc().path)
     assert data["musldetect_backend"] == musldetect.backend() and data["libc_static"] == "no"
     assert data["platform_tag"].startswith(("manylinux_", "musllinux_")) and data["platform_tag"].endswith(
-        data["libc_arch"])
+        data["libc_arch"]
+    )
 
 
 def test_metadata_says_unknown_not_none(monkeypatch):

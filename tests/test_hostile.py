@@ -61,11 +61,19 @@ FIELDS = ["phoff", "phentsize", "phnum", "shoff", "shentsize", "shnum", "type", 
 
 
 @SETTINGS
-@given(field=st.sampled_from(FIELDS), value=st.integers(0, 0xFFFF), bits=st.sampled_from([32, 64]),
-       order=st.sampled_from(["<", ">"]))
+@given(
+    field=st.sampled_from(FIELDS),
+    value=st.integers(0, 0xFFFF),
+    bits=st.sampled_from([32, 64]),
+    order=st.sampled_from(["<", ">"]),
+)
 def test_header_fields(tmp_path, field, value, bits, order):
-    data = w.build([w.Seg(w.PT_INTERP, b"/lib/ld.so\x00"), w.Seg(w.PT_LOAD, b"x" * 64)], bits=bits, byteorder=order,
-                   header={field: value})
+    data = w.build(
+        [w.Seg(w.PT_INTERP, b"/lib/ld.so\x00"), w.Seg(w.PT_LOAD, b"x" * 64)],
+        bits=bits,
+        byteorder=order,
+        header={field: value},
+    )
     path = str(tmp_path / "hdr")
     with open(path, "wb") as fh:
         fh.write(data)
@@ -73,8 +81,12 @@ def test_header_fields(tmp_path, field, value, bits, order):
 
 
 @SETTINGS
-@given(offset=st.integers(0, 2**64 - 1), filesz=st.integers(0, 2**64 - 1), memsz=st.integers(0, 2**64 - 1),
-       p_type=st.sampled_from([1, 2, 3, 4]))
+@given(
+    offset=st.integers(0, 2**64 - 1),
+    filesz=st.integers(0, 2**64 - 1),
+    memsz=st.integers(0, 2**64 - 1),
+    p_type=st.sampled_from([1, 2, 3, 4]),
+)
 def test_segment_ranges_wrapping_and_past_the_end(tmp_path, offset, filesz, memsz, p_type):
     data = w.build([w.Seg(p_type, b"abc\x00", overrides={"offset": offset, "filesz": filesz, "memsz": memsz})])
     path = str(tmp_path / "seg")
@@ -244,7 +256,7 @@ def test_python_backend_without_proc_uses_sys_executable(monkeypatch, tmp_path):
         assert (raw.family, raw.version_string) == (family, version)
 
 
-MAPS_PROBE = '''
+MAPS_PROBE = """
 import sys
 from musldetect import _dispatch
 module = _dispatch.load_backend(sys.argv[1])
@@ -261,7 +273,7 @@ stdlib_extensions = os.path.realpath(sysconfig.get_config_var("DESTSHARED") or "
 new = [p for p in after - before if ".so" in p]
 # Python's own extension modules (the stdlib's mmap, say) are imports, not libraries.
 print(sorted(p for p in new if not os.path.realpath(p).startswith(stdlib_extensions + os.sep)))
-'''
+"""
 
 
 def test_detection_maps_no_new_library(backend_module):
@@ -271,16 +283,22 @@ def test_detection_maps_no_new_library(backend_module):
     import subprocess
     import sys
 
-    proc = subprocess.run([sys.executable, "-c", MAPS_PROBE, backend_module.NAME], capture_output=True,
-                          text=True, timeout=60,
-                          env=dict(os.environ, MUSLDETECT_BACKEND=backend_module.NAME))
+    proc = subprocess.run(
+        [sys.executable, "-c", MAPS_PROBE, backend_module.NAME],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=dict(os.environ, MUSLDETECT_BACKEND=backend_module.NAME),
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
 
 
-NO_PROC = ("import json, os, sys, musldetect; {prelude}"
-           "print(json.dumps([os.path.exists('/proc/self/maps'), musldetect.libc().as_dict(), "
-           "[s.partial for s in musldetect.backends() if s.name == 'python']]))")
+NO_PROC = (
+    "import json, os, sys, musldetect; {prelude}"
+    "print(json.dumps([os.path.exists('/proc/self/maps'), musldetect.libc().as_dict(), "
+    "[s.partial for s in musldetect.backends() if s.name == 'python']]))"
+)
 # auto on a machine without the extension and without cffi (their imports blocked): python
 # comes before ctypes, unless /proc is gone, where only ctypes sees the process.
 WITHOUT_NATIVE_OR_CFFI = "sys.modules['musldetect._native'] = sys.modules['_cffi_backend'] = None; "
@@ -303,9 +321,14 @@ def test_without_proc_mounted(backend, proc_mounted):
     if os.geteuid() != 0 or not shutil.which("unshare"):
         skip_or_fail("needs root and unshare(1) for a mount namespace without /proc")
     code = NO_PROC.format(prelude=WITHOUT_NATIVE_OR_CFFI if backend == "auto" else "")
-    script = f"{'' if proc_mounted else 'mount -t tmpfs none /proc && '}exec {sys.executable} -c \"{code}\""
-    proc = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
-                          capture_output=True, text=True, timeout=60, env=dict(os.environ, MUSLDETECT_BACKEND=backend))
+    script = f'{"" if proc_mounted else "mount -t tmpfs none /proc && "}exec {sys.executable} -c "{code}"'
+    proc = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=dict(os.environ, MUSLDETECT_BACKEND=backend),
+    )
     if proc.returncode != 0 and "Operation not permitted" in proc.stderr:
         skip_or_fail(f"no mount namespace here: {proc.stderr.strip()}")
     assert proc.returncode == 0, proc.stderr

@@ -14,8 +14,14 @@ import elfwriter as w
 from builders import packages_root
 from oracle import corpus_manifest, upstream_version
 
-DEBIAN_ARCH = {"amd64": "x86_64", "arm64": "aarch64", "i386": "i686", "armhf": "armv7l", "s390x": "s390x",
-               "ppc64el": "ppc64le"}
+DEBIAN_ARCH = {
+    "amd64": "x86_64",
+    "arm64": "aarch64",
+    "i386": "i686",
+    "armhf": "armv7l",
+    "s390x": "s390x",
+    "ppc64el": "ppc64le",
+}
 
 
 def rows(pkg):
@@ -76,14 +82,22 @@ def test_musl_programs_follow_pt_interp_inside_root(tmp_path):
         assert links, row
         interp = "/lib/" + os.path.basename(links[0])
         with ELFFile(links[0]) as loader:  # a program of the loader's own class, byte order and machine
-            program = w.executable(interp.encode() + b"\x00", bits=loader.bits, byteorder=loader.byteorder,
-                                   machine=loader.machine, flags=loader.flags)
+            program = w.executable(
+                interp.encode() + b"\x00",
+                bits=loader.bits,
+                byteorder=loader.byteorder,
+                machine=loader.machine,
+                flags=loader.flags,
+            )
         path = root / "usr" / "bin" / "prog"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(program)
         info = musldetect.inspect(str(path), root=str(root))
         assert (info.family, info.version_string, info.interpreter) == (
-            "musl", upstream_version(row["version"]), interp), row
+            "musl",
+            upstream_version(row["version"]),
+            interp,
+        ), row
         checked += 1
     assert checked >= 10
 

@@ -21,17 +21,25 @@ import elfwriter as w
 from builders import compile_c, read_bytes
 from oracle import host_glibc_version, loader_banner_version, require_glibc_host, skip_or_fail
 
-HELLO = '#include <stdio.h>\n#include <string.h>\nint main(int c, char **v) { puts(strerror(c)); return 0; }\n'
-RECENT_GLIBC = ('#include <stdlib.h>\n#include <sys/random.h>\n'
-                'unsigned draw(void) { unsigned x = 0; getrandom(&x, sizeof x, 0); return x; }\n'
-                'void *grow(void *p, size_t n) { return reallocarray(p, n, 8); }\n')
-QUOTES_MUSL = ('#include <stdio.h>\n'
-               'void banner(void) { puts("musl libc (x86_64)\\nVersion 1.2.3\\nDynamic Program Loader\\n"); }\n')
-QUOTES_GLIBC = ('const char *banner(void) { return "GNU C Library (Debian GLIBC 2.99-1) stable release version 2.99.\\n'
-                'ld.so (Debian GLIBC 2.99) stable release version 2.99"; }\n')
-IMPORTS_QSORT_R = ('#define _GNU_SOURCE\n#include <stdlib.h>\n'
-                   'static int cmp(const void *a, const void *b, void *c) { return 0; }\n'
-                   'void sort(int *v, size_t n) { qsort_r(v, n, sizeof *v, cmp, 0); }\n')
+HELLO = "#include <stdio.h>\n#include <string.h>\nint main(int c, char **v) { puts(strerror(c)); return 0; }\n"
+RECENT_GLIBC = (
+    "#include <stdlib.h>\n#include <sys/random.h>\n"
+    "unsigned draw(void) { unsigned x = 0; getrandom(&x, sizeof x, 0); return x; }\n"
+    "void *grow(void *p, size_t n) { return reallocarray(p, n, 8); }\n"
+)
+QUOTES_MUSL = (
+    "#include <stdio.h>\n"
+    'void banner(void) { puts("musl libc (x86_64)\\nVersion 1.2.3\\nDynamic Program Loader\\n"); }\n'
+)
+QUOTES_GLIBC = (
+    'const char *banner(void) { return "GNU C Library (Debian GLIBC 2.99-1) stable release version 2.99.\\n'
+    'ld.so (Debian GLIBC 2.99) stable release version 2.99"; }\n'
+)
+IMPORTS_QSORT_R = (
+    "#define _GNU_SOURCE\n#include <stdlib.h>\n"
+    "static int cmp(const void *a, const void *b, void *c) { return 0; }\n"
+    "void sort(int *v, size_t n) { qsort_r(v, n, sizeof *v, cmp, 0); }\n"
+)
 
 
 def on_glibc_host() -> None:
@@ -43,8 +51,12 @@ def test_glibc_program_and_what_it_requires(tmp_path):
     program = compile_c(tmp_path, "gcc", HELLO, "hello")
     info = musldetect.inspect(program)
     facts = elforacle.facts(program)
-    assert (info.family, info.version_string, info.interpreter, info.static) == \
-        ("glibc", host_glibc_version(), facts.interp, False)
+    assert (info.family, info.version_string, info.interpreter, info.static) == (
+        "glibc",
+        host_glibc_version(),
+        facts.interp,
+        False,
+    )
     assert info.requires == max(facts.glibc_needs)
 
 
@@ -52,8 +64,9 @@ def test_library_needing_a_recent_glibc_symbol(tmp_path):
     on_glibc_host()
     script = tmp_path / "vers.map"
     script.write_text("LIBDRAW_1.0 { global: draw; grow; local: *; };\n")
-    library = compile_c(tmp_path, "gcc", RECENT_GLIBC, "libdraw.so", "-shared", "-fPIC",
-                        f"-Wl,--version-script={script}")
+    library = compile_c(
+        tmp_path, "gcc", RECENT_GLIBC, "libdraw.so", "-shared", "-fPIC", f"-Wl,--version-script={script}"
+    )
     info = musldetect.inspect(library)
     facts = elforacle.facts(library)
     # reallocarray is GLIBC_2.26, getrandom GLIBC_2.25: the highest need decides.
@@ -71,8 +84,9 @@ def test_glibc_library_quoting_musls_banner_is_glibc(tmp_path):
 
 
 def test_library_without_a_c_library(tmp_path):
-    library = compile_c(tmp_path, "gcc", "int twice(int x) { return 2 * x; }\n", "libplain.so", "-shared", "-fPIC",
-                        "-nostdlib")
+    library = compile_c(
+        tmp_path, "gcc", "int twice(int x) { return 2 * x; }\n", "libplain.so", "-shared", "-fPIC", "-nostdlib"
+    )
     assert not elforacle.facts(library).needed
     info = musldetect.inspect(library)
     assert (info.family, info.static, info.requires) == (None, False, None) and "no DT_NEEDED" in info.reason
@@ -97,9 +111,14 @@ def test_musl_program_follows_its_loader_and_requires(tmp_path):
     assert info.requires == (1, 2, 3)
 
 
-@pytest.mark.parametrize("compiler,flags,family", [
-    ("gcc", ["-static"], "glibc"), ("gcc", ["-static-pie"], "glibc"), ("musl-gcc", ["-static"], "musl"),
-])
+@pytest.mark.parametrize(
+    "compiler,flags,family",
+    [
+        ("gcc", ["-static"], "glibc"),
+        ("gcc", ["-static-pie"], "glibc"),
+        ("musl-gcc", ["-static"], "musl"),
+    ],
+)
 def test_static_programs(tmp_path, compiler, flags, family):
     program = compile_c(tmp_path, compiler, HELLO, "hello-static", *flags)
     facts = elforacle.facts(program)
@@ -166,8 +185,9 @@ def test_valgrinds_static_tools_have_no_c_library():
     assert checked >= 2
 
 
-@pytest.mark.parametrize("compiler,family,interp_prefix", [("gcc", "glibc", "/lib64/ld-linux"),
-                                                          ("musl-gcc", "musl", "/lib/ld-musl-")])
+@pytest.mark.parametrize(
+    "compiler,family,interp_prefix", [("gcc", "glibc", "/lib64/ld-linux"), ("musl-gcc", "musl", "/lib/ld-musl-")]
+)
 def test_truncated_heads_of_real_programs(tmp_path, compiler, family, interp_prefix):
     """packaging keeps the first 1024 bytes of hello-world programs as test data."""
     program = compile_c(tmp_path, compiler, HELLO, "hello")
@@ -178,16 +198,28 @@ def test_truncated_heads_of_real_programs(tmp_path, compiler, family, interp_pre
     assert info.interpreter.startswith(interp_prefix) and "truncated" in info.reason
 
 
-@pytest.mark.parametrize("machine,bits,order,flags,interp,family,arch", [
-    (w.EM_AARCH64, 64, "<", 0, b"/lib/ld-musl-aarch64.so.1", "musl", "aarch64"),
-    (w.EM_386, 32, "<", 0, b"/lib/ld-musl-i386.so.1", "musl", "i686"),
-    (w.EM_ARM, 32, "<", 0x05000400, b"/lib/ld-linux-armhf.so.3", "glibc", "armv7l"),
-    (w.EM_S390, 64, ">", 0, b"/lib/ld64.so.1", "glibc", "s390x"),
-])
+@pytest.mark.parametrize(
+    "machine,bits,order,flags,interp,family,arch",
+    [
+        (w.EM_AARCH64, 64, "<", 0, b"/lib/ld-musl-aarch64.so.1", "musl", "aarch64"),
+        (w.EM_386, 32, "<", 0, b"/lib/ld-musl-i386.so.1", "musl", "i686"),
+        (w.EM_ARM, 32, "<", 0x05000400, b"/lib/ld-linux-armhf.so.3", "glibc", "armv7l"),
+        (w.EM_S390, 64, ">", 0, b"/lib/ld64.so.1", "glibc", "s390x"),
+    ],
+)
 def test_truncated_heads_of_other_architectures(tmp_path, machine, bits, order, flags, interp, family, arch):
-    full = w.build([w.Seg(w.PT_INTERP, interp + b"\x00"), w.Seg(w.PT_LOAD, bytes(4096), w.PF_R | w.PF_X),
-                    w.Seg(w.PT_DYNAMIC, w.dynamic([(1, 1)], bits=bits, byteorder=order), w.PF_R | w.PF_W)],
-                   bits=bits, byteorder=order, machine=machine, flags=flags, etype=w.ET_DYN)
+    full = w.build(
+        [
+            w.Seg(w.PT_INTERP, interp + b"\x00"),
+            w.Seg(w.PT_LOAD, bytes(4096), w.PF_R | w.PF_X),
+            w.Seg(w.PT_DYNAMIC, w.dynamic([(1, 1)], bits=bits, byteorder=order), w.PF_R | w.PF_W),
+        ],
+        bits=bits,
+        byteorder=order,
+        machine=machine,
+        flags=flags,
+        etype=w.ET_DYN,
+    )
     head = tmp_path / "head"
     head.write_bytes(full[:1024])
     info = musldetect.inspect(str(head))
@@ -198,7 +230,7 @@ def test_truncated_heads_of_other_architectures(tmp_path, machine, bits, order, 
 def test_file_over_100_mib(tmp_path):
     """A valid library larger than any one read may take: only its headers are read."""
     on_glibc_host()
-    source = 'const char big[110 << 20] = {1};\nconst char *first(void) { return big; }\n' + RECENT_GLIBC
+    source = "const char big[110 << 20] = {1};\nconst char *first(void) { return big; }\n" + RECENT_GLIBC
     library = compile_c(tmp_path, "gcc", source, "libbig.so", "-shared", "-fPIC")
     if shutil.which("fallocate"):
         subprocess.run(["fallocate", "--dig-holes", library], check=False)

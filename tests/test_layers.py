@@ -40,8 +40,7 @@ LAYER = {module: level for level, modules in enumerate(LAYERS) for module in mod
 PACKAGE = os.path.dirname(musldetect.__file__)
 
 
-SUBPACKAGES = sorted(name for name in os.listdir(PACKAGE)
-                     if os.path.isfile(os.path.join(PACKAGE, name, "__init__.py")))
+SUBPACKAGES = sorted(name for name in os.listdir(PACKAGE) if os.path.isfile(os.path.join(PACKAGE, name, "__init__.py")))
 
 
 def package_files(module: str) -> list:
@@ -60,8 +59,10 @@ def _imported_from(node: ast.ImportFrom, inside: bool) -> set:
         if node.module:
             return {node.module.split(".")[0]}
         # from . import X: a module of the package, or a public name of __init__
-        return {alias.name if alias.name.startswith("_") and alias.name != "__version__" else "__init__"
-                for alias in node.names}
+        return {
+            alias.name if alias.name.startswith("_") and alias.name != "__version__" else "__init__"
+            for alias in node.names
+        }
     if node.level == 0 and node.module and node.module.startswith("musldetect."):
         return {node.module.split(".")[1]}
     return set()  # inside a subpackage, "from . import": its own rooms
@@ -109,8 +110,12 @@ def test_imports_point_down():
 
 # The faces over the library: they may use what a user may use, their own words, and how
 # tags are spelled (the grammar is vocabulary, not a fact of the library).
-FACES = {"_cli": {"__init__", "_explain", "_grammar"}, "_explain": {"__init__"}, "_pytest_plugin": {"__init__"},
-         "__main__": {"_cli"}}
+FACES = {
+    "_cli": {"__init__", "_explain", "_grammar"},
+    "_explain": {"__init__"},
+    "_pytest_plugin": {"__init__"},
+    "__main__": {"_cli"},
+}
 
 
 def test_the_command_uses_only_the_public_package():
@@ -152,9 +157,12 @@ def test_every_module_of_a_subpackage_has_an_inner_layer(subpackage):
 @pytest.mark.parametrize("subpackage", SUBPACKAGES)
 def test_imports_inside_a_subpackage_point_down(subpackage):
     layer = subpackage_layers(subpackage)
-    upward = [f"{subpackage}.{module} (layer {layer[module]}) imports {target}"
-              for module in layer for target in inner_imports(subpackage, module)
-              if layer.get(target, len(layer)) >= layer[module]]
+    upward = [
+        f"{subpackage}.{module} (layer {layer[module]}) imports {target}"
+        for module in layer
+        for target in inner_imports(subpackage, module)
+        if layer.get(target, len(layer)) >= layer[module]
+    ]
     assert not upward, upward
 
 
@@ -164,8 +172,9 @@ def test_the_inner_layer_test_sees_an_upward_import(tmp_path, monkeypatch):
     folder.mkdir()
     with open(os.path.join(PACKAGE, "_audit", "_records.py")) as fh:
         source = fh.read()
-    (folder / "_records.py").write_text(source + "\nfrom ._judge import judge\nfrom . import _read\n"
-                                        "from musldetect._audit._in_target import resolved\n")
+    (folder / "_records.py").write_text(
+        source + "\nfrom ._judge import judge\nfrom . import _read\nfrom musldetect._audit._in_target import resolved\n"
+    )
     monkeypatch.setattr(__import__(__name__), "PACKAGE", str(tmp_path))
     assert {"_judge", "_read", "_in_target"} <= inner_imports("_audit", "_records")
 

@@ -29,7 +29,8 @@ def test_tags_list_musllinux_up_to_the_running_minor():
     major, minor = (int(p) for p in version.split(".")[:2])
     arch = musldetect.libc().arch
     assert musldetect.platform_tags() == (f"linux_{arch}",) + tuple(
-        f"musllinux_{major}_{m}_{arch}" for m in range(minor, -1, -1))
+        f"musllinux_{major}_{m}_{arch}" for m in range(minor, -1, -1)
+    )
 
 
 def test_confstr_fails_on_musl_as_packaging_expects():
@@ -75,10 +76,12 @@ def test_gcompat_like_shim_does_not_turn_musl_into_glibc(tmp_path):
     src.write_text('const char *gnu_get_libc_version(void) { return "2.8"; }\n')
     shim = tmp_path / "libshim.so"
     subprocess.run(["musl-gcc", "-shared", "-fPIC", "-o", str(shim), str(src)], check=True)
-    code = ("import json, musldetect\nfrom musldetect import _dispatch\nfrom packaging import _manylinux\n"
-            "answers = {n: list(m.detect_libc()[:2]) for n, m in _dispatch.backend_modules().items()}\n"
-            "answers['packaging glibc'] = list(_manylinux._get_glibc_version())\n"
-            "print(json.dumps(answers))")
+    code = (
+        "import json, musldetect\nfrom musldetect import _dispatch\nfrom packaging import _manylinux\n"
+        "answers = {n: list(m.detect_libc()[:2]) for n, m in _dispatch.backend_modules().items()}\n"
+        "answers['packaging glibc'] = list(_manylinux._get_glibc_version())\n"
+        "print(json.dumps(answers))"
+    )
     env = dict(os.environ, LD_PRELOAD=str(shim))
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
@@ -92,8 +95,13 @@ def test_gcompat_like_shim_does_not_turn_musl_into_glibc(tmp_path):
     with ELFFile(sys.executable) as exe:  # the child starts through its own PT_INTERP
         expected = ["musl", loader_banner_version(exe.interpreter)]
     assert answers and all(answer == expected for answer in answers.values()), answers
-    check = subprocess.run([sys.executable, "-c", "import ctypes; print(ctypes.CDLL(None).gnu_get_libc_version)"],
-                           env=env, capture_output=True, text=True, timeout=60)
+    check = subprocess.run(
+        [sys.executable, "-c", "import ctypes; print(ctypes.CDLL(None).gnu_get_libc_version)"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert check.returncode == 0, "the shim must really be visible in the process"
 
 

@@ -33,8 +33,9 @@ def test_the_data_is_what_the_installed_auditwheel_says():
     path = os.path.join(os.path.dirname(_policy.__file__), "_policies.json")
     with open(path) as fh:
         committed = fh.read()
-    assert committed == module.render(module.policies_from_auditwheel()), \
+    assert committed == module.render(module.policies_from_auditwheel()), (
         "the installed auditwheel's policies differ: run python tools/write_policies.py and review the change"
+    )
 
 
 def test_policies_grow_with_the_release():
@@ -53,6 +54,11 @@ def test_policies_grow_with_the_release():
 
 def test_the_issues_cxx_case():
     """GLIBCXX_3.4.21 (GCC 5's new string ABI) first fits manylinux_2_27, per the data."""
-    fits = [p.name for p in _policy.policies("glibc") if p.covers("x86_64") and
-            p.allows_version("x86_64", "GLIBCXX_3.4.21") and p.allows_version("x86_64", "CXXABI_1.3.11")]
+    fits = [
+        p.name
+        for p in _policy.policies("glibc")
+        if p.covers("x86_64")
+        and p.allows_version("x86_64", "GLIBCXX_3.4.21")
+        and p.allows_version("x86_64", "CXXABI_1.3.11")
+    ]
     assert fits[0] == "manylinux_2_27"

@@ -92,6 +92,7 @@ def test_interpreter_is_the_process_images_pt_interp():
 def test_glibc_host_with_musl_installed_says_glibc():
     if not os.path.exists("/lib/ld-musl-x86_64.so.1") and not os.path.exists("/lib/ld-musl-aarch64.so.1"):
         from oracle import skip_or_fail
+
         skip_or_fail("the Debian musl package is not installed")
     assert musldetect.libc().family == "glibc"
     assert musldetect.musl_version() is None
@@ -114,10 +115,17 @@ def test_started_through_its_loader_is_not_static(backend_module):
         loader = exe.interpreter
     if loader is None:
         pytest.skip("this interpreter has no PT_INTERP (static, or itself started through a loader)")
-    code = ("import json, musldetect; i = musldetect.libc(); "
-            "print(json.dumps([i.family, i.version_string, i.static, i.backend]))")
-    proc = subprocess.run([loader, sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          env=dict(os.environ, MUSLDETECT_BACKEND=backend_module.NAME))
+    code = (
+        "import json, musldetect; i = musldetect.libc(); "
+        "print(json.dumps([i.family, i.version_string, i.static, i.backend]))"
+    )
+    proc = subprocess.run(
+        [loader, sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ, MUSLDETECT_BACKEND=backend_module.NAME),
+    )
     assert proc.returncode == 0, proc.stderr
     if running_on_musl():  # the loader named here may be another release than this process's
         family, version = "musl", loader_banner_version(os.path.realpath(loader))
@@ -147,8 +155,22 @@ def test_c_core_calls_a_static_pie_program_static(tmp_path):
     results = {}
     for flags in (["-static-pie"], ["-static"], []):
         program = str(tmp_path / ("selftest" + "".join(flags)))
-        subprocess.run(["gcc", "-O1", *flags, "-I", generated, "-o", program, os.path.join(csrc, "md_core.c"),
-                        os.path.join(csrc, "md_selftest.c"), "-ldl"], check=True, stderr=subprocess.PIPE)
+        subprocess.run(
+            [
+                "gcc",
+                "-O1",
+                *flags,
+                "-I",
+                generated,
+                "-o",
+                program,
+                os.path.join(csrc, "md_core.c"),
+                os.path.join(csrc, "md_selftest.c"),
+                "-ldl",
+            ],
+            check=True,
+            stderr=subprocess.PIPE,
+        )
         out = subprocess.run([program], stdout=subprocess.PIPE, text=True, check=True).stdout
         results[" ".join(flags) or "dynamic"] = dict(f.split("=", 1) for f in out.split("\n")[0].split(" ")[:6])
     assert results["-static-pie"]["static"] == "1" and results["-static"]["static"] == "1"
@@ -157,7 +179,7 @@ def test_c_core_calls_a_static_pie_program_static(tmp_path):
 
 # -- no process is ever started ------------------------------------------------------
 
-HOOKED = '''
+HOOKED = """
 import sys
 FORBIDDEN = ("subprocess.Popen", "os.posix_spawn", "os.spawn", "os.exec", "os.system", "os.fork", "os.forkpty",
              "ctypes.dlopen")
@@ -186,7 +208,8 @@ except FileNotFoundError:
     pass
 assert not seen, seen
 print("ok", len(musldetect.platform_tags()))
-'''
+"""
+
 
 def test_no_process_is_started():
     import subprocess
@@ -197,11 +220,13 @@ def test_no_process_is_started():
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("ok ")
 
+
 def test_the_hook_catches_a_process():
     code = HOOKED.replace("import musldetect", "import musldetect, subprocess; subprocess.run(['true'])")
     import subprocess
     import sys
 
-    proc = subprocess.run([sys.executable, "-c", code, os.path.realpath(sys.executable)], capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, os.path.realpath(sys.executable)], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode != 0 and "subprocess.Popen" in proc.stderr

@@ -56,7 +56,7 @@ def examples() -> List[Example]:
         inside = False
         for number, line in enumerate(lines, 1):
             if not inside and line.startswith("```console"):
-                inside, needs = True, tuple(line[len("```console"):].split())
+                inside, needs = True, tuple(line[len("```console") :].split())
             elif inside and line.startswith("```"):
                 inside = False
             elif inside and line.startswith("$ "):
@@ -78,8 +78,11 @@ def _available(need: str, work: Path) -> str:
     if need == "debian12":
         info = musldetect.libc()
         version = Path("/etc/debian_version").read_text() if Path("/etc/debian_version").exists() else ""
-        if not (version.startswith("12.") and (info.family, info.version, info.arch) == ("glibc", (2, 36), "x86_64")
-                and musldetect.backend() == "native"):
+        if not (
+            version.startswith("12.")
+            and (info.family, info.version, info.arch) == ("glibc", (2, 36), "x86_64")
+            and musldetect.backend() == "native"
+        ):
             return "the page shows Debian 12 (glibc 2.36, x86_64) with the native backend"
         return ""
     if need == "wheels":
@@ -107,8 +110,12 @@ def _blocks() -> List[List[Example]]:
     """The examples grouped by block: a block's commands run in order in one directory."""
     grouped: List[List[Example]] = []
     for example in examples():
-        if grouped and grouped[-1][0].page == example.page and grouped[-1][0].needs == example.needs \
-                and example.line - grouped[-1][-1].line == len(grouped[-1][-1].expected) + 1:
+        if (
+            grouped
+            and grouped[-1][0].page == example.page
+            and grouped[-1][0].needs == example.needs
+            and example.line - grouped[-1][-1].line == len(grouped[-1][-1].expected) + 1
+        ):
             grouped[-1].append(example)
         else:
             grouped.append([example])
@@ -135,8 +142,16 @@ def test_example_prints_what_the_page_shows(block, tmp_path):
     env.pop("MUSLDETECT_LIBC", None)
     env.pop("MUSLDETECT_BACKEND", None)
     for example in block:
-        proc = subprocess.run(["bash", "-c", example.command], cwd=work, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True, timeout=300)
-        expected = [re.sub(r"\bWORK\b", str(work), re.sub(r"\bPYTHON\b", sys.executable, line))
-                    for line in example.expected]
+        proc = subprocess.run(
+            ["bash", "-c", example.command],
+            cwd=work,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=300,
+        )
+        expected = [
+            re.sub(r"\bWORK\b", str(work), re.sub(r"\bPYTHON\b", sys.executable, line)) for line in example.expected
+        ]
         assert proc.stdout.splitlines() == expected, f"{example.page}:{example.line}: $ {example.command}"

@@ -108,8 +108,9 @@ def test_musl_interpreter_files_resolve_as_ld_musl_list_says():
     if musl_python is None or not os.path.exists(MUSL_LOADER):
         skip_or_fail("the musl interpreter and /lib/ld-musl-x86_64.so.1 are needed (tests/musl/build-python.sh)")
     prefix = os.path.dirname(os.path.dirname(os.path.realpath(musl_python)))
-    files = [os.path.realpath(musl_python)] + sorted(glob.glob(os.path.join(prefix, "lib", "python3*", "lib-dynload",
-                                                                            "*.so")))
+    files = [os.path.realpath(musl_python)] + sorted(
+        glob.glob(os.path.join(prefix, "lib", "python3*", "lib-dynload", "*.so"))
+    )
     assert len(files) > 20
     for path in files:
         result = musldetect.resolve(path)
@@ -128,8 +129,12 @@ def test_musl_image_resolves_as_its_loader_lists_it(tmp_path, path_file):
     assert result.loads == ("/opt/lib" in path_file)
     if os.geteuid() != 0:
         pytest.skip("chroot (to run the image's own loader as the oracle) needs root")
-    proc = subprocess.run(["chroot", str(root), "/lib/ld-musl-x86_64.so.1", "--list", "/bin/prog"],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        ["chroot", str(root), "/lib/ld-musl-x86_64.so.1", "--list", "/bin/prog"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     named, _bare = listed(proc.stdout + proc.stderr.replace("Error loading shared library ", "\t"))
     ours = {lib.name: lib.path for lib in result.libraries}
     if result.loads:
@@ -145,8 +150,7 @@ def test_musl_image_resolves_as_its_loader_lists_it(tmp_path, path_file):
 def test_missing_library(tmp_path):
     glibc_host()
     compile_c(tmp_path, "gcc", PLAIN, "libgone.so", "-shared", "-fPIC")
-    program = compile_c(tmp_path, "gcc", USES_PLAIN, "prog", "-Wl,--no-as-needed",
-                        f"-L{tmp_path}", "-lgone")
+    program = compile_c(tmp_path, "gcc", USES_PLAIN, "prog", "-Wl,--no-as-needed", f"-L{tmp_path}", "-lgone")
     os.remove(tmp_path / "libgone.so")
     result = musldetect.resolve(program)
     assert not result.loads and [m.name for m in result.missing] == ["libgone.so"]
@@ -162,14 +166,16 @@ def test_version_the_library_does_not_define(tmp_path):
     (tmp_path / "new.map").write_text("GLIBC_2.99 { global: twice; local: *; };\n")
     (tmp_path / "old.map").write_text("OTHER_1 { global: twice; local: *; };\n")
     compile_c(tmp_path, "gcc", PLAIN, "libv.so", "-shared", "-fPIC", f"-Wl,--version-script={tmp_path}/new.map")
-    program = compile_c(tmp_path, "gcc", USES_PLAIN, "prog", "-Wl,--no-as-needed", f"-L{tmp_path}", "-lv",
-                        f"-Wl,-rpath,{tmp_path}")
+    program = compile_c(
+        tmp_path, "gcc", USES_PLAIN, "prog", "-Wl,--no-as-needed", f"-L{tmp_path}", "-lv", f"-Wl,-rpath,{tmp_path}"
+    )
     assert musldetect.resolve(program).loads
     compile_c(tmp_path, "gcc", PLAIN, "libv.so", "-shared", "-fPIC", f"-Wl,--version-script={tmp_path}/old.map")
     result = musldetect.resolve(program)
     assert not result.loads and not result.missing
-    assert [(v.library, v.version, v.needed_by) for v in result.missing_versions] == \
-        [("libv.so", "GLIBC_2.99", program)]
+    assert [(v.library, v.version, v.needed_by) for v in result.missing_versions] == [
+        ("libv.so", "GLIBC_2.99", program)
+    ]
     assert "version `GLIBC_2.99' not found" in ldd(program).stdout + ldd(program).stderr
 
 
@@ -184,13 +190,22 @@ def test_wrong_arch_library_earlier_in_the_path_is_skipped(tmp_path):
     second.mkdir()
     shutil.copy(arm_libm, first / "libplain.so")
     compile_c(second, "gcc", PLAIN, "libplain.so", "-shared", "-fPIC")
-    program = compile_c(tmp_path, "gcc", USES_PLAIN, "prog", "-Wl,--no-as-needed", f"-L{second}", "-lplain",
-                        "-Wl,--disable-new-dtags", f"-Wl,-rpath,{first}:{second}")
+    program = compile_c(
+        tmp_path,
+        "gcc",
+        USES_PLAIN,
+        "prog",
+        "-Wl,--no-as-needed",
+        f"-L{second}",
+        "-lplain",
+        "-Wl,--disable-new-dtags",
+        f"-Wl,-rpath,{first}:{second}",
+    )
     result = musldetect.resolve(program)
-    assert result.loads and {lib.name: lib.path for lib in result.libraries}["libplain.so"] == \
-        str(second / "libplain.so")
-    assert [(m.candidate, m.reason) for m in result.mismatched] == [(str(first / "libplain.so"),
-                                                                     "machine 183, not 62")]
+    assert result.loads and {lib.name: lib.path for lib in result.libraries}["libplain.so"] == str(
+        second / "libplain.so"
+    )
+    assert [(m.candidate, m.reason) for m in result.mismatched] == [(str(first / "libplain.so"), "machine 183, not 62")]
     assert not differences(result, ldd(program).stdout)
 
 
@@ -203,13 +218,27 @@ def test_rpath_and_runpath_against_ld_library_path(tmp_path, dtags):
     for directory in (mine, env_dir):
         directory.mkdir()
         compile_c(directory, "gcc", PLAIN, "libplain.so", "-shared", "-fPIC")
-    program = compile_c(tmp_path, "gcc", USES_PLAIN, "prog", "-Wl,--no-as-needed", f"-L{mine}", "-lplain",
-                        f"-Wl,{dtags}", f"-Wl,-rpath,{mine}")
+    program = compile_c(
+        tmp_path,
+        "gcc",
+        USES_PLAIN,
+        "prog",
+        "-Wl,--no-as-needed",
+        f"-L{mine}",
+        "-lplain",
+        f"-Wl,{dtags}",
+        f"-Wl,-rpath,{mine}",
+    )
     env = dict(os.environ, LD_LIBRARY_PATH=str(env_dir))
-    code = ("import json, sys, musldetect; r = musldetect.resolve(sys.argv[1]); "
-            "print(json.dumps({l.name: l.path for l in r.libraries}))")
-    found = json.loads(subprocess.run([sys.executable, "-c", code, program], capture_output=True, text=True,
-                                      env=env, check=True).stdout)
+    code = (
+        "import json, sys, musldetect; r = musldetect.resolve(sys.argv[1]); "
+        "print(json.dumps({l.name: l.path for l in r.libraries}))"
+    )
+    found = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", code, program], capture_output=True, text=True, env=env, check=True
+        ).stdout
+    )
     expected = mine if dtags == "--disable-new-dtags" else env_dir
     assert found["libplain.so"] == str(expected / "libplain.so")
     assert listed(ldd(program, env=env).stdout)[0]["libplain.so"] == str(expected / "libplain.so")
@@ -224,10 +253,30 @@ def test_a_library_with_runpath_does_not_borrow_its_loaders_rpath(tmp_path, libr
     lend.mkdir()
     elsewhere.mkdir()
     compile_c(lend, "gcc", PLAIN, "libplain.so", "-shared", "-fPIC")
-    compile_c(lend, "gcc", "int twice(int);\nint mid(int x) { return twice(x); }\n", "libmid.so", "-shared", "-fPIC",
-              "-Wl,--no-as-needed", f"-L{lend}", "-lplain", f"-Wl,{library_dtags}", f"-Wl,-rpath,{elsewhere}")
-    program = compile_c(tmp_path, "gcc", "int mid(int);\nint main(void) { return mid(1) - 2; }\n", "prog",
-                        "-Wl,--no-as-needed", f"-L{lend}", "-lmid", "-Wl,--disable-new-dtags", f"-Wl,-rpath,{lend}")
+    compile_c(
+        lend,
+        "gcc",
+        "int twice(int);\nint mid(int x) { return twice(x); }\n",
+        "libmid.so",
+        "-shared",
+        "-fPIC",
+        "-Wl,--no-as-needed",
+        f"-L{lend}",
+        "-lplain",
+        f"-Wl,{library_dtags}",
+        f"-Wl,-rpath,{elsewhere}",
+    )
+    program = compile_c(
+        tmp_path,
+        "gcc",
+        "int mid(int);\nint main(void) { return mid(1) - 2; }\n",
+        "prog",
+        "-Wl,--no-as-needed",
+        f"-L{lend}",
+        "-lmid",
+        "-Wl,--disable-new-dtags",
+        f"-Wl,-rpath,{lend}",
+    )
     result = musldetect.resolve(program)
     assert result.loads == found
     assert not differences(result, ldd(program).stdout)
@@ -239,9 +288,18 @@ def test_origin_inside_an_unpacked_wheel(tmp_path):
     libs.mkdir()
     compile_c(libs, "gcc", PLAIN, "libplain-1234abcd.so", "-shared", "-fPIC", "-Wl,-soname,libplain-1234abcd.so")
     (tmp_path / "pkg").mkdir()
-    module = compile_c(tmp_path / "pkg", "gcc", "int twice(int);\nint four(int x) { return twice(twice(x)); }\n",
-                       "_four.so", "-shared", "-fPIC", "-Wl,--no-as-needed", f"-L{libs}", "-lplain-1234abcd",
-                       "-Wl,-rpath,$ORIGIN/../pkg.libs")
+    module = compile_c(
+        tmp_path / "pkg",
+        "gcc",
+        "int twice(int);\nint four(int x) { return twice(twice(x)); }\n",
+        "_four.so",
+        "-shared",
+        "-fPIC",
+        "-Wl,--no-as-needed",
+        f"-L{libs}",
+        "-lplain-1234abcd",
+        "-Wl,-rpath,$ORIGIN/../pkg.libs",
+    )
     result = musldetect.resolve(module)
     plain = next(lib for lib in result.libraries if lib.name == "libplain-1234abcd.so")
     assert result.loads and plain.how.startswith("RUNPATH")
@@ -290,8 +348,7 @@ def test_cache_pointing_outside_the_image_is_read_inside_it(tmp_path):
     root = tmp_path / "img"
     for directory in ("etc", "bin"):
         (root / directory).mkdir(parents=True)
-    (root / "etc" / "ld.so.cache").write_bytes(
-        _ldcache.write([("libplain.so", str(outside / "libplain.so"), 0x0303)]))
+    (root / "etc" / "ld.so.cache").write_bytes(_ldcache.write([("libplain.so", str(outside / "libplain.so"), 0x0303)]))
     (root / "etc" / "ld.so.conf").write_text(f"include {outside}/*\n{outside}\n")
     compile_c(tmp_path, "gcc", USES_PLAIN, "prog", "-Wl,--no-as-needed", f"-L{outside}", "-lplain")
     shutil.copy(tmp_path / "prog", root / "bin" / "prog")
@@ -311,25 +368,59 @@ def test_malformed_cache_is_ignored_with_a_note(tmp_path, damage):
     from musldetect._loader import _ldcache
 
     good = _ldcache.write([("libplain.so", "/opt/libplain.so", 0x0303)])
-    far = (10 ** 9).to_bytes(4, "little")
-    data = {"truncated": good[:40], "garbage": b"\xff" * 200,
-            "huge-count": good[:20] + (0xFFFFFFF).to_bytes(4, "little") + good[24:],
-            "bad-offset": good[:48] + (0x0303).to_bytes(4, "little") + far + good[56:]}[damage]
+    far = (10**9).to_bytes(4, "little")
+    data = {
+        "truncated": good[:40],
+        "garbage": b"\xff" * 200,
+        "huge-count": good[:20] + (0xFFFFFFF).to_bytes(4, "little") + good[24:],
+        "bad-offset": good[:48] + (0x0303).to_bytes(4, "little") + far + good[56:],
+    }[damage]
     parsed = _ldcache.parse(data)
     assert parsed.entries == {} and "ignored" in parsed.note
 
 
 def test_needed_cycle(tmp_path):
     glibc_host()
-    compile_c(tmp_path, "gcc", "int b(void);\nint a(void) { return 1; }\n", "liba.so", "-shared", "-fPIC",
-              "-Wl,-soname,liba.so")
-    compile_c(tmp_path, "gcc", "int a(void);\nint b(void) { return a(); }\n", "libb.so", "-shared", "-fPIC",
-              "-Wl,--no-as-needed", f"-L{tmp_path}", "-la", "-Wl,-soname,libb.so", f"-Wl,-rpath,{tmp_path}")
-    compile_c(tmp_path, "gcc", "int b(void);\nint a(void) { return b(); }\n", "liba.so", "-shared", "-fPIC",
-              "-Wl,--no-as-needed", f"-L{tmp_path}", "-lb", "-Wl,-soname,liba.so", f"-Wl,-rpath,{tmp_path}")
+    compile_c(
+        tmp_path,
+        "gcc",
+        "int b(void);\nint a(void) { return 1; }\n",
+        "liba.so",
+        "-shared",
+        "-fPIC",
+        "-Wl,-soname,liba.so",
+    )
+    compile_c(
+        tmp_path,
+        "gcc",
+        "int a(void);\nint b(void) { return a(); }\n",
+        "libb.so",
+        "-shared",
+        "-fPIC",
+        "-Wl,--no-as-needed",
+        f"-L{tmp_path}",
+        "-la",
+        "-Wl,-soname,libb.so",
+        f"-Wl,-rpath,{tmp_path}",
+    )
+    compile_c(
+        tmp_path,
+        "gcc",
+        "int b(void);\nint a(void) { return b(); }\n",
+        "liba.so",
+        "-shared",
+        "-fPIC",
+        "-Wl,--no-as-needed",
+        f"-L{tmp_path}",
+        "-lb",
+        "-Wl,-soname,liba.so",
+        f"-Wl,-rpath,{tmp_path}",
+    )
     result = musldetect.resolve(str(tmp_path / "liba.so"))
-    assert result.loads and [lib.name for lib in result.libraries if lib.name.startswith("lib")][:2] == \
-        ["libb.so", "libc.so.6"]
+    assert result.loads and [lib.name for lib in result.libraries if lib.name.startswith("lib")][:2] == [
+        "libb.so",
+        "libc.so.6",
+    ]
     assert not differences(result, ldd(str(tmp_path / "liba.so")).stdout)
 
 
@@ -380,16 +471,26 @@ def test_a_bad_copy_earlier_in_the_path(tmp_path, damage):
         (bad / "libplain.so").write_bytes(data[:4] + b"\x01" + data[5:])
     else:
         (bad / "libplain.so").symlink_to(tmp_path / "nowhere")
-    program = compile_c(tmp_path, "gcc", USES_PLAIN, "prog", "-Wl,--no-as-needed", f"-L{good}", "-lplain",
-                        "-Wl,--disable-new-dtags", f"-Wl,-rpath,{bad}:{good}")
+    program = compile_c(
+        tmp_path,
+        "gcc",
+        USES_PLAIN,
+        "prog",
+        "-Wl,--no-as-needed",
+        f"-L{good}",
+        "-lplain",
+        "-Wl,--disable-new-dtags",
+        f"-Wl,-rpath,{bad}:{good}",
+    )
     result = musldetect.resolve(program)
     oracle = ldd(program)
     passed_over = damage in ("other-class", "dangling-link")
     assert result.loads == passed_over == (oracle.returncode == 0), (result.reason, oracle.stdout)
     if passed_over:
         assert not differences(result, oracle.stdout)
-        assert [m.candidate for m in result.mismatched] == ([str(bad / "libplain.so")] if damage == "other-class"
-                                                            else [])
+        assert [m.candidate for m in result.mismatched] == (
+            [str(bad / "libplain.so")] if damage == "other-class" else []
+        )
     else:
         assert str(bad / "libplain.so") in oracle.stdout + oracle.stderr
         assert [m.name for m in result.missing] == ["libplain.so"]
@@ -433,11 +534,25 @@ def _musl_wheel(tmp_path):
     build = tmp_path / "build"
     build.mkdir()
     compile_c(build, "musl-gcc", PLAIN, "libplain.so", "-shared", "-fPIC")
-    module = compile_c(build, "musl-gcc", "int twice(int);\nint four(int x) { return twice(twice(x)); }\n",
-                       "_four.so", "-shared", "-fPIC", "-Wl,--no-as-needed", f"-L{build}", "-lplain",
-                       "-Wl,--disable-new-dtags", "-Wl,-rpath,$ORIGIN/../pkg.libs")
-    return make_wheel(tmp_path, "four", ["cp312-cp312-musllinux_1_1_x86_64"],
-                      {"pkg/_four.so": read_bytes(module), "pkg.libs/libplain.so": read_bytes(build / "libplain.so")})
+    module = compile_c(
+        build,
+        "musl-gcc",
+        "int twice(int);\nint four(int x) { return twice(twice(x)); }\n",
+        "_four.so",
+        "-shared",
+        "-fPIC",
+        "-Wl,--no-as-needed",
+        f"-L{build}",
+        "-lplain",
+        "-Wl,--disable-new-dtags",
+        "-Wl,-rpath,$ORIGIN/../pkg.libs",
+    )
+    return make_wheel(
+        tmp_path,
+        "four",
+        ["cp312-cp312-musllinux_1_1_x86_64"],
+        {"pkg/_four.so": read_bytes(module), "pkg.libs/libplain.so": read_bytes(build / "libplain.so")},
+    )
 
 
 def test_audit_resolves_a_wheel_inside_an_image(tmp_path):
@@ -462,8 +577,15 @@ def test_audit_resolves_a_wheel_on_this_system(tmp_path):
     glibc_host()
     from builders import make_wheel
 
-    module = compile_c(tmp_path, "g++", "#include <string>\nextern \"C\" int n(const char *s) "
-                       "{ return (int)std::string(s).size(); }\n", "_n.so", "-shared", "-fPIC", suffix=".cpp")
+    module = compile_c(
+        tmp_path,
+        "g++",
+        '#include <string>\nextern "C" int n(const char *s) { return (int)std::string(s).size(); }\n',
+        "_n.so",
+        "-shared",
+        "-fPIC",
+        suffix=".cpp",
+    )
     wheel = make_wheel(tmp_path, "n", ["cp312-cp312-manylinux_2_28_x86_64"], {"n/_n.so": read_bytes(module)})
     here = musldetect.audit(wheel, target=musldetect.target())
     assert here.target.startswith(f"this interpreter ({sys.executable}: glibc ") and here.loads is True

@@ -17,8 +17,15 @@ def test_missing_library_lists_the_cache_it_asked(tmp_path):
     if musldetect.libc().family != "glibc":
         pytest.skip("ld.so.cache is glibc's")
     lib = compile_c(tmp_path, "gcc", "int x(void){return 1;}\n", "libmissingx.so", "-shared", "-fPIC")
-    program = compile_c(tmp_path, "gcc", "int main(void) { return 0; }\n", "needs", "-Wl,--no-as-needed",
-                        f"-L{tmp_path}", "-l:libmissingx.so")
+    program = compile_c(
+        tmp_path,
+        "gcc",
+        "int main(void) { return 0; }\n",
+        "needs",
+        "-Wl,--no-as-needed",
+        f"-L{tmp_path}",
+        "-l:libmissingx.so",
+    )
     os.remove(lib)
     found = musldetect.resolve(program)
     (gone,) = found.missing

@@ -15,8 +15,11 @@ def test_a_symlinked_root_reads_as_the_directory_it_names(tmp_path):
     link = tmp_path / "link"
     link.symlink_to(image)
     direct, through = musldetect.target(root=str(image)), musldetect.target(root=str(link))
-    assert (through.libc.family, through.arch, through.platform_tags) == \
-        (direct.libc.family, direct.arch, direct.platform_tags)
+    assert (through.libc.family, through.arch, through.platform_tags) == (
+        direct.libc.family,
+        direct.arch,
+        direct.platform_tags,
+    )
     assert musldetect.inspect("/bin/sh", root=str(link)).family == direct.libc.family
     assert musldetect.inspect(str(link / "bin" / "sh"), root=str(link)).family == direct.libc.family
 

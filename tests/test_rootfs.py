@@ -34,9 +34,26 @@ from rootfs_harness import (
 )
 
 PACKAGE = os.path.dirname(musldetect.__file__)
-FS_CALLS = {"open", "io.open", "os.open", "os.listdir", "os.scandir", "os.walk", "os.stat", "os.lstat",
-            "os.readlink", "os.access", "os.path.exists", "os.path.lexists", "os.path.isdir", "os.path.isfile",
-            "os.path.islink", "os.path.realpath", "os.path.getsize", "os.path.samefile"}
+FS_CALLS = {
+    "open",
+    "io.open",
+    "os.open",
+    "os.listdir",
+    "os.scandir",
+    "os.walk",
+    "os.stat",
+    "os.lstat",
+    "os.readlink",
+    "os.access",
+    "os.path.exists",
+    "os.path.lexists",
+    "os.path.isdir",
+    "os.path.isfile",
+    "os.path.islink",
+    "os.path.realpath",
+    "os.path.getsize",
+    "os.path.samefile",
+}
 # The running process's own files: /proc/self, the interpreter's prefix, the null device.
 HOST_ONLY = {
     ("_backend_python", "open"): "/proc/self/maps of this process",
@@ -88,6 +105,7 @@ def test_the_code_check_sees_a_stray_call(tmp_path, monkeypatch):
 
 # -- named hostile images ----------------------------------------------------------------
 
+
 @pytest.fixture
 def canary(tmp_path):
     """A Python install outside the image that an escape would read (VERSION 3.99)."""
@@ -101,8 +119,14 @@ def canary(tmp_path):
 def image(tmp_path, ops):
     root = tmp_path / "img"
     root.mkdir(parents=True)
-    build_tree(str(root), [("program", ("usr", "bin", "python3"), "/lib/ld-musl-x86_64.so.1"),
-                           ("musl_loader", ("lib", "ld-musl-x86_64.so.1"), "")] + ops)
+    build_tree(
+        str(root),
+        [
+            ("program", ("usr", "bin", "python3"), "/lib/ld-musl-x86_64.so.1"),
+            ("musl_loader", ("lib", "ld-musl-x86_64.so.1"), ""),
+        ]
+        + ops,
+    )
     return str(root)
 
 
@@ -117,8 +141,12 @@ def recorded(root, call):
 def test_absolute_lib_link_is_the_images(tmp_path, canary):
     """usr/lib -> <a host directory>: the image's own directory at that path is read, not
     the host's (before, the host's sysconfig data answered)."""
-    twin = tuple(canary.lstrip("/").split("/")) + ("usr", "lib", "python3.11",
-                                                   "_sysconfigdata__linux_x86_64-linux-gnu.py")
+    twin = tuple(canary.lstrip("/").split("/")) + (
+        "usr",
+        "lib",
+        "python3.11",
+        "_sysconfigdata__linux_x86_64-linux-gnu.py",
+    )
     root = image(tmp_path, [("symlink", ("usr", "lib"), canary + "/usr/lib"), ("sysconfig", twin, "")])
     target = recorded(root, lambda: musldetect.target(root=root))
     assert target.libc.family == "musl" and target.python is not None
@@ -128,10 +156,13 @@ def test_absolute_lib_link_is_the_images(tmp_path, canary):
 def test_a_syntax_error_in_sysconfig_data_reads_no_host_file(tmp_path, canary):
     """Older CPythons' parser opens the file named in ast.parse() to quote a bad line: the
     image's path must not be given as that name (the generated trees found it on 3.9)."""
-    twin = tuple(canary.lstrip("/").split("/")) + ("usr", "lib", "python3.11",
-                                                   "_sysconfigdata__linux_x86_64-linux-gnu.py")
-    root = image(tmp_path, [("symlink", ("usr", "lib"), canary + "/usr/lib"),
-                            ("sysconfig_junk", twin, "x = (")])
+    twin = tuple(canary.lstrip("/").split("/")) + (
+        "usr",
+        "lib",
+        "python3.11",
+        "_sysconfigdata__linux_x86_64-linux-gnu.py",
+    )
+    root = image(tmp_path, [("symlink", ("usr", "lib"), canary + "/usr/lib"), ("sysconfig_junk", twin, "x = (")])
     with pytest.raises(musldetect.ELFError, match="sysconfig data"):
         recorded(root, lambda: musldetect.target(root=root))
 
@@ -159,14 +190,17 @@ def test_relative_escape_is_clamped(tmp_path, canary):
 
 def test_sysconfig_link_to_host_file_is_rerooted(tmp_path, canary):
     data = canary + "/usr/lib/python3.11/_sysconfigdata__linux_x86_64-linux-gnu.py"
-    root = image(tmp_path, [("symlink", ("usr", "lib", "python3.11", "_sysconfigdata__linux_x86_64-linux-gnu.py"),
-                             data)])
+    root = image(
+        tmp_path, [("symlink", ("usr", "lib", "python3.11", "_sysconfigdata__linux_x86_64-linux-gnu.py"), data)]
+    )
     with pytest.raises(musldetect.ELFError, match="No such file or directory"):  # none inside the image
         recorded(root, lambda: musldetect.target(root=root))
 
 
-@pytest.mark.parametrize("kind,message", [("fifo", "a FIFO"), ("socket", "a socket"),
-                                          ("chardev", "device" if os.geteuid() == 0 else "a FIFO")])
+@pytest.mark.parametrize(
+    "kind,message",
+    [("fifo", "a FIFO"), ("socket", "a socket"), ("chardev", "device" if os.geteuid() == 0 else "a FIFO")],
+)
 def test_special_files_are_refused_without_blocking(tmp_path, kind, message):
     root = image(tmp_path, [(kind, ("usr", "lib", "python3.11", "_sysconfigdata__linux_x86_64-linux-gnu.py"), "")])
     with pytest.raises(musldetect.ELFError, match=message):
@@ -179,8 +213,12 @@ def test_special_files_are_refused_without_blocking(tmp_path, kind, message):
 def test_deep_nesting_and_long_link_chains(tmp_path):
     deep = ("d",) * 300
     chain = [("symlink", (f"l{i}",), f"/l{i + 1}") for i in range(39)]
-    root = image(tmp_path, [("dir", deep, ""), ("symlink", deep + ("x",), "/" + "/".join(deep))] + chain
-                 + [("symlink", ("l39",), "/lib/ld-musl-x86_64.so.1")])
+    root = image(
+        tmp_path,
+        [("dir", deep, ""), ("symlink", deep + ("x",), "/" + "/".join(deep))]
+        + chain
+        + [("symlink", ("l39",), "/lib/ld-musl-x86_64.so.1")],
+    )
     assert len(os.path.join(root, *deep)) > 600  # longer than many path buffers: no host path is used
     info = recorded(root, lambda: musldetect.inspect("/l0", root=root))
     assert info.family == "musl" and info.version == (1, 2, 4)
@@ -191,16 +229,20 @@ def test_deep_nesting_and_long_link_chains(tmp_path):
 
 def test_a_path_under_root_keeps_its_dot_names(tmp_path):
     """An absolute path already under the root is taken as it is, dot-names included."""
-    root = image(tmp_path, [("musl_loader", (".hidden", "ld-musl-x86_64.so.1"), ""),
-                            ("musl_loader", ("hidden", "ld-musl-x86_64.so.1"), "junk")])
+    root = image(
+        tmp_path,
+        [
+            ("musl_loader", (".hidden", "ld-musl-x86_64.so.1"), ""),
+            ("musl_loader", ("hidden", "ld-musl-x86_64.so.1"), "junk"),
+        ],
+    )
     given = os.path.join(root, ".hidden", "ld-musl-x86_64.so.1")
     info = recorded(root, lambda: musldetect.inspect(given, root=root))
     assert info.path == given
 
 
 def test_huge_sparse_sysconfig_is_refused_by_size(tmp_path):
-    root = image(tmp_path, [("sparse", ("usr", "lib", "python3.11", "_sysconfigdata__linux_x86_64-linux-gnu.py"),
-                             "")])
+    root = image(tmp_path, [("sparse", ("usr", "lib", "python3.11", "_sysconfigdata__linux_x86_64-linux-gnu.py"), "")])
     with pytest.raises(musldetect.ELFError, match="larger than 8 MiB"):
         recorded(root, lambda: musldetect.target(root=root))
 
@@ -233,14 +275,21 @@ def test_generated_trees_stay_inside(tmp_path):
     make_canary(outside)
     names = st.sampled_from(NAMES)
     paths = st.one_of(st.sampled_from(INTERESTING), st.lists(names, min_size=1, max_size=6).map(tuple))
-    link_text = st.one_of(st.sampled_from(link_targets(outside)),
-                          st.tuples(st.booleans(), st.lists(names, min_size=1, max_size=5)).map(
-                              lambda t: ("/" if t[0] else "") + "/".join(t[1])))
+    link_text = st.one_of(
+        st.sampled_from(link_targets(outside)),
+        st.tuples(st.booleans(), st.lists(names, min_size=1, max_size=5)).map(
+            lambda t: ("/" if t[0] else "") + "/".join(t[1])
+        ),
+    )
     ops = st.one_of(
         st.tuples(st.just("dir"), paths, st.just("")),
-        st.tuples(st.sampled_from(FILE_KINDS), paths,
-                  st.one_of(st.sampled_from(["/lib/ld-musl-x86_64.so.1", "/lib/loop", "/nope", "../../x"]),
-                            st.text(max_size=12))),
+        st.tuples(
+            st.sampled_from(FILE_KINDS),
+            paths,
+            st.one_of(
+                st.sampled_from(["/lib/ld-musl-x86_64.so.1", "/lib/loop", "/nope", "../../x"]), st.text(max_size=12)
+            ),
+        ),
         st.tuples(st.just("symlink"), paths, link_text),
         st.tuples(st.sampled_from(NODE_KINDS), paths, st.just("")),
     )
@@ -248,8 +297,9 @@ def test_generated_trees_stay_inside(tmp_path):
     os.mkdir(base)
     count = [0]
 
-    @settings(max_examples=TREES, deadline=None, database=None, derandomize=False,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=TREES, deadline=None, database=None, derandomize=False, suppress_health_check=list(HealthCheck)
+    )
     @hypothesis.given(st.lists(ops, max_size=24), st.sampled_from(BASES))
     def one_tree(tree, base_ops):
         root = tempfile.mkdtemp(dir=base)

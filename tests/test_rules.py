@@ -20,8 +20,9 @@ def test_version_after_any_non_word_byte(before):
     assert _rules.musl_version_from_segments([data]) == (True, "1.2.3", "")
 
 
-@pytest.mark.parametrize("decoy", [b"LINUX_2.6.15", b"LINUX_2.6.39", b"127.0.0.1", b"libfoo-1.2.3", b"v1.2.3",
-                                   b"10.0.0.255", b"1.2.3.4"])
+@pytest.mark.parametrize(
+    "decoy", [b"LINUX_2.6.15", b"LINUX_2.6.39", b"127.0.0.1", b"libfoo-1.2.3", b"v1.2.3", b"10.0.0.255", b"1.2.3.4"]
+)
 def test_lookalikes_are_not_versions(decoy):
     assert _rules.musl_version_candidates(b"\x00" + decoy + b"\x00") == []
 
@@ -40,24 +41,42 @@ def test_two_different_candidates_are_ambiguous_not_a_guess():
 def test_version_is_taken_only_from_the_banner_segment():
     assert _rules.musl_version_from_segments([b"\x001.2.9\x00", BANNER + b"\x001.2.3\x00"])[1] == "1.2.3"
     assert _rules.musl_version_from_segments([b"\x001.2.9\x00"]) == (
-        False, None, "no musl loader banner in the read-only segments")
+        False,
+        None,
+        "no musl loader banner in the read-only segments",
+    )
 
 
 def test_banner_without_version():
     assert _rules.musl_version_from_segments([BANNER]) == (
-        True, None, "musl loader banner found but no version string next to it")
+        True,
+        None,
+        "musl loader banner found but no version string next to it",
+    )
 
 
-@pytest.mark.parametrize("text,parts,expected", [
-    ("1.2.4_git20230717", 3, (1, 2, 4)), ("2.36", 2, (2, 36)), ("2.36.9000", 2, (2, 36)),
-    ("1.2", 3, (1, 2)), ("x1.2", 3, None), ("", 3, None), (None, 3, None), ("7", 3, None)])
+@pytest.mark.parametrize(
+    "text,parts,expected",
+    [
+        ("1.2.4_git20230717", 3, (1, 2, 4)),
+        ("2.36", 2, (2, 36)),
+        ("2.36.9000", 2, (2, 36)),
+        ("1.2", 3, (1, 2)),
+        ("x1.2", 3, None),
+        ("", 3, None),
+        (None, 3, None),
+        ("7", 3, None),
+    ],
+)
 def test_parse_version(text, parts, expected):
     assert _result.parse_version(text, parts) == expected
 
 
 def test_floor_conflict_reason():
-    assert _result.version_floor_conflict((1, 2, 2), (1, 2, 3)) == \
-        "version string 1.2.2 contradicts the exported symbols (musl 1.2.3 or later)"
+    assert (
+        _result.version_floor_conflict((1, 2, 2), (1, 2, 3))
+        == "version string 1.2.2 contradicts the exported symbols (musl 1.2.3 or later)"
+    )
     assert _result.version_floor_conflict((1, 2, 3), (1, 2, 3)) == ""
 
 
@@ -69,8 +88,9 @@ def test_glibc_banner():
 def _loader_files():
     rows = [r for r in corpus_manifest() if r["pkg"] == "musl"]
     for row in rows:
-        found = glob.glob(os.path.join(row["dir"], "*lib", "*-linux-musl*", "libc.so")) + \
-            glob.glob(os.path.join(row["dir"], "usr", "lib", "*-linux-musl*", "libc.so"))
+        found = glob.glob(os.path.join(row["dir"], "*lib", "*-linux-musl*", "libc.so")) + glob.glob(
+            os.path.join(row["dir"], "usr", "lib", "*-linux-musl*", "libc.so")
+        )
         assert found, row
         yield row, found[0]
 
@@ -93,8 +113,9 @@ def test_rules_on_every_real_musl_build():
     assert checked >= 6
 
 
-@pytest.mark.parametrize("text", [b"built against musl libc\x001.2.3\x00", b"musl libc\nVersion 1.2.3\x00",
-                                  b"(musl libc)\x001.2.3\x00"])
+@pytest.mark.parametrize(
+    "text", [b"built against musl libc\x001.2.3\x00", b"musl libc\nVersion 1.2.3\x00", b"(musl libc)\x001.2.3\x00"]
+)
 def test_musl_named_without_its_banner_is_not_musl(text):
     """Only the loader's banner, "musl libc (ARCH)", marks musl's library: the name alone does not."""
     assert _rules.musl_version_from_segments([text])[0] is False
@@ -117,22 +138,26 @@ BLOCKS = [
     b"(" * 70 + b"musl libc (" + b"." * 70 + b"\x001.2.3\x00" + b"9" * 64 + b".1.1\x00",
 ]
 
+
 @pytest.mark.parametrize("block", BLOCKS)
 def test_c_rules_match_python_rules(native, block):
     is_musl, version, _reason = native.musl_version_in(block)
     expected = _rules.musl_version_from_segments([block])
     assert (is_musl, version) == expected[:2]
 
+
 # Byte strings made of what the rules care about, so version-like runs are frequent.
 ALPHABET = b"0123456789.\x00 (-_~+xLINUX=musl libc ("
+
 
 def test_c_rules_match_python_rules_on_generated_blocks(native):
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
     pieces = st.sampled_from([b"musl libc (", b"1.2.3", b"LINUX_2.6.39", b"127.0.0.1", b"_git2023", b"\x00"])
-    block = st.lists(st.one_of(pieces, st.binary(max_size=8), st.sampled_from([bytes([c]) for c in ALPHABET])),
-                     max_size=80).map(b"".join)
+    block = st.lists(
+        st.one_of(pieces, st.binary(max_size=8), st.sampled_from([bytes([c]) for c in ALPHABET])), max_size=80
+    ).map(b"".join)
 
     @settings(max_examples=2000, deadline=None)
     @given(block)
@@ -141,6 +166,7 @@ def test_c_rules_match_python_rules_on_generated_blocks(native):
         assert (is_musl, version) == _rules.musl_version_from_segments([data])[:2]
 
     same_answer()
+
 
 def test_c_rules_on_every_real_build(native):
     import glob
@@ -151,14 +177,17 @@ def test_c_rules_on_every_real_build(native):
     for row in corpus_manifest():
         if row["pkg"] != "musl":
             continue
-        path = (glob.glob(os.path.join(row["dir"], "*lib", "*-linux-musl*", "libc.so")) +
-                glob.glob(os.path.join(row["dir"], "usr", "lib", "*-linux-musl*", "libc.so")))[0]
+        path = (
+            glob.glob(os.path.join(row["dir"], "*lib", "*-linux-musl*", "libc.so"))
+            + glob.glob(os.path.join(row["dir"], "usr", "lib", "*-linux-musl*", "libc.so"))
+        )[0]
         with ELFFile(path) as elf:
             answers = [native.musl_version_in(data) for data in elf.readonly_segment_data()]
         banner = [a for a in answers if a[0]]
         assert banner and banner[0][1] == upstream_version(row["version"]), path
         checked += 1
     assert checked >= 6
+
 
 def _exported_names(path):
     """The functions and objects a library defines in .dynsym, read by pyelftools."""
@@ -208,8 +237,9 @@ def reference_candidates(data: bytes) -> list:
         dot = start = match.start()
         while start > 0 and dot - start < 4 and data[start - 1] in b"0123456789":
             start -= 1
-        if start != dot and not (start > 0 and data[start - 1] in b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef"
-                                                                  b"ghijklmnopqrstuvwxyz_.+-~"):
+        if start != dot and not (
+            start > 0 and data[start - 1] in b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_.+-~"
+        ):
             found.append(data[start : match.end() - 1].decode("ascii"))
     return found
 
@@ -218,10 +248,22 @@ def test_scan_equals_the_pattern_on_generated_blocks():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    pieces = st.sampled_from([b"1.2.3", b"12345.1.2", b"1.2.3.4", b"_git2023", b"-" + b"a" * 64, b"-" + b"a" * 65,
-                              b"1.22222.3", b"\x00", b"."])
-    block = st.lists(st.one_of(pieces, st.binary(max_size=8), st.sampled_from([bytes([c]) for c in ALPHABET])),
-                     max_size=80).map(b"".join)
+    pieces = st.sampled_from(
+        [
+            b"1.2.3",
+            b"12345.1.2",
+            b"1.2.3.4",
+            b"_git2023",
+            b"-" + b"a" * 64,
+            b"-" + b"a" * 65,
+            b"1.22222.3",
+            b"\x00",
+            b".",
+        ]
+    )
+    block = st.lists(
+        st.one_of(pieces, st.binary(max_size=8), st.sampled_from([bytes([c]) for c in ALPHABET])), max_size=80
+    ).map(b"".join)
 
     @settings(max_examples=3000, deadline=None)
     @given(block)
@@ -246,16 +288,21 @@ def test_mapped_memory_scanned_in_pieces_misses_nothing_at_a_boundary(shift):
             data[2 * boundary - 5 : 2 * boundary + 6] = _rules.MUSL_BANNER  # a banner across the next one
             whole = bytes(data)
             assert _rules.musl_version_candidates(memoryview(whole)) == reference_candidates(whole)
-            assert _rules.musl_version_from_segments([memoryview(whole)]) == \
-                _rules.musl_version_from_segments([whole])
+            assert _rules.musl_version_from_segments([memoryview(whole)]) == _rules.musl_version_from_segments([whole])
 
 
-@pytest.mark.parametrize("text, expected", [
-    (b"GNU C Library (Debian GLIBC 2.36-9) stable release version 2.36.\n", "2.36"),
-    (b"GNU C Library (GNU libc) release release version 2.39.9000 development", "2.39.9000"),
-    (b"GNU C Library release version x, release version 2.17", "2.17"),
-    (b"GNU C Library release version 2", None), (b"ld.so (GNU libc) stable release version 2.35.", "2.35"),
-    (b"GNU C Library release version 2.3.4.5", "2.3.4"), (b"GNU C Library release version 2..3", None)])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (b"GNU C Library (Debian GLIBC 2.36-9) stable release version 2.36.\n", "2.36"),
+        (b"GNU C Library (GNU libc) release release version 2.39.9000 development", "2.39.9000"),
+        (b"GNU C Library release version x, release version 2.17", "2.17"),
+        (b"GNU C Library release version 2", None),
+        (b"ld.so (GNU libc) stable release version 2.35.", "2.35"),
+        (b"GNU C Library release version 2.3.4.5", "2.3.4"),
+        (b"GNU C Library release version 2..3", None),
+    ],
+)
 def test_glibc_release_read_as_the_pattern_reads_it(text, expected):
     import re
 

@@ -28,8 +28,12 @@ def theirs() -> dict:
     table = {}
     for kind, entries in (("function", abi3info.FUNCTIONS), ("data", abi3info.DATAS)):
         for symbol, entry in entries.items():
-            table[symbol.name] = {"kind": kind, "added": str(entry.added), "abi_only": entry.abi_only,
-                                  "ifdef": entry.ifdef.name if entry.ifdef else None}
+            table[symbol.name] = {
+                "kind": kind,
+                "added": str(entry.added),
+                "abi_only": entry.abi_only,
+                "ifdef": entry.ifdef.name if entry.ifdef else None,
+            }
     return table
 
 
@@ -44,8 +48,9 @@ def test_every_symbol_agrees_with_abi3info():
     for name, entry in data["symbols"].items():
         other = oracle.get(name)
         assert other is not None, f"{name} is not in abi3info's tables"
-        assert (entry["kind"], entry["added"], entry.get("ifdef")) == (other["kind"], other["added"], other["ifdef"]), \
+        assert (entry["kind"], entry["added"], entry.get("ifdef")) == (other["kind"], other["added"], other["ifdef"]), (
             name
+        )
         if entry.get("abi_only", False) != other["abi_only"]:
             # Named case: CPython moves items out of the Limited API's headers (abi_only) after
             # our commit; the symbol stays in the stable ABI, so the judgement is the same.

@@ -28,8 +28,19 @@ def test_parity_with_packaging():
     assert ours[0] == f"linux_{musldetect.libc().arch}"
 
 
-@pytest.mark.parametrize("host_platform", ["linux-x86_64", "linux-aarch64", "linux-armv8l", "linux-armv7l",
-                                           "linux-i686", "linux-s390x", "linux-ppc64le", "linux-riscv64"])
+@pytest.mark.parametrize(
+    "host_platform",
+    [
+        "linux-x86_64",
+        "linux-aarch64",
+        "linux-armv8l",
+        "linux-armv7l",
+        "linux-i686",
+        "linux-s390x",
+        "linux-ppc64le",
+        "linux-riscv64",
+    ],
+)
 @pytest.mark.parametrize("bits", [64, 32])
 def test_arch_rules_match_packaging(monkeypatch, host_platform, bits):
     """_PYTHON_HOST_PLATFORM moves both sysconfig's platform and packaging's answer: the
@@ -46,17 +57,19 @@ def test_tags_are_cached():
     assert musldetect.platform_tags() is musldetect.platform_tags()
 
 
-MANYLINUX_MODULE = '''
+MANYLINUX_MODULE = """
 def manylinux_compatible(major, minor, arch):
     if minor == 17:
         return False
     if minor > 30:
         return None
     return minor % 2 == 0
-'''
+"""
 LEGACY_MODULE = "manylinux1_compatible = False\nmanylinux2014_compatible = False\n"
-COMPARE = ("import json, musldetect, packaging.tags as t;"
-           "print(json.dumps([list(musldetect.platform_tags()), list(t.platform_tags())]))")
+COMPARE = (
+    "import json, musldetect, packaging.tags as t;"
+    "print(json.dumps([list(musldetect.platform_tags()), list(t.platform_tags())]))"
+)
 
 
 @pytest.mark.parametrize("module", [MANYLINUX_MODULE, LEGACY_MODULE])
@@ -73,18 +86,28 @@ def test_pep600_manylinux_module_is_honoured_like_packaging(tmp_path, module):
 def test_manylinux_module_imported_once(tmp_path):
     (tmp_path / "_manylinux.py").write_text(
         "import builtins\nbuiltins.MANYLINUX_IMPORTS = getattr(builtins, 'MANYLINUX_IMPORTS', 0) + 1\n"
-        "def manylinux_compatible(major, minor, arch):\n    return None\n")
-    code = ("import json, builtins, sys, musldetect; musldetect.platform_tags(); "
-            "n = builtins.MANYLINUX_IMPORTS; sys.modules.pop('_manylinux');"
-            "musldetect.platform_tags(); print(json.dumps(n))")
+        "def manylinux_compatible(major, minor, arch):\n    return None\n"
+    )
+    code = (
+        "import json, builtins, sys, musldetect; musldetect.platform_tags(); "
+        "n = builtins.MANYLINUX_IMPORTS; sys.modules.pop('_manylinux');"
+        "musldetect.platform_tags(); print(json.dumps(n))"
+    )
     assert run_json(code, env={"PYTHONPATH": str(tmp_path), "MUSLDETECT_LIBC": "glibc-2.36"}) == 1
 
 
 def test_musl_rules():
     assert list(_tags.musllinux_tags((1, 2), ["x86_64"])) == [
-        "musllinux_1_2_x86_64", "musllinux_1_1_x86_64", "musllinux_1_0_x86_64"]
+        "musllinux_1_2_x86_64",
+        "musllinux_1_1_x86_64",
+        "musllinux_1_0_x86_64",
+    ]
     assert list(_tags.musllinux_tags((1, 1), ["armv8l", "armv7l"])) == [
-        "musllinux_1_1_armv8l", "musllinux_1_0_armv8l", "musllinux_1_1_armv7l", "musllinux_1_0_armv7l"]
+        "musllinux_1_1_armv8l",
+        "musllinux_1_0_armv8l",
+        "musllinux_1_1_armv7l",
+        "musllinux_1_0_armv7l",
+    ]
 
 
 def test_static_musl_gets_only_the_linux_tag():

@@ -34,8 +34,10 @@ def test_sys_tags_equal_packaging_and_are_cached():
 
 
 def test_sys_tags_import_no_packaging():
-    code = ("import json, sys, musldetect; tags = musldetect.sys_tags(); "
-            "print(json.dumps([len(tags), 'packaging' in sys.modules]))")
+    code = (
+        "import json, sys, musldetect; tags = musldetect.sys_tags(); "
+        "print(json.dumps([len(tags), 'packaging' in sys.modules]))"
+    )
     count, imported = run_json(code)
     assert count > 100 and imported is False
 
@@ -58,10 +60,15 @@ def test_running_python_facts_equal_sysconfig_and_platform():
     assert (facts.version_nodot or f"{sys.version_info[0]}{sys.version_info[1]}") == nodot
 
 
-@pytest.mark.parametrize("text, expected", [("3.11.2 (main, Mar 13 2023, 12:18:29) [GCC 12.2.0]", "3.11.2"),
-                                            ("3.14.0a1+ (heads/main:abc, Oct 1 2024, 10:00) [GCC 14]", "3.14.0a1+"),
-                                            ("3.13.0rc1 (main, Aug 1 2024, 10:00:00) [Clang 18]", "3.13.0rc1"),
-                                            ("3.12 (main, Oct 2 2023, 10:00:00) [GCC 12.2.0]", "3.12.0")])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("3.11.2 (main, Mar 13 2023, 12:18:29) [GCC 12.2.0]", "3.11.2"),
+        ("3.14.0a1+ (heads/main:abc, Oct 1 2024, 10:00) [GCC 14]", "3.14.0a1+"),
+        ("3.13.0rc1 (main, Aug 1 2024, 10:00:00) [Clang 18]", "3.13.0rc1"),
+        ("3.12 (main, Oct 2 2023, 10:00:00) [GCC 12.2.0]", "3.12.0"),
+    ],
+)
 def test_python_version_text_reads_sys_version_as_platform_does(monkeypatch, text, expected):
     import platform
 
@@ -78,13 +85,25 @@ def test_process_markers_equal_packagings():
     ours = musldetect.target().marker_environment
     theirs = default_environment()
     assert ours == {key: theirs[key] for key in ours}
-    assert {"sys_platform", "platform_machine", "python_version", "python_full_version",
-            "implementation_name", "platform_python_implementation", "os_name", "platform_system"} <= set(ours)
+    assert {
+        "sys_platform",
+        "platform_machine",
+        "python_version",
+        "python_full_version",
+        "implementation_name",
+        "platform_python_implementation",
+        "os_name",
+        "platform_system",
+    } <= set(ours)
 
 
 ARCHS = ["x86_64", "i686", "aarch64", "armv7l", "ppc64le", "s390x", "riscv64", "loongarch64"]
-LIBCS = [("manylinux_2_17", "glibc", (2, 17)), ("manylinux_2_39", "glibc", (2, 39)),
-         ("musllinux_1_1", "musl", (1, 1)), ("musllinux_1_2", "musl", (1, 2))]
+LIBCS = [
+    ("manylinux_2_17", "glibc", (2, 17)),
+    ("manylinux_2_39", "glibc", (2, 39)),
+    ("musllinux_1_1", "musl", (1, 1)),
+    ("musllinux_1_2", "musl", (1, 2)),
+]
 PYTHONS = [("3.8", (3, 8), "cp38"), ("3.12", (3, 12), "cp312"), ("3.13t", (3, 13), "cp313t")]
 
 
@@ -98,12 +117,17 @@ def packaging_platform_tags(monkeypatch, family, version, arch):
     monkeypatch.setenv("_PYTHON_HOST_PLATFORM", f"linux-{arch}")
     original = _manylinux._have_compatible_abi
     # A named armv7l/i686 target is the hard-float/i686 ABI (packaging would read sys.executable).
-    monkeypatch.setattr(_manylinux, "_have_compatible_abi",
-                        lambda executable, archs: True if set(archs) & {"armv7l", "i686"} else original(
-                            executable, archs))
+    monkeypatch.setattr(
+        _manylinux,
+        "_have_compatible_abi",
+        lambda executable, archs: True if set(archs) & {"armv7l", "i686"} else original(executable, archs),
+    )
     monkeypatch.setattr(_manylinux, "_get_glibc_version", lambda: version if family == "glibc" else (-1, -1))
-    monkeypatch.setattr(_musllinux, "_get_musl_version",
-                        lambda executable: _musllinux._MuslVersion(*version) if family == "musl" else None)
+    monkeypatch.setattr(
+        _musllinux,
+        "_get_musl_version",
+        lambda executable: _musllinux._MuslVersion(*version) if family == "musl" else None,
+    )
     return list(packaging_tags._linux_platforms(is_32bit=False))
 
 
@@ -244,6 +268,7 @@ def test_arch_lists_equal_auditwheels_policies():
         import auditwheel
     except ImportError:
         from oracle import skip_or_fail
+
         skip_or_fail("auditwheel is not installed (the test extra installs it)")
     policies = os.path.join(os.path.dirname(auditwheel.__file__), "policy")
     with open(os.path.join(policies, "manylinux-policy.json")) as fh:
@@ -259,12 +284,15 @@ def test_arch_lists_equal_auditwheels_policies():
         assert name == "manylinux_{}_{}".format(*_grammar.LEGACY_VERSIONS[alias])
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    ({"platform": "musllinux_1_2_x86_64", "python": "2.7"}, "not understood"),
-    ({"platform": "musllinux_1_2_x86_64", "python": "3.12t"}, "free-threaded builds exist from 3.13"),
-    ({"platform": "musllinux_1_2_x86_64", "root": "/"}, "not both"),
-    ({"python": "3.12"}, "needs root= or platform="),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"platform": "musllinux_1_2_x86_64", "python": "2.7"}, "not understood"),
+        ({"platform": "musllinux_1_2_x86_64", "python": "3.12t"}, "free-threaded builds exist from 3.13"),
+        ({"platform": "musllinux_1_2_x86_64", "root": "/"}, "not both"),
+        ({"python": "3.12"}, "needs root= or platform="),
+    ],
+)
 def test_inconsistent_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         musldetect.target(**kwargs)
@@ -272,16 +300,24 @@ def test_inconsistent_arguments(kwargs, match):
 
 # -- images, read statically, against packaging run inside them (chroot) ------------------
 
+
 def _packaging_inside(root, python):
     from oracle import skip_or_fail
 
     if os.geteuid() != 0:
         skip_or_fail("running packaging inside the image needs chroot, which needs root")
-    code = ("import json, packaging.tags as t, packaging.markers as m; "
-            "print(json.dumps([[str(x) for x in t.sys_tags()], m.default_environment()]))")
+    code = (
+        "import json, packaging.tags as t, packaging.markers as m; "
+        "print(json.dumps([[str(x) for x in t.sys_tags()], m.default_environment()]))"
+    )
     chroot = shutil.which("chroot") or "/usr/sbin/chroot"
-    proc = subprocess.run([chroot, str(root), python, "-c", code], capture_output=True, text=True, timeout=120,
-                          env={"PATH": "/usr/bin:/bin", "LC_ALL": "C"})
+    proc = subprocess.run(
+        [chroot, str(root), python, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "LC_ALL": "C"},
+    )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
@@ -378,8 +414,12 @@ def test_inspect_tags_follow_the_files_arch(tmp_path):
     (tmp_path / "prog").write_bytes(w.executable(b"/lib/ld-musl-aarch64.so.1\x00", machine=w.EM_AARCH64))
     proc = cli("inspect", "prog", "--root", str(tmp_path), "--platform-tags")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["linux_aarch64", "musllinux_1_2_aarch64", "musllinux_1_1_aarch64",
-                                   "musllinux_1_0_aarch64"]
+    assert proc.stdout.split() == [
+        "linux_aarch64",
+        "musllinux_1_2_aarch64",
+        "musllinux_1_1_aarch64",
+        "musllinux_1_0_aarch64",
+    ]
     found = musldetect.target(path="prog", root=tmp_path)
     assert found.source == "file:prog" and found.python is None
     assert list(found.platform_tags) == proc.stdout.split()
@@ -394,12 +434,18 @@ def test_explain_says_why_each_family_is_in_or_out():
     assert f"C library:  {family} " in own and "override:   none" in own
     other = "musllinux" if family == "glibc" else "manylinux"
     assert f"{other}:  none: the C library is {family}" in own
-    forced = subprocess.run([sys.executable, "-m", "musldetect", "explain"], capture_output=True, text=True,
-                            env=dict(os.environ, MUSLDETECT_LIBC="none"), timeout=120)
+    forced = subprocess.run(
+        [sys.executable, "-m", "musldetect", "explain"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, MUSLDETECT_LIBC="none"),
+        timeout=120,
+    )
     assert forced.returncode == 1 and "override:   set by MUSLDETECT_LIBC=none" in forced.stdout
 
 
 # -- interpreter kinds this machine may not run: packaging's own rules, told the build's flags --
+
 
 @pytest.mark.parametrize("debug,free_threaded", [(False, False), (True, False), (False, True), (True, True)])
 def test_cpython_abis_of_every_build_kind_match_packaging(monkeypatch, debug, free_threaded):
@@ -418,14 +464,17 @@ def test_cpython_abis_of_every_build_kind_match_packaging(monkeypatch, debug, fr
     assert interpreter_tags(facts, platforms) == [str(tag) for tag in tags]
 
 
-@pytest.mark.parametrize("ext_suffix", [".pypy39-pp73-x86_64-linux-gnu.so", ".pypy311-pp73-aarch64-linux-gnu.so",
-                                        ".graalpy-240-native-x86_64-linux.so"])
+@pytest.mark.parametrize(
+    "ext_suffix",
+    [".pypy39-pp73-x86_64-linux-gnu.so", ".pypy311-pp73-aarch64-linux-gnu.so", ".graalpy-240-native-x86_64-linux.so"],
+)
 def test_generic_interpreters_match_packaging(monkeypatch, ext_suffix):
     """PyPy and others take packaging's generic path: the ABI from EXT_SUFFIX."""
     from musldetect._python import PythonFacts, interpreter_tags
 
-    monkeypatch.setattr(packaging_tags, "_get_config_var", lambda name, warn=False: ext_suffix
-                        if name == "EXT_SUFFIX" else None)
+    monkeypatch.setattr(
+        packaging_tags, "_get_config_var", lambda name, warn=False: ext_suffix if name == "EXT_SUFFIX" else None
+    )
     abis = packaging_tags._generic_abi()
     implementation = "pypy" if ext_suffix.startswith(".pypy") else "graalpy"
     version = (3, 11) if "311" in ext_suffix else (3, 9)
@@ -438,8 +487,9 @@ def test_generic_interpreters_match_packaging(monkeypatch, ext_suffix):
     assert interpreter_tags(facts, platforms) == [str(tag) for tag in tags]
 
 
-@pytest.mark.parametrize("python", ["/usr/bin/python3.14", "/usr/bin/python3.14d", "/usr/bin/python3.15",
-                                    "/usr/bin/python3.15d"])
+@pytest.mark.parametrize(
+    "python", ["/usr/bin/python3.14", "/usr/bin/python3.14d", "/usr/bin/python3.15", "/usr/bin/python3.15d"]
+)
 def test_glibc_image_equals_packaging_inside_it(python):
     """Debian sid's CPython 3.14 and 3.15, release and debug builds, with sid's glibc
     (tests/python/sid-python314.sh), read as an image and run under chroot."""

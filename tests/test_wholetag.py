@@ -41,8 +41,9 @@ def build(tmp_path, source, name, *flags, suffix=".c"):
 def abi3audit_violations(wheel: str) -> dict:
     """abi3audit 0.0.26's report for one wheel: file -> (non-abi3 symbols, future objects)."""
     pytest.importorskip("abi3audit", reason="abi3audit is the oracle (pip install abi3audit==0.0.26)")
-    proc = subprocess.run([sys.executable, "-m", "abi3audit", "-R", "-S", wheel], capture_output=True, text=True,
-                          timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "abi3audit", "-R", "-S", wheel], capture_output=True, text=True, timeout=300
+    )
     report = json.loads(proc.stdout)
     found = {}
     for spec in report["specs"].values():
@@ -57,8 +58,9 @@ def test_abi3_symbol_newer_than_the_tag(tmp_path):
     wheel = make_wheel(tmp_path, "m", [f"cp39-abi3-manylinux_2_17_{X86}"], {"m/_m.abi3.so": so})
     result = musldetect.audit(wheel)
     assert result.verdict == "over-promises"
-    assert [(b.tag, b.file, b.cause) for b in result.blame] == \
-        [("cp39-abi3", "m/_m.abi3.so", "PyUnicode_AsUTF8AndSize (stable ABI from 3.10)")]
+    assert [(b.tag, b.file, b.cause) for b in result.blame] == [
+        ("cp39-abi3", "m/_m.abi3.so", "PyUnicode_AsUTF8AndSize (stable ABI from 3.10)")
+    ]
     assert "cp310-abi3" in result.honest_tags and result.files[0].stable_abi == "3.10"
     assert abi3audit_violations(wheel) == {"_m.abi3.so": ([], {"PyUnicode_AsUTF8AndSize": "3.10"})}
     honest = make_wheel(tmp_path, "m2", [f"cp310-abi3-manylinux_2_17_{X86}"], {"m/_m.abi3.so": so})
@@ -81,30 +83,38 @@ def test_py_named_export_is_flagged_as_abi3audit_does(tmp_path):
     result = musldetect.audit(wheel)
     assert [b.cause for b in result.blame] == ["PyFoo_Helper (exported)"]
     assert abi3audit_violations(wheel) == {"_m.abi3.so": (["PyFoo_Helper"], {})}
-    hidden = build(tmp_path, module({"PyLong_FromLong": "long"}) +
-                   "__attribute__((visibility(\"hidden\"))) int PyFoo_Helper(void) { return 1; }\n", "_h.abi3.so")
-    assert not musldetect.audit(make_wheel(tmp_path, "h", [f"cp39-abi3-manylinux_2_17_{X86}"],
-                                           {"m/_h.abi3.so": hidden})).blame
+    hidden = build(
+        tmp_path,
+        module({"PyLong_FromLong": "long"})
+        + '__attribute__((visibility("hidden"))) int PyFoo_Helper(void) { return 1; }\n',
+        "_h.abi3.so",
+    )
+    assert not musldetect.audit(
+        make_wheel(tmp_path, "h", [f"cp39-abi3-manylinux_2_17_{X86}"], {"m/_h.abi3.so": hidden})
+    ).blame
 
 
-@pytest.mark.parametrize("tag,name,fits", [
-    ("cp311-cp311", "_m.cpython-312-x86_64-linux-gnu.so", False),
-    ("cp312-cp312", "_m.cpython-312-x86_64-linux-gnu.so", True),
-    ("cp313-cp313t", "_m.cpython-313-x86_64-linux-gnu.so", False),
-    ("cp313-cp313t", "_m.cpython-313t-x86_64-linux-gnu.so", True),
-    ("cp312-cp312", "_m.cpython-312-aarch64-linux-gnu.so", False),
-    ("cp312-cp312", "_m.abi3.so", True),
-    ("cp313-cp313t", "_m.abi3.so", False),
-    ("cp39-abi3", "_m.cpython-39-x86_64-linux-gnu.so", False),
-    ("cp39-abi3", "_m.abi3-x86_64-linux-gnu.so", False),
-    ("cp315-abi3", "_m.abi3-x86_64-linux-gnu.so", True),
-    ("cp315-abi3t", "_m.abi3t.so", True),
-    ("cp315-abi3t", "_m.abi3.so", False),
-    ("cp312-abi3t", "_m.abi3t.so", False),
-    ("pp310-pypy310_pp73", "_m.pypy310-pp73-x86_64-linux-gnu.so", True),
-    ("pp310-pypy310_pp73", "_m.cpython-310-x86_64-linux-gnu.so", False),
-    ("cp312-cp312", "_m.so", True),
-])
+@pytest.mark.parametrize(
+    "tag,name,fits",
+    [
+        ("cp311-cp311", "_m.cpython-312-x86_64-linux-gnu.so", False),
+        ("cp312-cp312", "_m.cpython-312-x86_64-linux-gnu.so", True),
+        ("cp313-cp313t", "_m.cpython-313-x86_64-linux-gnu.so", False),
+        ("cp313-cp313t", "_m.cpython-313t-x86_64-linux-gnu.so", True),
+        ("cp312-cp312", "_m.cpython-312-aarch64-linux-gnu.so", False),
+        ("cp312-cp312", "_m.abi3.so", True),
+        ("cp313-cp313t", "_m.abi3.so", False),
+        ("cp39-abi3", "_m.cpython-39-x86_64-linux-gnu.so", False),
+        ("cp39-abi3", "_m.abi3-x86_64-linux-gnu.so", False),
+        ("cp315-abi3", "_m.abi3-x86_64-linux-gnu.so", True),
+        ("cp315-abi3t", "_m.abi3t.so", True),
+        ("cp315-abi3t", "_m.abi3.so", False),
+        ("cp312-abi3t", "_m.abi3t.so", False),
+        ("pp310-pypy310_pp73", "_m.pypy310-pp73-x86_64-linux-gnu.so", True),
+        ("pp310-pypy310_pp73", "_m.cpython-310-x86_64-linux-gnu.so", False),
+        ("cp312-cp312", "_m.so", True),
+    ],
+)
 def test_extension_suffix_against_the_python_and_abi_tags(tmp_path, tag, name, fits):
     so = build(tmp_path, module({"PyLong_FromLong": "long"}), name)
     result = musldetect.audit(make_wheel(tmp_path, "m", [f"{tag}-manylinux_2_17_{X86}"], {f"m/{name}": so}))
@@ -120,8 +130,9 @@ def test_extension_module_in_a_wheel_without_an_abi(tmp_path):
     assert "PyInit__m" in result.blame[0].reason
     # A program or library without PyInit_* (ruff, cmake) is what py3-none-<platform> is for.
     plain = build(tmp_path, "int twice(int x) { return 2 * x; }\n", "libtwice.so")
-    assert not musldetect.audit(make_wheel(tmp_path, "t", [f"py3-none-manylinux_2_17_{X86}"],
-                                           {"t/libtwice.so": plain})).blame
+    assert not musldetect.audit(
+        make_wheel(tmp_path, "t", [f"py3-none-manylinux_2_17_{X86}"], {"t/libtwice.so": plain})
+    ).blame
     anywhere = musldetect.audit(make_wheel(tmp_path, "a", ["py3-none-any"], {"t/libtwice.so": plain}))
     assert [b.cause for b in anywhere.blame] == ["ELF binaries"]
 
@@ -131,11 +142,13 @@ def test_extension_linked_against_libpython(tmp_path):
     libdir = f"/usr/lib/{X86}-linux-gnu"
     if not os.path.exists(os.path.join(libdir, "libpython3.11.so")):
         pytest.skip("no libpython3.11.so to link against (apt-get install libpython3.11-dev)")
-    so = build(tmp_path, module({"PyLong_FromLong": "long"}), "_m.so", "-Wl,--no-as-needed", f"-L{libdir}",
-               "-lpython3.11")
+    so = build(
+        tmp_path, module({"PyLong_FromLong": "long"}), "_m.so", "-Wl,--no-as-needed", f"-L{libdir}", "-lpython3.11"
+    )
     result = musldetect.audit(make_wheel(tmp_path, "m", [f"cp311-cp311-manylinux_2_17_{X86}"], {"m/_m.so": so}))
-    assert [(b.file, b.cause) for b in result.blame if b.reason.startswith("an extension module that links")] == \
-        [("m/_m.so", "libpython3.11.so.1.0")]
+    assert [(b.file, b.cause) for b in result.blame if b.reason.startswith("an extension module that links")] == [
+        ("m/_m.so", "libpython3.11.so.1.0")
+    ]
 
 
 def test_x86_64_v3_note_agrees_with_auditwheel(tmp_path):
@@ -174,16 +187,21 @@ def test_executable_stack_fails_from_glibc_2_41(tmp_path, how):
     # musl never makes the stack executable and loads it: the musllinux tag stays.
     assert f"musllinux_1_1_{X86}" in result.honest_tags
     fixed = build(tmp_path, "int twice(int x) { return 2 * x; }\n", "_n.so", "-Wl,-z,noexecstack")
-    assert musldetect.audit(make_wheel(tmp_path, "n", [f"py3-none-manylinux_2_17_{X86}"], {"x/_n.so": fixed})
-                            ).files[0].stack == "rw"
+    assert (
+        musldetect.audit(make_wheel(tmp_path, "n", [f"py3-none-manylinux_2_17_{X86}"], {"x/_n.so": fixed}))
+        .files[0]
+        .stack
+        == "rw"
+    )
 
 
 def test_a_program_with_an_executable_stack_still_starts(tmp_path):
     if running_on_musl():
         pytest.skip("built with the host's GNU toolchain")
     program = read_bytes(compile_c(tmp_path, "gcc", "int main(void) { return 0; }\n", "prog", "-Wl,-z,execstack"))
-    result = musldetect.audit(make_wheel(tmp_path, "p", [f"py3-none-manylinux_2_34_{X86}"],
-                                         {"p-1.0.data/scripts/prog": program}))
+    result = musldetect.audit(
+        make_wheel(tmp_path, "p", [f"py3-none-manylinux_2_34_{X86}"], {"p-1.0.data/scripts/prog": program})
+    )
     assert result.files[0].stack == "rwx" and not result.blame
 
 
@@ -192,7 +210,7 @@ def without_gnu_stack(data: bytes) -> bytes:
     or non-GNU linker leaves (GNU ld 2.40 ignores -z nognustack)."""
     import struct
 
-    phoff, = struct.unpack_from("<Q", data, 32)
+    (phoff,) = struct.unpack_from("<Q", data, 32)
     phentsize, phnum = struct.unpack_from("<HH", data, 54)
     patched = bytearray(data)
     for index in range(phnum):
@@ -212,9 +230,11 @@ def test_no_gnu_stack_header_means_executable_on_x86_64(tmp_path):
     assert "no PT_GNU_STACK (executable by default on x86_64)" in result.blame[0].reason
 
 
-DLOPEN = ('#include <dlfcn.h>\n#include <stdio.h>\n'
-          'int main(int c, char **v) { void *h = dlopen(v[1], RTLD_NOW);\n'
-          '  if (!h) { puts(dlerror()); return 1; } puts("loaded"); return 0; }\n')
+DLOPEN = (
+    "#include <dlfcn.h>\n#include <stdio.h>\n"
+    "int main(int c, char **v) { void *h = dlopen(v[1], RTLD_NOW);\n"
+    '  if (!h) { puts(dlerror()); return 1; } puts("loaded"); return 0; }\n'
+)
 
 
 def glibc_of(suite: str):
@@ -241,8 +261,9 @@ def test_resolve_says_glibc_2_41_refuses_to_dlopen_it(tmp_path, suite, refused):
         if not (root / name).exists() and (root / "usr" / name).exists():
             os.symlink(f"usr/{name}", root / name)
     (root / "opt").mkdir()
-    (root / "opt" / "_x.so").write_bytes(build(tmp_path, "#include <stdio.h>\nvoid hello(void) { puts(\"hi\"); }\n",
-                                               "_x.so", "-Wl,-z,execstack"))
+    (root / "opt" / "_x.so").write_bytes(
+        build(tmp_path, '#include <stdio.h>\nvoid hello(void) { puts("hi"); }\n', "_x.so", "-Wl,-z,execstack")
+    )
     found = musldetect.resolve("/opt/_x.so", root=root)
     assert found.loads is (not refused), found.reason
     if refused:
@@ -250,16 +271,27 @@ def test_resolve_says_glibc_2_41_refuses_to_dlopen_it(tmp_path, suite, refused):
     else:
         assert any("asks for an executable stack" in note for note in found.notes)
     # The oracle: this glibc's loader runs a program that dlopens the file.
-    loader = next(path for path in glob.glob(str(root / "**" / "ld-linux-x86-64.so.2"), recursive=True)
-                  if not os.path.islink(path))
+    loader = next(
+        path
+        for path in glob.glob(str(root / "**" / "ld-linux-x86-64.so.2"), recursive=True)
+        if not os.path.islink(path)
+    )
     libdir = os.path.dirname(loader)
     program = compile_c(tmp_path, "gcc", DLOPEN, "opener", "-ldl")
-    run = subprocess.run([loader, "--library-path", libdir, str(program), str(root / "opt" / "_x.so")],
-                         capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [loader, "--library-path", libdir, str(program), str(root / "opt" / "_x.so")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert ("cannot enable executable stack" in run.stdout) is refused, run.stdout + run.stderr
-    hatch = subprocess.run([loader, "--library-path", libdir, str(program), str(root / "opt" / "_x.so")],
-                           capture_output=True, text=True, timeout=60,
-                           env=dict(os.environ, GLIBC_TUNABLES="glibc.rtld.execstack=2"))
+    hatch = subprocess.run(
+        [loader, "--library-path", libdir, str(program), str(root / "opt" / "_x.so")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=dict(os.environ, GLIBC_TUNABLES="glibc.rtld.execstack=2"),
+    )
     assert "loaded" in hatch.stdout, hatch.stdout + hatch.stderr
 
 
@@ -268,8 +300,15 @@ def test_musl_loads_an_object_that_asks_for_an_executable_stack(tmp_path):
     own loader dlopens the file (the oracle), and resolve() says it loads, with a note."""
     from oracle import find_musl_python, skip_or_fail
 
-    path = compile_c(tmp_path, "musl-gcc", "#include <stdio.h>\nvoid hello(void) { puts(\"hi\"); }\n", "_x.so",
-                     "-shared", "-fPIC", "-Wl,-z,execstack")
+    path = compile_c(
+        tmp_path,
+        "musl-gcc",
+        '#include <stdio.h>\nvoid hello(void) { puts("hi"); }\n',
+        "_x.so",
+        "-shared",
+        "-fPIC",
+        "-Wl,-z,execstack",
+    )
     found = musldetect.resolve(path)
     if found.family != "musl" or found.missing:
         skip_or_fail("musl's loader is not installed here (apt-get install musl)")
@@ -277,8 +316,12 @@ def test_musl_loads_an_object_that_asks_for_an_executable_stack(tmp_path):
     musl_python = find_musl_python()
     if musl_python is None:
         skip_or_fail("no musl-linked interpreter (tests/musl/build-python.sh)")
-    run = subprocess.run([musl_python, "-c", f"import ctypes; ctypes.CDLL({str(path)!r}).hello()"],
-                         capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [musl_python, "-c", f"import ctypes; ctypes.CDLL({str(path)!r}).hello()"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert run.stdout == "hi\n", run.stderr
 
 

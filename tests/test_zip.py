@@ -49,93 +49,194 @@ def entries(tmp_path):
 
 # Each structural mutant and the one defect class it must be refused with: removing the
 # check that names it makes its row fail (mutation/run.py lists each).
-@pytest.mark.parametrize("kind, layout, defect", [
-    ("local crc", lambda e: zh.Layout(zh._replace(e, 0, local_fields=(("crc", e[0].crc ^ 1),))),
-     "ConflictingChecksums"),
-    ("local compressed", lambda e: zh.Layout(zh._replace(e, 0, local_fields=(("compressed", 3),))),
-     "ConflictingCompressedSizes"),
-    ("local size", lambda e: zh.Layout(zh._replace(e, 0, local_fields=(("size", e[0].size + 1),))),
-     "ConflictingUncompressedSizes"),
-    ("local method", lambda e: zh.Layout(zh._replace(e, 0, local_fields=(("method", 12),))),
-     "ConflictingCompressionMethods"),
-    ("local flags", lambda e: zh.Layout(zh._replace(e, 0, local_fields=(("flags", 0x0800),))), "ConflictingFlags"),
-    ("local name", lambda e: zh.Layout(zh._replace(e, 0, local_name=e[1].name)), "ConflictingPaths"),
-    ("descriptor crc", lambda e: zh.Layout(zh._replace(e, 0, descriptor="signed", descriptor_fields=(("crc", 7),))),
-     "ConflictingChecksums"),
-    ("descriptor size", lambda e: zh.Layout(zh._replace(e, 0, descriptor="bare", descriptor_fields=(("size", 9),))),
-     "ConflictingUncompressedSizes"),
-    ("descriptor compressed", lambda e: zh.Layout(zh._replace(e, 0, descriptor="signed",
-                                                               descriptor_fields=(("compressed", 9),))),
-     "ConflictingCompressedSizes"),
-    ("descriptor undeclared", lambda e: zh.Layout(zh._replace(e, 0, descriptor="signed", flags=e[0].flags)),
-     ""),  # declared by the flag: accepted
-    ("missing central entry", lambda e: zh.Layout(zh._replace(e, 1, in_central=False)),
-     "MissingCentralDirectoryEntry"),
-    ("repeated central entry", lambda e: zh.Layout(zh._replace(e, 0, central_copies=2)), "DuplicateLocalFileHeader"),
-    ("repeated entry", lambda e: zh.Layout(e + (zh.new_entry(e[0].name.decode(), b"twin"),)),
-     "DuplicateLocalFileHeader"),
-    ("central offset", lambda e: zh.Layout(e, cd_offset_shift=4), "InvalidEndOfCentralDirectoryOffset"),
-    ("entry count", lambda e: zh.Layout(e, count_shift=-1), "ConflictingNumberOfEntries"),
-    ("zip64 locator", lambda e: zh.Layout(e, zip64_end=True, locator_shift=8),
-     "InvalidZip64EndOfCentralDirectoryLocatorOffset"),
-    ("prefix", lambda e: zh.Layout(e, prefix=b"#!/bin/sh\n"), "UnaccountedBytes"),
-    ("prefix, offsets after it", lambda e: zh.Layout(e, prefix=b"#!/bin/sh\n", offsets_after_prefix=True),
-     "InvalidEndOfCentralDirectoryOffset"),
-    ("suffix", lambda e: zh.Layout(e, suffix=b"\x00"), "TrailingContents"),
-    ("comment with a zip", lambda e: zh.Layout(e, comment=zh.serialise(zh.Layout(e[:1]))), "ZipInZip"),
-    ("case", lambda e: zh.Layout(e + (zh.new_entry(e[0].name.decode().upper(), b"A"),)), "NameCollision"),
-    ("nfd", lambda e: zh.Layout(e + (zh.new_entry("pkg/caf\u00e9.py", b"a"),
-                                     zh.new_entry(unicodedata.normalize("NFD", "pkg/caf\u00e9.py"), b"b"))),
-     "NameCollision"),
-    ("file and directory", lambda e: zh.Layout(e + (zh.new_entry(e[0].name.decode() + "/x", b"x"),)),
-     "NameCollision"),
-    ("absolute", lambda e: zh.Layout(e + (zh.new_entry("/abs.py", b"x"),)), "UnsafePath"),
-    ("drive", lambda e: zh.Layout(e + (zh.new_entry("C:/x.py", b"x"),)), "UnsafePath"),
-    ("control character", lambda e: zh.Layout(e + (zh.new_entry("pkg/a\nb.py", b"x"),)), "UnsafePath"),
-    ("empty part", lambda e: zh.Layout(e + (zh.new_entry("pkg//x.py", b"x"),)), "UnsafePath"),
-    ("dot-dot", lambda e: zh.Layout(e + (zh.new_entry("../evil.py", b"x"),)), "UnsafePath"),
-    ("dot", lambda e: zh.Layout(e + (zh.new_entry("pkg/./evil.py", b"x"),)), "UnsafePath"),
-    ("backslash", lambda e: zh.Layout(e + (zh.new_entry("pkg\\evil.py", b"x"),)), "UnsafePath"),
-    ("cp437 name", lambda e: zh.Layout(e + (zh.new_entry("pkg/caf\u00e9.py", b"x")._replace(flags=0),)),
-     "CentralDirectoryEntryNotUtf8"),
-    ("stored with descriptor", lambda e: zh.Layout(e + (zh.new_entry("pkg/s.txt", b"s", 0)._replace(
-        descriptor="signed"),)), "StoredWithDataDescriptor"),
-    ("unknown method", lambda e: zh.Layout(zh._replace(e, 0, method=99)), "UnsupportedCompression"),
-    ("local crc beside a descriptor", lambda e: zh.Layout(zh._replace(e, 0, descriptor="signed",
-                                                                       local_fields=(("crc", 5),))),
-     "ConflictingChecksums"),
-    ("missing last central entry", lambda e: zh.Layout(zh._replace(e, len(e) - 1, in_central=False)),
-     "MissingCentralDirectoryEntry"),
-    ("descriptor flag without one", lambda e: zh.Layout(zh._replace(e, 0, flags=e[0].flags | 8)),
-     "MissingDataDescriptor"),
-    ("bare descriptor that looks signed", lambda e: zh.Layout(zh._replace(e, 0, descriptor="bare", crc=0x08074B50)),
-     "MissingDataDescriptor"),
-    ("directory with data", lambda e: zh.Layout(e + (zh.new_entry("pkg/sub/", b"data"),)), "DirectoryWithData"),
-    ("encrypted", lambda e: zh.Layout(zh._replace(e, 0, flags=e[0].flags | 1)), "UnsupportedFeature"),
-    ("version needed", lambda e: zh.Layout(zh._replace(e, 0, needed=64)), "UnsupportedFeature"),
-    ("symlink", lambda e: zh.Layout(zh._replace(e, 0, mode=0o120777)), "SymlinkEntry"),
-    ("zip64 field too long", lambda e: zh.Layout(zh._replace(e, 0, zip64_central=True, zip64_pad=8)),
-     "Zip64ExtendedInformationFieldTooLong"),
-    ("extra field twice", lambda e: zh.Layout(zh._replace(e, 0, central_extra=TIMESTAMP + TIMESTAMP)),
-     "MalformedExtraField"),
-    ("extra field cut short", lambda e: zh.Layout(zh._replace(e, 0, central_extra=TIMESTAMP[:-1])),
-     "MalformedExtraField"),
-    ("extra header cut short", lambda e: zh.Layout(zh._replace(e, 0, central_extra=b"\x55\x54")),
-     "MalformedExtraField"),
-    ("unicode path field", lambda e: zh.Layout(zh._replace(e, 0, central_extra=struct.pack("<HH", 0x7075, 5)
-                                                                 + b"\x01abcd")), "ConflictingPaths"),
-    ("local zip64 beside 32-bit sizes", lambda e: zh.Layout(zh._replace(e, 0, local_extra=struct.pack(
-        "<HHQQ", 1, 16, e[0].size, len(e[0].data)))), "ConflictingCompressedSizes"),
-    ("local zip64 too short", lambda e: zh.Layout(zh._replace(e, 0, local_extra=struct.pack("<HHQ", 1, 8, e[0].size))),
-     "Zip64ExtendedInformationFieldTooLong"),
-    ("local size escaped without zip64", lambda e: zh.Layout(zh._replace(e, 0, local_fields=(("size", 0xFFFFFFFF),))),
-     "MissingZip64ExtraField"),
-    ("central size escaped without zip64", lambda e: zh.Layout(zh._replace(e, 0, size=0xFFFFFFFF,
-                                                                            local_fields=(("size", e[0].size),))),
-     "MissingZip64ExtraField"),
-    ("zip64 everywhere", lambda e: zh.Layout(tuple(x._replace(zip64_local=True, zip64_central=True,
-                                                              descriptor="signed") for x in e), zip64_end=True), ""),
-])
+@pytest.mark.parametrize(
+    "kind, layout, defect",
+    [
+        (
+            "local crc",
+            lambda e: zh.Layout(zh._replace(e, 0, local_fields=(("crc", e[0].crc ^ 1),))),
+            "ConflictingChecksums",
+        ),
+        (
+            "local compressed",
+            lambda e: zh.Layout(zh._replace(e, 0, local_fields=(("compressed", 3),))),
+            "ConflictingCompressedSizes",
+        ),
+        (
+            "local size",
+            lambda e: zh.Layout(zh._replace(e, 0, local_fields=(("size", e[0].size + 1),))),
+            "ConflictingUncompressedSizes",
+        ),
+        (
+            "local method",
+            lambda e: zh.Layout(zh._replace(e, 0, local_fields=(("method", 12),))),
+            "ConflictingCompressionMethods",
+        ),
+        ("local flags", lambda e: zh.Layout(zh._replace(e, 0, local_fields=(("flags", 0x0800),))), "ConflictingFlags"),
+        ("local name", lambda e: zh.Layout(zh._replace(e, 0, local_name=e[1].name)), "ConflictingPaths"),
+        (
+            "descriptor crc",
+            lambda e: zh.Layout(zh._replace(e, 0, descriptor="signed", descriptor_fields=(("crc", 7),))),
+            "ConflictingChecksums",
+        ),
+        (
+            "descriptor size",
+            lambda e: zh.Layout(zh._replace(e, 0, descriptor="bare", descriptor_fields=(("size", 9),))),
+            "ConflictingUncompressedSizes",
+        ),
+        (
+            "descriptor compressed",
+            lambda e: zh.Layout(zh._replace(e, 0, descriptor="signed", descriptor_fields=(("compressed", 9),))),
+            "ConflictingCompressedSizes",
+        ),
+        (
+            "descriptor undeclared",
+            lambda e: zh.Layout(zh._replace(e, 0, descriptor="signed", flags=e[0].flags)),
+            "",
+        ),  # declared by the flag: accepted
+        (
+            "missing central entry",
+            lambda e: zh.Layout(zh._replace(e, 1, in_central=False)),
+            "MissingCentralDirectoryEntry",
+        ),
+        (
+            "repeated central entry",
+            lambda e: zh.Layout(zh._replace(e, 0, central_copies=2)),
+            "DuplicateLocalFileHeader",
+        ),
+        (
+            "repeated entry",
+            lambda e: zh.Layout(e + (zh.new_entry(e[0].name.decode(), b"twin"),)),
+            "DuplicateLocalFileHeader",
+        ),
+        ("central offset", lambda e: zh.Layout(e, cd_offset_shift=4), "InvalidEndOfCentralDirectoryOffset"),
+        ("entry count", lambda e: zh.Layout(e, count_shift=-1), "ConflictingNumberOfEntries"),
+        (
+            "zip64 locator",
+            lambda e: zh.Layout(e, zip64_end=True, locator_shift=8),
+            "InvalidZip64EndOfCentralDirectoryLocatorOffset",
+        ),
+        ("prefix", lambda e: zh.Layout(e, prefix=b"#!/bin/sh\n"), "UnaccountedBytes"),
+        (
+            "prefix, offsets after it",
+            lambda e: zh.Layout(e, prefix=b"#!/bin/sh\n", offsets_after_prefix=True),
+            "InvalidEndOfCentralDirectoryOffset",
+        ),
+        ("suffix", lambda e: zh.Layout(e, suffix=b"\x00"), "TrailingContents"),
+        ("comment with a zip", lambda e: zh.Layout(e, comment=zh.serialise(zh.Layout(e[:1]))), "ZipInZip"),
+        ("case", lambda e: zh.Layout(e + (zh.new_entry(e[0].name.decode().upper(), b"A"),)), "NameCollision"),
+        (
+            "nfd",
+            lambda e: zh.Layout(
+                e
+                + (
+                    zh.new_entry("pkg/caf\u00e9.py", b"a"),
+                    zh.new_entry(unicodedata.normalize("NFD", "pkg/caf\u00e9.py"), b"b"),
+                )
+            ),
+            "NameCollision",
+        ),
+        (
+            "file and directory",
+            lambda e: zh.Layout(e + (zh.new_entry(e[0].name.decode() + "/x", b"x"),)),
+            "NameCollision",
+        ),
+        ("absolute", lambda e: zh.Layout(e + (zh.new_entry("/abs.py", b"x"),)), "UnsafePath"),
+        ("drive", lambda e: zh.Layout(e + (zh.new_entry("C:/x.py", b"x"),)), "UnsafePath"),
+        ("control character", lambda e: zh.Layout(e + (zh.new_entry("pkg/a\nb.py", b"x"),)), "UnsafePath"),
+        ("empty part", lambda e: zh.Layout(e + (zh.new_entry("pkg//x.py", b"x"),)), "UnsafePath"),
+        ("dot-dot", lambda e: zh.Layout(e + (zh.new_entry("../evil.py", b"x"),)), "UnsafePath"),
+        ("dot", lambda e: zh.Layout(e + (zh.new_entry("pkg/./evil.py", b"x"),)), "UnsafePath"),
+        ("backslash", lambda e: zh.Layout(e + (zh.new_entry("pkg\\evil.py", b"x"),)), "UnsafePath"),
+        (
+            "cp437 name",
+            lambda e: zh.Layout(e + (zh.new_entry("pkg/caf\u00e9.py", b"x")._replace(flags=0),)),
+            "CentralDirectoryEntryNotUtf8",
+        ),
+        (
+            "stored with descriptor",
+            lambda e: zh.Layout(e + (zh.new_entry("pkg/s.txt", b"s", 0)._replace(descriptor="signed"),)),
+            "StoredWithDataDescriptor",
+        ),
+        ("unknown method", lambda e: zh.Layout(zh._replace(e, 0, method=99)), "UnsupportedCompression"),
+        (
+            "local crc beside a descriptor",
+            lambda e: zh.Layout(zh._replace(e, 0, descriptor="signed", local_fields=(("crc", 5),))),
+            "ConflictingChecksums",
+        ),
+        (
+            "missing last central entry",
+            lambda e: zh.Layout(zh._replace(e, len(e) - 1, in_central=False)),
+            "MissingCentralDirectoryEntry",
+        ),
+        (
+            "descriptor flag without one",
+            lambda e: zh.Layout(zh._replace(e, 0, flags=e[0].flags | 8)),
+            "MissingDataDescriptor",
+        ),
+        (
+            "bare descriptor that looks signed",
+            lambda e: zh.Layout(zh._replace(e, 0, descriptor="bare", crc=0x08074B50)),
+            "MissingDataDescriptor",
+        ),
+        ("directory with data", lambda e: zh.Layout(e + (zh.new_entry("pkg/sub/", b"data"),)), "DirectoryWithData"),
+        ("encrypted", lambda e: zh.Layout(zh._replace(e, 0, flags=e[0].flags | 1)), "UnsupportedFeature"),
+        ("version needed", lambda e: zh.Layout(zh._replace(e, 0, needed=64)), "UnsupportedFeature"),
+        ("symlink", lambda e: zh.Layout(zh._replace(e, 0, mode=0o120777)), "SymlinkEntry"),
+        (
+            "zip64 field too long",
+            lambda e: zh.Layout(zh._replace(e, 0, zip64_central=True, zip64_pad=8)),
+            "Zip64ExtendedInformationFieldTooLong",
+        ),
+        (
+            "extra field twice",
+            lambda e: zh.Layout(zh._replace(e, 0, central_extra=TIMESTAMP + TIMESTAMP)),
+            "MalformedExtraField",
+        ),
+        (
+            "extra field cut short",
+            lambda e: zh.Layout(zh._replace(e, 0, central_extra=TIMESTAMP[:-1])),
+            "MalformedExtraField",
+        ),
+        (
+            "extra header cut short",
+            lambda e: zh.Layout(zh._replace(e, 0, central_extra=b"\x55\x54")),
+            "MalformedExtraField",
+        ),
+        (
+            "unicode path field",
+            lambda e: zh.Layout(zh._replace(e, 0, central_extra=struct.pack("<HH", 0x7075, 5) + b"\x01abcd")),
+            "ConflictingPaths",
+        ),
+        (
+            "local zip64 beside 32-bit sizes",
+            lambda e: zh.Layout(zh._replace(e, 0, local_extra=struct.pack("<HHQQ", 1, 16, e[0].size, len(e[0].data)))),
+            "ConflictingCompressedSizes",
+        ),
+        (
+            "local zip64 too short",
+            lambda e: zh.Layout(zh._replace(e, 0, local_extra=struct.pack("<HHQ", 1, 8, e[0].size))),
+            "Zip64ExtendedInformationFieldTooLong",
+        ),
+        (
+            "local size escaped without zip64",
+            lambda e: zh.Layout(zh._replace(e, 0, local_fields=(("size", 0xFFFFFFFF),))),
+            "MissingZip64ExtraField",
+        ),
+        (
+            "central size escaped without zip64",
+            lambda e: zh.Layout(zh._replace(e, 0, size=0xFFFFFFFF, local_fields=(("size", e[0].size),))),
+            "MissingZip64ExtraField",
+        ),
+        (
+            "zip64 everywhere",
+            lambda e: zh.Layout(
+                tuple(x._replace(zip64_local=True, zip64_central=True, descriptor="signed") for x in e), zip64_end=True
+            ),
+            "",
+        ),
+    ],
+)
 def test_each_check_names_its_defect(tmp_path, kind, layout, defect):
     assert refusal(tmp_path, zh.serialise(layout(entries(tmp_path)))) == defect, kind
 
@@ -145,7 +246,7 @@ def test_two_central_entries_at_one_local_header(tmp_path):
     file twice, a streaming reader once): the second starts inside the first."""
     data = bytearray(zh.serialise(zh.Layout(entries(tmp_path))))
     second = data.index(b"PK\x01\x02", data.index(b"PK\x01\x02") + 4)
-    data[second + 42:second + 46] = b"\x00\x00\x00\x00"
+    data[second + 42 : second + 46] = b"\x00\x00\x00\x00"
     assert refusal(tmp_path, bytes(data)) == "OverlappingEntries"
 
 
@@ -159,15 +260,15 @@ def test_zip64_end_records_are_where_appnote_puts_them(tmp_path):
     assert refusal(tmp_path, bytes(_zip64_wheel(tmp_path))) == ""
     data = _zip64_wheel(tmp_path)
     locator = data.rindex(b"PK\x06\x07")
-    data[locator:locator + 4] = b"PK\x00\x00"
+    data[locator : locator + 4] = b"PK\x00\x00"
     assert refusal(tmp_path, bytes(data)) == "MissingZip64EndOfCentralDirectoryLocator"
     data = _zip64_wheel(tmp_path)
     end = data.rindex(b"PK\x05\x06")
-    data[end + 8:end + 12] = b"\x01\x00\x01\x00"  # one entry, not escaped, not the ZIP64 count
+    data[end + 8 : end + 12] = b"\x01\x00\x01\x00"  # one entry, not escaped, not the ZIP64 count
     assert refusal(tmp_path, bytes(data)) == "ConflictingZip64EndOfCentralDirectory"
     data = _zip64_wheel(tmp_path)
     record = data.rindex(b"PK\x06\x06")
-    data[record + 4:record + 12] = struct.pack("<Q", 52)
+    data[record + 4 : record + 12] = struct.pack("<Q", 52)
     assert refusal(tmp_path, bytes(data)) == "ExtensibleData"
 
 
@@ -189,14 +290,14 @@ def test_lzma_dictionary_is_bounded(tmp_path):
         archive.writestr("m/blob.bin", b"x" * 1000)
     data = bytearray(read_bytes(path))
     at = data.index(b"m/blob.bin") + len("m/blob.bin")  # the local header's name; the LZMA header follows
-    data[at + 5:at + 9] = b"\xff\xff\xff\xff"  # version (2), properties length (2), lc/lp/pb (1), dictionary
+    data[at + 5 : at + 9] = b"\xff\xff\xff\xff"  # version (2), properties length (2), lc/lp/pb (1), dictionary
     assert refusal(tmp_path, bytes(data), "m-1.0-py3-none-any.whl") == "BadCompressedData"
 
 
 def test_one_disk_only(tmp_path):
     data = bytearray(zh.serialise(zh.Layout(entries(tmp_path))))
     end = data.rindex(b"PK\x05\x06")
-    data[end + 4:end + 6] = b"\x01\x00"
+    data[end + 4 : end + 6] = b"\x01\x00"
     assert refusal(tmp_path, bytes(data)) == "MultiDisk"
 
 
@@ -228,12 +329,22 @@ def test_harness_quick(tmp_path):
     ``python tests/zipharness.py --long --count 20000``."""
     bases = zh.base_wheels(zh.wheel_folder()) if _cached_wheels() else [_built_base(tmp_path)]
     report = zh.run(bases, int(os.environ.get("MUSLDETECT_ZIP_MUTANTS", "400")), 30, str(tmp_path), installer_every=5)
-    print(f"\nzip harness: {report.mutants} mutants, {report.disagreements} with readers disagreeing, "
-          f"{sum(report.refused.values())} refused: {dict(report.refused.most_common())}")
+    print(
+        f"\nzip harness: {report.mutants} mutants, {report.disagreements} with readers disagreeing, "
+        f"{sum(report.refused.values())} refused: {dict(report.refused.most_common())}"
+    )
     assert not report.violations, "\n".join(report.violations[:10])
-    for defect in ("ConflictingChecksums", "ConflictingCompressedSizes", "ConflictingUncompressedSizes",
-                   "MissingCentralDirectoryEntry", "DuplicateLocalFileHeader", "InvalidEndOfCentralDirectoryOffset",
-                   "InvalidZip64EndOfCentralDirectoryLocatorOffset", "TrailingContents", "NameCollision"):
+    for defect in (
+        "ConflictingChecksums",
+        "ConflictingCompressedSizes",
+        "ConflictingUncompressedSizes",
+        "MissingCentralDirectoryEntry",
+        "DuplicateLocalFileHeader",
+        "InvalidEndOfCentralDirectoryOffset",
+        "InvalidZip64EndOfCentralDirectoryLocatorOffset",
+        "TrailingContents",
+        "NameCollision",
+    ):
         assert report.refused[defect], f"no mutant was refused as {defect}: the harness no longer makes one"
 
 
@@ -246,8 +357,18 @@ def test_installers_on_a_sample(tmp_path):
         skip_or_fail("uv is missing (pip install uv)")
     rng = random.Random(5)
     base = entries(tmp_path)
-    kinds = ("unchanged", "descriptor-signed", "local-crc", "missing-central-entry", "repeated-entry",
-             "hidden-local-entry", "prepended-shifted", "appended", "name-case", "zip64-end")
+    kinds = (
+        "unchanged",
+        "descriptor-signed",
+        "local-crc",
+        "missing-central-entry",
+        "repeated-entry",
+        "hidden-local-entry",
+        "prepended-shifted",
+        "appended",
+        "name-case",
+        "zip64-end",
+    )
     mutants = {m.kind: m for m in zh.structured_mutants(base, rng) if m.kind in kinds}
     for kind, mutant in mutants.items():
         path = tmp_path / "pkg-1.0-py3-none-any.whl"
@@ -262,8 +383,9 @@ def _cached_wheels() -> list:
 
 
 def _built_base(tmp_path) -> str:
-    return make_wheel(tmp_path, "base", ["py3-none-any"], {"base/__init__.py": b"x = 1\n" * 100,
-                                                           "base/_speed.so": RECENT})
+    return make_wheel(
+        tmp_path, "base", ["py3-none-any"], {"base/__init__.py": b"x = 1\n" * 100, "base/_speed.so": RECENT}
+    )
 
 
 def test_every_cached_real_wheel_reads_whole():
@@ -281,12 +403,21 @@ def test_every_cached_real_wheel_reads_whole():
 
 
 PROJECT = {
-    "setuptools": ('[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n'
-                   '[project]\nname = "demo_st"\nversion = "1.0"\n', "demo_st"),
-    "hatchling": ('[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
-                  '[project]\nname = "demo_hatch"\nversion = "1.0"\n', "demo_hatch"),
-    "flit_core": ('[build-system]\nrequires = ["flit_core"]\nbuild-backend = "flit_core.buildapi"\n'
-                  '[project]\nname = "demo_flit"\nversion = "1.0"\ndescription = "d"\n', "demo_flit"),
+    "setuptools": (
+        '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n'
+        '[project]\nname = "demo_st"\nversion = "1.0"\n',
+        "demo_st",
+    ),
+    "hatchling": (
+        '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
+        '[project]\nname = "demo_hatch"\nversion = "1.0"\n',
+        "demo_hatch",
+    ),
+    "flit_core": (
+        '[build-system]\nrequires = ["flit_core"]\nbuild-backend = "flit_core.buildapi"\n'
+        '[project]\nname = "demo_flit"\nversion = "1.0"\ndescription = "d"\n',
+        "demo_flit",
+    ),
 }
 
 
@@ -301,13 +432,31 @@ def test_wheels_built_by_real_tools_read_whole(tmp_path, backend):
     (source / package / "__init__.py").write_text('"""demo"""\n__version__ = "1.0"\n')
     (source / package / "data.bin").write_bytes(bytes(range(256)) * 64)
     if backend == "setuptools" and shutil.which("gcc"):
-        (source / "setup.py").write_text("from setuptools import Extension, setup\n"
-                                         f"setup(ext_modules=[Extension('{package}._c', ['{package}/_c.c'])])\n")
+        (source / "setup.py").write_text(
+            "from setuptools import Extension, setup\n"
+            f"setup(ext_modules=[Extension('{package}._c', ['{package}/_c.c'])])\n"
+        )
         (source / package / "_c.c").write_text(
-            "#include <Python.h>\nstatic struct PyModuleDef m = {PyModuleDef_HEAD_INIT, \"_c\"};\n"
-            "PyMODINIT_FUNC PyInit__c(void) { return PyModule_Create(&m); }\n")
-    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-                           "--no-index", "-w", str(tmp_path / "out"), str(source)], capture_output=True, text=True)
+            '#include <Python.h>\nstatic struct PyModuleDef m = {PyModuleDef_HEAD_INIT, "_c"};\n'
+            "PyMODINIT_FUNC PyInit__c(void) { return PyModule_Create(&m); }\n"
+        )
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-w",
+            str(tmp_path / "out"),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     (wheel,) = glob.glob(str(tmp_path / "out" / "*.whl"))
     outcome = zh.read_musldetect(wheel)
@@ -318,8 +467,7 @@ def test_wheels_built_by_real_tools_read_whole(tmp_path, backend):
         assert [f.path for f in result.files] == [n for n in zipfile.ZipFile(wheel).namelist() if n.endswith(".so")]
 
 
-@pytest.mark.parametrize("method", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA,
-                                    93])
+@pytest.mark.parametrize("method", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA, 93])
 def test_every_method_an_installer_reads(tmp_path, method):
     """stored, deflate, bzip2 and lzma read here; zstd (93) where this Python reads it
     (3.14, PEP 784), else "cannot judge" said so."""
@@ -362,8 +510,12 @@ def test_refusal_names_wheel_member_and_defect_and_cannot_judge(tmp_path):
 
 def test_binaries_are_found_by_content_not_name(tmp_path):
     """An ELF named like text is still read, and so is a Mach-O named like text."""
-    wheel = make_wheel(tmp_path, "hid", ["cp312-cp312-manylinux_2_17_x86_64"], {
-        "hid/notes.txt": read_bytes(sys.executable), "hid/lib.dylib.txt": b"\xcf\xfa\xed\xfe" + b"\x00" * 60})
+    wheel = make_wheel(
+        tmp_path,
+        "hid",
+        ["cp312-cp312-manylinux_2_17_x86_64"],
+        {"hid/notes.txt": read_bytes(sys.executable), "hid/lib.dylib.txt": b"\xcf\xfa\xed\xfe" + b"\x00" * 60},
+    )
     unpacked = tmp_path / "unpacked"
     zipfile.ZipFile(wheel).extractall(unpacked)
     for result in (musldetect.audit(wheel), musldetect.audit(unpacked)):
@@ -380,8 +532,14 @@ def test_record_is_held_to_the_bytes(tmp_path):
         "no RECORD": lambda e: tuple(x for x in e if not x.name.endswith(b"RECORD")),
         "a file RECORD leaves out": lambda e: e + (zh.new_entry("rec/extra.py", b"y = 2\n"),),
         "RECORD with another hash": lambda e: tuple(
-            zh.new_entry(x.name.decode(), zipfile.ZipFile(io.BytesIO(data)).read(x.name.decode()).replace(
-                b"sha256=", b"sha256=A", 1)) if x.name.endswith(b"RECORD") else x for x in e),
+            zh.new_entry(
+                x.name.decode(),
+                zipfile.ZipFile(io.BytesIO(data)).read(x.name.decode()).replace(b"sha256=", b"sha256=A", 1),
+            )
+            if x.name.endswith(b"RECORD")
+            else x
+            for x in e
+        ),
     }
     for case, change in cases.items():
         path = tmp_path / "rec-1.0-py3-none-any.whl"

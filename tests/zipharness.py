@@ -89,9 +89,17 @@ def entries_of(wheel: bytes) -> Tuple[Entry, ...]:
             start = info.header_offset
             name_length, extra_length = struct.unpack_from("<HH", wheel, start + 26)
             data_at = start + 30 + name_length + extra_length
-            data = wheel[data_at:data_at + info.compress_size]
-            found.append(Entry(info.filename.encode("utf-8"), info.compress_type, info.flag_bits & 0x0800,
-                               info.CRC, info.file_size, data))
+            data = wheel[data_at : data_at + info.compress_size]
+            found.append(
+                Entry(
+                    info.filename.encode("utf-8"),
+                    info.compress_type,
+                    info.flag_bits & 0x0800,
+                    info.CRC,
+                    info.file_size,
+                    data,
+                )
+            )
     return tuple(found)
 
 
@@ -141,21 +149,43 @@ def _flags(entry: Entry) -> int:
 
 
 def _local(entry: Entry) -> bytes:
-    fields = {"crc": entry.crc, "compressed": len(entry.data), "size": entry.size, "method": entry.method,
-              "flags": _flags(entry)}
+    fields = {
+        "crc": entry.crc,
+        "compressed": len(entry.data),
+        "size": entry.size,
+        "method": entry.method,
+        "flags": _flags(entry),
+    }
     if entry.descriptor:
         fields.update(crc=0, compressed=0, size=0)
     fields.update(entry.local_fields)
     extra = b""
     if entry.zip64_local:
-        extra = struct.pack("<HHQQ", 1, 16 + entry.zip64_pad, fields["size"], fields["compressed"]) \
+        extra = (
+            struct.pack("<HHQQ", 1, 16 + entry.zip64_pad, fields["size"], fields["compressed"])
             + b"\x00" * entry.zip64_pad
+        )
         fields.update(compressed=0xFFFFFFFF, size=0xFFFFFFFF)
     extra += entry.local_extra
     name = entry.local_name if entry.local_name is not None else entry.name
-    return struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 45 if entry.zip64_local else entry.needed, fields["flags"],
-                       fields["method"], 0, 0x21, fields["crc"], fields["compressed"], fields["size"], len(name),
-                       len(extra)) + name + extra
+    return (
+        struct.pack(
+            "<4sHHHHHIIIHH",
+            b"PK\x03\x04",
+            45 if entry.zip64_local else entry.needed,
+            fields["flags"],
+            fields["method"],
+            0,
+            0x21,
+            fields["crc"],
+            fields["compressed"],
+            fields["size"],
+            len(name),
+            len(extra),
+        )
+        + name
+        + extra
+    )
 
 
 def _descriptor(entry: Entry) -> bytes:
@@ -173,9 +203,30 @@ def _central(entry: Entry, offset: int) -> bytes:
         extra = struct.pack("<HHQQQ", 1, 24 + entry.zip64_pad, size, compressed, offset) + b"\x00" * entry.zip64_pad
         compressed = size = where = 0xFFFFFFFF
     extra += entry.central_extra
-    return struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 0x031E, 45 if entry.zip64_central else entry.needed,
-                       _flags(entry), entry.method, 0, 0x21, entry.crc, compressed, size, len(entry.name), len(extra),
-                       0, 0, 0, entry.mode << 16, where) + entry.name + extra
+    return (
+        struct.pack(
+            "<4sHHHHHHIIIHHHHHII",
+            b"PK\x01\x02",
+            0x031E,
+            45 if entry.zip64_central else entry.needed,
+            _flags(entry),
+            entry.method,
+            0,
+            0x21,
+            entry.crc,
+            compressed,
+            size,
+            len(entry.name),
+            len(extra),
+            0,
+            0,
+            0,
+            entry.mode << 16,
+            where,
+        )
+        + entry.name
+        + extra
+    )
 
 
 # -- the readers ----------------------------------------------------------------------------
@@ -202,8 +253,11 @@ def read_musldetect(path: str) -> Outcome:
             files.append((member.name, hasher.hexdigest()[:16]))
         at = _record.record_name([member.name for member in archive.members])
         record_member = archive.member(at) if at else None
-        record = _record.parse_record(at, archive.read(record_member, 1 << 26).decode("utf-8", "replace")) \
-            if at and record_member else None
+        record = (
+            _record.parse_record(at, archive.read(record_member, 1 << 26).decode("utf-8", "replace"))
+            if at and record_member
+            else None
+        )
         seen.pop(at or "", None)
         problems = _record.record_problems(record, seen)
         if problems:
@@ -220,8 +274,16 @@ def read_musldetect(path: str) -> Outcome:
 def read_zipfile(path: str) -> Outcome:
     try:
         with zipfile.ZipFile(path) as archive:
-            return Outcome(tuple(sorted((info.filename, _digest(archive.read(info))) for info in archive.infolist()
-                                        if not info.filename.endswith("/"))), "")
+            return Outcome(
+                tuple(
+                    sorted(
+                        (info.filename, _digest(archive.read(info)))
+                        for info in archive.infolist()
+                        if not info.filename.endswith("/")
+                    )
+                ),
+                "",
+            )
     except Exception as exc:  # any failure is a refusal, whatever zipfile raises
         return Outcome(None, type(exc).__name__)
 
@@ -233,11 +295,12 @@ def read_streaming(path: str) -> Outcome:
         data = fh.read()
     files, at = [], 0
     try:
-        while data[at:at + 4] == b"PK\x03\x04":
-            flags, method, crc, compressed, size, name_length, extra_length = struct.unpack_from("<2xHH4xIIIHH",
-                                                                                                data, at + 4)
-            name = data[at + 30:at + 30 + name_length].decode("utf-8")
-            extra = data[at + 30 + name_length:at + 30 + name_length + extra_length]
+        while data[at : at + 4] == b"PK\x03\x04":
+            flags, method, crc, compressed, size, name_length, extra_length = struct.unpack_from(
+                "<2xHH4xIIIHH", data, at + 4
+            )
+            name = data[at + 30 : at + 30 + name_length].decode("utf-8")
+            extra = data[at + 30 + name_length : at + 30 + name_length + extra_length]
             zip64 = extra[:2] == b"\x01\x00"
             if zip64:
                 size, compressed = struct.unpack_from("<QQ", extra, 4)
@@ -249,12 +312,12 @@ def read_streaming(path: str) -> Outcome:
                 content = inflate.decompress(data[at:])
                 compressed = len(data) - at - len(inflate.unused_data)
                 at += compressed
-                if data[at:at + 4] == b"PK\x07\x08":
+                if data[at : at + 4] == b"PK\x07\x08":
                     at += 4
                 crc, compressed_said, size = struct.unpack_from("<IQQ" if zip64 else "<III", data, at)
                 at += 20 if zip64 else 12
             else:
-                content = _inflate(data[at:at + compressed], method)
+                content = _inflate(data[at : at + compressed], method)
                 at += compressed
             if zlib.crc32(content) != crc or len(content) != size:
                 return Outcome(None, "StreamingBadCrc")
@@ -262,7 +325,7 @@ def read_streaming(path: str) -> Outcome:
                 files.append((name, _digest(content)))
     except Exception as exc:
         return Outcome(None, type(exc).__name__)
-    if data[at:at + 4] != b"PK\x01\x02" and data[at:at + 4] != b"PK\x05\x06":
+    if data[at : at + 4] != b"PK\x01\x02" and data[at : at + 4] != b"PK\x05\x06":
         return Outcome(None, "StreamingNoDirectory")
     return Outcome(tuple(sorted(files)), "")
 
@@ -293,9 +356,14 @@ def _installed(root: str) -> Files:
 def installed_view(files: Files) -> Files:
     """The files an installer puts in the package root: not .dist-info (installers
     rewrite it) nor .data (they move it), nor directories of their own (bin)."""
-    return tuple(item for item in files if not item[0].split("/", 1)[0].endswith((".dist-info", ".data"))
-                 and not item[0].startswith(("bin/", "__pycache__/")) and "/__pycache__/" not in item[0]
-                 and item[0] != ".lock")  # uv's lock on a --target directory
+    return tuple(
+        item
+        for item in files
+        if not item[0].split("/", 1)[0].endswith((".dist-info", ".data"))
+        and not item[0].startswith(("bin/", "__pycache__/"))
+        and "/__pycache__/" not in item[0]
+        and item[0] != ".lock"
+    )  # uv's lock on a --target directory
 
 
 _SCRATCH = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None  # installs are many small writes
@@ -308,8 +376,10 @@ def read_installer(path: str) -> Outcome:
 
     target = tempfile.mkdtemp(prefix="zipharness-installer-", dir=_SCRATCH)
     try:
-        scheme = {key: os.path.join(target, "lib" if key in ("purelib", "platlib") else key)
-                  for key in ("purelib", "platlib", "headers", "scripts", "data")}
+        scheme = {
+            key: os.path.join(target, "lib" if key in ("purelib", "platlib") else key)
+            for key in ("purelib", "platlib", "headers", "scripts", "data")
+        }
         with WheelFile.open(Path(path)) as source:
             source.validate_record()
             install(source, SchemeDictionaryDestination(scheme, sys.executable, "posix"), {})
@@ -328,20 +398,43 @@ def _read_by_process(path: str, command: Callable[[str, str], List[str]]) -> Out
     anywhere = os.path.join(target, f"{distribution}-{version}-py3-none-any.whl")
     shutil.copy(path, anywhere)
     try:
-        proc = subprocess.run(command(os.path.join(target, "into"), anywhere), capture_output=True, text=True,
-                              timeout=120, env={**os.environ, "UV_NO_CACHE": "1", "PIP_NO_INPUT": "1"})
+        proc = subprocess.run(
+            command(os.path.join(target, "into"), anywhere),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "UV_NO_CACHE": "1", "PIP_NO_INPUT": "1"},
+        )
         if proc.returncode != 0:
-            return Outcome(None, "exit " + str(proc.returncode) + ": " + proc.stderr.strip().splitlines()[-1][:120]
-                           if proc.stderr.strip() else "exit " + str(proc.returncode))
+            return Outcome(
+                None,
+                "exit " + str(proc.returncode) + ": " + proc.stderr.strip().splitlines()[-1][:120]
+                if proc.stderr.strip()
+                else "exit " + str(proc.returncode),
+            )
         return Outcome(installed_view(_installed(os.path.join(target, "into"))), "")
     finally:
         shutil.rmtree(target, ignore_errors=True)
 
 
 def read_pip(path: str) -> Outcome:
-    return _read_by_process(path, lambda target, wheel: [
-        sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index", "--no-compile",
-        "--disable-pip-version-check", "--target", target, wheel])
+    return _read_by_process(
+        path,
+        lambda target, wheel: [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-index",
+            "--no-compile",
+            "--disable-pip-version-check",
+            "--target",
+            target,
+            wheel,
+        ],
+    )
 
 
 def uv_binary() -> Optional[str]:
@@ -352,9 +445,24 @@ def uv_binary() -> Optional[str]:
 def read_uv(path: str) -> Outcome:
     uv = uv_binary()
     assert uv is not None
-    return _read_by_process(path, lambda target, wheel: [
-        uv, "pip", "install", "-q", "--no-deps", "--offline", "--no-cache", "--no-compile", "--python",
-        sys.executable, "--target", target, wheel])
+    return _read_by_process(
+        path,
+        lambda target, wheel: [
+            uv,
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--offline",
+            "--no-cache",
+            "--no-compile",
+            "--python",
+            sys.executable,
+            "--target",
+            target,
+            wheel,
+        ],
+    )
 
 
 # -- mutations --------------------------------------------------------------------------------
@@ -380,29 +488,44 @@ def structured_mutants(base: Tuple[Entry, ...], rng: random.Random) -> Iterator[
     zip64 = rng.random() < 0.3
     plain = Layout(base)
     yield Mutant("unchanged", serialise(plain))
-    yield Mutant("descriptor-signed", serialise(Layout(tuple(e._replace(descriptor="signed", zip64_local=zip64)
-                                                             for e in base))))
+    yield Mutant(
+        "descriptor-signed", serialise(Layout(tuple(e._replace(descriptor="signed", zip64_local=zip64) for e in base)))
+    )
     yield Mutant("descriptor-bare", serialise(Layout(_replace(base, pick, descriptor="bare"))))
     yield Mutant("zip64-local", serialise(Layout(_replace(base, pick, zip64_local=True))))
     yield Mutant("zip64-central", serialise(Layout(_replace(base, pick, zip64_central=True))))
     yield Mutant("zip64-end", serialise(Layout(base, zip64_end=True)))
     yield Mutant("zip64-locator-offset", serialise(Layout(base, zip64_end=True, locator_shift=rng.choice((-1, 4, 8)))))
     for field in ("crc", "compressed", "size", "method", "flags"):
-        value = {"crc": entry.crc ^ 1, "compressed": len(entry.data) + 1, "size": entry.size + 1,
-                 "method": zipfile.ZIP_STORED if entry.method else zipfile.ZIP_DEFLATED,
-                 "flags": entry.flags ^ 0x0800}[field]
+        value = {
+            "crc": entry.crc ^ 1,
+            "compressed": len(entry.data) + 1,
+            "size": entry.size + 1,
+            "method": zipfile.ZIP_STORED if entry.method else zipfile.ZIP_DEFLATED,
+            "flags": entry.flags ^ 0x0800,
+        }[field]
         yield Mutant(f"local-{field}", serialise(Layout(_replace(base, pick, local_fields=((field, value),)))))
     for field in ("crc", "compressed", "size"):
         shifted = {"crc": entry.crc ^ 0x10, "compressed": len(entry.data) ^ 1, "size": entry.size + 7}[field]
-        yield Mutant(f"descriptor-{field}", serialise(Layout(_replace(
-            base, pick, descriptor=rng.choice(("signed", "bare")), descriptor_fields=((field, shifted),)))))
+        yield Mutant(
+            f"descriptor-{field}",
+            serialise(
+                Layout(
+                    _replace(
+                        base, pick, descriptor=rng.choice(("signed", "bare")), descriptor_fields=((field, shifted),)
+                    )
+                )
+            ),
+        )
     yield Mutant("local-name", serialise(Layout(_replace(base, pick, local_name=other.name))))
     yield Mutant("missing-central-entry", serialise(Layout(_replace(base, pick, in_central=False))))
     yield Mutant("repeated-central-entry", serialise(Layout(_replace(base, pick, central_copies=2))))
     hidden = new_entry(entry.name.decode("utf-8", "replace"), b"\x7fELF evil twin")
     yield Mutant("repeated-entry", serialise(Layout(base + (hidden,))))
-    yield Mutant("hidden-local-entry", serialise(Layout(base[:pick] + (hidden._replace(
-        name=b"hidden/evil.so", in_central=False),) + base[pick:])))
+    yield Mutant(
+        "hidden-local-entry",
+        serialise(Layout(base[:pick] + (hidden._replace(name=b"hidden/evil.so", in_central=False),) + base[pick:])),
+    )
     yield Mutant("central-offset", serialise(Layout(base, cd_offset_shift=rng.choice((-1, 1, 4)))))
     yield Mutant("entry-count", serialise(Layout(base, count_shift=rng.choice((-1, 1)))))
     noise = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 64)))
@@ -412,11 +535,22 @@ def structured_mutants(base: Tuple[Entry, ...], rng: random.Random) -> Iterator[
     yield Mutant("comment", serialise(Layout(base, comment=b"built by hand")))
     yield Mutant("comment-zip", serialise(Layout(base, comment=serialise(Layout((hidden,))))))
     name = entry.name.decode("utf-8", "replace")
-    yield Mutant("name-case", serialise(Layout(base + (new_entry(name.upper() if name != name.upper()
-                                                                  else name.lower(), b"twin"),))))
-    yield Mutant("name-nfd", serialise(Layout(base + (new_entry("pkg/caf\u00e9.py", b"a"),
-                                                      new_entry(unicodedata.normalize("NFD", "pkg/caf\u00e9.py"),
-                                                                b"b")))))
+    yield Mutant(
+        "name-case",
+        serialise(Layout(base + (new_entry(name.upper() if name != name.upper() else name.lower(), b"twin"),))),
+    )
+    yield Mutant(
+        "name-nfd",
+        serialise(
+            Layout(
+                base
+                + (
+                    new_entry("pkg/caf\u00e9.py", b"a"),
+                    new_entry(unicodedata.normalize("NFD", "pkg/caf\u00e9.py"), b"b"),
+                )
+            )
+        ),
+    )
     yield Mutant("name-file-and-directory", serialise(Layout(base + (new_entry(name + "/inner", b"x"),))))
     for unsafe in ("../escape.py", "/abs.py", "pkg\\win.py", "pkg/./dot.py", "pkg//twice.py"):
         yield Mutant("name-unsafe", serialise(Layout(base + (new_entry(unsafe, b"x"),))))
@@ -426,7 +560,7 @@ def structured_mutants(base: Tuple[Entry, ...], rng: random.Random) -> Iterator[
 
 def byte_mutants(wheel: bytes, rng: random.Random, count: int) -> Iterator[Mutant]:
     """Random flips: one byte, one bit or a little-endian field near a signature."""
-    starts = [at for at in range(len(wheel) - 4) if wheel[at:at + 2] == b"PK" and wheel[at + 2] in (1, 3, 5, 6, 7)]
+    starts = [at for at in range(len(wheel) - 4) if wheel[at : at + 2] == b"PK" and wheel[at + 2] in (1, 3, 5, 6, 7)]
     for _ in range(count):
         data = bytearray(wheel)
         if starts and rng.random() < 0.8:
@@ -443,6 +577,8 @@ def byte_mutants(wheel: bytes, rng: random.Random, count: int) -> Iterator[Mutan
 
 
 ZIP_READERS: Dict[str, Callable[[str], Outcome]] = {"zipfile": read_zipfile, "streaming": read_streaming}
+
+
 def _has_installer() -> bool:
     try:
         import installer  # noqa: F401
@@ -470,8 +606,9 @@ def judge(path: str, kind: str, processes: Sequence[str] = (), installers: bool 
     for name in processes:
         installs[name] = {"pip": read_pip, "uv": read_uv}[name](path)
     zip_views = {r.files for r in readings.values()}
-    install_views = {r.files for r in installs.values()} | {installed_view(r.files) if r.files is not None else None
-                                                           for r in readings.values()}
+    install_views = {r.files for r in installs.values()} | {
+        installed_view(r.files) if r.files is not None else None for r in readings.values()
+    }
     disagreement = len(zip_views) > 1 or len(install_views) > 1
     if ours.files is None:
         return Verdict(kind, ours.why, disagreement, "")
@@ -504,8 +641,15 @@ class Report(NamedTuple):
     violations: List[str]
 
 
-def run(bases: Sequence[str], count: int, seed: int, work: str, processes: Sequence[str] = (),
-        process_every: int = 1, installer_every: int = 1) -> Report:
+def run(
+    bases: Sequence[str],
+    count: int,
+    seed: int,
+    work: str,
+    processes: Sequence[str] = (),
+    process_every: int = 1,
+    installer_every: int = 1,
+) -> Report:
     rng = random.Random(seed)
     refused: Counter = Counter()
     violations: List[str] = []
@@ -522,8 +666,9 @@ def run(bases: Sequence[str], count: int, seed: int, work: str, processes: Seque
             path = os.path.join(work, os.path.basename(base_path))
             with open(path, "wb") as fh:
                 fh.write(mutant.data)
-            verdict = judge(path, mutant.kind, processes if mutants % process_every == 0 else (),
-                            mutants % installer_every == 0)
+            verdict = judge(
+                path, mutant.kind, processes if mutants % process_every == 0 else (), mutants % installer_every == 0
+            )
             mutants += 1
             disagreements += verdict.disagreement
             if verdict.refused_by_musldetect:
@@ -546,8 +691,10 @@ def main() -> int:
     work = tempfile.mkdtemp(prefix="zipharness-")
     processes = ("uv", "pip") if args.long else ()
     report = run(args.wheels or base_wheels(wheel_folder()), args.count, args.seed, work, processes, args.every)
-    print(f"mutants {report.mutants}, disagreements among the other readers {report.disagreements}, "
-          f"refused by musldetect {sum(report.refused.values())}, violations {len(report.violations)}")
+    print(
+        f"mutants {report.mutants}, disagreements among the other readers {report.disagreements}, "
+        f"refused by musldetect {sum(report.refused.values())}, violations {len(report.violations)}"
+    )
     for defect, number in report.refused.most_common():
         print(f"  {defect:48} {number}")
     for line in report.violations[:20]:

@@ -48,15 +48,19 @@ def policies_from_auditwheel() -> Dict[str, Any]:
         for policy in raw:
             if policy["name"] == "linux":
                 continue
-            entries.append({
-                "name": policy["name"],
-                "aliases": list(policy.get("aliases", [])),
-                "version": _version(policy["name"]),
-                "libraries": sorted(policy["lib_whitelist"]),
-                "symbol_versions": {arch: {prefix: sorted(versions) for prefix, versions in sorted(table.items())}
-                                    for arch, table in sorted(policy["symbol_versions"].items())},
-                "blacklist": {lib: sorted(names) for lib, names in sorted(policy.get("blacklist", {}).items())},
-            })
+            entries.append(
+                {
+                    "name": policy["name"],
+                    "aliases": list(policy.get("aliases", [])),
+                    "version": _version(policy["name"]),
+                    "libraries": sorted(policy["lib_whitelist"]),
+                    "symbol_versions": {
+                        arch: {prefix: sorted(versions) for prefix, versions in sorted(table.items())}
+                        for arch, table in sorted(policy["symbol_versions"].items())
+                    },
+                    "blacklist": {lib: sorted(names) for lib, names in sorted(policy.get("blacklist", {}).items())},
+                }
+            )
         data[family] = sorted(entries, key=lambda entry: entry["version"])
     return data
 
@@ -81,8 +85,9 @@ def write_or_check(target: str, text: str, check: bool, source: str) -> int:
 
 
 def main(argv: List[str]) -> int:
-    return write_or_check(TARGET, render(policies_from_auditwheel()), "--check" in argv,
-                          "the installed auditwheel's policies")
+    return write_or_check(
+        TARGET, render(policies_from_auditwheel()), "--check" in argv, "the installed auditwheel's policies"
+    )
 
 
 if __name__ == "__main__":

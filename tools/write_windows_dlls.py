@@ -41,6 +41,7 @@ def lists_from_delvewheel(path: Optional[str] = None) -> Dict[str, Any]:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     from importlib.metadata import PackageNotFoundError, version
+
     try:
         release = version("delvewheel")
     except PackageNotFoundError:

@@ -48,14 +48,31 @@ from ._waivers import load as load_waivers
 if TYPE_CHECKING:
     from .._rootfs import FileSystem
 
-__all__ = ["Audit", "AuditedFile", "Blame", "Interpreter", "Provenance", "WaivedBlame", "Waiver", "WaiverError",
-           "apply_waivers", "audit_path", "audit_provenance", "load_waivers"]
+__all__ = [
+    "Audit",
+    "AuditedFile",
+    "Blame",
+    "Interpreter",
+    "Provenance",
+    "WaivedBlame",
+    "Waiver",
+    "WaiverError",
+    "apply_waivers",
+    "audit_path",
+    "audit_provenance",
+    "load_waivers",
+]
 
 readable_fields(Audit, AuditedFile, Blame, Interpreter)
 
 
-def audit_path(path: str, files: Optional[FileSystem] = None, runs_in: Optional[Interpreter] = None,
-               waivers: Sequence[Waiver] = (), strict: bool = False) -> Audit:
+def audit_path(
+    path: str,
+    files: Optional[FileSystem] = None,
+    runs_in: Optional[Interpreter] = None,
+    waivers: Sequence[Waiver] = (),
+    strict: bool = False,
+) -> Audit:
     """The audit of ``path``; with a target's ``files`` (this system's or an image's) each
     entry binary (one no other binary of the input needs) is also resolved there, the
     input's own files first through their rpaths; with ``runs_in``, for that interpreter,

@@ -30,15 +30,24 @@ ABI3_FIRST: Version = (3, 2)
 ABI3T_FIRST: Version = (3, 15)  # PEP 803: the free-threaded stable ABI starts with CPython 3.15
 ARCH_SUFFIX_START = (3, 15)  # .abi3-<triplet>.so / .abi3t[-<triplet>].so are imported from 3.15 on
 
-_SUFFIX = re.compile(r"\.(?:cpython-(?P<cp>[0-9]+)(?P<flags>[a-z]*)-(?P<cptriplet>[^.]+)"
-                     r"|(?P<abi3>abi3t?)(?:-(?P<abi3triplet>[^.]+))?"
-                     r"|(?P<pypy>pypy[0-9]+-pp[0-9]+)-(?P<pptriplet>[^.]+))\.so$")
+_SUFFIX = re.compile(
+    r"\.(?:cpython-(?P<cp>[0-9]+)(?P<flags>[a-z]*)-(?P<cptriplet>[^.]+)"
+    r"|(?P<abi3>abi3t?)(?:-(?P<abi3triplet>[^.]+))?"
+    r"|(?P<pypy>pypy[0-9]+-pp[0-9]+)-(?P<pptriplet>[^.]+))\.so$"
+)
 _CPYTHON_ABI = re.compile(r"^cp(?P<version>[0-9]+)(?P<flags>[a-z]*)$")
 _PYTHON_TAG = re.compile(r"^(?P<impl>cp|pp|py)(?P<version>[0-9]+)$")
 # The first word of the multiarch triplet CPython's configure gives each arch.
-_TRIPLET_ARCH = {"x86_64": ("x86_64",), "i686": ("i386", "i686"), "aarch64": ("aarch64",),
-                 "armv7l": ("arm", "armv7l"), "ppc64le": ("powerpc64le",), "s390x": ("s390x",),
-                 "riscv64": ("riscv64",), "loongarch64": ("loongarch64",)}
+_TRIPLET_ARCH = {
+    "x86_64": ("x86_64",),
+    "i686": ("i386", "i686"),
+    "aarch64": ("aarch64",),
+    "armv7l": ("arm", "armv7l"),
+    "ppc64le": ("powerpc64le",),
+    "s390x": ("s390x",),
+    "riscv64": ("riscv64",),
+    "loongarch64": ("loongarch64",),
+}
 
 
 class Suffix(NamedTuple):
@@ -76,13 +85,14 @@ def _interpreter_imports(suffix: Suffix, abi: str, python: str) -> Optional[str]
     tag_version = _python_version(python)
     if abi in ("abi3", "abi3t"):
         if suffix.kind not in ("abi3", "abi3t"):
-            return f"only one interpreter imports {suffix_text(suffix)}, {python}-{abi} promises every CPython " \
-                   f"from {_dotted(tag_version)} on"
+            return (
+                f"only one interpreter imports {suffix_text(suffix)}, {python}-{abi} promises every CPython "
+                f"from {_dotted(tag_version)} on"
+            )
         if abi == "abi3t" and suffix.kind == "abi3":
             return "free-threaded CPython does not import .abi3 suffixes; an abi3t wheel promises it"
         if (suffix.kind == "abi3t" or suffix.triplet) and (tag_version is None or tag_version < ARCH_SUFFIX_START):
-            return f"CPython imports {suffix_text(suffix)} from 3.15 on, {python}-{abi} promises " \
-                   f"{_dotted(tag_version)}"
+            return f"CPython imports {suffix_text(suffix)} from 3.15 on, {python}-{abi} promises {_dotted(tag_version)}"
         return None
     if cp is not None:
         version, flags = _version(cp.group("version")), cp.group("flags")
@@ -90,8 +100,12 @@ def _interpreter_imports(suffix: Suffix, abi: str, python: str) -> Optional[str]
             if suffix.version != version or sorted(suffix.flags) != sorted(flags):
                 return f"{suffix_text(suffix)} is for another interpreter than {abi}"
             return None
-        if suffix.kind == "abi3" and "t" not in flags and version >= (3, 2) and \
-                (not suffix.triplet or version >= ARCH_SUFFIX_START):
+        if (
+            suffix.kind == "abi3"
+            and "t" not in flags
+            and version >= (3, 2)
+            and (not suffix.triplet or version >= ARCH_SUFFIX_START)
+        ):
             return None
         if suffix.kind == "abi3t" and version >= ARCH_SUFFIX_START:
             return None
@@ -130,18 +144,35 @@ def stable_abi_causes(tag: str, baseline: Version, binary: BinaryFacts) -> List[
     for name in binary.python_imports:
         entry = _stable_abi.lookup(name)
         if entry is None:
-            causes.append(Blame(tag, binary.path, f"{name} (not in the stable ABI)",
-                                f"{name} is not in CPython's stable ABI: the extension works with the "
-                                "interpreter it was built for only"))
+            causes.append(
+                Blame(
+                    tag,
+                    binary.path,
+                    f"{name} (not in the stable ABI)",
+                    f"{name} is not in CPython's stable ABI: the extension works with the "
+                    "interpreter it was built for only",
+                )
+            )
         elif entry.added > baseline:
-            causes.append(Blame(tag, binary.path, f"{name} (stable ABI from {_dotted(entry.added)})",
-                                f"{name} joined the stable ABI in CPython {_dotted(entry.added)}, after "
-                                f"{_dotted(baseline)}"))
+            causes.append(
+                Blame(
+                    tag,
+                    binary.path,
+                    f"{name} (stable ABI from {_dotted(entry.added)})",
+                    f"{name} joined the stable ABI in CPython {_dotted(entry.added)}, after {_dotted(baseline)}",
+                )
+            )
     for name in binary.python_exports:
         if not name.startswith("PyInit_"):
-            causes.append(Blame(tag, binary.path, f"{name} (exported)",
-                                f"the binary exports the CPython-named {name}: where an interpreter defines it, "
-                                "the loader binds the extension's own calls to the interpreter's"))
+            causes.append(
+                Blame(
+                    tag,
+                    binary.path,
+                    f"{name} (exported)",
+                    f"the binary exports the CPython-named {name}: where an interpreter defines it, "
+                    "the loader binds the extension's own calls to the interpreter's",
+                )
+            )
     return causes
 
 
@@ -179,17 +210,33 @@ def judge(declared: Sequence[str], binaries: Sequence[BinaryFacts]) -> Tuple[Lis
     for binary in extensions:
         for needed in binary.needed:
             if needed.startswith("libpython"):
-                causes.append(Blame("", binary.path, needed, "an extension module that links libpython: only a "
-                                    "program embedding Python does that; the interpreter provides the symbols"))
+                causes.append(
+                    Blame(
+                        "",
+                        binary.path,
+                        needed,
+                        "an extension module that links libpython: only a "
+                        "program embedding Python does that; the interpreter provides the symbols",
+                    )
+                )
     return causes, honest
 
 
-def _pair_causes(pair: str, python: str, abi: str, binaries: Sequence[BinaryFacts],
-                 extensions: Sequence[BinaryFacts]) -> List[Blame]:
+def _pair_causes(
+    pair: str, python: str, abi: str, binaries: Sequence[BinaryFacts], extensions: Sequence[BinaryFacts]
+) -> List[Blame]:
     causes: List[Blame] = []
     if abi == "none":
-        return [Blame(pair, b.path, "extension module", f"{posixpath.basename(b.path)} exports "
-                      f"{_init_name(b)}: an extension module in a wheel whose ABI tag is none") for b in extensions]
+        return [
+            Blame(
+                pair,
+                b.path,
+                "extension module",
+                f"{posixpath.basename(b.path)} exports "
+                f"{_init_name(b)}: an extension module in a wheel whose ABI tag is none",
+            )
+            for b in extensions
+        ]
     if abi in ("abi3", "abi3t"):
         baseline = _python_version(python)
         if baseline is None or not python.startswith("cp"):

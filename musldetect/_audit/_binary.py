@@ -79,8 +79,10 @@ _ELF_TYPES = {ET_REL: "a relocatable object (ET_REL, a .o)", ET_CORE: "a core du
 
 def _not_loadable(elf: ELFFile) -> str:
     if elf.type not in (ET_EXEC, ET_DYN):
-        return _ELF_TYPES.get(elf.type, f"ELF type {elf.type}, neither a program nor a shared library") + \
-            ": no loader maps it"
+        return (
+            _ELF_TYPES.get(elf.type, f"ELF type {elf.type}, neither a program nor a shared library")
+            + ": no loader maps it"
+        )
     if elf.is_dynamic and _dynamic_is_nobits(elf):
         return "its dynamic section holds no bytes (SHT_NOBITS): a separate debug-info file, which no loader maps"
     return ""
@@ -97,8 +99,12 @@ def _dynamic_is_nobits(elf: ELFFile) -> bool:
     header = parse_header(elf.read_at(0, header_size(elf.bits), "ELF header"), elf.bits, elf.byteorder)
     wide = elf.bits == 64
     size = 64 if wide else 40
-    if not header.shoff or header.shentsize != size or not 0 < header.shnum <= MAX_SECTIONS \
-            or header.shoff + header.shnum * size > elf.size:
+    if (
+        not header.shoff
+        or header.shentsize != size
+        or not 0 < header.shnum <= MAX_SECTIONS
+        or header.shoff + header.shnum * size > elf.size
+    ):
         return False
     table = elf.read_at(header.shoff, header.shnum * size, "section header table")
     fields = elf.byteorder + ("IIQQ" if wide else "IIII")
@@ -115,8 +121,9 @@ def binary_facts(elf: ELFFile, shown_as: str) -> BinaryFacts:
     not a binary to judge) comes back with ``loadable=False`` and the reason."""
     unloadable = _not_loadable(elf)
     if unloadable:
-        return BinaryFacts(shown_as, elf.arch, None, False, None, (), (), False, (), (), (), (), {}, None, unloadable,
-                           loadable=False)
+        return BinaryFacts(
+            shown_as, elf.arch, None, False, None, (), (), False, (), (), (), (), {}, None, unloadable, loadable=False
+        )
     interp = elf.interpreter
     soname, needed = elf.dynamic_names() if elf.is_dynamic else (None, [])
     rpath, runpath = elf.search_paths() if elf.is_dynamic else ([], [])
@@ -155,12 +162,29 @@ def binary_facts(elf: ELFFile, shown_as: str) -> BinaryFacts:
         requires = _rules.glibc_requirement(name for _lib, name in strong)
     elif family == MUSL and not static:
         requires = _rules.musl_requirement(imports)
-    return BinaryFacts(shown_as, elf.arch, family, static, soname, tuple(needed), tuple(runpath or rpath),
-                       bool(runpath), tuple(strong), tuple(weak), imports, weak_imports, symbol_of_version, requires,
-                       reason, tuple(sorted({name for name, _, _ in symbols if name.startswith(PYTHON_PREFIXES)})),
-                       tuple(sorted(name for name in exported if name.startswith(PYTHON_PREFIXES))),
-                       _stack(elf), tuple(sorted(elf.gnu_properties().items())), interp,
-                       asks_executable_stack(elf.segments, elf.arch))
+    return BinaryFacts(
+        shown_as,
+        elf.arch,
+        family,
+        static,
+        soname,
+        tuple(needed),
+        tuple(runpath or rpath),
+        bool(runpath),
+        tuple(strong),
+        tuple(weak),
+        imports,
+        weak_imports,
+        symbol_of_version,
+        requires,
+        reason,
+        tuple(sorted({name for name, _, _ in symbols if name.startswith(PYTHON_PREFIXES)})),
+        tuple(sorted(name for name in exported if name.startswith(PYTHON_PREFIXES))),
+        _stack(elf),
+        tuple(sorted(elf.gnu_properties().items())),
+        interp,
+        asks_executable_stack(elf.segments, elf.arch),
+    )
 
 
 def _stack(elf: ELFFile) -> str:

@@ -67,26 +67,54 @@ def image_facts(data: Buffer, shown: str, path: str) -> Optional[ImageFacts]:
     if is_macho(head):
         macho = read_macho(data, shown)
         install = next((s.install_name for s in macho.slices if s.install_name), None)
-        return ImageFacts(path, MACHO, install, tuple(
-            ImageSlice(s.arch, s.platform, s.minimum,
-                       tuple(d.name for d in s.dylibs if d.kind != "weak"),
-                       tuple(d.name for d in s.dylibs if d.kind == "weak"), s.rpaths, s.undefined,
-                       tuple(name[1:] for name in s.py_init)) for s in macho.slices))
+        return ImageFacts(
+            path,
+            MACHO,
+            install,
+            tuple(
+                ImageSlice(
+                    s.arch,
+                    s.platform,
+                    s.minimum,
+                    tuple(d.name for d in s.dylibs if d.kind != "weak"),
+                    tuple(d.name for d in s.dylibs if d.kind == "weak"),
+                    s.rpaths,
+                    s.undefined,
+                    tuple(name[1:] for name in s.py_init),
+                )
+                for s in macho.slices
+            ),
+        )
     if not _has_pe_signature(data):
         return None
     pe = read_pe(data, shown)
     imports = tuple(f"{i.dll}:{name}" for i in pe.imports + pe.delay_imports for name in i.symbols) + tuple(
-        f"{i.dll}:#{number}" for i in pe.imports + pe.delay_imports for number in i.ordinals)
-    return ImageFacts(path, PE, None, (ImageSlice(
-        pe.arch, "windows", None, tuple(i.dll for i in pe.imports), tuple(i.dll for i in pe.delay_imports), (),
-        imports, tuple(name for name in pe.exports if name.startswith("PyInit_"))),))
+        f"{i.dll}:#{number}" for i in pe.imports + pe.delay_imports for number in i.ordinals
+    )
+    return ImageFacts(
+        path,
+        PE,
+        None,
+        (
+            ImageSlice(
+                pe.arch,
+                "windows",
+                None,
+                tuple(i.dll for i in pe.imports),
+                tuple(i.dll for i in pe.delay_imports),
+                (),
+                imports,
+                tuple(name for name in pe.exports if name.startswith("PyInit_")),
+            ),
+        ),
+    )
 
 
 def _has_pe_signature(data: Buffer) -> bool:
     if len(data) < 64 or bytes(data[:2]) != b"MZ":
         return False
     at = struct.unpack_from("<I", data, 0x3C)[0]
-    return bytes(data[at:at + 4]) == b"PE\0\0"
+    return bytes(data[at : at + 4]) == b"PE\0\0"
 
 
 def image_facts_of_descriptor(fd: int, shown: str, path: str) -> Optional[ImageFacts]:

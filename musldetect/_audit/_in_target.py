@@ -21,8 +21,13 @@ if TYPE_CHECKING:
 MOUNT = "/.musldetect-audit"  # where the input's binaries appear to the resolver
 
 
-def resolved(result: Audit, binaries: Sequence[BinaryFacts], files_at: str, files: FileSystem,
-             runs_in: Optional[Interpreter] = None) -> Audit:
+def resolved(
+    result: Audit,
+    binaries: Sequence[BinaryFacts],
+    files_at: str,
+    files: FileSystem,
+    runs_in: Optional[Interpreter] = None,
+) -> Audit:
     """``result`` with each entry binary (one no other binary of the input needs) resolved
     in a target's file system (this system's, or an image's), and with ``runs_in`` held to
     that interpreter's process too."""
@@ -34,8 +39,9 @@ def resolved(result: Audit, binaries: Sequence[BinaryFacts], files_at: str, file
         resolution = _unmounted(resolve_in(f"{MOUNT}/{binary.path}", overlay))
         clash = _interpreter_clash(binary, runs_in)
         if clash:
-            resolution = resolution._replace(loads=False, reason=clash if resolution.loads else
-                                             f"{clash}; {resolution.reason}")
+            resolution = resolution._replace(
+                loads=False, reason=clash if resolution.loads else f"{clash}; {resolution.reason}"
+            )
         found.append((binary.path, resolution))
     target = runs_in.described if runs_in is not None else files.label
     if result.images:  # Mach-O and PE files: no Linux loader maps them
@@ -62,11 +68,19 @@ def _unmounted(found: Resolution) -> Resolution:
         return (value or "").replace(MOUNT + "/", "").replace(MOUNT, ".")
 
     return found._replace(
-        path=text(found.path), reason=text(found.reason), notes=tuple(map(text, found.notes)),
-        libraries=tuple(lib._replace(path=text(lib.path) if lib.path else None, needed_by=text(lib.needed_by))
-                        for lib in found.libraries),
-        missing=tuple(gone._replace(needed_by=text(gone.needed_by), searched=tuple(map(text, gone.searched)))
-                      for gone in found.missing),
+        path=text(found.path),
+        reason=text(found.reason),
+        notes=tuple(map(text, found.notes)),
+        libraries=tuple(
+            lib._replace(path=text(lib.path) if lib.path else None, needed_by=text(lib.needed_by))
+            for lib in found.libraries
+        ),
+        missing=tuple(
+            gone._replace(needed_by=text(gone.needed_by), searched=tuple(map(text, gone.searched)))
+            for gone in found.missing
+        ),
         missing_versions=tuple(need._replace(needed_by=text(need.needed_by)) for need in found.missing_versions),
-        mismatched=tuple(skip._replace(candidate=text(skip.candidate), needed_by=text(skip.needed_by))
-                         for skip in found.mismatched))
+        mismatched=tuple(
+            skip._replace(candidate=text(skip.candidate), needed_by=text(skip.needed_by)) for skip in found.mismatched
+        ),
+    )

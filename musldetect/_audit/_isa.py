@@ -34,8 +34,10 @@ _X86_FEATURES: Tuple[Tuple[int, str], ...] = ((1, "IBT"), (2, "SHSTK"))
 _AARCH64_FEATURES: Tuple[Tuple[int, str], ...] = ((1, "BTI"), (2, "PAC"), (4, "GCS"))
 EXECSTACK_REFUSED_FROM = (2, 41)
 EXECSTACK_FIX = "link with -Wl,-z,noexecstack (and give assembler files a .note.GNU-stack section)"
-EXECSTACK_HATCH = ("GLIBC_TUNABLES=glibc.rtld.execstack=2 lets such a dlopen through on glibc 2.42+ and the 2.41 "
-                   "stable updates that carry the backport (Debian 13's 2.41-7 on)")
+EXECSTACK_HATCH = (
+    "GLIBC_TUNABLES=glibc.rtld.execstack=2 lets such a dlopen through on glibc 2.42+ and the 2.41 "
+    "stable updates that carry the backport (Debian 13's 2.41-7 on)"
+)
 
 
 def x86_isa_level(binary: BinaryFacts) -> Optional[int]:
@@ -73,15 +75,19 @@ def policy_causes(family: str, policy_name: str, arch: str, binary: BinaryFacts)
     causes = []
     level = x86_isa_level(binary)
     if level is not None and level >= 2:
-        why = (f"its GNU property note (GNU_PROPERTY_X86_ISA_1_NEEDED) says it needs x86-64-v{level}; "
-               f"{policy_name}_{arch} promises the x86-64 baseline. The note says what its objects were marked as "
-               "needing (-mneeded, -z x86-64-vN), not which instructions run: a library that picks its code at "
-               "run time must not carry the mark (auditwheel#535, #645)")
+        why = (
+            f"its GNU property note (GNU_PROPERTY_X86_ISA_1_NEEDED) says it needs x86-64-v{level}; "
+            f"{policy_name}_{arch} promises the x86-64 baseline. The note says what its objects were marked as "
+            "needing (-mneeded, -z x86-64-vN), not which instructions run: a library that picks its code at "
+            "run time must not carry the mark (auditwheel#535, #645)"
+        )
         causes.append(Cause("isa-level", binary.path, f"x86-64-v{level}", why, False))
     if family == "glibc" and not binary_is_program(binary) and binary.executable_stack:
-        why = (f"{stack_text(binary)}: glibc {_dotted(EXECSTACK_REFUSED_FROM)} and later refuse to dlopen it "
-               f"(\"cannot enable executable stack as shared object requires\"); fix: {EXECSTACK_FIX}; "
-               f"escape hatch: {EXECSTACK_HATCH}")
+        why = (
+            f"{stack_text(binary)}: glibc {_dotted(EXECSTACK_REFUSED_FROM)} and later refuse to dlopen it "
+            f'("cannot enable executable stack as shared object requires"); fix: {EXECSTACK_FIX}; '
+            f"escape hatch: {EXECSTACK_HATCH}"
+        )
         causes.append(Cause("executable-stack", binary.path, "executable stack", why, False))
     return causes
 

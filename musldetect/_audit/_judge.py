@@ -72,8 +72,10 @@ def judge(path: str, found: Input, waivers: Sequence[Waiver] = (), strict: bool 
     tags_agree = None if name_tags is None or wheel_tags is None else name_tags == wheel_tags
     if tags_agree is False:
         inconsistent = True
-        reasons.append(f"the file name declares {', '.join(sorted(name_tags or ()))} but WHEEL says "
-                       f"{', '.join(sorted(wheel_tags or ()))}")
+        reasons.append(
+            f"the file name declares {', '.join(sorted(name_tags or ()))} but WHEEL says "
+            f"{', '.join(sorted(wheel_tags or ()))}"
+        )
     name_problem = _wheel_name_problem(os.path.basename(path)) if found.kind == "wheel" else ""
     if name_problem:
         inconsistent = True
@@ -93,8 +95,10 @@ def judge(path: str, found: Input, waivers: Sequence[Waiver] = (), strict: bool 
         for cause in applied.kept:
             blame.append(Blame(tag, cause.file, cause.cause, cause.reason, cause.rule))
             inconsistent = inconsistent or cause.inconsistent
-        waived += [WaivedBlame(tag, w.cause.file, w.cause.cause, w.cause.reason, w.cause.rule, w.waiver)
-                   for w in applied.waived]
+        waived += [
+            WaivedBlame(tag, w.cause.file, w.cause.cause, w.cause.reason, w.cause.rule, w.waiver)
+            for w in applied.waived
+        ]
     used = {w.waiver for w in waived}
     unused = () if strict else tuple(w for w in waivers if w not in used)
     python_blame, honest_pairs = _abi.judge(sorted(declared_full), binaries)
@@ -109,13 +113,33 @@ def judge(path: str, found: Input, waivers: Sequence[Waiver] = (), strict: bool 
         blame.extend(_unfit_blame(by_arch, allowed.families, allowed.oldest, vendored))
     files = tuple(_audited_file(b, vendored[b.path]) for b in binaries)
     honest = tuple(dict.fromkeys(allowed.honest + honest_pairs))
-    return Audit(path, found.kind, files, honest, declared, tags_agree, verdict,
-                 tuple(blame), tuple(reasons), _policy.source(), waived=tuple(waived), unused_waivers=unused,
-                 provenance=_provenance.provenance(), images=found.images)
+    return Audit(
+        path,
+        found.kind,
+        files,
+        honest,
+        declared,
+        tags_agree,
+        verdict,
+        tuple(blame),
+        tuple(reasons),
+        _policy.source(),
+        waived=tuple(waived),
+        unused_waivers=unused,
+        provenance=_provenance.provenance(),
+        images=found.images,
+    )
 
 
-def _platform_audit(path: str, found: Input, declared: Tuple[str, ...], declared_full: Set[str],
-                    tags_agree: Optional[bool], reasons: List[str], inconsistent: bool) -> Audit:
+def _platform_audit(
+    path: str,
+    found: Input,
+    declared: Tuple[str, ...],
+    declared_full: Set[str],
+    tags_agree: Optional[bool],
+    reasons: List[str],
+    inconsistent: bool,
+) -> Audit:
     """The audit of a macOS, iOS, Windows or Android wheel, by that platform's judge;
     ``inconsistent`` carries what the container already showed (RECORD, the tags)."""
     judgement = judge_platform(declared, declared_full, found.images, found.binaries)
@@ -129,8 +153,20 @@ def _platform_audit(path: str, found: Input, declared: Tuple[str, ...], declared
     if verdict == UNDER:
         reasons.extend(judgement.under)
     files = tuple(_audited_file(b, {}) for b in found.binaries)
-    return Audit(path, found.kind, files, judgement.honest_tags, declared, tags_agree, verdict, blame,
-                 tuple(reasons), judgement.source, images=found.images, provenance=_provenance.provenance())
+    return Audit(
+        path,
+        found.kind,
+        files,
+        judgement.honest_tags,
+        declared,
+        tags_agree,
+        verdict,
+        blame,
+        tuple(reasons),
+        judgement.source,
+        images=found.images,
+        provenance=_provenance.provenance(),
+    )
 
 
 def _verdict(inconsistent: bool, blamed: bool, declared: bool, under: Sequence[str]) -> str:
@@ -175,8 +211,9 @@ def _allowed(by_arch: ByArch, vendored: Vendored) -> _Allowed:
     return _Allowed(families, oldest, honest, reasons, inconsistent)
 
 
-def _oldest_fitting(family: str, arch: str, group: Sequence[BinaryFacts], vendored: Vendored
-                    ) -> Optional[_policy.Policy]:
+def _oldest_fitting(
+    family: str, arch: str, group: Sequence[BinaryFacts], vendored: Vendored
+) -> Optional[_policy.Policy]:
     for policy in _policy.policies(family):
         if policy.covers(arch) and not _policy_causes(policy, arch, group, vendored):
             return policy
@@ -215,8 +252,9 @@ def _vendored_libraries(binaries: Sequence[BinaryFacts]) -> Vendored:
     return vendored
 
 
-def _policy_causes(policy: _policy.Policy, arch: str, binaries: Sequence[BinaryFacts],
-                   vendored: Vendored) -> List[Cause]:
+def _policy_causes(
+    policy: _policy.Policy, arch: str, binaries: Sequence[BinaryFacts], vendored: Vendored
+) -> List[Cause]:
     """Why ``policy`` does not fit these binaries of one arch; empty when it fits."""
     if not policy.covers(arch):
         return [Cause("arch-not-covered", "", arch, f"{policy.name} does not cover {arch}", False)]
@@ -226,8 +264,15 @@ def _policy_causes(policy: _policy.Policy, arch: str, binaries: Sequence[BinaryF
         if binary.static or binary.family is None and not binary.needed:
             continue
         for symbol in binary.old_python_symbols():
-            causes.append(Cause("python2-symbol", binary.path, symbol,
-                                "a symbol only Python 2 narrow-unicode or fpectl builds provide", False))
+            causes.append(
+                Cause(
+                    "python2-symbol",
+                    binary.path,
+                    symbol,
+                    "a symbol only Python 2 narrow-unicode or fpectl builds provide",
+                    False,
+                )
+            )
         own = vendored[binary.path]
         causes += _library_causes(policy, binary, own)
         causes += _version_causes(policy, arch, binary, own)
@@ -241,9 +286,15 @@ def _library_causes(policy: _policy.Policy, binary: BinaryFacts, own: Dict[str, 
     for needed in binary.needed:
         if needed in own or needed in policy.libraries or family_by_name(needed) == policy.family:
             continue
-        causes.append(Cause("library-not-allowed", binary.path, needed,
-                            f"needs {needed}, which {policy.name} does not allow and the input does not vendor on "
-                            "its RUNPATH", True))
+        causes.append(
+            Cause(
+                "library-not-allowed",
+                binary.path,
+                needed,
+                f"needs {needed}, which {policy.name} does not allow and the input does not vendor on its RUNPATH",
+                True,
+            )
+        )
     return causes
 
 
@@ -254,8 +305,11 @@ def _forbidden_causes(policy: _policy.Policy, binary: BinaryFacts, own: Dict[str
     for needed in binary.needed:
         forbidden = policy.blacklist.get(needed, frozenset()) & imports if needed not in own else set()
         for symbol in sorted(forbidden):
-            causes.append(Cause("forbidden-symbol", binary.path, symbol,
-                                f"{policy.name} forbids using {symbol} of {needed}", False))
+            causes.append(
+                Cause(
+                    "forbidden-symbol", binary.path, symbol, f"{policy.name} forbids using {symbol} of {needed}", False
+                )
+            )
     return causes
 
 
@@ -269,14 +323,27 @@ def _version_causes(policy: _policy.Policy, arch: str, binary: BinaryFacts, own:
             prefix = version.partition("_")[0]
             bound = binary.symbol_of_version.get(version)
             ceiling = policy.ceiling(arch, prefix)
-            causes.append(Cause("symbol-version-too-new", binary.path, f"{bound}@{version}" if bound else version,
-                                f"{version} of {library} is newer than {policy.name} allows on {arch}"
-                                + (f" (up to {ceiling})" if ceiling else ""), False))
+            causes.append(
+                Cause(
+                    "symbol-version-too-new",
+                    binary.path,
+                    f"{bound}@{version}" if bound else version,
+                    f"{version} of {library} is newer than {policy.name} allows on {arch}"
+                    + (f" (up to {ceiling})" if ceiling else ""),
+                    False,
+                )
+            )
     if policy.family == MUSL and binary.requires is not None and binary.requires[:2] > policy.version:
         symbol = _musl_symbol_that_requires(binary)
-        causes.append(Cause("musl-symbol-too-new", binary.path, symbol,
-                            f"{symbol} is new in musl {'.'.join(map(str, binary.requires))}, after {policy.name}",
-                            False))
+        causes.append(
+            Cause(
+                "musl-symbol-too-new",
+                binary.path,
+                symbol,
+                f"{symbol} is new in musl {'.'.join(map(str, binary.requires))}, after {policy.name}",
+                False,
+            )
+        )
     return causes
 
 
@@ -291,10 +358,14 @@ def _musl_symbol_that_requires(binary: BinaryFacts) -> str:
 
 
 # A wheel's file name as installers read it (the binary distribution format; the version as PEP 440 spells it).
-_VERSION = (r"v?([0-9]+!)?[0-9]+(\.[0-9]+)*([-_.]?(a|b|c|rc|alpha|beta|pre|preview)[-_.]?[0-9]*)?"
-            r"([-_.]?(post|rev|r)[-_.]?[0-9]*)?([-_.]?dev[-_.]?[0-9]*)?(\+[a-z0-9]+([._][a-z0-9]+)*)?")
-_WHEEL_NAME = re.compile(r"^(?P<name>[A-Za-z0-9._]+)-(?P<version>[^-]+)(-(?P<build>[0-9][^-]*))?"
-                         r"-[^-]+-[^-]+-[^-]+\.whl$")
+_VERSION = (
+    r"v?([0-9]+!)?[0-9]+(\.[0-9]+)*([-_.]?(a|b|c|rc|alpha|beta|pre|preview)[-_.]?[0-9]*)?"
+    r"([-_.]?(post|rev|r)[-_.]?[0-9]*)?([-_.]?dev[-_.]?[0-9]*)?(\+[a-z0-9]+([._][a-z0-9]+)*)?"
+)
+_WHEEL_NAME = re.compile(
+    r"^(?P<name>[A-Za-z0-9._]+)-(?P<version>[^-]+)(-(?P<build>[0-9][^-]*))?"
+    r"-[^-]+-[^-]+-[^-]+\.whl$"
+)
 
 
 def _wheel_name_problem(name: str) -> str:
@@ -311,8 +382,9 @@ def _wheel_name_problem(name: str) -> str:
     return f"the file name {name!r} is not a valid wheel name ({why}): installers refuse it"
 
 
-def _unfit_blame(by_arch: ByArch, families: Dict[str, List[str]], oldest: Dict[Tuple[str, str], _policy.Policy],
-                 vendored: Vendored) -> List[Blame]:
+def _unfit_blame(
+    by_arch: ByArch, families: Dict[str, List[str]], oldest: Dict[Tuple[str, str], _policy.Policy], vendored: Vendored
+) -> List[Blame]:
     """For each arch and family no policy fits, what even the newest policy of it refuses."""
     blame = []
     for arch, group in sorted(by_arch.items()):
@@ -330,26 +402,42 @@ def _check_declared(tag: str, by_arch: ByArch, families: Dict[str, List[str]], v
     """Why one declared platform tag is not allowed."""
     if tag == "any":
         first = next((group[0].path for group in by_arch.values()), "")
-        return [Cause("binaries-in-pure-wheel", first, "ELF binaries",
-                      "binaries in a wheel that declares every platform (any)", False)] if by_arch else []
+        return (
+            [
+                Cause(
+                    "binaries-in-pure-wheel",
+                    first,
+                    "ELF binaries",
+                    "binaries in a wheel that declares every platform (any)",
+                    False,
+                )
+            ]
+            if by_arch
+            else []
+        )
     parsed = parse_tag(tag)
     if parsed is None:
         return [Cause("not-a-linux-tag", "", tag, "not a Linux platform tag", True)]
     family, version, arch = parsed.family, parsed.version, parsed.arch
     if by_arch and arch not in by_arch:
-        return [Cause("arch-mismatch", "", arch, f"declares {arch}, the binaries are {', '.join(sorted(by_arch))}",
-                      True)]
+        return [
+            Cause("arch-mismatch", "", arch, f"declares {arch}, the binaries are {', '.join(sorted(by_arch))}", True)
+        ]
     if family is None or not by_arch:
         return []
     if family not in families[arch]:
         linked = ", ".join(families[arch]) or "several C libraries"
-        return [Cause("libc-mismatch", "", family, f"declares {FAMILY_PREFIX[family]}, the binaries link {linked}",
-                      True)]
+        return [
+            Cause("libc-mismatch", "", family, f"declares {FAMILY_PREFIX[family]}, the binaries link {linked}", True)
+        ]
     assert version is not None
     policy = _policy.policy_for_tag(family, version, arch)
     if policy is None:
-        return [Cause("no-policy-for-tag", "", tag,
-                      f"no {FAMILY_PREFIX[family]} policy for {arch} is as old as {tag}", False)]
+        return [
+            Cause(
+                "no-policy-for-tag", "", tag, f"no {FAMILY_PREFIX[family]} policy for {arch} is as old as {tag}", False
+            )
+        ]
     return _policy_causes(policy, arch, by_arch[arch], vendored)
 
 
@@ -367,8 +455,9 @@ def _under_promises(declared: Sequence[str], oldest: Dict[Tuple[str, str], _poli
     for (arch, family), policy in sorted(oldest.items()):
         version = declared_oldest.get((arch, family))
         if version is not None and policy.version < version:
-            notes.append(f"{policy.tag(arch)} would do: it reaches more systems than the {FAMILY_PREFIX[family]} "
-                         f"tag declared")
+            notes.append(
+                f"{policy.tag(arch)} would do: it reaches more systems than the {FAMILY_PREFIX[family]} tag declared"
+            )
         elif version is None and arch in declared_archs:
             notes.append(f"{policy.tag(arch)} would do too: the binaries run on {family} as well")
     return notes
@@ -385,8 +474,20 @@ def _audited_file(binary: BinaryFacts, vendored: Dict[str, str]) -> AuditedFile:
     weak = [f"{version} ({library})" for library, version in binary.weak_version_needs]
     weak += list(binary.weak_imports)
     stable = _abi.lowest_stable_version([binary], _abi.ABI3_FIRST) if binary.python_imports else None
-    return AuditedFile(binary.path, binary.arch, binary.family, binary.static, binary.needed,
-                       {lib: tuple(sorted(v.values())) for lib, v in highest.items()}, tuple(weak),
-                       tuple(sorted(vendored)), binary.requires, binary.reason, binary.is_extension,
-                       None if not binary.python_imports else f"{stable[0]}.{stable[1]}" if stable else "",
-                       _isa.x86_isa_level(binary), _isa.features(binary), binary.stack)
+    return AuditedFile(
+        binary.path,
+        binary.arch,
+        binary.family,
+        binary.static,
+        binary.needed,
+        {lib: tuple(sorted(v.values())) for lib, v in highest.items()},
+        tuple(weak),
+        tuple(sorted(vendored)),
+        binary.requires,
+        binary.reason,
+        binary.is_extension,
+        None if not binary.python_imports else f"{stable[0]}.{stable[1]}" if stable else "",
+        _isa.x86_isa_level(binary),
+        _isa.features(binary),
+        binary.stack,
+    )

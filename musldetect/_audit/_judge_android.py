@@ -19,24 +19,58 @@ from ._binary import BinaryFacts
 from ._images import Fault, ImageFacts, Judgement
 
 # Bionic's version nodes -> the API level that introduced them (libc/libc.map.txt).
-BIONIC_NODES: Dict[str, int] = {"LIBC": 0, "LIBC_N": 24, "LIBC_O": 26, "LIBC_P": 28, "LIBC_Q": 29, "LIBC_R": 30,
-                                "LIBC_S": 31, "LIBC_T": 33, "LIBC_U": 34, "LIBC_V": 35}
+BIONIC_NODES: Dict[str, int] = {
+    "LIBC": 0,
+    "LIBC_N": 24,
+    "LIBC_O": 26,
+    "LIBC_P": 28,
+    "LIBC_Q": 29,
+    "LIBC_R": 30,
+    "LIBC_S": 31,
+    "LIBC_T": 33,
+    "LIBC_U": 34,
+    "LIBC_V": 35,
+}
 BASE_NODE_UP_TO = 23  # the base LIBC node's symbols were introduced up to this API level
 ABIS = {"arm64_v8a": ("aarch64",), "armeabi_v7a": ("armv7l", "armv5tel"), "x86_64": ("x86_64",), "x86": ("i686",)}
 # The NDK's stable system libraries (developer.android.com/ndk/guides/stable_apis).
-SYSTEM = frozenset({"libc.so", "libm.so", "libdl.so", "liblog.so", "libz.so", "libandroid.so", "libjnigraphics.so",
-                    "libEGL.so", "libGLESv1_CM.so", "libGLESv2.so", "libGLESv3.so", "libOpenSLES.so",
-                    "libOpenMAXAL.so", "libvulkan.so", "libmediandk.so", "libcamera2ndk.so", "libneuralnetworks.so",
-                    "libaaudio.so", "libnativewindow.so", "libsync.so", "libbinder_ndk.so", "libamidi.so",
-                    "libstdc++.so", "libicu.so"})
+SYSTEM = frozenset(
+    {
+        "libc.so",
+        "libm.so",
+        "libdl.so",
+        "liblog.so",
+        "libz.so",
+        "libandroid.so",
+        "libjnigraphics.so",
+        "libEGL.so",
+        "libGLESv1_CM.so",
+        "libGLESv2.so",
+        "libGLESv3.so",
+        "libOpenSLES.so",
+        "libOpenMAXAL.so",
+        "libvulkan.so",
+        "libmediandk.so",
+        "libcamera2ndk.so",
+        "libneuralnetworks.so",
+        "libaaudio.so",
+        "libnativewindow.so",
+        "libsync.so",
+        "libbinder_ndk.so",
+        "libamidi.so",
+        "libstdc++.so",
+        "libicu.so",
+    }
+)
 _TAG = re.compile(r"^android_([0-9]+)_([a-z0-9_]+)$")
 _LIBPYTHON = re.compile(r"^libpython3\.[0-9]+t?\.so$")
 SOURCE = "bionic libc/libc.map.txt version nodes; the NDK's stable system libraries"
 
 
 def judge_android(binaries: Sequence[BinaryFacts], images: Sequence[ImageFacts], declared: Iterable[str]) -> Judgement:
-    faults = [Fault("", image.path, image.format, f"a {image.format} file in an Android wheel", True)
-              for image in images]
+    faults = [
+        Fault("", image.path, image.format, f"a {image.format} file in an Android wheel", True) for image in images
+    ]
     reasons: List[str] = []
     needs = [_api_floor(binary) for binary in binaries]
     floor = max((api for api, _ in needs), default=0)
@@ -47,21 +81,31 @@ def judge_android(binaries: Sequence[BinaryFacts], images: Sequence[ImageFacts],
             faults.append(Fault(tag, "", tag, "not an Android platform tag this judge knows", True))
             continue
         api, abi = int(match.group(1)), match.group(2)
-        faults.extend(Fault(tag, b.path, b.arch, f"the tag is for {abi}, the file is {b.arch}", True)
-                      for b in binaries if b.arch not in ABIS[abi])
+        faults.extend(
+            Fault(tag, b.path, b.arch, f"the tag is for {abi}, the file is {b.arch}", True)
+            for b in binaries
+            if b.arch not in ABIS[abi]
+        )
         for binary, (need, symbol) in zip(binaries, needs):
             if need > api:
-                faults.append(Fault(tag, binary.path, symbol, f"{symbol} is Bionic's from API {need}, above the "
-                                                              f"tag's {api}", False))
+                faults.append(
+                    Fault(
+                        tag, binary.path, symbol, f"{symbol} is Bionic's from API {need}, above the tag's {api}", False
+                    )
+                )
         if api < BASE_NODE_UP_TO and binaries:
             judged = False
-            reasons.append(f"{tag}: Bionic's base LIBC node holds symbols up to API {BASE_NODE_UP_TO} without "
-                           f"naming each one's level, so a floor below {BASE_NODE_UP_TO} cannot be proven")
+            reasons.append(
+                f"{tag}: Bionic's base LIBC node holds symbols up to API {BASE_NODE_UP_TO} without "
+                f"naming each one's level, so a floor below {BASE_NODE_UP_TO} cannot be proven"
+            )
     missing = _unvendored(binaries)
     if missing:
         judged = False
-        reasons.append(f"libraries neither Android's nor Python's nor in the wheel: {', '.join(missing)} "
-                       "(an app may ship them; the wheel alone cannot be judged)")
+        reasons.append(
+            f"libraries neither Android's nor Python's nor in the wheel: {', '.join(missing)} "
+            "(an app may ship them; the wheel alone cannot be judged)"
+        )
     if not binaries:
         reasons.append("no ELF binaries in a wheel with an Android platform tag")
     honest = _honest(binaries, max(floor, BASE_NODE_UP_TO)) if not any(f.inconsistent for f in faults) else ()
@@ -81,8 +125,9 @@ def _api_floor(binary: BinaryFacts) -> Tuple[int, str]:
 
 def _unvendored(binaries: Sequence[BinaryFacts]) -> List[str]:
     names = {posixpath.basename(b.path) for b in binaries} | {b.soname for b in binaries if b.soname}
-    return sorted({n for b in binaries for n in b.needed
-                   if n not in SYSTEM and n not in names and not _LIBPYTHON.match(n)})
+    return sorted(
+        {n for b in binaries for n in b.needed if n not in SYSTEM and n not in names and not _LIBPYTHON.match(n)}
+    )
 
 
 def _honest(binaries: Sequence[BinaryFacts], api: int) -> Tuple[str, ...]:

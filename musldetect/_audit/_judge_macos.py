@@ -24,9 +24,17 @@ Version = Tuple[int, ...]
 
 # A tag's binary format -> the arches it promises (packaging's _mac_binary_formats, inverted).
 MAC_FORMATS: Dict[str, Tuple[str, ...]] = {
-    "arm64": ("arm64",), "x86_64": ("x86_64",), "i386": ("i386",), "ppc": ("ppc",), "ppc64": ("ppc64",),
-    "universal2": ("arm64", "x86_64"), "intel": ("i386", "x86_64"), "fat": ("i386", "ppc"),
-    "fat32": ("i386", "ppc"), "fat3": ("i386", "ppc", "x86_64"), "fat64": ("ppc64", "x86_64"),
+    "arm64": ("arm64",),
+    "x86_64": ("x86_64",),
+    "i386": ("i386",),
+    "ppc": ("ppc",),
+    "ppc64": ("ppc64",),
+    "universal2": ("arm64", "x86_64"),
+    "intel": ("i386", "x86_64"),
+    "fat": ("i386", "ppc"),
+    "fat32": ("i386", "ppc"),
+    "fat3": ("i386", "ppc", "x86_64"),
+    "fat64": ("ppc64", "x86_64"),
     "universal": ("i386", "ppc", "ppc64", "x86_64"),
 }
 ARM64_FIRST = (11, 0, 0)  # the first macOS for arm64
@@ -106,20 +114,35 @@ def _slice_faults(tag: str, claim: Tuple[str, Version, Tuple[str, ...]], image: 
     for arch in arches:
         found = by_arch.get(arch)
         if found is None:
-            faults.append(Fault(tag, image.path, arch, f"the tag promises {arch}; the file has "
-                                                       f"{', '.join(image.arches())}", True))
+            faults.append(
+                Fault(tag, image.path, arch, f"the tag promises {arch}; the file has {', '.join(image.arches())}", True)
+            )
             continue
         if found.platform is not None and found.platform != platform:
-            faults.append(Fault(tag, image.path, found.platform,
-                                f"the {arch} slice is built for {found.platform}, the tag is for {platform}", True))
+            faults.append(
+                Fault(
+                    tag,
+                    image.path,
+                    found.platform,
+                    f"the {arch} slice is built for {found.platform}, the tag is for {platform}",
+                    True,
+                )
+            )
         if found.minimum is not None and found.minimum > lowest_installing(platform, arch, version):
             shown = version_text(found.minimum)
             floor = tag_version_for(platform, arch, found.minimum)
             honest = "_".join(map(str, floor or version))
-            faults.append(Fault(tag, image.path, f"{arch} needs {platform} {shown}",
-                                f"the {arch} slice needs {platform} {shown}; the tag lets "
-                                f"{platform} {'.'.join(map(str, lowest_installing(platform, arch, version)[:2]))} "
-                                f"install it (honest from {honest})", False))
+            faults.append(
+                Fault(
+                    tag,
+                    image.path,
+                    f"{arch} needs {platform} {shown}",
+                    f"the {arch} slice needs {platform} {shown}; the tag lets "
+                    f"{platform} {'.'.join(map(str, lowest_installing(platform, arch, version)[:2]))} "
+                    f"install it (honest from {honest})",
+                    False,
+                )
+            )
     return faults
 
 
@@ -195,8 +218,15 @@ def _library_faults(machos: Sequence[ImageFacts]) -> List[Fault]:
             for rpath in piece.rpaths:
                 if rpath.startswith("/") and not rpath.startswith(SYSTEM_PREFIXES) and ("rpath", rpath) not in seen:
                     seen.add(("rpath", rpath))
-                    faults.append(Fault("", image.path, rpath, "an LC_RPATH into the build machine, outside the "
-                                                                "wheel and the system", True))
+                    faults.append(
+                        Fault(
+                            "",
+                            image.path,
+                            rpath,
+                            "an LC_RPATH into the build machine, outside the wheel and the system",
+                            True,
+                        )
+                    )
             for name in piece.libraries:
                 problem = _unreached(image.path, piece, name, paths, inherited.get(image.path, []))
                 if problem and ("lib", name) not in seen:
@@ -218,25 +248,27 @@ def _rpaths_from_loaders(machos: Sequence[ImageFacts], paths: Set[str]) -> Dict[
                         found = inherited.setdefault(target, set())
                         found.update(own)
                         if len(found) > MAX_INHERITED:
-                            raise WheelError(f"{target}: more than {MAX_INHERITED} rpath directories of its "
-                                             "loaders reach it")
+                            raise WheelError(
+                                f"{target}: more than {MAX_INHERITED} rpath directories of its loaders reach it"
+                            )
     return {target: sorted(found) for target, found in inherited.items()}
 
 
 def _inside(loader: str, rpath: str) -> Optional[str]:
     """An LC_RPATH as a directory inside the wheel (relative to its root), or None."""
     if rpath.startswith("@loader_path"):
-        directory = posixpath.normpath(posixpath.join(posixpath.dirname(loader), rpath[len("@loader_path"):]
-                                                      .lstrip("/")))
+        directory = posixpath.normpath(
+            posixpath.join(posixpath.dirname(loader), rpath[len("@loader_path") :].lstrip("/"))
+        )
         return None if directory.startswith("..") else directory
     return None
 
 
 def _candidates(loader: str, name: str, rpath_dirs: Sequence[str]) -> List[str]:
     if name.startswith("@loader_path/"):
-        return [posixpath.normpath(posixpath.join(posixpath.dirname(loader), name[len("@loader_path/"):]))]
+        return [posixpath.normpath(posixpath.join(posixpath.dirname(loader), name[len("@loader_path/") :]))]
     if name.startswith("@rpath/"):
-        return [posixpath.normpath(posixpath.join(d, name[len("@rpath/"):])) for d in rpath_dirs]
+        return [posixpath.normpath(posixpath.join(d, name[len("@rpath/") :])) for d in rpath_dirs]
     return []
 
 

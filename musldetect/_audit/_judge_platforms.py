@@ -32,8 +32,12 @@ def platform_of(declared: Iterable[str]) -> Optional[str]:
     return next((p for p in map(_platform_of_tag, sorted(declared)) if p is not None), None)
 
 
-def judge_platform(declared: Sequence[str], declared_full: Collection[str], images: Sequence[ImageFacts],
-                   binaries: Sequence[BinaryFacts]) -> Judgement:
+def judge_platform(
+    declared: Sequence[str],
+    declared_full: Collection[str],
+    images: Sequence[ImageFacts],
+    binaries: Sequence[BinaryFacts],
+) -> Judgement:
     """The judgement of a wheel whose tags (or, declaring none, whose files) are not Linux's."""
     if "any" in declared and images:
         return _judge_any(declared, declared_full, images, binaries)
@@ -47,8 +51,7 @@ def judge_platform(declared: Sequence[str], declared_full: Collection[str], imag
     elif platform == ANDROID:
         judgement = judge_android(binaries, images, declared)
     else:
-        judgement = judge_apple(images, declared)._replace(
-            source="packaging's mac_platforms rules; PEP 730 (iOS)")
+        judgement = judge_apple(images, declared)._replace(source="packaging's mac_platforms rules; PEP 730 (iOS)")
     if binaries and platform != ANDROID:
         extra = Fault("", binaries[0].path, "ELF", f"ELF binaries in a {platform} wheel", True)
         judgement = judgement._replace(faults=judgement.faults + (extra,), honest_tags=())
@@ -59,20 +62,31 @@ def _platform_of_files(images: Sequence[ImageFacts]) -> str:
     return WINDOWS if images and images[0].format == "PE" else APPLE
 
 
-def _judge_any(declared: Sequence[str], declared_full: Collection[str], images: Sequence[ImageFacts],
-               binaries: Sequence[BinaryFacts]) -> Judgement:
+def _judge_any(
+    declared: Sequence[str],
+    declared_full: Collection[str],
+    images: Sequence[ImageFacts],
+    binaries: Sequence[BinaryFacts],
+) -> Judgement:
     """A wheel for any platform may carry Mach-O or PE files that Python never loads
     (pip's and setuptools' Windows launchers, helper programs it picks at run time); a
     Python extension (it exports PyInit_*) among them is for one platform only."""
     extensions = [image for image in images if any(piece.exports for piece in image.slices)]
     others = [t for t in declared if t != "any"]
     if not extensions and not others:
-        note = (f"{len(images)} Mach-O/PE file(s) that are no Python extension (launchers, helpers): "
-                "not loaded by Python, so any platform may carry them")
+        note = (
+            f"{len(images)} Mach-O/PE file(s) that are no Python extension (launchers, helpers): "
+            "not loaded by Python, so any platform may carry them"
+        )
         return Judgement(("any",), (), (note,), ())
     rest = judge_platform(others, [t for t in declared_full if not t.endswith("-any")], images, binaries)
     if not extensions:
         return rest
-    anywhere = Fault("any", extensions[0].path, extensions[0].format, "a Python extension in a wheel that "
-                                                                      "declares every platform (any)", False)
+    anywhere = Fault(
+        "any",
+        extensions[0].path,
+        extensions[0].format,
+        "a Python extension in a wheel that declares every platform (any)",
+        False,
+    )
     return rest._replace(faults=(anywhere,) + rest.faults, honest_tags=())

@@ -43,11 +43,15 @@ def windows_dlls() -> WindowsDlls:
     if not _loaded:
         with open(_DATA, encoding="utf-8") as fh:
             raw = json.load(fh)
-        _loaded.append(WindowsDlls(
-            raw["source"], {machine: frozenset(names) for machine, names in raw["system"].items()},
-            tuple(re.compile(p) for p in raw["never_vendored"]),
-            tuple((re.compile(p), frozenset(n)) for p, n in sorted(raw["python_runtime"].items())),
-            tuple((re.compile(p), frozenset(n)) for p, n in sorted(raw["python_runtime_abi3"].items()))))
+        _loaded.append(
+            WindowsDlls(
+                raw["source"],
+                {machine: frozenset(names) for machine, names in raw["system"].items()},
+                tuple(re.compile(p) for p in raw["never_vendored"]),
+                tuple((re.compile(p), frozenset(n)) for p, n in sorted(raw["python_runtime"].items())),
+                tuple((re.compile(p), frozenset(n)) for p, n in sorted(raw["python_runtime_abi3"].items())),
+            )
+        )
     return _loaded[0]
 
 
@@ -108,13 +112,26 @@ def _dll_faults(pes: Sequence[ImageFacts], runtime: FrozenSet[str]) -> List[Faul
         beside = by_directory.get(posixpath.dirname(image.path), set())
         for dll in piece.libraries + piece.optional_libraries:
             name = dll.lower()
-            if name in system or name in runtime or name in beside or name in libs or \
-                    any(p.fullmatch(name) for p in data.never_vendored):
+            if (
+                name in system
+                or name in runtime
+                or name in beside
+                or name in libs
+                or any(p.fullmatch(name) for p in data.never_vendored)
+            ):
                 continue
             how = "delay-loads" if dll in piece.optional_libraries else "imports"
-            faults.append(Fault("", image.path, dll, f"{how} {dll}, which is neither part of Windows nor of the "
-                                                    f"Python install ({data.source}) and is not vendored beside it "
-                                                    f"or in a <pkg>.libs directory", True))
+            faults.append(
+                Fault(
+                    "",
+                    image.path,
+                    dll,
+                    f"{how} {dll}, which is neither part of Windows nor of the "
+                    f"Python install ({data.source}) and is not vendored beside it "
+                    f"or in a <pkg>.libs directory",
+                    True,
+                )
+            )
     return faults
 
 
@@ -129,8 +146,15 @@ def _abi3_faults(pes: Sequence[ImageFacts], declared_full: Iterable[str]) -> Lis
             piece = image.slices[0]
             for dll in piece.libraries + piece.optional_libraries:
                 if piece.exports and VERSIONED_PYTHON_DLL.fullmatch(dll):
-                    faults.append(Fault(platform, image.path, dll, f"{full}: an abi3 extension must import "
-                                        f"python3.dll; {dll} ties it to one CPython release", False))
+                    faults.append(
+                        Fault(
+                            platform,
+                            image.path,
+                            dll,
+                            f"{full}: an abi3 extension must import python3.dll; {dll} ties it to one CPython release",
+                            False,
+                        )
+                    )
     return faults
 
 

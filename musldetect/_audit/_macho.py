@@ -17,8 +17,14 @@ from ._formats_io import Buffer, cstring, need
 
 MH_MAGIC, MH_MAGIC_64 = 0xFEEDFACE, 0xFEEDFACF
 FAT_MAGIC, FAT_MAGIC_64 = 0xCAFEBABE, 0xCAFEBABF
-MAGICS = (b"\xfe\xed\xfa\xce", b"\xce\xfa\xed\xfe", b"\xfe\xed\xfa\xcf", b"\xcf\xfa\xed\xfe",
-          b"\xca\xfe\xba\xbe", b"\xca\xfe\xba\xbf")
+MAGICS = (
+    b"\xfe\xed\xfa\xce",
+    b"\xce\xfa\xed\xfe",
+    b"\xfe\xed\xfa\xcf",
+    b"\xcf\xfa\xed\xfe",
+    b"\xca\xfe\xba\xbe",
+    b"\xca\xfe\xba\xbf",
+)
 MAX_SLICES = 32  # more is no Mach-O: 0xcafebabe also starts a Java class file (then a version >= 45)
 MAX_COMMANDS_SIZE = 16 << 20
 MAX_SYMBOLS = 1 << 24
@@ -30,13 +36,34 @@ LC_LOAD_WEAK_DYLIB, LC_RPATH = 0x18 | LC_REQ_DYLD, 0x1C | LC_REQ_DYLD
 LC_REEXPORT_DYLIB, LC_LAZY_LOAD_DYLIB, LC_LOAD_UPWARD_DYLIB = 0x1F | LC_REQ_DYLD, 0x20, 0x23 | LC_REQ_DYLD
 LC_VERSION_MIN_MACOSX, LC_VERSION_MIN_IPHONEOS = 0x24, 0x25
 LC_VERSION_MIN_TVOS, LC_VERSION_MIN_WATCHOS, LC_BUILD_VERSION = 0x2F, 0x30, 0x32
-DYLIB_KINDS = {LC_LOAD_DYLIB: "load", LC_LOAD_WEAK_DYLIB: "weak", LC_REEXPORT_DYLIB: "reexport",
-               LC_LAZY_LOAD_DYLIB: "lazy", LC_LOAD_UPWARD_DYLIB: "upward"}
-VERSION_MIN_PLATFORMS = {LC_VERSION_MIN_MACOSX: "macos", LC_VERSION_MIN_IPHONEOS: "ios",
-                         LC_VERSION_MIN_TVOS: "tvos", LC_VERSION_MIN_WATCHOS: "watchos"}
+DYLIB_KINDS = {
+    LC_LOAD_DYLIB: "load",
+    LC_LOAD_WEAK_DYLIB: "weak",
+    LC_REEXPORT_DYLIB: "reexport",
+    LC_LAZY_LOAD_DYLIB: "lazy",
+    LC_LOAD_UPWARD_DYLIB: "upward",
+}
+VERSION_MIN_PLATFORMS = {
+    LC_VERSION_MIN_MACOSX: "macos",
+    LC_VERSION_MIN_IPHONEOS: "ios",
+    LC_VERSION_MIN_TVOS: "tvos",
+    LC_VERSION_MIN_WATCHOS: "watchos",
+}
 # LC_BUILD_VERSION's platform numbers (<mach-o/loader.h>).
-PLATFORMS = {1: "macos", 2: "ios", 3: "tvos", 4: "watchos", 5: "bridgeos", 6: "maccatalyst", 7: "iossimulator",
-             8: "tvossimulator", 9: "watchossimulator", 10: "driverkit", 11: "visionos", 12: "visionossimulator"}
+PLATFORMS = {
+    1: "macos",
+    2: "ios",
+    3: "tvos",
+    4: "watchos",
+    5: "bridgeos",
+    6: "maccatalyst",
+    7: "iossimulator",
+    8: "tvossimulator",
+    9: "watchossimulator",
+    10: "driverkit",
+    11: "visionos",
+    12: "visionossimulator",
+}
 
 CPU_ARCH_ABI64, CPU_ARCH_ABI64_32 = 0x01000000, 0x02000000
 CPU_TYPE_X86, CPU_TYPE_ARM, CPU_TYPE_POWERPC = 7, 12, 18
@@ -102,8 +129,12 @@ def read_macho(data: Buffer, path: str) -> MachOFile:
     need(data, 0, 8, path, "the Mach-O magic")
     magic = struct.unpack_from(">I", data, 0)[0]
     if magic in (FAT_MAGIC, FAT_MAGIC_64):
-        return MachOFile(True, tuple(_read_slice(data, offset, size, path) for offset, size in
-                                     _fat_slices(data, path, magic == FAT_MAGIC_64)))
+        return MachOFile(
+            True,
+            tuple(
+                _read_slice(data, offset, size, path) for offset, size in _fat_slices(data, path, magic == FAT_MAGIC_64)
+            ),
+        )
     return MachOFile(False, (_read_slice(data, 0, len(data), path),))
 
 
@@ -140,9 +171,13 @@ class _Header(NamedTuple):
 def _header(data: Buffer, base: int, size: int, path: str) -> _Header:
     if size < 28:
         raise BinaryFormatError(f"{path}: a Mach-O slice of {size} bytes is shorter than its header")
-    raw = bytes(data[base:base + 4])
-    orders = {b"\xce\xfa\xed\xfe": ("<", 32), b"\xcf\xfa\xed\xfe": ("<", 64),
-              b"\xfe\xed\xfa\xce": (">", 32), b"\xfe\xed\xfa\xcf": (">", 64)}
+    raw = bytes(data[base : base + 4])
+    orders = {
+        b"\xce\xfa\xed\xfe": ("<", 32),
+        b"\xcf\xfa\xed\xfe": ("<", 64),
+        b"\xfe\xed\xfa\xce": (">", 32),
+        b"\xfe\xed\xfa\xcf": (">", 64),
+    }
     if raw not in orders:
         raise BinaryFormatError(f"{path}: no Mach-O magic at offset {base} ({raw.hex()})")
     order, bits = orders[raw]
@@ -171,9 +206,20 @@ def _read_slice(data: Buffer, base: int, size: int, path: str) -> MachOSlice:
     py_init: Tuple[str, ...] = ()
     if commands.symtab is not None:
         undefined, py_init = _symbols(data, base, size, header, commands.symtab, path)
-    return MachOSlice(arch_name(header.cpu_type, header.cpu_subtype), header.cpu_type, header.cpu_subtype,
-                      header.bits, header.filetype, commands.platform, commands.minimum, commands.dylibs,
-                      commands.rpaths, commands.install_name, undefined, py_init)
+    return MachOSlice(
+        arch_name(header.cpu_type, header.cpu_subtype),
+        header.cpu_type,
+        header.cpu_subtype,
+        header.bits,
+        header.filetype,
+        commands.platform,
+        commands.minimum,
+        commands.dylibs,
+        commands.rpaths,
+        commands.install_name,
+        undefined,
+        py_init,
+    )
 
 
 def _version(packed: int) -> Tuple[int, int, int]:
@@ -196,7 +242,7 @@ def _load_commands(data: Buffer, start: int, header: _Header, path: str) -> _Com
         cmd, cmdsize = struct.unpack_from(order + "II", data, at)
         if cmdsize < 8 or at + cmdsize > end:
             raise BinaryFormatError(f"{path}: load command {index} ({cmd:#x}) has size {cmdsize}, out of bounds")
-        body = bytes(data[at:at + cmdsize])
+        body = bytes(data[at : at + cmdsize])
         what = f"load command {index} ({cmd:#x})"
         if cmd in DYLIB_KINDS or cmd in (LC_ID_DYLIB, LC_RPATH):
             name = _lc_str(body, order, path, what)
@@ -217,8 +263,9 @@ def _load_commands(data: Buffer, start: int, header: _Header, path: str) -> _Com
             symtab = (symoff, nsyms, stroff, strsize)
         at += cmdsize
     if len(dylibs) > MAX_DYLIBS or len(rpaths) > MAX_RPATHS:
-        raise BinaryFormatError(f"{path}: {len(dylibs)} dylibs and {len(rpaths)} rpaths, more than "
-                                f"{MAX_DYLIBS} and {MAX_RPATHS} allowed")
+        raise BinaryFormatError(
+            f"{path}: {len(dylibs)} dylibs and {len(rpaths)} rpaths, more than {MAX_DYLIBS} and {MAX_RPATHS} allowed"
+        )
     return _Commands(platform, minimum, tuple(dylibs), tuple(rpaths), install_name, symtab)
 
 
@@ -241,8 +288,9 @@ def _lc_str(body: bytes, order: str, path: str, what: str) -> str:
     return cstring(body, offset, len(body), path, what)
 
 
-def _symbols(data: Buffer, base: int, size: int, header: _Header, symtab: Tuple[int, int, int, int],
-             path: str) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+def _symbols(
+    data: Buffer, base: int, size: int, header: _Header, symtab: Tuple[int, int, int, int], path: str
+) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
     """The external undefined names and the defined _PyInit_* names of the nlist table."""
     symoff, nsyms, stroff, strsize = symtab
     entry = 16 if header.bits == 64 else 12
@@ -250,8 +298,8 @@ def _symbols(data: Buffer, base: int, size: int, header: _Header, symtab: Tuple[
         raise BinaryFormatError(f"{path}: {nsyms} symbols, more than {MAX_SYMBOLS}")
     if symoff + nsyms * entry > size or stroff + strsize > size:
         raise BinaryFormatError(f"{path}: the symbol or string table leaves the slice at {base}")
-    table = bytes(data[base + symoff:base + symoff + nsyms * entry])
-    strings = bytes(data[base + stroff:base + stroff + strsize])
+    table = bytes(data[base + symoff : base + symoff + nsyms * entry])
+    strings = bytes(data[base + stroff : base + stroff + strsize])
     fmt = header.order + ("IBBHQ" if header.bits == 64 else "IBBHI")
     undefined: List[str] = []
     py_init: List[str] = []
@@ -270,5 +318,3 @@ def _symbol_name(strings: bytes, strx: int, path: str) -> str:
     if strx >= len(strings):
         raise BinaryFormatError(f"{path}: a symbol's name index {strx} leaves the string table")
     return cstring(strings, strx, len(strings), path, "a symbol name")
-
-

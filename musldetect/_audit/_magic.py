@@ -26,6 +26,6 @@ def binary_kind(head: bytes) -> Optional[str]:
         return MACHO
     if head[:2] == b"MZ" and len(head) >= 0x40:
         signature_at = int.from_bytes(head[0x3C:0x40], "little")
-        if head[signature_at:signature_at + 4] == b"PE\x00\x00":
+        if head[signature_at : signature_at + 4] == b"PE\x00\x00":
             return PE
     return None

@@ -23,8 +23,15 @@ MAX_ENTRIES = 1 << 21  # import thunks and names read in all, over every table
 DIRECTORY_EXPORT, DIRECTORY_IMPORT, DIRECTORY_DELAY_IMPORT = 0, 1, 13
 IMAGE_FILE_DLL = 0x2000
 # IMAGE_FILE_MACHINE_* -> the name wheel tags use for it (win32, win_amd64, win_arm64)
-MACHINES = {0x14C: "x86", 0x8664: "amd64", 0xAA64: "arm64", 0x1C4: "arm", 0xA641: "arm64ec", 0xA64E: "arm64x",
-            0x200: "ia64"}
+MACHINES = {
+    0x14C: "x86",
+    0x8664: "amd64",
+    0xAA64: "arm64",
+    0x1C4: "arm",
+    0xA641: "arm64ec",
+    0xA64E: "arm64x",
+    0x200: "ia64",
+}
 
 
 class PEImport(NamedTuple):
@@ -59,8 +66,9 @@ class _Section(NamedTuple):
 class _Image:
     """The file with its section table: maps an address (RVA) to a file offset."""
 
-    def __init__(self, data: Buffer, path: str, sections: List[_Section], headers_size: int, image_base: int,
-                 wide: bool) -> None:
+    def __init__(
+        self, data: Buffer, path: str, sections: List[_Section], headers_size: int, image_base: int, wide: bool
+    ) -> None:
         self.data, self.path, self.sections = data, path, sections
         self.headers_size, self.image_base, self.wide = headers_size, image_base, wide
         self.budget = MAX_ENTRIES
@@ -105,10 +113,11 @@ def read_pe(data: Buffer, path: str) -> PEFile:
         raise BinaryFormatError(f"{path}: no MZ magic")
     pe_at = struct.unpack_from("<I", data, 0x3C)[0]
     need(data, pe_at, 24, path, "the PE signature and file header")
-    if bytes(data[pe_at:pe_at + 4]) != b"PE\0\0":
+    if bytes(data[pe_at : pe_at + 4]) != b"PE\0\0":
         raise BinaryFormatError(f"{path}: no PE signature at {pe_at}")
-    machine, nsections, _time, _symbols, _nsymbols, optional_size, characteristics = \
-        struct.unpack_from("<HHIIIHH", data, pe_at + 4)
+    machine, nsections, _time, _symbols, _nsymbols, optional_size, characteristics = struct.unpack_from(
+        "<HHIIIHH", data, pe_at + 4
+    )
     optional_at = pe_at + 24
     need(data, optional_at, optional_size, path, "the optional header")
     if optional_size < 2:
@@ -122,8 +131,15 @@ def read_pe(data: Buffer, path: str) -> PEFile:
     imports = _imports(image, directories[DIRECTORY_IMPORT], delayed=False)
     delayed = _imports(image, directories[DIRECTORY_DELAY_IMPORT], delayed=True)
     exports = _exports(image, directories[DIRECTORY_EXPORT])
-    return PEFile(machine, MACHINES.get(machine, f"unknown_machine_{machine:#x}"), wide,
-                  bool(characteristics & IMAGE_FILE_DLL), imports, delayed, exports)
+    return PEFile(
+        machine,
+        MACHINES.get(machine, f"unknown_machine_{machine:#x}"),
+        wide,
+        bool(characteristics & IMAGE_FILE_DLL),
+        imports,
+        delayed,
+        exports,
+    )
 
 
 def _image(data: Buffer, path: str, optional_at: int, optional_size: int, nsections: int, wide: bool) -> _Image:
@@ -212,7 +228,7 @@ def _exports(image: _Image, directory: Tuple[int, int]) -> Tuple[str, ...]:
     if count == 0:
         return ()
     at = image.offset(names_rva, 4 * count, "the export name table")
-    return tuple(image.name(name_rva, f"exported name {index}")
-                 for index, name_rva in enumerate(struct.unpack_from(f"<{count}I", image.data, at)))
-
-
+    return tuple(
+        image.name(name_rva, f"exported name {index}")
+        for index, name_rva in enumerate(struct.unpack_from(f"<{count}I", image.data, at))
+    )

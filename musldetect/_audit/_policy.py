@@ -84,12 +84,20 @@ def _data() -> Dict[str, Any]:
 
 def _policy(family: str, entry: Dict[str, Any]) -> Policy:
     major, minor = entry["version"]
-    symbol_versions = {arch: {prefix: frozenset(f"{prefix}_{version}" for version in names)
-                              for prefix, names in prefixes.items()}
-                       for arch, prefixes in entry["symbol_versions"].items()}
+    symbol_versions = {
+        arch: {prefix: frozenset(f"{prefix}_{version}" for version in names) for prefix, names in prefixes.items()}
+        for arch, prefixes in entry["symbol_versions"].items()
+    }
     blacklist = {library: frozenset(names) for library, names in entry["blacklist"].items()}
-    return Policy(family, str(entry["name"]), tuple(entry["aliases"]), (int(major), int(minor)),
-                  frozenset(entry["libraries"]), symbol_versions, blacklist)
+    return Policy(
+        family,
+        str(entry["name"]),
+        tuple(entry["aliases"]),
+        (int(major), int(minor)),
+        frozenset(entry["libraries"]),
+        symbol_versions,
+        blacklist,
+    )
 
 
 def policy_for_tag(family: str, version: Tuple[int, int], arch: str) -> Optional[Policy]:

@@ -32,17 +32,26 @@ class Provenance(NamedTuple):
     data: Tuple[DataSet, ...]
 
     def as_dict(self) -> Dict[str, object]:
-        return {"tool": self.tool, "version": self.version, "schema": self.schema,
-                "data": [entry._asdict() for entry in self.data]}
+        return {
+            "tool": self.tool,
+            "version": self.version,
+            "schema": self.schema,
+            "data": [entry._asdict() for entry in self.data],
+        }
 
 
 def provenance() -> Provenance:
     """The provenance of an audit made by this installation."""
-    return Provenance("musldetect", __version__, SCHEMA_ID, (
-        DataSet("policies", _policy.source(), ""),
-        DataSet("stable-abi", None, "not consulted: the audit does not judge the abi3 part of a tag yet"),
-        DataSet("system-libraries", None, "not consulted: Mach-O and PE binaries are not judged yet"),
-    ))
+    return Provenance(
+        "musldetect",
+        __version__,
+        SCHEMA_ID,
+        (
+            DataSet("policies", _policy.source(), ""),
+            DataSet("stable-abi", None, "not consulted: the audit does not judge the abi3 part of a tag yet"),
+            DataSet("system-libraries", None, "not consulted: Mach-O and PE binaries are not judged yet"),
+        ),
+    )
 
 
 def schema_path() -> str:

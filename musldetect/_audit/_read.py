@@ -105,10 +105,13 @@ def _read_wheel(path: str, fd: int, spool: Optional[str] = None) -> Input:
             others.append((member.name, taken.kind))
         if _is_wheel_file(member.name):
             wheel_tags = _wheel_file_tags(taken.head.decode("utf-8", "replace"))
-    causes = tuple(Cause("record-mismatch", record_at or "RECORD", "RECORD", problem, True)
-                   for problem in _record.record_problems(record, seen))
-    return Input("wheel", binaries, _file_name_tags(os.path.basename(path)), wheel_tags, causes, tuple(others),
-                 tuple(images))
+    causes = tuple(
+        Cause("record-mismatch", record_at or "RECORD", "RECORD", problem, True)
+        for problem in _record.record_problems(record, seen)
+    )
+    return Input(
+        "wheel", binaries, _file_name_tags(os.path.basename(path)), wheel_tags, causes, tuple(others), tuple(images)
+    )
 
 
 def _is_wheel_file(name: str) -> bool:
@@ -123,8 +126,9 @@ class _Taken(NamedTuple):
     head: bytes  # its first bytes, as many as asked
 
 
-def _take_member(archive: WheelZip, member: ZipMember, record: Optional[_record.Record], spool_dir: Optional[str],
-                 keep: int) -> _Taken:
+def _take_member(
+    archive: WheelZip, member: ZipMember, record: Optional[_record.Record], spool_dir: Optional[str], keep: int
+) -> _Taken:
     """One member streamed once: hashed as RECORD says, its magic read, a binary member
     copied to a spool (an unnamed temporary file, or its own path under ``spool_dir``
     when the binaries are to be resolved) and read only after every check passed."""
@@ -142,7 +146,7 @@ def _take_member(archive: WheelZip, member: ZipMember, record: Optional[_record.
                 spool.write(piece)
                 continue
             earlier = len(head)
-            head += piece[:limit - earlier]
+            head += piece[: limit - earlier]
             produced += len(piece)
             if not decided and (len(head) >= HEAD or produced == member.size):
                 decided, kind = True, binary_kind(bytes(head[:HEAD]))

@@ -100,8 +100,10 @@ def record_problems(record: Optional[Record], seen: Dict[str, FileSeen]) -> List
         if row is None:
             problems.append(f"RECORD does not list {name!r}")
         elif row.algorithm in ALLOWED and row.digest and (row.digest, row.size) != (found.digest, found.size):
-            problems.append(f"RECORD says {name!r} is {row.size} bytes with {row.algorithm} {row.digest}, the wheel "
-                            f"holds {found.size} bytes with {found.digest}")
+            problems.append(
+                f"RECORD says {name!r} is {row.size} bytes with {row.algorithm} {row.digest}, the wheel "
+                f"holds {found.size} bytes with {found.digest}"
+            )
     for name in sorted(set(record.rows) - set(seen) - {record.path}):
         if not name.endswith("/"):
             problems.append(f"RECORD lists {name!r}, which the wheel does not hold")

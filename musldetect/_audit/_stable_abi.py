@@ -36,8 +36,9 @@ def _load() -> None:
     data: Dict[str, Any] = json.loads(read_host_file(path, 4 << 20))
     for name, entry in data["symbols"].items():
         major, minor = (int(part) for part in entry["added"].split("."))
-        _table[name] = StableSymbol(name, entry["kind"], (major, minor), bool(entry.get("abi_only")),
-                                    entry.get("ifdef"))
+        _table[name] = StableSymbol(
+            name, entry["kind"], (major, minor), bool(entry.get("abi_only")), entry.get("ifdef")
+        )
     _meta.update(source=data["source"], commit=data["commit"])
 
 

@@ -37,8 +37,14 @@ def auditwheel_show(result: Audit) -> Dict[str, object]:
         for needed in audited.needed:
             if needed not in audited.vendored and needed not in newest.libraries and not _is_loader_or_libc(needed):
                 external[needed] = None
-    return {"version": 1, "wheel": name, "pure": False, "overall_tag": overall,
-            "sym_tag": _symbol_tag(result, family, arch), "external_libs": dict(sorted(external.items()))}
+    return {
+        "version": 1,
+        "wheel": name,
+        "pure": False,
+        "overall_tag": overall,
+        "sym_tag": _symbol_tag(result, family, arch),
+        "external_libs": dict(sorted(external.items())),
+    }
 
 
 def _family(result: Audit) -> str:
@@ -59,8 +65,13 @@ def _is_loader_or_libc(name: str) -> bool:
 def _symbol_tag(result: Audit, family: str, arch: str) -> str:
     """The oldest policy of ``family`` whose symbol versions cover every need on a library
     the wheel does not vendor."""
-    needs = [version for audited in result.files for library, versions in audited.highest.items()
-             if library not in audited.vendored for version in versions]
+    needs = [
+        version
+        for audited in result.files
+        for library, versions in audited.highest.items()
+        if library not in audited.vendored
+        for version in versions
+    ]
     for policy in _policy.policies(family):
         if policy.covers(arch) and all(policy.allows_version(arch, version) for version in needs):
             return policy.tag(arch)

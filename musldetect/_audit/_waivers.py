@@ -129,7 +129,7 @@ def waiver(rule: str, files: str, reason: str, origin: str) -> Waiver:
     if rule not in RULES:
         raise WaiverError(f"{origin}: no rule {rule!r}; the rules are {', '.join(sorted(RULES))}")
     if not files:
-        raise WaiverError(f"{origin}: waiver of {rule} names no files (\"*\" is every file)")
+        raise WaiverError(f'{origin}: waiver of {rule} names no files ("*" is every file)')
     if not reason:
         raise WaiverError(f"{origin}: waiver of {rule} for {files} gives no reason; a waiver must say why")
     return Waiver(rule, files, reason, origin)
@@ -158,8 +158,11 @@ def from_pyproject(path: str) -> Tuple[Waiver, ...]:
     found = []
     for index, entry in enumerate(entries):
         where = f"{path}: waive[{index}]"
-        if not isinstance(entry, dict) or set(entry) != {"rule", "file", "reason"} \
-                or not all(isinstance(value, str) for value in entry.values()):
+        if (
+            not isinstance(entry, dict)
+            or set(entry) != {"rule", "file", "reason"}
+            or not all(isinstance(value, str) for value in entry.values())
+        ):
             raise WaiverError(f"{where} must be a table of three strings: rule, file and reason")
         found.append(waiver(entry["rule"], entry["file"], entry["reason"], where))
     return tuple(found)
@@ -182,8 +185,10 @@ def _toml_loads(raw: bytes, path: str) -> Dict[str, Any]:
         raise WaiverError(f"{path}: larger than {MAX_PYPROJECT >> 20} MiB")
     loads = _toml_reader()
     if loads is None:
-        raise WaiverError(f"{path}: reading TOML on Python {sys.version_info[0]}.{sys.version_info[1]} needs tomli "
-                          "(pip install 'musldetect[gate]'), or give the waivers on the command line")
+        raise WaiverError(
+            f"{path}: reading TOML on Python {sys.version_info[0]}.{sys.version_info[1]} needs tomli "
+            "(pip install 'musldetect[gate]'), or give the waivers on the command line"
+        )
     try:
         text = raw.decode("utf-8")
         data: Dict[str, Any] = loads(text)

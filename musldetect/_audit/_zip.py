@@ -102,8 +102,11 @@ class WheelZip:
             entries.append(entry)
             at += entry.length
         if at != len(directory):
-            raise ZipRefused(self.wheel, "ConflictingNumberOfEntries",
-                             f"the end record counts {layout.entries} entries, the central directory holds more")
+            raise ZipRefused(
+                self.wheel,
+                "ConflictingNumberOfEntries",
+                f"the end record counts {layout.entries} entries, the central directory holds more",
+            )
         names = [self._accepted_name(entry) for entry in entries]
         if STRUCTURE_CHECKS:
             check_names(self.wheel, names)
@@ -111,8 +114,9 @@ class WheelZip:
         members: List[ZipMember] = []
         expected = 0
         for position, index in enumerate(order):
-            following = entries[order[position + 1]].local_offset if position + 1 < len(order) \
-                else layout.directory_offset
+            following = (
+                entries[order[position + 1]].local_offset if position + 1 < len(order) else layout.directory_offset
+            )
             member, expected = self._entry(entries[index], names[index], expected, following)
             members.append(member)
         if STRUCTURE_CHECKS and expected != layout.directory_offset:
@@ -124,16 +128,19 @@ class WheelZip:
         when present, and the central directory right before those."""
         tail_start = max(0, self._size - _TAIL)
         tail = self._pread(self._size - tail_start, tail_start)
-        found = [at for at in _all(tail, rec.END_SIG)
-                 if at + rec.END.size <= len(tail) and at + rec.END.size + rec.parse_end(tail[at:]).comment_length
-                 == len(tail)]
+        found = [
+            at
+            for at in _all(tail, rec.END_SIG)
+            if at + rec.END.size <= len(tail)
+            and at + rec.END.size + rec.parse_end(tail[at:]).comment_length == len(tail)
+        ]
         if not found and rec.END_SIG not in tail:  # not a container at all: a malformed input, not a disagreement
             raise WheelError(f"{self.wheel}: not a readable wheel (zip): no end of central directory record")
         if not found:
             raise ZipRefused(self.wheel, "TrailingContents", "bytes follow the end of central directory record")
         at = found[-1]
         end = rec.parse_end(tail[at:])
-        comment = tail[at + rec.END.size:]
+        comment = tail[at + rec.END.size :]
         if len(found) > 1 or any(sig in comment for sig in _EMBEDDED):
             raise ZipRefused(self.wheel, "ZipInZip", "the archive comment holds ZIP records")
         end_offset = tail_start + at
@@ -141,12 +148,19 @@ class WheelZip:
             raise ZipRefused(self.wheel, "MultiDisk", "a multi-disk archive")
         directory_end, end = self._zip64(end, end_offset)
         if end.directory_size > MAX_DIRECTORY or end.entries > MAX_MEMBERS:
-            raise ZipRefused(self.wheel, "TooLarge", f"{end.entries} entries in {end.directory_size} bytes of "
-                                                     f"central directory, more than {MAX_MEMBERS} or 64 MiB")
+            raise ZipRefused(
+                self.wheel,
+                "TooLarge",
+                f"{end.entries} entries in {end.directory_size} bytes of "
+                f"central directory, more than {MAX_MEMBERS} or 64 MiB",
+            )
         if end.directory_offset + end.directory_size != directory_end:
-            raise ZipRefused(self.wheel, "InvalidEndOfCentralDirectoryOffset",
-                             f"the central directory is said to end at {end.directory_offset + end.directory_size}, "
-                             f"its end records start at {directory_end}")
+            raise ZipRefused(
+                self.wheel,
+                "InvalidEndOfCentralDirectoryOffset",
+                f"the central directory is said to end at {end.directory_offset + end.directory_size}, "
+                f"its end records start at {directory_end}",
+            )
         return _Layout(end.directory_offset, end.directory_size, end.entries)
 
     def _zip64(self, end: rec.EndRecord, end_offset: int) -> Tuple[int, rec.EndRecord]:
@@ -155,23 +169,32 @@ class WheelZip:
         locator_at = end_offset - rec.ZIP64_LOCATOR.size
         if locator_at < 0 or self._pread(4, locator_at) != rec.ZIP64_LOCATOR_SIG:
             if end.entries == rec.MAX16 or rec.MAX32 in (end.directory_size, end.directory_offset):
-                raise ZipRefused(self.wheel, "MissingZip64EndOfCentralDirectoryLocator",
-                                 "the end record escapes a value to ZIP64, and no ZIP64 locator precedes it")
+                raise ZipRefused(
+                    self.wheel,
+                    "MissingZip64EndOfCentralDirectoryLocator",
+                    "the end record escapes a value to ZIP64, and no ZIP64 locator precedes it",
+                )
             return end_offset, end
         locator = rec.parse_zip64_locator(self._pread(rec.ZIP64_LOCATOR.size, locator_at))
         zip64_at = locator_at - rec.ZIP64_END.size
         if locator.end_offset != zip64_at or locator.disk or locator.disks != 1:
-            raise ZipRefused(self.wheel, "InvalidZip64EndOfCentralDirectoryLocatorOffset",
-                             f"the ZIP64 locator points at {locator.end_offset}, the ZIP64 end record must start "
-                             f"at {zip64_at}")
+            raise ZipRefused(
+                self.wheel,
+                "InvalidZip64EndOfCentralDirectoryLocatorOffset",
+                f"the ZIP64 locator points at {locator.end_offset}, the ZIP64 end record must start at {zip64_at}",
+            )
         zip64, _length = rec.parse_zip64_end(self.wheel, self._pread(rec.ZIP64_END.size, zip64_at))
-        for field, legacy, escape in (("entries", end.entries, rec.MAX16),
-                                      ("directory_size", end.directory_size, rec.MAX32),
-                                      ("directory_offset", end.directory_offset, rec.MAX32)):
+        for field, legacy, escape in (
+            ("entries", end.entries, rec.MAX16),
+            ("directory_size", end.directory_size, rec.MAX32),
+            ("directory_offset", end.directory_offset, rec.MAX32),
+        ):
             if legacy not in (escape, getattr(zip64, field)):
-                raise ZipRefused(self.wheel, "ConflictingZip64EndOfCentralDirectory",
-                                 f"the end record's {field} ({legacy}) differs from the ZIP64 one's "
-                                 f"({getattr(zip64, field)})")
+                raise ZipRefused(
+                    self.wheel,
+                    "ConflictingZip64EndOfCentralDirectory",
+                    f"the end record's {field} ({legacy}) differs from the ZIP64 one's ({getattr(zip64, field)})",
+                )
         if zip64.disk or zip64.directory_disk or zip64.entries_on_disk != zip64.entries:
             raise ZipRefused(self.wheel, "MultiDisk", "a multi-disk archive")
         return zip64_at, zip64
@@ -181,26 +204,50 @@ class WheelZip:
             try:
                 name = entry.raw_name.decode("utf-8")
             except UnicodeDecodeError:
-                raise ZipRefused(self.wheel, "CentralDirectoryEntryNotUtf8", "a name flagged UTF-8 is not",
-                                 entry.raw_name.decode("utf-8", "replace")) from None
+                raise ZipRefused(
+                    self.wheel,
+                    "CentralDirectoryEntryNotUtf8",
+                    "a name flagged UTF-8 is not",
+                    entry.raw_name.decode("utf-8", "replace"),
+                ) from None
         elif entry.raw_name.isascii():
             name = entry.raw_name.decode("ascii")
         else:  # zipfile reads it as code page 437, uv as UTF-8
-            raise ZipRefused(self.wheel, "CentralDirectoryEntryNotUtf8", "a non-ASCII name without the UTF-8 flag",
-                             entry.raw_name.decode("utf-8", "replace"))
+            raise ZipRefused(
+                self.wheel,
+                "CentralDirectoryEntryNotUtf8",
+                "a non-ASCII name without the UTF-8 flag",
+                entry.raw_name.decode("utf-8", "replace"),
+            )
         if entry.flags & rec.FLAGS_REFUSED:
-            raise ZipRefused(self.wheel, "UnsupportedFeature",
-                             f"general purpose flags {entry.flags:#06x}: encrypted or patched data", name)
+            raise ZipRefused(
+                self.wheel,
+                "UnsupportedFeature",
+                f"general purpose flags {entry.flags:#06x}: encrypted or patched data",
+                name,
+            )
         if entry.needed & 0xFF > MAX_VERSION_NEEDED:
-            raise ZipRefused(self.wheel, "UnsupportedFeature",
-                             f"needs ZIP version {(entry.needed & 0xFF) / 10}, newer than readers accept", name)
+            raise ZipRefused(
+                self.wheel,
+                "UnsupportedFeature",
+                f"needs ZIP version {(entry.needed & 0xFF) / 10}, newer than readers accept",
+                name,
+            )
         if entry.method not in METHOD_NAMES:
-            raise ZipRefused(self.wheel, "UnsupportedCompression",
-                             f"compression method {entry.method}, which installers do not read", name)
+            raise ZipRefused(
+                self.wheel,
+                "UnsupportedCompression",
+                f"compression method {entry.method}, which installers do not read",
+                name,
+            )
         decoder_factory(self.wheel, name, entry.method)  # "cannot judge" now, before any member is read
         if stat.S_ISLNK(entry.external_attributes >> 16):
-            raise ZipRefused(self.wheel, "SymlinkEntry", "a symbolic link: some installers make one, "
-                                                         "others a file holding its target", name)
+            raise ZipRefused(
+                self.wheel,
+                "SymlinkEntry",
+                "a symbolic link: some installers make one, others a file holding its target",
+                name,
+            )
         return name
 
     def _entry(self, entry: rec.CentralEntry, name: str, expected: int, following: int) -> Tuple[ZipMember, int]:
@@ -210,11 +257,16 @@ class WheelZip:
             self._refuse_gap(expected, entry.local_offset, name)
         fixed = self._pread(rec.LOCAL.size, entry.local_offset)
         if fixed[:4] != rec.LOCAL_SIG:
-            raise ZipRefused(self.wheel, "MissingLocalFileHeader",
-                             f"no local header at {entry.local_offset}, where the central directory points", name)
+            raise ZipRefused(
+                self.wheel,
+                "MissingLocalFileHeader",
+                f"no local header at {entry.local_offset}, where the central directory points",
+                name,
+            )
         name_length, extra_length = rec.LOCAL.unpack(fixed)[-2:]
-        local = rec.parse_local(self.wheel, name, fixed + self._pread(name_length + extra_length,
-                                                                      entry.local_offset + rec.LOCAL.size))
+        local = rec.parse_local(
+            self.wheel, name, fixed + self._pread(name_length + extra_length, entry.local_offset + rec.LOCAL.size)
+        )
         if STRUCTURE_CHECKS:
             self._compare(entry, local, name)
         data_offset = entry.local_offset + local.length
@@ -229,55 +281,89 @@ class WheelZip:
     def _compare(self, entry: rec.CentralEntry, local: rec.LocalHeader, name: str) -> None:
         """A local header says what its central entry says (a streaming reader believes it)."""
         if local.raw_name != entry.raw_name:
-            raise ZipRefused(self.wheel, "ConflictingPaths",
-                             f"the local header names it {local.raw_name.decode('utf-8', 'replace')!r}", name)
+            raise ZipRefused(
+                self.wheel,
+                "ConflictingPaths",
+                f"the local header names it {local.raw_name.decode('utf-8', 'replace')!r}",
+                name,
+            )
         if local.method != entry.method:
-            raise ZipRefused(self.wheel, "ConflictingCompressionMethods",
-                             f"method {local.method} in the local header, {entry.method} in the directory", name)
+            raise ZipRefused(
+                self.wheel,
+                "ConflictingCompressionMethods",
+                f"method {local.method} in the local header, {entry.method} in the directory",
+                name,
+            )
         if local.flags != entry.flags:
-            raise ZipRefused(self.wheel, "ConflictingFlags",
-                             f"flags {local.flags:#06x} in the local header, {entry.flags:#06x} in the directory", name)
+            raise ZipRefused(
+                self.wheel,
+                "ConflictingFlags",
+                f"flags {local.flags:#06x} in the local header, {entry.flags:#06x} in the directory",
+                name,
+            )
         deferred = bool(entry.flags & rec.FLAG_DESCRIPTOR)  # the local values may be zero: the descriptor says
-        for defect, here, there in (("ConflictingChecksums", local.crc, entry.crc),
-                                    ("ConflictingCompressedSizes", local.compressed, entry.compressed),
-                                    ("ConflictingUncompressedSizes", local.size, entry.size)):
+        for defect, here, there in (
+            ("ConflictingChecksums", local.crc, entry.crc),
+            ("ConflictingCompressedSizes", local.compressed, entry.compressed),
+            ("ConflictingUncompressedSizes", local.size, entry.size),
+        ):
             if here != there and not (deferred and here == 0):
                 raise ZipRefused(self.wheel, defect, f"{here} in the local header, {there} in the directory", name)
 
-    def _descriptor(self, entry: rec.CentralEntry, local: rec.LocalHeader, name: str, at: int,
-                    following: int) -> int:
+    def _descriptor(self, entry: rec.CentralEntry, local: rec.LocalHeader, name: str, at: int, following: int) -> int:
         """The length of the data descriptor at ``at``, which must fill the room up to the
         next record exactly and repeat the central entry's values."""
         if entry.method == STORED:  # a streaming reader cannot find where stored data ends
-            raise ZipRefused(self.wheel, "StoredWithDataDescriptor",
-                             "stored data followed by a data descriptor: only the directory says where it ends", name)
+            raise ZipRefused(
+                self.wheel,
+                "StoredWithDataDescriptor",
+                "stored data followed by a data descriptor: only the directory says where it ends",
+                name,
+            )
         room = following - at
         if room not in rec.descriptor_forms(local.zip64):
-            raise ZipRefused(self.wheel, "MissingDataDescriptor",
-                             f"{room} bytes between its data and the next record, not a data descriptor", name)
+            raise ZipRefused(
+                self.wheel,
+                "MissingDataDescriptor",
+                f"{room} bytes between its data and the next record, not a data descriptor",
+                name,
+            )
         data = self._pread(room, at)
         signed = room == rec.descriptor_forms(local.zip64)[0]
         if (data[:4] == rec.DESCRIPTOR_SIG) != signed:
-            raise ZipRefused(self.wheel, "MissingDataDescriptor",
-                             "a data descriptor whose signature and length disagree", name)
+            raise ZipRefused(
+                self.wheel, "MissingDataDescriptor", "a data descriptor whose signature and length disagree", name
+            )
         found = rec.parse_descriptor(data, local.zip64)
-        for defect, here, there in (("ConflictingChecksums", found.crc, entry.crc),
-                                    ("ConflictingCompressedSizes", found.compressed, entry.compressed),
-                                    ("ConflictingUncompressedSizes", found.size, entry.size)):
+        for defect, here, there in (
+            ("ConflictingChecksums", found.crc, entry.crc),
+            ("ConflictingCompressedSizes", found.compressed, entry.compressed),
+            ("ConflictingUncompressedSizes", found.size, entry.size),
+        ):
             if here != there:
                 raise ZipRefused(self.wheel, defect, f"{here} in the data descriptor, {there} in the directory", name)
         return room
 
     def _refuse_gap(self, expected: int, found: int, name: Optional[str] = None) -> None:
         if found < expected:
-            raise ZipRefused(self.wheel, "OverlappingEntries",
-                             f"a record starts at {found}, inside the one before (which ends at {expected})", name)
+            raise ZipRefused(
+                self.wheel,
+                "OverlappingEntries",
+                f"a record starts at {found}, inside the one before (which ends at {expected})",
+                name,
+            )
         head = self._pread(min(4, found - expected), expected)
-        defect = "MissingCentralDirectoryEntry" if head == rec.LOCAL_SIG else \
-            "UnexpectedDataDescriptor" if head == rec.DESCRIPTOR_SIG else "UnaccountedBytes"
+        defect = (
+            "MissingCentralDirectoryEntry"
+            if head == rec.LOCAL_SIG
+            else "UnexpectedDataDescriptor"
+            if head == rec.DESCRIPTOR_SIG
+            else "UnaccountedBytes"
+        )
         where = "before the first entry" if expected == 0 else f"at {expected}"
-        raise ZipRefused(self.wheel, defect, f"{found - expected} bytes {where} that no central entry accounts for",
-                         name)
+        raise ZipRefused(
+            self.wheel, defect, f"{found - expected} bytes {where} that no central entry accounts for", name
+        )
 
     # -- the members' bytes --------------------------------------------------------------
 
@@ -294,23 +380,33 @@ class WheelZip:
                 for piece in decoder.feed(raw):
                     produced += len(piece)
                     if produced > member.size:
-                        raise ZipRefused(self.wheel, "BadUncompressedSize",
-                                         f"inflates past its declared {member.size} bytes", member.name)
+                        raise ZipRefused(
+                            self.wheel,
+                            "BadUncompressedSize",
+                            f"inflates past its declared {member.size} bytes",
+                            member.name,
+                        )
                     crc = zlib.crc32(piece, crc)
                     yield piece
             except ZipRefused:
                 raise
             except decompress_errors() as exc:
-                raise ZipRefused(self.wheel, "BadCompressedData", f"its data cannot be inflated: {exc}",
-                                 member.name) from exc
+                raise ZipRefused(
+                    self.wheel, "BadCompressedData", f"its data cannot be inflated: {exc}", member.name
+                ) from exc
             if not raw:
                 break
         if not decoder.complete():
-            raise ZipRefused(self.wheel, "BadCompressedSize",
-                             f"its compressed stream does not end exactly after {member.compressed} bytes", member.name)
+            raise ZipRefused(
+                self.wheel,
+                "BadCompressedSize",
+                f"its compressed stream does not end exactly after {member.compressed} bytes",
+                member.name,
+            )
         if produced != member.size:
-            raise ZipRefused(self.wheel, "BadUncompressedSize", f"inflates to {produced} bytes, not {member.size}",
-                             member.name)
+            raise ZipRefused(
+                self.wheel, "BadUncompressedSize", f"inflates to {produced} bytes, not {member.size}", member.name
+            )
         if crc != member.crc:
             raise ZipRefused(self.wheel, "BadCrc32", f"CRC {crc:08x}, the headers say {member.crc:08x}", member.name)
 
@@ -319,7 +415,7 @@ class WheelZip:
         kept = bytearray()
         for piece in self.stream(member):
             if len(kept) < limit:
-                kept += piece[:limit - len(kept)]
+                kept += piece[: limit - len(kept)]
         return bytes(kept)
 
 
@@ -334,8 +430,9 @@ def _bomb_check(wheel: str, name: str, size: int, compressed: int) -> None:
     if size > MAX_MEMBER_SIZE:
         raise ZipRefused(wheel, "TooLarge", f"declares {size} bytes, more than {MAX_MEMBER_SIZE >> 30} GiB", name)
     if size > CHUNK and size > MAX_RATIO * max(compressed, 1):
-        raise ZipRefused(wheel, "ZipBomb",
-                         f"would expand {compressed} bytes to {size} (more than {MAX_RATIO}:1): a zip bomb", name)
+        raise ZipRefused(
+            wheel, "ZipBomb", f"would expand {compressed} bytes to {size} (more than {MAX_RATIO}:1): a zip bomb", name
+        )
 
 
 # -- names ------------------------------------------------------------------------------
@@ -369,9 +466,13 @@ def fold_name(name: str) -> str:
 def _check_path(wheel: str, name: str) -> None:
     """A name's parts: none empty (so not absolute), ".", ".."; no separator but "/"."""
     parts = name[:-1].split("/") if name.endswith("/") else name.split("/")
-    if (not name or "\\" in name or ":" in name
-            or any(ord(char) < 0x20 or char == "\x7f" for char in name)
-            or any(part in ("", ".", "..") for part in parts)):
+    if (
+        not name
+        or "\\" in name
+        or ":" in name
+        or any(ord(char) < 0x20 or char == "\x7f" for char in name)
+        or any(part in ("", ".", "..") for part in parts)
+    ):
         raise ZipRefused(wheel, "UnsafePath", "not a plain relative path inside the install root", name)
 
 
@@ -398,9 +499,13 @@ def decoder_factory(wheel: str, name: str, method: int) -> Callable[[], _Decoder
             return _zstd_factory()
     except ImportError:
         pass
-    raise ZipRefused(wheel, "CompressionUnavailable",
-                     f"{METHOD_NAMES.get(method, method)} data, which this Python cannot decompress: "
-                     "cannot judge it here (Python 3.14 reads zstd)", name)
+    raise ZipRefused(
+        wheel,
+        "CompressionUnavailable",
+        f"{METHOD_NAMES.get(method, method)} data, which this Python cannot decompress: "
+        "cannot judge it here (Python 3.14 reads zstd)",
+        name,
+    )
 
 
 class _Stored:
@@ -506,8 +611,13 @@ def _raw_lzma1(properties: bytes) -> _BoundedDecompressor:
     dictionary = int.from_bytes(properties[1:5], "little")
     if dictionary > MAX_LZMA_DICTIONARY:  # the decoder would allocate it whole
         raise ValueError(f"an LZMA dictionary of {dictionary} bytes, more than {MAX_LZMA_DICTIONARY >> 20} MiB")
-    lzma1 = {"id": lzma.FILTER_LZMA1, "dict_size": dictionary,
-             "lc": packed % 9, "lp": (packed // 9) % 5, "pb": packed // 45}
+    lzma1 = {
+        "id": lzma.FILTER_LZMA1,
+        "dict_size": dictionary,
+        "lc": packed % 9,
+        "lp": (packed // 9) % 5,
+        "pb": packed // 45,
+    }
     return lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=[lzma1])
 
 

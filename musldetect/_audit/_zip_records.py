@@ -129,11 +129,12 @@ def parse_extras(wheel: str, member: str, data: bytes) -> Dict[int, bytes]:
             raise ZipRefused(wheel, "MalformedExtraField", f"extra field {ident:#06x} runs past its area", member)
         if ident in found:
             raise ZipRefused(wheel, "MalformedExtraField", f"extra field {ident:#06x} appears twice", member)
-        found[ident] = data[at:at + length]
+        found[ident] = data[at : at + length]
         at += length
     if UNICODE_PATH_EXTRA in found:
-        raise ZipRefused(wheel, "ConflictingPaths", "an Info-ZIP Unicode path field: readers disagree on which "
-                                                    "name counts", member)
+        raise ZipRefused(
+            wheel, "ConflictingPaths", "an Info-ZIP Unicode path field: readers disagree on which name counts", member
+        )
     return found
 
 
@@ -145,60 +146,94 @@ def _zip64_values(wheel: str, member: str, extra: Optional[bytes], wanted: Tuple
         return wanted
     need = sum(8 if index < 3 else 4 for index, escape in enumerate(escaped) if escape)
     if len(extra) != need:
-        raise ZipRefused(wheel, "Zip64ExtendedInformationFieldTooLong",
-                         f"the ZIP64 extra field holds {len(extra)} bytes, its header escapes {need}", member)
+        raise ZipRefused(
+            wheel,
+            "Zip64ExtendedInformationFieldTooLong",
+            f"the ZIP64 extra field holds {len(extra)} bytes, its header escapes {need}",
+            member,
+        )
     values = list(wanted)
     at = 0
     for index, escape in enumerate(escaped):
         if escape:
             width = 8 if index < 3 else 4
-            values[index] = int.from_bytes(extra[at:at + width], "little")
+            values[index] = int.from_bytes(extra[at : at + width], "little")
             at += width
     return tuple(values)
 
 
 def parse_central(wheel: str, data: bytes, at: int) -> CentralEntry:
     """The central directory header at ``at`` of ``data`` (the whole directory)."""
-    if at + CENTRAL.size > len(data) or data[at:at + 4] != CENTRAL_SIG:
-        raise ZipRefused(wheel, "ConflictingNumberOfEntries",
-                         f"no central directory header at directory byte {at}, where one is declared")
-    (_sig, _made_by, needed, flags, method, _time, _date, crc, compressed, size, name_length, extra_length,
-     comment_length, disk, _internal, external, offset) = CENTRAL.unpack_from(data, at)
+    if at + CENTRAL.size > len(data) or data[at : at + 4] != CENTRAL_SIG:
+        raise ZipRefused(
+            wheel,
+            "ConflictingNumberOfEntries",
+            f"no central directory header at directory byte {at}, where one is declared",
+        )
+    (
+        _sig,
+        _made_by,
+        needed,
+        flags,
+        method,
+        _time,
+        _date,
+        crc,
+        compressed,
+        size,
+        name_length,
+        extra_length,
+        comment_length,
+        disk,
+        _internal,
+        external,
+        offset,
+    ) = CENTRAL.unpack_from(data, at)
     end = at + CENTRAL.size + name_length + extra_length + comment_length
     if end > len(data):
         raise ZipRefused(wheel, "MalformedCentralDirectory", "a central directory header runs past the directory")
-    name = data[at + CENTRAL.size:at + CENTRAL.size + name_length]
+    name = data[at + CENTRAL.size : at + CENTRAL.size + name_length]
     shown = name.decode("utf-8", "replace")
-    extras = parse_extras(wheel, shown, data[at + CENTRAL.size + name_length:end - comment_length])
+    extras = parse_extras(wheel, shown, data[at + CENTRAL.size + name_length : end - comment_length])
     zip64 = extras.get(ZIP64_EXTRA)
     if zip64 is None and MAX32 in (compressed, size, offset):
-        raise ZipRefused(wheel, "MissingZip64ExtraField", "a size or offset of 0xFFFFFFFF without a ZIP64 field",
-                         shown)
+        raise ZipRefused(wheel, "MissingZip64ExtraField", "a size or offset of 0xFFFFFFFF without a ZIP64 field", shown)
     size, compressed, offset, disk = _zip64_values(wheel, shown, zip64, (size, compressed, offset, disk))
-    return CentralEntry(name, needed, flags, method, crc, compressed, size, disk, offset, external, zip64 is not None,
-                        end - at)
+    return CentralEntry(
+        name, needed, flags, method, crc, compressed, size, disk, offset, external, zip64 is not None, end - at
+    )
 
 
 def parse_local(wheel: str, member: str, data: bytes) -> LocalHeader:
     """The local header at the start of ``data``, which holds at least its name and extra.
     A local ZIP64 field must hold both sizes (APPNOTE 4.5.3), whatever the header escapes."""
-    (_sig, _needed, flags, method, _time, _date, crc, compressed, size, name_length,
-     extra_length) = LOCAL.unpack_from(data)
-    name = data[LOCAL.size:LOCAL.size + name_length]
-    extras = parse_extras(wheel, member, data[LOCAL.size + name_length:LOCAL.size + name_length + extra_length])
+    (_sig, _needed, flags, method, _time, _date, crc, compressed, size, name_length, extra_length) = LOCAL.unpack_from(
+        data
+    )
+    name = data[LOCAL.size : LOCAL.size + name_length]
+    extras = parse_extras(wheel, member, data[LOCAL.size + name_length : LOCAL.size + name_length + extra_length])
     zip64 = extras.get(ZIP64_EXTRA)
     if zip64 is not None:
         if len(zip64) < 16:
-            raise ZipRefused(wheel, "Zip64ExtendedInformationFieldTooLong",
-                             f"the local ZIP64 extra field holds {len(zip64)} bytes, not both sizes", member)
+            raise ZipRefused(
+                wheel,
+                "Zip64ExtendedInformationFieldTooLong",
+                f"the local ZIP64 extra field holds {len(zip64)} bytes, not both sizes",
+                member,
+            )
         if compressed != MAX32 or size != MAX32:
-            raise ZipRefused(wheel, "ConflictingCompressedSizes",
-                             "a local ZIP64 field beside 32-bit sizes: readers take one or the other", member)
+            raise ZipRefused(
+                wheel,
+                "ConflictingCompressedSizes",
+                "a local ZIP64 field beside 32-bit sizes: readers take one or the other",
+                member,
+            )
         size, compressed = (int.from_bytes(zip64[0:8], "little"), int.from_bytes(zip64[8:16], "little"))
     elif MAX32 in (compressed, size):
         raise ZipRefused(wheel, "MissingZip64ExtraField", "a local size of 0xFFFFFFFF without a ZIP64 field", member)
-    return LocalHeader(name, flags, method, crc, compressed, size, zip64 is not None,
-                       LOCAL.size + name_length + extra_length)
+    return LocalHeader(
+        name, flags, method, crc, compressed, size, zip64 is not None, LOCAL.size + name_length + extra_length
+    )
 
 
 def descriptor_forms(zip64: bool) -> Tuple[int, ...]:
@@ -212,7 +247,7 @@ def parse_descriptor(data: bytes, zip64: bool) -> Descriptor:
     """The descriptor in ``data`` (its whole length, one of ``descriptor_forms``)."""
     width = 8 if zip64 else 4
     at = 4 if len(data) == 4 + 4 + 2 * width else 0
-    crc = int.from_bytes(data[at:at + 4], "little")
-    compressed = int.from_bytes(data[at + 4:at + 4 + width], "little")
-    size = int.from_bytes(data[at + 4 + width:at + 4 + 2 * width], "little")
+    crc = int.from_bytes(data[at : at + 4], "little")
+    compressed = int.from_bytes(data[at + 4 : at + 4 + width], "little")
+    size = int.from_bytes(data[at + 4 + width : at + 4 + 2 * width], "little")
     return Descriptor(crc, compressed, size)

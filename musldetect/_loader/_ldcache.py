@@ -43,7 +43,7 @@ def parse(data: bytes, byteorder: str = "<") -> LdCache:
             if count > MAX_ENTRIES or end > len(data):
                 raise ValueError(f"{count} entries do not fit in {len(data)} bytes")
             new_at = (end + 7) & ~7
-            if data[new_at:new_at + len(NEW_MAGIC)] == NEW_MAGIC:
+            if data[new_at : new_at + len(NEW_MAGIC)] == NEW_MAGIC:
                 return LdCache(_parse_new(data, new_at, byteorder), "ld.so.cache (old and current format)")
             return LdCache(_parse_old(data, count, end, byteorder), "ld.so.cache (old format)")
         raise ValueError("no ld.so.cache magic")
@@ -71,17 +71,15 @@ def _parse_new(data: bytes, base: int, byteorder: str) -> Dict[str, List[CacheEn
     if count > MAX_ENTRIES or first + 24 * count > len(data):
         raise ValueError(f"{count} entries do not fit in {len(data)} bytes")
     entries: Dict[str, List[CacheEntry]] = {}
-    for flags, key, value, _os, hwcap in struct.iter_unpack(byteorder + "iIIIQ", data[first:first + 24 * count]):
-        entries.setdefault(_string(data, base, key), []).append(
-            CacheEntry(flags, _string(data, base, value), hwcap))
+    for flags, key, value, _os, hwcap in struct.iter_unpack(byteorder + "iIIIQ", data[first : first + 24 * count]):
+        entries.setdefault(_string(data, base, key), []).append(CacheEntry(flags, _string(data, base, value), hwcap))
     return entries
 
 
 def _parse_old(data: bytes, count: int, strings: int, byteorder: str) -> Dict[str, List[CacheEntry]]:
     entries: Dict[str, List[CacheEntry]] = {}
-    for flags, key, value in struct.iter_unpack(byteorder + "iII", data[16:16 + 12 * count]):
-        entries.setdefault(_string(data, strings, key), []).append(
-            CacheEntry(flags, _string(data, strings, value), 0))
+    for flags, key, value in struct.iter_unpack(byteorder + "iII", data[16 : 16 + 12 * count]):
+        entries.setdefault(_string(data, strings, key), []).append(CacheEntry(flags, _string(data, strings, value), 0))
     return entries
 
 
@@ -104,11 +102,14 @@ def write(entries: List[Tuple[str, str, int]], *, old: bool = False) -> bytes:
         offsets.append((len(strings), len(strings) + len(name) + 1))
         strings += name.encode() + b"\x00" + path.encode() + b"\x00"
     if old:
-        table = b"".join(struct.pack("<iII", flags, key, value)
-                         for (_n, _p, flags), (key, value) in zip(entries, offsets))
+        table = b"".join(
+            struct.pack("<iII", flags, key, value) for (_n, _p, flags), (key, value) in zip(entries, offsets)
+        )
         return OLD_MAGIC + b"\x00" + struct.pack("<I", len(entries)) + table + bytes(strings)
     base = 48 + 24 * len(entries)
-    table = b"".join(struct.pack("<iIIIQ", flags, base + key, base + value, 0, 0)
-                     for (_n, _p, flags), (key, value) in zip(entries, offsets))
+    table = b"".join(
+        struct.pack("<iIIIQ", flags, base + key, base + value, 0, 0)
+        for (_n, _p, flags), (key, value) in zip(entries, offsets)
+    )
     header = NEW_MAGIC + struct.pack("<IIB3xI12x", len(entries), len(strings), 0, 0)
     return header + table + bytes(strings)

@@ -57,17 +57,38 @@ MAX_OBJECTS = 4096  # objects one resolution may load (the loaders have no limit
 DF_1_NODEFLIB = 0x800
 _MUSL_SELF = re.compile(r"^lib(c|pthread|rt|m|dl|util|xnet)\.")
 # glibc's ld.so.cache flags per (machine, bits): what _dl_cache_check_flags accepts.
-_CACHE_FLAGS = {(EM_X86_64, 64): 0x0303, (EM_X86_64, 32): 0x0803, (EM_386, 32): 0x0003, (EM_AARCH64, 64): 0x0A03,
-                (EM_S390, 64): 0x0403, (EM_PPC64, 64): 0x0503, (EM_RISCV, 64): 0x1003}
+_CACHE_FLAGS = {
+    (EM_X86_64, 64): 0x0303,
+    (EM_X86_64, 32): 0x0803,
+    (EM_386, 32): 0x0003,
+    (EM_AARCH64, 64): 0x0A03,
+    (EM_S390, 64): 0x0403,
+    (EM_PPC64, 64): 0x0503,
+    (EM_RISCV, 64): 0x1003,
+}
 # AT_PLATFORM where it does not depend on the CPU model.
 _PLATFORM = {"x86_64": "x86_64", "i686": "i686", "aarch64": "aarch64", "armv7l": "v7l"}
-_GLIBC_LOADERS = {"x86_64": "/lib64/ld-linux-x86-64.so.2", "i686": "/lib/ld-linux.so.2",
-                  "aarch64": "/lib/ld-linux-aarch64.so.1", "armv7l": "/lib/ld-linux-armhf.so.3",
-                  "ppc64le": "/lib64/ld64.so.2", "s390x": "/lib/ld64.so.1",
-                  "riscv64": "/lib/ld-linux-riscv64-lp64d.so.1"}
-_MUSL_ARCH = {"x86_64": "x86_64", "i686": "i386", "aarch64": "aarch64", "armv7l": "armhf", "armv5tel": "arm",
-              "ppc64le": "powerpc64le", "ppc64": "powerpc64", "s390x": "s390x", "riscv64": "riscv64",
-              "loongarch64": "loongarch64"}
+_GLIBC_LOADERS = {
+    "x86_64": "/lib64/ld-linux-x86-64.so.2",
+    "i686": "/lib/ld-linux.so.2",
+    "aarch64": "/lib/ld-linux-aarch64.so.1",
+    "armv7l": "/lib/ld-linux-armhf.so.3",
+    "ppc64le": "/lib64/ld64.so.2",
+    "s390x": "/lib/ld64.so.1",
+    "riscv64": "/lib/ld-linux-riscv64-lp64d.so.1",
+}
+_MUSL_ARCH = {
+    "x86_64": "x86_64",
+    "i686": "i386",
+    "aarch64": "aarch64",
+    "armv7l": "armhf",
+    "armv5tel": "arm",
+    "ppc64le": "powerpc64le",
+    "ppc64": "powerpc64",
+    "s390x": "s390x",
+    "riscv64": "riscv64",
+    "loongarch64": "loongarch64",
+}
 _SYSTEM_DIRS = re.compile(rb"(?:/[A-Za-z0-9_.+/-]*lib[A-Za-z0-9_.+/-]*/\x00){2,}")
 MUSL_DEFAULT_PATH = "/lib:/usr/local/lib:/usr/lib"
 
@@ -184,10 +205,16 @@ def _facts(elf: ELFFile) -> _Facts:
     if elf.is_dynamic:
         soname, needed = elf.dynamic_names()
         rpath, runpath = elf.search_paths()
-        facts = _Facts(soname, tuple(needed), tuple(rpath), tuple(runpath),
-                       any(f & DF_1_NODEFLIB for f in elf.dynamic_values().get(DT_FLAGS_1, [])),
-                       tuple((n.library, n.name, n.weak) for n in elf.version_need_entries()),
-                       frozenset(elf.version_definitions()), asks_executable_stack(elf.segments, elf.arch))
+        facts = _Facts(
+            soname,
+            tuple(needed),
+            tuple(rpath),
+            tuple(runpath),
+            any(f & DF_1_NODEFLIB for f in elf.dynamic_values().get(DT_FLAGS_1, [])),
+            tuple((n.library, n.name, n.weak) for n in elf.version_need_entries()),
+            frozenset(elf.version_definitions()),
+            asks_executable_stack(elf.segments, elf.arch),
+        )
     else:
         facts = _Facts(None, (), (), (), False, (), frozenset(), asks_executable_stack(elf.segments, elf.arch))
     return _FACTS.put(elf.identity, facts)
@@ -196,8 +223,9 @@ def _facts(elf: ELFFile) -> _Facts:
 class _Object:
     """One loaded object of this resolution: where it was found, who loaded it, its names."""
 
-    def __init__(self, path: str, identity: Identity, facts: _Facts, loader: Optional[_Object],
-                 names: Set[str]) -> None:
+    def __init__(
+        self, path: str, identity: Identity, facts: _Facts, loader: Optional[_Object], names: Set[str]
+    ) -> None:
         self.path = path
         self.loader = loader
         self.identity = identity[:2]
@@ -296,8 +324,14 @@ class _Search:
     def expand(self, entry: str, origin: str) -> Optional[str]:
         lib = self.system_dirs()[0].strip("/") if self.family == GLIBC else "lib"
         platform = _PLATFORM.get(self.arch, self.arch)
-        for token, value in (("$ORIGIN", origin), ("${ORIGIN}", origin), ("$LIB", lib), ("${LIB}", lib),
-                             ("$PLATFORM", platform), ("${PLATFORM}", platform)):
+        for token, value in (
+            ("$ORIGIN", origin),
+            ("${ORIGIN}", origin),
+            ("$LIB", lib),
+            ("${LIB}", lib),
+            ("$PLATFORM", platform),
+            ("${PLATFORM}", platform),
+        ):
             entry = entry.replace(token, value)
         return None if "$" in entry else entry
 
@@ -381,17 +415,25 @@ def resolve_in(path: str, root: FileSystem) -> Resolution:
         if family is None:  # links no C library by name: the one whose loader the system has
             glibc_loader = _GLIBC_LOADERS.get(main_elf.arch)
             musl_loader = f"/lib/ld-musl-{_MUSL_ARCH.get(main_elf.arch, main_elf.arch)}.so.1"
-            family = MUSL if root.kind(musl_loader) == "file" and not (
-                glibc_loader and root.kind(glibc_loader) == "file") else GLIBC
+            family = (
+                MUSL
+                if root.kind(musl_loader) == "file" and not (glibc_loader and root.kind(glibc_loader) == "file")
+                else GLIBC
+            )
         search = _Search(root, family, main_elf, running_system)
         search.dlopened = interp is None and not main_elf.is_pie_program if main_elf.is_dynamic else False
         if not main_elf.is_dynamic:
-            return Resolution(main_path, family, main_elf.arch, (), (), (), (), True,
-                              "statically linked: it needs no library", ())
-        search.loader_path = interp or (_GLIBC_LOADERS.get(main_elf.arch) if family == GLIBC else
-                                        f"/lib/ld-musl-{_MUSL_ARCH.get(main_elf.arch, main_elf.arch)}.so.1")
-        main = _Object.of_file(root.resolve(main_path) if not running_system else main_path, main_elf, None,
-                               {main_path})
+            return Resolution(
+                main_path, family, main_elf.arch, (), (), (), (), True, "statically linked: it needs no library", ()
+            )
+        search.loader_path = interp or (
+            _GLIBC_LOADERS.get(main_elf.arch)
+            if family == GLIBC
+            else f"/lib/ld-musl-{_MUSL_ARCH.get(main_elf.arch, main_elf.arch)}.so.1"
+        )
+        main = _Object.of_file(
+            root.resolve(main_path) if not running_system else main_path, main_elf, None, {main_path}
+        )
     finally:
         main_elf.close()
     return _load_all(search, main)
@@ -441,9 +483,18 @@ def _load_all(search: _Search, main: _Object) -> Resolution:
         parts = [f"{m.name} not found (needed by {m.needed_by})" for m in missing[:3]]
         parts += [f"{v.library} lacks {v.version} (needed by {v.needed_by})" for v in missing_versions[:3]]
         reason = "; ".join(parts + ([refused] if refused else []))
-    return Resolution(main.path, search.family, search.arch, tuple(libraries), tuple(missing),
-                      tuple(missing_versions), tuple(search.mismatched), loads, reason,
-                      tuple(dict.fromkeys(search.notes)))
+    return Resolution(
+        main.path,
+        search.family,
+        search.arch,
+        tuple(libraries),
+        tuple(missing),
+        tuple(missing_versions),
+        tuple(search.mismatched),
+        loads,
+        reason,
+        tuple(dict.fromkeys(search.notes)),
+    )
 
 
 EXECSTACK_REFUSED_FROM = (2, 41)
@@ -459,21 +510,29 @@ def _executable_stack_refusal(search: _Search, loaded: List[_Object], loader: Op
     if not asking:
         return None
     if search.family != GLIBC:
-        search.notes.append(f"{asking[0]} asks for an executable stack: musl ignores the request and loads it "
-                            "(code that runs on the stack would fault)")
+        search.notes.append(
+            f"{asking[0]} asks for an executable stack: musl ignores the request and loads it "
+            "(code that runs on the stack would fault)"
+        )
         return None
     version = _glibc_version(search, loaded)
     if version is None:
-        search.notes.append(f"{asking[0]} asks for an executable stack: glibc 2.41 and later refuse to dlopen it; "
-                            "this system's glibc version could not be read")
+        search.notes.append(
+            f"{asking[0]} asks for an executable stack: glibc 2.41 and later refuse to dlopen it; "
+            "this system's glibc version could not be read"
+        )
         return None
     if version < EXECSTACK_REFUSED_FROM:
-        search.notes.append(f"{asking[0]} asks for an executable stack: glibc {version[0]}.{version[1]} still grants "
-                            "it, 2.41 and later refuse to dlopen it")
+        search.notes.append(
+            f"{asking[0]} asks for an executable stack: glibc {version[0]}.{version[1]} still grants "
+            "it, 2.41 and later refuse to dlopen it"
+        )
         return None
-    return (f"{asking[0]} asks for an executable stack: glibc {version[0]}.{version[1]} refuses to dlopen it (2.41 "
-            "and later, unless the process's stack is already executable); link it with -Wl,-z,noexecstack, or "
-            "run with GLIBC_TUNABLES=glibc.rtld.execstack=2 (glibc 2.42+, or a 2.41 with the backport)")
+    return (
+        f"{asking[0]} asks for an executable stack: glibc {version[0]}.{version[1]} refuses to dlopen it (2.41 "
+        "and later, unless the process's stack is already executable); link it with -Wl,-z,noexecstack, or "
+        "run with GLIBC_TUNABLES=glibc.rtld.execstack=2 (glibc 2.42+, or a 2.41 with the backport)"
+    )
 
 
 def _glibc_version(search: _Search, loaded: List[_Object]) -> Optional[Tuple[int, int]]:
@@ -503,8 +562,9 @@ def _already_loaded(name: str, loaded: List[_Object], family: str) -> Optional[_
     return next((obj for obj in loaded if posixpath.basename(obj.path) == name), None)
 
 
-def _find(search: _Search, name: str, requester: _Object, loaded: List[_Object],
-          loader: Optional[_Object]) -> Tuple[_Object | _Candidate | None, str, List[str]]:
+def _find(
+    search: _Search, name: str, requester: _Object, loaded: List[_Object], loader: Optional[_Object]
+) -> Tuple[_Object | _Candidate | None, str, List[str]]:
     """(an already loaded object, a new file, or None), how, where it looked."""
     if search.family == MUSL and _MUSL_SELF.match(name) and loader is not None:
         return loader, "the musl loader itself", []
@@ -589,8 +649,11 @@ def _candidates(search: _Search, name: str, requester: _Object, main: _Object) -
         return
     wanted = _CACHE_FLAGS.get((search.machine, search.bits))
     for cached in search.cache().entries.get(name, ()):
-        if cached.hwcap == 0 and (cached.flags == wanted if wanted is not None else
-                                  cached.flags & _ldcache.FLAG_TYPE_MASK == _ldcache.FLAG_ELF_LIBC6):
+        if cached.hwcap == 0 and (
+            cached.flags == wanted
+            if wanted is not None
+            else cached.flags & _ldcache.FLAG_TYPE_MASK == _ldcache.FLAG_ELF_LIBC6
+        ):
             yield cached.path, "ld.so.cache"
             break  # the loader takes the cache's one answer, then the system directories
     for directory in search.system_dirs():
