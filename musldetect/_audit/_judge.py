@@ -52,6 +52,27 @@ class _Allowed(NamedTuple):
     inconsistent: bool
 
 
+class _Declared(NamedTuple):
+    """What the input as a whole shows before any binary is judged: its declared tags
+    (full and platform parts), whether its file name and WHEEL agree, and the reasons that
+    already make it inconsistent (RECORD, the tags, its name, unread binaries)."""
+
+    full: Set[str]
+    platforms: Tuple[str, ...]
+    tags_agree: Optional[bool]
+    reasons: List[str]
+    inconsistent: bool
+
+
+class _Blamed(NamedTuple):
+    """The declared platform tags held to the policies, after waivers."""
+
+    blame: List[Blame]
+    waived: Tuple[WaivedBlame, ...]
+    unused: Tuple[Waiver, ...]
+    inconsistent: bool
+
+
 def judge(path: str, found: Input, waivers: Sequence[Waiver] = (), strict: bool = False) -> Audit:
     """The audit of what was read from ``path``, before any resolving in a target; the
     causes ``waivers`` match are set aside (listed, not blamed) unless ``strict``."""
@@ -61,47 +82,17 @@ def judge(path: str, found: Input, waivers: Sequence[Waiver] = (), strict: bool 
     for binary in binaries:
         by_arch.setdefault(binary.arch, []).append(binary)
     allowed = _allowed(by_arch, vendored)
-    reasons, inconsistent = allowed.reasons, allowed.inconsistent
-    for cause in found.causes:
-        inconsistent = inconsistent or cause.inconsistent
-        reasons.append(f"{cause.cause}: {cause.reason}")
-    for other, kind in found.other_binaries:
-        reasons.append(f"{other}: its magic says {kind}, but no reader takes it; not judged")
-
-    name_tags, wheel_tags = found.name_tags, found.wheel_tags
-    tags_agree = None if name_tags is None or wheel_tags is None else name_tags == wheel_tags
-    if tags_agree is False:
-        inconsistent = True
-        reasons.append(
-            f"the file name declares {', '.join(sorted(name_tags or ()))} but WHEEL says "
-            f"{', '.join(sorted(wheel_tags or ()))}"
-        )
-    name_problem = _wheel_name_problem(os.path.basename(path)) if found.kind == "wheel" else ""
-    if name_problem:
-        inconsistent = True
-        reasons.append(name_problem)
-    declared_full = name_tags if name_tags is not None else (wheel_tags or set())
-    declared = tuple(sorted({tag.rsplit("-", 1)[-1] for tag in declared_full}))
+    seen = _declared(path, found, allowed.reasons, allowed.inconsistent)
+    declared, reasons = seen.platforms, seen.reasons
     if platform_of(declared) is not None or (found.images and not binaries):
-        return _platform_audit(path, found, declared, declared_full, tags_agree, reasons, inconsistent)
+        return _platform_audit(path, found, declared, seen.full, seen.tags_agree, reasons, seen.inconsistent)
+    blamed = _blame_declared(declared, by_arch, allowed, vendored, waivers, strict)
+    inconsistent = seen.inconsistent or blamed.inconsistent
     if found.images:
         inconsistent = True
         reasons.append(f"{found.images[0].format} files ({found.images[0].path}) beside ELF binaries")
-
-    blame: List[Blame] = []
-    waived: List[WaivedBlame] = []
-    for tag in declared:
-        applied = _waivers.apply(_check_declared(tag, by_arch, allowed.families, vendored), waivers, strict)
-        for cause in applied.kept:
-            blame.append(Blame(tag, cause.file, cause.cause, cause.reason, cause.rule))
-            inconsistent = inconsistent or cause.inconsistent
-        waived += [
-            WaivedBlame(tag, w.cause.file, w.cause.cause, w.cause.reason, w.cause.rule, w.waiver)
-            for w in applied.waived
-        ]
-    used = {w.waiver for w in waived}
-    unused = () if strict else tuple(w for w in waivers if w not in used)
-    python_blame, honest_pairs = _abi.judge(sorted(declared_full), binaries)
+    blame = blamed.blame
+    python_blame, honest_pairs = _abi.judge(sorted(seen.full), binaries)
     blame.extend(python_blame)
     under = _under_promises(declared, allowed.oldest) if not blame else []
     if found.kind == "wheel" and not found.binaries and any(tag != "any" for tag in declared):
@@ -119,16 +110,67 @@ def judge(path: str, found: Input, waivers: Sequence[Waiver] = (), strict: bool 
         files,
         honest,
         declared,
-        tags_agree,
+        seen.tags_agree,
         verdict,
         tuple(blame),
         tuple(reasons),
         _policy.source(),
-        waived=tuple(waived),
-        unused_waivers=unused,
+        waived=blamed.waived,
+        unused_waivers=blamed.unused,
         provenance=_provenance.provenance(),
         images=found.images,
     )
+
+
+def _declared(path: str, found: Input, reasons: List[str], inconsistent: bool) -> _Declared:
+    """The declared tags and what the input shows as a whole (its container's causes, the
+    two places its tags are written, its file name, binaries no reader takes)."""
+    for cause in found.causes:
+        inconsistent = inconsistent or cause.inconsistent
+        reasons.append(f"{cause.cause}: {cause.reason}")
+    for other, kind in found.other_binaries:
+        reasons.append(f"{other}: its magic says {kind}, but no reader takes it; not judged")
+    name_tags, wheel_tags = found.name_tags, found.wheel_tags
+    tags_agree = None if name_tags is None or wheel_tags is None else name_tags == wheel_tags
+    if tags_agree is False:
+        inconsistent = True
+        reasons.append(
+            f"the file name declares {', '.join(sorted(name_tags or ()))} but WHEEL says "
+            f"{', '.join(sorted(wheel_tags or ()))}"
+        )
+    name_problem = _wheel_name_problem(os.path.basename(path)) if found.kind == "wheel" else ""
+    if name_problem:
+        inconsistent = True
+        reasons.append(name_problem)
+    full = name_tags if name_tags is not None else (wheel_tags or set())
+    platforms = tuple(sorted({tag.rsplit("-", 1)[-1] for tag in full}))
+    return _Declared(full, platforms, tags_agree, reasons, inconsistent)
+
+
+def _blame_declared(
+    declared: Sequence[str],
+    by_arch: ByArch,
+    allowed: _Allowed,
+    vendored: Vendored,
+    waivers: Sequence[Waiver],
+    strict: bool,
+) -> _Blamed:
+    """Each declared platform tag held to its policy; the causes waivers match set aside."""
+    blame: List[Blame] = []
+    waived: List[WaivedBlame] = []
+    inconsistent = False
+    for tag in declared:
+        applied = _waivers.apply(_check_declared(tag, by_arch, allowed.families, vendored), waivers, strict)
+        for cause in applied.kept:
+            blame.append(Blame(tag, cause.file, cause.cause, cause.reason, cause.rule))
+            inconsistent = inconsistent or cause.inconsistent
+        waived += [
+            WaivedBlame(tag, w.cause.file, w.cause.cause, w.cause.reason, w.cause.rule, w.waiver)
+            for w in applied.waived
+        ]
+    used = {w.waiver for w in waived}
+    unused = () if strict else tuple(w for w in waivers if w not in used)
+    return _Blamed(blame, tuple(waived), unused, inconsistent)
 
 
 def _platform_audit(
