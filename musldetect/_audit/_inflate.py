@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import zlib
 from importlib import import_module
-from typing import Any, Callable, Dict, NamedTuple, Optional, Tuple
+from typing import Any, Callable, Dict, NamedTuple, Optional, Tuple, Type
 
 from .._types import ConfigurationError
 
@@ -26,6 +26,7 @@ NAMES = ("isal", "zlib-ng", "zlib")
 class Inflater(NamedTuple):
     name: str
     decompressobj: Callable[[int], Any]  # wbits -> an object with decompress(data, max_length) and flush()
+    error: Type[Exception]  # what it raises on bad data (isal's is not zlib.error)
 
 
 def available() -> Tuple[Inflater, ...]:
@@ -33,10 +34,11 @@ def available() -> Tuple[Inflater, ...]:
     found = []
     for name, module in _OPTIONAL.items():
         try:
-            found.append(Inflater(name, import_module(module).decompressobj))
+            engine = import_module(module)
+            found.append(Inflater(name, engine.decompressobj, engine.error))
         except ImportError:
             continue
-    return tuple(found) + (Inflater("zlib", zlib.decompressobj),)
+    return tuple(found) + (Inflater("zlib", zlib.decompressobj, zlib.error),)
 
 
 def choose(named: Optional[str] = None) -> Inflater:

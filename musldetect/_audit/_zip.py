@@ -25,6 +25,7 @@ from typing import Callable, Dict, Iterator, List, NamedTuple, Optional, Protoco
 
 from .._rootfs import read_at
 from .._types import WheelError, ZipRefused
+from . import _inflate
 from . import _zip_records as rec
 
 MAX_MEMBERS = 200_000  # members a wheel may list
@@ -518,8 +519,11 @@ class _Stored:
 
 
 class _Deflate:
+    """Raw deflate, by the fastest inflater installed (``_inflate``: isal or zlib-ng with
+    the ``fast`` extra, else zlib); the CRC is still checked with zlib on what it gives."""
+
     def __init__(self) -> None:
-        self._inflate = zlib.decompressobj(-15)
+        self._inflate = _inflate.choose().decompressobj(-15)
 
     def feed(self, data: bytes) -> Iterator[bytes]:
         pending = data
@@ -632,9 +636,11 @@ _ERRORS: List[Type[Exception]] = []
 
 def decompress_errors() -> Tuple[Type[Exception], ...]:
     """What a decompressor raises on bad data: zlib.error, OSError (bz2), EOFError,
-    ValueError, and lzma's and zstd's own classes where this Python has them."""
+    ValueError, the optional inflaters' errors, and lzma's and zstd's own classes where
+    this Python has them."""
     if not _ERRORS:
         _ERRORS.extend((zlib.error, OSError, EOFError, ValueError))
+        _ERRORS.extend(inflater.error for inflater in _inflate.available())
         for module, name in (("lzma", "LZMAError"), ("compression.zstd", "ZstdError")):
             try:
                 _ERRORS.append(getattr(importlib.import_module(module), name))
