@@ -30,6 +30,23 @@ def compile_c(tmp_path, compiler, source, name, *flags, suffix=".c"):
     return str(out)
 
 
+def program_missing_library(tmp_path, library: str) -> str:
+    """A gcc-built program that needs ``library``, which is then removed: the loader's
+    search must fail on it."""
+    lib = compile_c(tmp_path, "gcc", "int x(void){return 1;}\n", library, "-shared", "-fPIC")
+    program = compile_c(
+        tmp_path,
+        "gcc",
+        "int main(void) { return 0; }\n",
+        "needs",
+        "-Wl,--no-as-needed",
+        f"-L{tmp_path}",
+        f"-l:{library}",
+    )
+    os.remove(lib)
+    return program
+
+
 def make_wheel(
     directory,
     distribution: str,

@@ -203,24 +203,11 @@ def test_ctrl_c_exits_130_with_one_line(tmp_path):
 
 
 def test_resolve_text_says_static_and_not_found_once(tmp_path):
-    from builders import compile_c
+    from builders import compile_c, program_missing_library
 
     static = compile_c(tmp_path, "gcc", "int main(void) { return 0; }\n", "static", "-static")
     assert "statically linked" in cli("resolve", static).stdout.splitlines()[0]
-    lib = compile_c(tmp_path, "gcc", "int x(void){return 1;}\n", "libgonex.so", "-shared", "-fPIC")
-    program = compile_c(
-        tmp_path,
-        "gcc",
-        "int main(void) { return 0; }\n",
-        "needs",
-        "-Wl,--no-as-needed",
-        f"-L{tmp_path}",
-        "-l:libgonex.so",
-    )
-    import os
-
-    os.remove(lib)
-    out = cli("resolve", program).stdout
+    out = cli("resolve", program_missing_library(tmp_path, "libgonex.so")).stdout
     import re
 
     assert re.search(r"libgonex\.so +=> not found\n", out) and "(not found)" not in out

@@ -9,25 +9,14 @@ import pytest
 
 import musldetect
 
-from builders import compile_c
+from builders import program_missing_library
 from oracle import corpus_manifest, skip_or_fail
 
 
 def test_missing_library_lists_the_cache_it_asked(tmp_path):
     if musldetect.libc().family != "glibc":
         pytest.skip("ld.so.cache is glibc's")
-    lib = compile_c(tmp_path, "gcc", "int x(void){return 1;}\n", "libmissingx.so", "-shared", "-fPIC")
-    program = compile_c(
-        tmp_path,
-        "gcc",
-        "int main(void) { return 0; }\n",
-        "needs",
-        "-Wl,--no-as-needed",
-        f"-L{tmp_path}",
-        "-l:libmissingx.so",
-    )
-    os.remove(lib)
-    found = musldetect.resolve(program)
+    found = musldetect.resolve(program_missing_library(tmp_path, "libmissingx.so"))
     (gone,) = found.missing
     assert gone.name == "libmissingx.so" and "ld.so.cache: no entry" in gone.searched
     assert gone.searched.index("ld.so.cache: no entry") < len(gone.searched) - 1  # before the system directories
