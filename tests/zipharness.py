@@ -438,6 +438,14 @@ def read_pip(path: str) -> Outcome:
 
 
 def uv_binary() -> Optional[str]:
+    """uv's program: where its own package says it is (a --target install keeps it in
+    site-packages/bin, as the musl interpreter's does), else beside this Python or on PATH."""
+    try:
+        from uv import find_uv_bin
+
+        return str(find_uv_bin())
+    except (ImportError, FileNotFoundError):
+        pass
     beside = os.path.join(os.path.dirname(sys.executable), "uv")
     return beside if os.access(beside, os.X_OK) else shutil.which("uv")
 
