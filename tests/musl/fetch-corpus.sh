@@ -9,6 +9,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/apt-private.sh"
 CORPUS=$MUSLDETECT_CACHE/corpus
 mkdir -p "$CORPUS/debs"
+# One run at a time: two (stages run side by side) would both write manifest.tsv.new,
+# and the manifest came out with every row twice.
+exec 9>"$CORPUS/.lock"
+flock 9
 SUITES="bullseye bookworm trixie sid"
 PACKAGES="musl libc6 libc-bin"
 archs=${APT_ARCHS//,/ }
