@@ -421,7 +421,6 @@ PROJECT = {
 }
 
 
-@pytest.mark.parametrize("backend", sorted(PROJECT))
 def _can_build_c() -> bool:
     """gcc and this interpreter's C headers (Debian's PyPy ships without them)."""
     import sysconfig
@@ -429,6 +428,7 @@ def _can_build_c() -> bool:
     return bool(shutil.which("gcc")) and os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h"))
 
 
+@pytest.mark.parametrize("backend", sorted(PROJECT))
 def test_wheels_built_by_real_tools_read_whole(tmp_path, backend):
     pyproject, package = PROJECT[backend]
     if importlib.util.find_spec(backend) is None:  # not imported here: setuptools patches distutils on import
