@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import zlib
 from importlib import import_module
-from typing import Any, Callable, Dict, NamedTuple, Optional, Tuple, Type
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple, Type
 
 from .._types import ConfigurationError
 
@@ -29,8 +29,17 @@ class Inflater(NamedTuple):
     error: Type[Exception]  # what it raises on bad data (isal's is not zlib.error)
 
 
+_FOUND: List[Tuple[Inflater, ...]] = []  # available(), looked up once: a failed import is not cached by Python
+
+
 def available() -> Tuple[Inflater, ...]:
     """Every inflater importable here, preferred first; zlib always last."""
+    if not _FOUND:
+        _FOUND.append(_importable())
+    return _FOUND[0]
+
+
+def _importable() -> Tuple[Inflater, ...]:
     found = []
     for name, module in _OPTIONAL.items():
         try:
