@@ -413,12 +413,13 @@ MUTATIONS: List[Mutation] = [
     Mutation("hook-not-always-run", ".pre-commit-hooks.yaml", "always_run: true", "always_run: false", HOOKS),
     Mutation("hook-passes-filenames", ".pre-commit-hooks.yaml", "pass_filenames: false", "pass_filenames: true", HOOKS),
     Mutation(
-        "docs-cibuildwheel-abi3-only",
-        "docs/gate.md",
+        "readme-cibuildwheel-abi3-only",
+        "README.md",
         'audit-command = "musldetect audit {wheel}"',
         'audit-command = "musldetect audit {abi3_wheel}"',
         HOOKS,
     ),
+    Mutation("readme-pre-commit-not-always-run", "README.md", "        always_run: true\n", "", HOOKS),
     Mutation("pure-wheel-builds-extension", "setup.py", 'if MODE != "never" and sys.platform', "if sys.platform", PURE),
     Mutation(
         "inflate-crc-unchecked", "musldetect/_audit/_inflate.py", "if zlib.crc32(data) != crc:", "if False:", INFLATE

@@ -1,6 +1,6 @@
 """The gate where users plug it in, driven by the real tools: pre-commit runs this
-checkout's .pre-commit-hooks.yaml on a project whose dist/ holds an honest and a dishonest
-wheel, and cibuildwheel's own code expands its audit-command for musldetect and decides
+checkout's .pre-commit-hooks.yaml, and the README's pasted configuration, on a project whose
+dist/ holds an honest and a dishonest wheel, and cibuildwheel's own code expands its audit-command for musldetect and decides
 which wheels get audited. The tools come from PyPI; the tests run with MUSLDETECT_GATE=1
 (.ci/run's gate stage), and then fail when a tool is missing."""
 
@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+from typing import Tuple
 
 import pytest
 
@@ -56,7 +57,7 @@ def hook_repository(directory) -> str:
     return copy
 
 
-def test_pre_commit_runs_the_hook_on_dist_without_staged_files(tmp_path):
+def require_pre_commit() -> None:
     require_gate()
     if shutil.which("git") is None:
         pytest.fail("git is missing")
@@ -64,17 +65,24 @@ def test_pre_commit_runs_the_hook_on_dist_without_staged_files(tmp_path):
         import pre_commit  # noqa: F401
     except ImportError:
         pytest.fail("pre-commit is not installed (pip install pre-commit; .ci/run's gate stage does)")
+
+
+def project_with_dist(tmp_path, *files: Tuple[str, str]):
+    """A git project whose ignored dist/ holds ``files``, committed with nothing staged."""
     project = tmp_path / "project"
     (project / "dist").mkdir(parents=True)
     (project / ".gitignore").write_text("dist/\n")
     (project / "README").write_text("a project\n")
+    for name, text in files:
+        (project / name).write_text(text)
     git(project, "init", "-q")
     git(project, "add", ".")
     git(project, "commit", "-q", "-m", "start")
-    honest, over = glibc_wheels(tmp_path)
-    hooks = hook_repository(tmp_path)
-    shutil.copy(honest, project / "dist")
-    # What a pure install of the gate does: MUSLDETECT_BUILD_EXT=never (no compiler needed).
+    return project
+
+
+def pre_commit(tmp_path, project, *args: str):
+    """pre-commit itself in ``project``; a pure install of the gate, as on a host without a compiler."""
     env = dict(
         os.environ,
         PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"),
@@ -82,16 +90,25 @@ def test_pre_commit_runs_the_hook_on_dist_without_staged_files(tmp_path):
         SKIP="",
         PRE_COMMIT_COLOR="never",
     )
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_pre_commit_runs_the_hook_on_dist_without_staged_files(tmp_path):
+    require_pre_commit()
+    project = project_with_dist(tmp_path)
+    honest, over = glibc_wheels(tmp_path)
+    hooks = hook_repository(tmp_path)
+    shutil.copy(honest, project / "dist")
 
     def try_repo(*args: str):
-        return subprocess.run(
-            [sys.executable, "-m", "pre_commit", "try-repo", hooks, "musldetect-audit", "--verbose", *args],
-            cwd=project,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
+        return pre_commit(tmp_path, project, "try-repo", hooks, "musldetect-audit", "--verbose", *args)
 
     passed = try_repo()
     assert passed.returncode == 0, passed.stdout[-3000:] + passed.stderr[-2000:]
@@ -106,16 +123,44 @@ def test_pre_commit_runs_the_hook_on_dist_without_staged_files(tmp_path):
     assert every.returncode == 1 and "README" not in every.stdout, every.stdout[-3000:]
 
 
-# -- cibuildwheel -----------------------------------------------------------------------
-
+README = os.path.join(CHECKOUT, "README.md")
 DOCS = os.path.join(CHECKOUT, "docs", "gate.md")
 
 
-def documented_cibuildwheel_table() -> str:
-    """The first ```toml block of docs/gate.md: what users paste."""
-    with open(DOCS) as fh:
+def fenced_block(path: str, language: str) -> str:
+    """The first ```language block of ``path``: what users paste."""
+    with open(path) as fh:
         text = fh.read()
-    block = text.split("```toml\n", 1)[1].split("```", 1)[0]
+    return text.split(f"```{language}\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readmes_pre_commit_configuration_works_when_pasted(tmp_path):
+    require_pre_commit()
+    pasted = fenced_block(README, "yaml")
+    assert "additional_dependencies: [musldetect]" in pasted and "id: musldetect-audit" in pasted
+    assert pasted == fenced_block(DOCS, "yaml"), "docs/gate.md gives another pre-commit configuration than the README"
+    # The hook's environment installs this checkout where users get "musldetect" from PyPI.
+    local = pasted.replace("[musldetect]", f"[{hook_repository(tmp_path)!r}]")
+    project = project_with_dist(tmp_path, (".pre-commit-config.yaml", local))
+    honest, over = glibc_wheels(tmp_path)
+    missing = pre_commit(tmp_path, project, "run", "--verbose")  # before any build: dist/ is empty
+    assert missing.returncode == 0, missing.stdout[-3000:] + missing.stderr[-2000:]
+    shutil.copy(honest, project / "dist")
+    passed = pre_commit(tmp_path, project, "run", "--verbose")  # nothing staged: the hook runs all the same
+    assert passed.returncode == 0, passed.stdout[-3000:] + passed.stderr[-2000:]
+    assert "fine-1.0-cp312-cp312-manylinux_2_26_x86_64.whl: honest" in passed.stdout
+    shutil.copy(over, project / "dist")
+    failed = pre_commit(tmp_path, project, "run", "--all-files", "--verbose")
+    assert failed.returncode == 1, failed.stdout[-3000:]
+    assert "over-1.0-cp312-cp312-manylinux_2_17_x86_64.whl: over-promises" in failed.stdout
+
+
+# -- cibuildwheel -----------------------------------------------------------------------
+
+def documented_cibuildwheel_table() -> str:
+    """The first ```toml block of the README, which docs/gate.md repeats word for word."""
+    block = fenced_block(README, "toml")
+    assert block == fenced_block(DOCS, "toml"), "docs/gate.md gives another cibuildwheel table than the README"
     assert block.startswith("[tool.cibuildwheel]\n") and 'audit-requires = ["musldetect"]' in block
     return block
 
