@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Any, Dict
 
 import pytest
 
@@ -28,11 +29,12 @@ def theirs() -> dict:
     table = {}
     for kind, entries in (("function", abi3info.FUNCTIONS), ("data", abi3info.DATAS)):
         for symbol, entry in entries.items():
-            table[symbol.name] = {"kind": kind, "added": f"{entry.added.major}.{entry.added.minor}"}
+            row: Dict[str, Any] = {"kind": kind, "added": f"{entry.added.major}.{entry.added.minor}"}
             if entry.abi_only:
-                table[symbol.name]["abi_only"] = True
+                row["abi_only"] = True
             if entry.ifdef:
-                table[symbol.name]["ifdef"] = entry.ifdef.name
+                row["ifdef"] = entry.ifdef.name
+            table[symbol.name] = row
     return table
 
 
