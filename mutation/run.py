@@ -678,6 +678,13 @@ MUTATIONS: List[Mutation] = [
         WHOLETAG,
     ),
     Mutation(
+        "provenance-stable-abi-unnamed",
+        "musldetect/_audit/_provenance.py",
+        'DataSet("stable-abi", _stable_abi.source(), "")',
+        'DataSet("stable-abi", None, "not consulted")',
+        SCHEMA,
+    ),
+    Mutation(
         "suffix-flags-ignored",
         "musldetect/_audit/_abi.py",
         "if suffix.version != version or sorted(suffix.flags) != sorted(flags):",
