@@ -665,6 +665,27 @@ MUTATIONS: List[Mutation] = [
         WHOLETAG,
     ),
     Mutation(
+        "abi3-data-drops-a-late-3.15-symbol",
+        "musldetect/_audit/_stable_abi.json",
+        '"PyLong_Export":{"added":"3.15","kind":"function"},',
+        "",
+        WHOLETAG,
+    ),
+    Mutation(
+        "abi3-data-3.16-item-as-3.15",
+        "musldetect/_audit/_stable_abi.json",
+        '"Py_HashBuffer":{"added":"3.16"',
+        '"Py_HashBuffer":{"added":"3.15"',
+        WHOLETAG,
+    ),
+    Mutation(
+        "provenance-stable-abi-unnamed",
+        "musldetect/_audit/_provenance.py",
+        'DataSet("stable-abi", _stable_abi.source(), "")',
+        'DataSet("stable-abi", None, "not consulted")',
+        SCHEMA,
+    ),
+    Mutation(
         "suffix-flags-ignored",
         "musldetect/_audit/_abi.py",
         "if suffix.version != version or sorted(suffix.flags) != sorted(flags):",

@@ -102,6 +102,10 @@ def test_provenance_names_this_version_and_the_policies_it_read():
         recorded = json.load(fh)["source"]
     assert found.version == musldetect.__version__
     assert {d.name: d.version for d in found.data}["policies"] == recorded
+    with open(os.path.join(os.path.dirname(_provenance.schema_path()), "_stable_abi.json")) as fh:
+        stable = json.load(fh)
+    # The abi3 judgement reads the stable ABI's table: its source and commit are named.
+    assert {d.name: d.version for d in found.data}["stable-abi"] == f"{stable['source']} at {stable['commit'][:12]}"
     assert all(d.version or d.note for d in found.data)
     check = validator()
     assert check.is_valid({"path": "x.whl", "error": "e", "provenance": found.as_dict()})

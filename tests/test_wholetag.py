@@ -67,6 +67,25 @@ def test_abi3_symbol_newer_than_the_tag(tmp_path):
     assert not musldetect.audit(honest).blame
 
 
+@pytest.mark.parametrize(
+    "name,args,added",
+    [("PyLong_Export", "PyObject *, void *", "3.15"), ("Py_HashBuffer", "const void *, long", "3.16")],
+)
+def test_symbols_of_the_newest_stable_abi(tmp_path, name, args, added):
+    """3.15's late additions (PEP 757's PyLong_Export) and main's first 3.16 item: honest in a
+    wheel tagged with their version, blamed with that version (never "not in the stable
+    ABI") in an older one, as abi3audit (abi3info's tables) reports them."""
+    so = build(tmp_path, module({name: args, "PyLong_FromLong": "long"}), "_m.abi3.so")
+    honest_pair = f"cp{added.replace('.', '')}-abi3"
+    wheel = make_wheel(tmp_path, "m", [f"cp312-abi3-manylinux_2_17_{X86}"], {"m/_m.abi3.so": so})
+    result = musldetect.audit(wheel)
+    assert [(b.tag, b.cause) for b in result.blame] == [("cp312-abi3", f"{name} (stable ABI from {added})")]
+    assert honest_pair in result.honest_tags and result.files[0].stable_abi == added
+    assert abi3audit_violations(wheel) == {"_m.abi3.so": ([], {name: added})}
+    honest = make_wheel(tmp_path, "m2", [f"{honest_pair}-manylinux_2_17_{X86}"], {"m/_m.abi3.so": so})
+    assert not musldetect.audit(honest).blame
+
+
 def test_symbol_outside_the_stable_abi(tmp_path):
     so = build(tmp_path, module({"PyCode_New": "int", "PyLong_FromLong": "long"}), "_m.abi3.so")
     wheel = make_wheel(tmp_path, "m", [f"cp310-abi3-manylinux_2_17_{X86}"], {"m/_m.abi3.so": so})

@@ -1,9 +1,9 @@
 """Provenance: what a verdict was reached with, so it can be reproduced later.
 
 Every audit result records the musldetect version, the version of the JSON output's
-schema and the version of each data set the judgement reads. A data set not in use yet
-(the stable ABI's symbol list, the system-library lists) is named with ``None`` and why,
-so a reader can tell "not consulted" from "forgotten".
+schema and the version of each data set the judgement reads (the policies, the stable
+ABI's symbol list). A data set not in use yet (the system-library lists) is named with
+``None`` and why, so a reader can tell "not consulted" from "forgotten".
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Dict, NamedTuple, Optional, Tuple
 
 from .._version import __version__
-from . import _policy
+from . import _policy, _stable_abi
 
 # The JSON output's schema (audit.schema.json beside this module) by its $id: a new major
 # version of the output gets a new id, never a changed meaning under the old one.
@@ -48,7 +48,7 @@ def provenance() -> Provenance:
         SCHEMA_ID,
         (
             DataSet("policies", _policy.source(), ""),
-            DataSet("stable-abi", None, "not consulted: the audit does not judge the abi3 part of a tag yet"),
+            DataSet("stable-abi", _stable_abi.source(), ""),
             DataSet("system-libraries", None, "not consulted: Mach-O and PE binaries are not judged yet"),
         ),
     )
