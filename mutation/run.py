@@ -378,6 +378,27 @@ MUTATIONS: List[Mutation] = [
     Mutation("waiver-strict-ignored", "musldetect/_audit/_waivers.py", "    if strict:\n", "    if False:\n", WAIVERS),
     Mutation("waiver-unused-not-reported", "musldetect/_audit/_waivers.py", "w not in used", "False", WAIVERS),
     Mutation(
+        "waiver-abi-causes-not-waivable",
+        "musldetect/_audit/_judge.py",
+        "_set_aside(python_blame, waivers, strict)",
+        "_set_aside(python_blame, (), strict)",
+        WAIVERS,
+    ),
+    Mutation(
+        "waiver-platform-faults-not-waivable",
+        "musldetect/_audit/_judge.py",
+        "_set_aside(faults, waivers, strict, bad)",
+        "_set_aside(faults, (), strict, bad)",
+        WAIVERS,
+    ),
+    Mutation(
+        "waiver-waived-fault-still-inconsistent",
+        "musldetect/_audit/_judge.py",
+        "any(b in inconsistent for b in applied.kept)",
+        "bool(inconsistent)",
+        WAIVERS,
+    ),
+    Mutation(
         "waiver-empty-reason", "musldetect/_audit/_waivers.py", "    if not reason:\n", "    if False:\n", WAIVERS
     ),
     Mutation(

@@ -1,8 +1,9 @@
 """The gate where users plug it in, driven by the real tools: pre-commit runs this
-checkout's .pre-commit-hooks.yaml, and the README's pasted configuration, on a project whose
-dist/ holds an honest and a dishonest wheel, and cibuildwheel's own code expands its audit-command for musldetect and decides
-which wheels get audited. The tools come from PyPI; the tests run with MUSLDETECT_GATE=1
-(.ci/run's gate stage), and then fail when a tool is missing."""
+checkout's .pre-commit-hooks.yaml, and the README's pasted configuration, on a project
+whose dist/ holds an honest and a dishonest wheel, and cibuildwheel's own code expands its
+audit-command for musldetect and decides which wheels get audited. The tools come from
+PyPI; the tests run with MUSLDETECT_GATE=1 (.ci/run's gate stage), and then fail when a
+tool is missing."""
 
 from __future__ import annotations
 
@@ -156,6 +157,7 @@ def test_the_readmes_pre_commit_configuration_works_when_pasted(tmp_path):
 
 
 # -- cibuildwheel -----------------------------------------------------------------------
+
 
 def documented_cibuildwheel_table() -> str:
     """The first ```toml block of the README, which docs/gate.md repeats word for word."""

@@ -112,7 +112,7 @@ def test_waivers_from_pyproject(tmp_path, two_problem_wheel):
         ('[tool.musldetect.audit]\nwaive = [{ rule = "library-not-allowed", file = "*" }]\n', "three strings"),
         (
             '[tool.musldetect.audit]\nwaive = [{ rule = "no-such-rule", file = "*", reason = "r" }]\n',
-            "the rules are arch-mismatch, arch-not-covered",
+            "the rules are abi-tag-malformed, android-api-too-new, arch-mismatch",
         ),
         (
             '[tool.musldetect.audit]\nwaive = [{ rule = "library-not-allowed", file = "", reason = "r" }]\n',
@@ -174,9 +174,12 @@ def test_a_reason_may_hold_colons_and_equals_signs():
 # -- in the audit itself -----------------------------------------------------------------
 
 
-def test_the_judge_names_only_known_rules_and_every_rule_has_a_cause():
-    """RULES and the audit agree: each Cause the audit's modules make names a rule of RULES,
-    and every rule is made somewhere (read from the sources of the whole audit package)."""
+# Where each record the judges make carries its rule id: Cause(rule, ...), Blame(..., rule)
+# and Fault(..., rule), positionally or by keyword.
+RULE_ARGUMENT = {"Cause": 0, "Blame": 4, "Fault": 5}
+
+
+def rules_made_in_the_audit_package() -> set:
     import ast
     import os
 
@@ -185,17 +188,42 @@ def test_the_judge_names_only_known_rules_and_every_rule_has_a_cause():
     made = set()
     folder = os.path.dirname(_audit.__file__)
     for name in sorted(os.listdir(folder)):
-        if name.endswith(".py"):
-            with open(os.path.join(folder, name)) as fh:
-                tree = ast.parse(fh.read())
-            made |= {
-                node.args[0].value
-                for node in ast.walk(tree)
-                if isinstance(node, ast.Call)
-                and getattr(node.func, "id", None) == "Cause"
-                and isinstance(node.args[0], ast.Constant)
-            }
+        if not name.endswith(".py"):
+            continue
+        with open(os.path.join(folder, name)) as fh:
+            tree = ast.parse(fh.read())
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            record = getattr(node.func, "id", None)
+            if record not in RULE_ARGUMENT:
+                continue
+            where = RULE_ARGUMENT[record]
+            given = node.args[where] if len(node.args) > where else None
+            given = next((k.value for k in node.keywords if k.arg == "rule"), given)
+            if isinstance(given, ast.Constant):
+                made.add(given.value)
+    return made
+
+
+def test_the_judges_name_only_known_rules_and_every_rule_has_a_cause():
+    """RULES and the audit agree: each Cause, Blame and Fault the audit's modules make with
+    a literal rule names a rule of RULES, and every rule is made somewhere (read from the
+    sources of the whole audit package: the Linux policies, the python and ABI parts, the
+    macOS, Windows and Android judges)."""
+    made = rules_made_in_the_audit_package()
     assert made and sorted(made) == sorted(_waivers.RULES)
+
+
+def test_the_documented_rules_are_the_rules():
+    """docs/gate.md's table of rules lists every id of RULES, and only those."""
+    import os
+    import re
+
+    with open(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs", "gate.md")) as fh:
+        text = fh.read()
+    documented = re.findall(r"^\| `([a-z0-9-]+)` \|", text, flags=re.M)
+    assert sorted(documented) == sorted(_waivers.RULES)
 
 
 def test_an_audit_with_waivers_lists_them_and_blames_the_rest(two_problem_path, two_problem_wheel):
@@ -231,3 +259,56 @@ def test_a_waiver_of_one_file_does_not_waive_the_same_rule_elsewhere(tmp_path):
     )
     assert [b.file for b in result.blame] == ["two/b/_draw.so"] and result.verdict == "over-promises"
     assert [w.file for w in result.waived] == ["two/a/_draw.so"]
+
+
+# -- the rules of the other parts of the tag and of the other OSes ------------------------
+
+
+def test_an_abi3_symbol_outside_the_stable_abi_is_waivable(tmp_path):
+    """A known false positive of the abi3 check (a symbol called only after a runtime
+    version check) is waived by its rule, per file, and blocks again under --strict."""
+    if running_on_musl():
+        pytest.skip("built with the host's gcc against glibc")
+    from test_wholetag import build, module
+
+    so = build(tmp_path, module({"PyCode_New": "int", "PyLong_FromLong": "long"}), "_m.abi3.so")
+    wheel = make_wheel(tmp_path, "m", ["cp310-abi3-manylinux_2_5_x86_64"], {"m/_m.abi3.so": so})
+    blamed = musldetect.audit(wheel)
+    assert [(b.rule, b.file) for b in blamed.blame] == [("not-in-stable-abi", "m/_m.abi3.so")]
+    waivers = musldetect.load_waivers(
+        command_line=["not-in-stable-abi:m/*=called only on the CPython it was built for", "extension-suffix:*=stale"]
+    )
+    waived = musldetect.audit(wheel, waivers=waivers)
+    # Nothing left to blame; a binary free of any C library could be musllinux too: under-promises.
+    assert waived.verdict == "under-promises" and not waived.blame
+    assert [(w.rule, w.cause, w.waiver.reason) for w in waived.waived] == [
+        ("not-in-stable-abi", "PyCode_New (not in the stable ABI)", "called only on the CPython it was built for")
+    ]
+    assert [w.rule for w in waived.unused_waivers] == ["extension-suffix"]
+    assert musldetect.audit(wheel, waivers=waivers, strict=True) == blamed
+
+
+def test_a_windows_dll_fault_is_waivable_and_its_inconsistency_goes_with_it(tmp_path):
+    import formatwriter as fw
+
+    pe = fw.pe(imports=(("python3.dll", ("PyList_New",)), ("msvcp140.dll", ("f",))))
+    wheel = make_wheel(tmp_path, "demo", ["cp39-abi3-win_amd64"], {"demo/_d.pyd": pe})
+    blamed = musldetect.audit(wheel)
+    assert blamed.verdict == "inconsistent"
+    assert [(b.rule, b.file, b.cause) for b in blamed.blame] == [("library-not-allowed", "demo/_d.pyd", "msvcp140.dll")]
+    waivers = musldetect.load_waivers(command_line=["library-not-allowed:demo/_d.pyd=the VC++ redistributable"])
+    waived = musldetect.audit(wheel, waivers=waivers)
+    assert waived.verdict == "honest" and [w.waiver.reason for w in waived.waived] == ["the VC++ redistributable"]
+    assert not waived.unused_waivers
+    assert musldetect.audit(wheel, waivers=waivers, strict=True) == blamed
+
+
+def test_a_macos_fault_names_its_rule(tmp_path):
+    import formatwriter as fw
+
+    one = fw.macho(fw.CPU_X86_64, minimum=(10, 13, 0))
+    wheel = make_wheel(tmp_path, "demo", ["cp312-cp312-macosx_10_9_x86_64"], {"demo/_d.so": one})
+    result = musldetect.audit(wheel)
+    assert [(b.rule, b.cause) for b in result.blame] == [("minimum-os-too-new", "x86_64 needs macos 10.13")]
+    waivers = musldetect.load_waivers(command_line=["minimum-os-too-new:*=only run on 10.13+ in practice"])
+    assert musldetect.audit(wheel, waivers=waivers).verdict == "honest"

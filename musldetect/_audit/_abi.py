@@ -151,6 +151,7 @@ def stable_abi_causes(tag: str, baseline: Version, binary: BinaryFacts) -> List[
                     f"{name} (not in the stable ABI)",
                     f"{name} is not in CPython's stable ABI: the extension works with the "
                     "interpreter it was built for only",
+                    "not-in-stable-abi",
                 )
             )
         elif entry.added > baseline:
@@ -160,6 +161,7 @@ def stable_abi_causes(tag: str, baseline: Version, binary: BinaryFacts) -> List[
                     binary.path,
                     f"{name} (stable ABI from {_dotted(entry.added)})",
                     f"{name} joined the stable ABI in CPython {_dotted(entry.added)}, after {_dotted(baseline)}",
+                    "stable-abi-too-new",
                 )
             )
     for name in binary.python_exports:
@@ -171,6 +173,7 @@ def stable_abi_causes(tag: str, baseline: Version, binary: BinaryFacts) -> List[
                     f"{name} (exported)",
                     f"the binary exports the CPython-named {name}: where an interpreter defines it, "
                     "the loader binds the extension's own calls to the interpreter's",
+                    "exports-python-symbol",
                 )
             )
     return causes
@@ -217,6 +220,7 @@ def judge(declared: Sequence[str], binaries: Sequence[BinaryFacts]) -> Tuple[Lis
                         needed,
                         "an extension module that links libpython: only a "
                         "program embedding Python does that; the interpreter provides the symbols",
+                        "links-libpython",
                     )
                 )
     return causes, honest
@@ -234,15 +238,17 @@ def _pair_causes(
                 "extension module",
                 f"{posixpath.basename(b.path)} exports "
                 f"{_init_name(b)}: an extension module in a wheel whose ABI tag is none",
+                "extension-in-abi-none-wheel",
             )
             for b in extensions
         ]
     if abi in ("abi3", "abi3t"):
         baseline = _python_version(python)
         if baseline is None or not python.startswith("cp"):
-            return [Blame(pair, "", pair, f"{abi} needs a CPython tag with a minor version (cp39), not {python}")]
+            wanted = f"{abi} needs a CPython tag with a minor version (cp39), not {python}"
+            return [Blame(pair, "", pair, wanted, "abi-tag-malformed")]
         if abi == "abi3t" and baseline < ABI3T_FIRST:
-            causes.append(Blame(pair, "", pair, "abi3t (PEP 803) exists from CPython 3.15 on"))
+            causes.append(Blame(pair, "", pair, "abi3t (PEP 803) exists from CPython 3.15 on", "abi-tag-malformed"))
         for binary in binaries:
             causes.extend(stable_abi_causes(pair, baseline, binary))
     for binary in extensions:
@@ -251,7 +257,7 @@ def _pair_causes(
         if why is None and suffix is not None and suffix.triplet and not _triplet_fits(suffix.triplet, binary.arch):
             why = f"its suffix names {suffix.triplet}, the binary is {binary.arch}"
         if why is not None and suffix is not None:
-            causes.append(Blame(pair, binary.path, suffix_text(suffix), why))
+            causes.append(Blame(pair, binary.path, suffix_text(suffix), why, "extension-suffix"))
     return causes
 
 

@@ -136,6 +136,7 @@ class Fault(NamedTuple):
     cause: str
     reason: str
     inconsistent: bool
+    rule: str  # its stable id of _waivers.RULES, which waivers name
 
 
 class Judgement(NamedTuple):

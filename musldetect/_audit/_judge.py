@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from typing import Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
+from typing import AbstractSet, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 from .. import _rules
 from .._grammar import FAMILY_PREFIX, GLIBC, MUSL, PlatformTag, parse_tag
@@ -65,11 +65,11 @@ class _Declared(NamedTuple):
 
 
 class _Blamed(NamedTuple):
-    """The declared platform tags held to the policies, after waivers."""
+    """Blame after waivers: what is still blamed, what was set aside (with its waiver), and
+    whether a cause still blamed makes the input inconsistent."""
 
     blame: List[Blame]
     waived: Tuple[WaivedBlame, ...]
-    unused: Tuple[Waiver, ...]
     inconsistent: bool
 
 
@@ -85,15 +85,16 @@ def judge(path: str, found: Input, waivers: Sequence[Waiver] = (), strict: bool 
     seen = _declared(path, found, allowed.reasons, allowed.inconsistent)
     declared, reasons = seen.platforms, seen.reasons
     if platform_of(declared) is not None or (found.images and not binaries):
-        return _platform_audit(path, found, declared, seen.full, seen.tags_agree, reasons, seen.inconsistent)
+        return _platform_audit(path, found, seen, waivers, strict)
     blamed = _blame_declared(declared, by_arch, allowed, vendored, waivers, strict)
     inconsistent = seen.inconsistent or blamed.inconsistent
     if found.images:
         inconsistent = True
         reasons.append(f"{found.images[0].format} files ({found.images[0].path}) beside ELF binaries")
-    blame = blamed.blame
     python_blame, honest_pairs = _abi.judge(sorted(seen.full), binaries)
-    blame.extend(python_blame)
+    python = _set_aside(python_blame, waivers, strict)
+    blame = blamed.blame + python.blame
+    waived = blamed.waived + python.waived
     under = _under_promises(declared, allowed.oldest) if not blame else []
     if found.kind == "wheel" and not found.binaries and any(tag != "any" for tag in declared):
         reasons.append("no ELF binaries in a wheel with a platform tag")
@@ -115,8 +116,8 @@ def judge(path: str, found: Input, waivers: Sequence[Waiver] = (), strict: bool 
         tuple(blame),
         tuple(reasons),
         _policy.source(),
-        waived=blamed.waived,
-        unused_waivers=blamed.unused,
+        waived=waived,
+        unused_waivers=_unused(waivers, waived, strict),
         provenance=_provenance.provenance(),
         images=found.images,
     )
@@ -156,42 +157,44 @@ def _blame_declared(
     strict: bool,
 ) -> _Blamed:
     """Each declared platform tag held to its policy; the causes waivers match set aside."""
-    blame: List[Blame] = []
-    waived: List[WaivedBlame] = []
-    inconsistent = False
-    for tag in declared:
-        applied = _waivers.apply(_check_declared(tag, by_arch, allowed.families, vendored), waivers, strict)
-        for cause in applied.kept:
-            blame.append(Blame(tag, cause.file, cause.cause, cause.reason, cause.rule))
-            inconsistent = inconsistent or cause.inconsistent
-        waived += [
-            WaivedBlame(tag, w.cause.file, w.cause.cause, w.cause.reason, w.cause.rule, w.waiver)
-            for w in applied.waived
-        ]
+    causes = [
+        (Blame(tag, cause.file, cause.cause, cause.reason, cause.rule), cause.inconsistent)
+        for tag in declared
+        for cause in _check_declared(tag, by_arch, allowed.families, vendored)
+    ]
+    return _set_aside([blame for blame, _ in causes], waivers, strict, {b for b, bad in causes if bad})
+
+
+def _set_aside(
+    blame: Sequence[Blame], waivers: Sequence[Waiver], strict: bool, inconsistent: AbstractSet[Blame] = frozenset()
+) -> _Blamed:
+    """``blame`` split by the waivers (none when ``strict``); ``inconsistent`` names the
+    causes that make the input inconsistent, which only count while they are blamed."""
+    applied = _waivers.apply(blame, waivers, strict)
+    waived = tuple(WaivedBlame(*w.cause, waiver=w.waiver) for w in applied.waived)
+    return _Blamed(list(applied.kept), waived, any(b in inconsistent for b in applied.kept))
+
+
+def _unused(waivers: Sequence[Waiver], waived: Sequence[WaivedBlame], strict: bool) -> Tuple[Waiver, ...]:
+    """The waivers no cause matched (none in a strict run: no waiver was in force)."""
     used = {w.waiver for w in waived}
-    unused = () if strict else tuple(w for w in waivers if w not in used)
-    return _Blamed(blame, tuple(waived), unused, inconsistent)
+    return () if strict else tuple(w for w in waivers if w not in used)
 
 
-def _platform_audit(
-    path: str,
-    found: Input,
-    declared: Tuple[str, ...],
-    declared_full: Set[str],
-    tags_agree: Optional[bool],
-    reasons: List[str],
-    inconsistent: bool,
-) -> Audit:
+def _platform_audit(path: str, found: Input, seen: _Declared, waivers: Sequence[Waiver], strict: bool) -> Audit:
     """The audit of a macOS, iOS, Windows or Android wheel, by that platform's judge;
-    ``inconsistent`` carries what the container already showed (RECORD, the tags)."""
-    judgement = judge_platform(declared, declared_full, found.images, found.binaries)
-    blame = tuple(Blame(fault.tag, fault.file, fault.cause, fault.reason) for fault in judgement.faults)
-    reasons = reasons + list(judgement.reasons)
-    inconsistent = inconsistent or any(fault.inconsistent for fault in judgement.faults)
-    if not (inconsistent or blame) and not judgement.judged:
+    ``seen`` carries what the container already showed (RECORD, the tags)."""
+    declared = seen.platforms
+    judgement = judge_platform(declared, seen.full, found.images, found.binaries)
+    faults = [Blame(f.tag, f.file, f.cause, f.reason, f.rule) for f in judgement.faults]
+    bad = {blame for blame, fault in zip(faults, judgement.faults) if fault.inconsistent}
+    blamed = _set_aside(faults, waivers, strict, bad)
+    reasons = seen.reasons + list(judgement.reasons)
+    inconsistent = seen.inconsistent or blamed.inconsistent
+    if not (inconsistent or blamed.blame) and not judgement.judged:
         verdict = CANNOT_JUDGE
     else:
-        verdict = _verdict(inconsistent, bool(blame), bool(declared), judgement.under)
+        verdict = _verdict(inconsistent, bool(blamed.blame), bool(declared), judgement.under)
     if verdict == UNDER:
         reasons.extend(judgement.under)
     files = tuple(_audited_file(b, {}) for b in found.binaries)
@@ -201,11 +204,13 @@ def _platform_audit(
         files,
         judgement.honest_tags,
         declared,
-        tags_agree,
+        seen.tags_agree,
         verdict,
-        blame,
+        tuple(blamed.blame),
         tuple(reasons),
         judgement.source,
+        waived=blamed.waived,
+        unused_waivers=_unused(waivers, blamed.waived, strict),
         images=found.images,
         provenance=_provenance.provenance(),
     )
@@ -436,7 +441,7 @@ def _unfit_blame(
                 continue
             newest = covering[-1]
             for cause in _policy_causes(newest, arch, group, vendored):
-                blame.append(Blame(newest.tag(arch), cause.file, cause.cause, cause.reason))
+                blame.append(Blame(newest.tag(arch), cause.file, cause.cause, cause.reason, cause.rule))
     return blame
 
 

@@ -69,7 +69,8 @@ SOURCE = "bionic libc/libc.map.txt version nodes; the NDK's stable system librar
 
 def judge_android(binaries: Sequence[BinaryFacts], images: Sequence[ImageFacts], declared: Iterable[str]) -> Judgement:
     faults = [
-        Fault("", image.path, image.format, f"a {image.format} file in an Android wheel", True) for image in images
+        Fault("", image.path, image.format, f"a {image.format} file in an Android wheel", True, "foreign-binary-format")
+        for image in images
     ]
     reasons: List[str] = []
     needs = [_api_floor(binary) for binary in binaries]
@@ -78,11 +79,13 @@ def judge_android(binaries: Sequence[BinaryFacts], images: Sequence[ImageFacts],
     for tag in declared:
         match = _TAG.match(tag)
         if match is None or match.group(2) not in ABIS:
-            faults.append(Fault(tag, "", tag, "not an Android platform tag this judge knows", True))
+            faults.append(
+                Fault(tag, "", tag, "not an Android platform tag this judge knows", True, "unknown-platform-tag")
+            )
             continue
         api, abi = int(match.group(1)), match.group(2)
         faults.extend(
-            Fault(tag, b.path, b.arch, f"the tag is for {abi}, the file is {b.arch}", True)
+            Fault(tag, b.path, b.arch, f"the tag is for {abi}, the file is {b.arch}", True, "arch-mismatch")
             for b in binaries
             if b.arch not in ABIS[abi]
         )
@@ -90,7 +93,12 @@ def judge_android(binaries: Sequence[BinaryFacts], images: Sequence[ImageFacts],
             if need > api:
                 faults.append(
                     Fault(
-                        tag, binary.path, symbol, f"{symbol} is Bionic's from API {need}, above the tag's {api}", False
+                        tag,
+                        binary.path,
+                        symbol,
+                        f"{symbol} is Bionic's from API {need}, above the tag's {api}",
+                        False,
+                        "android-api-too-new",
                     )
                 )
         if api < BASE_NODE_UP_TO and binaries:

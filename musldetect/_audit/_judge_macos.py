@@ -88,11 +88,22 @@ def judge_apple(images: Sequence[ImageFacts], declared: Iterable[str]) -> Judgem
     reasons: List[str] = []
     for image in images:
         if image.format != MACHO:
-            faults.append(Fault("", image.path, image.format, f"a {image.format} file in an Apple wheel", True))
+            faults.append(
+                Fault(
+                    "",
+                    image.path,
+                    image.format,
+                    f"a {image.format} file in an Apple wheel",
+                    True,
+                    "foreign-binary-format",
+                )
+            )
     for tag in declared:
         claim = parse_apple_tag(tag)
         if claim is None:
-            faults.append(Fault(tag, "", tag, "not a macOS or iOS platform tag this judge knows", True))
+            faults.append(
+                Fault(tag, "", tag, "not a macOS or iOS platform tag this judge knows", True, "unknown-platform-tag")
+            )
             continue
         for image in machos:
             faults.extend(_slice_faults(tag, claim, image))
@@ -115,7 +126,14 @@ def _slice_faults(tag: str, claim: Tuple[str, Version, Tuple[str, ...]], image: 
         found = by_arch.get(arch)
         if found is None:
             faults.append(
-                Fault(tag, image.path, arch, f"the tag promises {arch}; the file has {', '.join(image.arches())}", True)
+                Fault(
+                    tag,
+                    image.path,
+                    arch,
+                    f"the tag promises {arch}; the file has {', '.join(image.arches())}",
+                    True,
+                    "arch-mismatch",
+                )
             )
             continue
         if found.platform is not None and found.platform != platform:
@@ -126,6 +144,7 @@ def _slice_faults(tag: str, claim: Tuple[str, Version, Tuple[str, ...]], image: 
                     found.platform,
                     f"the {arch} slice is built for {found.platform}, the tag is for {platform}",
                     True,
+                    "os-mismatch",
                 )
             )
         if found.minimum is not None and found.minimum > lowest_installing(platform, arch, version):
@@ -141,6 +160,7 @@ def _slice_faults(tag: str, claim: Tuple[str, Version, Tuple[str, ...]], image: 
                     f"{platform} {'.'.join(map(str, lowest_installing(platform, arch, version)[:2]))} "
                     f"install it (honest from {honest})",
                     False,
+                    "minimum-os-too-new",
                 )
             )
     return faults
@@ -225,13 +245,14 @@ def _library_faults(machos: Sequence[ImageFacts]) -> List[Fault]:
                             rpath,
                             "an LC_RPATH into the build machine, outside the wheel and the system",
                             True,
+                            "build-machine-rpath",
                         )
                     )
             for name in piece.libraries:
                 problem = _unreached(image.path, piece, name, paths, inherited.get(image.path, []))
                 if problem and ("lib", name) not in seen:
                     seen.add(("lib", name))
-                    faults.append(Fault("", image.path, name, problem, True))
+                    faults.append(Fault("", image.path, name, problem, True, "library-not-allowed"))
     return faults
 
 

@@ -44,7 +44,12 @@ def judge_platform(
     platforms = {_platform_of_tag(tag) for tag in declared}
     if len(platforms) > 1:
         shown = ", ".join(sorted(p or "linux" for p in platforms))
-        return Judgement((), (Fault("", "", shown, f"tags of several platforms: {', '.join(declared)}", True),), (), ())
+        return Judgement(
+            (),
+            (Fault("", "", shown, f"tags of several platforms: {', '.join(declared)}", True, "mixed-platforms"),),
+            (),
+            (),
+        )
     platform = next(iter(platforms), None) or _platform_of_files(images)
     if platform == WINDOWS:
         judgement = judge_windows(images, declared, declared_full)._replace(source=windows_dlls().source)
@@ -53,7 +58,7 @@ def judge_platform(
     else:
         judgement = judge_apple(images, declared)._replace(source="packaging's mac_platforms rules; PEP 730 (iOS)")
     if binaries and platform != ANDROID:
-        extra = Fault("", binaries[0].path, "ELF", f"ELF binaries in a {platform} wheel", True)
+        extra = Fault("", binaries[0].path, "ELF", f"ELF binaries in a {platform} wheel", True, "foreign-binary-format")
         judgement = judgement._replace(faults=judgement.faults + (extra,), honest_tags=())
     return judgement
 
@@ -88,5 +93,6 @@ def _judge_any(
         extensions[0].format,
         "a Python extension in a wheel that declares every platform (any)",
         False,
+        "binaries-in-pure-wheel",
     )
     return rest._replace(faults=(anywhere,) + rest.faults, honest_tags=())

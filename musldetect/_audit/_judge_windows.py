@@ -78,17 +78,29 @@ def judge_windows(images: Sequence[ImageFacts], declared: Iterable[str], declare
     faults: List[Fault] = []
     for image in images:
         if image.format != PE:
-            faults.append(Fault("", image.path, image.format, f"a {image.format} file in a Windows wheel", True))
+            faults.append(
+                Fault(
+                    "",
+                    image.path,
+                    image.format,
+                    f"a {image.format} file in a Windows wheel",
+                    True,
+                    "foreign-binary-format",
+                )
+            )
     machines = {piece.arch for image in pes for piece in image.slices}
     for tag in declared:
         machine = WINDOWS_TAGS.get(tag)
         if machine is None:
-            faults.append(Fault(tag, "", tag, "not a Windows platform tag", True))
+            faults.append(Fault(tag, "", tag, "not a Windows platform tag", True, "unknown-platform-tag"))
             continue
         for image in pes:
             arch = image.slices[0].arch
             if arch != machine:
-                faults.append(Fault(tag, image.path, arch, f"the tag is for {machine}, the file for {arch}", True))
+                fault = Fault(
+                    tag, image.path, arch, f"the tag is for {machine}, the file for {arch}", True, "arch-mismatch"
+                )
+                faults.append(fault)
     faults.extend(_dll_faults(pes, python_runtime(declared_full)))
     faults.extend(_abi3_faults(pes, declared_full))
     reasons = [] if pes else ["no PE binaries in a wheel with a Windows platform tag"]
@@ -130,6 +142,7 @@ def _dll_faults(pes: Sequence[ImageFacts], runtime: FrozenSet[str]) -> List[Faul
                     f"Python install ({data.source}) and is not vendored beside it "
                     f"or in a <pkg>.libs directory",
                     True,
+                    "library-not-allowed",
                 )
             )
     return faults
@@ -153,6 +166,7 @@ def _abi3_faults(pes: Sequence[ImageFacts], declared_full: Iterable[str]) -> Lis
                             dll,
                             f"{full}: an abi3 extension must import python3.dll; {dll} ties it to one CPython release",
                             False,
+                            "versioned-python-dll",
                         )
                     )
     return faults

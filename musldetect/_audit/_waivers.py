@@ -55,6 +55,23 @@ RULES: Dict[str, str] = {
     "isa-level": "an x86-64 binary whose GNU property note asks for x86-64-v2 or higher under a baseline tag",
     "executable-stack": "a library that asks for an executable stack, which glibc 2.41+ refuses to dlopen",
     "record-mismatch": "RECORD is missing, or a file's hash or size differs from what RECORD lists",
+    # The python and ABI parts of the tag (any OS).
+    "not-in-stable-abi": "an abi3/abi3t extension imports a CPython symbol outside the stable ABI",
+    "stable-abi-too-new": "an abi3/abi3t extension imports a symbol that joined the stable ABI after the tag's version",
+    "exports-python-symbol": "an abi3/abi3t binary exports a CPython-named (Py*) symbol other than PyInit_*",
+    "abi-tag-malformed": "an abi3 tag without a CPython minor version, or abi3t before CPython 3.15",
+    "extension-in-abi-none-wheel": "an extension module (it exports PyInit_*) in a wheel whose ABI tag is none",
+    "extension-suffix": "an extension module's file suffix that the tag's interpreter does not import",
+    "links-libpython": "an extension module linked against libpython (on Linux and macOS)",
+    # macOS, iOS, Windows and Android wheels.
+    "foreign-binary-format": "a binary of another OS's format (ELF, Mach-O, PE) than the wheel's platform tag",
+    "unknown-platform-tag": "a macOS, iOS, Windows or Android platform tag the judges do not know",
+    "mixed-platforms": "platform tags of several operating systems in one wheel",
+    "os-mismatch": "a Mach-O slice built for another Apple OS than the tag's (iOS for macOS...)",
+    "minimum-os-too-new": "a Mach-O slice whose minimum OS version is above what the tag lets install it",
+    "build-machine-rpath": "an LC_RPATH into the build machine, outside the wheel and the system",
+    "versioned-python-dll": "an abi3 Windows extension that imports python3X.dll instead of python3.dll",
+    "android-api-too-new": "a Bionic symbol from an Android API level above the tag's",
 }
 
 MAX_PYPROJECT = 4 << 20  # bytes of pyproject.toml read
