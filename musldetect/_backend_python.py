@@ -105,28 +105,12 @@ def detect_libc() -> RawLibc:
     if image is None:
         return RawLibc(None, None, None, False, reason="cannot read the process image: " + image_reason)
     if static:
-        if _built_for_musl():
-            return RawLibc(
-                "musl",
-                None,
-                image,
-                True,
-                None,
-                reason="statically linked musl interpreter: the version is not recorded in it",
-            )
-        return RawLibc(None, None, image, True, None, reason="statically linked and not built for musl or glibc")
-    raw: Optional[RawLibc] = image_libc
+        return _static_image(image)
     loader = image if image_libc is not None else interp
-    if raw is None:
-        assert loader is not None
-        from ._grammar import MUSL
-        from ._libcfile import read_libc_object  # the version rules: not needed on glibc
-
-        try:
-            with ELFFile(loader, map_segments=live) as elf:
-                raw = read_libc_object(elf, MUSL)
-        except (OSError, ELFError) as exc:
-            return RawLibc(None, None, loader, False, interp, reason=f"cannot read the loader: {exc}")
+    assert loader is not None
+    raw = image_libc if image_libc is not None else _musl_loader(loader, live)
+    if isinstance(raw, str):
+        return RawLibc(None, None, loader, False, interp, reason=raw)
     if raw is None or raw.family != "musl":
         return RawLibc(
             None, None, loader, False, interp, reason=f"the loader {loader} is not musl's and confstr reports no glibc"
@@ -138,3 +122,23 @@ def detect_libc() -> RawLibc:
         )
         raw = raw._replace(reason="; ".join(part for part in (raw.reason, note) if part))
     return raw._replace(interpreter=interp)
+
+
+def _static_image(image: str) -> RawLibc:
+    """A statically linked interpreter: musl's when built for it, the version not recorded."""
+    if _built_for_musl():
+        reason = "statically linked musl interpreter: the version is not recorded in it"
+        return RawLibc("musl", None, image, True, None, reason=reason)
+    return RawLibc(None, None, image, True, None, reason="statically linked and not built for musl or glibc")
+
+
+def _musl_loader(loader: str, live: bool) -> RawLibc | None | str:
+    """What the loader's file says as musl's C library, or why it cannot be read."""
+    from ._grammar import MUSL
+    from ._libcfile import read_libc_object  # the version rules: not needed on glibc
+
+    try:
+        with ELFFile(loader, map_segments=live) as elf:
+            return read_libc_object(elf, MUSL)
+    except (OSError, ELFError) as exc:
+        return f"cannot read the loader: {exc}"

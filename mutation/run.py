@@ -456,15 +456,15 @@ MUTATIONS: List[Mutation] = [
     Mutation(
         "judge-ignores-waivers",
         "musldetect/_audit/_judge.py",
-        "vendored), waivers, strict)",
-        "vendored), (), strict)",
+        "for blame, _ in causes], waivers, strict",
+        "for blame, _ in causes], (), strict",
         WAIVERS,
     ),
     Mutation(
         "judge-waived-causes-still-count",
         "musldetect/_audit/_judge.py",
-        "        for cause in applied.kept:\n",
-        "        for cause in (*applied.kept, *(w.cause for w in applied.waived)):\n",
+        "_Blamed(list(applied.kept), waived,",
+        "_Blamed(list(blame), waived,",
         WAIVERS,
     ),
     Mutation(
