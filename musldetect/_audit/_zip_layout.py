@@ -5,7 +5,8 @@ The end record ends the file, the ZIP64 end record and its locator lie right bef
 (APPNOTE 4.3.14-4.3.15) and the central directory right before those (``find_layout``);
 the directory's entries fill it exactly (``central_entries``); the members' records run
 back to back from byte 0 up to the directory, each local header saying what its central
-entry says, then its data and, only where flagged, a data descriptor (``Accounting``).
+entry says, then its data and, only where flagged, a data descriptor (``Accounting``,
+which also refuses a declared size no member may have: a zip bomb, a directory with data).
 Any other layout raises ``ZipRefused`` with uv's class name for the defect.
 """
 
