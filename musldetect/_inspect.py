@@ -62,28 +62,13 @@ def _identified_libc(elf: ELFFile, soname: Optional[str], root: Optional[Root]) 
 
 
 def _follow_interpreter(interp: str, root: Optional[Root], arch: str) -> RawLibc:
+    """The C library of the loader PT_INTERP names (inside ``root``): read once per loader
+    file, or named by its path alone when it cannot be read."""
     named = family_by_name(interp)
     try:
         loader = ELFFile(interp, root=root)
     except (OSError, ELFError) as exc:
-        where = f" under {root.path}" if root is not None else ""
-        if named is None:
-            return RawLibc(
-                None,
-                None,
-                None,
-                False,
-                interp,
-                reason=f"the loader {interp} cannot be read{where} ({exc}) and its name is not musl's or glibc's",
-            )
-        return RawLibc(
-            named,
-            None,
-            None,
-            False,
-            interp,
-            reason=f"the loader {interp} cannot be read{where} ({exc}): {named} by the loader's name, version unknown",
-        )
+        return _unreadable_loader(interp, named, root, exc)
     with loader:
         loader_path = loader.path
         if loader.arch != arch:
@@ -103,6 +88,28 @@ def _follow_interpreter(interp: str, root: Optional[Root], arch: str) -> RawLibc
                 None, None, loader_path, False, interp, reason=f"the loader {loader_path} is neither musl's nor glibc's"
             )
         return raw._replace(interpreter=interp)
+
+
+def _unreadable_loader(interp: str, named: Optional[str], root: Optional[Root], exc: Exception) -> RawLibc:
+    """A loader that cannot be read: its name may still say the family, never the version."""
+    where = f" under {root.path}" if root is not None else ""
+    if named is None:
+        return RawLibc(
+            None,
+            None,
+            None,
+            False,
+            interp,
+            reason=f"the loader {interp} cannot be read{where} ({exc}) and its name is not musl's or glibc's",
+        )
+    return RawLibc(
+        named,
+        None,
+        None,
+        False,
+        interp,
+        reason=f"the loader {interp} cannot be read{where} ({exc}): {named} by the loader's name, version unknown",
+    )
 
 
 def static_family(elf: ELFFile) -> RawLibc:
@@ -161,12 +168,14 @@ def _linked_family(needed: List[str], elf: ELFFile) -> Tuple[Optional[str], str]
     return None, ""
 
 
+_NO_DYNAMIC_ENTRIES = (
+    "its PT_DYNAMIC holds no entries: a separate debug-info file or a stripped copy, not a loadable object"
+)
+
+
 def describe(elf: ELFFile, root: Optional[Root]) -> RawLibc:
     """The raw facts of one ELF file, decided by identity (see the module docstring)."""
-    if elf.type in _NOT_PROGRAMS:
-        raise elf.error(_NOT_PROGRAMS[elf.type])
-    if elf.type not in (ET_EXEC, ET_DYN):
-        raise elf.error(f"e_type {elf.type} is neither a program (ET_EXEC/ET_DYN) nor a shared library")
+    _check_loadable_type(elf)
     interp = elf.interpreter
     try:
         soname, needed = elf.dynamic_names()
@@ -180,14 +189,7 @@ def describe(elf: ELFFile, root: Optional[Root]) -> RawLibc:
     if interp is not None:
         raw = _follow_interpreter(interp, root, elf.arch)
     elif elf.is_dynamic and not elf.dynamic_values():
-        raw = RawLibc(
-            None,
-            None,
-            None,
-            False,
-            reason="its PT_DYNAMIC holds no entries: a separate debug-info "
-            "file or a stripped copy, not a loadable object",
-        )
+        raw = RawLibc(None, None, None, False, reason=_NO_DYNAMIC_ENTRIES)
     elif not needed and elf.type == ET_DYN and elf.is_dynamic and not elf.is_pie_program:
         raw = RawLibc(None, None, None, False, reason="a shared library that links no C library (no DT_NEEDED)")
     elif not needed:
@@ -204,6 +206,20 @@ def describe(elf: ELFFile, root: Optional[Root]) -> RawLibc:
             reason=f"a shared library linked against {family} ({through}): it records what it "
             f"requires, not the {family} it will run on",
         )
+    return _with_requirement(elf, raw)
+
+
+def _check_loadable_type(elf: ELFFile) -> None:
+    """Only programs (ET_EXEC, ET_DYN) and shared libraries (ET_DYN) link a C library."""
+    if elf.type in _NOT_PROGRAMS:
+        raise elf.error(_NOT_PROGRAMS[elf.type])
+    if elf.type not in (ET_EXEC, ET_DYN):
+        raise elf.error(f"e_type {elf.type} is neither a program (ET_EXEC/ET_DYN) nor a shared library")
+
+
+def _with_requirement(elf: ELFFile, raw: RawLibc) -> RawLibc:
+    """``raw`` with the oldest release its needs allow, unknown for a truncated file (said
+    in the reason) and for a static program (which records none)."""
     if elf.truncated:
         requires, note = None, f"the file is truncated, so what it requires is unknown ({elf.truncated})"
     elif raw.static:

@@ -286,27 +286,10 @@ def _walk(root: Root, path: str, follow_last: bool = True) -> Tuple[int, str, Li
                     os.close(stack.pop())
                     resolved.pop()
                 continue
-            try:
-                st = os.stat(part, dir_fd=stack[-1], follow_symlinks=False)
-            except FileNotFoundError:
-                if parts:
-                    raise _error(
-                        FileNotFoundError,
-                        "ENOENT",
-                        "No such file or directory (inside the root)",
-                        root._shown(resolved + [part]),
-                    ) from None
-                st = None
+            st = _lstat_inside(root, stack[-1], part, resolved, last=not parts)
             if st is not None and stat.S_ISLNK(st.st_mode) and (parts or follow_last):
                 followed += 1
-                if followed > MAX_SYMLINKS:
-                    raise _error(
-                        OSError,
-                        "ELOOP",
-                        f"more than {MAX_SYMLINKS} symbolic links inside the root (a loop?)",
-                        root._shown(resolved + [part]),
-                    )
-                target = os.readlink(part, dir_fd=stack[-1])
+                target = _link_target(root, stack[-1], part, resolved, followed)
                 if target.startswith("/"):
                     while len(stack) > 1:
                         os.close(stack.pop())
@@ -316,16 +299,49 @@ def _walk(root: Root, path: str, follow_last: bool = True) -> Tuple[int, str, Li
             if not parts:
                 parent = stack.pop()
                 return parent, part, resolved + [part]
-            if st is None or not stat.S_ISDIR(st.st_mode):
-                raise _error(
-                    NotADirectoryError, "ENOTDIR", "Not a directory (inside the root)", root._shown(resolved + [part])
-                )
-            stack.append(os.open(part, _DIR_FLAGS, dir_fd=stack[-1]))
+            stack.append(_open_directory(root, stack[-1], part, st, resolved))
             resolved.append(part)
         return stack.pop(), ".", resolved
     finally:
         for fd in stack:
             os.close(fd)
+
+
+def _lstat_inside(root: Root, directory: int, part: str, resolved: List[str], last: bool) -> Optional[os.stat_result]:
+    """The status of ``part`` itself (a link not followed); None when the last component
+    is missing (the caller says what that means), ENOENT for a missing directory on the way."""
+    try:
+        return os.stat(part, dir_fd=directory, follow_symlinks=False)
+    except FileNotFoundError:
+        if not last:
+            raise _error(
+                FileNotFoundError,
+                "ENOENT",
+                "No such file or directory (inside the root)",
+                root._shown(resolved + [part]),
+            ) from None
+        return None
+
+
+def _link_target(root: Root, directory: int, part: str, resolved: List[str], followed: int) -> str:
+    """What the link ``part``, the ``followed``-th of this walk, points at; past
+    ``MAX_SYMLINKS`` the walk is a loop (ELOOP), as the kernel has it."""
+    if followed > MAX_SYMLINKS:
+        raise _error(
+            OSError,
+            "ELOOP",
+            f"more than {MAX_SYMLINKS} symbolic links inside the root (a loop?)",
+            root._shown(resolved + [part]),
+        )
+    return os.readlink(part, dir_fd=directory)
+
+
+def _open_directory(root: Root, directory: int, part: str, st: Optional[os.stat_result], resolved: List[str]) -> int:
+    """An ``O_PATH`` descriptor of the directory ``part``, which the walk goes through:
+    ENOTDIR when it is missing or anything else."""
+    if st is None or not stat.S_ISDIR(st.st_mode):
+        raise _error(NotADirectoryError, "ENOTDIR", "Not a directory (inside the root)", root._shown(resolved + [part]))
+    return os.open(part, _DIR_FLAGS, dir_fd=directory)
 
 
 def _read_limited(fd: int, limit: int) -> bytes:

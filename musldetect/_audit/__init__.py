@@ -19,7 +19,8 @@ package (tests/test_layers.py reads this picture too)::
     _read                                     wheel, directory or binary -> the binaries' facts, declared tags
     _zip, _record                             the container read one way or refused; RECORD held to the bytes
     _records                                  Audit, AuditedFile, Blame, Cause; the verdicts
-    _provenance, _waivers, _inflate           what a verdict used; recorded exceptions; raw deflate, checked
+    _provenance, _waivers, _inflate,          what a verdict used; recorded exceptions; raw deflate, checked;
+        _zip_layout                           where each byte of the container lies
     _binary, _policy, _images,                one ELF binary's facts; the policies as data; Mach-O/PE facts;
         _zip_records, _magic, _stable_abi     ZIP records; magics; CPython's stable ABI as data
     _macho, _pe                               the Mach-O and PE readers

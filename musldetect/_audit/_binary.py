@@ -116,6 +116,24 @@ def _dynamic_is_nobits(elf: ELFFile) -> bool:
     return False
 
 
+class _VersionNeeds(NamedTuple):
+    """The symbol versions a binary needs, as (library, version): the strong ones bound the
+    C library release, the weak ones never stop the loader; ``by_index`` names each need's
+    version index (what DT_VERSYM refers to)."""
+
+    strong: List[Tuple[str, str]]
+    weak: List[Tuple[str, str]]
+    by_index: Dict[int, str]
+
+
+class _Linked(NamedTuple):
+    """Which C library a binary links (None: none or unknown, with the reason), and whether statically."""
+
+    family: Optional[str]
+    static: bool
+    reason: str
+
+
 def binary_facts(elf: ELFFile, shown_as: str) -> BinaryFacts:
     """The facts of one ELF program or library; a file no loader maps (as auditwheel has it,
     not a binary to judge) comes back with ``loadable=False`` and the reason."""
@@ -127,57 +145,27 @@ def binary_facts(elf: ELFFile, shown_as: str) -> BinaryFacts:
     interp = elf.interpreter
     soname, needed = elf.dynamic_names() if elf.is_dynamic else (None, [])
     rpath, runpath = elf.search_paths() if elf.is_dynamic else ([], [])
-    strong: List[Tuple[str, str]] = []
-    weak: List[Tuple[str, str]] = []
-    version_index: Dict[int, str] = {}
-    for need in elf.version_need_entries() if elf.is_dynamic else []:
-        (weak if need.weak else strong).append((need.library, need.name))
-        version_index[need.index] = need.name
+    versions = _version_needs(elf)
     symbols, exported = elf.dynamic_symbols() if elf.is_dynamic else ([], [])
     imports = tuple(name for name, is_weak, _ in symbols if not is_weak)
-    weak_imports = tuple(name for name, is_weak, _ in symbols if is_weak)
-    symbol_of_version: Dict[str, str] = {}
-    if version_index and symbols:
-        indexes = elf.symbol_version_indexes(max(index for _, _, index in symbols) + 1)
-        for name, is_weak, index in symbols:
-            version = version_index.get(indexes[index]) if index < len(indexes) else None
-            if version and not is_weak:
-                symbol_of_version.setdefault(version, name)
-    static, reason = False, ""
-    family = family_by_name(interp)
-    if family is None:
-        family = next((f for f in map(family_by_name, needed) if f), None)
-    if family is None and any(name.startswith("GLIBC_") for _lib, name in strong + weak):
-        family = GLIBC
-    if family is None and interp is None and not needed:
-        if elf.type == ET_DYN and elf.is_dynamic and not elf.is_pie_program:
-            reason = "a shared library that links no C library"
-        else:
-            raw = static_family(elf)
-            static, family, reason = True, raw.family, raw.reason
-    elif family is None:
-        reason = "no C library among its PT_INTERP and DT_NEEDED"
-    requires: Optional[Tuple[int, ...]] = None
-    if family == GLIBC and not static:
-        requires = _rules.glibc_requirement(name for _lib, name in strong)
-    elif family == MUSL and not static:
-        requires = _rules.musl_requirement(imports)
+    symbol_of_version = _symbol_of_version(elf, symbols, versions.by_index)
+    linked = _linked(elf, interp, needed, versions)
     return BinaryFacts(
         shown_as,
         elf.arch,
-        family,
-        static,
+        linked.family,
+        linked.static,
         soname,
         tuple(needed),
         tuple(runpath or rpath),
         bool(runpath),
-        tuple(strong),
-        tuple(weak),
+        tuple(versions.strong),
+        tuple(versions.weak),
         imports,
-        weak_imports,
+        tuple(name for name, is_weak, _ in symbols if is_weak),
         symbol_of_version,
-        requires,
-        reason,
+        _requires(linked, versions, imports),
+        linked.reason,
         tuple(sorted({name for name, _, _ in symbols if name.startswith(PYTHON_PREFIXES)})),
         tuple(sorted(name for name in exported if name.startswith(PYTHON_PREFIXES))),
         _stack(elf),
@@ -185,6 +173,54 @@ def binary_facts(elf: ELFFile, shown_as: str) -> BinaryFacts:
         interp,
         asks_executable_stack(elf.segments, elf.arch),
     )
+
+
+def _version_needs(elf: ELFFile) -> _VersionNeeds:
+    needs = _VersionNeeds([], [], {})
+    for need in elf.version_need_entries() if elf.is_dynamic else []:
+        (needs.weak if need.weak else needs.strong).append((need.library, need.name))
+        needs.by_index[need.index] = need.name
+    return needs
+
+
+def _symbol_of_version(elf: ELFFile, symbols: List[Tuple[str, bool, int]], by_index: Dict[int, str]) -> Dict[str, str]:
+    """For each needed version, the first strong import bound to it: what blame names."""
+    symbol_of_version: Dict[str, str] = {}
+    if by_index and symbols:
+        indexes = elf.symbol_version_indexes(max(index for _, _, index in symbols) + 1)
+        for name, is_weak, index in symbols:
+            version = by_index.get(indexes[index]) if index < len(indexes) else None
+            if version and not is_weak:
+                symbol_of_version.setdefault(version, name)
+    return symbol_of_version
+
+
+def _linked(elf: ELFFile, interp: Optional[str], needed: List[str], versions: _VersionNeeds) -> _Linked:
+    """The family by the file's own names: PT_INTERP, then DT_NEEDED, then GLIBC_ version
+    needs; a file naming none of them is a static program (read by its marks) or a
+    library that links no C library."""
+    family = family_by_name(interp)
+    if family is None:
+        family = next((f for f in map(family_by_name, needed) if f), None)
+    if family is None and any(name.startswith("GLIBC_") for _lib, name in versions.strong + versions.weak):
+        family = GLIBC
+    if family is None and interp is None and not needed:
+        if elf.type == ET_DYN and elf.is_dynamic and not elf.is_pie_program:
+            return _Linked(None, False, "a shared library that links no C library")
+        raw = static_family(elf)
+        return _Linked(raw.family, True, raw.reason)
+    if family is None:
+        return _Linked(None, False, "no C library among its PT_INTERP and DT_NEEDED")
+    return _Linked(family, False, "")
+
+
+def _requires(linked: _Linked, versions: _VersionNeeds, imports: Tuple[str, ...]) -> Optional[Tuple[int, ...]]:
+    """The oldest release of a dynamically linked C library that its strong needs allow."""
+    if linked.family == GLIBC and not linked.static:
+        return _rules.glibc_requirement(name for _lib, name in versions.strong)
+    if linked.family == MUSL and not linked.static:
+        return _rules.musl_requirement(imports)
+    return None
 
 
 def _stack(elf: ELFFile) -> str:

@@ -63,30 +63,39 @@ def looks_like_image(head: bytes) -> bool:
 def image_facts(data: Buffer, shown: str, path: str) -> Optional[ImageFacts]:
     """The facts of the Mach-O or PE file in ``data``; None for an MZ file that is not PE
     (an old DOS program, or data that happens to start with MZ)."""
-    head = bytes(data[:8])
-    if is_macho(head):
-        macho = read_macho(data, shown)
-        install = next((s.install_name for s in macho.slices if s.install_name), None)
-        return ImageFacts(
-            path,
-            MACHO,
-            install,
-            tuple(
-                ImageSlice(
-                    s.arch,
-                    s.platform,
-                    s.minimum,
-                    tuple(d.name for d in s.dylibs if d.kind != "weak"),
-                    tuple(d.name for d in s.dylibs if d.kind == "weak"),
-                    s.rpaths,
-                    s.undefined,
-                    tuple(name[1:] for name in s.py_init),
-                )
-                for s in macho.slices
-            ),
-        )
+    if is_macho(bytes(data[:8])):
+        return _macho_facts(data, shown, path)
     if not _has_pe_signature(data):
         return None
+    return _pe_facts(data, shown, path)
+
+
+def _macho_facts(data: Buffer, shown: str, path: str) -> ImageFacts:
+    """One slice per architecture; weak dylibs are optional (the loader starts without them)."""
+    macho = read_macho(data, shown)
+    install = next((s.install_name for s in macho.slices if s.install_name), None)
+    return ImageFacts(
+        path,
+        MACHO,
+        install,
+        tuple(
+            ImageSlice(
+                s.arch,
+                s.platform,
+                s.minimum,
+                tuple(d.name for d in s.dylibs if d.kind != "weak"),
+                tuple(d.name for d in s.dylibs if d.kind == "weak"),
+                s.rpaths,
+                s.undefined,
+                tuple(name[1:] for name in s.py_init),
+            )
+            for s in macho.slices
+        ),
+    )
+
+
+def _pe_facts(data: Buffer, shown: str, path: str) -> ImageFacts:
+    """One slice; delay-loaded DLLs are optional (loaded on first call), imports by name or ordinal."""
     pe = read_pe(data, shown)
     imports = tuple(f"{i.dll}:{name}" for i in pe.imports + pe.delay_imports for name in i.symbols) + tuple(
         f"{i.dll}:#{number}" for i in pe.imports + pe.delay_imports for number in i.ordinals

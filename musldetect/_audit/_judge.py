@@ -78,38 +78,29 @@ def judge(path: str, found: Input, waivers: Sequence[Waiver] = (), strict: bool 
     causes ``waivers`` match are set aside (listed, not blamed) unless ``strict``."""
     binaries = found.binaries
     vendored = _vendored_libraries(binaries)
-    by_arch: ByArch = {}
-    for binary in binaries:
-        by_arch.setdefault(binary.arch, []).append(binary)
+    by_arch = _by_arch(binaries)
     allowed = _allowed(by_arch, vendored)
     seen = _declared(path, found, allowed.reasons, allowed.inconsistent)
     declared, reasons = seen.platforms, seen.reasons
     if platform_of(declared) is not None or (found.images and not binaries):
         return _platform_audit(path, found, seen, waivers, strict)
     blamed = _blame_declared(declared, by_arch, allowed, vendored, waivers, strict)
-    inconsistent = seen.inconsistent or blamed.inconsistent
-    if found.images:
-        inconsistent = True
-        reasons.append(f"{found.images[0].format} files ({found.images[0].path}) beside ELF binaries")
+    inconsistent = _contents_contradict(found, declared, reasons) or seen.inconsistent or blamed.inconsistent
     python_blame, honest_pairs = _abi.judge(sorted(seen.full), binaries)
     python = _set_aside(python_blame, waivers, strict)
     blame = blamed.blame + python.blame
     waived = blamed.waived + python.waived
     under = _under_promises(declared, allowed.oldest) if not blame else []
-    if found.kind == "wheel" and not found.binaries and any(tag != "any" for tag in declared):
-        reasons.append("no ELF binaries in a wheel with a platform tag")
     verdict = _verdict(inconsistent, bool(blame), bool(declared), under)
     if verdict == UNDER:
         reasons.extend(under)
     if not declared:  # nothing claimed, yet say why no policy fits: the newest policy's causes
         blame.extend(_unfit_blame(by_arch, allowed.families, allowed.oldest, vendored))
-    files = tuple(_audited_file(b, vendored[b.path]) for b in binaries)
-    honest = tuple(dict.fromkeys(allowed.honest + honest_pairs))
     return Audit(
         path,
         found.kind,
-        files,
-        honest,
+        tuple(_audited_file(b, vendored[b.path]) for b in binaries),
+        tuple(dict.fromkeys(allowed.honest + honest_pairs)),
         declared,
         seen.tags_agree,
         verdict,
@@ -121,6 +112,25 @@ def judge(path: str, found: Input, waivers: Sequence[Waiver] = (), strict: bool 
         provenance=_provenance.provenance(),
         images=found.images,
     )
+
+
+def _by_arch(binaries: Sequence[BinaryFacts]) -> ByArch:
+    """The binaries grouped by arch: each arch is held to its own policies."""
+    by_arch: ByArch = {}
+    for binary in binaries:
+        by_arch.setdefault(binary.arch, []).append(binary)
+    return by_arch
+
+
+def _contents_contradict(found: Input, declared: Sequence[str], reasons: List[str]) -> bool:
+    """Notes on the files beside what the tags say: True when the wheel contradicts itself
+    (Mach-O or PE files beside ELF binaries); a platform wheel without ELF binaries is noted."""
+    if found.kind == "wheel" and not found.binaries and any(tag != "any" for tag in declared):
+        reasons.append("no ELF binaries in a wheel with a platform tag")
+    if found.images:
+        reasons.append(f"{found.images[0].format} files ({found.images[0].path}) beside ELF binaries")
+        return True
+    return False
 
 
 def _declared(path: str, found: Input, reasons: List[str], inconsistent: bool) -> _Declared:
@@ -448,20 +458,7 @@ def _unfit_blame(
 def _check_declared(tag: str, by_arch: ByArch, families: Dict[str, List[str]], vendored: Vendored) -> List[Cause]:
     """Why one declared platform tag is not allowed."""
     if tag == "any":
-        first = next((group[0].path for group in by_arch.values()), "")
-        return (
-            [
-                Cause(
-                    "binaries-in-pure-wheel",
-                    first,
-                    "ELF binaries",
-                    "binaries in a wheel that declares every platform (any)",
-                    False,
-                )
-            ]
-            if by_arch
-            else []
-        )
+        return _binaries_in_pure_wheel(by_arch)
     parsed = parse_tag(tag)
     if parsed is None:
         return [Cause("not-a-linux-tag", "", tag, "not a Linux platform tag", True)]
@@ -486,6 +483,22 @@ def _check_declared(tag: str, by_arch: ByArch, families: Dict[str, List[str]], v
             )
         ]
     return _policy_causes(policy, arch, by_arch[arch], vendored)
+
+
+def _binaries_in_pure_wheel(by_arch: ByArch) -> List[Cause]:
+    """A wheel for every platform (any) may hold no binary: blame the first."""
+    if not by_arch:
+        return []
+    first = next(group[0].path for group in by_arch.values())
+    return [
+        Cause(
+            "binaries-in-pure-wheel",
+            first,
+            "ELF binaries",
+            "binaries in a wheel that declares every platform (any)",
+            False,
+        )
+    ]
 
 
 def _under_promises(declared: Sequence[str], oldest: Dict[Tuple[str, str], _policy.Policy]) -> List[str]:

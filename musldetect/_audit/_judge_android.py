@@ -83,24 +83,8 @@ def judge_android(binaries: Sequence[BinaryFacts], images: Sequence[ImageFacts],
                 Fault(tag, "", tag, "not an Android platform tag this judge knows", True, "unknown-platform-tag")
             )
             continue
-        api, abi = int(match.group(1)), match.group(2)
-        faults.extend(
-            Fault(tag, b.path, b.arch, f"the tag is for {abi}, the file is {b.arch}", True, "arch-mismatch")
-            for b in binaries
-            if b.arch not in ABIS[abi]
-        )
-        for binary, (need, symbol) in zip(binaries, needs):
-            if need > api:
-                faults.append(
-                    Fault(
-                        tag,
-                        binary.path,
-                        symbol,
-                        f"{symbol} is Bionic's from API {need}, above the tag's {api}",
-                        False,
-                        "android-api-too-new",
-                    )
-                )
+        api = int(match.group(1))
+        faults.extend(_tag_faults(tag, api, match.group(2), binaries, needs))
         if api < BASE_NODE_UP_TO and binaries:
             judged = False
             reasons.append(
@@ -118,6 +102,30 @@ def judge_android(binaries: Sequence[BinaryFacts], images: Sequence[ImageFacts],
         reasons.append("no ELF binaries in a wheel with an Android platform tag")
     honest = _honest(binaries, max(floor, BASE_NODE_UP_TO)) if not any(f.inconsistent for f in faults) else ()
     return Judgement(honest, tuple(faults), tuple(reasons), (), judged=judged, source=SOURCE)
+
+
+def _tag_faults(
+    tag: str, api: int, abi: str, binaries: Sequence[BinaryFacts], needs: Sequence[Tuple[int, str]]
+) -> List[Fault]:
+    """The tag's ABI against each file's arch, its API level against each file's Bionic floor."""
+    faults = [
+        Fault(tag, b.path, b.arch, f"the tag is for {abi}, the file is {b.arch}", True, "arch-mismatch")
+        for b in binaries
+        if b.arch not in ABIS[abi]
+    ]
+    faults.extend(
+        Fault(
+            tag,
+            binary.path,
+            symbol,
+            f"{symbol} is Bionic's from API {need}, above the tag's {api}",
+            False,
+            "android-api-too-new",
+        )
+        for binary, (need, symbol) in zip(binaries, needs)
+        if need > api
+    )
+    return faults
 
 
 def _api_floor(binary: BinaryFacts) -> Tuple[int, str]:

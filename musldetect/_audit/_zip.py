@@ -6,10 +6,11 @@ file order. A release gate must judge the bytes both would install, so ``WheelZi
 accepts a container only when they cannot differ: every byte of the file is accounted
 for (entries back to back from byte 0, each local header equal to its central entry,
 only data descriptors between entries, the central directory, the ZIP64 end record and
-locator exactly where APPNOTE 4.3.14-4.3.15 put them, one end record at the very end),
-names are unique on any file system and stay inside the install root, and every
-member's bytes inflate to exactly the declared size and CRC. Anything else raises
-``ZipRefused`` with uv's class name for the defect (astral-sh/uv#15136) where it has one.
+locator exactly where APPNOTE 4.3.14-4.3.15 put them, one end record at the very end:
+``_zip_layout``), names are unique on any file system and stay inside the install root,
+and every member's bytes inflate to exactly the declared size and CRC (here). Anything
+else raises ``ZipRefused`` with uv's class name for the defect (astral-sh/uv#15136) where
+it has one.
 
 Members stream in bounded pieces (``stream``), never whole into memory.
 """
@@ -17,53 +18,25 @@ Members stream in bounded pieces (``stream``), never whole into memory.
 from __future__ import annotations
 
 import importlib
-import os
 import stat
 import unicodedata
 import zlib
-from typing import Callable, Dict, Iterator, List, NamedTuple, Optional, Protocol, Set, Tuple, Type
+from typing import Callable, Dict, Iterator, List, Optional, Protocol, Set, Tuple, Type
 
-from .._rootfs import read_at
-from .._types import WheelError, ZipRefused
+from .._types import ZipRefused
 from . import _inflate
 from . import _zip_records as rec
+from ._zip_layout import CHUNK, Accounting, WheelBytes, central_entries, find_layout
+from ._zip_layout import ZipMember as ZipMember  # re-exported: what the audit's reader is handed
+from ._zip_records import BZIP2, DEFLATED, LZMA, STORED, ZSTANDARD
 
-MAX_MEMBERS = 200_000  # members a wheel may list
-MAX_MEMBER_SIZE = 4 << 30  # uncompressed bytes one member may declare
-MAX_RATIO = 1000  # declared size / compressed size above which a member is a zip bomb
 MAX_LZMA_DICTIONARY = 256 << 20  # xz's largest preset uses 64 MiB
-MAX_DIRECTORY = 64 << 20  # bytes of central directory read into memory
 MAX_VERSION_NEEDED = 63  # APPNOTE 6.3: zipfile refuses a newer "version needed to extract"
-CHUNK = 1 << 20  # compressed bytes read, and uncompressed bytes made, at a time
-STORED, DEFLATED, BZIP2, LZMA, ZSTANDARD = 0, 8, 12, 14, 93
 METHOD_NAMES = {STORED: "stored", DEFLATED: "deflate", BZIP2: "bzip2", LZMA: "lzma", ZSTANDARD: "zstd"}
-_TAIL = rec.END.size + 0xFFFF  # the end record and the longest comment
-_EMBEDDED = (rec.LOCAL_SIG, rec.CENTRAL_SIG, rec.END_SIG, rec.ZIP64_END_SIG, rec.ZIP64_LOCATOR_SIG)
 
 # A private switch for the benchmark only: False skips the structural checks (local headers
 # against the central directory, byte accounting, names) to measure what they cost.
 STRUCTURE_CHECKS = True
-
-
-class ZipMember(NamedTuple):
-    """One accepted member: its name, where its data lies and what it must inflate to."""
-
-    name: str
-    data_offset: int
-    method: int
-    crc: int
-    compressed: int
-    size: int
-
-    @property
-    def is_directory(self) -> bool:
-        return self.name.endswith("/")
-
-
-class _Layout(NamedTuple):
-    directory_offset: int
-    directory_size: int
-    entries: int
 
 
 class _Decoder(Protocol):
@@ -77,305 +50,32 @@ class WheelZip:
 
     def __init__(self, wheel: str, fd: int) -> None:
         self.wheel = wheel
-        self._fd = fd
-        self._size = os.fstat(fd).st_size
+        self._file = WheelBytes(wheel, fd)
         self.members: List[ZipMember] = self._read()
         self._by_name = {member.name: member for member in self.members}
 
     def member(self, name: str) -> Optional[ZipMember]:
         return self._by_name.get(name)
 
-    def _pread(self, length: int, offset: int) -> bytes:
-        data = read_at(self._fd, length, offset)
-        if len(data) != length:
-            raise ZipRefused(self.wheel, "Truncated", f"{length} bytes at {offset} run past the end of the file")
-        return data
-
-    # -- the layout ----------------------------------------------------------------------
-
     def _read(self) -> List[ZipMember]:
-        layout = self._end_records()
-        directory = self._pread(layout.directory_size, layout.directory_offset)
-        entries: List[rec.CentralEntry] = []
-        at = 0
-        for _ in range(layout.entries):
-            entry = rec.parse_central(self.wheel, directory, at)
-            entries.append(entry)
-            at += entry.length
-        if at != len(directory):
-            raise ZipRefused(
-                self.wheel,
-                "ConflictingNumberOfEntries",
-                f"the end record counts {layout.entries} entries, the central directory holds more",
-            )
-        names = [self._accepted_name(entry) for entry in entries]
+        """The central directory where the end records put it, each entry's name and data
+        readable alike by every installer, then every byte before the directory accounted for."""
+        layout = find_layout(self._file)
+        entries = central_entries(self._file, layout)
+        names = [accepted_name(self.wheel, entry) for entry in entries]
         if STRUCTURE_CHECKS:
             check_names(self.wheel, names)
-        order = sorted(range(len(entries)), key=lambda index: entries[index].local_offset)
-        members: List[ZipMember] = []
-        expected = 0
-        for position, index in enumerate(order):
-            following = (
-                entries[order[position + 1]].local_offset if position + 1 < len(order) else layout.directory_offset
-            )
-            member, expected = self._entry(entries[index], names[index], expected, following)
-            members.append(member)
-        if STRUCTURE_CHECKS and expected != layout.directory_offset:
-            self._refuse_gap(expected, layout.directory_offset)
-        return members
-
-    def _end_records(self) -> _Layout:
-        """The end record (the only one, ending the file), the ZIP64 records right before it
-        when present, and the central directory right before those."""
-        tail_start = max(0, self._size - _TAIL)
-        tail = self._pread(self._size - tail_start, tail_start)
-        found = [
-            at
-            for at in _all(tail, rec.END_SIG)
-            if at + rec.END.size <= len(tail)
-            and at + rec.END.size + rec.parse_end(tail[at:]).comment_length == len(tail)
-        ]
-        if not found and rec.END_SIG not in tail:  # not a container at all: a malformed input, not a disagreement
-            raise WheelError(f"{self.wheel}: not a readable wheel (zip): no end of central directory record")
-        if not found:
-            raise ZipRefused(self.wheel, "TrailingContents", "bytes follow the end of central directory record")
-        at = found[-1]
-        end = rec.parse_end(tail[at:])
-        comment = tail[at + rec.END.size :]
-        if len(found) > 1 or any(sig in comment for sig in _EMBEDDED):
-            raise ZipRefused(self.wheel, "ZipInZip", "the archive comment holds ZIP records")
-        end_offset = tail_start + at
-        if end.disk or end.directory_disk or end.entries_on_disk != end.entries:
-            raise ZipRefused(self.wheel, "MultiDisk", "a multi-disk archive")
-        directory_end, end = self._zip64(end, end_offset)
-        if end.directory_size > MAX_DIRECTORY or end.entries > MAX_MEMBERS:
-            raise ZipRefused(
-                self.wheel,
-                "TooLarge",
-                f"{end.entries} entries in {end.directory_size} bytes of "
-                f"central directory, more than {MAX_MEMBERS} or 64 MiB",
-            )
-        if end.directory_offset + end.directory_size != directory_end:
-            raise ZipRefused(
-                self.wheel,
-                "InvalidEndOfCentralDirectoryOffset",
-                f"the central directory is said to end at {end.directory_offset + end.directory_size}, "
-                f"its end records start at {directory_end}",
-            )
-        return _Layout(end.directory_offset, end.directory_size, end.entries)
-
-    def _zip64(self, end: rec.EndRecord, end_offset: int) -> Tuple[int, rec.EndRecord]:
-        """Where the central directory must end, and the values that count: the ZIP64 end
-        record (4.3.14) followed by its locator (4.3.15) right before the end record."""
-        locator_at = end_offset - rec.ZIP64_LOCATOR.size
-        if locator_at < 0 or self._pread(4, locator_at) != rec.ZIP64_LOCATOR_SIG:
-            if end.entries == rec.MAX16 or rec.MAX32 in (end.directory_size, end.directory_offset):
-                raise ZipRefused(
-                    self.wheel,
-                    "MissingZip64EndOfCentralDirectoryLocator",
-                    "the end record escapes a value to ZIP64, and no ZIP64 locator precedes it",
-                )
-            return end_offset, end
-        locator = rec.parse_zip64_locator(self._pread(rec.ZIP64_LOCATOR.size, locator_at))
-        zip64_at = locator_at - rec.ZIP64_END.size
-        if locator.end_offset != zip64_at or locator.disk or locator.disks != 1:
-            raise ZipRefused(
-                self.wheel,
-                "InvalidZip64EndOfCentralDirectoryLocatorOffset",
-                f"the ZIP64 locator points at {locator.end_offset}, the ZIP64 end record must start at {zip64_at}",
-            )
-        zip64, _length = rec.parse_zip64_end(self.wheel, self._pread(rec.ZIP64_END.size, zip64_at))
-        for field, legacy, escape in (
-            ("entries", end.entries, rec.MAX16),
-            ("directory_size", end.directory_size, rec.MAX32),
-            ("directory_offset", end.directory_offset, rec.MAX32),
-        ):
-            if legacy not in (escape, getattr(zip64, field)):
-                raise ZipRefused(
-                    self.wheel,
-                    "ConflictingZip64EndOfCentralDirectory",
-                    f"the end record's {field} ({legacy}) differs from the ZIP64 one's ({getattr(zip64, field)})",
-                )
-        if zip64.disk or zip64.directory_disk or zip64.entries_on_disk != zip64.entries:
-            raise ZipRefused(self.wheel, "MultiDisk", "a multi-disk archive")
-        return zip64_at, zip64
-
-    def _accepted_name(self, entry: rec.CentralEntry) -> str:
-        if entry.flags & rec.FLAG_UTF8:
-            try:
-                name = entry.raw_name.decode("utf-8")
-            except UnicodeDecodeError:
-                raise ZipRefused(
-                    self.wheel,
-                    "CentralDirectoryEntryNotUtf8",
-                    "a name flagged UTF-8 is not",
-                    entry.raw_name.decode("utf-8", "replace"),
-                ) from None
-        elif entry.raw_name.isascii():
-            name = entry.raw_name.decode("ascii")
-        else:  # zipfile reads it as code page 437, uv as UTF-8
-            raise ZipRefused(
-                self.wheel,
-                "CentralDirectoryEntryNotUtf8",
-                "a non-ASCII name without the UTF-8 flag",
-                entry.raw_name.decode("utf-8", "replace"),
-            )
-        if entry.flags & rec.FLAGS_REFUSED:
-            raise ZipRefused(
-                self.wheel,
-                "UnsupportedFeature",
-                f"general purpose flags {entry.flags:#06x}: encrypted or patched data",
-                name,
-            )
-        if entry.needed & 0xFF > MAX_VERSION_NEEDED:
-            raise ZipRefused(
-                self.wheel,
-                "UnsupportedFeature",
-                f"needs ZIP version {(entry.needed & 0xFF) / 10}, newer than readers accept",
-                name,
-            )
-        if entry.method not in METHOD_NAMES:
-            raise ZipRefused(
-                self.wheel,
-                "UnsupportedCompression",
-                f"compression method {entry.method}, which installers do not read",
-                name,
-            )
-        decoder_factory(self.wheel, name, entry.method)  # "cannot judge" now, before any member is read
-        if stat.S_ISLNK(entry.external_attributes >> 16):
-            raise ZipRefused(
-                self.wheel,
-                "SymlinkEntry",
-                "a symbolic link: some installers make one, others a file holding its target",
-                name,
-            )
-        return name
-
-    def _entry(self, entry: rec.CentralEntry, name: str, expected: int, following: int) -> Tuple[ZipMember, int]:
-        """The member whose local header the central entry points at, and where the next
-        record must start."""
-        if STRUCTURE_CHECKS and entry.local_offset != expected:
-            self._refuse_gap(expected, entry.local_offset, name)
-        fixed = self._pread(rec.LOCAL.size, entry.local_offset)
-        if fixed[:4] != rec.LOCAL_SIG:
-            raise ZipRefused(
-                self.wheel,
-                "MissingLocalFileHeader",
-                f"no local header at {entry.local_offset}, where the central directory points",
-                name,
-            )
-        name_length, extra_length = rec.LOCAL.unpack(fixed)[-2:]
-        local = rec.parse_local(
-            self.wheel, name, fixed + self._pread(name_length + extra_length, entry.local_offset + rec.LOCAL.size)
-        )
-        if STRUCTURE_CHECKS:
-            self._compare(entry, local, name)
-        data_offset = entry.local_offset + local.length
-        data_end = data_offset + entry.compressed  # past ``following``: the next record's check refuses
-        if entry.flags & rec.FLAG_DESCRIPTOR:
-            data_end += self._descriptor(entry, local, name, data_end, following)
-        _bomb_check(self.wheel, name, entry.size, entry.compressed)
-        if name.endswith("/") and entry.size:
-            raise ZipRefused(self.wheel, "DirectoryWithData", f"a directory entry holding {entry.size} bytes", name)
-        return ZipMember(name, data_offset, entry.method, entry.crc, entry.compressed, entry.size), data_end
-
-    def _compare(self, entry: rec.CentralEntry, local: rec.LocalHeader, name: str) -> None:
-        """A local header says what its central entry says (a streaming reader believes it)."""
-        if local.raw_name != entry.raw_name:
-            raise ZipRefused(
-                self.wheel,
-                "ConflictingPaths",
-                f"the local header names it {local.raw_name.decode('utf-8', 'replace')!r}",
-                name,
-            )
-        if local.method != entry.method:
-            raise ZipRefused(
-                self.wheel,
-                "ConflictingCompressionMethods",
-                f"method {local.method} in the local header, {entry.method} in the directory",
-                name,
-            )
-        if local.flags != entry.flags:
-            raise ZipRefused(
-                self.wheel,
-                "ConflictingFlags",
-                f"flags {local.flags:#06x} in the local header, {entry.flags:#06x} in the directory",
-                name,
-            )
-        deferred = bool(entry.flags & rec.FLAG_DESCRIPTOR)  # the local values may be zero: the descriptor says
-        for defect, here, there in (
-            ("ConflictingChecksums", local.crc, entry.crc),
-            ("ConflictingCompressedSizes", local.compressed, entry.compressed),
-            ("ConflictingUncompressedSizes", local.size, entry.size),
-        ):
-            if here != there and not (deferred and here == 0):
-                raise ZipRefused(self.wheel, defect, f"{here} in the local header, {there} in the directory", name)
-
-    def _descriptor(self, entry: rec.CentralEntry, local: rec.LocalHeader, name: str, at: int, following: int) -> int:
-        """The length of the data descriptor at ``at``, which must fill the room up to the
-        next record exactly and repeat the central entry's values."""
-        if entry.method == STORED:  # a streaming reader cannot find where stored data ends
-            raise ZipRefused(
-                self.wheel,
-                "StoredWithDataDescriptor",
-                "stored data followed by a data descriptor: only the directory says where it ends",
-                name,
-            )
-        room = following - at
-        if room not in rec.descriptor_forms(local.zip64):
-            raise ZipRefused(
-                self.wheel,
-                "MissingDataDescriptor",
-                f"{room} bytes between its data and the next record, not a data descriptor",
-                name,
-            )
-        data = self._pread(room, at)
-        signed = room == rec.descriptor_forms(local.zip64)[0]
-        if (data[:4] == rec.DESCRIPTOR_SIG) != signed:
-            raise ZipRefused(
-                self.wheel, "MissingDataDescriptor", "a data descriptor whose signature and length disagree", name
-            )
-        found = rec.parse_descriptor(data, local.zip64)
-        for defect, here, there in (
-            ("ConflictingChecksums", found.crc, entry.crc),
-            ("ConflictingCompressedSizes", found.compressed, entry.compressed),
-            ("ConflictingUncompressedSizes", found.size, entry.size),
-        ):
-            if here != there:
-                raise ZipRefused(self.wheel, defect, f"{here} in the data descriptor, {there} in the directory", name)
-        return room
-
-    def _refuse_gap(self, expected: int, found: int, name: Optional[str] = None) -> None:
-        if found < expected:
-            raise ZipRefused(
-                self.wheel,
-                "OverlappingEntries",
-                f"a record starts at {found}, inside the one before (which ends at {expected})",
-                name,
-            )
-        head = self._pread(min(4, found - expected), expected)
-        defect = (
-            "MissingCentralDirectoryEntry"
-            if head == rec.LOCAL_SIG
-            else "UnexpectedDataDescriptor"
-            if head == rec.DESCRIPTOR_SIG
-            else "UnaccountedBytes"
-        )
-        where = "before the first entry" if expected == 0 else f"at {expected}"
-        raise ZipRefused(
-            self.wheel, defect, f"{found - expected} bytes {where} that no central entry accounts for", name
-        )
-
-    # -- the members' bytes --------------------------------------------------------------
+        return Accounting(self._file, STRUCTURE_CHECKS).members(entries, names, layout.directory_offset)
 
     def stream(self, member: ZipMember) -> Iterator[bytes]:
         """The member's bytes in pieces of at most ``CHUNK``; the last step checks the
         compressed length, the size and the CRC, so only a consumer that reads to the end
         has accepted bytes (a failed check raises ``ZipRefused`` there)."""
         decoder = decoder_factory(self.wheel, member.name, member.method)()
+        pread = self._file.pread
         produced, crc, at, end = 0, 0, member.data_offset, member.data_offset + member.compressed
         while True:
-            raw = self._pread(min(CHUNK, end - at), at) if at < end else b""
+            raw = pread(min(CHUNK, end - at), at) if at < end else b""
             at += len(raw)
             try:
                 for piece in decoder.feed(raw):
@@ -397,6 +97,10 @@ class WheelZip:
                 ) from exc
             if not raw:
                 break
+        self._check_ending(member, decoder, produced, crc)
+
+    def _check_ending(self, member: ZipMember, decoder: _Decoder, produced: int, crc: int) -> None:
+        """The member's data ended where the headers say, as the bytes they declare."""
         if not decoder.complete():
             raise ZipRefused(
                 self.wheel,
@@ -420,23 +124,71 @@ class WheelZip:
         return bytes(kept)
 
 
-def _all(data: bytes, needle: bytes) -> Iterator[int]:
-    at = data.find(needle)
-    while at >= 0:
-        yield at
-        at = data.find(needle, at + 1)
+# -- names and features ------------------------------------------------------------------
 
 
-def _bomb_check(wheel: str, name: str, size: int, compressed: int) -> None:
-    if size > MAX_MEMBER_SIZE:
-        raise ZipRefused(wheel, "TooLarge", f"declares {size} bytes, more than {MAX_MEMBER_SIZE >> 30} GiB", name)
-    if size > CHUNK and size > MAX_RATIO * max(compressed, 1):
+def accepted_name(wheel: str, entry: rec.CentralEntry) -> str:
+    """The entry's name, once every reader decodes it alike and can read its data."""
+    name = _decoded_name(wheel, entry)
+    _check_readable(wheel, entry, name)
+    return name
+
+
+def _decoded_name(wheel: str, entry: rec.CentralEntry) -> str:
+    """The name flagged UTF-8, or plain ASCII: what every reader decodes the same way."""
+    if entry.flags & rec.FLAG_UTF8:
+        try:
+            return entry.raw_name.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ZipRefused(
+                wheel,
+                "CentralDirectoryEntryNotUtf8",
+                "a name flagged UTF-8 is not",
+                entry.raw_name.decode("utf-8", "replace"),
+            ) from None
+    if entry.raw_name.isascii():
+        return entry.raw_name.decode("ascii")
+    raise ZipRefused(  # zipfile reads it as code page 437, uv as UTF-8
+        wheel,
+        "CentralDirectoryEntryNotUtf8",
+        "a non-ASCII name without the UTF-8 flag",
+        entry.raw_name.decode("utf-8", "replace"),
+    )
+
+
+def _check_readable(wheel: str, entry: rec.CentralEntry, name: str) -> None:
+    """Data every installer reads: not encrypted or patched, a ZIP version and a method
+    they know, which this Python decompresses ("cannot judge" now, before any member is
+    read), and a file, not a symbolic link."""
+    if entry.flags & rec.FLAGS_REFUSED:
         raise ZipRefused(
-            wheel, "ZipBomb", f"would expand {compressed} bytes to {size} (more than {MAX_RATIO}:1): a zip bomb", name
+            wheel,
+            "UnsupportedFeature",
+            f"general purpose flags {entry.flags:#06x}: encrypted or patched data",
+            name,
         )
-
-
-# -- names ------------------------------------------------------------------------------
+    if entry.needed & 0xFF > MAX_VERSION_NEEDED:
+        raise ZipRefused(
+            wheel,
+            "UnsupportedFeature",
+            f"needs ZIP version {(entry.needed & 0xFF) / 10}, newer than readers accept",
+            name,
+        )
+    if entry.method not in METHOD_NAMES:
+        raise ZipRefused(
+            wheel,
+            "UnsupportedCompression",
+            f"compression method {entry.method}, which installers do not read",
+            name,
+        )
+    decoder_factory(wheel, name, entry.method)
+    if stat.S_ISLNK(entry.external_attributes >> 16):
+        raise ZipRefused(
+            wheel,
+            "SymlinkEntry",
+            "a symbolic link: some installers make one, others a file holding its target",
+            name,
+        )
 
 
 def check_names(wheel: str, names: List[str]) -> None:

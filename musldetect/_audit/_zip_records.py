@@ -31,6 +31,7 @@ EXTRA_HEADER = struct.Struct("<HH")
 ZIP64_EXTRA = 0x0001
 UNICODE_PATH_EXTRA = 0x7075  # Info-ZIP: some readers take the name from here, others never
 MAX16, MAX32 = 0xFFFF, 0xFFFFFFFF
+STORED, DEFLATED, BZIP2, LZMA, ZSTANDARD = 0, 8, 12, 14, 93  # 4.4.5: the compression methods wheels use
 
 FLAG_ENCRYPTED = 0x0001
 FLAG_DESCRIPTOR = 0x0008

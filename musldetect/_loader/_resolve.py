@@ -440,17 +440,50 @@ def resolve_in(path: str, root: FileSystem) -> Resolution:
 
 
 def _load_all(search: _Search, main: _Object) -> Resolution:
+    """What the loader would load for ``main`` (and the loader itself), whether every
+    needed library and version is found, and whether dlopen would refuse it."""
     loaded: List[_Object] = [main]
+    loader = _loader_object(search)
+    if loader is not None:
+        loaded.append(loader)
+    libraries, missing = _load_needed(search, main, loaded, loader)
+    missing_versions = _check_versions(search, loaded) if search.family == GLIBC else []
+    refused = _executable_stack_refusal(search, loaded, loader) if search.dlopened else None
+    loads = not missing and not missing_versions and refused is None
+    return Resolution(
+        main.path,
+        search.family,
+        search.arch,
+        tuple(libraries),
+        tuple(missing),
+        tuple(missing_versions),
+        tuple(search.mismatched),
+        loads,
+        _summary(libraries, missing, missing_versions, refused),
+        tuple(dict.fromkeys(search.notes)),
+    )
+
+
+def _loader_object(search: _Search) -> Optional[_Object]:
+    """The loader the target would run, loaded first like any object; None (with a note)
+    when it is absent or unreadable."""
+    if not (search.loader_path and search.root.kind(search.loader_path) == "file"):
+        return None
+    try:
+        with ELFFile(search.loader_path, root=search.root) as elf:
+            return _Object.of_file(search.loader_path, elf, None, {search.loader_path})
+    except (OSError, ELFError) as exc:
+        search.notes.append(f"the loader {search.loader_path} could not be read: {exc}")
+        return None
+
+
+def _load_needed(
+    search: _Search, main: _Object, loaded: List[_Object], loader: Optional[_Object]
+) -> Tuple[List[Library], List[Missing]]:
+    """The DT_NEEDED closure, breadth first as the loader walks it: each library listed
+    once, where first needed; ``loaded`` grows with every new object."""
     libraries: List[Library] = []
     missing: List[Missing] = []
-    loader: Optional[_Object] = None
-    if search.loader_path and search.root.kind(search.loader_path) == "file":
-        try:
-            with ELFFile(search.loader_path, root=search.root) as elf:
-                loader = _Object.of_file(search.loader_path, elf, None, {search.loader_path})
-            loaded.append(loader)
-        except (OSError, ELFError) as exc:
-            search.notes.append(f"the loader {search.loader_path} could not be read: {exc}")
     queue = [main]
     listed: Set[str] = set()
     while queue:
@@ -473,28 +506,19 @@ def _load_all(search: _Search, main: _Object) -> Resolution:
             queue.append(obj)
             listed.add(found.path)
             libraries.append(Library(name, found.path, requester.path, how))
-    missing_versions = _check_versions(search, loaded) if search.family == GLIBC else []
-    refused = _executable_stack_refusal(search, loaded, loader) if search.dlopened else None
-    loads = not missing and not missing_versions and refused is None
-    if loads:
+    return libraries, missing
+
+
+def _summary(
+    libraries: List[Library], missing: List[Missing], missing_versions: List[MissingVersion], refused: Optional[str]
+) -> str:
+    """The resolution in a sentence: how many objects load, or the first few reasons not."""
+    if not missing and not missing_versions and refused is None:
         count = len({lib.path for lib in libraries})
-        reason = f"every needed library resolves ({count} object{'' if count == 1 else 's'})"
-    else:
-        parts = [f"{m.name} not found (needed by {m.needed_by})" for m in missing[:3]]
-        parts += [f"{v.library} lacks {v.version} (needed by {v.needed_by})" for v in missing_versions[:3]]
-        reason = "; ".join(parts + ([refused] if refused else []))
-    return Resolution(
-        main.path,
-        search.family,
-        search.arch,
-        tuple(libraries),
-        tuple(missing),
-        tuple(missing_versions),
-        tuple(search.mismatched),
-        loads,
-        reason,
-        tuple(dict.fromkeys(search.notes)),
-    )
+        return f"every needed library resolves ({count} object{'' if count == 1 else 's'})"
+    parts = [f"{m.name} not found (needed by {m.needed_by})" for m in missing[:3]]
+    parts += [f"{v.library} lacks {v.version} (needed by {v.needed_by})" for v in missing_versions[:3]]
+    return "; ".join(parts + ([refused] if refused else []))
 
 
 EXECSTACK_REFUSED_FROM = (2, 41)
@@ -568,20 +592,8 @@ def _find(
     """(an already loaded object, a new file, or None), how, where it looked."""
     if search.family == MUSL and _MUSL_SELF.match(name) and loader is not None:
         return loader, "the musl loader itself", []
-    if "/" in name:  # a path, its $ORIGIN relative to the object that names it
-        path = search.expand(name, _origin(requester.path))
-        if path is None:
-            return None, "a path with an unknown $-token", [name]
-        found = _already_loaded(path, loaded, search.family)
-        if found is not None:
-            return found, "already loaded", []
-        opened, fatal = search.open_candidate(path, requester.path)
-        if fatal:
-            return None, f"the loader stops at {path}: {fatal}", [path]
-        same = _same_file(opened, name, loaded)
-        if same is not None:
-            return same, "already loaded (the same file)", [path]
-        return opened, "a path", [path]
+    if "/" in name:
+        return _find_path(search, name, requester, loaded)
     found = _already_loaded(name, loaded, search.family)
     if found is not None:
         return found, "already loaded", []
@@ -606,6 +618,26 @@ def _find(
     return None, "not found", searched
 
 
+def _find_path(
+    search: _Search, name: str, requester: _Object, loaded: List[_Object]
+) -> Tuple[_Object | _Candidate | None, str, List[str]]:
+    """A needed name with a slash is a path, not searched: its $ORIGIN is the directory of
+    the object that names it."""
+    path = search.expand(name, _origin(requester.path))
+    if path is None:
+        return None, "a path with an unknown $-token", [name]
+    found = _already_loaded(path, loaded, search.family)
+    if found is not None:
+        return found, "already loaded", []
+    opened, fatal = search.open_candidate(path, requester.path)
+    if fatal:
+        return None, f"the loader stops at {path}: {fatal}", [path]
+    same = _same_file(opened, name, loaded)
+    if same is not None:
+        return same, "already loaded (the same file)", [path]
+    return opened, "a path", [path]
+
+
 def _same_file(candidate: Optional[_Candidate], name: str, loaded: List[_Object]) -> Optional[_Object]:
     """The loaded object ``candidate`` is (same device and inode), now known by ``name``
     too. None when it is a new file (or there is none)."""
@@ -624,18 +656,7 @@ def _candidates(search: _Search, name: str, requester: _Object, main: _Object) -
             yield posixpath.join(directory, name), how
         return
     if not requester.runpath:
-        chain: List[_Object] = []
-        step: Optional[_Object] = requester
-        while step is not None:
-            chain.append(step)
-            step = step.loader
-        if main not in chain and not main.runpath:
-            chain.append(main)
-        for owner in chain:
-            for entry in owner.rpath:
-                expanded = search.expand(entry, _origin(owner.path))
-                if expanded:
-                    yield posixpath.join(expanded, name), f"RPATH of {owner.path}"
+        yield from _rpath_candidates(search, name, requester, main)
     if search.running_system:
         for entry in os.environ.get("LD_LIBRARY_PATH", "").replace(";", ":").split(":"):
             expanded = search.expand(entry, _origin(main.path)) if entry else None
@@ -658,6 +679,23 @@ def _candidates(search: _Search, name: str, requester: _Object, main: _Object) -
             break  # the loader takes the cache's one answer, then the system directories
     for directory in search.system_dirs():
         yield posixpath.join(directory, name), "system directory"
+
+
+def _rpath_candidates(search: _Search, name: str, requester: _Object, main: _Object) -> Iterator[Tuple[str, str]]:
+    """glibc's RPATHs, asked only when the requester has no RUNPATH: its own, then those of
+    each object that loaded it, then the program's (unless the program has a RUNPATH)."""
+    chain: List[_Object] = []
+    step: Optional[_Object] = requester
+    while step is not None:
+        chain.append(step)
+        step = step.loader
+    if main not in chain and not main.runpath:
+        chain.append(main)
+    for owner in chain:
+        for entry in owner.rpath:
+            expanded = search.expand(entry, _origin(owner.path))
+            if expanded:
+                yield posixpath.join(expanded, name), f"RPATH of {owner.path}"
 
 
 def _musl_directories(search: _Search, requester: _Object) -> Iterator[Tuple[str, str]]:
