@@ -976,6 +976,20 @@ MUTATIONS: List[Mutation] = [
         RESOLVE,
     ),
     Mutation(
+        "resolve-program-origin-from-link",
+        "musldetect/_loader/_resolve.py",
+        "_origin(root.resolve(main_path) if not search.dlopened else root.inside(path))",
+        "_origin(root.inside(path))",
+        RESOLVE,
+    ),
+    Mutation(
+        "resolve-library-origin-resolved",
+        "musldetect/_loader/_resolve.py",
+        "_origin(root.resolve(main_path) if not search.dlopened else root.inside(path))",
+        "_origin(root.resolve(main_path))",
+        RESOLVE,
+    ),
+    Mutation(
         "resolve-execstack-granted",
         "musldetect/_loader/_resolve.py",
         "    if version < EXECSTACK_REFUSED_FROM:",

@@ -307,6 +307,71 @@ def test_origin_inside_an_unpacked_wheel(tmp_path):
     assert not differences(result, ldd(module).stdout)
 
 
+def test_origin_of_a_program_started_through_a_link_is_its_real_directory(tmp_path):
+    """The kernel runs the file a link names, and the loader takes the program's $ORIGIN
+    from /proc/self/exe, every link resolved; ldd, which runs the loader on the path given,
+    takes it from the link's directory and gets it wrong. The oracle is the program run."""
+    glibc_host()
+    (tmp_path / "real" / "bin").mkdir(parents=True)
+    (tmp_path / "real" / "lib").mkdir()
+    (tmp_path / "links").mkdir()
+    compile_c(tmp_path / "real" / "lib", "gcc", PLAIN, "libplain.so", "-shared", "-fPIC", "-Wl,-soname,libplain.so")
+    program = compile_c(
+        tmp_path / "real" / "bin",
+        "gcc",
+        USES_PLAIN,
+        "prog",
+        "-Wl,--no-as-needed",
+        f"-L{tmp_path / 'real' / 'lib'}",
+        "-lplain",
+        "-Wl,-rpath,$ORIGIN/../lib",
+    )
+    link = tmp_path / "links" / "prog"
+    link.symlink_to(program)
+    assert subprocess.run([str(link)], timeout=60).returncode == 0  # it starts, and finds libplain
+    result = musldetect.resolve(str(link))
+    plain = next(lib for lib in result.libraries if lib.name == "libplain.so")
+    assert result.loads and os.path.realpath(plain.path) == str(tmp_path / "real" / "lib" / "libplain.so")
+    assert "libplain.so => not found" in ldd(str(link)).stdout  # ldd's answer differs: the known case
+
+
+def test_origin_of_a_library_dlopened_through_a_link_is_the_links_directory(tmp_path):
+    """dlopen takes a library's $ORIGIN from the path it was given, links not followed:
+    through a link in another directory, the RUNPATH $ORIGIN/../lib of the real file does
+    not reach its dependency. The oracle is the real dlopen (ctypes in a fresh process)."""
+    glibc_host()
+    for directory in ("real/pkg", "real/lib", "links/pkg"):
+        (tmp_path / directory).mkdir(parents=True)
+    compile_c(tmp_path / "real" / "lib", "gcc", PLAIN, "libplain.so", "-shared", "-fPIC", "-Wl,-soname,libplain.so")
+    top = compile_c(
+        tmp_path / "real" / "pkg",
+        "gcc",
+        "int twice(int);\nint four(int x) { return twice(twice(x)); }\n",
+        "_top.so",
+        "-shared",
+        "-fPIC",
+        "-Wl,--no-as-needed",
+        f"-L{tmp_path / 'real' / 'lib'}",
+        "-lplain",
+        "-Wl,-rpath,$ORIGIN/../lib",
+    )
+    link = tmp_path / "links" / "pkg" / "_top.so"
+    link.symlink_to("../../real/pkg/_top.so")  # relative: it resolves inside an image too
+
+    def dlopen(path) -> int:
+        code = f"import ctypes; ctypes.CDLL({str(path)!r})"
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60).returncode
+
+    assert dlopen(top) == 0 and dlopen(link) != 0
+    assert musldetect.resolve(top).loads is True
+    through_link = musldetect.resolve(str(link))
+    assert through_link.loads is False and [m.name for m in through_link.missing] == ["libplain.so"]
+    # The same inside an image: the link's directory, not the real file's (no C library there).
+    in_image = musldetect.resolve("/links/pkg/_top.so", root=str(tmp_path))
+    assert "libplain.so" in [m.name for m in in_image.missing]
+    assert "libplain.so" not in [m.name for m in musldetect.resolve("/real/pkg/_top.so", root=str(tmp_path)).missing]
+
+
 def test_old_format_cache_written_by_ldconfig(tmp_path):
     """An image whose cache the real ldconfig wrote in the old format; ldconfig -p reads
     it back as the oracle for the parser."""

@@ -227,6 +227,9 @@ class _Object:
         self, path: str, identity: Identity, facts: _Facts, loader: Optional[_Object], names: Set[str]
     ) -> None:
         self.path = path
+        # $ORIGIN: the directory of the path it was opened by (a link is not followed), except
+        # for a program the kernel started, whose loader reads it from /proc/self/exe.
+        self.origin = _origin(path)
         self.loader = loader
         self.identity = identity[:2]
         self.soname, self.needed, self.rpath, self.runpath = facts.soname, facts.needed, facts.rpath, facts.runpath
@@ -434,6 +437,10 @@ def resolve_in(path: str, root: FileSystem) -> Resolution:
         main = _Object.of_file(
             root.resolve(main_path) if not running_system else main_path, main_elf, None, {main_path}
         )
+        # glibc and musl both take a program's $ORIGIN from /proc/self/exe, the file the
+        # kernel ran with every link resolved (ldd, which runs the loader on the path given,
+        # does not); a library is dlopened by the path given.
+        main.origin = _origin(root.resolve(main_path) if not search.dlopened else root.inside(path))
     finally:
         main_elf.close()
     return _load_all(search, main)
@@ -623,7 +630,7 @@ def _find_path(
 ) -> Tuple[_Object | _Candidate | None, str, List[str]]:
     """A needed name with a slash is a path, not searched: its $ORIGIN is the directory of
     the object that names it."""
-    path = search.expand(name, _origin(requester.path))
+    path = search.expand(name, requester.origin)
     if path is None:
         return None, "a path with an unknown $-token", [name]
     found = _already_loaded(path, loaded, search.family)
@@ -659,11 +666,11 @@ def _candidates(search: _Search, name: str, requester: _Object, main: _Object) -
         yield from _rpath_candidates(search, name, requester, main)
     if search.running_system:
         for entry in os.environ.get("LD_LIBRARY_PATH", "").replace(";", ":").split(":"):
-            expanded = search.expand(entry, _origin(main.path)) if entry else None
+            expanded = search.expand(entry, main.origin) if entry else None
             if expanded:
                 yield posixpath.join(expanded, name), "LD_LIBRARY_PATH"
     for entry in requester.runpath:
-        expanded = search.expand(entry, _origin(requester.path))
+        expanded = search.expand(entry, requester.origin)
         if expanded:
             yield posixpath.join(expanded, name), "RUNPATH"
     if requester.nodeflib or main.nodeflib:
@@ -693,7 +700,7 @@ def _rpath_candidates(search: _Search, name: str, requester: _Object, main: _Obj
         chain.append(main)
     for owner in chain:
         for entry in owner.rpath:
-            expanded = search.expand(entry, _origin(owner.path))
+            expanded = search.expand(entry, owner.origin)
             if expanded:
                 yield posixpath.join(expanded, name), f"RPATH of {owner.path}"
 
@@ -706,7 +713,7 @@ def _musl_directories(search: _Search, requester: _Object) -> Iterator[Tuple[str
     step: Optional[_Object] = requester
     while step is not None:
         for entry in step.runpath or step.rpath:
-            expanded = search.expand(entry, _origin(step.path))
+            expanded = search.expand(entry, step.origin)
             if expanded:
                 yield expanded, f"RPATH of {step.path}"
         step = step.loader
