@@ -267,13 +267,14 @@ def audit(
     Raises WheelError for a wheel that cannot be read safely, ELFError for a malformed
     binary (both name the file and member), OSError for the path itself.
     """
-    from . import _target
     from ._audit import audit_path
-    from ._rootfs import Root
 
     where = _path_argument(path, "path")
-    if target is None:
+    if target is None:  # the common case needs neither targets nor images (3 ms of imports in a fresh process)
         return audit_path(where, None, None, waivers, strict, progress)
+    from . import _target
+    from ._rootfs import Root
+
     if not isinstance(target, _target.Target):
         root = _path_argument(target, "target")
         try:

@@ -110,7 +110,27 @@ def _output_options(parser: argparse.ArgumentParser, top: bool, platform_tags: b
         parser.add_argument("--tags", action="store_true", dest="old_tags_flag", help=argparse.SUPPRESS, **unset)
 
 
-def _parser() -> argparse.ArgumentParser:
+def _named_command(argv: Sequence[str]) -> Optional[str]:
+    """The command ``argv`` names, when that is sure before parsing (then only its parser
+    is built: each costs about a millisecond of argparse's set-up, most of it looking for
+    translations); None when it is not (help, an unknown name): all are built."""
+    known = {name for command in COMMANDS for name in (command.name, *command.aliases)}
+    value_next = False
+    for arg in argv:
+        if value_next:
+            value_next = False
+        elif arg in ("-h", "--help", "--"):
+            return None
+        elif arg == "--backend":
+            value_next = True
+        elif not arg.startswith("-"):
+            return arg if arg in known else None
+    return None
+
+
+def _parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParser:
+    """The command line's parser; given ``argv``, with only the parser of the command it names."""
+    only = _named_command(argv) if argv is not None else None
     parser = _Parser(
         prog="musldetect",
         description="Which C library (musl or glibc) and version, and the platform tags, without starting a process.",
@@ -124,6 +144,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command")
     for command in COMMANDS:
+        if only is not None and only not in (command.name, *command.aliases):
+            continue
         epilog = PLATFORMS if command.handler is _target_command else None
         command.arguments(
             subparsers.add_parser(
@@ -974,7 +996,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 def _run(argv: Optional[List[str]]) -> int:
     _decided(EXIT_HOLDS)
-    args = _parser().parse_args(argv)
+    args = _parser(sys.argv[1:] if argv is None else argv).parse_args(argv)
     try:
         if args.backend:
             os.environ["MUSLDETECT_BACKEND"] = args.backend

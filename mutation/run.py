@@ -458,6 +458,21 @@ MUTATIONS: List[Mutation] = [
         BATCH,
     ),
     Mutation("read-progress-untold", "musldetect/_audit/_read.py", "told.before(member)", "pass", BATCH),
+    Mutation(
+        "cli-parser-builds-every-command",
+        "musldetect/_cli.py",
+        "        if only is not None and only not in (command.name, *command.aliases):\n            continue\n",
+        "",
+        BATCH,
+    ),
+    Mutation(
+        "api-audit-imports-targets",
+        "musldetect/_api.py",
+        '    from ._audit import audit_path\n\n    where = _path_argument(path, "path")\n',
+        "    from . import _target  # noqa: F401\n"
+        '    from ._audit import audit_path\n\n    where = _path_argument(path, "path")\n',
+        BATCH,
+    ),
     Mutation("hook-not-always-run", ".pre-commit-hooks.yaml", "always_run: true", "always_run: false", HOOKS),
     Mutation("hook-passes-filenames", ".pre-commit-hooks.yaml", "pass_filenames: false", "pass_filenames: true", HOOKS),
     Mutation(

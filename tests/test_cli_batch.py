@@ -167,3 +167,31 @@ def test_workers_started_by_a_fork_server_or_spawned_give_the_same_output(batch,
         [sys.executable, "-m", "musldetect", "audit", "--json", *wheels], capture_output=True, text=True
     )
     assert started.returncode == 0 and started.stdout == alone.stdout, started.stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["audit", "--jobs", "2", "a.whl", "b.whl"],
+        ["--json", "--backend", "python", "audit", "a.whl"],
+        ["--backend", "ctypes", "inspect", "--platform-tags", "x"],
+        ["target", "--platform", "musllinux_1_2_aarch64"],
+        ["tags", "--format", "pip"],
+        [],
+    ],
+)
+def test_the_parser_of_the_named_command_alone_parses_as_the_whole_one(argv):
+    """One wheel's command builds only its command's parser (start-up), and parses the same."""
+    import musldetect._cli as cli
+
+    alone, whole = cli._parser(argv), cli._parser()
+    assert vars(alone.parse_args(argv)) == vars(whole.parse_args(argv))
+    commands = [action for action in alone._actions if action.dest == "command"][0]
+    assert len(set(commands.choices.values())) == (1 if argv else len(cli.COMMANDS))
+
+
+def test_an_audit_without_a_target_imports_nothing_of_targets():
+    """musldetect.audit(wheel) in a fresh process: the target and image modules stay unloaded."""
+    code = "import sys, musldetect; musldetect.audit(sys.executable); print(sorted(sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "'musldetect._audit'" in loaded and "'musldetect._target'" not in loaded
