@@ -489,7 +489,10 @@ def _in_order(
 ) -> Iterator[_Outcome]:
     """Each input's outcome, in input order: here, or with ``jobs`` worker processes."""
     if jobs == 1 or len(paths) == 1:
-        told = _Teller(line.events.put) if line is not None else None
+        told = None
+        if line is not None:
+            line.thread.start()
+            told = _Teller(line.events.put)
         for index, path in enumerate(paths):
             outcome = _audit_one(index, path, options, told)
             if line is not None:
@@ -497,6 +500,8 @@ def _in_order(
             yield outcome
         return
     with _worker_pool(min(jobs, len(paths)), options, line) as pool:
+        if line is not None:  # only now: a fork while another thread runs can leave a lock held in the child
+            line.thread.start()
         yield from _Scheduler(pool, paths, jobs, line.arrived if line is not None else lambda index: None).outcomes()
 
 
@@ -542,7 +547,6 @@ class _ProgressLine:
         self.printed = 0
         self.shown = False
         self.thread = threading.Thread(target=self._run, name="musldetect-progress", daemon=True)
-        self.thread.start()
 
     def arrived(self, index: int) -> None:
         self.done[index] = 1
@@ -556,8 +560,9 @@ class _ProgressLine:
             self.printed += 1
 
     def stop(self) -> None:
-        self.events.put(None)
-        self.thread.join(1.0)
+        if self.thread.is_alive():
+            self.events.put(None)
+            self.thread.join(1.0)
         with self.lock:
             if self.shown:
                 self._write("")
