@@ -94,15 +94,18 @@ def test_progress_shows_the_wheel_being_read_and_how_far_and_stays_off_stdout(ba
 
 
 def test_with_jobs_the_line_shows_the_inputs_the_workers_read_the_largest_first(batch):
-    """The two big wheels come last on the command line but are read first, side by side:
-    one drawn line names both, before any small wheel is named."""
+    """The two big wheels come last on the command line but are read first: the line names
+    each of them, with how far it is, before it names any small wheel."""
     out, shown = on_a_terminal(["--jobs", "2", *batch["small"], *batch["big"]])
     lines = drawn(shown)
-    names = [os.path.basename(path) for path in batch["big"]]
-    both = [n for n, line in enumerate(lines) if all(name in line for name in names)]
-    small = [n for n, line in enumerate(lines) if any(os.path.basename(w) in line for w in batch["small"])]
-    assert both, lines
-    assert not small or both[0] < small[0], lines
+
+    def first(wheels: list) -> int:
+        return min((n for n, line in enumerate(lines) if any(os.path.basename(w) in line for w in wheels)), default=-1)
+
+    small = first(batch["small"])
+    for big in batch["big"]:
+        assert partial_reads(lines, big), lines
+        assert small == -1 or first([big]) < small, lines
     order = [line.split(":")[0] for line in out.splitlines() if not line.startswith((" ", "summary"))]
     assert order == batch["small"] + batch["big"]  # the output keeps the input order
 
