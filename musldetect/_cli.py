@@ -429,12 +429,16 @@ def _worker_task(job: Tuple[int, str]) -> _Outcome:
 def _sizes(paths: Sequence[str]) -> List[int]:
     """Each input's size (a folder or an unreadable path counts as 0): the larger an input,
     the longer its audit, so it is handed out first (longest-processing-time-first)."""
+    import stat
+
     sizes = []
     for path in paths:
         try:
-            sizes.append(os.stat(path).st_size if os.path.isfile(path) else 0)
+            found = os.stat(path)
         except OSError:
             sizes.append(0)
+            continue
+        sizes.append(found.st_size if stat.S_ISREG(found.st_mode) else 0)
     return sizes
 
 
