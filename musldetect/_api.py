@@ -19,9 +19,9 @@ from ._types import BackendStatus, ELFError, LibcInfo, RawLibc
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import ModuleType
-    from typing import Dict, Optional, Sequence, Tuple
+    from typing import Callable, Dict, Optional, Sequence, Tuple
 
-    from ._audit import Audit, Interpreter, Waiver
+    from ._audit import Audit, Interpreter, ReadProgress, Waiver
     from ._loader import Resolution
     from ._target import Target
 
@@ -249,6 +249,7 @@ def audit(
     target: Target | str | os.PathLike[str] | None = None,
     waivers: Sequence[Waiver] = (),
     strict: bool = False,
+    progress: Callable[[ReadProgress], None] | None = None,
 ) -> Audit:
     """May a wheel carry the platform tags it declares, and which file and symbol decide.
 
@@ -260,17 +261,20 @@ def audit(
     their rpaths: ``Audit.loads`` and ``Audit.resolutions`` say whether it would load.
     ``waivers`` (``load_waivers()``) set the causes they match aside: listed in
     ``Audit.waived`` with their reasons, not blamed; ``Audit.unused_waivers`` names those
-    that matched nothing. ``strict`` ignores them.
+    that matched nothing. ``strict`` ignores them. ``progress``, if given, is called with a
+    ``ReadProgress`` (members and compressed bytes read, of the wheel's totals) before a
+    wheel's first member is read, after each one, and once all are: a command's progress line.
     Raises WheelError for a wheel that cannot be read safely, ELFError for a malformed
     binary (both name the file and member), OSError for the path itself.
     """
-    from . import _target
     from ._audit import audit_path
-    from ._rootfs import Root
 
     where = _path_argument(path, "path")
-    if target is None:
-        return audit_path(where, None, None, waivers, strict)
+    if target is None:  # the common case needs neither targets nor images (3 ms of imports in a fresh process)
+        return audit_path(where, None, None, waivers, strict, progress)
+    from . import _target
+    from ._rootfs import Root
+
     if not isinstance(target, _target.Target):
         root = _path_argument(target, "target")
         try:
@@ -280,17 +284,17 @@ def audit(
                 f"target={root!r} is not a directory: pass musldetect.target() for this system or "
                 "target(root=DIR) for an image (a platform has no files to resolve in)"
             ) from exc
-        return audit_path(where, files, None, waivers, strict)
+        return audit_path(where, files, None, waivers, strict, progress)
     if target.files is None:
         raise ValueError(
             f"a {target.source} target has no files to resolve in: pass this system's or an image's target"
         )
     if target.source == "process":
         executable = sys.executable or "embedded: no sys.executable"
-        return audit_path(where, target.files, _interpreter(target, f"this interpreter ({executable}"), waivers, strict)
-    return audit_path(
-        where, target.files, _interpreter(target, f"the image {target.files.path} (its interpreter"), waivers, strict
-    )
+        runs_in = _interpreter(target, f"this interpreter ({executable}")
+        return audit_path(where, target.files, runs_in, waivers, strict, progress)
+    runs_in = _interpreter(target, f"the image {target.files.path} (its interpreter")
+    return audit_path(where, target.files, runs_in, waivers, strict, progress)
 
 
 def _interpreter(target: Target, opening: str) -> Interpreter:

@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import sys
+from contextlib import contextmanager, nullcontext
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -49,7 +50,7 @@ from . import (
 from ._grammar import FAMILY_PREFIX, format_tag
 
 if TYPE_CHECKING:
-    from . import Audit, Resolution, Target, Waiver
+    from . import Audit, ReadProgress, Resolution, Target, Waiver
 
 # Exit codes by meaning, the same for every command (listed in --help and the README).
 EXIT_HOLDS = 0  # it holds: determined, honest, loads
@@ -109,7 +110,27 @@ def _output_options(parser: argparse.ArgumentParser, top: bool, platform_tags: b
         parser.add_argument("--tags", action="store_true", dest="old_tags_flag", help=argparse.SUPPRESS, **unset)
 
 
-def _parser() -> argparse.ArgumentParser:
+def _named_command(argv: Sequence[str]) -> Optional[str]:
+    """The command ``argv`` names, when that is sure before parsing (then only its parser
+    is built: each costs about a millisecond of argparse's set-up, most of it looking for
+    translations); None when it is not (help, an unknown name): all are built."""
+    known = {name for command in COMMANDS for name in (command.name, *command.aliases)}
+    value_next = False
+    for arg in argv:
+        if value_next:
+            value_next = False
+        elif arg in ("-h", "--help", "--"):
+            return None
+        elif arg == "--backend":
+            value_next = True
+        elif not arg.startswith("-"):
+            return arg if arg in known else None
+    return None
+
+
+def _parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParser:
+    """The command line's parser; given ``argv``, with only the parser of the command it names."""
+    only = _named_command(argv) if argv is not None else None
     parser = _Parser(
         prog="musldetect",
         description="Which C library (musl or glibc) and version, and the platform tags, without starting a process.",
@@ -123,6 +144,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command")
     for command in COMMANDS:
+        if only is not None and only not in (command.name, *command.aliases):
+            continue
         epilog = PLATFORMS if command.handler is _target_command else None
         command.arguments(
             subparsers.add_parser(
@@ -324,43 +347,275 @@ class AuditOptions(NamedTuple):
     strict: bool
 
 
-def _audit_one(path: str, options: AuditOptions) -> Tuple[Optional[Audit], str]:
-    """One input's audit, or the one-line error that stopped it (worker processes too)."""
+class _Outcome(NamedTuple):
+    """One input's audit, or the one-line error that stopped it."""
+
+    at: int  # the input's place on the command line
+    result: Optional[Audit]
+    error: str
+
+
+def _audit_one(index: int, path: str, options: AuditOptions, told: Optional[_Teller]) -> _Outcome:
+    """One input's audit (in this process or a worker's), telling ``told`` how far it is."""
+    if told is not None:
+        told.begin(index)
     try:
-        return audit(path, target=options.where, waivers=options.waivers, strict=options.strict), ""
+        heard = told.tell if told is not None else None
+        found = audit(path, target=options.where, waivers=options.waivers, strict=options.strict, progress=heard)
+        return _Outcome(index, found, "")
     except _INPUT_ERRORS as exc:
         text = str(exc)
-        return None, text if path in text or text.startswith("target=") else f"{path}: {text}"
+        return _Outcome(index, None, text if path in text or text.startswith("target=") else f"{path}: {text}")
 
 
-def _audit_pair(job: Tuple[str, AuditOptions]) -> Tuple[Optional[Audit], str]:
-    return _audit_one(*job)
+REFRESH = 0.1  # seconds: the progress line changes at most 10 times a second
+WINDOW = 256  # inputs: results that arrive before an earlier input's wait here, never more
 
 
-def _quiet_on_interrupt() -> None:
+class _Reading(NamedTuple):
+    """A progress event: ``worker`` began input ``at`` (``read`` None) or has read this far."""
+
+    worker: int
+    at: int
+    read: Optional[ReadProgress]
+
+
+class _Teller:
+    """Where one process is, sent down ``send`` (a queue's put): when it begins an input, and
+    how far it has read at most every REFRESH seconds."""
+
+    def __init__(self, send: Callable[[_Reading], None]) -> None:
+        self.send = send
+        self.worker = os.getpid()
+        self.index = 0
+        self.last = 0.0
+
+    def begin(self, index: int) -> None:
+        self.index = index
+        self.send(_Reading(self.worker, index, None))
+
+    def tell(self, read: ReadProgress) -> None:
+        import time
+
+        now = time.monotonic()
+        if now - self.last >= REFRESH:
+            self.last = now
+            self.send(_Reading(self.worker, self.index, read))
+
+
+class _WorkerState(NamedTuple):
+    """What every task of one worker process shares, given once when the process starts."""
+
+    options: AuditOptions
+    told: Optional[_Teller]
+
+
+_WORKER: List[_WorkerState] = []
+
+
+def _worker_start(options: AuditOptions, events: Any) -> None:
     """A worker leaves Ctrl-C to the command, which ends the workers itself."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER[:] = [_WorkerState(options, _Teller(events.put) if events is not None else None)]
 
 
-def _audit_results(
-    paths: Sequence[str], jobs: int, options: AuditOptions
-) -> Tuple[Any, Iterator[Tuple[Optional[Audit], str]]]:
-    """(the worker pool or None, the results in input order)."""
-    if jobs > 1 and len(paths) > 1:
-        import multiprocessing
-
-        pool = multiprocessing.Pool(processes=jobs, initializer=_quiet_on_interrupt)
-        chunk = max(1, min(64, len(paths) // (4 * jobs)))
-        return pool, pool.imap(_audit_pair, [(path, options) for path in paths], chunksize=chunk)
-    return None, map(_audit_one, paths, [options] * len(paths))
+def _worker_task(job: Tuple[int, str]) -> _Outcome:
+    state = _WORKER[0]
+    return _audit_one(job[0], job[1], state.options, state.told)
 
 
-def _progress(done: int, paths: Sequence[str]) -> None:
-    """On a terminal: the input being audited, on a line of its own that results overwrite."""
-    text = f"[{done + 1}/{len(paths)}] {os.path.basename(paths[done])}" if done < len(paths) else ""
-    print(f"\r\x1b[K{text}", end="", file=sys.stderr, flush=True)
+def _sizes(paths: Sequence[str]) -> List[int]:
+    """Each input's size (a folder or an unreadable path counts as 0): the larger an input,
+    the longer its audit, so it is handed out first (longest-processing-time-first)."""
+    import stat
+
+    sizes = []
+    for path in paths:
+        try:
+            found = os.stat(path)
+        except OSError:
+            sizes.append(0)
+            continue
+        sizes.append(found.st_size if stat.S_ISREG(found.st_mode) else 0)
+    return sizes
+
+
+class _Scheduler:
+    """Inputs handed to a pool of workers one at a time, the largest first among the next
+    WINDOW inputs in order; the outcomes given back in input order as soon as each is due,
+    the ones that arrive early held (at most WINDOW)."""
+
+    def __init__(self, pool: Any, paths: Sequence[str], jobs: int, arrived: Callable[[int], None]) -> None:
+        import queue
+
+        self.pool, self.paths, self.arrived = pool, paths, arrived
+        self.sizes = _sizes(paths)
+        self.ready: Any = queue.SimpleQueue()  # outcomes (or a worker's exception) from the pool's result thread
+        self.waiting: List[Tuple[int, int]] = []  # heap of (-size, index): in the window, not handed out yet
+        self.entered = 0  # inputs before this one have entered the window
+        self.in_flight = 0
+        self.held: Dict[int, _Outcome] = {}  # outcomes that arrived before an earlier input's
+        self.most_in_flight = 2 * jobs  # a task queued behind each running one: no worker waits for the parent
+
+    def outcomes(self) -> Iterator[_Outcome]:
+        held = self.held
+        for due in range(len(self.paths)):
+            while due not in held:
+                self._hand_out(due)
+                outcome = self.ready.get()
+                if isinstance(outcome, BaseException):  # a bug, not a bad input: as in this process
+                    raise outcome
+                self.in_flight -= 1
+                self.arrived(outcome.at)
+                held[outcome.at] = outcome
+            yield held.pop(due)
+
+    def _hand_out(self, due: int) -> None:
+        """Inputs up to WINDOW after the one due enter the window; the largest waiting go
+        to the workers until each has one running and one queued."""
+        import heapq
+
+        while self.entered < min(len(self.paths), due + WINDOW):
+            heapq.heappush(self.waiting, (-self.sizes[self.entered], self.entered))
+            self.entered += 1
+        while self.waiting and self.in_flight < self.most_in_flight:
+            at = heapq.heappop(self.waiting)[1]
+            self.pool.apply_async(
+                _worker_task, ((at, self.paths[at]),), callback=self.ready.put, error_callback=self.ready.put
+            )
+            self.in_flight += 1
+
+
+def _in_order(
+    paths: Sequence[str], jobs: int, options: AuditOptions, line: Optional[_ProgressLine]
+) -> Iterator[_Outcome]:
+    """Each input's outcome, in input order: here, or with ``jobs`` worker processes."""
+    if jobs == 1 or len(paths) == 1:
+        told = None
+        if line is not None:
+            line.thread.start()
+            told = _Teller(line.events.put)
+        for index, path in enumerate(paths):
+            outcome = _audit_one(index, path, options, told)
+            if line is not None:
+                line.arrived(index)
+            yield outcome
+        return
+    with _worker_pool(min(jobs, len(paths)), options, line) as pool:
+        if line is not None:  # only now: a fork while another thread runs can leave a lock held in the child
+            line.thread.start()
+        yield from _Scheduler(pool, paths, jobs, line.arrived if line is not None else lambda index: None).outcomes()
+
+
+@contextmanager
+def _worker_pool(jobs: int, options: AuditOptions, line: Optional[_ProgressLine]) -> Iterator[Any]:
+    """Worker processes that have the audit's modules before their first task: imported here
+    before a fork, or preloaded by a fork server (Python 3.14's default on Linux)."""
+    import multiprocessing
+
+    from . import Audit  # noqa: F401 -- the audit's modules, imported on first use of a name of theirs
+
+    context = multiprocessing.get_context()
+    if context.get_start_method() == "forkserver":
+        context.set_forkserver_preload(["musldetect._cli", "musldetect._audit"])
+    pool = context.Pool(jobs, initializer=_worker_start, initargs=(options, line.events if line else None))
+    try:
+        yield pool
+    finally:  # ended, not waited for: on Ctrl-C or an error the rest is not wanted
+        pool.terminate()
+        pool.join()
+
+
+class _ProgressLine:
+    """On a terminal: the inputs being read now and how far, on stderr, redrawn at most
+    10 times a second by a thread of its own from the events the audits send (``events``);
+    the printer of results clears it first (``cleared``), so it never mixes with them."""
+
+    def __init__(self, paths: Sequence[str], jobs: int) -> None:
+        import threading
+
+        if jobs > 1 and len(paths) > 1:
+            import multiprocessing
+
+            self.events: Any = multiprocessing.get_context().Queue()
+        else:
+            import queue
+
+            self.events = queue.SimpleQueue()
+        self.paths = paths
+        self.lock = threading.Lock()
+        self.reading: Dict[int, _Reading] = {}  # by worker
+        self.done = bytearray(len(paths))  # 1: the input's audit is over
+        self.printed = 0
+        self.shown = False
+        self.thread = threading.Thread(target=self._run, name="musldetect-progress", daemon=True)
+
+    def arrived(self, index: int) -> None:
+        self.done[index] = 1
+
+    @contextmanager
+    def cleared(self) -> Iterator[None]:
+        with self.lock:
+            if self.shown:
+                self._write("")
+            yield
+            self.printed += 1
+
+    def stop(self) -> None:
+        if self.thread.is_alive():
+            self.events.put(None)
+            self.thread.join(1.0)
+        with self.lock:
+            if self.shown:
+                self._write("")
+
+    def _run(self) -> None:
+        import queue
+        import time
+
+        due, changed = 0.0, False
+        while True:
+            wait = max(0.0, due - time.monotonic()) if changed else (REFRESH if self.reading else None)
+            try:
+                event = self.events.get(timeout=wait)
+            except queue.Empty:
+                event = False
+            if event is None:
+                return
+            if event:
+                self.reading[event.worker] = event
+                changed = True
+            changed = changed or bool(self.reading)
+            if changed and time.monotonic() >= due:
+                self._draw()
+                due, changed = time.monotonic() + REFRESH, False
+
+    def _draw(self) -> None:
+        parts = [_reading_text(self.paths[r.at], r.read) for r in self.reading.values() if not self.done[r.at]]
+        text = f"[{self.printed}/{len(self.paths)}] {', '.join(parts)}" if parts else ""
+        try:  # a line longer than the terminal would wrap, and the erase reaches only its last row
+            width = os.get_terminal_size(sys.stderr.fileno()).columns - 1
+        except OSError:
+            width = 79
+        with self.lock:
+            if text or self.shown:
+                self._write(text[:width])
+
+    def _write(self, text: str) -> None:
+        sys.stderr.write(f"\r\x1b[K{text}")
+        sys.stderr.flush()
+        self.shown = bool(text)
+
+
+def _reading_text(path: str, read: Optional[ReadProgress]) -> str:
+    """``scipy-1.14.1-...whl 812/1520 members, 12.3/40.8 MB`` (how far a wheel's reading
+    is, its members' compressed bytes), or the input's name alone."""
+    name = os.path.basename(path)
+    if read is None:
+        return name
+    return f"{name} {read.members_read}/{read.members} members, {read.bytes_read / 1e6:.1f}/{read.bytes / 1e6:.1f} MB"
 
 
 def _wheels_under(folder: str) -> List[str]:
@@ -451,24 +706,18 @@ def _audit_command(args: argparse.Namespace) -> int:
     tally, batch = _Tally(options.waivers), len(paths) != 1 or bool(args.wheels_in)
     if not paths:
         print(f"musldetect: no wheels in {', '.join(args.wheels_in)}: nothing to audit", file=sys.stderr)
-    progress = len(paths) > 1 and sys.stderr.isatty()
-    pool, results = _audit_results(paths, args.jobs, options)
-    if progress:
-        _progress(0, paths)
+    line = _ProgressLine(paths, args.jobs) if paths and sys.stderr.isatty() else None
     try:
-        for done, (path, (result, error)) in enumerate(zip(paths, results)):
-            if progress:
-                _progress(len(paths), paths)  # clears the line before the result
-            if result is None and error.startswith("target="):  # --root itself: one usage error, not one per input
+        for outcome in _in_order(paths, args.jobs, options, line):
+            path, result = paths[outcome.at], outcome.result
+            if result is None and outcome.error.startswith("target="):  # --root: one usage error, not one per input
                 raise _UsageError(f"--root {args.root}: not a directory")
             _decided(tally.add(result))
-            _print_result(path, result, error, args.json, batch)
-            if progress:
-                _progress(done + 1, paths)
+            with line.cleared() if line is not None else nullcontext():
+                _print_result(path, result, outcome.error, args.json, batch)
     finally:
-        if pool is not None:  # ended, not waited for: on Ctrl-C or an error the rest is not wanted
-            pool.terminate()
-            pool.join()
+        if line is not None:
+            line.stop()
     if batch:
         print(json.dumps({"summary": tally.as_dict()}) if args.json else "\n".join(tally.text()), flush=True)
     return tally.status
@@ -756,7 +1005,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 def _run(argv: Optional[List[str]]) -> int:
     _decided(EXIT_HOLDS)
-    args = _parser().parse_args(argv)
+    args = _parser(sys.argv[1:] if argv is None else argv).parse_args(argv)
     try:
         if args.backend:
             os.environ["MUSLDETECT_BACKEND"] = args.backend

@@ -52,6 +52,7 @@ HOOKS = ("tests/test_gate_hooks.py",)
 PURE = ("tests/test_gate_pure.py",)
 INFLATE = ("tests/test_gate_inflate.py",)
 GATECLI = ("tests/test_gate_cli.py",)
+BATCH = ("tests/test_cli_batch.py",)
 ZIP = ("tests/test_zip.py", "-k", "not harness_quick and not installers and not real_tools and not cached_real")
 FORMATS = ("tests/test_formats_rules.py",)
 READERS = ("tests/test_formats.py",)
@@ -431,6 +432,68 @@ MUTATIONS: List[Mutation] = [
     ),
     Mutation("cli-default-pyproject-unread", "musldetect/_cli.py", 'b"tool.musldetect" in text', "False", GATECLI),
     Mutation("cli-batch-unused-by-any-input", "musldetect/_cli.py", "if w in result.unused_waivers]", "]", GATECLI),
+    # -- audit --jobs and the progress line (tests/test_cli_batch.py) -----------------------
+    Mutation(
+        "cli-jobs-name-order",
+        "musldetect/_cli.py",
+        "heapq.heappush(self.waiting, (-self.sizes[self.entered], self.entered))",
+        "heapq.heappush(self.waiting, (self.entered, self.entered))",
+        BATCH,
+    ),
+    Mutation(
+        "cli-jobs-window-unbounded",
+        "musldetect/_cli.py",
+        "while self.entered < min(len(self.paths), due + WINDOW):",
+        "while self.entered < len(self.paths):",
+        BATCH,
+    ),
+    Mutation(
+        "cli-jobs-arrival-order", "musldetect/_cli.py", "held[outcome.at] = outcome", "held[due] = outcome", BATCH
+    ),
+    Mutation(
+        "cli-progress-names-only",
+        "musldetect/_cli.py",
+        "heard = told.tell if told is not None else None",
+        "heard = None",
+        BATCH,
+    ),
+    Mutation(
+        "cli-progress-on-a-pipe",
+        "musldetect/_cli.py",
+        "if paths and sys.stderr.isatty() else None",
+        "if paths else None",
+        BATCH,
+    ),
+    Mutation(
+        "cli-progress-on-stdout",
+        "musldetect/_cli.py",
+        'sys.stderr.write(f"\\r\\x1b[K{text}")',
+        'sys.stdout.write(f"\\r\\x1b[K{text}")',
+        BATCH,
+    ),
+    Mutation(
+        "cli-progress-not-cleared-for-a-result",
+        "musldetect/_cli.py",
+        '            if self.shown:\n                self._write("")\n            yield\n',
+        "            yield\n",
+        BATCH,
+    ),
+    Mutation("read-progress-untold", "musldetect/_audit/_read.py", "told.before(member)", "pass", BATCH),
+    Mutation(
+        "cli-parser-builds-every-command",
+        "musldetect/_cli.py",
+        "        if only is not None and only not in (command.name, *command.aliases):\n            continue\n",
+        "",
+        BATCH,
+    ),
+    Mutation(
+        "api-audit-imports-targets",
+        "musldetect/_api.py",
+        '    from ._audit import audit_path\n\n    where = _path_argument(path, "path")\n',
+        "    from . import _target  # noqa: F401\n"
+        '    from ._audit import audit_path\n\n    where = _path_argument(path, "path")\n',
+        BATCH,
+    ),
     Mutation("hook-not-always-run", ".pre-commit-hooks.yaml", "always_run: true", "always_run: false", HOOKS),
     Mutation("hook-passes-filenames", ".pre-commit-hooks.yaml", "pass_filenames: false", "pass_filenames: true", HOOKS),
     Mutation(

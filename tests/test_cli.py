@@ -311,37 +311,6 @@ def test_a_pure_wheel_may_carry_any(tmp_path):
     assert "  may carry: any (no binaries)\n" in cli("audit", wheel).stdout
 
 
-def test_progress_on_a_terminal_has_its_own_line(tmp_path):
-    """The line names the input being audited, whole, and each result clears it first."""
-    import os
-    import pty
-
-    master, slave = pty.openpty()
-    try:
-        proc = subprocess.run(
-            [sys.executable, "-m", "musldetect", "audit", sys.executable, "/bin/sh"],
-            stdout=subprocess.PIPE,
-            stderr=slave,
-            text=True,
-            timeout=120,
-        )
-        os.close(slave)
-        shown = b""
-        while True:
-            try:
-                chunk = os.read(master, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            shown += chunk
-    finally:
-        os.close(master)
-    text = shown.decode()
-    assert f"[1/2] {os.path.basename(sys.executable)}" in text and "[2/2] sh" in text
-    assert text.endswith("\r\x1b[K") and proc.stdout.count(": ") >= 2
-
-
 @pytest.mark.parametrize("command", ["inspect", "resolve"])
 def test_several_files_as_json_lines(command):
     proc = cli(command, "--json", sys.executable, "/bin/sh")

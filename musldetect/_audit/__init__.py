@@ -40,7 +40,7 @@ from ._in_target import resolved
 from ._judge import judge
 from ._provenance import Provenance
 from ._provenance import provenance as audit_provenance
-from ._read import read_input
+from ._read import Progress, ReadProgress, read_input
 from ._records import Audit, AuditedFile, Blame, Interpreter, WaivedBlame
 from ._waivers import Waiver, WaiverError
 from ._waivers import apply as apply_waivers
@@ -55,6 +55,7 @@ __all__ = [
     "Blame",
     "Interpreter",
     "Provenance",
+    "ReadProgress",
     "WaivedBlame",
     "Waiver",
     "WaiverError",
@@ -73,14 +74,15 @@ def audit_path(
     runs_in: Optional[Interpreter] = None,
     waivers: Sequence[Waiver] = (),
     strict: bool = False,
+    progress: Optional[Progress] = None,
 ) -> Audit:
     """The audit of ``path``; with a target's ``files`` (this system's or an image's) each
     entry binary (one no other binary of the input needs) is also resolved there, the
     input's own files first through their rpaths; with ``runs_in``, for that interpreter,
     whose process has one C library and one arch. ``waivers`` set causes aside unless
-    ``strict``."""
+    ``strict``; ``progress`` hears how far a wheel's reading is."""
     with tempfile.TemporaryDirectory(prefix="musldetect-audit-") if files else nullcontext() as spool:
-        found, files_at = read_input(path, spool)
+        found, files_at = read_input(path, spool, progress)
         skipped = [binary for binary in found.binaries if not binary.loadable]
         if skipped:  # objects no loader maps: noted, never judged
             found = found._replace(binaries=[binary for binary in found.binaries if binary.loadable])

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from contextlib import ExitStack
-from typing import BinaryIO, Dict, List, NamedTuple, Optional, Set, Tuple
+from typing import BinaryIO, Callable, Dict, List, NamedTuple, Optional, Set, Tuple
 
 from .._elf import ELFFile
 from .._rootfs import host_is_directory, host_regular_files, open_regular_file, read_head, read_host_file, spool_file
@@ -43,6 +43,21 @@ class Input(NamedTuple):
     images: Tuple[ImageFacts, ...] = ()  # Mach-O and PE files
 
 
+class ReadProgress(NamedTuple):
+    """How far the reading of one wheel is: members and compressed bytes read, of the totals
+    its central directory lists (given to an ``audit(progress=...)`` callback before the
+    first member and after each one)."""
+
+    path: str
+    members_read: int
+    members: int
+    bytes_read: int
+    bytes: int
+
+
+Progress = Callable[[ReadProgress], None]
+
+
 class ReadInput(NamedTuple):
     """The input's facts, and the host directory its binaries' paths are relative to
     (a wheel's spool directory; empty when the members were not spooled under one)."""
@@ -51,9 +66,10 @@ class ReadInput(NamedTuple):
     files_at: str
 
 
-def read_input(path: str, spool: Optional[str]) -> ReadInput:
+def read_input(path: str, spool: Optional[str], progress: Optional[Progress] = None) -> ReadInput:
     """The facts of a wheel, a directory or one ELF file; a wheel's ELF members are
-    spooled under ``spool`` (keeping their paths) when it is given."""
+    spooled under ``spool`` (keeping their paths) when it is given. ``progress`` hears how
+    far a wheel's reading is, member by member."""
     if host_is_directory(path):
         return ReadInput(_read_directory(path), path)
     fd = open_regular_file(path)  # refuses FIFOs and devices without blocking
@@ -69,13 +85,13 @@ def read_input(path: str, spool: Optional[str]) -> ReadInput:
                 raise WheelError(f"{path}: an MZ file that is not PE")
             return ReadInput(Input("file", [], None, None, images=(image,)), os.path.dirname(os.path.abspath(path)))
         if head.startswith(b"PK") or path.endswith(".whl"):
-            return ReadInput(_read_wheel(path, fd, spool), spool or "")
+            return ReadInput(_read_wheel(path, fd, spool, progress), spool or "")
         raise WheelError(f"{path}: neither a wheel (zip), a directory nor an ELF file")
     finally:
         os.close(fd)
 
 
-def _read_wheel(path: str, fd: int, spool: Optional[str] = None) -> Input:
+def _read_wheel(path: str, fd: int, spool: Optional[str] = None, progress: Optional[Progress] = None) -> Input:
     """The wheel's binaries, tags and RECORD check, from the bytes its one accepted
     reading holds (``_zip``); a container two installers could read differently raises
     ``ZipRefused``. Every member is read whole: its CRC and RECORD hash are checked and
@@ -92,7 +108,10 @@ def _read_wheel(path: str, fd: int, spool: Optional[str] = None) -> Input:
     images: List[ImageFacts] = []
     others: List[Tuple[str, str]] = []
     wheel_tags = None
+    told = _Told(path, archive.members, progress) if progress is not None else None
     for member in archive.members:
+        if told is not None:
+            told.before(member)
         if member.is_directory or member.name == record_at:
             continue
         taken = _take_member(archive, member, record, spool, MAX_METADATA if _is_wheel_file(member.name) else 0)
@@ -105,6 +124,8 @@ def _read_wheel(path: str, fd: int, spool: Optional[str] = None) -> Input:
             others.append((member.name, taken.kind))
         if _is_wheel_file(member.name):
             wheel_tags = _wheel_file_tags(taken.head.decode("utf-8", "replace"))
+    if told is not None:
+        told.before(None)
     causes = tuple(
         Cause("record-mismatch", record_at or "RECORD", "RECORD", problem, True)
         for problem in _record.record_problems(record, seen)
@@ -112,6 +133,26 @@ def _read_wheel(path: str, fd: int, spool: Optional[str] = None) -> Input:
     return Input(
         "wheel", binaries, _file_name_tags(os.path.basename(path)), wheel_tags, causes, tuple(others), tuple(images)
     )
+
+
+class _Told:
+    """What a progress callback hears: the counts before each member and once at the end
+    (without a callback the reading makes none of this, and pays one test per member)."""
+
+    def __init__(self, path: str, members: List[ZipMember], progress: Progress) -> None:
+        self.progress = progress
+        self.state = ReadProgress(path, 0, len(members), 0, sum(member.compressed for member in members))
+
+    def before(self, member: Optional[ZipMember]) -> None:
+        """Before ``member`` is read, the ones before it are; None: every member is."""
+        state = self.state
+        if member is None:
+            state = state._replace(members_read=state.members, bytes_read=state.bytes)
+        self.progress(state)
+        if member is not None:
+            self.state = state._replace(
+                members_read=state.members_read + 1, bytes_read=state.bytes_read + member.compressed
+            )
 
 
 def _is_wheel_file(name: str) -> bool:
