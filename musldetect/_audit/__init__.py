@@ -31,16 +31,13 @@ package (tests/test_layers.py reads this picture too)::
 
 from __future__ import annotations
 
-import tempfile
-from contextlib import nullcontext
-from typing import TYPE_CHECKING, Optional, Sequence
+from typing import TYPE_CHECKING, NamedTuple, Optional, Sequence
 
 from .._types import readable_fields
-from ._in_target import resolved
 from ._judge import judge
 from ._provenance import Provenance
 from ._provenance import provenance as audit_provenance
-from ._read import Progress, ReadProgress, read_input
+from ._read import Progress, ReadInput, ReadProgress, read_input
 from ._records import Audit, AuditedFile, Blame, Interpreter, WaivedBlame
 from ._waivers import Waiver, WaiverError
 from ._waivers import apply as apply_waivers
@@ -81,14 +78,34 @@ def audit_path(
     input's own files first through their rpaths; with ``runs_in``, for that interpreter,
     whose process has one C library and one arch. ``waivers`` set causes aside unless
     ``strict``; ``progress`` hears how far a wheel's reading is."""
-    with tempfile.TemporaryDirectory(prefix="musldetect-audit-") if files else nullcontext() as spool:
-        found, files_at = read_input(path, spool, progress)
-        skipped = [binary for binary in found.binaries if not binary.loadable]
-        if skipped:  # objects no loader maps: noted, never judged
-            found = found._replace(binaries=[binary for binary in found.binaries if binary.loadable])
-        result = judge(path, found, waivers, strict)
-        if skipped:
-            result = result._replace(reasons=result.reasons + tuple(f"skipped {b.path}: {b.reason}" for b in skipped))
-        if files is None:
-            return result
-        return resolved(result, found.binaries, files_at, files, runs_in)
+    if files is None:  # the wheel alone: no spool, and the loader's modules stay unimported
+        return _judged(path, None, waivers, strict, progress).audit
+    import tempfile
+
+    from ._in_target import resolved
+
+    with tempfile.TemporaryDirectory(prefix="musldetect-audit-") as spool:
+        judged = _judged(path, spool, waivers, strict, progress)
+        return resolved(judged.audit, judged.read.found.binaries, judged.read.files_at, files, runs_in)
+
+
+class _Judged(NamedTuple):
+    """An input's audit before any target, and what was read for it (its binaries, and
+    where they were spooled for the loader's search)."""
+
+    audit: Audit
+    read: ReadInput
+
+
+def _judged(
+    path: str, spool: Optional[str], waivers: Sequence[Waiver], strict: bool, progress: Optional[Progress]
+) -> _Judged:
+    """``path`` read (its binaries spooled to ``spool`` when a target resolves them) and judged."""
+    found, files_at = read = read_input(path, spool, progress)
+    skipped = [binary for binary in found.binaries if not binary.loadable]
+    if skipped:  # objects no loader maps: noted, never judged
+        found = found._replace(binaries=[binary for binary in found.binaries if binary.loadable])
+    result = judge(path, found, waivers, strict)
+    if skipped:
+        result = result._replace(reasons=result.reasons + tuple(f"skipped {b.path}: {b.reason}" for b in skipped))
+    return _Judged(result, read._replace(found=found))

@@ -19,7 +19,6 @@ finding too); ``strict=True`` ignores every waiver. Causes are anything with ``r
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import (
     Any,
@@ -105,21 +104,28 @@ class CauseLike(Protocol):
 C = TypeVar("C", bound=CauseLike)
 
 
-# Records over the caller's own cause type: a NamedTuple cannot be generic before Python 3.11.
-@dataclass(frozen=True)
+# Records over the caller's own cause type: a NamedTuple cannot be generic before Python
+# 3.11, and dataclasses would add its import (and inspect's) to every audit's start-up.
 class Waived(Generic[C]):
-    cause: C
-    waiver: Waiver
+    """A cause and the waiver that set it aside."""
+
+    __slots__ = ("cause", "waiver")
+
+    def __init__(self, cause: C, waiver: Waiver) -> None:
+        self.cause = cause
+        self.waiver = waiver
 
 
-@dataclass(frozen=True)
 class Applied(Generic[C]):
     """Causes split by the waivers: those still blocking, those waived (each with its
     waiver, so its reason) and the waivers that matched no cause."""
 
-    kept: Tuple[C, ...]
-    waived: Tuple[Waived[C], ...]
-    unused: Tuple[Waiver, ...]
+    __slots__ = ("kept", "waived", "unused")
+
+    def __init__(self, kept: Tuple[C, ...], waived: Tuple[Waived[C], ...], unused: Tuple[Waiver, ...]) -> None:
+        self.kept = kept
+        self.waived = waived
+        self.unused = unused
 
 
 def apply(causes: Iterable[C], waivers: Sequence[Waiver], strict: bool = False) -> Applied[C]:
