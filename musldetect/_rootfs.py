@@ -115,14 +115,28 @@ def read_host_file(path: str, limit: int) -> bytes:
         os.close(fd)
 
 
+def _anonymous_file() -> BinaryIO:
+    """An unnamed file on disk (memory stays bounded, nothing to clean up): Linux's
+    O_TMPFILE in $TMPDIR or /tmp, without importing tempfile (and random, shutil) on a
+    one-wheel audit's start-up; tempfile's where the system or file system lacks it."""
+    unnamed = getattr(os, "O_TMPFILE", 0)
+    if unnamed:
+        try:
+            fd = os.open(os.environ.get("TMPDIR") or "/tmp", unnamed | os.O_RDWR | os.O_CLOEXEC, 0o600)
+            return os.fdopen(fd, "w+b")
+        except OSError:  # EOPNOTSUPP, EISDIR on kernels before 3.11, a missing $TMPDIR
+            pass
+    import tempfile
+
+    return tempfile.TemporaryFile(prefix="musldetect-audit-")
+
+
 def spool_file(directory: Optional[str], name: str) -> BinaryIO:
     """Where a wheel member is copied to be read: an unnamed temporary file, or, when its
     binaries are to be resolved, ``name`` (a checked relative member name) under the
     private temporary ``directory`` the audit made."""
     if directory is None:
-        import tempfile
-
-        return tempfile.TemporaryFile(prefix="musldetect-audit-")
+        return _anonymous_file()
     target = os.path.join(directory, *name.split("/"))
     os.makedirs(os.path.dirname(target), exist_ok=True)
     return open(target, "w+b")
