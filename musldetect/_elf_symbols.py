@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import struct
 
 from ._elf_dynamic import DT_GNU_HASH, DT_HASH, DT_SYMENT, DT_SYMTAB
@@ -75,13 +74,15 @@ def dynamic_symbols(reader: Reader, dynamic: DynamicSection) -> Tuple[List[Tuple
     fmt = reader.byteorder + ("I8xBxH" if reader.bits == 32 else "IBxH16x")
     undefined = []
     exported = []
+    # Names decoded as UTF-8 whatever this host's file system encoding (the same answer on
+    # any machine), undecodable bytes kept as surrogates, as os.fsdecode keeps them.
     for index, (name, info, shndx) in enumerate(struct.iter_unpack(fmt, table)):
         end = strtab.find(b"\x00", name)
         if not 0 < name < end:
             continue
         binding = info >> 4
         if shndx == SHN_UNDEF:
-            undefined.append((os.fsdecode(strtab[name:end]), binding == STB_WEAK, index))
+            undefined.append((strtab[name:end].decode("utf-8", "surrogateescape"), binding == STB_WEAK, index))
         elif binding in (STB_GLOBAL, STB_WEAK):  # a hidden definition never reaches .dynsym as global
-            exported.append(os.fsdecode(strtab[name:end]))
+            exported.append(strtab[name:end].decode("utf-8", "surrogateescape"))
     return undefined, exported
