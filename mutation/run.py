@@ -680,7 +680,7 @@ MUTATIONS: List[Mutation] = [
             ("file-and-directory", "_zip", 'if key in parents and not name.endswith("/"):', "if False:"),
             ("backslash", "_zip", '        or "\\\\" in name\n', ""),
             ("drive", "_zip", '":" in name\n', "False\n"),
-            ("control", "_zip", 'any(ord(char) < 0x20 or char == "\\x7f" for char in name)', "False"),
+            ("control", "_zip", "_CONTROL_CHARACTER.search(name) is not None", "False"),
             ("dot", "_zip", 'part in ("", ".", "..")', 'part in ("", "..")'),
             ("empty-part", "_zip", 'part in ("", ".", "..")', 'part in (".", "..")'),
             ("zip64-no-extensible-data", "_zip_records", "if record_size != ZIP64_END.size - 12:", "if False:"),

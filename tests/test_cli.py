@@ -186,6 +186,15 @@ def test_exit_codes_by_meaning_and_listed_in_help(tmp_path):
     assert cli("target", "--platform", "riscv64-unknown-linux-gnu").returncode == 0
 
 
+def as_from_a_terminal() -> None:
+    """The child's SIGINT as a shell at a terminal leaves it (default): a runner started in
+    the background (``cmd &``, nohup) ignores SIGINT, its children inherit that, and
+    Python then installs no handler, so no Ctrl-C would ever reach the command."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_exits_130_with_one_line(tmp_path):
     import signal
     import time
@@ -199,6 +208,7 @@ def test_ctrl_c_exits_130_with_one_line(tmp_path):
         ],
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=as_from_a_terminal,
     )
     time.sleep(1.5)
     proc.send_signal(signal.SIGINT)
@@ -253,6 +263,7 @@ def test_ctrl_c_with_worker_processes_ends_them_and_exits_130():
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=as_from_a_terminal,
     )
     assert proc.stdout is not None
     proc.stdout.readline()  # the workers run: a first result is out

@@ -47,9 +47,18 @@ class Policy(NamedTuple):
 
 
 def version_numbers(version_name: str) -> Tuple[int, ...]:
-    """(3, 4, 21) of "GLIBCXX_3.4.21"; () for a name that is no release ("GLIBC_PRIVATE")."""
-    pieces = version_name.partition("_")[2].split(".")
-    return tuple(int(p) for p in pieces) if all(p.isdigit() for p in pieces) else ()
+    """(3, 4, 21) of "GLIBCXX_3.4.21"; () for a name that is no release ("GLIBC_PRIVATE").
+    Remembered: the same few hundred names recur in every binary of every wheel."""
+    found = _VERSION_NUMBERS.get(version_name)
+    if found is None:
+        pieces = version_name.partition("_")[2].split(".")
+        found = tuple(int(p) for p in pieces) if all(p.isdigit() for p in pieces) else ()
+        if len(_VERSION_NUMBERS) < 65536:  # bounded: names come from the files read
+            _VERSION_NUMBERS[version_name] = found
+    return found
+
+
+_VERSION_NUMBERS: Dict[str, Tuple[int, ...]] = {}
 
 
 _loaded: Dict[str, Tuple[Policy, ...]] = {}
