@@ -13,7 +13,6 @@ file, both kept so the judge can compare them.
 from __future__ import annotations
 
 import os
-from contextlib import ExitStack
 from typing import BinaryIO, Callable, Dict, List, NamedTuple, Optional, Set, Tuple
 
 from .._elf import ELFFile
@@ -179,8 +178,8 @@ def _take_member(
     kind: Optional[str] = None
     decided = False
     produced = 0
-    with ExitStack() as stack:
-        spool: Optional[BinaryIO] = None
+    spool: Optional[BinaryIO] = None
+    try:  # no ExitStack: this runs once per member, and most members are never spooled
         for piece in archive.stream(member):
             hasher.update(piece)
             if spool is not None:
@@ -192,7 +191,7 @@ def _take_member(
             if not decided and (len(head) >= HEAD or produced == member.size):
                 decided, kind = True, binary_kind(bytes(head[:HEAD]))
                 if kind is not None:
-                    spool = stack.enter_context(spool_file(spool_dir, member.name))
+                    spool = spool_file(spool_dir, member.name)
                     spool.write(bytes(head[:earlier]))
                     spool.write(piece)
         seen = _record.FileSeen(hasher.name, _record.encoded(hasher.digest()), member.size)
@@ -200,6 +199,9 @@ def _take_member(
         if spool is not None:
             spool.flush()
             facts = _binary_of(spool.fileno(), kind, f"{archive.wheel}!{member.name}", member.name)
+    finally:
+        if spool is not None:
+            spool.close()
     return _Taken(seen, kind, facts, bytes(head[:keep]))
 
 
