@@ -90,7 +90,7 @@ class WheelZip:
                         )
                     crc = zlib.crc32(piece, crc)
                     yield piece
-            except ZipRefused:
+            except (ZipRefused, GeneratorExit):  # a consumer that stops early needs no decompressor's errors
                 raise
             except decompress_errors() as exc:
                 raise ZipRefused(
