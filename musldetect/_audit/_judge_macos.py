@@ -148,22 +148,28 @@ def _slice_faults(tag: str, claim: Tuple[str, Version, Tuple[str, ...]], image: 
                 )
             )
         if found.minimum is not None and found.minimum > lowest_installing(platform, arch, version):
-            shown = version_text(found.minimum)
-            floor = tag_version_for(platform, arch, found.minimum)
-            honest = "_".join(map(str, floor or version))
-            faults.append(
-                Fault(
-                    tag,
-                    image.path,
-                    f"{arch} needs {platform} {shown}",
-                    f"the {arch} slice needs {platform} {shown}; the tag lets "
-                    f"{platform} {'.'.join(map(str, lowest_installing(platform, arch, version)[:2]))} "
-                    f"install it (honest from {honest})",
-                    False,
-                    "minimum-os-too-new",
-                )
-            )
+            faults.append(_minimum_fault(tag, claim, image.path, arch, found.minimum))
     return faults
+
+
+def _minimum_fault(
+    tag: str, claim: Tuple[str, Version, Tuple[str, ...]], path: str, arch: str, minimum: Version
+) -> Fault:
+    """A slice whose minimum OS is above the oldest system the tag lets install it, and the
+    tag that would be honest."""
+    platform, version, _arches = claim
+    shown = version_text(minimum)
+    honest = "_".join(map(str, tag_version_for(platform, arch, minimum) or version))
+    lowest = ".".join(map(str, lowest_installing(platform, arch, version)[:2]))
+    return Fault(
+        tag,
+        path,
+        f"{arch} needs {platform} {shown}",
+        f"the {arch} slice needs {platform} {shown}; the tag lets {platform} {lowest} install it "
+        f"(honest from {honest})",
+        False,
+        "minimum-os-too-new",
+    )
 
 
 def _honest_tags(machos: Sequence[ImageFacts], declared: Iterable[str]) -> Tuple[str, ...]:
