@@ -429,17 +429,9 @@ def _worker_task(job: Tuple[int, str]) -> _Outcome:
 def _sizes(paths: Sequence[str]) -> List[int]:
     """Each input's size (a folder or an unreadable path counts as 0): the larger an input,
     the longer its audit, so it is handed out first (longest-processing-time-first)."""
-    import stat
+    from ._rootfs import host_file_size
 
-    sizes = []
-    for path in paths:
-        try:
-            found = os.stat(path)
-        except OSError:
-            sizes.append(0)
-            continue
-        sizes.append(found.st_size if stat.S_ISREG(found.st_mode) else 0)
-    return sizes
+    return [host_file_size(path) for path in paths]
 
 
 class _Scheduler:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import posixpath
 import stat
+import sys
 
 from ._types import ELFError
 
@@ -115,11 +116,21 @@ def read_host_file(path: str, limit: int) -> bytes:
         os.close(fd)
 
 
+def host_file_size(path: str) -> int:
+    """The size of a regular file of this system, 0 for anything else or a path that cannot
+    be stat'ed (stat never opens, so a FIFO cannot block): the batch's largest-first order."""
+    try:
+        found = os.stat(path)
+    except (OSError, ValueError):
+        return 0
+    return found.st_size if stat.S_ISREG(found.st_mode) else 0
+
+
 def _anonymous_file() -> BinaryIO:
     """An unnamed file on disk (memory stays bounded, nothing to clean up): Linux's
     O_TMPFILE in $TMPDIR or /tmp, without importing tempfile (and random, shutil) on a
     one-wheel audit's start-up; tempfile's where the system or file system lacks it."""
-    unnamed = getattr(os, "O_TMPFILE", 0)
+    unnamed = getattr(os, "O_TMPFILE", 0) if sys.platform.startswith("linux") else 0
     if unnamed:
         try:
             fd = os.open(os.environ.get("TMPDIR") or "/tmp", unnamed | os.O_RDWR | os.O_CLOEXEC, 0o600)
