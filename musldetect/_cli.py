@@ -429,9 +429,17 @@ def _worker_task(job: Tuple[int, str]) -> _Outcome:
 def _sizes(paths: Sequence[str]) -> List[int]:
     """Each input's size (a folder or an unreadable path counts as 0): the larger an input,
     the longer its audit, so it is handed out first (longest-processing-time-first)."""
-    from ._rootfs import host_file_size
+    import stat
 
-    return [host_file_size(path) for path in paths]
+    sizes = []
+    for path in paths:  # stat opens nothing: a FIFO among the inputs cannot block here
+        try:
+            found = os.stat(path)
+        except (OSError, ValueError):
+            sizes.append(0)
+            continue
+        sizes.append(found.st_size if stat.S_ISREG(found.st_mode) else 0)
+    return sizes
 
 
 class _Scheduler:

@@ -116,16 +116,6 @@ def read_host_file(path: str, limit: int) -> bytes:
         os.close(fd)
 
 
-def host_file_size(path: str) -> int:
-    """The size of a regular file of this system, 0 for anything else or a path that cannot
-    be stat'ed (stat never opens, so a FIFO cannot block): the batch's largest-first order."""
-    try:
-        found = os.stat(path)
-    except (OSError, ValueError):
-        return 0
-    return found.st_size if stat.S_ISREG(found.st_mode) else 0
-
-
 def _anonymous_file() -> BinaryIO:
     """An unnamed file on disk (memory stays bounded, nothing to clean up): Linux's
     O_TMPFILE in $TMPDIR or /tmp, without importing tempfile (and random, shutil) on a

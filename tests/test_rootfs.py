@@ -63,6 +63,7 @@ HOST_ONLY = {
     ("_cli", "open"): "./pyproject.toml, looked at for musldetect's waivers table (the host project's, no image)",
     ("_cli", "os.path.isdir"): "the folder of wheels audit --wheels-in names (a host folder, no image)",
     ("_cli", "os.walk"): "the wheels under that folder",
+    ("_cli", "os.stat"): "the size of each input the command names, to hand the largest out first (opens nothing)",
     ("_gate", "os.path.isdir"): "the dist folder the pre-commit hook is told to audit (a host folder, no image)",
 }
 
