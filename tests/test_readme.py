@@ -155,3 +155,13 @@ def test_example_prints_what_the_page_shows(block, tmp_path):
             re.sub(r"\bWORK\b", str(work), re.sub(r"\bPYTHON\b", sys.executable, line)) for line in example.expected
         ]
         assert proc.stdout.splitlines() == expected, f"{example.page}:{example.line}: $ {example.command}"
+
+
+def test_the_documented_rules_are_the_rules():
+    """docs/gate.md's table of rules lists every id of RULES, and only those."""
+    from musldetect._audit import _waivers
+
+    with open(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs", "gate.md")) as fh:
+        text = fh.read()
+    documented = re.findall(r"^\| `([a-z0-9-]+)` \|", text, flags=re.M)
+    assert sorted(documented) == sorted(_waivers.RULES)
