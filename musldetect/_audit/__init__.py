@@ -101,7 +101,8 @@ def _judged(
     path: str, spool: Optional[str], waivers: Sequence[Waiver], strict: bool, progress: Optional[Progress]
 ) -> _Judged:
     """``path`` read (its binaries spooled to ``spool`` when a target resolves them) and judged."""
-    found, files_at = read = read_input(path, spool, progress)
+    read = read_input(path, spool, progress)
+    found = read.found
     skipped = [binary for binary in found.binaries if not binary.loadable]
     if skipped:  # objects no loader maps: noted, never judged
         found = found._replace(binaries=[binary for binary in found.binaries if binary.loadable])
