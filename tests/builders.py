@@ -90,6 +90,15 @@ def read_bytes(path) -> bytes:
 
 PLAIN = "int twice(int x) { return 2 * x; }\n"
 USES_PLAIN = "int twice(int);\nint main(void) { return twice(1) - 2; }\n"
+LIBRARY_USING_PLAIN = "int twice(int);\nint four(int x) { return twice(twice(x)); }\n"
+
+
+def library_using_plain(directory, name, *link_flags, compiler="gcc"):
+    """A shared library whose four() calls libplain's twice(), linked with ``link_flags``
+    (where libplain is, -lplain, its rpath): the extension of the loader's tests."""
+    return compile_c(
+        directory, compiler, LIBRARY_USING_PLAIN, name, "-shared", "-fPIC", "-Wl,--no-as-needed", *link_flags
+    )
 
 
 def link_tree(source: str, destination: str) -> None:

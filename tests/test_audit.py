@@ -23,7 +23,7 @@ import pytest
 import musldetect
 
 import elfwriter as w
-from builders import compile_c, make_wheel, read_bytes
+from builders import compile_c, library_using_plain, make_wheel, read_bytes
 from oracle import auditwheel_tag, cli, corpus_manifest, require_glibc_host, running_on_musl, skip_or_fail
 
 X86 = "x86_64"
@@ -150,14 +150,9 @@ def _vendoring_pair(tmp_path):
         f"-L{tmp_path}",
         "-lbase",
     )
-    module = compile_c(
+    module = library_using_plain(
         tmp_path,
-        "gcc",
-        "int twice(int);\nint four(int x) { return twice(twice(x)); }\n",
         "_four.so",
-        "-shared",
-        "-fPIC",
-        "-Wl,--no-as-needed",
         f"-L{tmp_path}",
         "-lplain",
     )
@@ -219,14 +214,9 @@ def test_rpath_is_inherited_and_runpath_is_not(tmp_path, dtags, loads):
         f"-L{libs}",
         "-lbase",
     )
-    module = compile_c(
+    module = library_using_plain(
         tmp_path,
-        "gcc",
-        "int twice(int);\nint four(int x) { return twice(twice(x)); }\n",
         "_four.so",
-        "-shared",
-        "-fPIC",
-        "-Wl,--no-as-needed",
         f"-Wl,{dtags}",
         "-Wl,-rpath,$ORIGIN/../four.libs",
         f"-L{libs}",

@@ -17,7 +17,7 @@ import pytest
 
 import musldetect
 
-from builders import PLAIN, USES_PLAIN, compile_c, musl_loader_image, read_bytes
+from builders import PLAIN, USES_PLAIN, compile_c, library_using_plain, musl_loader_image, read_bytes
 from oracle import cli, corpus_manifest, find_musl_python, require_glibc_host, skip_or_fail
 
 MUSL_LOADER = "/lib/ld-musl-x86_64.so.1"
@@ -288,14 +288,9 @@ def test_origin_inside_an_unpacked_wheel(tmp_path):
     libs.mkdir()
     compile_c(libs, "gcc", PLAIN, "libplain-1234abcd.so", "-shared", "-fPIC", "-Wl,-soname,libplain-1234abcd.so")
     (tmp_path / "pkg").mkdir()
-    module = compile_c(
+    module = library_using_plain(
         tmp_path / "pkg",
-        "gcc",
-        "int twice(int);\nint four(int x) { return twice(twice(x)); }\n",
         "_four.so",
-        "-shared",
-        "-fPIC",
-        "-Wl,--no-as-needed",
         f"-L{libs}",
         "-lplain-1234abcd",
         "-Wl,-rpath,$ORIGIN/../pkg.libs",
@@ -343,14 +338,9 @@ def test_origin_of_a_library_dlopened_through_a_link_is_the_links_directory(tmp_
     for directory in ("real/pkg", "real/lib", "links/pkg"):
         (tmp_path / directory).mkdir(parents=True)
     compile_c(tmp_path / "real" / "lib", "gcc", PLAIN, "libplain.so", "-shared", "-fPIC", "-Wl,-soname,libplain.so")
-    top = compile_c(
+    top = library_using_plain(
         tmp_path / "real" / "pkg",
-        "gcc",
-        "int twice(int);\nint four(int x) { return twice(twice(x)); }\n",
         "_top.so",
-        "-shared",
-        "-fPIC",
-        "-Wl,--no-as-needed",
         f"-L{tmp_path / 'real' / 'lib'}",
         "-lplain",
         "-Wl,-rpath,$ORIGIN/../lib",
@@ -599,18 +589,14 @@ def _musl_wheel(tmp_path):
     build = tmp_path / "build"
     build.mkdir()
     compile_c(build, "musl-gcc", PLAIN, "libplain.so", "-shared", "-fPIC")
-    module = compile_c(
+    module = library_using_plain(
         build,
-        "musl-gcc",
-        "int twice(int);\nint four(int x) { return twice(twice(x)); }\n",
         "_four.so",
-        "-shared",
-        "-fPIC",
-        "-Wl,--no-as-needed",
         f"-L{build}",
         "-lplain",
         "-Wl,--disable-new-dtags",
         "-Wl,-rpath,$ORIGIN/../pkg.libs",
+        compiler="musl-gcc",
     )
     return make_wheel(
         tmp_path,
