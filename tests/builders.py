@@ -93,6 +93,11 @@ USES_PLAIN = "int twice(int);\nint main(void) { return twice(1) - 2; }\n"
 LIBRARY_USING_PLAIN = "int twice(int);\nint four(int x) { return twice(twice(x)); }\n"
 
 
+def program_using_plain(directory, *link_flags, compiler="gcc"):
+    """``prog``, a program whose main() calls libplain's twice(), linked with ``link_flags``."""
+    return compile_c(directory, compiler, USES_PLAIN, "prog", "-Wl,--no-as-needed", *link_flags)
+
+
 def library_using_plain(directory, name, *link_flags, compiler="gcc"):
     """A shared library whose four() calls libplain's twice(), linked with ``link_flags``
     (where libplain is, -lplain, its rpath): the extension of the loader's tests."""
@@ -133,7 +138,7 @@ def musl_loader_image(tmp_path, path_file: str):
     (root / "etc" / "ld-musl-x86_64.path").write_text(path_file)
     compile_c(tmp_path, "musl-gcc", PLAIN, "libplain.so", "-shared", "-fPIC")
     shutil.copy(tmp_path / "libplain.so", root / "opt" / "lib" / "libplain.so")
-    compile_c(tmp_path, "musl-gcc", USES_PLAIN, "prog", "-Wl,--no-as-needed", f"-L{tmp_path}", "-lplain")
+    program_using_plain(tmp_path, f"-L{tmp_path}", "-lplain", compiler="musl-gcc")
     shutil.copy(tmp_path / "prog", root / "bin" / "prog")
     return root
 

@@ -17,7 +17,7 @@ import pytest
 
 import musldetect
 
-from builders import PLAIN, USES_PLAIN, compile_c, library_using_plain, musl_loader_image, read_bytes
+from builders import PLAIN, compile_c, library_using_plain, musl_loader_image, program_using_plain, read_bytes
 from oracle import cli, corpus_manifest, find_musl_python, require_glibc_host, skip_or_fail
 
 MUSL_LOADER = "/lib/ld-musl-x86_64.so.1"
@@ -150,7 +150,7 @@ def test_musl_image_resolves_as_its_loader_lists_it(tmp_path, path_file):
 def test_missing_library(tmp_path):
     glibc_host()
     compile_c(tmp_path, "gcc", PLAIN, "libgone.so", "-shared", "-fPIC")
-    program = compile_c(tmp_path, "gcc", USES_PLAIN, "prog", "-Wl,--no-as-needed", f"-L{tmp_path}", "-lgone")
+    program = program_using_plain(tmp_path, f"-L{tmp_path}", "-lgone")
     os.remove(tmp_path / "libgone.so")
     result = musldetect.resolve(program)
     assert not result.loads and [m.name for m in result.missing] == ["libgone.so"]
@@ -166,9 +166,7 @@ def test_version_the_library_does_not_define(tmp_path):
     (tmp_path / "new.map").write_text("GLIBC_2.99 { global: twice; local: *; };\n")
     (tmp_path / "old.map").write_text("OTHER_1 { global: twice; local: *; };\n")
     compile_c(tmp_path, "gcc", PLAIN, "libv.so", "-shared", "-fPIC", f"-Wl,--version-script={tmp_path}/new.map")
-    program = compile_c(
-        tmp_path, "gcc", USES_PLAIN, "prog", "-Wl,--no-as-needed", f"-L{tmp_path}", "-lv", f"-Wl,-rpath,{tmp_path}"
-    )
+    program = program_using_plain(tmp_path, f"-L{tmp_path}", "-lv", f"-Wl,-rpath,{tmp_path}")
     assert musldetect.resolve(program).loads
     compile_c(tmp_path, "gcc", PLAIN, "libv.so", "-shared", "-fPIC", f"-Wl,--version-script={tmp_path}/old.map")
     result = musldetect.resolve(program)
@@ -190,16 +188,8 @@ def test_wrong_arch_library_earlier_in_the_path_is_skipped(tmp_path):
     second.mkdir()
     shutil.copy(arm_libm, first / "libplain.so")
     compile_c(second, "gcc", PLAIN, "libplain.so", "-shared", "-fPIC")
-    program = compile_c(
-        tmp_path,
-        "gcc",
-        USES_PLAIN,
-        "prog",
-        "-Wl,--no-as-needed",
-        f"-L{second}",
-        "-lplain",
-        "-Wl,--disable-new-dtags",
-        f"-Wl,-rpath,{first}:{second}",
+    program = program_using_plain(
+        tmp_path, f"-L{second}", "-lplain", "-Wl,--disable-new-dtags", f"-Wl,-rpath,{first}:{second}"
     )
     result = musldetect.resolve(program)
     assert result.loads and {lib.name: lib.path for lib in result.libraries}["libplain.so"] == str(
@@ -218,17 +208,7 @@ def test_rpath_and_runpath_against_ld_library_path(tmp_path, dtags):
     for directory in (mine, env_dir):
         directory.mkdir()
         compile_c(directory, "gcc", PLAIN, "libplain.so", "-shared", "-fPIC")
-    program = compile_c(
-        tmp_path,
-        "gcc",
-        USES_PLAIN,
-        "prog",
-        "-Wl,--no-as-needed",
-        f"-L{mine}",
-        "-lplain",
-        f"-Wl,{dtags}",
-        f"-Wl,-rpath,{mine}",
-    )
+    program = program_using_plain(tmp_path, f"-L{mine}", "-lplain", f"-Wl,{dtags}", f"-Wl,-rpath,{mine}")
     env = dict(os.environ, LD_LIBRARY_PATH=str(env_dir))
     code = (
         "import json, sys, musldetect; r = musldetect.resolve(sys.argv[1]); "
@@ -311,15 +291,8 @@ def test_origin_of_a_program_started_through_a_link_is_its_real_directory(tmp_pa
     (tmp_path / "real" / "lib").mkdir()
     (tmp_path / "links").mkdir()
     compile_c(tmp_path / "real" / "lib", "gcc", PLAIN, "libplain.so", "-shared", "-fPIC", "-Wl,-soname,libplain.so")
-    program = compile_c(
-        tmp_path / "real" / "bin",
-        "gcc",
-        USES_PLAIN,
-        "prog",
-        "-Wl,--no-as-needed",
-        f"-L{tmp_path / 'real' / 'lib'}",
-        "-lplain",
-        "-Wl,-rpath,$ORIGIN/../lib",
+    program = program_using_plain(
+        tmp_path / "real" / "bin", f"-L{tmp_path / 'real' / 'lib'}", "-lplain", "-Wl,-rpath,$ORIGIN/../lib"
     )
     link = tmp_path / "links" / "prog"
     link.symlink_to(program)
@@ -385,7 +358,7 @@ def test_old_format_cache_written_by_ldconfig(tmp_path):
     assert "old" in parsed.note and parsed.entries["libplain.so"][0].path == "/opt/x/libplain.so"
     printed = subprocess.run([ldconfig, "-r", str(root), "-p"], capture_output=True, text=True).stdout
     assert "libplain.so (libc6,x86-64) => /opt/x/libplain.so" in printed
-    compile_c(tmp_path, "gcc", USES_PLAIN, "prog", "-Wl,--no-as-needed", f"-L{tmp_path}", "-lplain")
+    program_using_plain(tmp_path, f"-L{tmp_path}", "-lplain")
     shutil.copy(tmp_path / "prog", root / "bin" / "prog")
     result = musldetect.resolve("/bin/prog", root=root)
     plain = next(lib for lib in result.libraries if lib.name == "libplain.so")
@@ -405,7 +378,7 @@ def test_cache_pointing_outside_the_image_is_read_inside_it(tmp_path):
         (root / directory).mkdir(parents=True)
     (root / "etc" / "ld.so.cache").write_bytes(_ldcache.write([("libplain.so", str(outside / "libplain.so"), 0x0303)]))
     (root / "etc" / "ld.so.conf").write_text(f"include {outside}/*\n{outside}\n")
-    compile_c(tmp_path, "gcc", USES_PLAIN, "prog", "-Wl,--no-as-needed", f"-L{outside}", "-lplain")
+    program_using_plain(tmp_path, f"-L{outside}", "-lplain")
     shutil.copy(tmp_path / "prog", root / "bin" / "prog")
     with Recorder(str(root)) as recorder:
         result = musldetect.resolve("/bin/prog", root=root)
@@ -526,16 +499,8 @@ def test_a_bad_copy_earlier_in_the_path(tmp_path, damage):
         (bad / "libplain.so").write_bytes(data[:4] + b"\x01" + data[5:])
     else:
         (bad / "libplain.so").symlink_to(tmp_path / "nowhere")
-    program = compile_c(
-        tmp_path,
-        "gcc",
-        USES_PLAIN,
-        "prog",
-        "-Wl,--no-as-needed",
-        f"-L{good}",
-        "-lplain",
-        "-Wl,--disable-new-dtags",
-        f"-Wl,-rpath,{bad}:{good}",
+    program = program_using_plain(
+        tmp_path, f"-L{good}", "-lplain", "-Wl,--disable-new-dtags", f"-Wl,-rpath,{bad}:{good}"
     )
     result = musldetect.resolve(program)
     oracle = ldd(program)
@@ -568,7 +533,7 @@ def test_cli_exit_codes(tmp_path):
 
     assert run(sys.executable).returncode == 0
     compile_c(tmp_path, "gcc", PLAIN, "libgone.so", "-shared", "-fPIC")
-    program = compile_c(tmp_path, "gcc", USES_PLAIN, "prog", "-Wl,--no-as-needed", f"-L{tmp_path}", "-lgone")
+    program = program_using_plain(tmp_path, f"-L{tmp_path}", "-lgone")
     os.remove(tmp_path / "libgone.so")
     proc = run(program)
     assert proc.returncode == 1 and "libgone.so" in proc.stdout
