@@ -48,12 +48,57 @@ if TYPE_CHECKING:
 MAX_READ = 64 * 1024 * 1024  # the most one read may ask for
 
 
-class _BoundedFile:
-    """A regular file opened once (on the host, inside a file system, or from a descriptor)
-    for bounded reads by offset: which file it is, and its bytes, never more than asked."""
+class HeldFile:
+    """A file's bytes already in memory, in the pieces they arrived in (a wheel member
+    as it inflated): read by offset without joining them, so holding it costs no copy."""
 
-    def __init__(self, path: str, root: Optional[FileSystem], descriptor: Optional[int]) -> None:
+    def __init__(self, pieces: List[bytes]) -> None:
+        from bisect import bisect_right  # only an audit holds files: not on the hot path's imports
+
+        self._after = bisect_right
+        self._pieces = [piece for piece in pieces if piece]
+        self._starts: List[int] = []
+        size = 0
+        for piece in self._pieces:
+            self._starts.append(size)
+            size += len(piece)
+        self.size = size
+
+    def pread(self, size: int, offset: int) -> bytes:
+        """Up to ``size`` bytes at ``offset``, as os.pread gives them."""
+        index = max(self._after(self._starts, offset) - 1, 0)
+        found = []
+        while size > 0 and index < len(self._pieces):
+            start = offset - self._starts[index]
+            part = self._pieces[index][start : start + size]
+            found.append(part)
+            size -= len(part)
+            offset += len(part)
+            index += 1
+        return found[0] if len(found) == 1 else b"".join(found)
+
+    def whole(self) -> bytes:
+        """Every byte in one buffer (the Mach-O and PE readers take one)."""
+        return self._pieces[0] if len(self._pieces) == 1 else b"".join(self._pieces)
+
+
+class _BoundedFile:
+    """A regular file opened once (on the host, inside a file system, from a descriptor, or
+    held in memory) for bounded reads by offset: which file it is, and its bytes, never
+    more than asked."""
+
+    def __init__(
+        self, path: str, root: Optional[FileSystem], descriptor: Optional[int], held: Optional[HeldFile] = None
+    ) -> None:
         self.inside: Optional[str] = None
+        self._pread: Callable[[int, int], bytes] = self._pread_descriptor
+        if held is not None:
+            self.path = path
+            self._fd = -1
+            self._pread = held.pread
+            self.size = held.size
+            self.identity = (0, 0, held.size, 0)
+            return
         if descriptor is not None:
             self.path = path
             self._fd = os.dup(descriptor)
@@ -73,6 +118,9 @@ class _BoundedFile:
         # valid while all four stay the same.
         self.identity = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
+    def _pread_descriptor(self, size: int, offset: int) -> bytes:
+        return os.pread(self._fd, size, offset)
+
     def close(self) -> None:
         if self._fd >= 0:
             os.close(self._fd)
@@ -91,7 +139,7 @@ class _BoundedFile:
             raise self.error(
                 f"{what}: size {size} at offset {offset} is more than one read may take ({MAX_READ >> 20} MiB)"
             )
-        data = os.pread(self._fd, size, offset)
+        data = self._pread(size, offset)
         if len(data) != size:
             raise self.error(f"{what}: short read ({len(data)} of {size} bytes); file changed?")
         return data
@@ -100,7 +148,7 @@ class _BoundedFile:
         """The first offset at or after ``at`` that holds data (``end`` when only a hole
         is left); ``at`` where the file system cannot tell."""
         seek_data = getattr(os, "SEEK_DATA", None)
-        if seek_data is None:
+        if seek_data is None or self._fd < 0:
             return at
         try:
             return min(os.lseek(self._fd, at, seek_data), end)
@@ -119,9 +167,16 @@ class _BoundedFile:
 class _Headers(_BoundedFile):
     """An ELF file's header and program headers, read on opening, and its segments."""
 
-    def __init__(self, path: str, root: Optional[FileSystem], descriptor: Optional[int], map_segments: bool) -> None:
-        super().__init__(path, root, descriptor)
-        self._map_segments = map_segments
+    def __init__(
+        self,
+        path: str,
+        root: Optional[FileSystem],
+        descriptor: Optional[int],
+        map_segments: bool,
+        held: Optional[HeldFile] = None,
+    ) -> None:
+        super().__init__(path, root, descriptor, held)
+        self._map_segments = map_segments and held is None
         try:
             self._parse_header()
         except BaseException:
@@ -129,7 +184,7 @@ class _Headers(_BoundedFile):
             raise
 
     def _parse_header(self) -> None:
-        ident = os.pread(self._fd, 16, 0)
+        ident = self._pread(16, 0)
         if not b"\x7fELF".startswith(ident[:4]) or (len(ident) >= 4 and ident[:4] != b"\x7fELF"):
             raise self.error("not an ELF file (bad magic)")
         if len(ident) < 16 or self.size < 16:
@@ -251,6 +306,7 @@ class ELFFile(_Headers):
         root: Optional[FileSystem] = None,
         map_segments: bool = False,
         descriptor: Optional[int] = None,
+        held: Optional[HeldFile] = None,
     ) -> None:
         """``map_segments`` maps the read-only segments instead of reading them. Only for
         the running process's own loader, which the process maps anyway: reading its
@@ -264,8 +320,8 @@ class ELFFile(_Headers):
 
         With ``descriptor`` (a regular file already open, such as a wheel member spooled
         to a temporary file) the reader takes a duplicate of it, and ``path`` only names
-        the file in errors."""
-        super().__init__(path, root, descriptor, map_segments)
+        the file in errors; so it does with ``held``, the file's bytes in memory."""
+        super().__init__(path, root, descriptor, map_segments, held)
         self.dynamic = DynamicSection(self)
 
     def __enter__(self) -> ELFFile:
@@ -316,11 +372,14 @@ class ELFFile(_Headers):
 
         return undefined_symbols(self, self.dynamic)
 
-    def dynamic_symbols(self) -> Tuple[List[Tuple[str, bool, int]], List[str]]:
-        """(undefined symbols, exported names) from one pass over .dynsym."""
+    def dynamic_symbols(
+        self, exported_prefixes: Optional[Tuple[bytes, ...]] = None
+    ) -> Tuple[List[Tuple[str, bool, int]], List[str]]:
+        """(undefined symbols, exported names: those with one of ``exported_prefixes``, or
+        all) from one pass over .dynsym."""
         from ._elf_symbols import dynamic_symbols
 
-        return dynamic_symbols(self, self.dynamic)
+        return dynamic_symbols(self, self.dynamic, exported_prefixes)
 
     def version_need_entries(self) -> List[VersionNeed]:
         """Every version need with its library, weak flag and version index."""

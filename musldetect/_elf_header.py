@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         path: str
         bits: int
         byteorder: str
+        machine: int
         segments: List[Segment]
 
         def read_at(self, offset: int, size: int, what: str) -> bytes: ...
@@ -41,6 +42,7 @@ PN_XNUM = 0xFFFF
 
 EM_386, EM_MIPS, EM_PPC, EM_PPC64, EM_S390, EM_ARM = 3, 8, 20, 21, 22, 40
 EM_X86_64, EM_AARCH64, EM_RISCV, EM_LOONGARCH = 62, 183, 243, 258
+EM_ALPHA = 0x9026  # no official number: the one binutils and Linux use
 EF_ARM_ABIMASK, EF_ARM_ABI_VER5, EF_ARM_ABI_FLOAT_HARD = 0xFF000000, 0x05000000, 0x400
 
 # (class, data) -> (header layout after e_ident, program header layout)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import struct
+import sys
+from array import array
+from typing import NamedTuple
 
 from ._elf_dynamic import DT_GNU_HASH, DT_HASH, DT_SYMENT, DT_SYMTAB
+from ._elf_header import EM_ALPHA, EM_S390
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Dict, List, Tuple
+    from typing import Dict, List, Optional, Sequence, Tuple
 
     from ._elf_dynamic import DynamicSection
     from ._elf_header import Reader
@@ -22,8 +26,12 @@ def symbol_count(reader: Reader, values: Dict[int, List[int]]) -> int:
     """How many .dynsym entries there are: DT_HASH's nchain, else a walk of DT_GNU_HASH."""
     order = reader.byteorder
     if DT_HASH in values:
-        at = reader.vaddr_to_offset(values[DT_HASH][0], 8, "DT_HASH")
-        return int(struct.unpack(order + "II", reader.read_at(at, 8, "DT_HASH header"))[1])
+        # nbucket, nchain: 4-byte words, but 8-byte ones on 64-bit s390 and Alpha, whose
+        # binutils and glibc give DT_HASH 8-byte entries (readelf shows .hash's EntSize 8).
+        wide = reader.bits == 64 and reader.machine in (EM_S390, EM_ALPHA)
+        at = reader.vaddr_to_offset(values[DT_HASH][0], 16 if wide else 8, "DT_HASH")
+        header = reader.read_at(at, 16 if wide else 8, "DT_HASH header")
+        return int(struct.unpack(order + ("QQ" if wide else "II"), header)[1])
     if DT_GNU_HASH not in values:
         return 0
     at = reader.vaddr_to_offset(values[DT_GNU_HASH][0], 16, "DT_GNU_HASH")
@@ -55,10 +63,14 @@ def undefined_symbols(reader: Reader, dynamic: DynamicSection) -> List[Tuple[str
     return dynamic_symbols(reader, dynamic)[0]
 
 
-def dynamic_symbols(reader: Reader, dynamic: DynamicSection) -> Tuple[List[Tuple[str, bool, int]], List[str]]:
+def dynamic_symbols(
+    reader: Reader, dynamic: DynamicSection, exported_prefixes: Optional[Tuple[bytes, ...]] = None
+) -> Tuple[List[Tuple[str, bool, int]], List[str]]:
     """One pass over .dynsym: (undefined symbols as ``undefined_symbols`` gives them, names
     this object defines and exports: global or weak binding, which the loader may bind
-    other objects' references to; the linker turns a hidden definition local)."""
+    other objects' references to; the linker turns a hidden definition local). With
+    ``exported_prefixes`` only the exports that start with one are named: a large library
+    exports thousands, and a caller after a few names need not decode them all."""
     values = dynamic.values()
     strtab = dynamic.strings()
     if strtab is None or DT_SYMTAB not in values:
@@ -69,20 +81,71 @@ def dynamic_symbols(reader: Reader, dynamic: DynamicSection) -> Tuple[List[Tuple
     count = symbol_count(reader, values)
     offset = reader.vaddr_to_offset(values[DT_SYMTAB][0], count * entry, "DT_SYMTAB")
     table = reader.read_at(offset, count * entry, "dynamic symbol table")
-    # st_name, st_info and st_shndx: Elf32_Sym is name, value, size, info, other, shndx;
-    # Elf64_Sym is name, info, other, shndx, value, size.
-    fmt = reader.byteorder + ("I8xBxH" if reader.bits == 32 else "IBxH16x")
-    undefined = []
+    columns = _Columns.of(table, entry, reader.byteorder)
+    return _undefined_symbols(columns, strtab), _exports_named(columns, strtab, exported_prefixes)
+
+
+def _name(strtab: bytes, at: int) -> Optional[str]:
+    """The symbol name at ``at``, decoded as UTF-8 whatever this host's file system
+    encoding (the same answer on any machine), undecodable bytes kept as surrogates, as
+    os.fsdecode keeps them; None for the empty name or an offset outside the table."""
+    end = strtab.find(b"\x00", at)
+    return strtab[at:end].decode("utf-8", "surrogateescape") if 0 < at < end else None
+
+
+# The columns of the symbol table, read whole by striding instead of entry by entry
+# (a library exports thousands of symbols; a Python loop over them all dominated an
+# audit's reading of its binaries): st_name is word 0 of either class; st_shndx is
+# half-word 7 of an Elf32_Sym (16 bytes) and 3 of an Elf64_Sym (24); st_info is byte 12
+# and 4. A zero st_shndx (SHN_UNDEF) reads as zero in either byte order.
+_COLUMNS = {16: (7, 12), 24: (3, 4)}
+_WORD = next(code for code in "IL" if array(code).itemsize == 4)  # C's int: 4 bytes wherever Python runs
+
+
+class _Columns(NamedTuple):
+    names: array[int]  # st_name
+    sections: array[int]  # st_shndx
+    infos: bytes  # st_info
+
+    @classmethod
+    def of(cls, table: bytes, entry: int, order: str) -> _Columns:
+        shndx_word, info_at = _COLUMNS[entry]
+        words = array(_WORD, table)
+        if (order == "<") != (sys.byteorder == "little"):
+            words.byteswap()  # a zero st_shndx reads as zero in either order: only names need it
+        return cls(words[:: entry // 4], array("H", table)[shndx_word :: entry // 2], table[info_at::entry])
+
+
+def _undefined_symbols(columns: _Columns, strtab: bytes) -> List[Tuple[str, bool, int]]:
+    names, infos = columns.names, columns.infos
+    found = []
+    for index in [index for index, section in enumerate(columns.sections) if section == SHN_UNDEF]:
+        at = names[index]
+        end = strtab.find(b"\x00", at)
+        if 0 < at < end:  # the empty name, or one outside the table: no symbol to bind
+            found.append((strtab[at:end].decode("utf-8", "surrogateescape"), infos[index] >> 4 == STB_WEAK, index))
+    return found
+
+
+def _exports_named(columns: _Columns, strtab: bytes, prefixes: Optional[Tuple[bytes, ...]]) -> List[str]:
+    """The defined global or weak symbols (a hidden definition never reaches .dynsym as
+    global), those whose names start with one of ``prefixes`` when given: the offsets
+    where a prefix starts are found in the string table first (a prefix holds no NUL, so it
+    matches within one name or not at all), then only the symbols named there are read."""
+    names, sections, infos = columns
+    chosen: Sequence[int] = range(len(names))
+    if prefixes is not None:
+        starts = set()
+        for prefix in prefixes:
+            at = strtab.find(prefix)
+            while at >= 0:
+                starts.add(at)
+                at = strtab.find(prefix, at + 1)
+        chosen = [index for index, at in enumerate(names) if at in starts] if starts else range(0)
     exported = []
-    # Names decoded as UTF-8 whatever this host's file system encoding (the same answer on
-    # any machine), undecodable bytes kept as surrogates, as os.fsdecode keeps them.
-    for index, (name, info, shndx) in enumerate(struct.iter_unpack(fmt, table)):
-        end = strtab.find(b"\x00", name)
-        if not 0 < name < end:
-            continue
-        binding = info >> 4
-        if shndx == SHN_UNDEF:
-            undefined.append((strtab[name:end].decode("utf-8", "surrogateescape"), binding == STB_WEAK, index))
-        elif binding in (STB_GLOBAL, STB_WEAK):  # a hidden definition never reaches .dynsym as global
-            exported.append(strtab[name:end].decode("utf-8", "surrogateescape"))
-    return undefined, exported
+    for index in chosen:
+        if sections[index] != SHN_UNDEF and infos[index] >> 4 in (STB_GLOBAL, STB_WEAK):
+            name = _name(strtab, names[index])
+            if name is not None:
+                exported.append(name)
+    return exported

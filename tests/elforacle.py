@@ -25,6 +25,7 @@ class Facts(NamedTuple):
     notes: List[Tuple[bytes, object]]  # (name, type) of the PT_NOTE notes; pyelftools names known types
     version_definitions: List[str]  # DT_VERDEF names but the base entry
     weak_imports: List[str]  # undefined symbols bound weak
+    exports: List[str] = []  # defined symbols bound global or weak, in .dynsym order
 
 
 def facts(path: str, *, imports: bool = True) -> Facts:
@@ -36,6 +37,7 @@ def facts(path: str, *, imports: bool = True) -> Facts:
             if segment["p_type"] == "PT_INTERP":
                 interp = segment.get_interp_name()
         soname, needed, glibc, imported, version_needs, definitions, weak = None, [], [], [], [], [], []
+        exports: List[str] = []
         abi_tag = go_note = False
         for section in elf.iter_sections():
             if isinstance(section, DynamicSection) and section.name == ".dynamic":
@@ -62,6 +64,13 @@ def facts(path: str, *, imports: bool = True) -> Facts:
                 undefined = [sym for sym in section.iter_symbols() if sym.name and sym["st_shndx"] == "SHN_UNDEF"]
                 imported = [sym.name for sym in undefined]
                 weak = [sym.name for sym in undefined if sym["st_info"]["bind"] == "STB_WEAK"]
+                exports = [
+                    sym.name
+                    for sym in section.iter_symbols()
+                    if sym.name
+                    and sym["st_shndx"] != "SHN_UNDEF"
+                    and sym["st_info"]["bind"] in ("STB_GLOBAL", "STB_WEAK")
+                ]
             elif isinstance(section, NoteSection):
                 for note in section.iter_notes():
                     abi_tag |= note["n_type"] == "NT_GNU_ABI_TAG"
@@ -85,6 +94,7 @@ def facts(path: str, *, imports: bool = True) -> Facts:
             notes,
             definitions,
             weak,
+            exports,
         )
 
 

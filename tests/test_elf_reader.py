@@ -7,10 +7,12 @@ from __future__ import annotations
 import glob
 import os
 import sys
+import sysconfig
 
 import pytest
 
-from musldetect._elf import ELFFile
+from musldetect._audit._binary import PYTHON_PREFIXES, PYTHON_PREFIXES_BYTES, binary_facts
+from musldetect._elf import ELFFile, HeldFile
 
 import elforacle
 from oracle import corpus_manifest
@@ -20,8 +22,14 @@ pytest.importorskip("elftools")
 
 def _sample() -> list:
     """Debian's C libraries and loaders of six arches (LE and BE, 32 and 64 bit), this
-    interpreter, and every 25th ELF file of the host's library directory."""
+    interpreter, a few of its extension modules and its libpython, and every 25th ELF file
+    of the host's library directory."""
     files = [os.path.realpath(sys.executable)]
+    # Objects that export Python's names: extension modules (PyInit_*) and libpython.
+    # (PyPy has neither: the system's CPython, which Debian always has, lends its own.)
+    modules = os.path.join(sysconfig.get_config_var("DESTSHARED") or "/nonexistent", "*.so")
+    files += (sorted(glob.glob(modules)) or sorted(glob.glob("/usr/lib/python3*/lib-dynload/*.so")))[:4]
+    files += glob.glob(os.path.join(sysconfig.get_config_var("LIBDIR") or "/nonexistent", "libpython3*.so*"))[:1]
     for row in corpus_manifest():
         files += sorted(glob.glob(os.path.join(row["dir"], "**", "libc.so*"), recursive=True))[:1]
         files += sorted(glob.glob(os.path.join(row["dir"], "**", "ld-*.so*"), recursive=True))[:1]
@@ -33,7 +41,7 @@ def _sample() -> list:
 def test_reader_agrees_with_pyelftools_on_real_files():
     files = _sample()
     assert len(files) >= 40, files
-    checked = 0
+    checked = python_exporters = 0
     for path in files:
         facts = elforacle.facts(path)
         with ELFFile(path) as elf:
@@ -42,10 +50,15 @@ def test_reader_agrees_with_pyelftools_on_real_files():
             assert elf.imported_symbols() == facts.imports, path
             assert [name for name, weak, _ in elf.undefined_symbols() if weak] == facts.weak_imports, path
             assert elf.version_definitions() == facts.version_definitions, path
+            assert elf.dynamic_symbols()[1] == facts.exports, path
+            wanted = [name for name in facts.exports if name.startswith(PYTHON_PREFIXES)]
+            assert elf.dynamic_symbols(PYTHON_PREFIXES_BYTES)[1] == wanted, path
+            python_exporters += bool(wanted)
             # pyelftools names note types (NT_GNU_ABI_TAG); the reader keeps numbers.
             assert [(name, kind) for name, kind, _desc in elf.notes()] == list(_numbered(facts.notes)), path
         checked += 1
     assert checked == len(files)
+    assert python_exporters >= 4, "no extension module or libpython among the files: the prefix pass went untested"
 
 
 _NOTE_NUMBERS = {
@@ -60,3 +73,33 @@ _NOTE_NUMBERS = {
 def _numbered(notes):
     for name, kind in notes:
         yield name, _NOTE_NUMBERS.get(kind, kind) if isinstance(kind, str) else kind
+
+
+def _pieces(data: bytes, sizes: list) -> list:
+    """``data`` cut into pieces of the given sizes in turn (the last ones repeated)."""
+    pieces, at, turn = [], 0, 0
+    while at < len(data):
+        size = sizes[min(turn, len(sizes) - 1)]
+        pieces.append(data[at : at + size])
+        at, turn = at + size, turn + 1
+    return pieces
+
+
+@pytest.mark.parametrize("sizes", [[1 << 20], [7, 4096, 1 << 16], [1, 1, 8191, 333]])
+def test_a_file_held_in_pieces_reads_as_the_file_does(sizes):
+    """An audit reads a wheel's binary from the pieces it inflated in: every read, across
+    piece boundaries or not, gives the file's own bytes, and the facts are the same."""
+    files = _sample()[:12]
+    for path in files:
+        with open(path, "rb") as fh:
+            data = fh.read()
+        held = HeldFile(_pieces(data, sizes))
+        assert held.size == len(data)
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            for offset, size in [(0, 64), (len(data) - 100, 100), (len(data) // 2 - 5, 4099), (len(data) - 3, 50)]:
+                assert held.pread(size, max(offset, 0)) == os.pread(fd, size, max(offset, 0)), (path, offset, size)
+        finally:
+            os.close(fd)
+        with ELFFile(path) as from_file, ELFFile(path, held=held) as from_memory:
+            assert binary_facts(from_memory, path) == binary_facts(from_file, path), path

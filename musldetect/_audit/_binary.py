@@ -35,6 +35,7 @@ from .._libcfile import family_by_name
 OLD_PYTHON_ONLY = ("PyUnicodeUCS2_", "PyFPE_jbuf")
 # CPython's C API names: what an extension imports from the interpreter, or must not export.
 PYTHON_PREFIXES = ("Py", "_Py")
+PYTHON_PREFIXES_BYTES = tuple(prefix.encode() for prefix in PYTHON_PREFIXES)
 
 
 class BinaryFacts(NamedTuple):
@@ -146,7 +147,7 @@ def binary_facts(elf: ELFFile, shown_as: str) -> BinaryFacts:
     soname, needed = elf.dynamic_names() if elf.is_dynamic else (None, [])
     rpath, runpath = elf.search_paths() if elf.is_dynamic else ([], [])
     versions = _version_needs(elf)
-    symbols, exported = elf.dynamic_symbols() if elf.is_dynamic else ([], [])
+    symbols, exported = elf.dynamic_symbols(PYTHON_PREFIXES_BYTES) if elf.is_dynamic else ([], [])
     imports = tuple(name for name, is_weak, _ in symbols if not is_weak)
     symbol_of_version = _symbol_of_version(elf, symbols, versions.by_index)
     linked = _linked(elf, interp, needed, versions)
