@@ -323,6 +323,22 @@ def test_bytes_are_checked_as_they_inflate(tmp_path):
     assert refusal(tmp_path, zh.serialise(zh.Layout(padded))) == "BadCompressedSize"
 
 
+def test_a_large_member_is_checked_as_it_streams(tmp_path):
+    """A member larger than one read is streamed in pieces: it is stopped as soon as it
+    inflates past its declared size, and its end is checked as a small member's is."""
+    text = b"".join(b"line %d of a module large enough to stream\n" % number for number in range(120_000))
+    assert len(text) > 4 << 20 and len(zh.compress(text, zipfile.ZIP_DEFLATED)) > 100_000
+    base = (zh.new_entry("pkg/big.py", text), *entries(tmp_path))
+    longer = tmp_path / "pkg-1.0-py3-none-any.whl"
+    longer.write_bytes(zh.serialise(zh.Layout(zh._replace(base, 0, size=len(text) - (2 << 20)))))
+    with pytest.raises(musldetect.ZipRefused, match="inflates past its declared"):  # stopped, not read to its end
+        musldetect.audit(longer)
+    assert refusal(tmp_path, zh.serialise(zh.Layout(zh._replace(base, 0, size=len(text) + 1)))) == "BadUncompressedSize"
+    assert refusal(tmp_path, zh.serialise(zh.Layout(zh._replace(base, 0, crc=base[0].crc ^ 1)))) == "BadCrc32"
+    padded = zh._replace(base, 0, data=base[0].data + b"\x00")
+    assert refusal(tmp_path, zh.serialise(zh.Layout(padded))) == "BadCompressedSize"
+
+
 def test_harness_quick(tmp_path):
     """The rule on generated mutants of the small real wheels: 400 in every test run, 2,000
     in .ci/run's audit stage (MUSLDETECT_ZIP_MUTANTS), the long run with pip and uv

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import zlib
 from importlib import import_module
-from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple, Type
+from typing import Callable, Dict, List, NamedTuple, Optional, Protocol, Tuple, Type
 
 from .._types import ConfigurationError
 
@@ -23,9 +23,24 @@ _OPTIONAL: Dict[str, str] = {"isal": "isal.isal_zlib", "zlib-ng": "zlib_ng.zlib_
 NAMES = ("isal", "zlib-ng", "zlib")
 
 
+class Decompressor(Protocol):
+    """What zlib's, isal's and zlib-ng's decompressobj() give."""
+
+    @property
+    def eof(self) -> bool: ...
+
+    @property
+    def unused_data(self) -> bytes: ...
+
+    @property
+    def unconsumed_tail(self) -> bytes: ...
+
+    def decompress(self, data: bytes, max_length: int = ...) -> bytes: ...
+
+
 class Inflater(NamedTuple):
     name: str
-    decompressobj: Callable[[int], Any]  # wbits -> an object with decompress(data, max_length) and flush()
+    decompressobj: Callable[[int], Decompressor]  # wbits -> a decompressor
     error: Type[Exception]  # what it raises on bad data (isal's is not zlib.error)
 
 
@@ -62,6 +77,18 @@ def choose(named: Optional[str] = None) -> Inflater:
         if inflater.name == wanted:
             return inflater
     raise ConfigurationError(f"the {wanted} inflater is not installed (pip install 'musldetect[fast]')")
+
+
+_CHOSEN: Dict[str, Inflater] = {}  # by the variable's value: read per member, decided once
+
+
+def chosen() -> Inflater:
+    """``choose()`` for the variable's current value, remembered (once per member)."""
+    wanted = os.environ.get("MUSLDETECT_INFLATER", "")
+    found = _CHOSEN.get(wanted)
+    if found is None:
+        found = _CHOSEN[wanted] = choose(wanted or None)
+    return found
 
 
 def inflate(inflater: Inflater, raw: bytes, size: int, crc: int) -> bytes:

@@ -2,9 +2,10 @@
 
 A wheel's container is read once by ``_zip``, which refuses any that two installers could
 read differently; every member streams through once (its CRC and its RECORD hash checked,
-its magic read: binaries are found by content), an ELF member spooled to an unnamed
-temporary file so the reader can seek, or under a directory when its binaries are to be
-resolved; nothing else is extracted. A directory is walked without following links, every
+its magic read: binaries are found by content); a binary member is read from the pieces
+it inflated in, kept in memory (up to ``MAX_HELD``), or spooled to an unnamed temporary
+file when larger, or under a directory when its binaries are to be resolved; nothing
+else is extracted. A directory is walked without following links, every
 file's magic read. Every ELF program or library is read with ``_binary``, every Mach-O or
 PE file with ``_images``. The tags a wheel declares come from its file name and its WHEEL
 file, both kept so the judge can compare them.
@@ -15,18 +16,21 @@ from __future__ import annotations
 import os
 from typing import BinaryIO, Callable, Dict, List, NamedTuple, Optional, Set, Tuple
 
-from .._elf import ELFFile
+from .._elf import ELFFile, HeldFile
 from .._rootfs import host_is_directory, host_regular_files, open_regular_file, read_head, read_host_file, spool_file
 from .._types import WheelError
 from . import _record
 from ._binary import BinaryFacts, binary_facts
-from ._images import ImageFacts, image_facts_of_descriptor, looks_like_image
+from ._images import ImageFacts, image_facts, image_facts_of_descriptor, looks_like_image
 from ._magic import ELF, HEAD, binary_kind
 from ._records import Cause
 from ._zip import WheelZip, ZipMember
 
 ELF_MAGIC = b"\x7fELF"
 MAX_METADATA = 1 << 20  # the WHEEL file is read up to this much
+# A binary member up to this size is read from memory, as it inflated (no copy; a worker
+# holds at most one); a larger one, or one to be resolved, is spooled to a file.
+MAX_HELD = 64 << 20
 
 
 class Input(NamedTuple):
@@ -178,10 +182,14 @@ def _take_member(
     kind: Optional[str] = None
     decided = False
     produced = 0
+    held: Optional[List[bytes]] = None
     spool: Optional[BinaryIO] = None
     try:  # no ExitStack: this runs once per member, and most members are never spooled
         for piece in archive.stream(member):
             hasher.update(piece)
+            if held is not None:
+                held.append(piece)
+                continue
             if spool is not None:
                 spool.write(piece)
                 continue
@@ -191,18 +199,31 @@ def _take_member(
             if not decided and (len(head) >= HEAD or produced == member.size):
                 decided, kind = True, binary_kind(bytes(head[:HEAD]))
                 if kind is not None:
-                    spool = spool_file(spool_dir, member.name)
-                    spool.write(bytes(head[:earlier]))
-                    spool.write(piece)
+                    held = [bytes(head[:earlier]), piece]
+                    if spool_dir is not None or member.size > MAX_HELD:
+                        spool = spool_file(spool_dir, member.name)
+                        spool.writelines(held)
+                        held = None
         seen = _record.FileSeen(hasher.name, _record.encoded(hasher.digest()), member.size)
         facts: BinaryFacts | ImageFacts | None = None
-        if spool is not None:
+        shown = f"{archive.wheel}!{member.name}"
+        if held is not None:
+            facts = _binary_held(HeldFile(held), kind, shown, member.name)
+        elif spool is not None:
             spool.flush()
-            facts = _binary_of(spool.fileno(), kind, f"{archive.wheel}!{member.name}", member.name)
+            facts = _binary_of(spool.fileno(), kind, shown, member.name)
     finally:
         if spool is not None:
             spool.close()
     return _Taken(seen, kind, facts, bytes(head[:keep]))
+
+
+def _binary_held(held: HeldFile, kind: Optional[str], shown: str, path: str) -> BinaryFacts | ImageFacts | None:
+    """``_binary_of`` for a member held in memory."""
+    if kind == ELF:
+        with ELFFile(shown, held=held) as elf:
+            return binary_facts(elf, path)
+    return image_facts(held.whole(), shown, path)
 
 
 def _binary_of(fd: int, kind: Optional[str], shown: str, path: str) -> BinaryFacts | ImageFacts | None:

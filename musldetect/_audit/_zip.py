@@ -72,6 +72,9 @@ class WheelZip:
         """The member's bytes in pieces of at most ``CHUNK``; the last step checks the
         compressed length, the size and the CRC, so only a consumer that reads to the end
         has accepted bytes (a failed check raises ``ZipRefused`` there)."""
+        if member.compressed <= CHUNK and member.size <= CHUNK and member.method in (DEFLATED, STORED):
+            yield self._whole(member)  # most members: one read, one inflate, the same checks
+            return
         decoder = decoder_factory(self.wheel, member.name, member.method)()
         pread = self._file.pread
         produced, crc, at, end = 0, 0, member.data_offset, member.data_offset + member.compressed
@@ -100,9 +103,32 @@ class WheelZip:
                 break
         self._check_ending(member, decoder, produced, crc)
 
+    def _whole(self, member: ZipMember) -> bytes:
+        """A member of at most one ``CHUNK`` each way, read and checked as ``stream`` does."""
+        data = raw = self._file.pread(member.compressed, member.data_offset)
+        complete = True
+        if member.method == DEFLATED:
+            inflater = _Deflate.make()
+            try:
+                data = inflater.decompress(raw, member.size + 1)
+            except decompress_errors() as exc:
+                raise ZipRefused(
+                    self.wheel, "BadCompressedData", f"its data cannot be inflated: {exc}", member.name
+                ) from exc
+            if len(data) > member.size:
+                raise ZipRefused(
+                    self.wheel, "BadUncompressedSize", f"inflates past its declared {member.size} bytes", member.name
+                )
+            complete = inflater.eof and not inflater.unused_data
+        self._check_end(member, complete, len(data), zlib.crc32(data))
+        return data
+
     def _check_ending(self, member: ZipMember, decoder: _Decoder, produced: int, crc: int) -> None:
+        self._check_end(member, decoder.complete(), produced, crc)
+
+    def _check_end(self, member: ZipMember, complete: bool, produced: int, crc: int) -> None:
         """The member's data ended where the headers say, as the bytes they declare."""
-        if not decoder.complete():
+        if not complete:
             raise ZipRefused(
                 self.wheel,
                 "BadCompressedSize",
@@ -279,7 +305,12 @@ class _Deflate:
     the ``fast`` extra, else zlib); the CRC is still checked with zlib on what it gives."""
 
     def __init__(self) -> None:
-        self._inflate = _inflate.choose().decompressobj(-15)
+        self._inflate = self.make()
+
+    @staticmethod
+    def make() -> _inflate.Decompressor:
+        """A raw-deflate decompressor of the inflater chosen for this process."""
+        return _inflate.chosen().decompressobj(-15)
 
     def feed(self, data: bytes) -> Iterator[bytes]:
         pending = data
