@@ -210,6 +210,7 @@ class _Headers(_BoundedFile):
             raise self.error(f"e_phnum {phnum} is more than {MAX_SEGMENTS} program headers")
         table = self.read_at(phoff, phnum * expected, "program header table (e_phoff/e_phnum)")
         self.segments = parse_program_headers(table, self.bits, self.byteorder)
+        self._loads = [segment for segment in self.segments if segment.type == PT_LOAD]  # every address lookup
         # A truncated file (packaging keeps 1 KiB heads of programs as test data) still
         # proves what its first bytes hold; reading a missing segment is the error.
         self.truncated = ""
@@ -286,7 +287,7 @@ class _Headers(_BoundedFile):
 
     def vaddr_to_offset(self, vaddr: int, size: int, what: str) -> int:
         """The file offset of ``size`` bytes at virtual address ``vaddr``."""
-        for segment in self.segments_of_type(PT_LOAD):
+        for segment in self._loads:
             if segment.vaddr <= vaddr and vaddr + size <= segment.vaddr + segment.filesz:
                 return segment.offset + (vaddr - segment.vaddr)
         raise self.error(f"{what}: address {vaddr:#x} (+{size}) is not inside any PT_LOAD segment's file data")

@@ -23,6 +23,7 @@ DT_GNU_HASH, DT_FLAGS_1, DT_VERNEED, DT_VERNEEDNUM = 0x6FFFFEF5, 0x6FFFFFFB, 0x6
 DT_VERSYM, DT_VERDEF, DT_VERDEFNUM = 0x6FFFFFF0, 0x6FFFFFFC, 0x6FFFFFFD
 DF_1_PIE = 0x08000000
 _STRING_PAGE = 4096
+_MAX_STRING = 16 * _STRING_PAGE  # the longest string read
 
 
 def parse_dynamic(data: bytes, bits: int, byteorder: str) -> List[Tuple[int, int]]:
@@ -50,7 +51,10 @@ class DynamicSection:
     def __init__(self, reader: Reader) -> None:
         self._reader = reader
         self._values: Optional[Dict[int, List[int]]] = None
+        self._table: Optional[Tuple[int, int]] = None
+        self._table_found = False
         self._string_pages: Dict[int, bytes] = {}
+        self._whole: Optional[bytes] = None  # the whole table, once a caller read it
 
     def entries(self) -> List[Tuple[int, int]]:
         reader = self._reader
@@ -71,6 +75,11 @@ class DynamicSection:
 
     def string_table(self) -> Optional[Tuple[int, int]]:
         """(file offset, size) of the dynamic string table, or None without one."""
+        if not self._table_found:
+            self._table, self._table_found = self._find_string_table(), True
+        return self._table
+
+    def _find_string_table(self) -> Optional[Tuple[int, int]]:
         values = self.values()
         if DT_STRTAB not in values or DT_STRSZ not in values:
             return None
@@ -82,7 +91,9 @@ class DynamicSection:
         table = self.string_table()
         if table is None:
             return None
-        return self._reader.read_at(table[0], table[1], "dynamic string table")
+        if self._whole is None:
+            self._whole = self._reader.read_at(table[0], table[1], "dynamic string table")
+        return self._whole
 
     def string(self, index: int, what: str = "dynamic string") -> str:
         """One NUL-terminated string of the table, at most 64 KiB long."""
@@ -93,10 +104,14 @@ class DynamicSection:
         offset, size = table
         if index >= size:
             raise reader.error(f"{what}: string offset {index} is outside DT_STRTAB ({size} bytes)")
-        pieces: List[bytes] = []
         page = index - index % _STRING_PAGE
+        if self._whole is not None:  # the same bound as the pages below: the same answer either way
+            end = self._whole.find(b"\x00", index, page + _MAX_STRING)
+            if end >= 0:
+                return os.fsdecode(self._whole[index:end])
+        pieces: List[bytes] = []
         start = index - page
-        while page < size and len(pieces) < 16:
+        while page < size and len(pieces) < _MAX_STRING // _STRING_PAGE:
             data = self._string_pages.get(page)
             if data is None:
                 data = self._string_pages[page] = reader.read_at(offset + page, min(_STRING_PAGE, size - page), what)

@@ -552,6 +552,13 @@ MUTATIONS: List[Mutation] = [
         ELF,
     ),
     Mutation(
+        "elf-whole-string-table-misread",
+        "musldetect/_elf_dynamic.py",
+        "return os.fsdecode(self._whole[index:end])",
+        "return os.fsdecode(self._whole[index : end + 1])",
+        AUDIT,
+    ),
+    Mutation(
         "elf-held-pieces-not-joined",
         "musldetect/_elf.py",
         'return found[0] if len(found) == 1 else b"".join(found)',

@@ -144,6 +144,8 @@ def binary_facts(elf: ELFFile, shown_as: str) -> BinaryFacts:
             shown_as, elf.arch, None, False, None, (), (), False, (), (), (), (), {}, None, unloadable, loadable=False
         )
     interp = elf.interpreter
+    if elf.is_dynamic:
+        elf.dynamic_strings()  # the symbol pass reads the whole table: read first, every name comes from it
     soname, needed = elf.dynamic_names() if elf.is_dynamic else (None, [])
     rpath, runpath = elf.search_paths() if elf.is_dynamic else ([], [])
     versions = _version_needs(elf)
@@ -188,11 +190,13 @@ def _symbol_of_version(elf: ELFFile, symbols: List[Tuple[str, bool, int]], by_in
     """For each needed version, the first strong import bound to it: what blame names."""
     symbol_of_version: Dict[str, str] = {}
     if by_index and symbols:
-        indexes = elf.symbol_version_indexes(max(index for _, _, index in symbols) + 1)
+        indexes = elf.symbol_version_indexes(symbols[-1][2] + 1)  # symbols come in .dynsym order
         for name, is_weak, index in symbols:
             version = by_index.get(indexes[index]) if index < len(indexes) else None
             if version and not is_weak:
                 symbol_of_version.setdefault(version, name)
+                if len(symbol_of_version) == len(by_index):
+                    break  # every version has its symbol
     return symbol_of_version
 
 
