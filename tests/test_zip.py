@@ -28,6 +28,7 @@ import zipharness as zh
 from builders import make_wheel, read_bytes
 
 TIMESTAMP = struct.pack("<HHB", 0x5455, 1, 1)  # an extended-timestamp extra record holding only its flags
+NTFS_TIMES = struct.pack("<HHIHHQQQ", 0x000A, 32, 0, 1, 24, 0, 0, 0)  # the NTFS record: three times, 36 bytes
 RECENT = b"\x7fELF\x02\x01\x01" + b"\x00" * 57  # an ELF head; not a valid binary (never reaches the ELF reader)
 
 
@@ -216,6 +217,11 @@ def entries(tmp_path):
         (
             "local zip64 too short",
             lambda e: zh.Layout(zh._replace(e, 0, local_extra=struct.pack("<HHQ", 1, 8, e[0].size))),
+            "Zip64ExtendedInformationFieldTooLong",
+        ),
+        (  # past the first read of a local header (its name and 32 bytes of extra)
+            "local zip64 too short after a long extra",
+            lambda e: zh.Layout(zh._replace(e, 0, local_extra=NTFS_TIMES + struct.pack("<HHQ", 1, 8, e[0].size))),
             "Zip64ExtendedInformationFieldTooLong",
         ),
         (

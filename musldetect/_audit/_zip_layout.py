@@ -25,6 +25,7 @@ MAX_RATIO = 1000  # declared size / compressed size above which a member is a zi
 MAX_DIRECTORY = 64 << 20  # bytes of central directory read into memory
 CHUNK = 1 << 20  # compressed bytes read, and uncompressed bytes made, at a time
 _TAIL = rec.END.size + 0xFFFF  # the end record and the longest comment
+_EXTRA_GUESS = 32  # a local extra field this long or shorter comes with the header's one read
 _EMBEDDED = (rec.LOCAL_SIG, rec.CENTRAL_SIG, rec.END_SIG, rec.ZIP64_END_SIG, rec.ZIP64_LOCATOR_SIG)
 
 
@@ -179,6 +180,7 @@ class Accounting:
     def __init__(self, file: WheelBytes, checks: bool) -> None:
         self.wheel = file.wheel
         self._pread = file.pread
+        self._size = file.size
         self._checks = checks  # False only in benchmarks/zip_bench.py, to measure what they cost
 
     def members(self, entries: List[rec.CentralEntry], names: List[str], directory_offset: int) -> List[ZipMember]:
@@ -199,18 +201,22 @@ class Accounting:
         record must start."""
         if self._checks and entry.local_offset != expected:
             self._refuse_gap(expected, entry.local_offset, name)
-        fixed = self._pread(rec.LOCAL.size, entry.local_offset)
-        if fixed[:4] != rec.LOCAL_SIG:
+        # One read for the header and the name it should repeat, and a second only for
+        # what lies past that (its extra field): most members cost one read, not two.
+        first = min(rec.LOCAL.size + len(entry.raw_name) + _EXTRA_GUESS, self._size - entry.local_offset)
+        header = self._pread(max(first, rec.LOCAL.size), entry.local_offset)  # a cut header: "Truncated"
+        if header[:4] != rec.LOCAL_SIG:
             raise ZipRefused(
                 self.wheel,
                 "MissingLocalFileHeader",
                 f"no local header at {entry.local_offset}, where the central directory points",
                 name,
             )
-        name_length, extra_length = rec.LOCAL.unpack(fixed)[-2:]
-        local = rec.parse_local(
-            self.wheel, name, fixed + self._pread(name_length + extra_length, entry.local_offset + rec.LOCAL.size)
-        )
+        name_length, extra_length = rec.LOCAL.unpack_from(header)[-2:]
+        length = rec.LOCAL.size + name_length + extra_length
+        if length > len(header):
+            header += self._pread(length - len(header), entry.local_offset + len(header))
+        local = rec.parse_local(self.wheel, name, header[:length])
         if self._checks:
             self._compare(entry, local, name)
         data_offset = entry.local_offset + local.length
