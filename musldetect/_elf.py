@@ -382,6 +382,12 @@ class ELFFile(_Headers):
 
         return dynamic_symbols(self, self.dynamic, exported_prefixes)
 
+    def symbol_types(self, indexes: List[int]) -> Dict[int, int]:
+        """The STT_* type of the given .dynsym entries."""
+        from ._elf_symbols import symbol_types
+
+        return symbol_types(self, self.dynamic, indexes)
+
     def version_need_entries(self) -> List[VersionNeed]:
         """Every version need with its library, weak flag and version index."""
         from ._elf_versions import version_need_entries

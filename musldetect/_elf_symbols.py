@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 SHN_UNDEF = 0
 STB_GLOBAL, STB_WEAK = 1, 2
+STT_NOTYPE, STT_OBJECT, STT_FUNC = 0, 1, 2
 MAX_HASH_WORDS = 16 * 1024 * 1024  # buckets or bloom words a hash table may claim
 
 
@@ -83,6 +84,19 @@ def dynamic_symbols(
     table = reader.read_at(offset, count * entry, "dynamic symbol table")
     columns = _Columns.of(table, entry, reader.byteorder)
     return _undefined_symbols(columns, strtab), _exports_named(columns, strtab, exported_prefixes)
+
+
+def symbol_types(reader: Reader, dynamic: DynamicSection, indexes: Sequence[int]) -> Dict[int, int]:
+    """The type (st_info's low half: STT_FUNC, STT_OBJECT, ...) of each given .dynsym entry,
+    read one byte each: what few decisions need it ask for a few symbols."""
+    values = dynamic.values()
+    entry = 16 if reader.bits == 32 else 24
+    info_at = _COLUMNS[entry][1]
+    found = {}
+    for index in indexes:
+        at = reader.vaddr_to_offset(values[DT_SYMTAB][0] + index * entry, entry, "DT_SYMTAB entry")
+        found[index] = reader.read_at(at + info_at, 1, "st_info")[0] & 0xF
+    return found
 
 
 def _name(strtab: bytes, at: int) -> Optional[str]:

@@ -566,6 +566,27 @@ MUTATIONS: List[Mutation] = [
         ELF,
     ),
     Mutation(
+        "audit-narrow-unicode-on-python3",
+        "musldetect/_audit/_binary.py",
+        "if major == 2 and NARROW_UNICODE in name]",
+        "if NARROW_UNICODE in name]",
+        AUDIT,
+    ),
+    Mutation(
+        "audit-narrow-unicode-untyped",
+        "musldetect/_audit/_binary.py",
+        "for name, index in narrow if types[index] == STT_FUNC]",
+        "for name, index in narrow]",
+        AUDIT,
+    ),
+    Mutation(
+        "audit-old-python-in-any-library",
+        "musldetect/_audit/_binary.py",
+        "    if major is None:\n        return ()\n",
+        "    major = major or 3\n",
+        AUDIT,
+    ),
+    Mutation(
         "audit-weak-binding-misread",
         "musldetect/_elf_symbols.py",
         "infos[index] >> 4 == STB_WEAK, index",

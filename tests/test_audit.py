@@ -62,6 +62,40 @@ def tagged(platform: str) -> list:
     return [f"cp312-cp312-{platform}"]
 
 
+OLD_PYTHON = (
+    "#include <stdio.h>\n"
+    "extern void *PyUnicodeUCS2_FromString(const char *);\nextern int PyFPE_counter;\n"
+    'void *{init}(void) {{ puts("{init}"); {calls} return 0; }}\n'
+)
+# A module linked with -lpython2.7 imports the UCS2 functions typed STT_FUNC; without
+# libpython the reference is untyped, and auditwheel lets it pass.
+TYPED_UCS2 = '__asm__(".type PyUnicodeUCS2_FromString, @function");\n'
+
+
+@pytest.mark.parametrize(
+    "module, init, calls, typed, refused",
+    [
+        ("ucs", "initucs", 'PyUnicodeUCS2_FromString("x");', True, True),  # Python 2, narrow unicode
+        ("ucs", "initucs", 'PyUnicodeUCS2_FromString("x");', False, False),  # the same, untyped
+        ("fpe", "PyInit_fpe", "PyFPE_counter++;", False, True),  # fpectl, Python 3
+        ("uni", "PyInit_uni", 'PyUnicodeUCS2_FromString("x");', True, False),  # UCS2 matters to Python 2 only
+        ("libhelper", "helper_init", "PyFPE_counter++;", False, False),  # no extension module: not asked
+    ],
+)
+def test_symbols_only_old_pythons_provide(tmp_path, module, init, calls, typed, refused):
+    """auditwheel refuses every manylinux tag to an extension module that imports fpectl's
+    names, or a Python 2 one importing narrow-unicode functions; a module's init function
+    says which it is, and a plain library is not asked."""
+    glibc_host()
+    source = (TYPED_UCS2 if typed else "") + OLD_PYTHON.format(init=init, calls=calls)
+    binary = extension(tmp_path, "gcc", source, module + ".so")
+    wheel = make_wheel(tmp_path, module, ["cp27-cp27mu-manylinux1_x86_64"], {f"{module}.so": binary})
+    result = musldetect.audit(wheel)
+    assert result.honest_tags[0] == auditwheel_tag(wheel)
+    assert result.honest_tags[0] == ("linux_x86_64" if refused else "manylinux_2_5_x86_64")
+    assert [blame.rule for blame in result.blame] == (["python2-symbol"] if refused else [])
+
+
 def test_c_extension_needing_a_recent_glibc(tmp_path):
     glibc_host()
     module = extension(tmp_path, "gcc", RECENT_GLIBC, "_draw.cpython-312-x86_64-linux-gnu.so")

@@ -26,16 +26,24 @@ from .._elf_header import (
     header_size,
     parse_header,
 )
+from .._elf_symbols import STT_FUNC, STT_NOTYPE
 from .._grammar import GLIBC, MUSL
 from .._inspect import static_family
 from .._libcfile import family_by_name
 
 # Symbols only a Python 2 narrow-unicode build or an fpectl build provides: a wheel that
 # imports them is for no manylinux or musllinux interpreter (auditwheel's ucs2/pyfpe checks).
-OLD_PYTHON_ONLY = ("PyUnicodeUCS2_", "PyFPE_jbuf")
+# What only old interpreters provide, as auditwheel judges it (elfutils): an extension
+# module that imports fpectl's names (Python built --with-fpectl, gone in 3.7), or a Python
+# 2 module that imports narrow-unicode (UCS2) functions. Its module init function says which
+# Python an extension is for; a library that is no extension is not asked.
+FPECTL_SYMBOLS = ("PyFPE_jbuf", "PyFPE_dummy", "PyFPE_counter")
+NARROW_UNICODE = "PyUnicodeUCS2_"
+_MODULE_INITS = (("PyInit_", 3), ("init", 2), ("_cffi_pypyinit_", 2))
 # CPython's C API names: what an extension imports from the interpreter, or must not export.
 PYTHON_PREFIXES = ("Py", "_Py")
 PYTHON_PREFIXES_BYTES = tuple(prefix.encode() for prefix in PYTHON_PREFIXES)
+_EXPORTS_WANTED = PYTHON_PREFIXES_BYTES + tuple(init.encode() for init, _ in _MODULE_INITS)
 
 
 class BinaryFacts(NamedTuple):
@@ -62,6 +70,7 @@ class BinaryFacts(NamedTuple):
     interp: Optional[str] = None  # PT_INTERP: a program names its loader
     executable_stack: Optional[bool] = None  # glibc must make the stack executable for it (None: arch unknown)
     loadable: bool = True  # False: no loader maps it (an object file, a core dump, a debug-info file); skipped
+    old_python: Tuple[str, ...] = ()  # imports only old interpreters provide (FPECTL_SYMBOLS, NARROW_UNICODE)
 
     @property
     def is_extension(self) -> bool:
@@ -72,7 +81,7 @@ class BinaryFacts(NamedTuple):
         return next((value for kind, value in self.properties if kind == pr_type), None)
 
     def old_python_symbols(self) -> Tuple[str, ...]:
-        return tuple(name for name in self.imports if name.startswith(OLD_PYTHON_ONLY))
+        return self.old_python
 
 
 _ELF_TYPES = {ET_REL: "a relocatable object (ET_REL, a .o)", ET_CORE: "a core dump (ET_CORE)"}
@@ -149,7 +158,7 @@ def binary_facts(elf: ELFFile, shown_as: str) -> BinaryFacts:
     soname, needed = elf.dynamic_names() if elf.is_dynamic else (None, [])
     rpath, runpath = elf.search_paths() if elf.is_dynamic else ([], [])
     versions = _version_needs(elf)
-    symbols, exported = elf.dynamic_symbols(PYTHON_PREFIXES_BYTES) if elf.is_dynamic else ([], [])
+    symbols, exported = elf.dynamic_symbols(_EXPORTS_WANTED) if elf.is_dynamic else ([], [])
     imports = tuple(name for name, is_weak, _ in symbols if not is_weak)
     symbol_of_version = _symbol_of_version(elf, symbols, versions.by_index)
     linked = _linked(elf, interp, needed, versions)
@@ -175,6 +184,28 @@ def binary_facts(elf: ELFFile, shown_as: str) -> BinaryFacts:
         tuple(sorted(elf.gnu_properties().items())),
         interp,
         asks_executable_stack(elf.segments, elf.arch),
+        old_python=_old_python(elf, shown_as, symbols, exported),
+    )
+
+
+def _old_python(elf: ELFFile, path: str, symbols: List[Tuple[str, bool, int]], exported: List[str]) -> Tuple[str, ...]:
+    """The imports of an extension module that only an old interpreter provides: the module
+    is the file's name up to its first dot, its Python the first init function it exports;
+    fpectl's names count when they are functions or untyped, UCS2 ones when functions (an
+    untyped one was linked without libpython, as auditwheel reads it)."""
+    module = path.rsplit("/", 1)[-1].split(".", 1)[0]
+    inits = {init + module: major for init, major in _MODULE_INITS}
+    major = next((inits[name] for name in exported if name in inits), None)
+    if major is None:
+        return ()
+    fpectl = [(name, index) for name, _, index in symbols if name in FPECTL_SYMBOLS]
+    narrow = [(name, index) for name, _, index in symbols if major == 2 and NARROW_UNICODE in name]
+    if not fpectl and not narrow:
+        return ()
+    types = elf.symbol_types([index for _, index in fpectl + narrow])
+    return tuple(
+        [name for name, index in fpectl if types[index] in (STT_FUNC, STT_NOTYPE)]
+        + [name for name, index in narrow if types[index] == STT_FUNC]
     )
 
 

@@ -318,8 +318,6 @@ def _policy_causes(
     causes: List[Cause] = []
     for binary in binaries:
         causes.extend(_isa.policy_causes(policy.family, policy.name, arch, binary))
-        if binary.static or binary.family is None and not binary.needed:
-            continue
         for symbol in binary.old_python_symbols():
             causes.append(
                 Cause(
@@ -330,6 +328,8 @@ def _policy_causes(
                     False,
                 )
             )
+        if binary.static or binary.family is None and not binary.needed:
+            continue
         own = vendored[binary.path]
         causes += _library_causes(policy, binary, own)
         causes += _version_causes(policy, arch, binary, own)

@@ -117,7 +117,8 @@ def _read_wheel(path: str, fd: int, spool: Optional[str] = None, progress: Optio
             told.before(member)
         if member.is_directory or member.name == record_at:
             continue
-        taken = _take_member(archive, member, record, spool, MAX_METADATA if _is_wheel_file(member.name) else 0)
+        is_wheel_file = _is_wheel_file(member.name)
+        taken = _take_member(archive, member, record, spool, MAX_METADATA if is_wheel_file else 0)
         seen[member.name] = taken.seen
         if isinstance(taken.facts, BinaryFacts):
             binaries.append(taken.facts)
@@ -125,7 +126,7 @@ def _read_wheel(path: str, fd: int, spool: Optional[str] = None, progress: Optio
             images.append(taken.facts)
         elif taken.kind is not None:
             others.append((member.name, taken.kind))
-        if _is_wheel_file(member.name):
+        if is_wheel_file:
             wheel_tags = _wheel_file_tags(taken.head.decode("utf-8", "replace"))
     if told is not None:
         told.before(None)
@@ -174,8 +175,10 @@ def _take_member(
     archive: WheelZip, member: ZipMember, record: Optional[_record.Record], spool_dir: Optional[str], keep: int
 ) -> _Taken:
     """One member streamed once: hashed as RECORD says, its magic read, a binary member
-    copied to a spool (an unnamed temporary file, or its own path under ``spool_dir``
-    when the binaries are to be resolved) and read only after every check passed."""
+    held in memory or copied to a spool (an unnamed temporary file, or its own path under
+    ``spool_dir`` when the binaries are to be resolved) and read only after every check passed."""
+    if spool_dir is None and archive.fits_one_read(member):
+        return _take_small_member(archive, member, record, keep)
     hasher = _record.hasher_for(record, member.name)
     head = bytearray()
     limit = max(HEAD, keep)
@@ -216,6 +219,17 @@ def _take_member(
         if spool is not None:
             spool.close()
     return _Taken(seen, kind, facts, bytes(head[:keep]))
+
+
+def _take_small_member(archive: WheelZip, member: ZipMember, record: Optional[_record.Record], keep: int) -> _Taken:
+    """``_take_member`` for a member read in one step (most are): no pieces to gather."""
+    data = archive.whole(member)
+    hasher = _record.hasher_for(record, member.name)
+    hasher.update(data)
+    seen = _record.FileSeen(hasher.name, _record.encoded(hasher.digest()), member.size)
+    kind = binary_kind(data[:HEAD])
+    facts = _binary_held(HeldFile([data]), kind, f"{archive.wheel}!{member.name}", member.name) if kind else None
+    return _Taken(seen, kind, facts, data[:keep])
 
 
 def _binary_held(held: HeldFile, kind: Optional[str], shown: str, path: str) -> BinaryFacts | ImageFacts | None:

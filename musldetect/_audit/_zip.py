@@ -72,8 +72,8 @@ class WheelZip:
         """The member's bytes in pieces of at most ``CHUNK``; the last step checks the
         compressed length, the size and the CRC, so only a consumer that reads to the end
         has accepted bytes (a failed check raises ``ZipRefused`` there)."""
-        if member.compressed <= CHUNK and member.size <= CHUNK and member.method in (DEFLATED, STORED):
-            yield self._whole(member)  # most members: one read, one inflate, the same checks
+        if self.fits_one_read(member):
+            yield self.whole(member)  # most members: one read, one inflate, the same checks
             return
         decoder = decoder_factory(self.wheel, member.name, member.method)()
         pread = self._file.pread
@@ -103,8 +103,13 @@ class WheelZip:
                 break
         self._check_ending(member, decoder, produced, crc)
 
-    def _whole(self, member: ZipMember) -> bytes:
-        """A member of at most one ``CHUNK`` each way, read and checked as ``stream`` does."""
+    @staticmethod
+    def fits_one_read(member: ZipMember) -> bool:
+        """Whether ``whole`` takes this member: deflated or stored, at most one ``CHUNK`` each way."""
+        return member.compressed <= CHUNK and member.size <= CHUNK and member.method in (DEFLATED, STORED)
+
+    def whole(self, member: ZipMember) -> bytes:
+        """A member that ``fits_one_read``, read and checked as ``stream`` does."""
         data = raw = self._file.pread(member.compressed, member.data_offset)
         complete = True
         if member.method == DEFLATED:
