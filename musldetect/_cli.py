@@ -94,6 +94,16 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"musldetect: {message}\n")
 
 
+class _BuildingFormatter(argparse.RawDescriptionHelpFormatter):
+    """The formatter argparse makes while a parser is built, for each argument added, only to
+    check its metavar: given a width it never asks the terminal's, so shutil (and with it
+    bz2 and lzma) stays unimported. Help is formatted by RawDescriptionHelpFormatter, put
+    back once the parser is built, at the terminal's width as before."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=80)
+
+
 def _output_options(parser: argparse.ArgumentParser, top: bool, platform_tags: bool) -> None:
     """--json and --platform-tags mean the same before and after a command's name (a
     command's copy leaves the value given before it alone)."""
@@ -136,14 +146,14 @@ def _parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParser:
         prog="musldetect",
         description="Which C library (musl or glibc) and version, and the platform tags, without starting a process.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_BuildingFormatter,
     )
     parser.add_argument("-V", "--version", action="version", version=f"musldetect {__version__}")
     _output_options(parser, top=True, platform_tags=True)
     parser.add_argument(
         "--backend", choices=("auto",) + BACKENDS, help="use this backend (default: MUSLDETECT_BACKEND or auto)"
     )
-    subparsers = parser.add_subparsers(dest="command")
+    subparsers = parser.add_subparsers(dest="command", prog="musldetect")  # as argparse would name it, unformatted
     for command in COMMANDS:
         if only is not None and only not in (command.name, *command.aliases):
             continue
@@ -154,9 +164,11 @@ def _parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParser:
                 help=command.help,
                 aliases=list(command.aliases),
                 epilog=epilog,
-                formatter_class=argparse.RawDescriptionHelpFormatter,
+                formatter_class=_BuildingFormatter,
             )
         )
+    for built in (parser, *subparsers.choices.values()):
+        built.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
 
 
