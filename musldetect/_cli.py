@@ -56,6 +56,17 @@ if TYPE_CHECKING:
 
     from . import Audit, ReadProgress, Resolution, Target, Waiver
 
+    Where = Union[Target, str, None]  # where an audit resolves: this interpreter's target, an image directory, or not
+
+    class _Registry(Protocol):
+        """What a command's arguments are registered on: an argparse parser (or a group of
+        one), or ``_Defaults``, which reads the same calls without argparse."""
+
+        def add_argument(self, *args: Any, **kwargs: Any) -> Any: ...
+
+        def add_mutually_exclusive_group(self, *args: Any, **kwargs: Any) -> Any: ...
+
+
 # Exit codes by meaning, the same for every command (listed in --help and the README).
 EXIT_HOLDS = 0  # it holds: determined, honest, loads
 EXIT_FAILS = 1  # it does not hold: no C library determined, over-promises, inconsistent, does not load
@@ -90,15 +101,6 @@ exit codes (the same for every command):
 A reader that leaves early (| head) ends the command quietly with the status it decided.
 """
 )
-
-
-class _Registry(Protocol):
-    """What a command's arguments are registered on: an argparse parser (or a group of one),
-    or ``_Defaults``, which reads the same calls without argparse."""
-
-    def add_argument(self, *args: Any, **kwargs: Any) -> Any: ...
-
-    def add_mutually_exclusive_group(self, *args: Any, **kwargs: Any) -> Any: ...
 
 
 class _Defaults:
@@ -424,9 +426,6 @@ def _slow_install_note(in_use: str) -> Optional[str]:
 MAX_PYPROJECT_PEEK = 4 << 20  # bytes of ./pyproject.toml looked at for musldetect's table
 
 _INPUT_ERRORS = (ELFError, BinaryFormatError, WheelError, OSError, ValueError)
-
-
-Where = Union["Target", str, None]  # where an audit resolves: this interpreter's target, an image directory, or not
 
 
 class AuditOptions(NamedTuple):
