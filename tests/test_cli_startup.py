@@ -75,21 +75,23 @@ def test_another_platforms_wheel_imports_its_judge_alone(tmp_path, platform):
     assert run_command("audit", wheel) & JUDGES == {f"musldetect._audit._judge_{platform}"}
 
 
-@pytest.mark.parametrize(
-    "argv",
-    [
-        ["audit", "a.whl"],
-        ["audit", "a.whl", "b.whl", ""],
-        ["audit", "audit"],
-        ["inspect", "/bin/ls"],
-        ["inspect", "a", "b"],
-        ["resolve", "/bin/ls"],
-    ],
-)
-def test_a_command_and_paths_read_as_argparse_reads_them(argv):
-    plain = cli._plain_arguments(argv)
-    assert plain is not None
-    assert vars(plain) == vars(cli._parser(argv).parse_args(argv)) == vars(cli._parser().parse_args(argv))
+NAMES = [name for command in cli.COMMANDS for name in (command.name, *command.aliases)]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_command_and_paths_read_as_argparse_reads_them(name):
+    """Each command's own defaults (a new option's too), for one path and several; a
+    command that takes no path is left to argparse."""
+    for argv in ([name, "a.whl"], [name, "a.whl", "b.whl", "", name]):
+        plain = cli._plain_arguments(argv)
+        try:
+            parsed = cli._parser(argv).parse_args(argv)
+        except SystemExit:  # argparse refuses it (the command takes no path): so must the plain reading
+            assert plain is None
+            continue
+        assert plain is not None
+        assert vars(plain) == vars(parsed) == vars(cli._parser().parse_args(argv))
+    assert any(cli._plain_arguments([name, "a.whl"]) for name in NAMES)
 
 
 @pytest.mark.parametrize(
