@@ -289,7 +289,9 @@ def cli_overhead(small: str, medium: str, rounds: int) -> Dict[str, Any]:
     """The command on one wheel against what it cannot avoid: Python's start-up and the
     audit itself. Fresh processes interleaved, wall time, medians; the warm audit in this
     process. ``cold_import_and_first_use``: a fresh interpreter's import of the package
-    and its first audit beyond a warm one's."""
+    and its first audit beyond a warm one's. ``cli_over_in_process``: the command beyond
+    the same audit in a fresh interpreter (issue 33: at most 5 ms), as ``python -m`` and
+    as the console script."""
     script = os.path.join(os.path.dirname(sys.executable), "musldetect")
     walls: Dict[str, List[float]] = {}
     wall([sys.executable, "-m", "musldetect", "audit", small])  # writes the bytecode cache
@@ -315,6 +317,8 @@ def cli_overhead(small: str, medium: str, rounds: int) -> Dict[str, Any]:
         out[f"cold_import_and_first_use_{size}"] = (
             out[f"in_process_cold_{size}"] - out["startup"] - out[f"in_process_warm_{size}"]
         )
+        for way in ("python_m", "console_script"):
+            out[f"cli_over_in_process_{way}_{size}"] = out[f"{way}_{size}"] - out[f"in_process_cold_{size}"]
         out[f"wheel_{size}"] = os.path.basename(wheel)
     out["rounds"], out["unit"] = rounds, "ms"
     return out

@@ -9,12 +9,12 @@ prints (tests/test_layers.py holds its imports to the package and ``_explain``).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
 import time  # built in: the progress line reads the clock once per member read
 from contextlib import contextmanager, nullcontext
+from types import SimpleNamespace
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -25,6 +25,7 @@ from typing import (
     NamedTuple,
     NoReturn,
     Optional,
+    Protocol,
     Sequence,
     Tuple,
     Union,
@@ -51,7 +52,20 @@ from . import (
 from ._grammar import FAMILY_PREFIX, format_tag
 
 if TYPE_CHECKING:
+    import argparse
+
     from . import Audit, ReadProgress, Resolution, Target, Waiver
+
+    Where = Union[Target, str, None]  # where an audit resolves: this interpreter's target, an image directory, or not
+
+    class _Registry(Protocol):
+        """What a command's arguments are registered on: an argparse parser (or a group of
+        one), or ``_Defaults``, which reads the same calls without argparse."""
+
+        def add_argument(self, *args: Any, **kwargs: Any) -> Any: ...
+
+        def add_mutually_exclusive_group(self, *args: Any, **kwargs: Any) -> Any: ...
+
 
 # Exit codes by meaning, the same for every command (listed in --help and the README).
 EXIT_HOLDS = 0  # it holds: determined, honest, loads
@@ -89,15 +103,45 @@ A reader that leaves early (| head) ends the command quietly with the status it 
 )
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"musldetect: {message}\n")
+class _Defaults:
+    """Stands where a parser would to read what registering calls give a namespace when no
+    option is on the command line: each option's attribute and default, the positionals'
+    names (argparse's rules for the actions the commands use)."""
+
+    SUPPRESSED = object()  # what _suppressed() gives it: argparse.SUPPRESS's place
+
+    def __init__(self) -> None:
+        self.values: Dict[str, Any] = {}
+        self.positionals: List[str] = []
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> None:
+        if not args[0].startswith("-"):
+            self.positionals.append(kwargs.get("dest", args[0]))
+            return
+        if kwargs.get("action") in ("help", "version") or kwargs.get("default") is self.SUPPRESSED:
+            return  # argparse sets no attribute for these
+        flag = next((arg for arg in args if arg.startswith("--")), args[0])  # the first long one, else the short
+        dest = kwargs.get("dest") or flag.lstrip("-").replace("-", "_")
+        self.values[dest] = kwargs.get("default", False if kwargs.get("action") == "store_true" else None)
+
+    def add_mutually_exclusive_group(self, *args: Any, **kwargs: Any) -> _Defaults:
+        return self
 
 
-def _output_options(parser: argparse.ArgumentParser, top: bool, platform_tags: bool) -> None:
+def _suppressed(parser: _Registry) -> Any:
+    """argparse.SUPPRESS, or its stand-in for ``_Defaults``: importing argparse for the
+    marker alone would cost what skipping it saves."""
+    if isinstance(parser, _Defaults):
+        return _Defaults.SUPPRESSED
+    import argparse
+
+    return argparse.SUPPRESS
+
+
+def _output_options(parser: _Registry, top: bool, platform_tags: bool) -> None:
     """--json and --platform-tags mean the same before and after a command's name (a
     command's copy leaves the value given before it alone)."""
-    unset: Dict[str, Any] = {} if top else {"default": argparse.SUPPRESS}
+    unset: Dict[str, Any] = {} if top else {"default": _suppressed(parser)}
     parser.add_argument("--json", action="store_true", help="print the answer as JSON", **unset)
     if platform_tags:
         parser.add_argument(
@@ -108,14 +152,25 @@ def _output_options(parser: argparse.ArgumentParser, top: bool, platform_tags: b
             **unset,
         )
         # The old spelling, kept working: it read too much like the tags command.
-        parser.add_argument("--tags", action="store_true", dest="old_tags_flag", help=argparse.SUPPRESS, **unset)
+        parser.add_argument("--tags", action="store_true", dest="old_tags_flag", help=_suppressed(parser), **unset)
+
+
+def _top_arguments(parser: _Registry) -> None:
+    parser.add_argument("-V", "--version", action="version", version=f"musldetect {__version__}")
+    _output_options(parser, top=True, platform_tags=True)
+    parser.add_argument(
+        "--backend", choices=("auto",) + BACKENDS, help="use this backend (default: MUSLDETECT_BACKEND or auto)"
+    )
+
+
+def _command_named(name: str) -> Optional[Command]:
+    return next((command for command in COMMANDS if name in (command.name, *command.aliases)), None)
 
 
 def _named_command(argv: Sequence[str]) -> Optional[str]:
     """The command ``argv`` names, when that is sure before parsing (then only its parser
     is built: each costs about a millisecond of argparse's set-up, most of it looking for
     translations); None when it is not (help, an unknown name): all are built."""
-    known = {name for command in COMMANDS for name in (command.name, *command.aliases)}
     value_next = False
     for arg in argv:
         if value_next:
@@ -125,25 +180,57 @@ def _named_command(argv: Sequence[str]) -> Optional[str]:
         elif arg == "--backend":
             value_next = True
         elif not arg.startswith("-"):
-            return arg if arg in known else None
+            return arg if _command_named(arg) is not None else None
     return None
+
+
+def _plain_arguments(argv: Sequence[str]) -> Optional[SimpleNamespace]:
+    """``COMMAND PATH...`` and no option (a build tool's audit of one wheel): the namespace
+    argparse would give, read from the same registering calls, without importing argparse
+    (its import, gettext's and locale's, and building the parser cost a fresh process
+    ~3 ms); None for anything else, which argparse parses."""
+    command = _command_named(argv[0]) if len(argv) > 1 else None
+    if command is None or any(arg.startswith("-") for arg in argv):
+        return None
+    found = _Defaults()
+    _top_arguments(found)
+    command.arguments(found)
+    if found.positionals != ["paths"]:
+        return None
+    return SimpleNamespace(**found.values, command=argv[0], paths=list(argv[1:]))
+
+
+def _bare_parser() -> argparse.ArgumentParser:
+    """The top parser, without arguments yet, and argparse imported: only now."""
+    import argparse
+
+    class Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> NoReturn:
+            self.exit(EXIT_USAGE, f"musldetect: {message}\n")
+
+    class BuildingFormatter(argparse.RawDescriptionHelpFormatter):
+        """The formatter argparse makes while a parser is built, for each argument added, only
+        to check its metavar: given a width it never asks the terminal's, so shutil (and with
+        it bz2 and lzma) stays unimported. Help is formatted by RawDescriptionHelpFormatter,
+        put back once the parser is built, at the terminal's width as before."""
+
+        def __init__(self, prog: str) -> None:
+            super().__init__(prog, width=80)
+
+    return Parser(
+        prog="musldetect",
+        description="Which C library (musl or glibc) and version, and the platform tags, without starting a process.",
+        epilog=EPILOG,
+        formatter_class=BuildingFormatter,
+    )
 
 
 def _parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParser:
     """The command line's parser; given ``argv``, with only the parser of the command it names."""
     only = _named_command(argv) if argv is not None else None
-    parser = _Parser(
-        prog="musldetect",
-        description="Which C library (musl or glibc) and version, and the platform tags, without starting a process.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("-V", "--version", action="version", version=f"musldetect {__version__}")
-    _output_options(parser, top=True, platform_tags=True)
-    parser.add_argument(
-        "--backend", choices=("auto",) + BACKENDS, help="use this backend (default: MUSLDETECT_BACKEND or auto)"
-    )
-    subparsers = parser.add_subparsers(dest="command")
+    parser = _bare_parser()
+    _top_arguments(parser)
+    subparsers = parser.add_subparsers(dest="command", prog="musldetect")  # as argparse would name it, unformatted
     for command in COMMANDS:
         if only is not None and only not in (command.name, *command.aliases):
             continue
@@ -154,19 +241,23 @@ def _parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParser:
                 help=command.help,
                 aliases=list(command.aliases),
                 epilog=epilog,
-                formatter_class=argparse.RawDescriptionHelpFormatter,
+                formatter_class=parser.formatter_class,
             )
         )
+    import argparse
+
+    for built in (parser, *subparsers.choices.values()):
+        built.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
 
 
-def _inspect_arguments(parser: argparse.ArgumentParser) -> None:
+def _inspect_arguments(parser: _Registry) -> None:
     parser.add_argument("paths", nargs="+", metavar="FILE")
     parser.add_argument("--root", help="resolve the file and its PT_INTERP inside this directory")
     _output_options(parser, top=False, platform_tags=True)
 
 
-def _audit_arguments(parser: argparse.ArgumentParser) -> None:
+def _audit_arguments(parser: _Registry) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH")
     parser.add_argument(
         "--wheels-in",
@@ -207,17 +298,17 @@ def _audit_arguments(parser: argparse.ArgumentParser) -> None:
     _output_options(parser, top=False, platform_tags=False)
 
 
-def _resolve_arguments(parser: argparse.ArgumentParser) -> None:
+def _resolve_arguments(parser: _Registry) -> None:
     parser.add_argument("paths", nargs="+", metavar="FILE")
     parser.add_argument("--root", help="an unpacked image: resolve inside it, opening nothing outside")
     _output_options(parser, top=False, platform_tags=False)
 
 
-def _backends_arguments(parser: argparse.ArgumentParser) -> None:
+def _backends_arguments(parser: _Registry) -> None:
     _output_options(parser, top=False, platform_tags=False)
 
 
-def _target_arguments(parser: argparse.ArgumentParser) -> None:
+def _target_arguments(parser: _Registry) -> None:
     """Where: this process (no option), an image (--root) or a named platform (--platform)."""
     _output_options(parser, top=False, platform_tags=False)
     where = parser.add_mutually_exclusive_group()
@@ -232,7 +323,7 @@ def _target_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _tags_arguments(parser: argparse.ArgumentParser) -> None:
+def _tags_arguments(parser: _Registry) -> None:
     _target_arguments(parser)
     parser.add_argument(
         "--format",
@@ -335,9 +426,6 @@ def _slow_install_note(in_use: str) -> Optional[str]:
 MAX_PYPROJECT_PEEK = 4 << 20  # bytes of ./pyproject.toml looked at for musldetect's table
 
 _INPUT_ERRORS = (ELFError, BinaryFormatError, WheelError, OSError, ValueError)
-
-
-Where = Union["Target", str, None]  # where an audit resolves: this interpreter's target, an image directory, or not
 
 
 class AuditOptions(NamedTuple):
@@ -636,7 +724,7 @@ def _default_pyproject() -> Optional[str]:
     return "pyproject.toml" if b"tool.musldetect" in text else None
 
 
-def _audit_options(args: argparse.Namespace) -> AuditOptions:
+def _audit_options(args: SimpleNamespace) -> AuditOptions:
     from . import WaiverError, load_waivers
 
     where: Where = args.root if args.root else (target() if args.resolve else None)
@@ -694,7 +782,7 @@ def _audit_status(result: Audit) -> int:
     return EXIT_HOLDS
 
 
-def _audit_command(args: argparse.Namespace) -> int:
+def _audit_command(args: SimpleNamespace) -> int:
     if args.jobs < 1:
         raise _UsageError("--jobs takes a number of at least 1")
     paths = list(args.paths) + [wheel for folder in args.wheels_in for wheel in _wheels_under(folder)]
@@ -850,7 +938,7 @@ def _json(data: Dict[str, Any], path: str, paths: Sequence[str]) -> str:
     return json.dumps(data, indent=2) if len(paths) == 1 else json.dumps(dict(data, file=path))
 
 
-def _resolve_command(args: argparse.Namespace) -> int:
+def _resolve_command(args: SimpleNamespace) -> int:
     def one(path: str) -> Tuple[str, int]:
         found = resolve(path, root=args.root)
         text = _json(found.as_dict(), path, args.paths) if args.json else "\n".join(_resolution_text(found))
@@ -859,7 +947,7 @@ def _resolve_command(args: argparse.Namespace) -> int:
     return _each_file(args.paths, one)
 
 
-def _inspect_command(args: argparse.Namespace) -> int:
+def _inspect_command(args: SimpleNamespace) -> int:
     def one(path: str) -> Tuple[str, int]:
         info = inspect(path, root=args.root)
         if args.platform_tags:  # the tag its requirement gives, as the summary says; else its platform's tags
@@ -875,7 +963,7 @@ def _inspect_command(args: argparse.Namespace) -> int:
     return _each_file(args.paths, one)
 
 
-def _target_command(args: argparse.Namespace) -> int:
+def _target_command(args: SimpleNamespace) -> int:
     if args.python and not (args.root or args.platform):
         raise _UsageError("--python goes with --root or --platform")
     if args.json and getattr(args, "format", "json") not in ("lines", "json"):
@@ -908,7 +996,7 @@ def _target_json(chosen: Target, with_tags: bool) -> Dict[str, Any]:
     return data
 
 
-def _backends_command(args: argparse.Namespace) -> int:
+def _backends_command(args: SimpleNamespace) -> int:
     statuses = backends()
     _decided(EXIT_HOLDS if any(s.in_use for s in statuses) else EXIT_USAGE)
     if args.json:
@@ -918,7 +1006,7 @@ def _backends_command(args: argparse.Namespace) -> int:
     return EXIT_HOLDS if any(s.in_use for s in statuses) else EXIT_USAGE
 
 
-def _process_command(args: argparse.Namespace) -> int:
+def _process_command(args: SimpleNamespace) -> int:
     info = libc()
     tags = platform_tags() if sys.platform.startswith("linux") else ()  # elsewhere: no Linux tags to list
     _decided(EXIT_HOLDS if info.family else EXIT_FAILS)
@@ -939,8 +1027,8 @@ class Command(NamedTuple):
 
     name: str
     help: str
-    arguments: Callable[[argparse.ArgumentParser], None]
-    handler: Callable[[argparse.Namespace], int]
+    arguments: Callable[[_Registry], None]
+    handler: Callable[[SimpleNamespace], int]
     aliases: Tuple[str, ...] = ()
 
 
@@ -977,7 +1065,7 @@ COMMANDS = (
         ("target",),
     ),
 )
-HANDLERS: Dict[Optional[str], Callable[[argparse.Namespace], int]] = {None: _process_command}
+HANDLERS: Dict[Optional[str], Callable[[SimpleNamespace], int]] = {None: _process_command}
 HANDLERS.update({name: command.handler for command in COMMANDS for name in (command.name, *command.aliases)})
 
 
@@ -1003,7 +1091,10 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 def _run(argv: Optional[List[str]]) -> int:
     _decided(EXIT_HOLDS)
-    args = _parser(sys.argv[1:] if argv is None else argv).parse_args(argv)
+    given = sys.argv[1:] if argv is None else argv
+    args = _plain_arguments(given)
+    if args is None:
+        args = _parser(given).parse_args(given, namespace=SimpleNamespace())
     try:
         if args.backend:
             os.environ["MUSLDETECT_BACKEND"] = args.backend

@@ -53,6 +53,7 @@ PURE = ("tests/test_gate_pure.py",)
 INFLATE = ("tests/test_gate_inflate.py",)
 GATECLI = ("tests/test_gate_cli.py",)
 BATCH = ("tests/test_cli_batch.py",)
+STARTUP = ("tests/test_cli_startup.py",)
 ZIP = ("tests/test_zip.py", "-k", "not harness_quick and not installers and not real_tools and not cached_real")
 FORMATS = ("tests/test_formats_rules.py",)
 READERS = ("tests/test_formats.py",)
@@ -432,6 +433,52 @@ MUTATIONS: List[Mutation] = [
     ),
     Mutation("cli-default-pyproject-unread", "musldetect/_cli.py", 'b"tool.musldetect" in text', "False", GATECLI),
     Mutation("cli-batch-unused-by-any-input", "musldetect/_cli.py", "if w in result.unused_waivers]", "]", GATECLI),
+    # -- the command's start-up (tests/test_cli_startup.py) -----------------------------------
+    Mutation(
+        "cli-plain-argv-to-argparse", "musldetect/_cli.py", "args = _plain_arguments(given)", "args = None", STARTUP
+    ),
+    Mutation(
+        "cli-plain-argv-with-options",
+        "musldetect/_cli.py",
+        'command is None or any(arg.startswith("-") for arg in argv)',
+        "command is None",
+        STARTUP,
+    ),
+    Mutation(
+        "cli-plain-argv-without-paths",
+        "musldetect/_cli.py",
+        'if found.positionals != ["paths"]:',
+        "if False:",
+        STARTUP,
+    ),
+    Mutation(
+        "cli-plain-flag-default",
+        "musldetect/_cli.py",
+        'False if kwargs.get("action") == "store_true" else None',
+        "None",
+        STARTUP,
+    ),
+    Mutation(
+        "cli-plain-suppressed-default-set",
+        "musldetect/_cli.py",
+        'or kwargs.get("default") is self.SUPPRESSED:',
+        ":",
+        STARTUP,
+    ),
+    Mutation(
+        "cli-parser-asks-the-terminal",
+        "musldetect/_cli.py",
+        "super().__init__(prog, width=80)",
+        "super().__init__(prog)",
+        STARTUP,
+    ),
+    Mutation(
+        "audit-platform-judges-imported-eagerly",
+        "musldetect/_audit/_judge_platforms.py",
+        "from ._images import Fault, ImageFacts, Judgement\n",
+        "from ._images import Fault, ImageFacts, Judgement\nfrom ._judge_android import judge_android  # noqa: F401\n",
+        STARTUP,
+    ),
     # -- audit --jobs and the progress line (tests/test_cli_batch.py) -----------------------
     Mutation(
         "cli-jobs-name-order",

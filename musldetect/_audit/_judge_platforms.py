@@ -1,7 +1,8 @@
 """Which judge a wheel's platform tags go to: Linux tags stay with the manylinux/musllinux
 policies (``_wheel``); macOS and iOS go to ``_judge_macos``, Windows to
 ``_judge_windows``, Android to ``_judge_android``. A wheel declaring tags of several of
-these platforms contradicts itself.
+these platforms contradicts itself. Each judge is imported when a wheel goes to it: a Linux
+wheel's audit never loads them (their data and patterns cost a fresh process ~1.5 ms).
 """
 
 from __future__ import annotations
@@ -10,9 +11,6 @@ from typing import Collection, Iterable, Optional, Sequence
 
 from ._binary import BinaryFacts
 from ._images import Fault, ImageFacts, Judgement
-from ._judge_android import judge_android
-from ._judge_macos import judge_apple
-from ._judge_windows import WINDOWS_TAGS, judge_windows, windows_dlls
 
 APPLE, WINDOWS, ANDROID = "apple", "windows", "android"
 
@@ -20,7 +18,7 @@ APPLE, WINDOWS, ANDROID = "apple", "windows", "android"
 def _platform_of_tag(tag: str) -> Optional[str]:
     if tag.startswith(("macosx_", "ios_")):
         return APPLE
-    if tag in WINDOWS_TAGS or tag.startswith("win"):
+    if tag.startswith("win"):  # win32, win_amd64, win_arm64 and any later one
         return WINDOWS
     if tag.startswith("android_"):
         return ANDROID
@@ -52,10 +50,16 @@ def judge_platform(
         )
     platform = next(iter(platforms), None) or _platform_of_files(images)
     if platform == WINDOWS:
+        from ._judge_windows import judge_windows, windows_dlls
+
         judgement = judge_windows(images, declared, declared_full)._replace(source=windows_dlls().source)
     elif platform == ANDROID:
+        from ._judge_android import judge_android
+
         judgement = judge_android(binaries, images, declared)
     else:
+        from ._judge_macos import judge_apple
+
         judgement = judge_apple(images, declared)._replace(source="packaging's mac_platforms rules; PEP 730 (iOS)")
     if binaries and platform != ANDROID:
         extra = Fault("", binaries[0].path, "ELF", f"ELF binaries in a {platform} wheel", True, "foreign-binary-format")

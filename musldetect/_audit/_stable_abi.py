@@ -25,29 +25,32 @@ class StableSymbol(NamedTuple):
     ifdef: Optional[str]  # only on builds with this feature (MS_WINDOWS, HAVE_FORK, Py_REF_DEBUG...)
 
 
-_table: Dict[str, StableSymbol] = {}
-_meta: Dict[str, str] = {}
+_raw: Dict[str, Any] = {}  # the JSON file as read: its source, commit and symbols
+_table: Dict[str, Optional[StableSymbol]] = {}  # each name looked up so far
 
 
-def _load() -> None:
-    if _table:
-        return
-    path = os.path.join(os.path.dirname(__file__), "_stable_abi.json")
-    data: Dict[str, Any] = json.loads(read_host_file(path, 4 << 20))
-    for name, entry in data["symbols"].items():
-        major, minor = (int(part) for part in entry["added"].split("."))
-        _table[name] = StableSymbol(
-            name, entry["kind"], (major, minor), bool(entry.get("abi_only")), entry.get("ifdef")
-        )
-    _meta.update(source=data["source"], commit=data["commit"])
+def _load() -> Dict[str, Any]:
+    """The data as read, once; an entry becomes a StableSymbol when it is looked up (a
+    wheel's extensions ask for tens of its ~1000 symbols; every audit asks for its source)."""
+    if not _raw:
+        path = os.path.join(os.path.dirname(__file__), "_stable_abi.json")
+        _raw.update(json.loads(read_host_file(path, 4 << 20)))
+    return _raw
 
 
 def lookup(name: str) -> Optional[StableSymbol]:
     """The stable ABI entry of ``name``, None when CPython's stable ABI has no such symbol."""
-    _load()
-    return _table.get(name)
+    if name in _table:
+        return _table[name]
+    entry = _load()["symbols"].get(name)
+    found = None
+    if entry is not None:
+        major, minor = (int(part) for part in entry["added"].split("."))
+        found = StableSymbol(name, entry["kind"], (major, minor), bool(entry.get("abi_only")), entry.get("ifdef"))
+    _table[name] = found
+    return found
 
 
 def source() -> str:
-    _load()
-    return f"{_meta['source']} at {_meta['commit'][:12]}"
+    data = _load()
+    return f"{data['source']} at {data['commit'][:12]}"
