@@ -17,18 +17,22 @@ PURE = "py3-none-any"
 TAG = "cp312-cp312-linux_x86_64" if os.uname().machine == "x86_64" else f"cp312-cp312-linux_{os.uname().machine}"
 
 
-LIBRARY = "#include <stdio.h>\n" + "".join(f'int f{n}(void) {{ return printf("{n}"); }}\n' for n in range(300))
+# Each function calls one of 300 others the library leaves to its loader: 300 exports and
+# 300 imports, which every reading of the library decodes.
+LIBRARY = "#include <stdio.h>\n" + "".join(
+    f'int g{n}(void);\nint f{n}(void) {{ return printf("{n}") + g{n}(); }}\n' for n in range(300)
+)
 
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory) -> dict:
-    """Six small wheels, then two big ones last on the command line: 700 shared libraries
+    """Six small wheels, then two big ones last on the command line: 1,000 shared libraries
     each (built here with gcc), so reading one takes a few tenths of a second at least."""
     tmp = tmp_path_factory.mktemp("batch")
     small = [make_wheel(tmp, f"small{n}", [PURE], {f"small{n}/__init__.py": b"x = 1\n"}) for n in range(6)]
     library = read_bytes(compile_c(tmp, "gcc", LIBRARY, "_lib.so", "-shared", "-fPIC"))
     big = [
-        make_wheel(tmp, name, [TAG], {f"{name}/_m{n:03}.so": library for n in range(700)})
+        make_wheel(tmp, name, [TAG], {f"{name}/_m{n:04}.so": library for n in range(1000)})
         for name in ("bigone", "bigtwo")
     ]
     return {"small": small, "big": big}
