@@ -28,6 +28,7 @@ test_layers.py reads this picture and holds every import of the code to it)::
     _elf_symbols, _elf_versions               dynamic symbols and hash tables; symbol versions
     _elf_dynamic, _elf_notes                  PT_DYNAMIC and its strings; notes
     _rootfs, _elf_header, _grammar            the one way files are opened; ELF header and segments; tag spelling
+    _resolution                               the loader's answer as records (resolve(), an audit in a target)
     _types, _version, _cffi_decls             records and errors; the version; cffi's declarations
 
 A backend is one module with ``NAME``, an uncached ``detect_libc() -> RawLibc`` and
@@ -69,8 +70,8 @@ if TYPE_CHECKING:
         audit_provenance,
         load_waivers,
     )
-    from ._loader import Resolution
     from ._python import PythonFacts
+    from ._resolution import Resolution
     from ._target import Target
     from ._version import __version__
 
@@ -91,7 +92,7 @@ _LAZY = {
     "apply_waivers": "_audit",
     "audit_provenance": "_audit",
     "load_waivers": "_audit",
-    "Resolution": "_loader",
+    "Resolution": "_resolution",
     "__version__": "_version",
 }
 

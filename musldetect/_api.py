@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from typing import Callable, Dict, Optional, Sequence, Tuple
 
     from ._audit import Audit, Interpreter, ReadProgress, Waiver
-    from ._loader import Resolution
+    from ._resolution import Resolution
     from ._target import Target
 
 _BITS = 64 if sys.maxsize > 2**32 else 32

@@ -479,6 +479,13 @@ MUTATIONS: List[Mutation] = [
         "from ._images import Fault, ImageFacts, Judgement\nfrom ._judge_android import judge_android  # noqa: F401\n",
         STARTUP,
     ),
+    Mutation(
+        "audit-loader-imported-for-its-records",
+        "musldetect/_audit/_records.py",
+        "from .._resolution import Resolution\n",
+        "from .._loader._resolve import Resolution\n",
+        STARTUP,
+    ),
     # -- audit --jobs and the progress line (tests/test_cli_batch.py) -----------------------
     Mutation(
         "cli-jobs-name-order",

@@ -10,7 +10,8 @@ from __future__ import annotations
 import posixpath
 from typing import TYPE_CHECKING, Optional, Sequence
 
-from .._loader._resolve import Resolution, resolve_in
+from .._loader._resolve import resolve_in
+from .._resolution import Resolution
 from .._rootfs import Overlay
 from ._binary import BinaryFacts
 from ._records import Audit, Interpreter

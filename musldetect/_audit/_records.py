@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Dict, NamedTuple, Optional, Tuple
 
-from .._loader._resolve import Resolution
+from .._resolution import Resolution
 from ._images import ImageFacts
 from ._policy import version_numbers
 from ._provenance import Provenance

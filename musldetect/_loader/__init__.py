@@ -13,9 +13,7 @@ package (tests/test_layers.py reads this picture too)::
 
 from __future__ import annotations
 
-from .._types import readable_fields
-from ._resolve import Library, Mismatch, Missing, MissingVersion, Resolution, resolve_in, resolve_path
-
-readable_fields(Resolution, Library, Missing, MissingVersion, Mismatch)
+from .._resolution import Resolution
+from ._resolve import resolve_in, resolve_path
 
 __all__ = ["Resolution", "resolve_in", "resolve_path"]

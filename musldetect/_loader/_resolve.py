@@ -45,6 +45,7 @@ from .._elf_dynamic import DT_FLAGS_1
 from .._elf_header import EM_386, EM_AARCH64, EM_PPC64, EM_RISCV, EM_S390, EM_X86_64, asks_executable_stack
 from .._grammar import GLIBC, MUSL
 from .._libcfile import family_by_name, read_libc_object
+from .._resolution import Library, Mismatch, Missing, MissingVersion, Resolution
 from .._result import parse_version
 from .._rootfs import Host, Root
 from .._types import ELFError
@@ -91,56 +92,6 @@ _MUSL_ARCH = {
 }
 _SYSTEM_DIRS = re.compile(rb"(?:/[A-Za-z0-9_.+/-]*lib[A-Za-z0-9_.+/-]*/\x00){2,}")
 MUSL_DEFAULT_PATH = "/lib:/usr/local/lib:/usr/lib"
-
-
-class Library(NamedTuple):
-    """One needed library: ``path`` is where it resolves (None when not found), ``how``
-    which step of the search found it ("RPATH of X", "RUNPATH", "ld.so.cache", "system
-    directory", "already loaded", ...)."""
-
-    name: str
-    path: Optional[str]
-    needed_by: str
-    how: str
-
-
-class Missing(NamedTuple):
-    name: str
-    needed_by: str
-    searched: Tuple[str, ...]  # the directories looked in, in order
-
-
-class MissingVersion(NamedTuple):
-    library: str
-    version: str
-    needed_by: str
-
-
-class Mismatch(NamedTuple):
-    candidate: str
-    needed_by: str
-    reason: str  # "ELFCLASS32 for an ELFCLASS64 object", "machine 183, not 62", ...
-
-
-class Resolution(NamedTuple):
-    """What ``musldetect.resolve()`` found. ``loads`` is True only when nothing is missing."""
-
-    path: str
-    family: Optional[str]
-    arch: str
-    libraries: Tuple[Library, ...]
-    missing: Tuple[Missing, ...]
-    missing_versions: Tuple[MissingVersion, ...]
-    mismatched: Tuple[Mismatch, ...]
-    loads: bool
-    reason: str
-    notes: Tuple[str, ...]
-
-    def as_dict(self) -> Dict[str, object]:
-        data = self._asdict()
-        for key in ("libraries", "missing", "missing_versions", "mismatched"):
-            data[key] = [item._asdict() for item in getattr(self, key)]
-        return data
 
 
 class _Facts(NamedTuple):
