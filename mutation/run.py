@@ -620,6 +620,13 @@ MUTATIONS: List[Mutation] = [
         ELF,
     ),
     Mutation(
+        "audit-blacklist-unread",
+        "musldetect/_audit/_judge.py",
+        "        if not blacklisted:  # most libraries",
+        "        if True:  # most libraries",
+        AUDIT,
+    ),
+    Mutation(
         "audit-narrow-unicode-on-python3",
         "musldetect/_audit/_binary.py",
         "if major == 2 and NARROW_UNICODE in name]",

@@ -96,6 +96,19 @@ def test_symbols_only_old_pythons_provide(tmp_path, module, init, calls, typed, 
     assert [blame.rule for blame in result.blame] == (["python2-symbol"] if refused else [])
 
 
+def test_an_export_a_policy_forbids(tmp_path):
+    """zlib's internal _tr_init is in every manylinux policy's blacklist for libz.so.1 (some
+    builds export it, others not): a module that calls it is refused every manylinux tag,
+    though libz itself is allowed and its symbol versions fit."""
+    glibc_host()
+    source = "extern void _tr_init(void *);\nvoid check(void *s) { _tr_init(s); }\n"
+    module = extension(tmp_path, "gcc", source, "_zz.cpython-312-x86_64-linux-gnu.so", "-Wl,--no-as-needed", "-lz")
+    wheel = make_wheel(tmp_path, "zz", tagged("manylinux_2_28_x86_64"), {"zz/_zz.so": module})
+    result = musldetect.audit(wheel)
+    assert result.honest_tags[0] == auditwheel_tag(wheel) == "linux_x86_64"
+    assert ("forbidden-symbol", "_tr_init") in {(blame.rule, blame.cause) for blame in result.blame}
+
+
 def test_c_extension_needing_a_recent_glibc(tmp_path):
     glibc_host()
     module = extension(tmp_path, "gcc", RECENT_GLIBC, "_draw.cpython-312-x86_64-linux-gnu.so")

@@ -358,10 +358,11 @@ def _library_causes(policy: _policy.Policy, binary: BinaryFacts, own: Dict[str, 
 def _forbidden_causes(policy: _policy.Policy, binary: BinaryFacts, own: Dict[str, str]) -> List[Cause]:
     """The exports of the libraries the policy provides that it forbids using."""
     causes = []
-    imports = set(binary.imports)
     for needed in binary.needed:
-        forbidden = policy.blacklist.get(needed, frozenset()) & imports if needed not in own else set()
-        for symbol in sorted(forbidden):
+        blacklisted = policy.blacklist.get(needed) if needed not in own else None
+        if not blacklisted:  # most libraries have no blacklist: no set of the imports is made
+            continue
+        for symbol in sorted(blacklisted.intersection(binary.imports)):
             causes.append(
                 Cause(
                     "forbidden-symbol", binary.path, symbol, f"{policy.name} forbids using {symbol} of {needed}", False

@@ -36,7 +36,8 @@ class Policy(NamedTuple):
         """Whether a need of ``version_name`` (GLIBCXX_3.4.21) fits this policy: prefixes the
         policy does not list (a vendored library's own) are not its business."""
         prefix = version_name.partition("_")[0]
-        allowed = self.symbol_versions.get(arch, {}).get(prefix)
+        versions = self.symbol_versions
+        allowed = versions[arch].get(prefix) if arch in versions else None  # not Mapping.get: once per need
         return allowed is None or version_name in allowed
 
     def ceiling(self, arch: str, prefix: str) -> Optional[str]:
