@@ -23,8 +23,9 @@ _OPTIONAL: Dict[str, str] = {"isal": "isal.isal_zlib", "zlib-ng": "zlib_ng.zlib_
 NAMES = ("isal", "zlib-ng", "zlib")
 
 
-class Decompressor(Protocol):
-    """What zlib's, isal's and zlib-ng's decompressobj() give."""
+class Bounded(Protocol):
+    """What every decompressor of the standard library offers: output bounded per call,
+    the end of the stream, and the bytes given after it."""
 
     @property
     def eof(self) -> bool: ...
@@ -32,10 +33,14 @@ class Decompressor(Protocol):
     @property
     def unused_data(self) -> bytes: ...
 
+    def decompress(self, data: bytes, max_length: int = ...) -> bytes: ...
+
+
+class Decompressor(Bounded, Protocol):
+    """What zlib's, isal's and zlib-ng's decompressobj() give: the input not yet used."""
+
     @property
     def unconsumed_tail(self) -> bytes: ...
-
-    def decompress(self, data: bytes, max_length: int = ...) -> bytes: ...
 
 
 class Inflater(NamedTuple):

@@ -331,17 +331,11 @@ class _Deflate:
         return self._inflate.eof and not self._inflate.unused_data
 
 
-class _BoundedDecompressor(Protocol):
-    @property
-    def eof(self) -> bool: ...
+class _BoundedDecompressor(_inflate.Bounded, Protocol):
+    """bz2's, lzma's and zstd's: whether they need input before giving more."""
 
     @property
     def needs_input(self) -> bool: ...
-
-    @property
-    def unused_data(self) -> bytes: ...
-
-    def decompress(self, data: bytes, max_length: int = ...) -> bytes: ...
 
 
 class _Incremental:
