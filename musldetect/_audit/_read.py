@@ -175,8 +175,7 @@ def _take_member(
     archive: WheelZip, member: ZipMember, record: Optional[_record.Record], spool_dir: Optional[str], keep: int
 ) -> _Taken:
     """One member streamed once: hashed as RECORD says, its magic read, a binary member
-    held in memory or copied to a spool (an unnamed temporary file, or its own path under
-    ``spool_dir`` when the binaries are to be resolved) and read only after every check passed."""
+    held in memory or copied to a spool (``_BinaryCopy``) and read only after every check passed."""
     if spool_dir is None and archive.fits_one_read(member):
         return _take_small_member(archive, member, record, keep)
     hasher = _record.hasher_for(record, member.name)
@@ -185,16 +184,12 @@ def _take_member(
     kind: Optional[str] = None
     decided = False
     produced = 0
-    held: Optional[List[bytes]] = None
-    spool: Optional[BinaryIO] = None
-    try:  # no ExitStack: this runs once per member, and most members are never spooled
+    copy: Optional[_BinaryCopy] = None
+    try:  # no ExitStack: this runs once per member, and most members are never copied
         for piece in archive.stream(member):
             hasher.update(piece)
-            if held is not None:
-                held.append(piece)
-                continue
-            if spool is not None:
-                spool.write(piece)
+            if copy is not None:
+                copy.add(piece)
                 continue
             earlier = len(head)
             head += piece[: limit - earlier]
@@ -202,23 +197,45 @@ def _take_member(
             if not decided and (len(head) >= HEAD or produced == member.size):
                 decided, kind = True, binary_kind(bytes(head[:HEAD]))
                 if kind is not None:
-                    held = [bytes(head[:earlier]), piece]
-                    if spool_dir is not None or member.size > MAX_HELD:
-                        spool = spool_file(spool_dir, member.name)
-                        spool.writelines(held)
-                        held = None
+                    copy = _BinaryCopy([bytes(head[:earlier]), piece], member, spool_dir)
         seen = _record.FileSeen(hasher.name, _record.encoded(hasher.digest()), member.size)
-        facts: BinaryFacts | ImageFacts | None = None
-        shown = f"{archive.wheel}!{member.name}"
-        if held is not None:
-            facts = _binary_held(HeldFile(held), kind, shown, member.name)
-        elif spool is not None:
-            spool.flush()
-            facts = _binary_of(spool.fileno(), kind, shown, member.name)
+        facts = copy.facts(kind, f"{archive.wheel}!{member.name}", member.name) if copy is not None else None
     finally:
-        if spool is not None:
-            spool.close()
+        if copy is not None:
+            copy.close()
     return _Taken(seen, kind, facts, bytes(head[:keep]))
+
+
+class _BinaryCopy:
+    """Where a binary member's bytes go while it streams: kept as the pieces they inflated
+    in, or copied to a spool (an unnamed temporary file, or its own path under
+    ``spool_dir`` when the binaries are to be resolved) when larger than ``MAX_HELD``."""
+
+    def __init__(self, first: List[bytes], member: ZipMember, spool_dir: Optional[str]) -> None:
+        self.held: Optional[List[bytes]] = first
+        self.spool: Optional[BinaryIO] = None
+        if spool_dir is not None or member.size > MAX_HELD:
+            self.spool = spool_file(spool_dir, member.name)
+            self.spool.writelines(first)
+            self.held = None
+
+    def add(self, piece: bytes) -> None:
+        if self.held is not None:
+            self.held.append(piece)
+        else:
+            assert self.spool is not None
+            self.spool.write(piece)
+
+    def facts(self, kind: Optional[str], shown: str, path: str) -> BinaryFacts | ImageFacts | None:
+        if self.held is not None:
+            return _binary_held(HeldFile(self.held), kind, shown, path)
+        assert self.spool is not None
+        self.spool.flush()
+        return _binary_of(self.spool.fileno(), kind, shown, path)
+
+    def close(self) -> None:
+        if self.spool is not None:
+            self.spool.close()
 
 
 def _take_small_member(archive: WheelZip, member: ZipMember, record: Optional[_record.Record], keep: int) -> _Taken:
