@@ -532,6 +532,13 @@ MUTATIONS: List[Mutation] = [
         "            yield\n",
         BATCH,
     ),
+    Mutation(
+        "read-resolved-binaries-held",
+        "musldetect/_audit/_read.py",
+        "        if spool_dir is not None or member.size > MAX_HELD:\n",
+        "        if member.size > MAX_HELD:\n",
+        RESOLVE + ("tests/test_audit_inputs.py",),
+    ),
     Mutation("read-progress-untold", "musldetect/_audit/_read.py", "told.before(member)", "pass", BATCH),
     Mutation(
         "cli-parser-builds-every-command",
