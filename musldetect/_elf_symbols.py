@@ -5,14 +5,14 @@ from __future__ import annotations
 import struct
 import sys
 from array import array
-from typing import NamedTuple
+from typing import NamedTuple, NoReturn
 
 from ._elf_dynamic import DT_GNU_HASH, DT_HASH, DT_SYMENT, DT_SYMTAB
 from ._elf_header import EM_ALPHA, EM_S390
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Dict, List, Optional, Sequence, Tuple
+    from typing import Dict, List, Optional, Sequence, Set, Tuple
 
     from ._elf_dynamic import DynamicSection
     from ._elf_header import Reader
@@ -83,7 +83,8 @@ def dynamic_symbols(
     offset = reader.vaddr_to_offset(values[DT_SYMTAB][0], count * entry, "DT_SYMTAB")
     table = reader.read_at(offset, count * entry, "dynamic symbol table")
     columns = _Columns.of(table, entry, reader.byteorder)
-    return _undefined_symbols(columns, strtab), _exports_named(columns, strtab, exported_prefixes)
+    strings = _Strings(reader, strtab)
+    return _undefined_symbols(columns, strings), _exports_named(columns, strings, exported_prefixes)
 
 
 def symbol_types(reader: Reader, dynamic: DynamicSection, indexes: Sequence[int]) -> Dict[int, int]:
@@ -99,12 +100,37 @@ def symbol_types(reader: Reader, dynamic: DynamicSection, indexes: Sequence[int]
     return found
 
 
-def _name(strtab: bytes, at: int) -> Optional[str]:
-    """The symbol name at ``at``, decoded as UTF-8 whatever this host's file system
-    encoding (the same answer on any machine), undecodable bytes kept as surrogates, as
-    os.fsdecode keeps them; None for the empty name or an offset outside the table."""
-    end = strtab.find(b"\x00", at)
-    return strtab[at:end].decode("utf-8", "surrogateescape") if 0 < at < end else None
+class _Strings:
+    """The dynamic string table as symbol names are read from it. Each name is found by
+    searching for its NUL; a hostile table could make every search run to its end (many
+    names pointing into one long NUL-free stretch), so the bytes searched are counted, and
+    past four times the table (a linker's shared name tails stay far below) the file is
+    refused rather than read for minutes."""
+
+    def __init__(self, reader: Reader, table: bytes) -> None:
+        self.reader = reader
+        self.table = table
+        self.budget = 4 * len(table) + (1 << 20)
+
+    def end_of(self, at: int) -> int:
+        """Where the name at ``at`` ends (-1: no NUL after it)."""
+        end = self.table.find(b"\x00", at)
+        self.budget -= (end if end >= 0 else len(self.table)) - at
+        if self.budget < 0:
+            self.refuse()
+        return end
+
+    def refuse(self) -> NoReturn:
+        raise self.reader.error(
+            f"dynamic symbol names overlap far beyond any linker's ({len(self.table)}-byte string table)"
+        )
+
+    def name(self, at: int) -> Optional[str]:
+        """The symbol name at ``at``, decoded as UTF-8 whatever this host's file system
+        encoding (the same answer on any machine), undecodable bytes kept as surrogates, as
+        os.fsdecode keeps them; None for the empty name or an offset outside the table."""
+        end = self.end_of(at) if 0 < at < len(self.table) else -1
+        return self.table[at:end].decode("utf-8", "surrogateescape") if 0 < at < end else None
 
 
 # The columns of the symbol table, read whole by striding instead of entry by entry
@@ -130,36 +156,57 @@ class _Columns(NamedTuple):
         return cls(words[:: entry // 4], array("H", table)[shndx_word :: entry // 2], table[info_at::entry])
 
 
-def _undefined_symbols(columns: _Columns, strtab: bytes) -> List[Tuple[str, bool, int]]:
-    names, infos = columns.names, columns.infos
+def _undefined_symbols(columns: _Columns, strings: _Strings) -> List[Tuple[str, bool, int]]:
+    # strings.name() inlined: this runs once per import of every binary of a wheel.
+    names, infos, table = columns.names, columns.infos, strings.table
+    size, budget = len(table), strings.budget
     found = []
     for index in [index for index, section in enumerate(columns.sections) if section == SHN_UNDEF]:
         at = names[index]
-        end = strtab.find(b"\x00", at)
-        if 0 < at < end:  # the empty name, or one outside the table: no symbol to bind
-            found.append((strtab[at:end].decode("utf-8", "surrogateescape"), infos[index] >> 4 == STB_WEAK, index))
+        if not 0 < at < size:  # the empty name, or one outside the table: no symbol to bind
+            continue
+        end = table.find(b"\x00", at)
+        budget -= (end if end >= 0 else size) - at
+        if budget < 0:
+            strings.refuse()
+        if end > at:
+            found.append((table[at:end].decode("utf-8", "surrogateescape"), infos[index] >> 4 == STB_WEAK, index))
+    strings.budget = budget
     return found
 
 
-def _exports_named(columns: _Columns, strtab: bytes, prefixes: Optional[Tuple[bytes, ...]]) -> List[str]:
+def _exports_named(columns: _Columns, strings: _Strings, prefixes: Optional[Tuple[bytes, ...]]) -> List[str]:
     """The defined global or weak symbols (a hidden definition never reaches .dynsym as
-    global), those whose names start with one of ``prefixes`` when given: the offsets
-    where a prefix starts are found in the string table first (a prefix holds no NUL, so it
-    matches within one name or not at all), then only the symbols named there are read."""
+    global), those whose names start with one of ``prefixes`` when given."""
     names, sections, infos = columns
+    strtab = strings.table
     chosen: Sequence[int] = range(len(names))
     if prefixes is not None:
-        starts = set()
-        for prefix in prefixes:
-            at = strtab.find(prefix)
-            while at >= 0:
-                starts.add(at)
-                at = strtab.find(prefix, at + 1)
-        chosen = [index for index, at in enumerate(names) if at in starts] if starts else range(0)
+        starts = _prefix_starts(strtab, prefixes, len(names))
+        if starts is None:  # more matches than symbols: asking each name is the cheaper way
+            chosen = [index for index, at in enumerate(names) if strtab.startswith(prefixes, at)]
+        else:
+            chosen = [index for index, at in enumerate(names) if at in starts]
     exported = []
     for index in chosen:
         if sections[index] != SHN_UNDEF and infos[index] >> 4 in (STB_GLOBAL, STB_WEAK):
-            name = _name(strtab, names[index])
+            name = strings.name(names[index])
             if name is not None:
                 exported.append(name)
     return exported
+
+
+def _prefix_starts(strtab: bytes, prefixes: Tuple[bytes, ...], most: int) -> Optional[Set[int]]:
+    """Where a prefix starts in the string table (a prefix holds no NUL, so it matches
+    within one name or not at all), found by a few C-speed searches instead of a look at
+    every symbol; None past ``most`` matches, so a table made of prefixes costs no more
+    than its symbols do."""
+    starts: Set[int] = set()
+    for prefix in prefixes:
+        at = strtab.find(prefix)
+        while at >= 0:
+            if len(starts) >= most:
+                return None
+            starts.add(at)
+            at = strtab.find(prefix, at + 1)
+    return starts

@@ -620,6 +620,20 @@ MUTATIONS: List[Mutation] = [
         AUDIT,
     ),
     Mutation(
+        "elf-prefix-search-unbounded",
+        "musldetect/_elf_symbols.py",
+        "            if len(starts) >= most:\n                return None\n",
+        "",
+        ELF,
+    ),
+    Mutation(
+        "elf-name-search-unbounded",
+        "musldetect/_elf_symbols.py",
+        "        if budget < 0:\n            strings.refuse()\n",
+        "",
+        ELF,
+    ),
+    Mutation(
         "elf-held-pieces-not-joined",
         "musldetect/_elf.py",
         'return found[0] if len(found) == 1 else b"".join(found)',

@@ -103,3 +103,40 @@ def test_a_file_held_in_pieces_reads_as_the_file_does(sizes):
             os.close(fd)
         with ELFFile(path) as from_file, ELFFile(path, held=held) as from_memory:
             assert binary_facts(from_memory, path) == binary_facts(from_file, path), path
+
+
+def _symbols(entries: list) -> bytes:
+    """An Elf64_Sym table (little-endian): (st_name, st_info, st_shndx) per entry."""
+    import struct
+
+    return b"".join(struct.pack("<IBBHQQ", name, info, 0, shndx, 0, 0) for name, info, shndx in entries)
+
+
+def test_a_string_table_made_of_prefixes_costs_what_its_symbols_do():
+    """The exports a caller wants are found by searching the string table for their
+    prefixes; a hostile table that is nothing but prefixes (megabytes of "Py") must not
+    make that search, or the set of places it finds, grow past the number of symbols."""
+    from musldetect._elf_symbols import _Columns, _exports_named, _prefix_starts, _Strings
+
+    strtab = b"\0" + b"Py_Good\0" + b"other\0" + b"Py" * 50_000 + b"\0"
+    global_function = (1 << 4) | 2
+    table = _symbols([(1, global_function, 1), (9, global_function, 1), (15, global_function, 1)])
+    assert _prefix_starts(strtab, (b"Py",), 3) is None  # gave up after three places, not 50,000
+    columns = _Columns.of(table, 24, "<")
+    with ELFFile(sys.executable) as reader:
+        strings = _Strings(reader, strtab)
+        assert _exports_named(columns, strings, (b"Py",)) == ["Py_Good", "Py" * 50_000]
+        assert _exports_named(columns, strings, None) == ["Py_Good", "other", "Py" * 50_000]
+
+
+def test_names_pointing_into_one_long_string_are_refused_not_searched_for_minutes():
+    """Every undefined symbol named a step further into a NUL-free megabyte: each search
+    for a name's end would run to the table's end. The bytes searched are counted and the
+    file refused once they pass four times the table, a bound no linker's output nears."""
+    from musldetect._elf_symbols import _Columns, _Strings, _undefined_symbols
+    from musldetect._types import ELFError
+
+    strtab = b"\0" + b"x" * (1 << 20)
+    table = _symbols([(at, 1 << 4, 0) for at in range(1, 20_001)])  # 20,000 names, 20 GB of searching
+    with ELFFile(sys.executable) as reader, pytest.raises(ELFError, match="names overlap far beyond"):
+        _undefined_symbols(_Columns.of(table, 24, "<"), _Strings(reader, strtab))
