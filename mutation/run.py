@@ -676,6 +676,13 @@ MUTATIONS: List[Mutation] = [
         AUDIT,
     ),
     Mutation(
+        "audit-origin-of-a-root-module",
+        "musldetect/_audit/_judge.py",
+        'origin = posixpath.dirname(binary.path) or "."',
+        "origin = posixpath.dirname(binary.path)",
+        AUDIT,
+    ),
+    Mutation(
         "audit-rpath-not-inherited",
         "musldetect/_audit/_judge.py",
         "directories = own if binary.has_runpath else own + inherited",

@@ -238,6 +238,22 @@ def test_vendored_library_made_by_auditwheel_repair(tmp_path):
     assert [(b.file, b.cause) for b in result.blame] == [("four/_four.so", "libplain.so")]
 
 
+@pytest.mark.parametrize("module", ["_root.so", "pkg/_root.so"])
+def test_a_module_at_the_root_finds_its_libraries_beside_it(tmp_path, module):
+    """ujson and pycurl put their extension at the wheel's root with a RUNPATH of
+    $ORIGIN/<name>.libs: $ORIGIN is then the root itself, and the libraries there are
+    vendored (a module in a package, with $ORIGIN/../, is the control)."""
+    glibc_host()
+    search = "$ORIGIN/root.libs" if module == "_root.so" else "$ORIGIN/../root.libs"
+    library = compile_c(tmp_path, "gcc", PLAIN, "libplain.so", "-shared", "-fPIC", "-Wl,-soname,libplain.so")
+    built = library_using_plain(tmp_path, "_root.so", f"-L{tmp_path}", "-lplain", f"-Wl,-rpath,{search}")
+    members = {module: read_bytes(built), "root.libs/libplain.so": read_bytes(library)}
+    wheel = make_wheel(tmp_path, "root", tagged("manylinux_2_17_x86_64"), members)
+    result = musldetect.audit(wheel)
+    assert result.honest_tags[0] == auditwheel_tag(wheel) == "manylinux_2_5_x86_64"
+    assert result.files[[f.path for f in result.files].index(module)].vendored == ("libplain.so",)
+
+
 @pytest.mark.parametrize("dtags,loads", [("--disable-new-dtags", True), ("--enable-new-dtags", False)])
 def test_rpath_is_inherited_and_runpath_is_not(tmp_path, dtags, loads):
     """As older auditwheel repairs left numpy's vendored libraries: the extension's DT_RPATH

@@ -279,7 +279,7 @@ def _oldest_fitting(
 
 def _origin_directories(binary: BinaryFacts) -> List[str]:
     """The directories inside the input that the binary's $ORIGIN search entries name."""
-    origin = posixpath.dirname(binary.path)
+    origin = posixpath.dirname(binary.path) or "."  # a file at the root: $ORIGIN/x is x, not /x
     found = []
     for entry in binary.search_paths:
         if "$ORIGIN" in entry or "${ORIGIN}" in entry:
