@@ -539,6 +539,20 @@ MUTATIONS: List[Mutation] = [
         "        if member.size > MAX_HELD:\n",
         RESOLVE + ("tests/test_audit_inputs.py",),
     ),
+    Mutation(
+        "read-wheel-header-unfolded-not",
+        "musldetect/_audit/_read.py",
+        '                headers[-1] = headers[-1]._replace(value=headers[-1].value + "\\n" + line)\n',
+        "                pass\n",
+        ("tests/test_audit_inputs.py",),
+    ),
+    Mutation(
+        "read-wheel-header-name-case",
+        "musldetect/_audit/_read.py",
+        'if name.lower() == "tag":',
+        'if name == "Tag":',
+        ("tests/test_audit_inputs.py",),
+    ),
     Mutation("read-progress-untold", "musldetect/_audit/_read.py", "told.before(member)", "pass", BATCH),
     Mutation(
         "cli-parser-builds-every-command",

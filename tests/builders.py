@@ -55,9 +55,11 @@ def make_wheel(
     *,
     wheel_tags: Optional[Iterable[str]] = None,
     file_name: Optional[str] = None,
+    wheel_file: Optional[str] = None,
 ) -> str:
     """A wheel as build tools write it: the members, METADATA, WHEEL with one Tag line per
-    tag (``wheel_tags`` to make it disagree with the name) and RECORD."""
+    tag (``wheel_tags`` to make it disagree with the name; ``wheel_file``: WHEEL's whole
+    text) and RECORD."""
     pythons = sorted({t.split("-")[0] for t in tags})
     abis = sorted({t.split("-")[1] for t in tags})
     platforms = sorted({t.split("-")[2] for t in tags})
@@ -66,7 +68,9 @@ def make_wheel(
     files = dict(members)
     files[f"{info}/METADATA"] = f"Metadata-Version: 2.1\nName: {distribution}\nVersion: 1.0\n".encode()
     files[f"{info}/WHEEL"] = (
-        "Wheel-Version: 1.0\nGenerator: musldetect-tests\nRoot-Is-Purelib: false\n"
+        wheel_file
+        if wheel_file is not None
+        else "Wheel-Version: 1.0\nGenerator: musldetect-tests\nRoot-Is-Purelib: false\n"
         + "".join(f"Tag: {t}\n" for t in (wheel_tags if wheel_tags is not None else tags))
     ).encode()
     record = []

@@ -115,3 +115,40 @@ def test_resolve_names_another_arch_for_the_interpreter():
     ((_entry, found),) = result.resolutions
     assert result.loads is False
     assert found.reason.startswith("it is aarch64; the interpreter's process is x86_64, so it cannot be loaded")
+
+
+# WHEEL files as build tools write them, read by Python's email parser as pip, pypa's
+# installer and auditwheel read them: the oracle for which tags a WHEEL file declares.
+WHEEL_FILES = [
+    # ziglang 0.13.0: the email generator folds a header longer than 78 characters.
+    "Wheel-Version: 1.0\nTag:\n py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.musllinux_1_1_x86_64\n",
+    "Wheel-Version: 1.0\ntag: py3-none-any\nTAG: py2-none-any\n",  # names of any case
+    "Tag: py3-none-any\n\nTag: py2-none-any\n",  # a blank line ends the headers
+    "Tag: py3-none-\n any\n",  # folded inside the tag: no tag at all
+    "Generator: x\r\nTag: py3-none-any\r\n",
+]
+
+
+def _email_tags(text: str) -> set:
+    import email.parser
+
+    tags = set()
+    for value in email.parser.Parser().parsestr(text).get_all("Tag") or []:
+        parts = value.strip().split("-")
+        if len(parts) == 3:
+            pythons, abis, platforms = (part.split(".") for part in parts)
+            tags |= {f"{p}-{a}-{t}" for p in pythons for a in abis for t in platforms}
+    return tags
+
+
+@pytest.mark.parametrize("text", WHEEL_FILES)
+def test_wheel_file_tags_read_as_installers_read_them(tmp_path, text):
+    """The tags an audit reads from WHEEL are the email parser's; a folded Tag header is
+    one tag, not a disagreement with the file name."""
+    name = "zz-1.0-py3-none-any.whl"
+    wheel = make_wheel(tmp_path, "zz", ["py3-none-any"], {"zz/__init__.py": b""}, file_name=name, wheel_file=text)
+    result = musldetect.audit(wheel)
+    declared = _email_tags(text)
+    assert result.tags_agree == (declared == {"py3-none-any"}), (declared, result.reasons)
+    if declared and declared != {"py3-none-any"}:
+        assert ", ".join(sorted(declared)) in " ".join(result.reasons)

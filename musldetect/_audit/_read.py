@@ -307,13 +307,37 @@ def _file_name_tags(name: str) -> Optional[Set[str]]:
 
 
 def _wheel_file_tags(text: str) -> Set[str]:
-    """The WHEEL file's ``Tag:`` lines, each expanded (some build tools write them in the
+    """The WHEEL file's ``Tag`` headers, each expanded (some build tools write them in the
     file name's compressed form, ``cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64``)."""
     tags: Set[str] = set()
-    for line in text.splitlines():
-        if line.startswith("Tag:"):
-            parts = line.split(":", 1)[1].strip().split("-")
+    for name, value in _headers(text):
+        if name.lower() == "tag":
+            parts = value.strip().split("-")
             if len(parts) == 3:
                 pythons, abis, platforms = (part.split(".") for part in parts)
                 tags.update(f"{p}-{a}-{t}" for p in pythons for a in abis for t in platforms)
     return tags
+
+
+class _Header(NamedTuple):
+    name: str
+    value: str
+
+
+def _headers(text: str) -> List[_Header]:
+    """WHEEL's headers as email.parser reads them for pip, installer and auditwheel: names
+    of any case; a line that starts with a space or tab continues the header before it (the
+    email generator folds a header over 78 characters: ziglang's Tag); the first blank line
+    ends them. Without importing email, which an audit's start-up does not need."""
+    headers: List[_Header] = []
+    for line in text.splitlines():
+        if not line.strip():
+            break
+        if line[0] in " \t":
+            if headers:
+                headers[-1] = headers[-1]._replace(value=headers[-1].value + "\n" + line)
+            continue
+        name, colon, value = line.partition(":")
+        if colon:
+            headers.append(_Header(name.strip(), value))
+    return headers
