@@ -697,6 +697,13 @@ MUTATIONS: List[Mutation] = [
         AUDIT,
     ),
     Mutation(
+        "audit-loaded-library-not-reused",
+        "musldetect/_audit/_judge.py",
+        "    _reuse_loaded(binaries, vendored)\n",
+        "",
+        AUDIT,
+    ),
+    Mutation(
         "audit-rpath-not-inherited",
         "musldetect/_audit/_judge.py",
         "directories = own if binary.has_runpath else own + inherited",

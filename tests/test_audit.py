@@ -254,6 +254,49 @@ def test_a_module_at_the_root_finds_its_libraries_beside_it(tmp_path, module):
     assert result.files[[f.path for f in result.files].index(module)].vendored == ("libplain.so",)
 
 
+def test_a_library_need_met_by_one_loaded_before_it(tmp_path):
+    """ext.so finds liba and libb through its RUNPATH; liba needs libb and has no search
+    path: the loader reuses the libb ext.so loaded first, as auditwheel's lddtree does."""
+    glibc_host()
+    libb = compile_c(
+        tmp_path, "gcc", "int b(void) { return 2; }\n", "libb.so", "-shared", "-fPIC", "-Wl,-soname,libb.so"
+    )
+    liba = compile_c(
+        tmp_path,
+        "gcc",
+        "int b(void);\nint a(void) { return 2 * b(); }\n",
+        "liba.so",
+        "-shared",
+        "-fPIC",
+        "-Wl,-soname,liba.so",
+        "-Wl,--no-as-needed",
+        f"-L{tmp_path}",
+        "-lb",
+    )
+    ext = compile_c(
+        tmp_path,
+        "gcc",
+        "int a(void);\nint b(void);\nint both(void) { return a() + b(); }\n",
+        "ext.so",
+        "-shared",
+        "-fPIC",
+        "-Wl,--no-as-needed",
+        f"-L{tmp_path}",
+        "-la",
+        "-lb",
+        "-Wl,-rpath,$ORIGIN/../pkg.libs",
+    )
+    members = {
+        "pkg/ext.so": read_bytes(ext),
+        "pkg.libs/liba.so": read_bytes(liba),
+        "pkg.libs/libb.so": read_bytes(libb),
+    }
+    wheel = make_wheel(tmp_path, "pkg", tagged("manylinux_2_17_x86_64"), members)
+    result = musldetect.audit(wheel)
+    assert result.honest_tags[0] == auditwheel_tag(wheel) == "manylinux_2_5_x86_64"
+    assert result.files[[f.path for f in result.files].index("pkg.libs/liba.so")].vendored == ("libb.so",)
+
+
 @pytest.mark.parametrize("dtags,loads", [("--disable-new-dtags", True), ("--enable-new-dtags", False)])
 def test_rpath_is_inherited_and_runpath_is_not(tmp_path, dtags, loads):
     """As older auditwheel repairs left numpy's vendored libraries: the extension's DT_RPATH

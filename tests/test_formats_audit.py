@@ -180,7 +180,9 @@ def altered(
             data = (replace or {}).get(info.filename, None)
             data = old.read(info) if data is None else data
             if info.filename.endswith(".dist-info/WHEEL"):
-                lines = [line for line in data.decode().splitlines() if not line.startswith("Tag:")]
+                # Blank lines dropped too: WHEEL's headers end at the first one (bdist_wheel ends
+                # the file with one), so a Tag after it is no header for an installer.
+                lines = [line for line in data.decode().splitlines() if line.strip() and not line.startswith("Tag:")]
                 lines += [f"Tag: {parts[-3]}-{a}-{p}" for a in parts[-2].split(".") for p in parts[-1].split(".")]
                 data = ("\n".join(lines) + "\n").encode()
             members[info.filename] = data

@@ -306,7 +306,32 @@ def _vendored_libraries(binaries: Sequence[BinaryFacts]) -> Vendored:
                     found[needed] = candidate
                     break
         vendored[binary.path] = found
+    _reuse_loaded(binaries, vendored)
     return vendored
+
+
+def _reuse_loaded(binaries: Sequence[BinaryFacts], vendored: Vendored) -> None:
+    """Both loaders reuse an object already loaded under a needed name, breadth first from
+    the binary loaded first: a library's need that its own search misses is met when that
+    name was found earlier in the same load (auditwheel's lddtree reuses it the same way).
+    Each binary is taken as the first one loaded; a need met in any such load is met."""
+    by_path = {binary.path: binary for binary in binaries}
+    for root in binaries:
+        loaded = dict(vendored[root.path])  # all of the first binary's needs load before theirs
+        queue = list(loaded.values())
+        seen = set(queue)
+        while queue:
+            library = by_path[queue.pop(0)]
+            own = vendored[library.path]
+            for needed in library.needed:
+                path = own.get(needed) or loaded.get(needed)
+                if path is None:
+                    continue
+                own.setdefault(needed, path)
+                loaded.setdefault(needed, path)
+                if path not in seen:
+                    seen.add(path)
+                    queue.append(path)
 
 
 def _policy_causes(
