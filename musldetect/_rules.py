@@ -43,7 +43,7 @@ _PIECE = 16384
 MUSL_RELEASE_SYMBOLS: Tuple[Tuple[Tuple[int, int, int], Tuple[str, ...]], ...] = (
     # renameat2 is new upstream in 1.2.6 too, but Debian's 1.2.5 (trixie) carries it as a patch.
     ((1, 2, 6), ("posix_getdents",)),
-    ((1, 2, 5), ("statx", "preadv2")),
+    ((1, 2, 5), ("statx", "preadv2", "pwritev2")),
     ((1, 2, 3), ("qsort_r", "pthread_getname_np")),
     ((1, 2, 2), ("_Fork", "reallocarray", "gettid")),
 )

@@ -103,12 +103,18 @@ def test_rules_on_every_real_musl_build():
         with ELFFile(path) as elf:
             segments = list(elf.readonly_segment_data())
             dynstr, _ = elf.dynamic_strings()
+            exported = set(elf.dynamic_symbols()[1])
         assert _rules.musl_version_from_segments(segments) == (True, upstream_version(row["version"]), ""), path
         floor, time64 = _rules.musl_lower_bound(dynstr)
         # The newest table release not after the build's own: each row's symbols are new in it.
         version = _result.parse_version(upstream_version(row["version"]), 3)
         assert floor == max(release for release, _ in _rules.MUSL_RELEASE_SYMBOLS if release <= version), path
         assert time64 == (elf.bits == 32), path
+        for release, names in _rules.MUSL_RELEASE_SYMBOLS:  # each name is new in its release
+            assert {name for name in names if name in exported} == (set(names) if version >= release else set()), (
+                path,
+                release,
+            )
         checked += 1
     assert checked >= 6
 
