@@ -61,15 +61,14 @@ def facts(path: str, *, imports: bool = True) -> Facts:
                     if not verdef["vd_flags"] & 1
                 ]
             elif section.name == ".dynsym" and imports:
-                undefined = [sym for sym in section.iter_symbols() if sym.name and sym["st_shndx"] == "SHN_UNDEF"]
+                named = [sym for sym in section.iter_symbols() if sym.name]  # one pass: pyelftools is slow
+                undefined = [sym for sym in named if sym["st_shndx"] == "SHN_UNDEF"]
                 imported = [sym.name for sym in undefined]
                 weak = [sym.name for sym in undefined if sym["st_info"]["bind"] == "STB_WEAK"]
                 exports = [
                     sym.name
-                    for sym in section.iter_symbols()
-                    if sym.name
-                    and sym["st_shndx"] != "SHN_UNDEF"
-                    and sym["st_info"]["bind"] in ("STB_GLOBAL", "STB_WEAK")
+                    for sym in named
+                    if sym["st_shndx"] != "SHN_UNDEF" and sym["st_info"]["bind"] in ("STB_GLOBAL", "STB_WEAK")
                 ]
             elif isinstance(section, NoteSection):
                 for note in section.iter_notes():
