@@ -66,7 +66,7 @@ MUTATIONS: List[Mutation] = [
         Mutation(f"rules-row-{release}", "musldetect/_rules.py", row, "", NATIVE + RULES)
         for release, row in (
             ("1.2.6", '    ((1, 2, 6), ("posix_getdents",)),\n'),
-            ("1.2.5", '    ((1, 2, 5), ("statx", "preadv2")),\n'),
+            ("1.2.5", '    ((1, 2, 5), ("statx", "preadv2", "pwritev2")),\n'),
             ("1.2.3", '    ((1, 2, 3), ("qsort_r", "pthread_getname_np")),\n'),
         )
     ],
