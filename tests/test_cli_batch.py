@@ -17,10 +17,10 @@ PURE = "py3-none-any"
 TAG = "cp312-cp312-linux_x86_64" if os.uname().machine == "x86_64" else f"cp312-cp312-linux_{os.uname().machine}"
 
 
-# Each function calls one of 300 others the library leaves to its loader: 300 exports and
-# 300 imports, which every reading of the library decodes.
-LIBRARY = "#include <stdio.h>\n" + "".join(
-    f'int g{n}(void);\nint f{n}(void) {{ return printf("{n}") + g{n}(); }}\n' for n in range(300)
+# One function calling 300 that the library leaves to its loader: 300 imports, which every
+# reading of the library decodes, in a small file that is quick to zip a thousand times.
+LIBRARY = "".join(f"int g{n}(void);\n" for n in range(300)) + (
+    "int all(void) { return " + " + ".join(f"g{n}()" for n in range(300)) + "; }\n"
 )
 
 
