@@ -29,8 +29,9 @@ from ._zip import WheelZip, ZipMember
 ELF_MAGIC = b"\x7fELF"
 MAX_METADATA = 1 << 20  # the WHEEL file is read up to this much
 # A binary member up to this size is read from memory, as it inflated (no copy; a worker
-# holds at most one); a larger one, or one to be resolved, is spooled to a file.
-MAX_HELD = 64 << 20
+# holds at most one, so a worker's peak stays under 40 MB); a larger one, or one to be
+# resolved, is spooled to a file, which costs ~0.26 ms a MB to write.
+MAX_HELD = 16 << 20
 
 
 class Input(NamedTuple):
