@@ -179,23 +179,18 @@ def test_musl_extension_needing_a_newer_musl(tmp_path):
     assert [(b.file, b.cause) for b in result.blame] == [("sort/_sort.so", "qsort_r")]
 
 
+def _shared_library(tmp_path, name: str, source: str, *needs: str) -> str:
+    """A gcc-built library named by its soname, linked with tmp_path's lib<need>.so each."""
+    links = ["-Wl,--no-as-needed", f"-L{tmp_path}", *(f"-l{need}" for need in needs)] if needs else []
+    return compile_c(tmp_path, "gcc", source, name, "-shared", "-fPIC", f"-Wl,-soname,{name}", *links)
+
+
 def _vendoring_pair(tmp_path):
     """_four.so -> libplain.so -> libbase.so: auditwheel repair gives the extension an RPATH
     and the vendored libraries none, so libbase is found through the inherited RPATH."""
-    compile_c(
-        tmp_path, "gcc", "int base(int x) { return x; }\n", "libbase.so", "-shared", "-fPIC", "-Wl,-soname,libbase.so"
-    )
-    library = compile_c(
-        tmp_path,
-        "gcc",
-        "int base(int);\nint twice(int x) { return 2 * base(x); }\n",
-        "libplain.so",
-        "-shared",
-        "-fPIC",
-        "-Wl,-soname,libplain.so",
-        "-Wl,--no-as-needed",
-        f"-L{tmp_path}",
-        "-lbase",
+    _shared_library(tmp_path, "libbase.so", "int base(int x) { return x; }\n")
+    library = _shared_library(
+        tmp_path, "libplain.so", "int base(int);\nint twice(int x) { return 2 * base(x); }\n", "base"
     )
     module = library_using_plain(
         tmp_path,
@@ -258,21 +253,8 @@ def test_a_library_need_met_by_one_loaded_before_it(tmp_path):
     """ext.so finds liba and libb through its RUNPATH; liba needs libb and has no search
     path: the loader reuses the libb ext.so loaded first, as auditwheel's lddtree does."""
     glibc_host()
-    libb = compile_c(
-        tmp_path, "gcc", "int b(void) { return 2; }\n", "libb.so", "-shared", "-fPIC", "-Wl,-soname,libb.so"
-    )
-    liba = compile_c(
-        tmp_path,
-        "gcc",
-        "int b(void);\nint a(void) { return 2 * b(); }\n",
-        "liba.so",
-        "-shared",
-        "-fPIC",
-        "-Wl,-soname,liba.so",
-        "-Wl,--no-as-needed",
-        f"-L{tmp_path}",
-        "-lb",
-    )
+    libb = _shared_library(tmp_path, "libb.so", "int b(void) { return 2; }\n")
+    liba = _shared_library(tmp_path, "liba.so", "int b(void);\nint a(void) { return 2 * b(); }\n", "b")
     ext = compile_c(
         tmp_path,
         "gcc",
