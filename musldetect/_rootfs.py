@@ -22,7 +22,7 @@ from ._types import ELFError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import BinaryIO, Iterator, List, Optional, Protocol, Tuple
+    from typing import BinaryIO, Callable, Iterator, List, Optional, Protocol, Tuple
 
     class FileSystem(Protocol):
         """What every reader of a file system offers (``Root``, ``Host``, ``Overlay``): the
@@ -93,13 +93,15 @@ def open_regular_file(path: str) -> int:
     return _checked(fd, st, path)
 
 
-def read_at(fd: int, size: int, offset: int) -> bytes:
-    """Up to ``size`` bytes of an open file at ``offset`` (os.pread where the OS has it;
-    Windows has not, and seeking the descriptor is the same there, as none is shared)."""
-    if hasattr(os, "pread"):
-        return os.pread(fd, size, offset)
+def _seek_and_read(fd: int, size: int, offset: int) -> bytes:
+    """os.pread for Windows, which has none: seeking is the same there, as no descriptor is shared."""
     os.lseek(fd, offset, os.SEEK_SET)
     return os.read(fd, size)
+
+
+# Up to ``size`` bytes of an open file at ``offset``: os.pread itself where the OS has it
+# (chosen once, as this runs for every local header and every read of a member).
+read_at: Callable[[int, int, int], bytes] = getattr(os, "pread", _seek_and_read)
 
 
 def read_head(fd: int, size: int) -> bytes:

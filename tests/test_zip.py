@@ -75,6 +75,18 @@ def entries(tmp_path):
         ),
         ("local flags", lambda e: zh.Layout(zh._replace(e, 0, local_fields=(("flags", 0x0800),))), "ConflictingFlags"),
         ("local name", lambda e: zh.Layout(zh._replace(e, 0, local_name=e[1].name)), "ConflictingPaths"),
+        (  # every other byte of the local header the same: only the name's bytes differ
+            "local name of the same length",
+            lambda e: zh.Layout(zh._replace(e, 0, local_name=e[0].name[:-1] + b"X")),
+            "ConflictingPaths",
+        ),
+        (  # the local header repeats the central entry's escaped sizes, without the ZIP64 field
+            "central zip64, local sizes escaped without zip64",
+            lambda e: zh.Layout(
+                zh._replace(e, 0, zip64_central=True, local_fields=(("compressed", 0xFFFFFFFF), ("size", 0xFFFFFFFF)))
+            ),
+            "MissingZip64ExtraField",
+        ),
         (
             "descriptor crc",
             lambda e: zh.Layout(zh._replace(e, 0, descriptor="signed", descriptor_fields=(("crc", 7),))),
@@ -140,6 +152,18 @@ def entries(tmp_path):
         (
             "file and directory",
             lambda e: zh.Layout(e + (zh.new_entry(e[0].name.decode() + "/x", b"x"),)),
+            "NameCollision",
+        ),
+        (
+            "file and a directory two levels up",
+            lambda e: zh.Layout(e + (zh.new_entry(e[0].name.decode() + "/x/y", b"x"),)),
+            "NameCollision",
+        ),
+        (
+            "case beyond ASCII",
+            lambda e: zh.Layout(
+                e + (zh.new_entry("pkg/\u00e9t\u00e9.py", b"a"), zh.new_entry("pkg/\u00c9T\u00c9.py", b"b"))
+            ),
             "NameCollision",
         ),
         ("absolute", lambda e: zh.Layout(e + (zh.new_entry("/abs.py", b"x"),)), "UnsafePath"),

@@ -14,6 +14,8 @@ HEAD = 4096  # bytes enough to hold every magic below (a PE signature follows th
 _MACHO_THIN = (b"\xfe\xed\xfa\xce", b"\xce\xfa\xed\xfe", b"\xfe\xed\xfa\xcf", b"\xcf\xfa\xed\xfe")
 _MACHO_FAT = (b"\xca\xfe\xba\xbe", b"\xca\xfe\xba\xbf")  # big-endian, like their headers
 _MAX_FAT_SLICES = 20  # a Java class file shares 0xcafebabe; its next word (the version) is 45 or more
+# The first byte of every magic above: a member starting otherwise is no binary, without a call.
+MAGIC_FIRST_BYTES = frozenset(magic[:1] for magic in (b"\x7fELF", b"MZ", *_MACHO_THIN, *_MACHO_FAT))
 
 
 def binary_kind(head: bytes) -> Optional[str]:

@@ -22,7 +22,7 @@ from .._types import WheelError
 from . import _record
 from ._binary import BinaryFacts, binary_facts
 from ._images import ImageFacts, image_facts, image_facts_of_descriptor, looks_like_image
-from ._magic import ELF, HEAD, binary_kind
+from ._magic import ELF, HEAD, MAGIC_FIRST_BYTES, binary_kind
 from ._records import Cause
 from ._zip import WheelZip, ZipMember
 
@@ -118,8 +118,12 @@ def _read_wheel(path: str, fd: int, spool: Optional[str] = None, progress: Optio
             told.before(member)
         if member.is_directory or member.name == record_at:
             continue
-        is_wheel_file = _is_wheel_file(member.name)
-        taken = _take_member(archive, member, record, spool, MAX_METADATA if is_wheel_file else 0)
+        is_wheel_file = member.name.endswith("/WHEEL") and _is_wheel_file(member.name)
+        keep = MAX_METADATA if is_wheel_file else 0
+        if spool is None and archive.fits_one_read(member):  # most members: read and checked in one step
+            taken = _take_small_member(archive, member, record, keep)
+        else:
+            taken = _take_member(archive, member, record, spool, keep)
         seen[member.name] = taken.seen
         if isinstance(taken.facts, BinaryFacts):
             binaries.append(taken.facts)
@@ -177,8 +181,6 @@ def _take_member(
 ) -> _Taken:
     """One member streamed once: hashed as RECORD says, its magic read, a binary member
     held in memory or copied to a spool (``_BinaryCopy``) and read only after every check passed."""
-    if spool_dir is None and archive.fits_one_read(member):
-        return _take_small_member(archive, member, record, keep)
     hasher = _record.hasher_for(record, member.name)
     head = bytearray()
     limit = max(HEAD, keep)
@@ -245,7 +247,7 @@ def _take_small_member(archive: WheelZip, member: ZipMember, record: Optional[_r
     hasher = _record.hasher_for(record, member.name)
     hasher.update(data)
     seen = _record.FileSeen(hasher.name, _record.encoded(hasher.digest()), member.size)
-    kind = binary_kind(data[:HEAD])
+    kind = binary_kind(data[:HEAD]) if data[:1] in MAGIC_FIRST_BYTES else None
     facts = _binary_held(HeldFile([data]), kind, f"{archive.wheel}!{member.name}", member.name) if kind else None
     return _Taken(seen, kind, facts, data[:keep])
 

@@ -27,7 +27,7 @@ from typing import Callable, Dict, Iterator, List, Optional, Protocol, Set, Tupl
 from .._types import ZipRefused
 from . import _inflate
 from . import _zip_records as rec
-from ._zip_layout import CHUNK, Accounting, WheelBytes, central_entries, find_layout
+from ._zip_layout import CHUNK, READ, Accounting, WheelBytes, central_entries, find_layout
 from ._zip_layout import ZipMember as ZipMember  # re-exported: what the audit's reader is handed
 from ._zip_records import BZIP2, DEFLATED, LZMA, STORED, ZSTANDARD
 
@@ -79,7 +79,7 @@ class WheelZip:
         pread = self._file.pread
         produced, crc, at, end = 0, 0, member.data_offset, member.data_offset + member.compressed
         while True:
-            raw = pread(min(CHUNK, end - at), at) if at < end else b""
+            raw = pread(min(READ, end - at), at) if at < end else b""
             at += len(raw)
             try:
                 for piece in decoder.feed(raw):
@@ -125,7 +125,9 @@ class WheelZip:
                     self.wheel, "BadUncompressedSize", f"inflates past its declared {member.size} bytes", member.name
                 )
             complete = inflater.eof and not inflater.unused_data
-        self._check_end(member, complete, len(data), zlib.crc32(data))
+        crc = zlib.crc32(data)
+        if not (complete and len(data) == member.size and crc == member.crc):
+            self._check_end(member, complete, len(data), crc)  # says which of the three failed
         return data
 
     def _check_ending(self, member: ZipMember, decoder: _Decoder, produced: int, crc: int) -> None:
@@ -213,7 +215,8 @@ def _check_readable(wheel: str, entry: rec.CentralEntry, name: str) -> None:
             f"compression method {entry.method}, which installers do not read",
             name,
         )
-    decoder_factory(wheel, name, entry.method)
+    if entry.method not in (STORED, DEFLATED):  # the two every Python reads: no decoder asked for
+        decoder_factory(wheel, name, entry.method)
     if stat.S_ISLNK(entry.external_attributes >> 16):
         raise ZipRefused(
             wheel,
@@ -236,31 +239,37 @@ def check_names(wheel: str, names: List[str]) -> None:
             defect = "DuplicateLocalFileHeader" if folded[key].rstrip("/") == name.rstrip("/") else "NameCollision"
             raise ZipRefused(wheel, defect, f"the same file as {folded[key]!r} on some file system", name)
         folded[key] = name
-        parts = key.split("/")
-        parents.update("/".join(parts[:depth]) for depth in range(1, len(parts)))
+        _add_parents(parents, key)
     for key, name in folded.items():
         if key in parents and not name.endswith("/"):
             raise ZipRefused(wheel, "NameCollision", "a file, and the directory of other members", name)
 
 
+def _add_parents(parents: Set[str], key: str) -> None:
+    """Every directory above ``key``; the walk up stops at one already known, whose own
+    parents were added with it (most members share their directory with the one before)."""
+    cut = key.rfind("/")
+    while cut > 0 and key[:cut] not in parents:
+        parents.add(key[:cut])
+        cut = key.rfind("/", 0, cut)
+
+
 def fold_name(name: str) -> str:
     """The key under which a case-insensitive, normalising file system stores ``name``."""
+    if name.isascii():  # NFC leaves ASCII as it is, and casefold() is lower() there
+        return name.lower()
     return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
 
 
-_CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f]")  # one search in C, not a test per character
+# One search in C rather than a test per character or per part: a backslash, a drive
+# colon, a control character, or a part that is empty (so an absolute name), "." or "..".
+_UNSAFE_PATH = re.compile(r"[\\:\x00-\x1f\x7f]|(?:^|/)(?:|\.|\.\.)(?:/|$)")
 
 
 def _check_path(wheel: str, name: str) -> None:
-    """A name's parts: none empty (so not absolute), ".", ".."; no separator but "/"."""
-    parts = name[:-1].split("/") if name.endswith("/") else name.split("/")
-    if (
-        not name
-        or "\\" in name
-        or ":" in name
-        or _CONTROL_CHARACTER.search(name) is not None
-        or any(part in ("", ".", "..") for part in parts)
-    ):
+    """A name's parts: none empty (so not absolute), ".", ".."; no separator but "/"; a
+    directory's one trailing "/" is not an empty part."""
+    if _UNSAFE_PATH.search(name[:-1] if name.endswith("/") else name) is not None:
         raise ZipRefused(wheel, "UnsafePath", "not a plain relative path inside the install root", name)
 
 

@@ -27,6 +27,9 @@ END = struct.Struct("<4sHHHHIIH")  # 4.3.16: 22 bytes
 ZIP64_END = struct.Struct("<4sQHHIIQQQQ")  # 4.3.14: 56 bytes without extensible data
 ZIP64_LOCATOR = struct.Struct("<4sIQI")  # 4.3.15: 20 bytes
 EXTRA_HEADER = struct.Struct("<HH")
+# Where a central header (4.3.12) and a local header (4.3.7) hold the same run of fields,
+# from the flags to the name length: equal bytes there mean equal values.
+CENTRAL_FIXED_AT, LOCAL_FIXED_AT, FIXED_LENGTH = 8, 6, 22
 
 ZIP64_EXTRA = 0x0001
 UNICODE_PATH_EXTRA = 0x7075  # Info-ZIP: some readers take the name from here, others never
@@ -75,6 +78,7 @@ class CentralEntry(NamedTuple):
     external_attributes: int
     zip64: bool  # carries a ZIP64 extra field
     length: int  # bytes of the header, name, extra and comment
+    fixed: bytes  # its flags, method, time, date, CRC, sizes and name length as written: a local header repeats them
 
 
 class LocalHeader(NamedTuple):
@@ -194,14 +198,23 @@ def parse_central(wheel: str, data: bytes, at: int) -> CentralEntry:
     if end > len(data):
         raise ZipRefused(wheel, "MalformedCentralDirectory", "a central directory header runs past the directory")
     name = data[at + CENTRAL.size : at + CENTRAL.size + name_length]
-    shown = name.decode("utf-8", "replace")
-    extras = parse_extras(wheel, shown, data[at + CENTRAL.size + name_length : end - comment_length])
-    zip64 = extras.get(ZIP64_EXTRA)
+    fixed = data[at + CENTRAL_FIXED_AT : at + CENTRAL_FIXED_AT + FIXED_LENGTH]
+    zip64 = None
+    if extra_length:  # most entries have none: no extra field to parse, no name decoded
+        shown = name.decode("utf-8", "replace")
+        extras = parse_extras(wheel, shown, data[at + CENTRAL.size + name_length : end - comment_length])
+        zip64 = extras.get(ZIP64_EXTRA)
+        if zip64 is not None:
+            size, compressed, offset, disk = _zip64_values(wheel, shown, zip64, (size, compressed, offset, disk))
     if zip64 is None and MAX32 in (compressed, size, offset):
-        raise ZipRefused(wheel, "MissingZip64ExtraField", "a size or offset of 0xFFFFFFFF without a ZIP64 field", shown)
-    size, compressed, offset, disk = _zip64_values(wheel, shown, zip64, (size, compressed, offset, disk))
+        raise ZipRefused(
+            wheel,
+            "MissingZip64ExtraField",
+            "a size or offset of 0xFFFFFFFF without a ZIP64 field",
+            name.decode("utf-8", "replace"),
+        )
     return CentralEntry(
-        name, needed, flags, method, crc, compressed, size, disk, offset, external, zip64 is not None, end - at
+        name, needed, flags, method, crc, compressed, size, disk, offset, external, zip64 is not None, end - at, fixed
     )
 
 
