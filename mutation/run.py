@@ -710,6 +710,20 @@ MUTATIONS: List[Mutation] = [
         "directories = own",
         AUDIT,
     ),
+    Mutation(  # the vendored library found by directory and name, as a built path would find it
+        "audit-vendored-by-directory",
+        "musldetect/_audit/_judge.py",
+        "candidate = by_directory.get(directory, {}).get(needed)",
+        'candidate = by_directory.get(".", {}).get(needed)',
+        AUDIT,
+    ),
+    Mutation(  # the search for the oldest fitting policy must still see every cause
+        "audit-oldest-fitting-any-cause",
+        "musldetect/_audit/_judge.py",
+        "next(_policy_causes(policy, arch, group, vendored), None) is None",
+        "next(_policy_causes(policy, arch, group[:1], vendored), None) is None",
+        ("tests/test_audit_pypi.py",),
+    ),
     Mutation(
         "audit-symbol-versions-unchecked",
         "musldetect/_audit/_judge.py",
