@@ -54,6 +54,7 @@ class WheelZip:
         self._file = WheelBytes(wheel, fd)
         self.members: List[ZipMember] = self._read()
         self._by_name = {member.name: member for member in self.members}
+        self._raw_deflate = _inflate.chosen().decompressobj  # chosen once a wheel, not once a member
 
     def member(self, name: str) -> Optional[ZipMember]:
         return self._by_name.get(name)
@@ -113,7 +114,7 @@ class WheelZip:
         data = raw = self._file.pread(member.compressed, member.data_offset)
         complete = True
         if member.method == DEFLATED:
-            inflater = _Deflate.make()
+            inflater = self._raw_deflate(-15)
             try:
                 data = inflater.decompress(raw, member.size + 1)
             except decompress_errors() as exc:
