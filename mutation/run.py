@@ -920,10 +920,23 @@ MUTATIONS: List[Mutation] = [
             ),
             (
                 "unlisted",
-                "        if row is None:\n            problems.append",
-                "        if False:\n            problems.append",
+                'elif row is None and name.rsplit("/", 1)[-1] not in SIGNATURES:',
+                "elif False:",
             ),
             ("digest", "(row.digest, row.size) != (found.digest, found.size)", "row.size != found.size"),
+            ("no-usable-hash", "        if algorithm not in ALLOWED or not digest:", "        if False:"),
+            ("no-size", "        if not sized:", "        if False:"),
+            ("quick-row-unchecked", "        if sized and digest and algorithm in ALLOWED:", "        if True:"),
+            (
+                "quick-row-any-hash",
+                "        if sized and digest and algorithm in ALLOWED:",
+                "        if sized and digest:",
+            ),
+            (
+                "problems-by-name",
+                "[problem for _, problem in sorted(found_wrong)]",
+                "[problem for _, problem in found_wrong]",
+            ),
         )
     ],
     Mutation(

@@ -6,7 +6,9 @@ and wheels built with the tools people use read whole, and RECORD held to the by
 
 from __future__ import annotations
 
+import base64
 import glob
+import hashlib
 import importlib
 import importlib.util
 import io
@@ -599,3 +601,42 @@ def test_record_is_held_to_the_bytes(tmp_path):
         path.write_bytes(zh.serialise(zh.Layout(change(zh.entries_of(data)))))
         result = musldetect.audit(path)
         assert result.verdict == "inconsistent" and any("RECORD" in r for r in result.reasons), (case, result.reasons)
+
+
+def _with_record(tmp_path, rows) -> list:
+    """The reasons the audit gives for a two-file wheel (written b.py, then a.py) whose
+    RECORD rows for its files ``rows`` rewrites (name -> row text after the name)."""
+    built = make_wheel(tmp_path, "rows", ["py3-none-any"], {"rows/b.py": b"b = 1\n", "rows/a.py": b"a = 1\n"})
+    archive = zipfile.ZipFile(built)
+    record = "rows-1.0.dist-info/RECORD"
+    lines = [
+        f"{line.split(',', 1)[0]},{rows[line.split(',', 1)[0]]}" if line.split(",", 1)[0] in rows else line
+        for line in archive.read(record).decode().splitlines()
+    ]
+    changed = {name: archive.read(name) for name in archive.namelist()}
+    changed[record] = ("\n".join(lines) + "\n").encode()
+    path = tmp_path / "rows-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, data in changed.items():
+            out.writestr(name, data)
+    return [reason for reason in musldetect.audit(path).reasons if reason.startswith("RECORD: ")]
+
+
+def test_record_rows_need_a_usable_hash_and_a_size(tmp_path):
+    """The wheel specification asks sha256 or stronger and a size of every file but RECORD
+    and its signatures: a row with md5, no hash or no size is named, even when the rest of
+    RECORD describes the files."""
+    md5 = "md5=" + base64.urlsafe_b64encode(hashlib.md5(b"a = 1\n").digest()).rstrip(b"=").decode()
+    sha = "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(b"a = 1\n").digest()).rstrip(b"=").decode()
+    assert _with_record(tmp_path, {}) == []
+    assert any("no usable hash" in reason for reason in _with_record(tmp_path, {"rows/a.py": f"{md5},6"}))
+    assert any("no usable hash" in reason for reason in _with_record(tmp_path, {"rows/a.py": ",6"}))
+    assert any("no size" in reason for reason in _with_record(tmp_path, {"rows/a.py": f"{sha},"}))
+
+
+def test_record_problems_come_in_name_order(tmp_path):
+    """Two files RECORD gives other hashes for are named by file name, not in the order
+    the archive holds them (b.py is written first): the same wheel reads the same."""
+    wrong = "sha256=" + "A" * 43 + ",6"
+    reasons = _with_record(tmp_path, {"rows/b.py": wrong, "rows/a.py": wrong})
+    assert [("'rows/a.py'" in r, "'rows/b.py'" in r) for r in reasons] == [(True, False), (False, True)], reasons

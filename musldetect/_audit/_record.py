@@ -11,7 +11,7 @@ from __future__ import annotations
 import binascii
 import csv
 import hashlib
-from typing import Callable, Dict, List, NamedTuple, Optional, Protocol
+from typing import Callable, Dict, List, NamedTuple, Optional, Protocol, Tuple
 
 # The wheel specification: sha256 or stronger; md5 and sha1 are refused.
 ALLOWED = ("sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512", "blake2b", "blake2s")
@@ -52,21 +52,23 @@ def parse_record(path: str, text: str) -> Record:
     rows: Dict[str, RecordRow] = {}
     problems: List[str] = []
     for fields in csv.reader(text.splitlines()):
-        if not fields:
-            continue
         if len(fields) != 3:
-            problems.append(f"RECORD row {fields!r} has {len(fields)} fields, not 3")
+            if fields:
+                problems.append(f"RECORD row {fields!r} has {len(fields)} fields, not 3")
             continue
         name, hashed, size = fields
         if name in rows:
             problems.append(f"RECORD lists {name!r} twice")
         algorithm, _, digest = hashed.partition("=")
-        rows[name] = RecordRow(algorithm, digest, int(size) if size.isdigit() else None)
+        sized = size.isdigit()
+        rows[name] = RecordRow(algorithm, digest, int(size) if sized else None)
+        if sized and digest and algorithm in ALLOWED:  # most rows: nothing more to ask
+            continue
         if name == path or name.rsplit("/", 1)[-1] in SIGNATURES:
             continue
         if algorithm not in ALLOWED or not digest:
             problems.append(f"RECORD gives {name!r} no usable hash ({hashed!r})")
-        if not size.isdigit():
+        if not sized:
             problems.append(f"RECORD gives {name!r} no size ({size!r})")
     return Record(path, rows, problems)
 
@@ -102,19 +104,23 @@ def record_problems(record: Optional[Record], seen: Dict[str, FileSeen]) -> List
     out, lists but the wheel lacks, or gives another hash or size."""
     if record is None:
         return ["the wheel has no RECORD in exactly one .dist-info directory"]
-    problems = list(record.problems)
-    for name, found in sorted(seen.items()):
-        row = record.rows.get(name)
-        if name.rsplit("/", 1)[-1] in SIGNATURES and (row is None or not row.digest):
-            continue
-        if row is None:
-            problems.append(f"RECORD does not list {name!r}")
-        elif row.algorithm in ALLOWED and row.digest and (row.digest, row.size) != (found.digest, found.size):
-            problems.append(
-                f"RECORD says {name!r} is {row.size} bytes with {row.algorithm} {row.digest}, the wheel "
-                f"holds {found.size} bytes with {found.digest}"
-            )
-    for name in sorted(set(record.rows) - set(seen) - {record.path}):
+    rows = record.rows
+    found_wrong: List[Tuple[str, str]] = []  # (name, problem): sorted by name once, not every name sorted
+    for name, found in seen.items():
+        row = rows.get(name)
+        if row is not None and row.digest:
+            if row.algorithm in ALLOWED and (row.digest, row.size) != (found.digest, found.size):
+                found_wrong.append(
+                    (
+                        name,
+                        f"RECORD says {name!r} is {row.size} bytes with {row.algorithm} {row.digest}, the wheel "
+                        f"holds {found.size} bytes with {found.digest}",
+                    )
+                )
+        elif row is None and name.rsplit("/", 1)[-1] not in SIGNATURES:
+            found_wrong.append((name, f"RECORD does not list {name!r}"))
+    problems = list(record.problems) + [problem for _, problem in sorted(found_wrong)]
+    for name in sorted(set(rows) - set(seen) - {record.path}):
         if not name.endswith("/"):
             problems.append(f"RECORD lists {name!r}, which the wheel does not hold")
     return problems
