@@ -220,7 +220,7 @@ class _BinaryCopy:
         self.spool: Optional[BinaryIO] = None
         self.sparse: Optional[_SparseHold] = None
         if spool_dir is None and member.size > MAX_HELD:
-            spans = _spans_to_hold(b"".join(first), member.size)
+            spans = _spans_to_hold(b"".join([piece for piece in first if piece]), member.size)  # one: no copy
             if spans is not None:
                 self.sparse, self.held = _SparseHold(member, spans, first), None
                 return
@@ -262,16 +262,20 @@ class _Span(NamedTuple):
 
 
 # Where the regions a large ELF file's facts read lie (measured on the 38 real wheels'
-# binaries over 16 MiB): the header, program headers, .dynsym/.dynstr and versions within
-# the first 0.8 MiB; the section table at the end; what auditwheel's patchelf moved
-# (.dynamic, .dynstr, versions) within the last 1.6 MiB; PT_DYNAMIC elsewhere (ruff's, 7.3
-# MiB before the end) is held by its program header. Each span keeps the ~1 MiB pieces it
-# touches, so the head, the tail and four regions stay under ``MAX_HELD``.
-HEAD_KEEP = 4 << 20
-TAIL_KEEP = 4 << 20
+# binaries over 16 MiB): the header, program headers, .dynsym, .dynstr and versions within
+# the first 0.8 MiB; the section table at the end; what auditwheel's patchelf appended
+# (.dynamic, .dynstr, versions) within the last 1.6 MiB; PT_DYNAMIC elsewhere (ruff's, 5.5
+# and 7.3 MiB before the end) is held by its program header. Each span keeps the ~1 MiB
+# pieces it touches (the head, the tail and four regions: at most ~11 MiB, under
+# ``MAX_HELD``); holding less costs fewer fresh pages (each held MiB is one the allocator
+# cannot reuse), and a region outside them is still read right, only slower.
+HEAD_KEEP = 2 << 20
+TAIL_KEEP = 3 << 20
 # A DT_NEEDED name ("libc.so.6", "libgfortran-040039e1.so.5.0.0") in .dynstr, which the
-# linker puts in the first bytes.
-_NEEDED_NAME = re.compile(rb"[\x21-\x7e]\.so(?:\.[0-9]+)*\x00")
+# linker puts in the first bytes: the suffix is searched (a literal first: at memchr speed),
+# then the byte before it must belong to a name (machine code holds ".so\0" too).
+_NEEDED_SUFFIX = re.compile(rb"\.so(?:\.[0-9]+)*\x00")
+_NAME_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+-")
 _NEEDED_WINDOW = 1 << 20
 
 
@@ -305,10 +309,10 @@ def _looks_like_a_library(elf: ELFFile, head: bytes) -> bool:
     the answer: ``_SparseHold`` reads the member again."""
     if elf.type != ET_DYN:
         return False
-    if _NEEDED_NAME.search(head, 0, _NEEDED_WINDOW) is not None:
-        return True
     data = min((s.offset + s.filesz for s in elf.segments_of_type(PT_LOAD) if s.writable), default=None)
-    return data is not None and next(elf.segments_of_type(PT_DYNAMIC)).offset >= data
+    if data is not None and next(elf.segments_of_type(PT_DYNAMIC)).offset >= data:
+        return True
+    return any(head[found.start() - 1] in _NAME_BYTES for found in _NEEDED_SUFFIX.finditer(head, 1, _NEEDED_WINDOW))
 
 
 class _SparseHold:
