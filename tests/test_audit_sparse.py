@@ -240,6 +240,7 @@ def _read_twice(path: str, member: str, between) -> None:
     try:
         archive = WheelZip(path, fd)
         found = archive.member(member)
+        assert found is not None
         pieces = archive.stream(found)
         copy = _read._BinaryCopy([b"", next(pieces)], found, None)
         try:
