@@ -254,15 +254,32 @@ def _read_twice(path: str, member: str, between) -> None:
         os.close(fd)
 
 
-def test_a_member_changed_between_the_two_readings_is_refused(tmp_path, small_keeps):
-    path = _wide_wheel(tmp_path)
+def _dropped_offset(copy) -> int:
+    """An offset of the member that the sparse hold did not keep."""
+    sparse = copy.sparse
+    assert sparse is not None
+    held = [(start, start + len(piece)) for start, piece in zip(sparse.starts, sparse.pieces)]
+    return next(end for _, end in held if not any(s <= end < e for s, e in held))
 
-    def flip(data: bytes) -> bytes:
-        middle = len(data) // 2
-        return data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1 :]
+
+@pytest.mark.parametrize("stored", [False, True], ids=["deflated", "stored"])
+def test_a_member_changed_between_the_two_readings_is_refused(tmp_path, small_keeps, stored):
+    """A byte the sparse hold dropped is changed in place (deflated: in its compressed
+    data, which then inflates to something else or not at all; stored: the byte itself,
+    which only the second reading's CRC sees)."""
+    path = _wide_wheel(tmp_path, stored=stored)
+
+    def flip(copy) -> None:
+        at = _dropped_offset(copy) if stored else None
+
+        def change(data: bytes) -> bytes:
+            where = len(data) // 2 if at is None else at
+            return data[:where] + bytes([data[where] ^ 0xFF]) + data[where + 1 :]
+
+        _rewritten(path, "wide/wide", change)
 
     with pytest.raises(ZipRefused) as refused:
-        _read_twice(path, "wide/wide", lambda copy: _rewritten(path, "wide/wide", flip))
+        _read_twice(path, "wide/wide", flip)
     assert refused.value.defect == "ChangedWhileRead", refused.value
 
 
@@ -311,14 +328,10 @@ def test_a_member_changed_under_the_same_crc_is_refused(tmp_path, small_keeps):
     path = _wide_wheel(tmp_path, stored=True)
 
     def forge(copy) -> None:
-        sparse = copy.sparse
-        assert sparse is not None
-        held = [(start, start + len(piece)) for start, piece in zip(sparse.starts, sparse.pieces)]
-        dropped = next(end for _, end in held if not any(s <= end < e for s, e in held))
+        dropped = _dropped_offset(copy)
 
         def change(data: bytes) -> bytes:
-            kept = 4096
-            assert any(s <= kept < e for s, e in held)
+            kept = 4096  # in the first piece, which the hold keeps
             changed = data[:kept] + bytes([data[kept] ^ 1]) + data[kept + 1 :]
             return _forged(data, changed, dropped)
 
