@@ -566,8 +566,8 @@ MUTATIONS: List[Mutation] = [
     Mutation(
         "read-sparse-second-reading-refusal-ignored",
         "musldetect/_audit/_read.py",
-        "        except ZipRefused as exc:\n            raise _changed(archive, member, exc.args[0]) from exc\n",
-        "        except ZipRefused:\n            pass\n",
+        '            raise _changed(archive, member, f"the second reading was refused ({exc.defect})") from exc\n',
+        "            pass\n",
         SPARSE_BUILT,
     ),
     Mutation(

@@ -3,12 +3,13 @@
 A wheel's container is read once by ``_zip``, which refuses any that two installers could
 read differently; every member streams through once (its CRC and its RECORD hash checked,
 its magic read: binaries are found by content); a binary member is read from the pieces
-it inflated in, kept in memory (up to ``MAX_HELD``), or spooled to an unnamed temporary
-file when larger, or under a directory when its binaries are to be resolved; nothing
-else is extracted. A directory is walked without following links, every
-file's magic read. Every ELF program or library is read with ``_binary``, every Mach-O or
-PE file with ``_images``. The tags a wheel declares come from its file name and its WHEEL
-file, both kept so the judge can compare them.
+it inflated in, kept in memory (up to ``MAX_HELD``); a larger ELF one from the pieces
+that hold what its facts read (a sparse hold: the member is read again for any other
+byte), or spooled to an unnamed temporary file when those would not do, or under a
+directory when its binaries are to be resolved; nothing else is extracted. A directory
+is walked without following links, every file's magic read. Every ELF program or library
+is read with ``_binary``, every Mach-O or PE file with ``_images``. The tags a wheel
+declares come from its file name and its WHEEL file, both kept so the judge can compare them.
 """
 
 from __future__ import annotations
@@ -378,7 +379,7 @@ def _restreamed(archive: WheelZip, member: ZipMember, pieces: List[bytes], start
         try:
             spool.writelines(archive.stream(member))
         except ZipRefused as exc:
-            raise _changed(archive, member, exc.args[0]) from exc
+            raise _changed(archive, member, f"the second reading was refused ({exc.defect})") from exc
         spool.flush()
         for piece, start in zip(pieces, starts):
             if os.pread(spool.fileno(), len(piece), start) != piece:
