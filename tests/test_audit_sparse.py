@@ -113,9 +113,13 @@ _NAMES = 8000
 _NAME = "exported_name_{:05d}_" + "x" * 380
 
 
-def _wide_program(tmp_path) -> str:
+@pytest.fixture(scope="module")
+def wide_program(tmp_path_factory) -> bytes:
+    """Built once for the module: the tests only read it."""
     source = "".join(f"int {_NAME.format(i)} = {i};\n" for i in range(_NAMES)) + "int main(void) { return 0; }\n"
-    return compile_c(tmp_path, "gcc", source, "wide", "-rdynamic", "-Wl,-s")
+    program = compile_c(tmp_path_factory.mktemp("wide"), "gcc", source, "wide", "-rdynamic", "-Wl,-s")
+    with open(program, "rb") as fh:
+        return fh.read()
 
 
 @pytest.fixture
@@ -126,10 +130,7 @@ def small_keeps(monkeypatch):
     monkeypatch.setattr(_read, "TAIL_KEEP", 64 << 10)
 
 
-def _wide_wheel(tmp_path, stored: bool = False) -> str:
-    program = _wide_program(tmp_path)
-    with open(program, "rb") as fh:
-        data = fh.read()
+def _wide_wheel(tmp_path, data: bytes, stored: bool = False) -> str:
     assert len(data) > _read.MAX_HELD + (1 << 20), len(data)
     path = make_wheel(tmp_path, "wide", ["cp312-cp312-linux_x86_64"], {"wide/wide": data})
     if stored:
@@ -141,8 +142,8 @@ def _wide_wheel(tmp_path, stored: bool = False) -> str:
     return path
 
 
-def test_bytes_the_sparse_hold_dropped_are_read_again_and_give_the_whole_files_facts(tmp_path, small_keeps):
-    path = _wide_wheel(tmp_path)
+def test_bytes_the_hold_dropped_are_read_again_and_give_the_whole_files_facts(tmp_path, small_keeps, wide_program):
+    path = _wide_wheel(tmp_path, wide_program)
     with zipfile.ZipFile(path) as plain:
         whole = _whole_facts(plain.read("wide/wide"), "wide/wide")
     assert whole.interp and not whole.static and len(whole.python_exports) == 0
@@ -208,11 +209,11 @@ def test_a_large_static_pie_program_is_spooled_as_it_streams(tmp_path, small_kee
     assert copied.copy.sparse is None and copied.copy.spool is not None
 
 
-def test_the_hold_stops_at_max_held_and_reads_the_rest_again(tmp_path, small_keeps, monkeypatch):
+def test_the_hold_stops_at_max_held_and_reads_the_rest_again(tmp_path, small_keeps, monkeypatch, wide_program):
     """Spans that cover the whole file (a head larger than it) still hold at most
     MAX_HELD bytes: the pieces past it are dropped, read again when asked for."""
     monkeypatch.setattr(_read, "HEAD_KEEP", 1 << 30)
-    path = _wide_wheel(tmp_path)
+    path = _wide_wheel(tmp_path, wide_program)
     copied = _streamed_facts(path, "wide/wide")
     sparse = copied.copy.sparse
     assert sparse is not None and sparse.held <= _read.MAX_HELD and sparse.spool is not None
@@ -263,11 +264,11 @@ def _dropped_offset(copy) -> int:
 
 
 @pytest.mark.parametrize("stored", [False, True], ids=["deflated", "stored"])
-def test_a_member_changed_between_the_two_readings_is_refused(tmp_path, small_keeps, stored):
+def test_a_member_changed_between_the_two_readings_is_refused(tmp_path, small_keeps, stored, wide_program):
     """A byte the sparse hold dropped is changed in place (deflated: in its compressed
     data, which then inflates to something else or not at all; stored: the byte itself,
     which only the second reading's CRC sees)."""
-    path = _wide_wheel(tmp_path, stored=stored)
+    path = _wide_wheel(tmp_path, wide_program, stored=stored)
 
     def flip(copy) -> None:
         at = _dropped_offset(copy) if stored else None
@@ -321,11 +322,11 @@ def _solve(columns: List[int], wanted: int) -> int:
     return chosen
 
 
-def test_a_member_changed_under_the_same_crc_is_refused(tmp_path, small_keeps):
+def test_a_member_changed_under_the_same_crc_is_refused(tmp_path, small_keeps, wide_program):
     """The second reading's CRC only proves so much: a byte the sparse hold kept is changed
     and four it dropped are set so the CRC stays the same (a stored member, rewritten in
     place); the kept bytes, compared, refuse it."""
-    path = _wide_wheel(tmp_path, stored=True)
+    path = _wide_wheel(tmp_path, wide_program, stored=True)
 
     def forge(copy) -> None:
         dropped = _dropped_offset(copy)
