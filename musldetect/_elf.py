@@ -50,27 +50,35 @@ MAX_READ = 64 * 1024 * 1024  # the most one read may ask for
 
 class HeldFile:
     """A file's bytes already in memory, in the pieces they arrived in (a wheel member
-    as it inflated): read by offset without joining them, so holding it costs no copy."""
+    as it inflated): read by offset without joining them, so holding it costs no copy.
+    With ``starts`` (where each piece lies) and ``size``, only some of the file's bytes
+    are held: a read that reaches a byte not held comes back short, as at the end."""
 
-    def __init__(self, pieces: List[bytes]) -> None:
+    def __init__(self, pieces: List[bytes], starts: Optional[List[int]] = None, size: Optional[int] = None) -> None:
         from bisect import bisect_right  # only an audit holds files: not on the hot path's imports
 
         self._after = bisect_right
-        self._pieces = [piece for piece in pieces if piece]
-        self._starts: List[int] = []
-        size = 0
-        for piece in self._pieces:
-            self._starts.append(size)
-            size += len(piece)
-        self.size = size
+        if starts is None:
+            pieces = [piece for piece in pieces if piece]
+            starts = []
+            at = 0
+            for piece in pieces:
+                starts.append(at)
+                at += len(piece)
+            size = at
+        self._pieces = pieces
+        self._starts = starts
+        self.size = size if size is not None else (starts[-1] + len(pieces[-1]) if pieces else 0)
 
     def pread(self, size: int, offset: int) -> bytes:
-        """Up to ``size`` bytes at ``offset``, as os.pread gives them."""
+        """Up to ``size`` bytes at ``offset``, as os.pread gives them; held bytes only."""
         index = max(self._after(self._starts, offset) - 1, 0)
         found = []
         while size > 0 and index < len(self._pieces):
             start = offset - self._starts[index]
-            part = self._pieces[index][start : start + size]
+            part = self._pieces[index][start : start + size] if start >= 0 else b""
+            if not part:
+                break  # the next byte is not held (or is past the end)
             found.append(part)
             size -= len(part)
             offset += len(part)

@@ -57,6 +57,9 @@ STARTUP = ("tests/test_cli_startup.py",)
 ZIP = ("tests/test_zip.py", "-k", "not harness_quick and not installers and not real_tools and not cached_real")
 FORMATS = ("tests/test_formats_rules.py",)
 READERS = ("tests/test_formats.py",)
+SPARSE_BUILT = ("tests/test_audit_sparse.py", "-k", "not real_large")
+# The pinned wheels: MUSLDETECT_WHEELS, else the cache the audit stage fills (the test skips without them).
+SPARSE_REAL = ("tests/test_audit_sparse.py", "-k", "real_large")
 
 MUTATIONS: List[Mutation] = [
     # -- the C core ---------------------------------------------------------------------
@@ -552,6 +555,83 @@ MUTATIONS: List[Mutation] = [
         'if name.lower() == "tag":',
         'if name == "Tag":',
         ("tests/test_audit_inputs.py",),
+    ),
+    Mutation(
+        "read-sparse-gap-not-read-again",
+        "musldetect/_audit/_read.py",
+        "        if len(data) < size and offset + len(data) < self.size:\n",
+        "        if False:\n",
+        SPARSE_BUILT,
+    ),
+    Mutation(
+        "read-sparse-second-reading-refusal-ignored",
+        "musldetect/_audit/_read.py",
+        '            raise _changed(archive, member, f"the second reading was refused ({exc.defect})") from exc\n',
+        "            pass\n",
+        SPARSE_BUILT,
+    ),
+    Mutation(
+        "read-sparse-held-bytes-not-compared",
+        "musldetect/_audit/_read.py",
+        "            if os.pread(spool.fileno(), len(piece), start) != piece:\n",
+        "            if False:\n",
+        SPARSE_BUILT,
+    ),
+    Mutation(
+        "read-sparse-hold-unbounded",
+        "musldetect/_audit/_read.py",
+        "            and self.held + len(piece) <= MAX_HELD\n",
+        "",
+        SPARSE_BUILT,
+    ),
+    Mutation(
+        "read-sparse-static-program-held",
+        "musldetect/_audit/_read.py",
+        "            if not elf.is_dynamic or (elf.interpreter is None and not _looks_like_a_library(elf, head)):\n",
+        "            if not elf.is_dynamic:\n",
+        SPARSE_BUILT,
+    ),
+    Mutation(
+        "read-sparse-needed-name-missed",
+        "musldetect/_audit/_read.py",
+        "_NEEDED_SUFFIX.finditer(head, 1, _NEEDED_WINDOW)",
+        "iter(())",
+        SPARSE_BUILT,
+    ),
+    Mutation(
+        "read-sparse-needed-name-in-code",
+        "musldetect/_audit/_read.py",
+        "head[found.start() - 1] in _NAME_BYTES",
+        "True",
+        SPARSE_BUILT,
+    ),
+    Mutation(
+        "read-sparse-tail-not-kept",
+        "musldetect/_audit/_read.py",
+        "    spans = [_Span(0, HEAD_KEEP), _Span(size - TAIL_KEEP, size)]\n",
+        "    spans = [_Span(0, HEAD_KEEP)]\n",
+        SPARSE_REAL,
+    ),
+    Mutation(
+        "read-sparse-dynamic-not-kept",
+        "musldetect/_audit/_read.py",
+        "    spans.extend(_Span(segment.offset, segment.offset + segment.filesz) for segment in named)\n",
+        "",
+        SPARSE_REAL,
+    ),
+    Mutation(
+        "read-sparse-patchelf-library-missed",
+        "musldetect/_audit/_read.py",
+        "    if data is not None and next(elf.segments_of_type(PT_DYNAMIC)).offset >= data:\n        return True\n",
+        "",
+        SPARSE_REAL,
+    ),
+    Mutation(
+        "elf-held-gap-read-as-bytes",
+        "musldetect/_elf.py",
+        'part = self._pieces[index][start : start + size] if start >= 0 else b""',
+        "part = self._pieces[index][start : start + size]",
+        ELF,
     ),
     Mutation("read-progress-untold", "musldetect/_audit/_read.py", "told.before(member)", "pass", BATCH),
     Mutation(

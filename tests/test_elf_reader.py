@@ -105,6 +105,24 @@ def test_a_file_held_in_pieces_reads_as_the_file_does(sizes):
             assert binary_facts(from_memory, path) == binary_facts(from_file, path), path
 
 
+def test_a_file_held_with_gaps_reads_only_the_bytes_it_holds():
+    """A sparse hold (a large wheel member's ends): a read gives the held bytes from its
+    offset up to the first byte not held, as a read at the end of a file comes back short;
+    what the caller does then (read the member again) is the audit's."""
+    data = bytes(range(256)) * 64  # 16 KiB
+    spans = [(0, 1000), (1000, 3000), (6000, 9000), (15000, 16384)]
+    held = HeldFile([data[a:b] for a, b in spans], [a for a, _ in spans], len(data))
+    assert held.size == len(data)
+    for offset, size in [(0, 3000), (10, 5000), (2999, 10), (3000, 10), (5999, 2), (6000, 3000), (8990, 100), (0, 0)]:
+        expected = b""
+        for at in range(offset, offset + size):
+            if not any(a <= at < b for a, b in spans):
+                break
+            expected += data[at : at + 1]
+        assert held.pread(size, offset) == expected, (offset, size)
+    assert held.pread(100, 16300) == data[16300:]
+
+
 def _symbols(entries: list) -> bytes:
     """An Elf64_Sym table (little-endian): (st_name, st_info, st_shndx) per entry."""
     import struct
