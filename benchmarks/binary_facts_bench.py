@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import json
 import os
 import random
 import statistics
@@ -127,6 +128,17 @@ def dump(directory: str, out: str, usr_every: int, alterations: int) -> None:
 
 def median_per_binary(binaries: List[Tuple[str, bytes]], rounds: int) -> Dict[str, float]:
     """Median process time of binary_facts per binary, the binaries interleaved each round."""
+    return {name: statistics.median(values) for name, values in times_per_binary(binaries, rounds).items()}
+
+
+def write_raw(binaries: List[Tuple[str, bytes]], rounds: int, out: str) -> None:
+    """Every time taken, with each binary's size: for comparing two trees run in turn."""
+    times = times_per_binary(binaries, rounds)
+    with open(out, "w", encoding="utf-8") as fh:
+        json.dump({name: [len(data), times[name]] for name, data in binaries}, fh)
+
+
+def times_per_binary(binaries: List[Tuple[str, bytes]], rounds: int) -> Dict[str, List[float]]:
     times: Dict[str, List[float]] = {name: [] for name, _ in binaries}
     clock = time.process_time
     for _ in range(rounds):
@@ -136,7 +148,7 @@ def median_per_binary(binaries: List[Tuple[str, bytes]], rounds: int) -> Dict[st
             with ELFFile(name, held=held) as elf:
                 binary_facts(elf, name)
             times[name].append(clock() - start)
-    return {name: statistics.median(values) for name, values in times.items()}
+    return times
 
 
 def size_class(size: int) -> str:
@@ -179,6 +191,7 @@ def main(argv: List[str]) -> None:
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--only", default="", help="time only the wheels whose name contains this")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--raw", help="write every binary's times (JSON) here instead of the report")
     args = parser.parse_args(argv)
     if args.mode == "dump":
         if not args.out:
@@ -189,6 +202,8 @@ def main(argv: List[str]) -> None:
     action: Callable[[], None]
     if args.profile:
         action = lambda: profile(binaries, 5)  # noqa: E731
+    elif args.raw:
+        action = lambda: write_raw(binaries, args.rounds, args.raw)  # noqa: E731
     else:
         action = lambda: report(binaries, median_per_binary(binaries, args.rounds))  # noqa: E731
     action()

@@ -40,12 +40,14 @@ from ._types import ELFError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Callable, Dict, Iterator, List, Optional, Tuple
+    from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
+    from ._elf_symbols import Undefined
     from ._elf_versions import VersionNeed
     from ._rootfs import FileSystem, Root
 
 MAX_READ = 64 * 1024 * 1024  # the most one read may ask for
+WINDOW = 8192  # what a small read brings along (so one read serves the small reads near it)
 
 
 class HeldFile:
@@ -92,6 +94,8 @@ class _BoundedFile:
     ) -> None:
         self.inside: Optional[str] = None
         self._pread: Callable[[int, int], bytes] = self._pread_descriptor
+        self._window = b""  # the file's bytes at _window_at, as read there
+        self._window_at = 0
         if held is not None:
             self.path = path
             self._fd = -1
@@ -139,7 +143,18 @@ class _BoundedFile:
             raise self.error(
                 f"{what}: size {size} at offset {offset} is more than one read may take ({MAX_READ >> 20} MiB)"
             )
-        data = self._pread(size, offset)
+        at = offset - self._window_at
+        if at >= 0 and at + size <= len(self._window):
+            return self._window[at : at + size]
+        if size <= WINDOW // 2:
+            # A small read brings its aligned window along: the header, the program headers,
+            # the notes and the dynamic tables with their entries sit close together.
+            self._window_at = offset - offset % (WINDOW // 2)
+            self._window = self._pread(min(WINDOW, self.size - self._window_at), self._window_at)
+            at = offset - self._window_at
+            data = self._window[at : at + size]
+        else:
+            data = self._pread(size, offset)
         if len(data) != size:
             raise self.error(f"{what}: short read ({len(data)} of {size} bytes); file changed?")
         return data
@@ -184,7 +199,8 @@ class _Headers(_BoundedFile):
             raise
 
     def _parse_header(self) -> None:
-        ident = self._pread(16, 0)
+        self._window = self._pread(WINDOW, 0)  # the header, the program headers, and often more
+        ident = self._window[:16]
         if not b"\x7fELF".startswith(ident[:4]) or (len(ident) >= 4 and ident[:4] != b"\x7fELF"):
             raise self.error("not an ELF file (bad magic)")
         if len(ident) < 16 or self.size < 16:
@@ -199,6 +215,7 @@ class _Headers(_BoundedFile):
         size = header_size(self.bits)
         header = parse_header(ident + self.read_at(16, size - 16, "ELF header"), self.bits, self.byteorder)
         self.type, self.machine, self.flags = header.type, header.machine, header.flags
+        self.section_table = (header.shoff, header.shentsize, header.shnum)  # as the header gives them
         phoff, phentsize, phnum = header.phoff, header.phentsize, header.phnum
         shoff, shentsize, shnum = header.shoff, header.shentsize, header.shnum
         if phnum == PN_XNUM:
@@ -211,6 +228,7 @@ class _Headers(_BoundedFile):
         table = self.read_at(phoff, phnum * expected, "program header table (e_phoff/e_phnum)")
         self.segments = parse_program_headers(table, self.bits, self.byteorder)
         self._loads = [segment for segment in self.segments if segment.type == PT_LOAD]  # every address lookup
+        self.is_dynamic = any(segment.type == PT_DYNAMIC for segment in self.segments)
         # A truncated file (packaging keeps 1 KiB heads of programs as test data) still
         # proves what its first bytes hold; reading a missing segment is the error.
         self.truncated = ""
@@ -291,10 +309,6 @@ class _Headers(_BoundedFile):
             if segment.vaddr <= vaddr and vaddr + size <= segment.vaddr + segment.filesz:
                 return segment.offset + (vaddr - segment.vaddr)
         raise self.error(f"{what}: address {vaddr:#x} (+{size}) is not inside any PT_LOAD segment's file data")
-
-    @property
-    def is_dynamic(self) -> bool:
-        return any(True for _ in self.segments_of_type(PT_DYNAMIC))
 
 
 class ELFFile(_Headers):
@@ -382,6 +396,12 @@ class ELFFile(_Headers):
 
         return dynamic_symbols(self, self.dynamic, exported_prefixes)
 
+    def symbol_columns(self, exported_prefixes: Optional[Tuple[bytes, ...]] = None) -> Tuple[Undefined, List[str]]:
+        """``dynamic_symbols`` with the undefined symbols as columns (what an audit filters)."""
+        from ._elf_symbols import symbol_columns
+
+        return symbol_columns(self, self.dynamic, exported_prefixes)
+
     def symbol_types(self, indexes: List[int]) -> Dict[int, int]:
         """The STT_* type of the given .dynsym entries."""
         from ._elf_symbols import symbol_types
@@ -400,7 +420,7 @@ class ELFFile(_Headers):
 
         return version_definitions(self, self.dynamic)
 
-    def symbol_version_indexes(self, count: int) -> Tuple[int, ...]:
+    def symbol_version_indexes(self, count: int) -> Sequence[int]:
         """DT_VERSYM's version index of the first ``count`` dynamic symbols."""
         from ._elf_versions import symbol_version_indexes
 

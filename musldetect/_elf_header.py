@@ -7,6 +7,7 @@ the backends that read the headers of a mapped object in memory (``_backend_cffi
 from __future__ import annotations
 
 import struct
+import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
 
 MAX_SEGMENTS = 4096
+NATIVE_ORDER = "<" if sys.byteorder == "little" else ">"  # the byte order an array() reads in
 
 PT_LOAD, PT_DYNAMIC, PT_INTERP, PT_NOTE = 1, 2, 3, 4
 PT_GNU_STACK = 0x6474E551

@@ -10,6 +10,9 @@ never stops the loader, so it never raises a bound.
 from __future__ import annotations
 
 import struct
+from array import array
+from itertools import compress, repeat
+from operator import not_
 from typing import Dict, List, NamedTuple, Optional, Tuple
 
 from .. import _rules
@@ -19,14 +22,13 @@ from .._elf_header import (
     ET_DYN,
     ET_EXEC,
     ET_REL,
+    NATIVE_ORDER,
     PF_X,
     PT_DYNAMIC,
     PT_GNU_STACK,
     asks_executable_stack,
-    header_size,
-    parse_header,
 )
-from .._elf_symbols import STT_FUNC, STT_NOTYPE
+from .._elf_symbols import STT_FUNC, STT_NOTYPE, WORD, Undefined
 from .._grammar import GLIBC, MUSL
 from .._inspect import static_family
 from .._libcfile import family_by_name
@@ -38,6 +40,7 @@ from .._libcfile import family_by_name
 # 2 module that imports narrow-unicode (UCS2) functions. Its module init function says which
 # Python an extension is for; a library that is no extension is not asked.
 FPECTL_SYMBOLS = ("PyFPE_jbuf", "PyFPE_dummy", "PyFPE_counter")
+_FPECTL = frozenset(FPECTL_SYMBOLS)
 NARROW_UNICODE = "PyUnicodeUCS2_"
 _MODULE_INITS = (("PyInit_", 3), ("init", 2), ("_cffi_pypyinit_", 2))
 # CPython's C API names: what an extension imports from the interpreter, or must not export.
@@ -106,22 +109,22 @@ def _dynamic_is_nobits(elf: ELFFile) -> bool:
     """A debug-info file (objcopy --only-keep-debug, eu-strip -f) keeps the program headers
     but marks the loaded sections SHT_NOBITS in an intact section table; a truncated
     library has no such table, so it is still read (and refused) as the broken file it is."""
-    header = parse_header(elf.read_at(0, header_size(elf.bits), "ELF header"), elf.bits, elf.byteorder)
+    shoff, shentsize, shnum = elf.section_table
     wide = elf.bits == 64
     size = 64 if wide else 40
-    if (
-        not header.shoff
-        or header.shentsize != size
-        or not 0 < header.shnum <= MAX_SECTIONS
-        or header.shoff + header.shnum * size > elf.size
-    ):
+    if not shoff or shentsize != size or not 0 < shnum <= MAX_SECTIONS or shoff + shnum * size > elf.size:
         return False
-    table = elf.read_at(header.shoff, header.shnum * size, "section header table")
-    fields = elf.byteorder + ("IIQQ" if wide else "IIII")
+    table = elf.read_at(shoff, shnum * size, "section header table")
+    words = array(WORD, table)  # sh_type is word 1 of either class's entry
+    kinds = words[1 :: size // 4]
+    if elf.byteorder != NATIVE_ORDER:
+        kinds.byteswap()
     addresses = {segment.vaddr for segment in elf.segments_of_type(PT_DYNAMIC)}
-    for at in range(0, len(table), size):
-        _name, kind, _flags, address = struct.unpack_from(fields, table, at)
-        if kind == SHT_NOBITS and address in addresses:
+    for index in [index for index, kind in enumerate(kinds) if kind == SHT_NOBITS]:  # .bss, .tbss: a few
+        (address,) = struct.unpack_from(
+            elf.byteorder + ("Q" if wide else "I"), table, index * size + (16 if wide else 12)
+        )
+        if address in addresses:
             return True
     return False
 
@@ -153,15 +156,18 @@ def binary_facts(elf: ELFFile, shown_as: str) -> BinaryFacts:
             shown_as, elf.arch, None, False, None, (), (), False, (), (), (), (), {}, None, unloadable, loadable=False
         )
     interp = elf.interpreter
-    if elf.is_dynamic:
+    dynamic = elf.is_dynamic
+    if dynamic:
         elf.dynamic_strings()  # the symbol pass reads the whole table: read first, every name comes from it
-    soname, needed = elf.dynamic_names() if elf.is_dynamic else (None, [])
-    rpath, runpath = elf.search_paths() if elf.is_dynamic else ([], [])
+    soname, needed = elf.dynamic_names() if dynamic else (None, [])
+    rpath, runpath = elf.search_paths() if dynamic else ([], [])
     versions = _version_needs(elf)
-    symbols, exported = elf.dynamic_symbols(_EXPORTS_WANTED) if elf.is_dynamic else ([], [])
-    imports = tuple(name for name, is_weak, _ in symbols if not is_weak)
-    symbol_of_version = _symbol_of_version(elf, symbols, versions.by_index)
+    symbols, exported = elf.symbol_columns(_EXPORTS_WANTED) if dynamic else (Undefined([], [], []), [])
+    strong = list(map(not_, symbols.weak))
+    imports = tuple(compress(symbols.names, strong))
+    symbol_of_version = _symbol_of_version(elf, symbols, strong, versions.by_index)
     linked = _linked(elf, interp, needed, versions)
+    python_names = map(str.startswith, symbols.names, repeat(PYTHON_PREFIXES))
     return BinaryFacts(
         shown_as,
         elf.arch,
@@ -174,11 +180,11 @@ def binary_facts(elf: ELFFile, shown_as: str) -> BinaryFacts:
         tuple(versions.strong),
         tuple(versions.weak),
         imports,
-        tuple(name for name, is_weak, _ in symbols if is_weak),
+        tuple(compress(symbols.names, symbols.weak)),
         symbol_of_version,
         _requires(linked, versions, imports),
         linked.reason,
-        tuple(sorted({name for name, _, _ in symbols if name.startswith(PYTHON_PREFIXES)})),
+        tuple(sorted(set(compress(symbols.names, python_names)))),
         tuple(sorted(name for name in exported if name.startswith(PYTHON_PREFIXES))),
         _stack(elf),
         tuple(sorted(elf.gnu_properties().items())),
@@ -188,7 +194,7 @@ def binary_facts(elf: ELFFile, shown_as: str) -> BinaryFacts:
     )
 
 
-def _old_python(elf: ELFFile, path: str, symbols: List[Tuple[str, bool, int]], exported: List[str]) -> Tuple[str, ...]:
+def _old_python(elf: ELFFile, path: str, symbols: Undefined, exported: List[str]) -> Tuple[str, ...]:
     """The imports of an extension module that only an old interpreter provides: the module
     is the file's name up to its first dot, its Python the first init function it exports;
     fpectl's names count when they are functions or untyped, UCS2 ones when functions (an
@@ -198,8 +204,11 @@ def _old_python(elf: ELFFile, path: str, symbols: List[Tuple[str, bool, int]], e
     major = next((inits[name] for name in exported if name in inits), None)
     if major is None:
         return ()
-    fpectl = [(name, index) for name, _, index in symbols if name in FPECTL_SYMBOLS]
-    narrow = [(name, index) for name, _, index in symbols if major == 2 and NARROW_UNICODE in name]
+    names = symbols.names
+    fpectl = [] if _FPECTL.isdisjoint(names) else [pair for pair in zip(names, symbols.indexes) if pair[0] in _FPECTL]
+    narrow = (
+        [(name, index) for name, index in zip(names, symbols.indexes) if NARROW_UNICODE in name] if major == 2 else []
+    )
     if not fpectl and not narrow:
         return ()
     types = elf.symbol_types([index for _, index in fpectl + narrow])
@@ -217,18 +226,18 @@ def _version_needs(elf: ELFFile) -> _VersionNeeds:
     return needs
 
 
-def _symbol_of_version(elf: ELFFile, symbols: List[Tuple[str, bool, int]], by_index: Dict[int, str]) -> Dict[str, str]:
+def _symbol_of_version(
+    elf: ELFFile, symbols: Undefined, strong: List[bool], by_index: Dict[int, str]
+) -> Dict[str, str]:
     """For each needed version, the first strong import bound to it: what blame names."""
-    symbol_of_version: Dict[str, str] = {}
-    if by_index and symbols:
-        indexes = elf.symbol_version_indexes(symbols[-1][2] + 1)  # symbols come in .dynsym order
-        for name, is_weak, index in symbols:
-            version = by_index.get(indexes[index]) if index < len(indexes) else None
-            if version and not is_weak:
-                symbol_of_version.setdefault(version, name)
-                if len(symbol_of_version) == len(by_index):
-                    break  # every version has its symbol
-    return symbol_of_version
+    if not by_index or not symbols.names:
+        return {}
+    indexes = elf.symbol_version_indexes(symbols.indexes[-1] + 1)  # symbols come in .dynsym order
+    if not indexes:
+        return {}
+    versions = list(map(by_index.get, map(indexes.__getitem__, compress(symbols.indexes, strong))))
+    first = dict(zip(reversed(versions), reversed(list(compress(symbols.names, strong)))))  # the first one wins
+    return {version: first[version] for version in dict.fromkeys(versions) if version}
 
 
 def _linked(elf: ELFFile, interp: Optional[str], needed: List[str], versions: _VersionNeeds) -> _Linked:
