@@ -42,7 +42,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
-    from ._elf_symbols import Undefined
     from ._elf_versions import VersionNeed
     from ._rootfs import FileSystem, Root
 
@@ -395,12 +394,6 @@ class ELFFile(_Headers):
         from ._elf_symbols import dynamic_symbols
 
         return dynamic_symbols(self, self.dynamic, exported_prefixes)
-
-    def symbol_columns(self, exported_prefixes: Optional[Tuple[bytes, ...]] = None) -> Tuple[Undefined, List[str]]:
-        """``dynamic_symbols`` with the undefined symbols as columns (what an audit filters)."""
-        from ._elf_symbols import symbol_columns
-
-        return symbol_columns(self, self.dynamic, exported_prefixes)
 
     def symbol_types(self, indexes: List[int]) -> Dict[int, int]:
         """The STT_* type of the given .dynsym entries."""

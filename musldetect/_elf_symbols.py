@@ -155,15 +155,24 @@ class _Strings:
     def names_at(self, starts: List[int]) -> List[str]:
         """``name`` of every offset in ``starts`` (each inside the table), "" for the empty
         name and for one with no NUL after it, the bytes searched counted the same."""
-        if not starts or len(starts) * NAME_SEARCH > self.budget:
-            return self._names_searched_alone(starts)
-        # Every name's end looked for no further than NAME_SEARCH bytes (so the budget pays
-        # for all the searches even if none found its NUL), in one comprehension; a longer
-        # name, or one with no NUL, stops it (ValueError) and each is searched alone.
+        table = self.table
+        # Decoded whole when that costs less than decoding each name (a name is an ASCII slice).
+        text = table.decode("ascii") if starts and len(table) <= 256 * len(starts) and table.isascii() else None
+        found: List[str] = []
+        while len(found) < len(starts):
+            most = self.budget // NAME_SEARCH
+            if most < 1:
+                return found + self._names_searched_alone(starts[len(found) :])
+            found += self._names_found_near(starts[len(found) : len(found) + most], text)
+        return found
+
+    def _names_found_near(self, starts: List[int], text: Optional[str]) -> List[str]:
+        """The names at ``starts``, each end looked for no further than NAME_SEARCH bytes (so
+        the budget pays for them all even if none found its NUL), in one comprehension; a
+        longer name, or one with no NUL, stops it (ValueError): then each is searched alone."""
         table = self.table
         try:
-            if len(table) <= 256 * len(starts) and table.isascii():  # decoding it whole pays
-                text = table.decode("ascii")
+            if text is not None:
                 found = [text[at : text.index("\x00", at, at + NAME_SEARCH)] for at in starts]
                 self.charge(sum(map(len, found)))  # one character a byte
                 return found

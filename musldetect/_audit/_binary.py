@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import struct
 from array import array
+from functools import lru_cache
 from itertools import compress, repeat
-from operator import not_
+from operator import itemgetter, not_
 from typing import Dict, List, NamedTuple, Optional, Tuple
 
 from .. import _rules
@@ -28,7 +29,9 @@ from .._elf_header import (
     PT_GNU_STACK,
     asks_executable_stack,
 )
-from .._elf_symbols import STT_FUNC, STT_NOTYPE, WORD, Undefined
+from .._elf_notes import gnu_properties
+from .._elf_symbols import STT_FUNC, STT_NOTYPE, WORD, Undefined, pick, symbol_columns
+from .._elf_versions import symbol_version_indexes, version_need_entries
 from .._grammar import GLIBC, MUSL
 from .._inspect import static_family
 from .._libcfile import family_by_name
@@ -162,15 +165,15 @@ def binary_facts(elf: ELFFile, shown_as: str) -> BinaryFacts:
     soname, needed = elf.dynamic_names() if dynamic else (None, [])
     rpath, runpath = elf.search_paths() if dynamic else ([], [])
     versions = _version_needs(elf)
-    symbols, exported = elf.symbol_columns(_EXPORTS_WANTED) if dynamic else (Undefined([], [], []), [])
-    strong = list(map(not_, symbols.weak))
-    imports = tuple(compress(symbols.names, strong))
-    symbol_of_version = _symbol_of_version(elf, symbols, strong, versions.by_index)
+    symbols, exported = symbol_columns(elf, elf.dynamic, _EXPORTS_WANTED) if dynamic else (Undefined([], [], []), [])
+    imports = tuple(compress(symbols.names, map(not_, symbols.weak)))
+    symbol_of_version = _symbol_of_version(elf, symbols, imports, versions.by_index)
     linked = _linked(elf, interp, needed, versions)
     python_names = map(str.startswith, symbols.names, repeat(PYTHON_PREFIXES))
+    arch = elf.arch
     return BinaryFacts(
         shown_as,
-        elf.arch,
+        arch,
         linked.family,
         linked.static,
         soname,
@@ -187,9 +190,9 @@ def binary_facts(elf: ELFFile, shown_as: str) -> BinaryFacts:
         tuple(sorted(set(compress(symbols.names, python_names)))),
         tuple(sorted(name for name in exported if name.startswith(PYTHON_PREFIXES))),
         _stack(elf),
-        tuple(sorted(elf.gnu_properties().items())),
+        tuple(sorted(gnu_properties(elf).items())),
         interp,
-        asks_executable_stack(elf.segments, elf.arch),
+        asks_executable_stack(elf.segments, arch),
         old_python=_old_python(elf, shown_as, symbols, exported),
     )
 
@@ -220,24 +223,37 @@ def _old_python(elf: ELFFile, path: str, symbols: Undefined, exported: List[str]
 
 def _version_needs(elf: ELFFile) -> _VersionNeeds:
     needs = _VersionNeeds([], [], {})
-    for need in elf.version_need_entries() if elf.is_dynamic else []:
+    for need in version_need_entries(elf, elf.dynamic) if elf.is_dynamic else []:
         (needs.weak if need.weak else needs.strong).append((need.library, need.name))
         needs.by_index[need.index] = need.name
     return needs
 
 
 def _symbol_of_version(
-    elf: ELFFile, symbols: Undefined, strong: List[bool], by_index: Dict[int, str]
+    elf: ELFFile, symbols: Undefined, imports: Tuple[str, ...], by_index: Dict[int, str]
 ) -> Dict[str, str]:
-    """For each needed version, the first strong import bound to it: what blame names."""
+    """For each needed version, the first strong import bound to it (``imports`` are the
+    strong ones, in order): what blame names."""
     if not by_index or not symbols.names:
         return {}
-    indexes = elf.symbol_version_indexes(symbols.indexes[-1] + 1)  # symbols come in .dynsym order
-    if not indexes:
+    indexes = symbol_version_indexes(elf, elf.dynamic, symbols.indexes[-1] + 1)  # symbols come in .dynsym order
+    if not indexes or not imports:
         return {}
-    versions = list(map(by_index.get, map(indexes.__getitem__, compress(symbols.indexes, strong))))
-    first = dict(zip(reversed(versions), reversed(list(compress(symbols.names, strong)))))  # the first one wins
-    return {version: first[version] for version in dict.fromkeys(versions) if version}
+    bound = pick(indexes, list(compress(symbols.indexes, map(not_, symbols.weak))))
+    if len(by_index) > FEW_VERSIONS:  # one pass, the first import of each version kept
+        versions = list(map(by_index.get, bound))
+        first_import = dict(zip(reversed(versions), reversed(imports)))
+        return {version: first_import[version] for version in dict.fromkeys(versions) if version}
+    first: Dict[str, int] = {}
+    for index, version in by_index.items():  # a few versions: one C-speed search each
+        if version and index in bound:
+            at = bound.index(index)
+            if at < first.get(version, len(bound)):
+                first[version] = at
+    return {version: imports[at] for version, at in sorted(first.items(), key=itemgetter(1))}
+
+
+FEW_VERSIONS = 16
 
 
 def _linked(elf: ELFFile, interp: Optional[str], needed: List[str], versions: _VersionNeeds) -> _Linked:
@@ -262,10 +278,16 @@ def _linked(elf: ELFFile, interp: Optional[str], needed: List[str], versions: _V
 def _requires(linked: _Linked, versions: _VersionNeeds, imports: Tuple[str, ...]) -> Optional[Tuple[int, ...]]:
     """The oldest release of a dynamically linked C library that its strong needs allow."""
     if linked.family == GLIBC and not linked.static:
-        return _rules.glibc_requirement(name for _lib, name in versions.strong)
+        return _glibc_requirement(tuple(name for _lib, name in versions.strong))
     if linked.family == MUSL and not linked.static:
         return _rules.musl_requirement(imports)
     return None
+
+
+@lru_cache(maxsize=1024)
+def _glibc_requirement(version_names: Tuple[str, ...]) -> Optional[Tuple[int, ...]]:
+    """The binaries of a wheel need the same few sets of versions: each set is read once."""
+    return _rules.glibc_requirement(version_names)
 
 
 def _stack(elf: ELFFile) -> str:
