@@ -302,7 +302,10 @@ def _exports_named(columns: _Columns, strings: _Strings, prefixes: Optional[Tupl
         else:
             chosen = list(compress(range(len(names)), map(starts.__contains__, names)))
         exported = list(compress(chosen, map(exportable.__getitem__, chosen)))
-    return [name for name in map(strings.name, pick(names, exported)) if name is not None]
+    named_at = pick(names, exported)
+    if named_at and (min(named_at) < 1 or max(named_at) >= len(strtab)):  # no name there
+        named_at = [at for at in named_at if 0 < at < len(strtab)]
+    return [name for name in strings.names_at(named_at) if name]
 
 
 def _prefix_starts(strtab: bytes, prefixes: Tuple[bytes, ...], most: int) -> Optional[Set[int]]:

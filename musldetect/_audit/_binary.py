@@ -49,7 +49,12 @@ _MODULE_INITS = (("PyInit_", 3), ("init", 2), ("_cffi_pypyinit_", 2))
 # CPython's C API names: what an extension imports from the interpreter, or must not export.
 PYTHON_PREFIXES = ("Py", "_Py")
 PYTHON_PREFIXES_BYTES = tuple(prefix.encode() for prefix in PYTHON_PREFIXES)
-_EXPORTS_WANTED = PYTHON_PREFIXES_BYTES + tuple(init.encode() for init, _ in _MODULE_INITS)
+# What the exports are searched for: a prefix another one starts (PyInit_ after Py) adds no name.
+_EXPORTS_WANTED = tuple(
+    prefix
+    for prefix in PYTHON_PREFIXES_BYTES + tuple(init.encode() for init, _ in _MODULE_INITS)
+    if not any(prefix != shorter and prefix.startswith(shorter) for shorter in PYTHON_PREFIXES_BYTES)
+)
 
 
 class BinaryFacts(NamedTuple):
@@ -244,12 +249,16 @@ def _symbol_of_version(
         versions = list(map(by_index.get, bound))
         first_import = dict(zip(reversed(versions), reversed(imports)))
         return {version: first_import[version] for version in dict.fromkeys(versions) if version}
+    # A few versions: one C-speed search each, memchr's when every index fits a byte.
+    search = bytes(bound) if max(bound) < 256 else None
     first: Dict[str, int] = {}
-    for index, version in by_index.items():  # a few versions: one C-speed search each
-        if version and index in bound:
-            at = bound.index(index)
-            if at < first.get(version, len(bound)):
-                first[version] = at
+    for index, version in by_index.items():
+        if search is not None:
+            at = search.find(index) if index < 256 else -1
+        else:
+            at = bound.index(index) if index in bound else -1
+        if version and 0 <= at < first.get(version, len(bound)):
+            first[version] = at
     return {version: imports[at] for version, at in sorted(first.items(), key=itemgetter(1))}
 
 
