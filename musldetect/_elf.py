@@ -93,6 +93,7 @@ class _BoundedFile:
     ) -> None:
         self.inside: Optional[str] = None
         self._pread: Callable[[int, int], bytes] = self._pread_descriptor
+        self._head = b""  # the file's first bytes, as read on opening
         self._window = b""  # the file's bytes at _window_at, as read there
         self._window_at = 0
         if held is not None:
@@ -142,6 +143,8 @@ class _BoundedFile:
             raise self.error(
                 f"{what}: size {size} at offset {offset} is more than one read may take ({MAX_READ >> 20} MiB)"
             )
+        if offset + size <= len(self._head):
+            return self._head[offset : offset + size]
         at = offset - self._window_at
         if at >= 0 and at + size <= len(self._window):
             return self._window[at : at + size]
@@ -198,8 +201,8 @@ class _Headers(_BoundedFile):
             raise
 
     def _parse_header(self) -> None:
-        self._window = self._pread(WINDOW, 0)  # the header, the program headers, and often more
-        ident = self._window[:16]
+        self._head = self._pread(WINDOW, 0)  # the header, the program headers, and often the tables
+        ident = self._head[:16]
         if not b"\x7fELF".startswith(ident[:4]) or (len(ident) >= 4 and ident[:4] != b"\x7fELF"):
             raise self.error("not an ELF file (bad magic)")
         if len(ident) < 16 or self.size < 16:

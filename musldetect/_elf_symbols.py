@@ -41,7 +41,9 @@ def symbol_count(reader: Reader, values: Dict[int, List[int]]) -> int:
     if nbuckets > MAX_HASH_WORDS or bloom_size > MAX_HASH_WORDS // 2:
         raise reader.error(f"DT_GNU_HASH: {nbuckets} buckets / {bloom_size} bloom words is out of range")
     at += 16 + bloom_size * (reader.bits // 8)
-    buckets = struct.unpack(f"{order}{nbuckets}I", reader.read_at(at, 4 * nbuckets, "DT_GNU_HASH buckets"))
+    buckets = array(WORD, reader.read_at(at, 4 * nbuckets, "DT_GNU_HASH buckets"))
+    if order != NATIVE_ORDER:
+        buckets.byteswap()
     last = int(max(buckets, default=0))
     if last < symoffset:
         return int(symoffset)
@@ -154,25 +156,20 @@ class _Strings:
 
     def names_at(self, starts: List[int]) -> List[str]:
         """``name`` of every offset in ``starts`` (each inside the table), "" for the empty
-        name and for one with no NUL after it, the bytes searched counted the same."""
-        table = self.table
-        # Decoded whole when that costs less than decoding each name (a name is an ASCII slice).
-        text = table.decode("ascii") if starts and len(table) <= 256 * len(starts) and table.isascii() else None
-        found: List[str] = []
-        while len(found) < len(starts):
-            most = self.budget // NAME_SEARCH
-            if most < 1:
-                return found + self._names_searched_alone(starts[len(found) :])
-            found += self._names_found_near(starts[len(found) : len(found) + most], text)
-        return found
+        name and for one with no NUL after it, the bytes searched counted the same.
 
-    def _names_found_near(self, starts: List[int], text: Optional[str]) -> List[str]:
-        """The names at ``starts``, each end looked for no further than NAME_SEARCH bytes (so
-        the budget pays for them all even if none found its NUL), in one comprehension; a
-        longer name, or one with no NUL, stops it (ValueError): then each is searched alone."""
+        Each end is looked for no further than NAME_SEARCH bytes, in one comprehension, as
+        many at a time as the budget pays for even if none found its NUL; a longer name, or
+        one with no NUL, stops it (ValueError): then each of its batch is searched alone."""
+        most = self.budget // NAME_SEARCH
+        if len(starts) > most:  # a rare binary: over 256 imports and a small table
+            if most < 1:
+                return self._names_searched_alone(starts)
+            return self.names_at(starts[:most]) + self.names_at(starts[most:])
         table = self.table
         try:
-            if text is not None:
+            if len(table) <= 256 * len(starts) and table.isascii():  # decoded whole for less than name by name
+                text = table.decode("ascii")
                 found = [text[at : text.index("\x00", at, at + NAME_SEARCH)] for at in starts]
                 self.charge(sum(map(len, found)))  # one character a byte
                 return found
