@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 from array import array
+from functools import lru_cache
 from itertools import compress, repeat
 from operator import itemgetter
 from typing import NamedTuple, NoReturn, TypeVar
@@ -282,27 +283,41 @@ _EXPORTED_BINDING = bytes(int(info >> 4 in (STB_GLOBAL, STB_WEAK)) for info in r
 def _exports_named(columns: _Columns, strings: _Strings, prefixes: Optional[Tuple[bytes, ...]]) -> List[str]:
     """The defined global or weak symbols (a hidden definition never reaches .dynsym as
     global), those whose names start with one of ``prefixes`` when given: an extension
-    module exports one or two, each asked; a library thousands, found by searching the
-    table for the prefixes instead."""
+    module exports a few, each asked (after a look at its first byte); a library
+    thousands, found by searching the table for the prefixes instead."""
     names, strtab = columns.names, strings.table
     exportable = columns.exportable()
-    if prefixes is None or 3 * exportable.count(1) <= len(names) + 1024:
-        exported = _where(exportable, 1)
-        if prefixes is not None:
-            exported = list(
-                compress(exported, map(strtab.startswith, repeat(prefixes), map(names.__getitem__, exported)))
-            )
+    count = exportable.count(1)
+    if prefixes is None or count <= FEW_EXPORTS or 2 * count <= len(names):
+        named_at = pick(names, _where(exportable, 1))
+        if named_at and (min(named_at) < 1 or max(named_at) >= len(strtab)):  # no name there
+            named_at = [at for at in named_at if 0 < at < len(strtab)]
+        if prefixes is not None and named_at:
+            named_at = list(compress(named_at, bytes(pick(strtab, named_at)).translate(_first_bytes(prefixes))))
+            named_at = list(compress(named_at, map(strtab.startswith, repeat(prefixes), named_at)))
     else:
         starts = _prefix_starts(strtab, prefixes, len(names))
         if starts is None:  # more matches than symbols: asking each name is the cheaper way
             chosen = list(compress(range(len(names)), map(strtab.startswith, repeat(prefixes), names)))
         else:
             chosen = list(compress(range(len(names)), map(starts.__contains__, names)))
-        exported = list(compress(chosen, map(exportable.__getitem__, chosen)))
-    named_at = pick(names, exported)
-    if named_at and (min(named_at) < 1 or max(named_at) >= len(strtab)):  # no name there
-        named_at = [at for at in named_at if 0 < at < len(strtab)]
+        named_at = pick(names, list(compress(chosen, pick(exportable, chosen))))
+        named_at = [at for at in named_at if 0 < at < len(strtab)]  # a prefix found at 0 names nothing
     return [name for name in strings.names_at(named_at) if name]
+
+
+FEW_EXPORTS = 512  # up to this many exports, each is asked for a prefix rather than the table searched
+
+
+@lru_cache(maxsize=8)
+def _first_bytes(prefixes: Tuple[bytes, ...]) -> bytes:
+    """A translation of a name's first byte to 1 where some prefix may start it."""
+    if not all(prefixes):
+        return bytes([1]) * 256  # the empty prefix starts every name
+    table = bytearray(256)
+    for prefix in prefixes:
+        table[prefix[0]] = 1
+    return bytes(table)
 
 
 def _prefix_starts(strtab: bytes, prefixes: Tuple[bytes, ...], most: int) -> Optional[Set[int]]:
