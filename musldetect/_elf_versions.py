@@ -57,12 +57,17 @@ def symbol_version_indexes(reader: Reader, dynamic: DynamicSection, count: int) 
     if DT_VERSYM not in values or count <= 0:
         return ()
     at = reader.vaddr_to_offset(values[DT_VERSYM][0], 2 * count, "DT_VERSYM")
-    indexes = array("H", reader.read_at(at, 2 * count, "DT_VERSYM table"))
+    raw = reader.read_at(at, 2 * count, "DT_VERSYM table")
+    indexes = array("H", raw)
     if reader.byteorder != NATIVE_ORDER:
         indexes.byteswap()
-    if max(indexes) & VERSYM_HIDDEN:  # only a defined symbol's version is hidden: rarely any
+    high_bytes = raw[1::2] if reader.byteorder == "<" else raw[0::2]
+    if high_bytes.translate(None, _BELOW_HIDDEN):  # only a defined symbol's version is hidden: rarely any
         return array("H", map(and_, indexes, repeat(VERSYM_HIDDEN - 1)))
     return indexes
+
+
+_BELOW_HIDDEN = bytes(range(VERSYM_HIDDEN >> 8))  # a high byte without the hidden bit
 
 
 def _table(reader: Reader, dynamic: DynamicSection, tag: int, count_tag: int, size: int, name: str) -> Tuple[int, int]:
