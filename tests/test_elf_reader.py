@@ -140,3 +140,31 @@ def test_names_pointing_into_one_long_string_are_refused_not_searched_for_minute
     table = _symbols([(at, 1 << 4, 0) for at in range(1, 20_001)])  # 20,000 names, 20 GB of searching
     with ELFFile(sys.executable) as reader, pytest.raises(ELFError, match="names overlap far beyond"):
         _undefined_symbols(_Columns.of(table, 24, "<"), _Strings(reader, strtab))
+
+
+class _CountedTable(bytes):
+    """A string table that counts the searches for a name's end made in it."""
+
+    searches = 0
+
+    def index(self, sub, start=None, end=None):
+        _CountedTable.searches += 1
+        return super().index(sub, start, end)
+
+
+def test_names_found_together_are_searched_no_further_than_the_budget_pays_for():
+    """Names are found many at a time, each end looked for at most NAME_SEARCH bytes away;
+    a batch holds no more names than the budget pays for, so thousands of symbols all
+    naming one long (terminated) name are refused after the first few hundred searches,
+    not after searching for every one of them."""
+    from musldetect._elf_symbols import NAME_SEARCH, _Columns, _Strings, _undefined_symbols
+    from musldetect._types import ELFError
+
+    name = b"\xff" + b"x" * (NAME_SEARCH - 100)  # not ASCII: searched in the bytes themselves
+    strtab = _CountedTable(b"\0" + name + b"\0")
+    table = _symbols([(1, 1 << 4, 0)] * 5_000)
+    _CountedTable.searches = 0
+    with ELFFile(sys.executable) as reader, pytest.raises(ELFError, match="names overlap far beyond"):
+        _undefined_symbols(_Columns.of(table, 24, "<"), _Strings(reader, strtab))
+    affordable = (4 * len(strtab) + (1 << 20)) // len(name)
+    assert _CountedTable.searches <= affordable + 10, (_CountedTable.searches, affordable)
