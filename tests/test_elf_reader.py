@@ -142,6 +142,27 @@ def test_names_pointing_into_one_long_string_are_refused_not_searched_for_minute
         _undefined_symbols(_Columns.of(table, 24, "<"), _Strings(reader, strtab))
 
 
+@pytest.mark.parametrize("exports", [40, 2_000])
+def test_exports_by_prefix_asked_name_by_name_or_searched_in_the_table(exports):
+    """A few exports are each asked for a prefix; a library's thousands are found by
+    searching the string table for the prefixes: the same names either way, in .dynsym
+    order, an undefined or local symbol never among them."""
+    from musldetect._elf_symbols import FEW_EXPORTS, _Columns, _exports_named, _Strings
+
+    assert (exports > FEW_EXPORTS) == (exports == 2_000)  # both ways are taken
+    names = [f"{'Py' if index % 7 == 3 else 'lib'}_{index}" for index in range(exports)]
+    names += ["Py_Imported", "Py_Local"]
+    strtab = b"\0" + b"".join(name.encode() + b"\0" for name in names)
+    offsets = [1 + sum(len(name) + 1 for name in names[:index]) for index in range(len(names))]
+    global_function, local_function = (1 << 4) | 2, 2
+    entries = [(at, global_function, 1) for at in offsets[:exports]]
+    entries += [(offsets[-2], global_function, 0), (offsets[-1], local_function, 1)]
+    columns = _Columns.of(_symbols(entries), 24, "<")
+    with ELFFile(sys.executable) as reader:
+        found = _exports_named(columns, _Strings(reader, strtab), (b"Py", b"init"))
+    assert found == [name for name in names[:exports] if name.startswith("Py")]
+
+
 class _CountedTable(bytes):
     """A string table that counts the searches for a name's end made in it."""
 
