@@ -297,6 +297,8 @@ def _exports_named(columns: _Columns, strings: _Strings, prefixes: Optional[Tupl
             named_at = list(compress(named_at, map(strtab.startswith, repeat(prefixes), named_at)))
     else:
         starts = _prefix_starts(strtab, prefixes, len(names))
+        if not starts and starts is not None:  # no name starts so: most libraries
+            return []
         if starts is None:  # more matches than symbols: asking each name is the cheaper way
             chosen = list(compress(range(len(names)), map(strtab.startswith, repeat(prefixes), names)))
         else:
