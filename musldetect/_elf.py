@@ -6,9 +6,11 @@ bounded reads (``_BoundedFile``), the header and segments (``_Headers``), and th
 over the rest, each concept of which lives in a module of its own:
 ``_elf_header`` (header, program headers, arch), ``_elf_dynamic`` (PT_DYNAMIC and its
 strings), ``_elf_symbols`` (the dynamic symbols and hash tables), ``_elf_versions``
-(symbol versions) and ``_elf_notes`` (notes). It reads only what it is asked for (pread
-of the header, the program header table, one dynamic string page at a time, the
-segments a decision needs), so a 2 GiB file costs what a 2 KiB one does. It never
+(symbol versions) and ``_elf_notes`` (notes). It reads only what it is asked for (the
+first 8 KiB, which hold the header and program headers; a small read brings the 8 KiB
+around it, so the many small reads of the tables and their entries cost one; one dynamic
+string page at a time; the segments a decision needs), so a 2 GiB file costs what a
+2 KiB one does. It never
 executes anything, refuses special files instead of blocking on them, and turns every
 malformed field into an ELFError naming the field and the file. A truncated file is
 opened; only reading what is missing fails.
