@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import struct
+from _weakref import proxy
 
 from ._elf_dynamic import DynamicSection
 from ._elf_header import (
@@ -85,6 +86,21 @@ class HeldFile:
         return self._pieces[0] if len(self._pieces) == 1 else b"".join(self._pieces)
 
 
+def _descriptor_reader(fd: int) -> Callable[[int, int], bytes]:
+    """pread on ``fd``: a closure over the number, not a method of the file object (a
+    bound method kept on its own object is a cycle only the garbage collector frees)."""
+
+    def pread(size: int, offset: int) -> bytes:
+        return os.pread(fd, size, offset)
+
+    return pread
+
+
+def _closed_file(size: int, offset: int) -> bytes:
+    """What reading a closed file gives: the error os.pread gives on a closed descriptor."""
+    raise OSError(9, os.strerror(9))  # EBADF
+
+
 class _BoundedFile:
     """A regular file opened once (on the host, inside a file system, from a descriptor, or
     held in memory) for bounded reads by offset: which file it is, and its bytes, never
@@ -94,7 +110,7 @@ class _BoundedFile:
         self, path: str, root: Optional[FileSystem], descriptor: Optional[int], held: Optional[HeldFile] = None
     ) -> None:
         self.inside: Optional[str] = None
-        self._pread: Callable[[int, int], bytes] = self._pread_descriptor
+        self._pread: Callable[[int, int], bytes] = _closed_file  # a closure, never a bound method: no cycle
         self._head = b""  # the file's first bytes, as read on opening
         self._window = b""  # the file's bytes at _window_at, as read there
         self._window_at = 0
@@ -119,18 +135,17 @@ class _BoundedFile:
         except BaseException:
             os.close(self._fd)
             raise
+        self._pread = _descriptor_reader(self._fd)
         self.size = st.st_size
         # Which file this is, as of now: a cache of what was read from it is only
         # valid while all four stay the same.
         self.identity = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
-    def _pread_descriptor(self, size: int, offset: int) -> bytes:
-        return os.pread(self._fd, size, offset)
-
     def close(self) -> None:
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
+            self._pread = _closed_file
 
     def error(self, message: str) -> ELFError:
         return ELFError(f"{self.path}: {message}")
@@ -341,7 +356,9 @@ class ELFFile(_Headers):
         to a temporary file) the reader takes a duplicate of it, and ``path`` only names
         the file in errors; so it does with ``held``, the file's bytes in memory."""
         super().__init__(path, root, descriptor, map_segments, held)
-        self.dynamic = DynamicSection(self)
+        # A weak reference back: with a strong one each file would be a cycle, freed only
+        # when the garbage collector runs (a tenth of an audit's reading of its binaries).
+        self.dynamic = DynamicSection(proxy(self))
 
     def __enter__(self) -> ELFFile:
         return self
