@@ -6,9 +6,11 @@ bounded reads (``_BoundedFile``), the header and segments (``_Headers``), and th
 over the rest, each concept of which lives in a module of its own:
 ``_elf_header`` (header, program headers, arch), ``_elf_dynamic`` (PT_DYNAMIC and its
 strings), ``_elf_symbols`` (the dynamic symbols and hash tables), ``_elf_versions``
-(symbol versions) and ``_elf_notes`` (notes). It reads only what it is asked for (pread
-of the header, the program header table, one dynamic string page at a time, the
-segments a decision needs), so a 2 GiB file costs what a 2 KiB one does. It never
+(symbol versions) and ``_elf_notes`` (notes). It reads only what it is asked for (the
+first 8 KiB, which hold the header and program headers; a small read brings the 8 KiB
+around it, so the many small reads of the tables and their entries cost one; one dynamic
+string page at a time; the segments a decision needs), so a 2 GiB file costs what a
+2 KiB one does. It never
 executes anything, refuses special files instead of blocking on them, and turns every
 malformed field into an ELFError naming the field and the file. A truncated file is
 opened; only reading what is missing fails.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import os
 import struct
+from _weakref import proxy
 
 from ._elf_dynamic import DynamicSection
 from ._elf_header import (
@@ -40,12 +43,13 @@ from ._types import ELFError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Callable, Dict, Iterator, List, Optional, Tuple
+    from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
     from ._elf_versions import VersionNeed
     from ._rootfs import FileSystem, Root
 
 MAX_READ = 64 * 1024 * 1024  # the most one read may ask for
+WINDOW = 8192  # what a small read brings along (so one read serves the small reads near it)
 
 
 class HeldFile:
@@ -90,6 +94,21 @@ class HeldFile:
         return self._pieces[0] if len(self._pieces) == 1 else b"".join(self._pieces)
 
 
+def _descriptor_reader(fd: int) -> Callable[[int, int], bytes]:
+    """pread on ``fd``: a closure over the number, not a method of the file object (a
+    bound method kept on its own object is a cycle only the garbage collector frees)."""
+
+    def pread(size: int, offset: int) -> bytes:
+        return os.pread(fd, size, offset)
+
+    return pread
+
+
+def _closed_file(size: int, offset: int) -> bytes:
+    """What reading a closed file gives: the error os.pread gives on a closed descriptor."""
+    raise OSError(9, os.strerror(9))  # EBADF
+
+
 class _BoundedFile:
     """A regular file opened once (on the host, inside a file system, from a descriptor, or
     held in memory) for bounded reads by offset: which file it is, and its bytes, never
@@ -99,7 +118,10 @@ class _BoundedFile:
         self, path: str, root: Optional[FileSystem], descriptor: Optional[int], held: Optional[HeldFile] = None
     ) -> None:
         self.inside: Optional[str] = None
-        self._pread: Callable[[int, int], bytes] = self._pread_descriptor
+        self._pread: Callable[[int, int], bytes] = _closed_file  # a closure, never a bound method: no cycle
+        self._head = b""  # the file's first bytes, as read on opening
+        self._window = b""  # the file's bytes at _window_at, as read there
+        self._window_at = 0
         if held is not None:
             self.path = path
             self._fd = -1
@@ -121,18 +143,17 @@ class _BoundedFile:
         except BaseException:
             os.close(self._fd)
             raise
+        self._pread = _descriptor_reader(self._fd)
         self.size = st.st_size
         # Which file this is, as of now: a cache of what was read from it is only
         # valid while all four stay the same.
         self.identity = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
-    def _pread_descriptor(self, size: int, offset: int) -> bytes:
-        return os.pread(self._fd, size, offset)
-
     def close(self) -> None:
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
+            self._pread = _closed_file
 
     def error(self, message: str) -> ELFError:
         return ELFError(f"{self.path}: {message}")
@@ -147,7 +168,20 @@ class _BoundedFile:
             raise self.error(
                 f"{what}: size {size} at offset {offset} is more than one read may take ({MAX_READ >> 20} MiB)"
             )
-        data = self._pread(size, offset)
+        if offset + size <= len(self._head):
+            return self._head[offset : offset + size]
+        at = offset - self._window_at
+        if at >= 0 and at + size <= len(self._window):
+            return self._window[at : at + size]
+        if size <= WINDOW // 2:
+            # A small read brings its aligned window along: the header, the program headers,
+            # the notes and the dynamic tables with their entries sit close together.
+            self._window_at = offset - offset % (WINDOW // 2)
+            self._window = self._pread(min(WINDOW, self.size - self._window_at), self._window_at)
+            at = offset - self._window_at
+            data = self._window[at : at + size]
+        else:
+            data = self._pread(size, offset)
         if len(data) != size:
             raise self.error(f"{what}: short read ({len(data)} of {size} bytes); file changed?")
         return data
@@ -192,7 +226,8 @@ class _Headers(_BoundedFile):
             raise
 
     def _parse_header(self) -> None:
-        ident = self._pread(16, 0)
+        self._head = self._pread(WINDOW, 0)  # the header, the program headers, and often the tables
+        ident = self._head[:16]
         if not b"\x7fELF".startswith(ident[:4]) or (len(ident) >= 4 and ident[:4] != b"\x7fELF"):
             raise self.error("not an ELF file (bad magic)")
         if len(ident) < 16 or self.size < 16:
@@ -207,6 +242,7 @@ class _Headers(_BoundedFile):
         size = header_size(self.bits)
         header = parse_header(ident + self.read_at(16, size - 16, "ELF header"), self.bits, self.byteorder)
         self.type, self.machine, self.flags = header.type, header.machine, header.flags
+        self.section_table = (header.shoff, header.shentsize, header.shnum)  # as the header gives them
         phoff, phentsize, phnum = header.phoff, header.phentsize, header.phnum
         shoff, shentsize, shnum = header.shoff, header.shentsize, header.shnum
         if phnum == PN_XNUM:
@@ -219,6 +255,7 @@ class _Headers(_BoundedFile):
         table = self.read_at(phoff, phnum * expected, "program header table (e_phoff/e_phnum)")
         self.segments = parse_program_headers(table, self.bits, self.byteorder)
         self._loads = [segment for segment in self.segments if segment.type == PT_LOAD]  # every address lookup
+        self.is_dynamic = any(segment.type == PT_DYNAMIC for segment in self.segments)
         # A truncated file (packaging keeps 1 KiB heads of programs as test data) still
         # proves what its first bytes hold; reading a missing segment is the error.
         self.truncated = ""
@@ -300,10 +337,6 @@ class _Headers(_BoundedFile):
                 return segment.offset + (vaddr - segment.vaddr)
         raise self.error(f"{what}: address {vaddr:#x} (+{size}) is not inside any PT_LOAD segment's file data")
 
-    @property
-    def is_dynamic(self) -> bool:
-        return any(True for _ in self.segments_of_type(PT_DYNAMIC))
-
 
 class ELFFile(_Headers):
     """One ELF file, opened for bounded reads. Use as a context manager."""
@@ -331,7 +364,9 @@ class ELFFile(_Headers):
         to a temporary file) the reader takes a duplicate of it, and ``path`` only names
         the file in errors; so it does with ``held``, the file's bytes in memory."""
         super().__init__(path, root, descriptor, map_segments, held)
-        self.dynamic = DynamicSection(self)
+        # A weak reference back: with a strong one each file would be a cycle, freed only
+        # when the garbage collector runs (a tenth of an audit's reading of its binaries).
+        self.dynamic = DynamicSection(proxy(self))
 
     def __enter__(self) -> ELFFile:
         return self
@@ -408,7 +443,7 @@ class ELFFile(_Headers):
 
         return version_definitions(self, self.dynamic)
 
-    def symbol_version_indexes(self, count: int) -> Tuple[int, ...]:
+    def symbol_version_indexes(self, count: int) -> Sequence[int]:
         """DT_VERSYM's version index of the first ``count`` dynamic symbols."""
         from ._elf_versions import symbol_version_indexes
 

@@ -6,8 +6,8 @@ DT_NEEDED, a few version names) sit in a few pages of a table that may be megaby
 
 from __future__ import annotations
 
-import os
 import struct
+import sys
 
 from ._elf_header import PT_DYNAMIC
 
@@ -24,6 +24,8 @@ DT_VERSYM, DT_VERDEF, DT_VERDEFNUM = 0x6FFFFFF0, 0x6FFFFFFC, 0x6FFFFFFD
 DF_1_PIE = 0x08000000
 _STRING_PAGE = 4096
 _MAX_STRING = 16 * _STRING_PAGE  # the longest string read
+# os.fsdecode's codec, named once: a binary's names are decoded by the dozen
+_FS_ENCODING, _FS_ERRORS = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
 
 
 def parse_dynamic(data: bytes, bits: int, byteorder: str) -> List[Tuple[int, int]]:
@@ -108,7 +110,7 @@ class DynamicSection:
         if self._whole is not None:  # the same bound as the pages below: the same answer either way
             end = self._whole.find(b"\x00", index, page + _MAX_STRING)
             if end >= 0:
-                return os.fsdecode(self._whole[index:end])
+                return self._whole[index:end].decode(_FS_ENCODING, _FS_ERRORS)
         pieces: List[bytes] = []
         start = index - page
         while page < size and len(pieces) < _MAX_STRING // _STRING_PAGE:
@@ -118,7 +120,7 @@ class DynamicSection:
             end = data.find(b"\x00", start)
             if end >= 0:
                 pieces.append(data[start:end])
-                return os.fsdecode(b"".join(pieces))
+                return b"".join(pieces).decode(_FS_ENCODING, _FS_ERRORS)
             pieces.append(data[start:])
             page += _STRING_PAGE
             start = 0

@@ -7,6 +7,7 @@ the backends that read the headers of a mapped object in memory (``_backend_cffi
 from __future__ import annotations
 
 import struct
+import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
 
 MAX_SEGMENTS = 4096
+NATIVE_ORDER = "<" if sys.byteorder == "little" else ">"  # the byte order an array() reads in
 
 PT_LOAD, PT_DYNAMIC, PT_INTERP, PT_NOTE = 1, 2, 3, 4
 PT_GNU_STACK = 0x6474E551
@@ -137,14 +139,16 @@ def program_header_size(bits: int) -> int:
 def parse_program_headers(table: bytes, bits: int, byteorder: str) -> List[Segment]:
     """Program headers from their raw table, for a file or a mapped object alike."""
     fmt = _LAYOUTS[(1 if bits == 32 else 2, byteorder)][1]
-    segments = []
-    for raw in struct.iter_unpack(fmt, table[: len(table) - len(table) % struct.calcsize(fmt)]):
-        if bits == 32:
-            p_type, offset, vaddr, _paddr, filesz, memsz, flags, align = raw
-        else:
-            p_type, flags, offset, vaddr, _paddr, filesz, memsz, align = raw
-        segments.append(Segment(p_type, flags, offset, vaddr, filesz, memsz, align))
-    return segments
+    rows = struct.iter_unpack(fmt, table[: len(table) - len(table) % struct.calcsize(fmt)])
+    if bits == 32:
+        return [
+            Segment(p_type, flags, offset, vaddr, filesz, memsz, align)
+            for p_type, offset, vaddr, _paddr, filesz, memsz, flags, align in rows
+        ]
+    return [
+        Segment(p_type, flags, offset, vaddr, filesz, memsz, align)
+        for p_type, flags, offset, vaddr, _paddr, filesz, memsz, align in rows
+    ]
 
 
 # glibc's DEFAULT_STACK_PERMS: an object without PT_GNU_STACK asks for an executable stack

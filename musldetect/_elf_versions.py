@@ -5,18 +5,23 @@ goes on without it), and which version each imported symbol is bound to (DT_VERS
 from __future__ import annotations
 
 import struct
+from array import array
+from itertools import repeat
+from operator import and_
 
 from ._elf_dynamic import DT_VERDEF, DT_VERDEFNUM, DT_VERNEED, DT_VERNEEDNUM, DT_VERSYM
+from ._elf_header import NATIVE_ORDER
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import List, Tuple
+    from typing import List, Sequence, Tuple
 
     from ._elf_dynamic import DynamicSection
     from ._elf_header import Reader
 
 MAX_VERNEED = 4096  # version-need entries walked at most (files and their versions alike)
 VER_FLG_BASE, VER_FLG_WEAK = 0x1, 0x2
+VERSYM_HIDDEN = 0x8000
 
 
 class VersionNeed:
@@ -45,15 +50,24 @@ def version_need_entries(reader: Reader, dynamic: DynamicSection) -> List[Versio
     return [entry for _library, entries in _walk(reader, dynamic) for entry in entries]
 
 
-def symbol_version_indexes(reader: Reader, dynamic: DynamicSection, count: int) -> Tuple[int, ...]:
+def symbol_version_indexes(reader: Reader, dynamic: DynamicSection, count: int) -> Sequence[int]:
     """DT_VERSYM's entry for each of the first ``count`` dynamic symbols (hidden bit
     cleared); empty without DT_VERSYM."""
     values = dynamic.values()
     if DT_VERSYM not in values or count <= 0:
         return ()
     at = reader.vaddr_to_offset(values[DT_VERSYM][0], 2 * count, "DT_VERSYM")
-    raw = struct.unpack(f"{reader.byteorder}{count}H", reader.read_at(at, 2 * count, "DT_VERSYM table"))
-    return tuple(index & 0x7FFF for index in raw)
+    raw = reader.read_at(at, 2 * count, "DT_VERSYM table")
+    indexes = array("H", raw)
+    if reader.byteorder != NATIVE_ORDER:
+        indexes.byteswap()
+    high_bytes = raw[1::2] if reader.byteorder == "<" else raw[0::2]
+    if high_bytes.translate(None, _BELOW_HIDDEN):  # only a defined symbol's version is hidden: rarely any
+        return array("H", map(and_, indexes, repeat(VERSYM_HIDDEN - 1)))
+    return indexes
+
+
+_BELOW_HIDDEN = bytes(range(VERSYM_HIDDEN >> 8))  # a high byte without the hidden bit
 
 
 def _table(reader: Reader, dynamic: DynamicSection, tag: int, count_tag: int, size: int, name: str) -> Tuple[int, int]:

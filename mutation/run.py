@@ -688,8 +688,8 @@ MUTATIONS: List[Mutation] = [
     Mutation(
         "audit-weak-musl-import-counted",
         "musldetect/_audit/_binary.py",
-        "imports = tuple(name for name, is_weak, _ in symbols if not is_weak)",
-        "imports = tuple(name for name, is_weak, _ in symbols)",
+        "imports = tuple(compress(symbols.names, map(not_, symbols.weak)))",
+        "imports = tuple(symbols.names)",
         AUDIT,
     ),
     Mutation(
@@ -709,8 +709,8 @@ MUTATIONS: List[Mutation] = [
     Mutation(
         "elf-whole-string-table-misread",
         "musldetect/_elf_dynamic.py",
-        "return os.fsdecode(self._whole[index:end])",
-        "return os.fsdecode(self._whole[index : end + 1])",
+        "return self._whole[index:end].decode(_FS_ENCODING, _FS_ERRORS)",
+        "return self._whole[index : end + 1].decode(_FS_ENCODING, _FS_ERRORS)",
         AUDIT,
     ),
     Mutation(
@@ -723,8 +723,22 @@ MUTATIONS: List[Mutation] = [
     Mutation(
         "elf-name-search-unbounded",
         "musldetect/_elf_symbols.py",
-        "        if budget < 0:\n            strings.refuse()\n",
+        "        if self.budget < 0:\n            self.refuse()\n",
         "",
+        ELF,
+    ),
+    Mutation(
+        "elf-export-first-byte-misread",
+        "musldetect/_elf_symbols.py",
+        "        table[prefix[0]] = 1",
+        "        table[prefix[-1]] = 1",
+        ELF,
+    ),
+    Mutation(
+        "elf-name-batch-past-budget",
+        "musldetect/_elf_symbols.py",
+        "        if len(starts) > most:  # a rare binary",
+        "        if False:  # a rare binary",
         ELF,
     ),
     Mutation(
@@ -744,7 +758,7 @@ MUTATIONS: List[Mutation] = [
     Mutation(
         "audit-narrow-unicode-on-python3",
         "musldetect/_audit/_binary.py",
-        "if major == 2 and NARROW_UNICODE in name]",
+        "if NARROW_UNICODE in name] if major == 2 else []",
         "if NARROW_UNICODE in name]",
         AUDIT,
     ),
@@ -765,8 +779,8 @@ MUTATIONS: List[Mutation] = [
     Mutation(
         "audit-weak-binding-misread",
         "musldetect/_elf_symbols.py",
-        "infos[index] >> 4 == STB_WEAK, index",
-        "infos[index] >> 4 == 1, index",
+        "int(info >> 4 == STB_WEAK)",
+        "int(info >> 4 == 1)",
         AUDIT,
     ),
     Mutation(
@@ -1444,8 +1458,8 @@ MUTATIONS: List[Mutation] = [
     Mutation(
         "audit-debug-file-nobits",
         "musldetect/_audit/_binary.py",
-        "if kind == SHT_NOBITS and address in addresses:",
-        "if False:",
+        "        if address in addresses:",
+        "        if False:",
         ("tests/test_audit_inputs.py",),
     ),
     Mutation(

@@ -158,3 +158,52 @@ def test_names_pointing_into_one_long_string_are_refused_not_searched_for_minute
     table = _symbols([(at, 1 << 4, 0) for at in range(1, 20_001)])  # 20,000 names, 20 GB of searching
     with ELFFile(sys.executable) as reader, pytest.raises(ELFError, match="names overlap far beyond"):
         _undefined_symbols(_Columns.of(table, 24, "<"), _Strings(reader, strtab))
+
+
+@pytest.mark.parametrize("exports", [40, 2_000])
+def test_exports_by_prefix_asked_name_by_name_or_searched_in_the_table(exports):
+    """A few exports are each asked for a prefix; a library's thousands are found by
+    searching the string table for the prefixes: the same names either way, in .dynsym
+    order, an undefined or local symbol never among them."""
+    from musldetect._elf_symbols import FEW_EXPORTS, _Columns, _exports_named, _Strings
+
+    assert (exports > FEW_EXPORTS) == (exports == 2_000)  # both ways are taken
+    names = [f"{'Py' if index % 7 == 3 else 'lib'}_{index}" for index in range(exports)]
+    names += ["Py_Imported", "Py_Local"]
+    strtab = b"\0" + b"".join(name.encode() + b"\0" for name in names)
+    offsets = [1 + sum(len(name) + 1 for name in names[:index]) for index in range(len(names))]
+    global_function, local_function = (1 << 4) | 2, 2
+    entries = [(at, global_function, 1) for at in offsets[:exports]]
+    entries += [(offsets[-2], global_function, 0), (offsets[-1], local_function, 1)]
+    columns = _Columns.of(_symbols(entries), 24, "<")
+    with ELFFile(sys.executable) as reader:
+        found = _exports_named(columns, _Strings(reader, strtab), (b"Py", b"init"))
+    assert found == [name for name in names[:exports] if name.startswith("Py")]
+
+
+class _CountedTable(bytes):
+    """A string table that counts the searches for a name's end made in it."""
+
+    searches = 0
+
+    def index(self, sub, start=None, end=None):
+        _CountedTable.searches += 1
+        return super().index(sub, start, end)
+
+
+def test_names_found_together_are_searched_no_further_than_the_budget_pays_for():
+    """Names are found many at a time, each end looked for at most NAME_SEARCH bytes away;
+    a batch holds no more names than the budget pays for, so thousands of symbols all
+    naming one long (terminated) name are refused after the first few hundred searches,
+    not after searching for every one of them."""
+    from musldetect._elf_symbols import NAME_SEARCH, _Columns, _Strings, _undefined_symbols
+    from musldetect._types import ELFError
+
+    name = b"\xff" + b"x" * (NAME_SEARCH - 100)  # not ASCII: searched in the bytes themselves
+    strtab = _CountedTable(b"\0" + name + b"\0")
+    table = _symbols([(1, 1 << 4, 0)] * 5_000)
+    _CountedTable.searches = 0
+    with ELFFile(sys.executable) as reader, pytest.raises(ELFError, match="names overlap far beyond"):
+        _undefined_symbols(_Columns.of(table, 24, "<"), _Strings(reader, strtab))
+    affordable = (4 * len(strtab) + (1 << 20)) // len(name)
+    assert _CountedTable.searches <= affordable + 10, (_CountedTable.searches, affordable)

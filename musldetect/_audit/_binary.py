@@ -10,6 +10,10 @@ never stops the loader, so it never raises a bound.
 from __future__ import annotations
 
 import struct
+from array import array
+from functools import lru_cache
+from itertools import compress, repeat
+from operator import itemgetter, not_
 from typing import Dict, List, NamedTuple, Optional, Tuple
 
 from .. import _rules
@@ -19,14 +23,15 @@ from .._elf_header import (
     ET_DYN,
     ET_EXEC,
     ET_REL,
+    NATIVE_ORDER,
     PF_X,
     PT_DYNAMIC,
     PT_GNU_STACK,
     asks_executable_stack,
-    header_size,
-    parse_header,
 )
-from .._elf_symbols import STT_FUNC, STT_NOTYPE
+from .._elf_notes import gnu_properties
+from .._elf_symbols import STT_FUNC, STT_NOTYPE, WORD, Undefined, pick, symbol_columns
+from .._elf_versions import symbol_version_indexes, version_need_entries
 from .._grammar import GLIBC, MUSL
 from .._inspect import static_family
 from .._libcfile import family_by_name
@@ -38,12 +43,18 @@ from .._libcfile import family_by_name
 # 2 module that imports narrow-unicode (UCS2) functions. Its module init function says which
 # Python an extension is for; a library that is no extension is not asked.
 FPECTL_SYMBOLS = ("PyFPE_jbuf", "PyFPE_dummy", "PyFPE_counter")
+_FPECTL = frozenset(FPECTL_SYMBOLS)
 NARROW_UNICODE = "PyUnicodeUCS2_"
 _MODULE_INITS = (("PyInit_", 3), ("init", 2), ("_cffi_pypyinit_", 2))
 # CPython's C API names: what an extension imports from the interpreter, or must not export.
 PYTHON_PREFIXES = ("Py", "_Py")
 PYTHON_PREFIXES_BYTES = tuple(prefix.encode() for prefix in PYTHON_PREFIXES)
-_EXPORTS_WANTED = PYTHON_PREFIXES_BYTES + tuple(init.encode() for init, _ in _MODULE_INITS)
+# What the exports are searched for: a prefix another one starts (PyInit_ after Py) adds no name.
+_EXPORTS_WANTED = tuple(
+    prefix
+    for prefix in PYTHON_PREFIXES_BYTES + tuple(init.encode() for init, _ in _MODULE_INITS)
+    if not any(prefix != shorter and prefix.startswith(shorter) for shorter in PYTHON_PREFIXES_BYTES)
+)
 
 
 class BinaryFacts(NamedTuple):
@@ -106,22 +117,22 @@ def _dynamic_is_nobits(elf: ELFFile) -> bool:
     """A debug-info file (objcopy --only-keep-debug, eu-strip -f) keeps the program headers
     but marks the loaded sections SHT_NOBITS in an intact section table; a truncated
     library has no such table, so it is still read (and refused) as the broken file it is."""
-    header = parse_header(elf.read_at(0, header_size(elf.bits), "ELF header"), elf.bits, elf.byteorder)
+    shoff, shentsize, shnum = elf.section_table
     wide = elf.bits == 64
     size = 64 if wide else 40
-    if (
-        not header.shoff
-        or header.shentsize != size
-        or not 0 < header.shnum <= MAX_SECTIONS
-        or header.shoff + header.shnum * size > elf.size
-    ):
+    if not shoff or shentsize != size or not 0 < shnum <= MAX_SECTIONS or shoff + shnum * size > elf.size:
         return False
-    table = elf.read_at(header.shoff, header.shnum * size, "section header table")
-    fields = elf.byteorder + ("IIQQ" if wide else "IIII")
+    table = elf.read_at(shoff, shnum * size, "section header table")
+    words = array(WORD, table)  # sh_type is word 1 of either class's entry
+    kinds = words[1 :: size // 4]
+    if elf.byteorder != NATIVE_ORDER:
+        kinds.byteswap()
     addresses = {segment.vaddr for segment in elf.segments_of_type(PT_DYNAMIC)}
-    for at in range(0, len(table), size):
-        _name, kind, _flags, address = struct.unpack_from(fields, table, at)
-        if kind == SHT_NOBITS and address in addresses:
+    for index in [index for index, kind in enumerate(kinds) if kind == SHT_NOBITS]:  # .bss, .tbss: a few
+        (address,) = struct.unpack_from(
+            elf.byteorder + ("Q" if wide else "I"), table, index * size + (16 if wide else 12)
+        )
+        if address in addresses:
             return True
     return False
 
@@ -153,18 +164,21 @@ def binary_facts(elf: ELFFile, shown_as: str) -> BinaryFacts:
             shown_as, elf.arch, None, False, None, (), (), False, (), (), (), (), {}, None, unloadable, loadable=False
         )
     interp = elf.interpreter
-    if elf.is_dynamic:
+    dynamic = elf.is_dynamic
+    if dynamic:
         elf.dynamic_strings()  # the symbol pass reads the whole table: read first, every name comes from it
-    soname, needed = elf.dynamic_names() if elf.is_dynamic else (None, [])
-    rpath, runpath = elf.search_paths() if elf.is_dynamic else ([], [])
+    soname, needed = elf.dynamic_names() if dynamic else (None, [])
+    rpath, runpath = elf.search_paths() if dynamic else ([], [])
     versions = _version_needs(elf)
-    symbols, exported = elf.dynamic_symbols(_EXPORTS_WANTED) if elf.is_dynamic else ([], [])
-    imports = tuple(name for name, is_weak, _ in symbols if not is_weak)
-    symbol_of_version = _symbol_of_version(elf, symbols, versions.by_index)
+    symbols, exported = symbol_columns(elf, elf.dynamic, _EXPORTS_WANTED) if dynamic else (Undefined([], [], []), [])
+    imports = tuple(compress(symbols.names, map(not_, symbols.weak)))
+    symbol_of_version = _symbol_of_version(elf, symbols, imports, versions.by_index)
     linked = _linked(elf, interp, needed, versions)
+    python_names = map(str.startswith, symbols.names, repeat(PYTHON_PREFIXES))
+    arch = elf.arch
     return BinaryFacts(
         shown_as,
-        elf.arch,
+        arch,
         linked.family,
         linked.static,
         soname,
@@ -174,21 +188,21 @@ def binary_facts(elf: ELFFile, shown_as: str) -> BinaryFacts:
         tuple(versions.strong),
         tuple(versions.weak),
         imports,
-        tuple(name for name, is_weak, _ in symbols if is_weak),
+        tuple(compress(symbols.names, symbols.weak)),
         symbol_of_version,
         _requires(linked, versions, imports),
         linked.reason,
-        tuple(sorted({name for name, _, _ in symbols if name.startswith(PYTHON_PREFIXES)})),
+        tuple(sorted(set(compress(symbols.names, python_names)))),
         tuple(sorted(name for name in exported if name.startswith(PYTHON_PREFIXES))),
         _stack(elf),
-        tuple(sorted(elf.gnu_properties().items())),
+        tuple(sorted(gnu_properties(elf).items())),
         interp,
-        asks_executable_stack(elf.segments, elf.arch),
+        asks_executable_stack(elf.segments, arch),
         old_python=_old_python(elf, shown_as, symbols, exported),
     )
 
 
-def _old_python(elf: ELFFile, path: str, symbols: List[Tuple[str, bool, int]], exported: List[str]) -> Tuple[str, ...]:
+def _old_python(elf: ELFFile, path: str, symbols: Undefined, exported: List[str]) -> Tuple[str, ...]:
     """The imports of an extension module that only an old interpreter provides: the module
     is the file's name up to its first dot, its Python the first init function it exports;
     fpectl's names count when they are functions or untyped, UCS2 ones when functions (an
@@ -198,8 +212,11 @@ def _old_python(elf: ELFFile, path: str, symbols: List[Tuple[str, bool, int]], e
     major = next((inits[name] for name in exported if name in inits), None)
     if major is None:
         return ()
-    fpectl = [(name, index) for name, _, index in symbols if name in FPECTL_SYMBOLS]
-    narrow = [(name, index) for name, _, index in symbols if major == 2 and NARROW_UNICODE in name]
+    names = symbols.names
+    fpectl = [] if _FPECTL.isdisjoint(names) else [pair for pair in zip(names, symbols.indexes) if pair[0] in _FPECTL]
+    narrow = (
+        [(name, index) for name, index in zip(names, symbols.indexes) if NARROW_UNICODE in name] if major == 2 else []
+    )
     if not fpectl and not narrow:
         return ()
     types = elf.symbol_types([index for _, index in fpectl + narrow])
@@ -211,24 +228,41 @@ def _old_python(elf: ELFFile, path: str, symbols: List[Tuple[str, bool, int]], e
 
 def _version_needs(elf: ELFFile) -> _VersionNeeds:
     needs = _VersionNeeds([], [], {})
-    for need in elf.version_need_entries() if elf.is_dynamic else []:
+    for need in version_need_entries(elf, elf.dynamic) if elf.is_dynamic else []:
         (needs.weak if need.weak else needs.strong).append((need.library, need.name))
         needs.by_index[need.index] = need.name
     return needs
 
 
-def _symbol_of_version(elf: ELFFile, symbols: List[Tuple[str, bool, int]], by_index: Dict[int, str]) -> Dict[str, str]:
-    """For each needed version, the first strong import bound to it: what blame names."""
-    symbol_of_version: Dict[str, str] = {}
-    if by_index and symbols:
-        indexes = elf.symbol_version_indexes(symbols[-1][2] + 1)  # symbols come in .dynsym order
-        for name, is_weak, index in symbols:
-            version = by_index.get(indexes[index]) if index < len(indexes) else None
-            if version and not is_weak:
-                symbol_of_version.setdefault(version, name)
-                if len(symbol_of_version) == len(by_index):
-                    break  # every version has its symbol
-    return symbol_of_version
+def _symbol_of_version(
+    elf: ELFFile, symbols: Undefined, imports: Tuple[str, ...], by_index: Dict[int, str]
+) -> Dict[str, str]:
+    """For each needed version, the first strong import bound to it (``imports`` are the
+    strong ones, in order): what blame names."""
+    if not by_index or not symbols.names:
+        return {}
+    indexes = symbol_version_indexes(elf, elf.dynamic, symbols.indexes[-1] + 1)  # symbols come in .dynsym order
+    if not indexes or not imports:
+        return {}
+    bound = pick(indexes, list(compress(symbols.indexes, map(not_, symbols.weak))))
+    if len(by_index) > FEW_VERSIONS:  # one pass, the first import of each version kept
+        versions = list(map(by_index.get, bound))
+        first_import = dict(zip(reversed(versions), reversed(imports)))
+        return {version: first_import[version] for version in dict.fromkeys(versions) if version}
+    # A few versions: one C-speed search each, memchr's when every index fits a byte.
+    search = bytes(bound) if max(bound) < 256 else None
+    first: Dict[str, int] = {}
+    for index, version in by_index.items():
+        if search is not None:
+            at = search.find(index) if index < 256 else -1
+        else:
+            at = bound.index(index) if index in bound else -1
+        if version and 0 <= at < first.get(version, len(bound)):
+            first[version] = at
+    return {version: imports[at] for version, at in sorted(first.items(), key=itemgetter(1))}
+
+
+FEW_VERSIONS = 16
 
 
 def _linked(elf: ELFFile, interp: Optional[str], needed: List[str], versions: _VersionNeeds) -> _Linked:
@@ -253,10 +287,16 @@ def _linked(elf: ELFFile, interp: Optional[str], needed: List[str], versions: _V
 def _requires(linked: _Linked, versions: _VersionNeeds, imports: Tuple[str, ...]) -> Optional[Tuple[int, ...]]:
     """The oldest release of a dynamically linked C library that its strong needs allow."""
     if linked.family == GLIBC and not linked.static:
-        return _rules.glibc_requirement(name for _lib, name in versions.strong)
+        return _glibc_requirement(tuple(name for _lib, name in versions.strong))
     if linked.family == MUSL and not linked.static:
         return _rules.musl_requirement(imports)
     return None
+
+
+@lru_cache(maxsize=1024)
+def _glibc_requirement(version_names: Tuple[str, ...]) -> Optional[Tuple[int, ...]]:
+    """The binaries of a wheel need the same few sets of versions: each set is read once."""
+    return _rules.glibc_requirement(version_names)
 
 
 def _stack(elf: ELFFile) -> str:
