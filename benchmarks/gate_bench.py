@@ -8,8 +8,9 @@ contenders interleaved wheel by wheel and their order alternated each round, med
 - the floor: what a gate that checks every byte must do at least, with the standard
   library: inflate every member (raw deflate, zlib) and check its CRC, hash it (sha256,
   hashlib, as RECORD does), each member whole and each fed to the inflater READ compressed
-  bytes at a time (faster for large members); the floor of a wheel is the faster of the
-  two. Inflating and hashing are timed apart too;
+  bytes at a time (faster for large members), and each member the way the audit takes it
+  (whole up to CHUNK, streamed above); the floor of a wheel is the fastest of the three.
+  Inflating and hashing are timed apart too;
 - the same floor with a faster inflater from PyPI when installed (zlib-ng's ``zlib_ng``,
   isal's ``isal_zlib``), through musldetect/_audit/_inflate.py: the CRC still checked on
   its output with the standard library;
@@ -90,41 +91,63 @@ READ = 256 << 10  # compressed bytes fed at a time, as the audit does for a larg
 
 
 def read_all(path: str, listing: List[Member], engine: _inflate.Inflater, hash_too: bool = True) -> None:
-    """Inflate (CRC checked) and, with ``hash_too``, sha256 every member."""
+    """Inflate (CRC checked) and, with ``hash_too``, sha256 every member, each whole."""
     with open(path, "rb") as fh:
         for member in listing:
-            fh.seek(member.data_offset)
-            raw = fh.read(member.compressed)
-            if member.method == zipfile.ZIP_STORED:
-                data = raw
-                if zlib.crc32(data) != member.crc:
-                    raise ValueError(f"{path}!{member.name}: CRC differs")
-            else:  # the gate's own reading: sizes and the CRC checked (with zlib) on the output
-                data = _inflate.inflate(engine, raw, member.size, member.crc)
-            if hash_too:
-                hashlib.sha256(data).digest()
+            _whole(path, member, _raw(fh, member), engine, hash_too)
 
 
 def read_streamed(path: str, listing: List[Member], engine: _inflate.Inflater) -> None:
     """``read_all`` in pieces: the compressed data fed to the inflater READ bytes at a time,
     at most CHUNK bytes made per call, each piece CRC'd and hashed while it is in cache.
     For a large member this beats inflating it whole (a 25 MB executable by about 15 %), so
-    the floor is the better of the two for each wheel: a gate that streams must not be held
+    the floor is the best of the ways for each wheel: a gate that streams must not be held
     to the slower one, nor a whole read to a streaming floor that copies its input over and
     over (feeding the whole member and taking 1 MiB out per call does)."""
     with open(path, "rb") as fh:
         for member in listing:
-            fh.seek(member.data_offset)
-            raw = fh.read(member.compressed)
-            hasher = hashlib.sha256()
-            if member.method == zipfile.ZIP_STORED:
-                crc, produced = zlib.crc32(raw), len(raw)
-                hasher.update(raw)
+            _streamed(path, member, _raw(fh, member), engine)
+
+
+def read_mixed(path: str, listing: List[Member], engine: _inflate.Inflater) -> None:
+    """Each member the way the audit takes it: whole when it fits one CHUNK each way,
+    streamed when larger. A wheel of many small files and one large binary reads faster
+    so than all whole or all streamed, and the floor must not be the slower reading."""
+    with open(path, "rb") as fh:
+        for member in listing:
+            if member.compressed <= CHUNK and member.size <= CHUNK:
+                _whole(path, member, _raw(fh, member), engine, True)
             else:
-                crc, produced = _streamed_inflate(engine, memoryview(raw), hasher)
-            if produced != member.size or crc != member.crc:
-                raise ValueError(f"{path}!{member.name}: size or CRC differs")
-            hasher.digest()
+                _streamed(path, member, _raw(fh, member), engine)
+
+
+def _raw(fh: Any, member: Member) -> bytes:
+    fh.seek(member.data_offset)
+    data: bytes = fh.read(member.compressed)
+    return data
+
+
+def _whole(path: str, member: Member, raw: bytes, engine: _inflate.Inflater, hash_too: bool) -> None:
+    if member.method == zipfile.ZIP_STORED:
+        data = raw
+        if zlib.crc32(data) != member.crc:
+            raise ValueError(f"{path}!{member.name}: CRC differs")
+    else:  # the gate's own reading: sizes and the CRC checked (with zlib) on the output
+        data = _inflate.inflate(engine, raw, member.size, member.crc)
+    if hash_too:
+        hashlib.sha256(data).digest()
+
+
+def _streamed(path: str, member: Member, raw: bytes, engine: _inflate.Inflater) -> None:
+    hasher = hashlib.sha256()
+    if member.method == zipfile.ZIP_STORED:
+        crc, produced = zlib.crc32(raw), len(raw)
+        hasher.update(raw)
+    else:
+        crc, produced = _streamed_inflate(engine, memoryview(raw), hasher)
+    if produced != member.size or crc != member.crc:
+        raise ValueError(f"{path}!{member.name}: size or CRC differs")
+    hasher.digest()
 
 
 class Streamed(NamedTuple):
@@ -134,17 +157,16 @@ class Streamed(NamedTuple):
 
 def _streamed_inflate(engine: _inflate.Inflater, raw: memoryview, hasher: Any) -> Streamed:
     inflater = engine.decompressobj(-15)
-    crc = produced = 0
-    for at in range(0, len(raw), READ):
-        pending: Any = raw[at : at + READ]
+    crc = produced = fed = 0
+    while fed < len(raw) and not inflater.eof:
+        pending: Any = raw[fed : fed + READ]
+        fed += len(pending)
         while pending:
             out = inflater.decompress(pending, CHUNK)
             crc = zlib.crc32(out, crc)
             hasher.update(out)
             produced += len(out)
             pending = inflater.unconsumed_tail
-        if inflater.eof:
-            break
     while not inflater.eof:  # output held back by the CHUNK bound
         out = inflater.decompress(b"", CHUNK)
         if not out:
@@ -152,7 +174,7 @@ def _streamed_inflate(engine: _inflate.Inflater, raw: memoryview, hasher: Any) -
         crc = zlib.crc32(out, crc)
         hasher.update(out)
         produced += len(out)
-    if not inflater.eof or inflater.unused_data or at + READ < len(raw):
+    if not inflater.eof or inflater.unused_data or fed < len(raw):
         raise ValueError("the deflate stream does not end where the declared data does")
     return Streamed(crc, produced)
 
@@ -193,6 +215,9 @@ def per_wheel(wheels: List[str], rounds: int) -> List[Dict[str, Any]]:
                 contenders.append(
                     (f"floor-streamed-{engine.name}", lambda w=wheel, e=engine: read_streamed(w, listings[w], e))
                 )
+                contenders.append(
+                    (f"floor-mixed-{engine.name}", lambda w=wheel, e=engine: read_mixed(w, listings[w], e))
+                )
             contenders.append(("inflate-zlib", lambda w=wheel: read_all(w, listings[w], found[0], False)))
             if index % 2:
                 contenders.reverse()
@@ -208,8 +233,10 @@ def per_wheel(wheels: List[str], rounds: int) -> List[Dict[str, Any]]:
             "inflated": sum(m.size for m in listing),
         }
         row.update({name: statistics.median(values) for name, values in sorted(times[wheel].items())})
-        for engine in found:  # the floor: the faster of the two ways to read every byte
-            row[f"floor-{engine.name}"] = min(row[f"floor-oneshot-{engine.name}"], row[f"floor-streamed-{engine.name}"])
+        for engine in found:  # the floor: the fastest of the three ways to read every byte
+            row[f"floor-{engine.name}"] = min(
+                row[f"floor-{way}-{engine.name}"] for way in ("oneshot", "streamed", "mixed")
+            )
         rows.append(row)
     return rows
 

@@ -30,6 +30,7 @@ from ._elf_header import (
     PT_DYNAMIC,
     PT_INTERP,
     PT_LOAD,
+    SectionTable,
     Segment,
     elf_arch,
     header_size,
@@ -226,23 +227,17 @@ class _Headers(_BoundedFile):
             raise
 
     def _parse_header(self) -> None:
-        self._head = self._pread(WINDOW, 0)  # the header, the program headers, and often the tables
+        """The ELF header and the program headers, from the first window read (which often
+        holds the dynamic tables too); a file cut short is noted, not refused, here."""
+        self._head = self._pread(WINDOW, 0)
         ident = self._head[:16]
-        if not b"\x7fELF".startswith(ident[:4]) or (len(ident) >= 4 and ident[:4] != b"\x7fELF"):
-            raise self.error("not an ELF file (bad magic)")
-        if len(ident) < 16 or self.size < 16:
-            raise self.error(f"too short for an ELF header ({self.size} bytes)")
-        elf_class, data = ident[4], ident[5]
-        if elf_class not in (1, 2):
-            raise self.error(f"EI_CLASS {elf_class} is neither ELFCLASS32 nor ELFCLASS64")
-        if data not in (1, 2):
-            raise self.error(f"EI_DATA {data} is neither little nor big endian")
-        self.bits = 32 if elf_class == 1 else 64
-        self.byteorder = "<" if data == 1 else ">"
+        self._check_ident(ident)
+        self.bits = 32 if ident[4] == 1 else 64
+        self.byteorder = "<" if ident[5] == 1 else ">"
         size = header_size(self.bits)
         header = parse_header(ident + self.read_at(16, size - 16, "ELF header"), self.bits, self.byteorder)
         self.type, self.machine, self.flags = header.type, header.machine, header.flags
-        self.section_table = (header.shoff, header.shentsize, header.shnum)  # as the header gives them
+        self.section_table = SectionTable(header.shoff, header.shentsize, header.shnum)  # as the header gives them
         phoff, phentsize, phnum = header.phoff, header.phentsize, header.phnum
         shoff, shentsize, shnum = header.shoff, header.shentsize, header.shnum
         if phnum == PN_XNUM:
@@ -266,6 +261,18 @@ class _Headers(_BoundedFile):
                     f"{seg.filesz} is past the end of the file ({self.size} bytes); truncated?"
                 )
                 break
+
+    def _check_ident(self, ident: bytes) -> None:
+        """The magic, a class and a byte order this reader knows."""
+        if not b"\x7fELF".startswith(ident[:4]) or (len(ident) >= 4 and ident[:4] != b"\x7fELF"):
+            raise self.error("not an ELF file (bad magic)")
+        if len(ident) < 16 or self.size < 16:
+            raise self.error(f"too short for an ELF header ({self.size} bytes)")
+        elf_class, data = ident[4], ident[5]
+        if elf_class not in (1, 2):
+            raise self.error(f"EI_CLASS {elf_class} is neither ELFCLASS32 nor ELFCLASS64")
+        if data not in (1, 2):
+            raise self.error(f"EI_DATA {data} is neither little nor big endian")
 
     def _extended_phnum(self, shoff: int, shentsize: int, shnum: int) -> int:
         # With PN_XNUM the real count lives in sh_info of section header 0.

@@ -81,6 +81,16 @@ class Segment:
         return bool(self.flags & PF_X)
 
 
+class SectionTable:
+    """Where the section header table lies, as the ELF header says (not yet checked).
+    Slotted like ``Segment``, for the same reason."""
+
+    __slots__ = ("offset", "entry_size", "count")
+
+    def __init__(self, offset: int, entry_size: int, count: int) -> None:
+        self.offset, self.entry_size, self.count = offset, entry_size, count  # e_shoff, e_shentsize, e_shnum
+
+
 class Header:
     """The ELF header's fields after e_ident."""
 

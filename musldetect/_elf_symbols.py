@@ -161,12 +161,23 @@ class _Strings:
 
         Each end is looked for no further than NAME_SEARCH bytes, in one comprehension, as
         many at a time as the budget pays for even if none found its NUL; a longer name, or
-        one with no NUL, stops it (ValueError): then each of its batch is searched alone."""
-        most = self.budget // NAME_SEARCH
-        if len(starts) > most:  # a rare binary: over 256 imports and a small table
-            if most < 1:
-                return self._names_searched_alone(starts)
-            return self.names_at(starts[:most]) + self.names_at(starts[most:])
+        one with no NUL, stops it (ValueError): then each of its batch is searched alone.
+        Batches follow one another in a loop (a hostile table's hundreds of thousands of
+        names must not nest calls)."""
+        found: List[str] = []
+        done = 0
+        while done < len(starts):
+            most = self.budget // NAME_SEARCH
+            if most < 1:  # a rare binary: over 256 imports and a small table
+                found += self._names_searched_alone(starts[done:])
+                break
+            batch = starts[done : done + most]
+            found += self._batch(batch)
+            done += len(batch)
+        return found
+
+    def _batch(self, starts: List[int]) -> List[str]:
+        """``names_at`` for as many names as the budget pays for."""
         table = self.table
         try:
             if len(table) <= 256 * len(starts) and table.isascii():  # decoded whole for less than name by name

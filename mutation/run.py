@@ -608,15 +608,15 @@ MUTATIONS: List[Mutation] = [
     Mutation(
         "read-sparse-tail-not-kept",
         "musldetect/_audit/_read.py",
-        "    spans = [_Span(0, HEAD_KEEP), _Span(size - TAIL_KEEP, size)]\n",
-        "    spans = [_Span(0, HEAD_KEEP)]\n",
+        "    return [_Span(0, HEAD_KEEP), _Span(size - TAIL_KEEP, size)] + [",
+        "    return [_Span(0, HEAD_KEEP)] + [",
         SPARSE_REAL,
     ),
     Mutation(
         "read-sparse-dynamic-not-kept",
         "musldetect/_audit/_read.py",
-        "    spans.extend(_Span(segment.offset, segment.offset + segment.filesz) for segment in named)\n",
-        "",
+        "    regions = [(segment.offset, segment.offset + segment.filesz) for segment in named]\n",
+        "    regions = []\n",
         SPARSE_REAL,
     ),
     Mutation(
@@ -737,8 +737,8 @@ MUTATIONS: List[Mutation] = [
     Mutation(
         "elf-name-batch-past-budget",
         "musldetect/_elf_symbols.py",
-        "        if len(starts) > most:  # a rare binary",
-        "        if False:  # a rare binary",
+        "            batch = starts[done : done + most]",
+        "            batch = starts[done:]",
         ELF,
     ),
     Mutation(
@@ -926,6 +926,13 @@ MUTATIONS: List[Mutation] = [
                 "if False:  # a streaming",
             ),
             ("directory-data", "_zip_layout", 'if name.endswith("/") and size:', "if False:"),
+            (
+                "size-check-order",
+                "_zip_layout",
+                'kept the defect it was always refused for)."""\n',
+                'kept the defect it was always refused for)."""\n    if name.endswith("/") and size:\n'
+                '        raise ZipRefused(wheel, "DirectoryWithData", "first", name)\n',
+            ),
             ("inflate-bound", "_zip", "if produced > member.size:", "if False:"),
             ("stream-complete", "_zip", "        if not complete:", "        if False:"),
             ("whole-complete", "_zip", "complete = inflater.eof and not inflater.unused_data", "complete = True"),

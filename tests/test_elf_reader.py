@@ -207,3 +207,16 @@ def test_names_found_together_are_searched_no_further_than_the_budget_pays_for()
         _undefined_symbols(_Columns.of(table, 24, "<"), _Strings(reader, strtab))
     affordable = (4 * len(strtab) + (1 << 20)) // len(name)
     assert _CountedTable.searches <= affordable + 10, (_CountedTable.searches, affordable)
+
+
+def test_hundreds_of_thousands_of_short_names_are_read_batch_after_batch():
+    """300,000 undefined symbols all naming one short name: the budget pays for them, a
+    few hundred at a time, so the batches follow one another (nested, they passed Python's
+    recursion limit and the file was not read at all)."""
+    from musldetect._elf_symbols import _Columns, _Strings, _undefined_columns
+
+    strtab = b"\0a\0"
+    table = _symbols([(1, 1 << 4, 0)] * 300_000)
+    with ELFFile(sys.executable) as reader:
+        names = _undefined_columns(_Columns.of(table, 24, "<"), _Strings(reader, strtab)).names
+    assert names == ["a"] * 300_000

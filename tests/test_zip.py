@@ -207,6 +207,11 @@ def entries(tmp_path):
             "MissingDataDescriptor",
         ),
         ("directory with data", lambda e: zh.Layout(e + (zh.new_entry("pkg/sub/", b"data"),)), "DirectoryWithData"),
+        (  # both defects: the zip bomb is named, as it always was
+            "directory declaring a bomb",
+            lambda e: zh.Layout(e + (zh.new_entry("pkg/sub/", b"")._replace(size=2 << 20),)),
+            "ZipBomb",
+        ),
         ("encrypted", lambda e: zh.Layout(zh._replace(e, 0, flags=e[0].flags | 1)), "UnsupportedFeature"),
         ("version needed", lambda e: zh.Layout(zh._replace(e, 0, needed=64)), "UnsupportedFeature"),
         ("symlink", lambda e: zh.Layout(zh._replace(e, 0, mode=0o120777)), "SymlinkEntry"),

@@ -117,7 +117,8 @@ def _dynamic_is_nobits(elf: ELFFile) -> bool:
     """A debug-info file (objcopy --only-keep-debug, eu-strip -f) keeps the program headers
     but marks the loaded sections SHT_NOBITS in an intact section table; a truncated
     library has no such table, so it is still read (and refused) as the broken file it is."""
-    shoff, shentsize, shnum = elf.section_table
+    table_at = elf.section_table
+    shoff, shentsize, shnum = table_at.offset, table_at.entry_size, table_at.count
     wide = elf.bits == 64
     size = 64 if wide else 40
     if not shoff or shentsize != size or not 0 < shnum <= MAX_SECTIONS or shoff + shnum * size > elf.size:
@@ -293,10 +294,23 @@ def _requires(linked: _Linked, versions: _VersionNeeds, imports: Tuple[str, ...]
     return None
 
 
-@lru_cache(maxsize=1024)
 def _glibc_requirement(version_names: Tuple[str, ...]) -> Optional[Tuple[int, ...]]:
-    """The binaries of a wheel need the same few sets of versions: each set is read once."""
-    return _rules.glibc_requirement(version_names)
+    """The binaries of a wheel need the same few sets of versions: each set is read once.
+    Only glibc's own names count, and only a set of them of a real library's size is
+    remembered: the names come from the files read, and a cache must not keep a hostile
+    file's megabytes after its audit."""
+    glibc_names = tuple(name for name in version_names if name.startswith("GLIBC_"))
+    if len(glibc_names) > _REMEMBERED_NAMES or sum(map(len, glibc_names)) > _REMEMBERED_NAMES * 16:
+        return _rules.glibc_requirement(glibc_names)
+    return _remembered_glibc_requirement(glibc_names)
+
+
+_REMEMBERED_NAMES = 64  # glibc has about 45 GLIBC_ versions
+
+
+@lru_cache(maxsize=1024)
+def _remembered_glibc_requirement(glibc_names: Tuple[str, ...]) -> Optional[Tuple[int, ...]]:
+    return _rules.glibc_requirement(glibc_names)
 
 
 def _stack(elf: ELFFile) -> str:

@@ -88,7 +88,9 @@ _CHOSEN: Dict[str, Inflater] = {}  # by the variable's value: read per member, d
 
 
 def chosen() -> Inflater:
-    """``choose()`` for the variable's current value, remembered (once per member)."""
+    """``choose()`` for the variable's current value, remembered: asked once a wheel (and
+    once a member that streams), so a variable naming no inflater is refused for every
+    wheel, stored members only or not."""
     wanted = os.environ.get("MUSLDETECT_INFLATER", "")
     found = _CHOSEN.get(wanted)
     if found is None:

@@ -18,8 +18,8 @@ import os
 import re
 from typing import BinaryIO, Callable, Dict, List, NamedTuple, Optional, Set, Tuple
 
-from .._elf import ELFFile, HeldFile
-from .._elf_header import ET_DYN, PT_DYNAMIC, PT_INTERP, PT_LOAD, PT_NOTE, header_size, parse_header
+from .._elf import WINDOW, ELFFile, HeldFile
+from .._elf_header import ET_DYN, PT_DYNAMIC, PT_INTERP, PT_LOAD, PT_NOTE
 from .._rootfs import host_is_directory, host_regular_files, open_regular_file, read_head, read_host_file, spool_file
 from .._types import ELFError, WheelError, ZipRefused
 from . import _record
@@ -105,11 +105,7 @@ def _read_wheel(path: str, fd: int, spool: Optional[str] = None, progress: Optio
     its first bytes say whether it is a binary, whatever its name."""
     archive = WheelZip(path, fd)
     record_at = _record.record_name([member.name for member in archive.members])
-    record = None
-    if record_at is not None:
-        member = archive.member(record_at)
-        assert member is not None
-        record = _record.parse_record(record_at, archive.read(member, _record.MAX_RECORD).decode("utf-8", "replace"))
+    record = _read_record(archive, record_at)
     seen: Dict[str, _record.FileSeen] = {}
     binaries: List[BinaryFacts] = []
     images: List[ImageFacts] = []
@@ -145,6 +141,14 @@ def _read_wheel(path: str, fd: int, spool: Optional[str] = None, progress: Optio
     return Input(
         "wheel", binaries, _file_name_tags(os.path.basename(path)), wheel_tags, causes, tuple(others), tuple(images)
     )
+
+
+def _read_record(archive: WheelZip, record_at: Optional[str]) -> Optional[_record.Record]:
+    """RECORD, read first: every other member is hashed as it names."""
+    member = archive.member(record_at) if record_at is not None else None
+    if record_at is None or member is None:
+        return None
+    return _record.parse_record(record_at, archive.read(member, _record.MAX_RECORD).decode("utf-8", "replace"))
 
 
 class _Told:
@@ -293,14 +297,17 @@ def _spans_to_hold(head: bytes, size: int) -> Optional[List[_Span]]:
         with ELFFile("", held=HeldFile([head], [0], size)) as elf:
             if not elf.is_dynamic or (elf.interpreter is None and not _looks_like_a_library(elf, head)):
                 return None
-            header = parse_header(elf.read_at(0, header_size(elf.bits), "ELF header"), elf.bits, elf.byteorder)
+            table = elf.section_table
             named = [s for s in elf.segments if s.type in (PT_DYNAMIC, PT_NOTE, PT_INTERP)]
     except ELFError:
         return None  # what it holds beyond these bytes decides: spooled
-    spans = [_Span(0, HEAD_KEEP), _Span(size - TAIL_KEEP, size)]
-    spans.extend(_Span(segment.offset, segment.offset + segment.filesz) for segment in named)
-    spans.append(_Span(header.shoff, header.shoff + header.shnum * header.shentsize))
-    return spans
+    regions = [(segment.offset, segment.offset + segment.filesz) for segment in named]
+    regions.append((table.offset, table.offset + table.count * table.entry_size))
+    # The reader's small reads bring a window around them: a region is held with that
+    # much on each side, so a window near its edge never asks for bytes the hold dropped.
+    return [_Span(0, HEAD_KEEP), _Span(size - TAIL_KEEP, size)] + [
+        _Span(max(start - WINDOW, 0), end + WINDOW) for start, end in regions
+    ]
 
 
 def _looks_like_a_library(elf: ELFFile, head: bytes) -> bool:

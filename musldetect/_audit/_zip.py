@@ -54,7 +54,7 @@ class WheelZip:
         self._file = WheelBytes(wheel, fd)
         self.members: List[ZipMember] = self._read()
         self._by_name = {member.name: member for member in self.members}
-        self._raw_deflate = _inflate.chosen().decompressobj  # chosen once a wheel, not once a member
+        self._raw_deflate = _inflate.chosen().decompressobj  # for the members read whole: asked once a wheel
 
     def member(self, name: str) -> Optional[ZipMember]:
         return self._by_name.get(name)

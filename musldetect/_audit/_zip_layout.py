@@ -346,12 +346,13 @@ def _repeats(entry: rec.CentralEntry, header: bytes) -> bool:
 
 
 def _size_check(wheel: str, name: str, size: int, compressed: int) -> None:
-    """A declared size no member may have: past the limit, a zip bomb, a directory with data."""
-    if name.endswith("/") and size:
-        raise ZipRefused(wheel, "DirectoryWithData", f"a directory entry holding {size} bytes", name)
+    """A declared size no member may have: past the limit, a zip bomb, then a directory
+    with data (in that order: each input kept the defect it was always refused for)."""
     if size > MAX_MEMBER_SIZE:
         raise ZipRefused(wheel, "TooLarge", f"declares {size} bytes, more than {MAX_MEMBER_SIZE >> 30} GiB", name)
     if size > CHUNK and size > MAX_RATIO * max(compressed, 1):
         raise ZipRefused(
             wheel, "ZipBomb", f"would expand {compressed} bytes to {size} (more than {MAX_RATIO}:1): a zip bomb", name
         )
+    if name.endswith("/") and size:
+        raise ZipRefused(wheel, "DirectoryWithData", f"a directory entry holding {size} bytes", name)
