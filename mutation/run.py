@@ -816,7 +816,7 @@ MUTATIONS: List[Mutation] = [
         "musldetect/_audit/_judge.py",
         "next(_policy_causes(policy, arch, group, vendored), None) is None",
         "next(_policy_causes(policy, arch, group[:1], vendored), None) is None",
-        ("tests/test_audit_pypi.py",),
+        AUDIT,
     ),
     Mutation(
         "audit-symbol-versions-unchecked",

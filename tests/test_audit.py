@@ -135,6 +135,21 @@ def test_c_extension_needing_a_recent_glibc(tmp_path):
     )
 
 
+def test_the_oldest_policy_fits_every_binary_not_the_first(tmp_path):
+    """Two extensions, the first needing nothing of glibc's versions and the second
+    GLIBC_2.25: the oldest policy that fits is the one that fits both (the search stops at
+    a policy's first cause, so it must still reach the second binary's)."""
+    glibc_host()
+    plain = extension(tmp_path, "gcc", PLAIN, "_a.cpython-312-x86_64-linux-gnu.so")
+    recent = extension(tmp_path, "gcc", RECENT_GLIBC, "_draw.cpython-312-x86_64-linux-gnu.so")
+    members = {"draw/_a.cpython-312-x86_64-linux-gnu.so": plain, "draw/_draw.cpython-312-x86_64-linux-gnu.so": recent}
+    wheel = make_wheel(tmp_path, "draw", tagged("manylinux_2_26_x86_64"), members)
+    result = musldetect.audit(wheel)
+    assert [f.path for f in result.files] == list(members)  # the one that needs nothing is first
+    assert result.honest_tags[0] == auditwheel_tag(wheel) == "manylinux_2_26_x86_64"
+    assert result.verdict == "honest"
+
+
 def test_cxx_extension_is_held_to_libstdcxx_versions(tmp_path):
     """The issue's first case: GLIBC alone says 2.17, GLIBCXX_3.4.21+ says otherwise."""
     glibc_host()
