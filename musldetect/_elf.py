@@ -39,7 +39,7 @@ from ._elf_header import (
     program_header_size,
     readonly_loads,
 )
-from ._rootfs import open_regular_file
+from ._rootfs import open_regular_file, read_at
 from ._types import ELFError
 
 TYPE_CHECKING = False
@@ -100,7 +100,7 @@ def _descriptor_reader(fd: int) -> Callable[[int, int], bytes]:
     bound method kept on its own object is a cycle only the garbage collector frees)."""
 
     def pread(size: int, offset: int) -> bytes:
-        return os.pread(fd, size, offset)
+        return read_at(fd, size, offset)
 
     return pread
 

@@ -573,7 +573,7 @@ MUTATIONS: List[Mutation] = [
     Mutation(
         "read-sparse-held-bytes-not-compared",
         "musldetect/_audit/_read.py",
-        "            if os.pread(spool.fileno(), len(piece), start) != piece:\n",
+        "            if read_at(spool.fileno(), len(piece), start) != piece:\n",
         "            if False:\n",
         SPARSE_BUILT,
     ),

@@ -20,7 +20,15 @@ from typing import BinaryIO, Callable, Dict, List, NamedTuple, Optional, Set, Tu
 
 from .._elf import WINDOW, ELFFile, HeldFile
 from .._elf_header import ET_DYN, PT_DYNAMIC, PT_INTERP, PT_LOAD, PT_NOTE
-from .._rootfs import host_is_directory, host_regular_files, open_regular_file, read_head, read_host_file, spool_file
+from .._rootfs import (
+    host_is_directory,
+    host_regular_files,
+    open_regular_file,
+    read_at,
+    read_head,
+    read_host_file,
+    spool_file,
+)
 from .._types import ELFError, WheelError, ZipRefused
 from . import _record
 from ._binary import BinaryFacts, binary_facts
@@ -358,7 +366,7 @@ class _SparseHold:
     def _read(self, archive: WheelZip, size: int, offset: int) -> bytes:
         if self.spool is None:
             self.spool = _restreamed(archive, self.member, self.pieces, self.starts)
-        return os.pread(self.spool.fileno(), size, offset)
+        return read_at(self.spool.fileno(), size, offset)
 
     def close(self) -> None:
         if self.spool is not None:
@@ -391,7 +399,7 @@ def _restreamed(archive: WheelZip, member: ZipMember, pieces: List[bytes], start
             raise _changed(archive, member, f"the second reading was refused ({exc.defect})") from exc
         spool.flush()
         for piece, start in zip(pieces, starts):
-            if os.pread(spool.fileno(), len(piece), start) != piece:
+            if read_at(spool.fileno(), len(piece), start) != piece:
                 raise _changed(archive, member, f"{len(piece)} bytes at {start} differ")
     except BaseException:
         spool.close()
