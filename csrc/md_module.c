@@ -4,6 +4,9 @@
 #include <Python.h>
 
 #include "md_core.h"
+#include "md_elfsym.h"
+
+#include <stdlib.h>
 
 #ifndef MUSLDETECT_VERSION
 #error "MUSLDETECT_VERSION must be defined by setup.py"
@@ -79,9 +82,111 @@ static PyObject *native_musl_version_in(PyObject *module, PyObject *arg)
     return out;
 }
 
+
+/* The prefixes asked for (a tuple of bytes, or None: every export), as md_symbol_pass takes them. */
+struct prefixes {
+    const unsigned char *pointers[8];
+    size_t sizes[8];
+    size_t count;
+    int given;
+};
+
+static int read_prefixes(PyObject *given, struct prefixes *out)
+{
+    out->count = 0;
+    out->given = given != Py_None;
+    if (!out->given) return 0;
+    if (!PyTuple_Check(given) || PyTuple_Size(given) > 8) {
+        PyErr_SetString(PyExc_TypeError, "symbol_pass: prefixes must be None or a tuple of at most 8 bytes");
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < PyTuple_Size(given); i++) {
+        char *data;
+        Py_ssize_t size;
+        if (PyBytes_AsStringAndSize(PyTuple_GetItem(given, i), &data, &size) < 0) return -1;
+        out->pointers[i] = (const unsigned char *)data;
+        out->sizes[i] = (size_t)size;
+        out->count++;
+    }
+    return 0;
+}
+
+static PyObject *symbol_name(const unsigned char *strings, const struct md_symbol *symbol)
+{
+    return PyUnicode_DecodeUTF8((const char *)strings + symbol->name_at, (Py_ssize_t)symbol->name_length,
+                                "surrogateescape");
+}
+
+/* The four lists symbol_pass answers with, from md_symbol_pass's output. */
+static PyObject *symbol_lists(const unsigned char *strings, const struct md_symbol *out, size_t room,
+                              size_t undefined_count, size_t exported_count)
+{
+    PyObject *names = PyList_New((Py_ssize_t)undefined_count);
+    PyObject *weak = PyList_New((Py_ssize_t)undefined_count);
+    PyObject *indexes = PyList_New((Py_ssize_t)undefined_count);
+    PyObject *exports = PyList_New((Py_ssize_t)exported_count);
+    if (!names || !weak || !indexes || !exports) goto failed;
+    for (size_t i = 0; i < undefined_count; i++) {
+        PyObject *name = symbol_name(strings, out + i);
+        if (!name || PyList_SetItem(names, (Py_ssize_t)i, name) < 0) goto failed;
+        PyObject *flag = PyLong_FromLong(out[i].weak);
+        if (!flag || PyList_SetItem(weak, (Py_ssize_t)i, flag) < 0) goto failed;
+        PyObject *index = PyLong_FromUnsignedLong(out[i].index);
+        if (!index || PyList_SetItem(indexes, (Py_ssize_t)i, index) < 0) goto failed;
+    }
+    for (size_t i = 0; i < exported_count; i++) {
+        PyObject *name = symbol_name(strings, out + room - 1 - i);
+        if (!name || PyList_SetItem(exports, (Py_ssize_t)i, name) < 0) goto failed;
+    }
+    return Py_BuildValue("(NNNN)", names, weak, indexes, exports);
+failed:
+    Py_XDECREF(names);
+    Py_XDECREF(weak);
+    Py_XDECREF(indexes);
+    Py_XDECREF(exports);
+    return NULL;
+}
+
+/* symbol_pass(table, strings, entry_size, big_endian, prefixes) -> (names, weak, indexes,
+ * exports), the undefined symbols column by column and the exports' names; None when the
+ * names overlap past the Python reader's budget (it then refuses the file itself). */
+static PyObject *native_symbol_pass(PyObject *module, PyObject *args)
+{
+    PyObject *table, *strings, *given;
+    Py_ssize_t entry_size;
+    int big_endian;
+    struct prefixes prefixes;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "SSnpO:symbol_pass", &table, &strings, &entry_size, &big_endian, &given)) return NULL;
+    if (read_prefixes(given, &prefixes) < 0) return NULL;
+    struct md_symbol_input in = {
+        (const unsigned char *)PyBytes_AsString(table), (size_t)PyBytes_Size(table), (size_t)entry_size, big_endian,
+        (const unsigned char *)PyBytes_AsString(strings), (size_t)PyBytes_Size(strings), prefixes.given,
+        prefixes.pointers, prefixes.sizes, prefixes.count,
+    };
+    if (entry_size != 16 && entry_size != 24) return PyErr_Format(PyExc_ValueError, "symbol_pass: entry size %zd", entry_size);
+    size_t room = in.table_size / in.entry_size;
+    struct md_symbol *out = malloc((room ? room : 1) * sizeof *out);
+    if (!out) return PyErr_NoMemory();
+    size_t undefined_count, exported_count;
+    int answer = md_symbol_pass(&in, out, &undefined_count, &exported_count);
+    PyObject *lists = NULL;
+    if (answer == MD_SYMBOLS_OK) {
+        lists = symbol_lists(in.strings, out, room, undefined_count, exported_count);
+    } else if (answer == MD_SYMBOLS_DECLINED) {
+        Py_INCREF(Py_None);
+        lists = Py_None;
+    } else {
+        PyErr_SetString(PyExc_ValueError, "md_symbol_pass: a table or string table past 4 GiB");
+    }
+    free(out);
+    return lists;
+}
+
 static PyMethodDef native_methods[] = {
     {"detect", native_detect, METH_NOARGS, "Uncached: the C library mapped into this process, as raw facts."},
     {"musl_version_in", native_musl_version_in, METH_O, "The musl version rules in C, over one bytes block."},
+    {"symbol_pass", native_symbol_pass, METH_VARARGS, "The dynamic symbol table's one pass in C (_elf_symbols' twin)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from types import ModuleType
     from typing import Dict, List, Optional, Tuple
 
+    from ._elf_symbols import SymbolPass
+
 BACKEND_ORDER: Tuple[str, ...] = ("native", "cffi", "python", "ctypes")
 BACKEND_ENV = "MUSLDETECT_BACKEND"
 _MODULES = {
@@ -119,3 +121,31 @@ def backend_statuses() -> List[BackendStatus]:
 
 def backend_modules() -> Dict[str, ModuleType]:
     return {s.name: load_backend(s.name) for s in backend_statuses() if s.available}
+
+
+_SYMBOL_PASSES: Dict[str, Optional[SymbolPass]] = {}  # by MUSLDETECT_BACKEND's value: decided once
+
+
+def native_symbol_pass() -> Optional[SymbolPass]:
+    """The C twin of the dynamic symbol pass (``_native.symbol_pass``, held to the Python
+    reader by tests/test_elf_twins.py) for an audit's binaries, as the backend asked for
+    allows: ``auto`` takes it when the extension imports, ``native`` requires it (the
+    extension missing is an ImportError, as for libc()), any other backend names the pure
+    reader (None), so MUSLDETECT_BACKEND=python audits in Python alone."""
+    requested = requested_backend()
+    if requested not in _SYMBOL_PASSES:
+        _SYMBOL_PASSES[requested] = _symbol_pass_for(requested)
+    return _SYMBOL_PASSES[requested]
+
+
+def _symbol_pass_for(requested: str) -> Optional[SymbolPass]:
+    if requested not in ("auto", "native"):
+        return None
+    try:
+        from . import _native
+    except ImportError:
+        if requested == "native":
+            load_backend("native")  # raises, saying why and how to fix it
+        return None
+    found: Optional[SymbolPass] = getattr(_native, "symbol_pass", None)
+    return found

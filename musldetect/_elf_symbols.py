@@ -14,10 +14,17 @@ from ._elf_header import EM_ALPHA, EM_S390, NATIVE_ORDER
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Dict, List, Optional, Sequence, Set, Tuple
+    from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 
     from ._elf_dynamic import DynamicSection
     from ._elf_header import Reader
+
+    # The C twin of the pass (musldetect._native.symbol_pass): (table, string table, entry
+    # size, big-endian, prefixes) -> (names, weak, indexes, exports), or None where it declines.
+    SymbolPass = Callable[
+        [bytes, bytes, int, bool, Optional[Tuple[bytes, ...]]],
+        Optional[Tuple[List[str], List[int], List[int], List[str]]],
+    ]
 
 SHN_UNDEF = 0
 STB_GLOBAL, STB_WEAK = 1, 2
@@ -97,13 +104,18 @@ def pick(column: Sequence[T], indexes: Sequence[int]) -> List[T]:
 
 
 def symbol_columns(
-    reader: Reader, dynamic: DynamicSection, exported_prefixes: Optional[Tuple[bytes, ...]] = None
+    reader: Reader,
+    dynamic: DynamicSection,
+    exported_prefixes: Optional[Tuple[bytes, ...]] = None,
+    native: Optional[SymbolPass] = None,
 ) -> Tuple[Undefined, List[str]]:
     """One pass over .dynsym: (the undefined symbols, names this object defines and
     exports: global or weak binding, which the loader may bind other objects' references
     to; the linker turns a hidden definition local). With ``exported_prefixes`` only the
     exports that start with one are named: a large library exports thousands, and a
-    caller after a few names need not decode them all."""
+    caller after a few names need not decode them all. ``native``, the C twin of the pass
+    (``_dispatch.native_symbol_pass``), reads the table when given; where it declines (names
+    overlapping past the budget), this reader does, and refuses the file."""
     values = dynamic.values()
     strtab = dynamic.strings()
     if strtab is None or DT_SYMTAB not in values:
@@ -114,9 +126,22 @@ def symbol_columns(
     count = symbol_count(reader, values)
     offset = reader.vaddr_to_offset(values[DT_SYMTAB][0], count * entry, "DT_SYMTAB")
     table = reader.read_at(offset, count * entry, "dynamic symbol table")
-    columns = _Columns.of(table, entry, reader.byteorder)
+    if native is not None:
+        found = native(table, strtab, entry, reader.byteorder == ">", exported_prefixes)
+        if found is not None:
+            names, weak, indexes, exports = found
+            return Undefined(names, weak, indexes), exports
+    return python_symbol_pass(reader, table, strtab, entry, reader.byteorder, exported_prefixes)
+
+
+def python_symbol_pass(
+    reader: Reader, table: bytes, strtab: bytes, entry: int, byteorder: str, prefixes: Optional[Tuple[bytes, ...]]
+) -> Tuple[Undefined, List[str]]:
+    """The pass over a read table in Python (``reader`` names the file in an error): the
+    reference the C twin is held to."""
+    columns = _Columns.of(table, entry, byteorder)
     strings = _Strings(reader, strtab)
-    return _undefined_columns(columns, strings), _exports_named(columns, strings, exported_prefixes)
+    return _undefined_columns(columns, strings), _exports_named(columns, strings, prefixes)
 
 
 def symbol_types(reader: Reader, dynamic: DynamicSection, indexes: Sequence[int]) -> Dict[int, int]:

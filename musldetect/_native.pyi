@@ -1,4 +1,4 @@
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 
 __build_version__: str
 
@@ -15,3 +15,6 @@ def detect() -> Tuple[
     str,
 ]: ...
 def musl_version_in(data: bytes) -> Tuple[bool, Optional[str], str]: ...
+def symbol_pass(
+    table: bytes, strings: bytes, entry_size: int, big_endian: bool, prefixes: Optional[Tuple[bytes, ...]]
+) -> Optional[Tuple[List[str], List[int], List[int], List[str]]]: ...

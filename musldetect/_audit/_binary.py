@@ -17,6 +17,7 @@ from operator import itemgetter, not_
 from typing import Dict, List, NamedTuple, Optional, Tuple
 
 from .. import _rules
+from .._dispatch import native_symbol_pass
 from .._elf import ELFFile
 from .._elf_header import (
     ET_CORE,
@@ -171,7 +172,11 @@ def binary_facts(elf: ELFFile, shown_as: str) -> BinaryFacts:
     soname, needed = elf.dynamic_names() if dynamic else (None, [])
     rpath, runpath = elf.search_paths() if dynamic else ([], [])
     versions = _version_needs(elf)
-    symbols, exported = symbol_columns(elf, elf.dynamic, _EXPORTS_WANTED) if dynamic else (Undefined([], [], []), [])
+    symbols, exported = (
+        symbol_columns(elf, elf.dynamic, _EXPORTS_WANTED, native_symbol_pass())
+        if dynamic
+        else (Undefined([], [], []), [])
+    )
     imports = tuple(compress(symbols.names, map(not_, symbols.weak)))
     symbol_of_version = _symbol_of_version(elf, symbols, imports, versions.by_index)
     linked = _linked(elf, interp, needed, versions)
