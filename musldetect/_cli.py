@@ -504,6 +504,8 @@ def _worker_start(options: AuditOptions, events: Any) -> None:
     """A worker leaves Ctrl-C to the command, which ends the workers itself."""
     import signal
 
+    if _ABANDONED:  # forked by the pool after a Ctrl-C gave it up (it replaces the killed ones)
+        os._exit(EXIT_INTERRUPTED)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER[:] = [_WorkerState(options, _Teller(events.put) if events is not None else None)]
 
@@ -607,12 +609,78 @@ def _worker_pool(jobs: int, options: AuditOptions, line: Optional[_ProgressLine]
     context = multiprocessing.get_context()
     if context.get_start_method() == "forkserver":
         context.set_forkserver_preload(["musldetect._cli", "musldetect._audit"])
-    pool = context.Pool(jobs, initializer=_worker_start, initargs=(options, line.events if line else None))
+    previous = _noting_ctrl_c()
     try:
-        yield pool
-    finally:  # ended, not waited for: on Ctrl-C or an error the rest is not wanted
-        pool.terminate()
-        pool.join()
+        pool = context.Pool(jobs, initializer=_worker_start, initargs=(options, line.events if line else None))
+        try:
+            yield pool
+        finally:
+            if _INTERRUPTED:  # wherever it was raised: here, or in the loop that prints results
+                _abandon_pool(pool)
+            else:  # on an error too: ended, not waited for (the rest is not wanted)
+                pool.terminate()
+                pool.join()
+    finally:
+        if previous is not None:
+            import signal
+
+            signal.signal(signal.SIGINT, previous)
+
+
+_INTERRUPTED: List[bool] = []  # Ctrl-C came while workers ran
+_ABANDONED: List[Any] = []  # their pool, left to it: the process must end at once (``main``)
+
+
+def _noting_ctrl_c() -> Any:
+    """Ctrl-C raises KeyboardInterrupt as ever, and is noted first: it may surface where the
+    results are printed, and the pool is then closed as a generator (GeneratorExit), not
+    by the KeyboardInterrupt. The handler it replaces, or None when Ctrl-C is ignored (a
+    command started in the background keeps ignoring it) or not Python's."""
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        return None
+    return signal.signal(signal.SIGINT, _ctrl_c)
+
+
+def _ctrl_c(signum: int, frame: Any) -> None:
+    _INTERRUPTED.append(True)
+    raise KeyboardInterrupt
+
+
+def _abandon_pool(pool: Any) -> None:
+    """Ctrl-C: the workers are killed and the pool left as it is; ``main`` then ends the
+    process at once. Python's own shutdown of a pool (``terminate()``, and again when the
+    pool object is freed or at exit) can wait for ever: on the task queue's lock or the
+    result queue's, when a worker was killed holding it (about one Ctrl-C in 150 on Python
+    3.8 hung so). The pool is kept here, so it is never freed before the process ends.
+
+    SIGCHLD ignored first: a killed worker is reaped by the kernel as it dies (none is left
+    a zombie of the command), and the pool, which can no longer see it end, forks no worker
+    in its place; one forked all the same leaves at once (``_worker_start``)."""
+    import multiprocessing
+    import signal
+
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    _ABANDONED.append(pool)
+    workers = [worker.pid for worker in multiprocessing.active_children() if worker.pid]
+    for pid in workers:
+        _kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + ABANDON_WAIT
+    while any(_kill(pid, 0) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
+ABANDON_WAIT = 2.0  # seconds: SIGKILL cannot be ignored, so this is never waited out
+
+
+def _kill(pid: int, signum: int) -> bool:
+    """Whether the process was there to be sent the signal."""
+    try:
+        os.kill(pid, signum)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 class _ProgressLine:
@@ -1080,6 +1148,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         return status
     except KeyboardInterrupt:
         print("\nmusldetect: interrupted", file=sys.stderr)
+        if _ABANDONED:
+            _end_now(EXIT_INTERRUPTED)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # Quietly, with what the command decided: a reader that leaves early (| head) is no
@@ -1087,6 +1157,17 @@ def main(argv: Optional[List[str]] = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return _OUTCOME["status"]
+
+
+def _end_now(status: int) -> None:
+    """The process ends here, its output flushed, without Python's exit handlers: the one
+    left is an abandoned pool's, which could wait for ever (``_abandon_pool``)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a reader that left, a closed stream: nothing more to say
+            pass
+    os._exit(status)
 
 
 def _run(argv: Optional[List[str]]) -> int:
