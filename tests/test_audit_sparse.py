@@ -53,7 +53,7 @@ def _big_elf_members(path: str) -> List[str]:
         return [
             info.filename
             for info in archive.infolist()
-            if info.file_size > _read.MAX_HELD and archive.open(info).read(4) == b"\x7fELF"
+            if info.file_size > _read.SPARSE_FROM and archive.open(info).read(4) == b"\x7fELF"
         ]
 
 
@@ -69,11 +69,12 @@ def _real_wheels() -> List[str]:
 
 
 def test_the_real_large_binaries_are_read_whole_or_from_their_ends():
-    """Every ELF member over MAX_HELD of the pinned wheels: its facts, as an audit reads
+    """Every ELF member over SPARSE_FROM of the pinned wheels: its facts, as an audit reads
     them, are the whole file's. A dynamic program or a library is answered from the pieces
     the sparse hold kept (at most MAX_HELD bytes, nothing read twice: where the regions
     lie is what HEAD_KEEP, TAIL_KEEP and the spans were measured on); a static program,
-    which scans every read-only byte, is spooled as it streams."""
+    which scans every read-only byte, is held whole up to MAX_HELD and spooled as it
+    streams above."""
     seen = {"sparse": 0, "spooled": 0}
     for path in _real_wheels():
         names = _big_elf_members(path)
@@ -92,8 +93,9 @@ def test_the_real_large_binaries_are_read_whole_or_from_their_ends():
                     assert copied.facts == whole, (path, name)
                     sparse = copied.copy.sparse
                     if whole.static:
-                        assert sparse is None and copied.copy.spool is not None, (path, name)
-                        seen["spooled"] += 1
+                        spooled = copied.copy.spool is not None
+                        assert sparse is None and spooled == (archive.member(name).size > _read.MAX_HELD), (path, name)
+                        seen["spooled"] += spooled
                     elif sparse is not None:
                         assert sparse.spool is None, f"{path}!{name}: read again, a region lies outside the spans"
                         assert sparse.held <= _read.MAX_HELD
@@ -104,7 +106,7 @@ def test_the_real_large_binaries_are_read_whole_or_from_their_ends():
             os.close(fd)
     if not seen["sparse"] or not seen["spooled"]:
         skip_or_fail(f"the wheels hold too few large binaries of each kind: {seen}")
-    assert seen["sparse"] >= 6, seen  # numpy's and scipy's OpenBLAS, ruff's dynamic programs
+    assert seen["sparse"] >= 12, seen  # numpy's and scipy's OpenBLAS, ruff's dynamic programs, the big extensions
 
 
 # A program whose .dynstr (thousands of long exported names) fills the file's middle: with
@@ -126,6 +128,7 @@ def wide_program(tmp_path_factory) -> bytes:
 def small_keeps(monkeypatch):
     """A few MiB count as large, and the ends kept are small: the middle is dropped."""
     monkeypatch.setattr(_read, "MAX_HELD", 2 << 20)
+    monkeypatch.setattr(_read, "SPARSE_FROM", 2 << 20)
     monkeypatch.setattr(_read, "HEAD_KEEP", 64 << 10)
     monkeypatch.setattr(_read, "TAIL_KEEP", 64 << 10)
 

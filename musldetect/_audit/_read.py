@@ -3,9 +3,9 @@
 A wheel's container is read once by ``_zip``, which refuses any that two installers could
 read differently; every member streams through once (its CRC and its RECORD hash checked,
 its magic read: binaries are found by content); a binary member is read from the pieces
-it inflated in, kept in memory (up to ``MAX_HELD``); a larger ELF one from the pieces
-that hold what its facts read (a sparse hold: the member is read again for any other
-byte), or spooled to an unnamed temporary file when those would not do, or under a
+it inflated in, kept in memory (up to ``MAX_HELD``); a larger ELF one (from
+``SPARSE_FROM``) from the pieces that hold what its facts read (a sparse hold: the member
+is read again for any other byte), or spooled to an unnamed temporary file when those would not do, or under a
 directory when its binaries are to be resolved; nothing else is extracted. A directory
 is walked without following links, every file's magic read. Every ELF program or library
 is read with ``_binary``, every Mach-O or PE file with ``_images``. The tags a wheel
@@ -43,6 +43,11 @@ MAX_METADATA = 1 << 20  # the WHEEL file is read up to this much
 # holds at most one, so a worker's peak stays under 40 MB); a larger one, or one to be
 # resolved, is spooled to a file, which costs ~0.26 ms a MB to write.
 MAX_HELD = 16 << 20
+# An ELF member from this size on keeps only the pieces its facts read (``_SparseHold``),
+# when its first bytes promise those suffice: every MiB held is a MiB of fresh pages (the
+# allocator cannot reuse what is still held), about 0.3 ms each, and cryptography's 11 MiB
+# extension needs six of its eleven. Below it, head and tail would keep nearly every piece.
+SPARSE_FROM = 6 << 20
 
 
 class Input(NamedTuple):
@@ -226,15 +231,15 @@ def _take_member(
 
 class _BinaryCopy:
     """Where a binary member's bytes go while it streams: kept as the pieces they inflated
-    in; or, when larger than ``MAX_HELD``, only the pieces its facts read (``_SparseHold``)
-    when its first bytes promise those suffice, else copied to a spool (an unnamed
+    in; or, from ``SPARSE_FROM``, only the pieces its facts read (``_SparseHold``) when its
+    first bytes promise those suffice; or, when larger than ``MAX_HELD``, copied to a spool (an unnamed
     temporary file, or its own path under ``spool_dir`` when the binaries are to be resolved)."""
 
     def __init__(self, first: List[bytes], member: ZipMember, spool_dir: Optional[str]) -> None:
         self.held: Optional[List[bytes]] = first
         self.spool: Optional[BinaryIO] = None
         self.sparse: Optional[_SparseHold] = None
-        if spool_dir is None and member.size > MAX_HELD:
+        if spool_dir is None and member.size > SPARSE_FROM:
             spans = _spans_to_hold(b"".join([piece for piece in first if piece]), member.size)  # one: no copy
             if spans is not None:
                 self.sparse, self.held = _SparseHold(member, spans, first), None
