@@ -59,8 +59,18 @@ class HeldFile:
     With ``starts`` (where each piece lies) and ``size``, only some of the file's bytes
     are held: a read that reaches a byte not held comes back short, as at the end."""
 
-    def __init__(self, pieces: List[bytes], starts: Optional[List[int]] = None, size: Optional[int] = None) -> None:
+    def __init__(
+        self,
+        pieces: List[bytes],
+        starts: Optional[List[int]] = None,
+        size: Optional[int] = None,
+        marks: Optional[Dict[bytes, bool]] = None,
+    ) -> None:
         from bisect import bisect_right  # only an audit holds files: not on the hot path's imports
+
+        # Whether each of these marks lies inside the read-only PT_LOAD data of the whole
+        # file, found by whoever read all of it (a sparse hold searched them as they passed).
+        self.marks = marks
 
         self._after = bisect_right
         if starts is None:
@@ -123,9 +133,11 @@ class _BoundedFile:
         self._head = b""  # the file's first bytes, as read on opening
         self._window = b""  # the file's bytes at _window_at, as read there
         self._window_at = 0
+        self.marks: Optional[Dict[bytes, bool]] = None  # known without reading (``readonly_mark``)
         if held is not None:
             self.path = path
             self._fd = -1
+            self.marks = held.marks
             self._pread = held.pread
             self.size = held.size
             self.identity = (0, 0, held.size, 0)
@@ -311,6 +323,12 @@ class _Headers(_BoundedFile):
 
     def readonly_loads(self) -> List[Segment]:
         return readonly_loads(self.segments)
+
+    def readonly_mark(self, mark: bytes) -> Optional[bool]:
+        """Whether ``mark`` (at most 65 bytes, what ``segment_chunks`` overlap finds whole)
+        lies inside the read-only PT_LOAD data, when known without reading it (a held file
+        whose reader searched the marks as they passed); None: read it to tell."""
+        return self.marks.get(mark) if self.marks is not None else None
 
     def readonly_segment_data(self) -> Iterator[bytes | memoryview]:
         for segment in readonly_loads(self.segments):

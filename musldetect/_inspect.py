@@ -129,19 +129,28 @@ def static_family(elf: ELFFile) -> RawLibc:
                 reason="statically linked with glibc (GNU ABI tag, kernel "
                 f"{'.'.join(map(str, kernel))}): the version is not recorded in it",
             )
-    # Every read-only byte, 1 MiB at a time: linear in the file's size and never more than
-    # one chunk in memory, so a 200 MiB static Rust program is read like a small one.
+    found = elf.readonly_mark(_rules.MUSL_STATIC_MARK)  # known already when an audit streamed the file
+    if found is None:
+        found = _musl_mark_in_readonly_data(elf)
+    if found:
+        return RawLibc(
+            MUSL,
+            None,
+            elf.path,
+            True,
+            reason="statically linked with musl: a static program records no musl version",
+        )
+    return RawLibc(None, None, elf.path, True, reason="static, no C library found")
+
+
+def _musl_mark_in_readonly_data(elf: ELFFile) -> bool:
+    """Every read-only byte, 1 MiB at a time: linear in the file's size and never more than
+    one chunk in memory, so a 200 MiB static Rust program is read like a small one."""
     for segment in elf.readonly_loads():
         for chunk in elf.segment_chunks(segment, segment.filesz):
             if _rules.MUSL_STATIC_MARK in chunk:
-                return RawLibc(
-                    MUSL,
-                    None,
-                    elf.path,
-                    True,
-                    reason="statically linked with musl: a static program records no musl version",
-                )
-    return RawLibc(None, None, elf.path, True, reason="static, no C library found")
+                return True
+    return False
 
 
 def _requirement(elf: ELFFile, family: Optional[str]) -> Tuple[Optional[Tuple[int, ...]], str]:

@@ -12,10 +12,11 @@ import shutil
 import struct
 import zipfile
 import zlib
-from typing import List, NamedTuple
+from typing import List, NamedTuple, Tuple
 
 import pytest
 
+from musldetect import _rules
 from musldetect._audit import _read
 from musldetect._audit._binary import binary_facts
 from musldetect._audit._zip import WheelZip
@@ -72,10 +73,10 @@ def test_the_real_large_binaries_are_read_whole_or_from_their_ends():
     """Every ELF member over SPARSE_FROM of the pinned wheels: its facts, as an audit reads
     them, are the whole file's. A dynamic program or a library is answered from the pieces
     the sparse hold kept (at most MAX_HELD bytes, nothing read twice: where the regions
-    lie is what HEAD_KEEP, TAIL_KEEP and the spans were measured on); a static program,
-    which scans every read-only byte, is held whole up to MAX_HELD and spooled as it
-    streams above."""
-    seen = {"sparse": 0, "spooled": 0}
+    lie is what HEAD_KEEP, TAIL_KEEP and the spans were measured on); so is a static
+    program, whose read-only data its facts scan for musl's mark: the mark was searched as
+    the member streamed, so none of it is held or read twice."""
+    seen = {"sparse": 0, "static": 0}
     for path in _real_wheels():
         names = _big_elf_members(path)
         if not names:
@@ -92,21 +93,17 @@ def test_the_real_large_binaries_are_read_whole_or_from_their_ends():
                 try:
                     assert copied.facts == whole, (path, name)
                     sparse = copied.copy.sparse
-                    if whole.static:
-                        spooled = copied.copy.spool is not None
-                        assert sparse is None and spooled == (archive.member(name).size > _read.MAX_HELD), (path, name)
-                        seen["spooled"] += spooled
-                    elif sparse is not None:
-                        assert sparse.spool is None, f"{path}!{name}: read again, a region lies outside the spans"
-                        assert sparse.held <= _read.MAX_HELD
-                        seen["sparse"] += 1
+                    assert sparse is not None and copied.copy.spool is None, (path, name)
+                    assert sparse.spool is None, f"{path}!{name}: read again, a region lies outside the spans"
+                    assert sparse.held <= _read.MAX_HELD
+                    seen["static" if whole.static else "sparse"] += 1
                 finally:
                     copied.copy.close()
         finally:
             os.close(fd)
-    if not seen["sparse"] or not seen["spooled"]:
+    if not seen["sparse"] or not seen["static"]:
         skip_or_fail(f"the wheels hold too few large binaries of each kind: {seen}")
-    assert seen["sparse"] >= 12, seen  # numpy's and scipy's OpenBLAS, ruff's dynamic programs, the big extensions
+    assert seen["sparse"] >= 13 and seen["static"] >= 2, seen  # the OpenBLASes, ruff, the big extensions; uv, ruff
 
 
 # A program whose .dynstr (thousands of long exported names) fills the file's middle: with
@@ -198,18 +195,51 @@ def test_a_large_library_that_needs_the_c_library_is_held_sparsely(tmp_path, sma
     assert copied.copy.sparse is not None and copied.copy.spool is None
 
 
-def test_a_large_static_pie_program_is_spooled_as_it_streams(tmp_path, small_keeps):
+@pytest.mark.parametrize("compiler,flags", [("gcc", ["-static-pie"]), ("musl-gcc", ["-static"])])
+def test_a_large_static_program_is_held_sparsely_its_marks_searched_as_it_streams(
+    tmp_path, small_keeps, compiler, flags
+):
     """No PT_INTERP and no library named: a static program, whose facts may scan every
-    read-only byte, is copied to the spool from its first piece, never read twice."""
-    program = compile_c(
-        tmp_path, "gcc", _BULKY + "int main(int n, char **v) { return pick(n); }\n", "spie", "-static-pie"
-    )
-    copied = _streamed_facts(_one_member_wheel(tmp_path, program), "bulky/spie")
+    read-only byte (musl's, which has no note saying so, all of it), keeps only its ends
+    and regions; musl's mark is searched for as the pieces pass, so its facts are the
+    whole file's and nothing is read twice."""
+    if shutil.which(compiler) is None:
+        skip_or_fail(f"{compiler} is not installed")
+    source = _BULKY + '#include <stdio.h>\nint main(int n, char **v) { printf("%d", pick(n)); return 0; }\n'
+    program = compile_c(tmp_path, compiler, source, "static", *flags)
+    copied = _streamed_facts(_one_member_wheel(tmp_path, program), "bulky/static")
     with open(program, "rb") as fh:
-        whole = _whole_facts(fh.read(), "bulky/spie")
+        whole = _whole_facts(fh.read(), "bulky/static")
     assert whole.static and whole.interp is None
+    assert whole.family == ("musl" if compiler == "musl-gcc" else "glibc")
     assert copied.facts == whole
-    assert copied.copy.sparse is None and copied.copy.spool is not None
+    sparse = copied.copy.sparse
+    assert sparse is not None and copied.copy.spool is None and sparse.spool is None
+
+
+def _searched(pieces: List[bytes], readonly: List[Tuple[int, int]]) -> bool:
+    search = _read._MarkSearch([_read._Span(start, end) for start, end in readonly])
+    at = 0
+    for piece in pieces:
+        search.add(piece, at)
+        at += len(piece)
+    return search.found_marks()[_rules.MUSL_STATIC_MARK]
+
+
+def test_the_mark_is_found_across_a_seam_and_only_inside_read_only_data():
+    """The mark split between two pieces (at every cut), in pieces shorter than it, at the
+    very edges of a read-only range, and just outside one, as the chunked scan of the
+    whole file reads it: inside a range whole, or not at all."""
+    mark = _rules.MUSL_STATIC_MARK
+    data = b"x" * 100 + mark + b"y" * 100
+    everything = [(0, len(data))]
+    for cut in range(1, len(data)):
+        assert _searched([data[:cut], data[cut:]], everything), cut
+    assert _searched([data[at : at + 7] for at in range(0, len(data), 7)], everything)
+    assert _searched([data], [(100, 100 + len(mark))])
+    assert not _searched([data], [(101, 300)]) and not _searched([data], [(0, 100 + len(mark) - 1)])
+    assert not _searched([data], [(0, 100), (100 + len(mark), len(data))])
+    assert not _searched([data.replace(mark, mark[:-1] + b"!")], everything)
 
 
 def test_the_hold_stops_at_max_held_and_reads_the_rest_again(tmp_path, small_keeps, monkeypatch, wide_program):

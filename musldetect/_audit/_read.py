@@ -18,6 +18,7 @@ import os
 import re
 from typing import BinaryIO, Callable, Dict, List, NamedTuple, Optional, Set, Tuple
 
+from .. import _rules
 from .._elf import WINDOW, ELFFile, HeldFile
 from .._elf_header import ET_DYN, PT_DYNAMIC, PT_INTERP, PT_LOAD, PT_NOTE
 from .._rootfs import (
@@ -240,9 +241,9 @@ class _BinaryCopy:
         self.spool: Optional[BinaryIO] = None
         self.sparse: Optional[_SparseHold] = None
         if spool_dir is None and member.size > SPARSE_FROM:
-            spans = _spans_to_hold(b"".join([piece for piece in first if piece]), member.size)  # one: no copy
-            if spans is not None:
-                self.sparse, self.held = _SparseHold(member, spans, first), None
+            plan = _spans_to_hold(b"".join([piece for piece in first if piece]), member.size)  # one: no copy
+            if plan is not None:
+                self.sparse, self.held = _SparseHold(member, plan, first), None
                 return
         if spool_dir is not None or member.size > MAX_HELD:
             self.spool = spool_file(spool_dir, member.name)
@@ -299,28 +300,42 @@ _NAME_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01
 _NEEDED_WINDOW = 1 << 20
 
 
-def _spans_to_hold(head: bytes, size: int) -> Optional[List[_Span]]:
+class _HoldPlan(NamedTuple):
+    """What a sparse hold keeps of a large ELF member, and where it looks for the static
+    marks as the member streams (None: nowhere, the facts of a library that needs another
+    never scan its read-only data)."""
+
+    spans: List[_Span]
+    readonly: Optional[List[_Span]]
+
+
+def _spans_to_hold(head: bytes, size: int) -> Optional[_HoldPlan]:
     """The spans of a large ELF member to hold, from its first bytes: its head and tail,
-    and the regions its program headers and section table name; None when it is not an
-    ELF file whose facts read only those (a static program reads every read-only byte,
-    so it is spooled: reading it twice would cost more than the spool)."""
+    and the regions its program headers and section table name; and, unless its first
+    bytes show a dynamic program or a library that needs another, the read-only PT_LOAD
+    data its facts may scan for a static program's marks (searched as it streams, so a
+    static program is not read twice). None when the first bytes hold no ELF header and
+    program headers."""
     if head[:4] != ELF_MAGIC:
         return None
     try:
         with ELFFile("", held=HeldFile([head], [0], size)) as elf:
-            if not elf.is_dynamic or (elf.interpreter is None and not _looks_like_a_library(elf, head)):
-                return None
+            needs_another = elf.is_dynamic and (elf.interpreter is not None or _looks_like_a_library(elf, head))
             table = elf.section_table
             named = [s for s in elf.segments if s.type in (PT_DYNAMIC, PT_NOTE, PT_INTERP)]
+            readonly = [
+                _Span(s.offset, s.offset + min(s.filesz, max(size - s.offset, 0))) for s in elf.readonly_loads()
+            ]
     except ELFError:
         return None  # what it holds beyond these bytes decides: spooled
     regions = [(segment.offset, segment.offset + segment.filesz) for segment in named]
     regions.append((table.offset, table.offset + table.count * table.entry_size))
     # The reader's small reads bring a window around them: a region is held with that
     # much on each side, so a window near its edge never asks for bytes the hold dropped.
-    return [_Span(0, HEAD_KEEP), _Span(size - TAIL_KEEP, size)] + [
+    spans = [_Span(0, HEAD_KEEP), _Span(size - TAIL_KEEP, size)] + [
         _Span(max(start - WINDOW, 0), end + WINDOW) for start, end in regions
     ]
+    return _HoldPlan(spans, None if needs_another else readonly)
 
 
 def _looks_like_a_library(elf: ELFFile, head: bytes) -> bool:
@@ -329,7 +344,9 @@ def _looks_like_a_library(elf: ELFFile, head: bytes) -> bool:
     one in its first bytes, where a linker puts .dynstr, or its PT_DYNAMIC lies past its
     first writable PT_LOAD, where auditwheel's patchelf appends the .dynamic and .dynstr it
     rewrites (a linker puts .dynamic inside that segment). A wrong guess costs time, not
-    the answer: ``_SparseHold`` reads the member again."""
+    the answer: a library taken for a static program has its read-only data searched for
+    the mark as it streams (~0.1 ms a MB), a static program taken for a library is read
+    again by ``_SparseHold`` when its facts scan."""
     if elf.type != ET_DYN:
         return False
     data = min((s.offset + s.filesz for s in elf.segments_of_type(PT_LOAD) if s.writable), default=None)
@@ -342,11 +359,13 @@ class _SparseHold:
     """A large ELF member's pieces that touch its ``spans``, at most ``MAX_HELD`` bytes of
     them; a read of any other byte streams the member again into a spool (its CRC checked
     again, the held bytes compared), so the facts are the whole file's, or the wheel is
-    refused as changed while read."""
+    refused as changed while read. Where the plan says so, the static marks are searched
+    for as the pieces pass (``_MarkSearch``)."""
 
-    def __init__(self, member: ZipMember, spans: List[_Span], first: List[bytes]) -> None:
+    def __init__(self, member: ZipMember, plan: _HoldPlan, first: List[bytes]) -> None:
         self.member = member
-        self.spans = spans
+        self.spans = plan.spans
+        self.marks = _MarkSearch(plan.readonly) if plan.readonly is not None else None
         self.pieces: List[bytes] = []
         self.starts: List[int] = []
         self.at = self.held = 0
@@ -356,6 +375,8 @@ class _SparseHold:
 
     def add(self, piece: bytes) -> None:
         start, self.at = self.at, self.at + len(piece)
+        if self.marks is not None:
+            self.marks.add(piece, start)
         if (
             piece
             and self.held + len(piece) <= MAX_HELD
@@ -366,7 +387,10 @@ class _SparseHold:
             self.held += len(piece)
 
     def file(self, archive: WheelZip) -> HeldFile:
-        return _SparseFile(self.pieces, self.starts, self.member.size, lambda size, at: self._read(archive, size, at))
+        found = self.marks.found_marks() if self.marks is not None else None
+        return _SparseFile(
+            self.pieces, self.starts, self.member.size, lambda size, at: self._read(archive, size, at), found
+        )
 
     def _read(self, archive: WheelZip, size: int, offset: int) -> bytes:
         if self.spool is None:
@@ -378,11 +402,51 @@ class _SparseHold:
             self.spool.close()
 
 
+class _MarkSearch:
+    """Whether musl's static mark lies inside the read-only PT_LOAD data, found as the
+    member streams past: what ``_inspect.static_family`` would learn by reading that data
+    1 MiB at a time, known without holding it. Each piece is searched where it lies, and
+    the seam with the piece before (the mark's length less a byte each side) apart, so no
+    piece is copied; the search stops at the first mark inside."""
+
+    MARK = _rules.MUSL_STATIC_MARK
+
+    def __init__(self, readonly: List[_Span]) -> None:
+        self.readonly = readonly
+        self.found = False
+        self.seam = b""  # the last len(MARK) - 1 bytes seen
+
+    def add(self, piece: bytes, start: int) -> None:
+        if self.found or not piece:
+            return
+        keep = len(self.MARK) - 1
+        if self.seam:
+            self._search(self.seam + piece[:keep], start - len(self.seam))
+        self._search(piece, start)
+        self.seam = (self.seam + piece)[-keep:] if len(piece) < keep else piece[-keep:]
+
+    def _search(self, data: bytes, base: int) -> None:
+        at = data.find(self.MARK)
+        while at >= 0 and not self.found:
+            self.found = any(s.start <= base + at and base + at + len(self.MARK) <= s.end for s in self.readonly)
+            at = data.find(self.MARK, at + 1)
+
+    def found_marks(self) -> Dict[bytes, bool]:
+        return {self.MARK: self.found}
+
+
 class _SparseFile(HeldFile):
     """A sparse hold read as a file: bytes not held come from ``missing`` (size, offset)."""
 
-    def __init__(self, pieces: List[bytes], starts: List[int], size: int, missing: Callable[[int, int], bytes]) -> None:
-        super().__init__(pieces, starts, size)
+    def __init__(
+        self,
+        pieces: List[bytes],
+        starts: List[int],
+        size: int,
+        missing: Callable[[int, int], bytes],
+        marks: Optional[Dict[bytes, bool]] = None,
+    ) -> None:
+        super().__init__(pieces, starts, size, marks)
         self._missing = missing
 
     def pread(self, size: int, offset: int) -> bytes:
