@@ -60,6 +60,8 @@ READERS = ("tests/test_formats.py",)
 SPARSE_BUILT = ("tests/test_audit_sparse.py", "-k", "not real_large")
 # The pinned wheels: MUSLDETECT_WHEELS, else the cache the audit stage fills (the test skips without them).
 SPARSE_REAL = ("tests/test_audit_sparse.py", "-k", "real_large")
+TWINS = ("tests/test_elf_twins.py",)
+CTRL_C = ("tests/test_cli.py", "-k", "ctrl_c")
 
 MUTATIONS: List[Mutation] = [
     # -- the C core ---------------------------------------------------------------------
@@ -587,8 +589,8 @@ MUTATIONS: List[Mutation] = [
     Mutation(
         "read-sparse-static-program-held",
         "musldetect/_audit/_read.py",
-        "            if not elf.is_dynamic or (elf.interpreter is None and not _looks_like_a_library(elf, head)):\n",
-        "            if not elf.is_dynamic:\n",
+        "needs_another = elf.is_dynamic and (elf.interpreter is not None or _looks_like_a_library(elf, head))",
+        "needs_another = elf.is_dynamic",
         SPARSE_BUILT,
     ),
     Mutation(
@@ -608,8 +610,8 @@ MUTATIONS: List[Mutation] = [
     Mutation(
         "read-sparse-tail-not-kept",
         "musldetect/_audit/_read.py",
-        "    return [_Span(0, HEAD_KEEP), _Span(size - TAIL_KEEP, size)] + [",
-        "    return [_Span(0, HEAD_KEEP)] + [",
+        "    spans = [_Span(0, HEAD_KEEP), _Span(size - TAIL_KEEP, size)] + [",
+        "    spans = [_Span(0, HEAD_KEEP)] + [",
         SPARSE_REAL,
     ),
     Mutation(
@@ -1545,6 +1547,68 @@ MUTATIONS: List[Mutation] = [
         'parts = (2, 3) if family == "musl" else (2,)',
         "parts = (2, 3)",
         ("tests/test_cli.py",),
+    ),
+    # -- the C twin of the symbol pass (csrc/md_elfsym.c), held to the Python reader ------
+    Mutation(
+        "c-symbols-budget-edge",
+        "csrc/md_elfsym.c",
+        "if (names.searched > names.budget)",
+        "if (names.searched >= names.budget)",
+        TWINS,
+    ),
+    Mutation(
+        "c-symbols-exported-binding",
+        "csrc/md_elfsym.c",
+        "((info >> 4) == STB_GLOBAL || (info >> 4) == STB_WEAK)",
+        "((info >> 4) != 0xF)",
+        TWINS,
+    ),
+    Mutation(
+        "c-symbols-empty-name", "csrc/md_elfsym.c", "if (length <= 0) return 0;", "if (length < 0) return 0;", TWINS
+    ),
+    Mutation("c-symbols-shndx-column", "csrc/md_elfsym.c", "shndx_at = 6;", "shndx_at = 7;", TWINS),
+    Mutation(
+        "c-symbols-prefix-at-end",
+        "csrc/md_elfsym.c",
+        "if (length <= in->strings_size - at &&",
+        "if (length < in->strings_size - at &&",
+        TWINS,
+    ),
+    Mutation(
+        "audit-takes-the-symbol-twin",
+        "musldetect/_audit/_binary.py",
+        "symbol_columns(elf, elf.dynamic, _EXPORTS_WANTED, native_symbol_pass())",
+        "symbol_columns(elf, elf.dynamic, _EXPORTS_WANTED, None)",
+        TWINS,
+    ),
+    # -- the sparse hold of large members, static programs' marks searched as they stream --
+    Mutation(
+        "sparse-from-size", "musldetect/_audit/_read.py", "SPARSE_FROM = 6 << 20", "SPARSE_FROM = 16 << 20", SPARSE_REAL
+    ),
+    Mutation(
+        "mark-search-seam",
+        "musldetect/_audit/_read.py",
+        "            self._search(self.seam + piece[:keep], start - len(self.seam))",
+        "            pass",
+        SPARSE_BUILT,
+    ),
+    Mutation(
+        "mark-search-range-end",
+        "musldetect/_audit/_read.py",
+        "base + at + len(self.MARK) <= s.end",
+        "base + at + len(self.MARK) < s.end",
+        SPARSE_BUILT,
+    ),
+    Mutation(
+        "static-family-takes-the-streamed-mark",
+        "musldetect/_inspect.py",
+        "found = elf.readonly_mark(_rules.MUSL_STATIC_MARK)",
+        "found = None",
+        SPARSE_BUILT,
+    ),
+    # -- Ctrl-C with worker processes: the pool abandoned, never shut down by Python -------
+    Mutation(
+        "ctrl-c-pool-terminated", "musldetect/_cli.py", "            if _INTERRUPTED:", "            if False:", CTRL_C
     ),
 ]
 

@@ -10,6 +10,7 @@ import glob
 import os
 import shutil
 import struct
+import subprocess
 import zipfile
 import zlib
 from typing import List, NamedTuple, Tuple
@@ -195,23 +196,28 @@ def test_a_large_library_that_needs_the_c_library_is_held_sparsely(tmp_path, sma
     assert copied.copy.sparse is not None and copied.copy.spool is None
 
 
-@pytest.mark.parametrize("compiler,flags", [("gcc", ["-static-pie"]), ("musl-gcc", ["-static"])])
+@pytest.mark.parametrize(
+    "compiler,flags,family",
+    [("gcc", ["-static-pie"], "glibc"), ("gcc", ["-static-pie"], None), ("musl-gcc", ["-static"], "musl")],
+    ids=["glibc-static-pie", "static-pie-without-its-note", "musl-static"],
+)
 def test_a_large_static_program_is_held_sparsely_its_marks_searched_as_it_streams(
-    tmp_path, small_keeps, compiler, flags
+    tmp_path, small_keeps, compiler, flags, family
 ):
     """No PT_INTERP and no library named: a static program, whose facts may scan every
-    read-only byte (musl's, which has no note saying so, all of it), keeps only its ends
-    and regions; musl's mark is searched for as the pieces pass, so its facts are the
-    whole file's and nothing is read twice."""
+    read-only byte (musl's, which has no note saying so, and a glibc one whose ABI note
+    was stripped: all of it), keeps only its ends and regions; musl's mark is searched for
+    as the pieces pass, so its facts are the whole file's and nothing is read twice."""
     if shutil.which(compiler) is None:
         skip_or_fail(f"{compiler} is not installed")
     source = _BULKY + '#include <stdio.h>\nint main(int n, char **v) { printf("%d", pick(n)); return 0; }\n'
     program = compile_c(tmp_path, compiler, source, "static", *flags)
+    if family is None:
+        subprocess.run(["objcopy", "--remove-section", ".note.ABI-tag", program], check=True)
     copied = _streamed_facts(_one_member_wheel(tmp_path, program), "bulky/static")
     with open(program, "rb") as fh:
         whole = _whole_facts(fh.read(), "bulky/static")
-    assert whole.static and whole.interp is None
-    assert whole.family == ("musl" if compiler == "musl-gcc" else "glibc")
+    assert whole.static and whole.interp is None and whole.family == family, whole.reason
     assert copied.facts == whole
     sparse = copied.copy.sparse
     assert sparse is not None and copied.copy.spool is None and sparse.spool is None
