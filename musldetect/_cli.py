@@ -747,15 +747,15 @@ class _ProgressLine:
                 due, changed = time.monotonic() + REFRESH, False
 
     def _draw(self) -> None:
-        parts = [_reading_text(self.paths[r.at], r.read) for r in self.reading.values() if not self.done[r.at]]
-        text = f"[{self.printed}/{len(self.paths)}] {', '.join(parts)}" if parts else ""
+        readings = [(self.paths[r.at], r.read) for r in self.reading.values() if not self.done[r.at]]
         try:  # a line longer than the terminal would wrap, and the erase reaches only its last row
             width = os.get_terminal_size(sys.stderr.fileno()).columns - 1
         except OSError:
             width = 79
+        text = _progress_text(f"[{self.printed}/{len(self.paths)}] ", readings, width) if readings else ""
         with self.lock:
             if text or self.shown:
-                self._write(text[:width])
+                self._write(text)
 
     def _write(self, text: str) -> None:
         sys.stderr.write(f"\r\x1b[K{text}")
@@ -763,13 +763,29 @@ class _ProgressLine:
         self.shown = bool(text)
 
 
-def _reading_text(path: str, read: Optional[ReadProgress]) -> str:
-    """``scipy-1.14.1-...whl 812/1520 members, 12.3/40.8 MB`` (how far a wheel's reading
-    is, its members' compressed bytes), or the input's name alone."""
-    name = os.path.basename(path)
+def _progress_text(prefix: str, readings: List[Tuple[str, Optional[ReadProgress]]], width: int) -> str:
+    """``[3/38] scipy-1.14.1-...whl 812/1520 members, 12.3/40.8 MB, numpy-...``: each input
+    read now and how far (its members, their compressed bytes), at most ``width``
+    characters. On a narrow terminal the names are cut before the numbers, so how far
+    every worker is still shows (wheel names run to 100 characters)."""
+    names = [os.path.basename(path) for path, _ in readings]
+    tails = [_how_far(read) for _, read in readings]
+    text = prefix + ", ".join(name + tail for name, tail in zip(names, tails))
+    if len(text) > width:
+        room = (width - len(prefix) - 2 * (len(readings) - 1)) // len(readings)
+        text = prefix + ", ".join(_cut(name, room - len(tail)) + tail for name, tail in zip(names, tails))
+    return text[:width]
+
+
+def _how_far(read: Optional[ReadProgress]) -> str:
     if read is None:
-        return name
-    return f"{name} {read.members_read}/{read.members} members, {read.bytes_read / 1e6:.1f}/{read.bytes / 1e6:.1f} MB"
+        return ""
+    return f" {read.members_read}/{read.members} members, {read.bytes_read / 1e6:.1f}/{read.bytes / 1e6:.1f} MB"
+
+
+def _cut(name: str, room: int) -> str:
+    """``name`` in at most ``room`` characters (ASCII dots: a terminal may not take more)."""
+    return name if len(name) <= room else name[: max(room - 3, 1)] + "..."
 
 
 def _wheels_under(folder: str) -> List[str]:

@@ -1610,6 +1610,13 @@ MUTATIONS: List[Mutation] = [
     Mutation(
         "ctrl-c-pool-terminated", "musldetect/_cli.py", "            if _INTERRUPTED:", "            if False:", CTRL_C
     ),
+    Mutation(
+        "progress-names-not-cut",
+        "musldetect/_cli.py",
+        "    if len(text) > width:\n",
+        "    if False:\n",
+        ("tests/test_cli_batch.py", "-k", "80_column"),
+    ),
 ]
 
 

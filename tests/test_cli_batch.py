@@ -38,16 +38,17 @@ def batch(tmp_path_factory) -> dict:
     return {"small": small, "big": big}
 
 
-def on_a_terminal(args, stdout_too: bool = False) -> tuple:
+def on_a_terminal(args, stdout_too: bool = False, columns: int = 300) -> tuple:
     """(stdout, what the terminal showed): the command run with its stderr (and with
-    ``stdout_too`` its stdout) on a pseudo-terminal, as in an interactive shell."""
+    ``stdout_too`` its stdout) on a pseudo-terminal of ``columns`` (300: room for two
+    names), as in an interactive shell."""
     import fcntl
     import pty
     import struct
     import termios
 
     master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 300, 0, 0))  # rows, columns: room for two names
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))  # rows, columns
     try:
         proc = subprocess.Popen(
             [sys.executable, "-m", "musldetect", "audit", *args],
@@ -112,6 +113,20 @@ def test_with_jobs_the_line_shows_the_inputs_the_workers_read_the_largest_first(
         assert small == -1 or first([big]) < small, lines
     order = [line.split(":")[0] for line in out.splitlines() if not line.startswith((" ", "summary"))]
     assert order == batch["small"] + batch["big"]  # the output keeps the input order
+
+
+def test_on_an_80_column_terminal_every_worker_s_progress_shows(batch):
+    """Two wheels read at once on a terminal of 80 columns: each drawn line fits (never
+    wraps), and while both are read it shows how far each is, their names cut first."""
+    _out, shown = on_a_terminal(["--jobs", "2", *batch["big"], *batch["small"]], columns=80)
+    lines = drawn(shown)
+    assert lines and all(len(line) <= 79 for line in lines), [line for line in lines if len(line) > 79]
+    both = [line for line in lines if line.count(" members, ") == 2]
+    assert both, lines
+    assert all(
+        re.fullmatch(r"\[\d+/\d+\] \S+ \d+/\d+ members, [\d.]+/[\d.]+ MB, \S+ \d+/\d+ members, [\d.]+/[\d.]+ MB", line)
+        for line in both
+    ), both
 
 
 def test_results_on_the_same_terminal_never_run_into_the_progress_line(batch):

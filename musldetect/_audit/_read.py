@@ -222,7 +222,7 @@ def _take_member(
                 decided, kind = True, binary_kind(bytes(head[:HEAD]))
                 if kind is not None:
                     copy = _BinaryCopy([bytes(head[:earlier]), piece], member, spool_dir)
-        seen = _record.FileSeen(hasher.name, _record.encoded(hasher.digest()), member.size)
+        seen = _record.seen(hasher, member.size)
         facts = copy.facts(kind, f"{archive.wheel}!{member.name}", member.name, archive) if copy is not None else None
     finally:
         if copy is not None:
@@ -490,7 +490,7 @@ def _take_small_member(archive: WheelZip, member: ZipMember, record: Optional[_r
     data = archive.whole(member)
     hasher = _record.hasher_for(record, member.name)
     hasher.update(data)
-    seen = _record.FileSeen(hasher.name, _record.encoded(hasher.digest()), member.size)
+    seen = _record.seen(hasher, member.size)
     kind = binary_kind(data[:HEAD]) if data[:1] in MAGIC_FIRST_BYTES else None
     facts = _binary_held(HeldFile([data]), kind, f"{archive.wheel}!{member.name}", member.name) if kind else None
     return _Taken(seen, kind, facts, data[:keep])

@@ -99,6 +99,11 @@ class FileSeen(NamedTuple):
     size: int
 
 
+def seen(hasher: Hasher, size: int) -> FileSeen:
+    """A member as read: the hash RECORD asked for, of all ``size`` bytes, in RECORD's form."""
+    return FileSeen(hasher.name, encoded(hasher.digest()), size)
+
+
 def record_problems(record: Optional[Record], seen: Dict[str, FileSeen]) -> List[str]:
     """Why RECORD does not describe the files the wheel holds: missing, a file it leaves
     out, lists but the wheel lacks, or gives another hash or size."""

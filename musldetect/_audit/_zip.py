@@ -76,7 +76,11 @@ class WheelZip:
         if self.fits_one_read(member):
             yield self.whole(member)  # most members: one read, one inflate, the same checks
             return
-        decoder = decoder_factory(self.wheel, member.name, member.method)()
+        decoder = (  # deflate by the inflater this wheel's reading chose (``_raw_deflate``)
+            _Deflate(self._raw_deflate(-15))
+            if member.method == DEFLATED
+            else decoder_factory(self.wheel, member.name, member.method)()
+        )
         pread = self._file.pread
         produced, crc, at, end = 0, 0, member.data_offset, member.data_offset + member.compressed
         while True:
@@ -283,7 +287,7 @@ def decoder_factory(wheel: str, name: str, method: int) -> Callable[[], _Decoder
     if method == STORED:
         return _Stored
     if method == DEFLATED:
-        return _Deflate
+        return lambda: _Deflate(_inflate.chosen().decompressobj(-15))
     try:
         if method == BZIP2:
             import bz2
@@ -319,13 +323,8 @@ class _Deflate:
     """Raw deflate, by the fastest inflater installed (``_inflate``: isal or zlib-ng with
     the ``fast`` extra, else zlib); the CRC is still checked with zlib on what it gives."""
 
-    def __init__(self) -> None:
-        self._inflate = self.make()
-
-    @staticmethod
-    def make() -> _inflate.Decompressor:
-        """A raw-deflate decompressor of the inflater chosen for this process."""
-        return _inflate.chosen().decompressobj(-15)
+    def __init__(self, inflater: _inflate.Decompressor) -> None:
+        self._inflate = inflater
 
     def feed(self, data: bytes) -> Iterator[bytes]:
         pending = data
