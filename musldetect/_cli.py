@@ -657,17 +657,26 @@ def _abandon_pool(pool: Any) -> None:
 
     SIGCHLD ignored first: a killed worker is reaped by the kernel as it dies (none is left
     a zombie of the command), and the pool, which can no longer see it end, forks no worker
-    in its place; one forked all the same leaves at once (``_worker_start``)."""
+    in its place; one forked all the same leaves at once (``_worker_start``). Windows has no
+    SIGCHLD, no zombies and no SIGKILL: there each worker is terminated and waited for."""
     import multiprocessing
     import signal
 
+    if not hasattr(signal, "SIGCHLD"):
+        _ABANDONED.append(pool)
+        workers = multiprocessing.active_children()
+        for worker in workers:
+            worker.kill()
+        for worker in workers:
+            worker.join(ABANDON_WAIT)
+        return
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     _ABANDONED.append(pool)
-    workers = [worker.pid for worker in multiprocessing.active_children() if worker.pid]
-    for pid in workers:
+    pids = [worker.pid for worker in multiprocessing.active_children() if worker.pid]
+    for pid in pids:
         _kill(pid, signal.SIGKILL)
     deadline = time.monotonic() + ABANDON_WAIT
-    while any(_kill(pid, 0) for pid in workers) and time.monotonic() < deadline:
+    while any(_kill(pid, 0) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.005)
 
 
@@ -675,7 +684,8 @@ ABANDON_WAIT = 2.0  # seconds: SIGKILL cannot be ignored, so this is never waite
 
 
 def _kill(pid: int, signum: int) -> bool:
-    """Whether the process was there to be sent the signal."""
+    """Whether the process was there to be sent the signal (POSIX only: on Windows
+    os.kill ends the process whatever the signal)."""
     try:
         os.kill(pid, signum)
     except ProcessLookupError:
