@@ -46,6 +46,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
+    from ._elf_symbols import DynamicSymbols, UndefinedSymbol
     from ._elf_versions import VersionNeed
     from ._rootfs import FileSystem, Root
 
@@ -435,15 +436,13 @@ class ELFFile(_Headers):
 
         return imported_symbols(self, self.dynamic)
 
-    def undefined_symbols(self) -> List[Tuple[str, bool, int]]:
-        """(name, weak, .dynsym index) of the undefined dynamic symbols."""
+    def undefined_symbols(self) -> List[UndefinedSymbol]:
+        """The undefined dynamic symbols: name, weak, place in .dynsym."""
         from ._elf_symbols import undefined_symbols
 
         return undefined_symbols(self, self.dynamic)
 
-    def dynamic_symbols(
-        self, exported_prefixes: Optional[Tuple[bytes, ...]] = None
-    ) -> Tuple[List[Tuple[str, bool, int]], List[str]]:
+    def dynamic_symbols(self, exported_prefixes: Optional[Tuple[bytes, ...]] = None) -> DynamicSymbols:
         """(undefined symbols, exported names: those with one of ``exported_prefixes``, or
         all) from one pass over .dynsym."""
         from ._elf_symbols import dynamic_symbols

@@ -69,18 +69,31 @@ def imported_symbols(reader: Reader, dynamic: DynamicSection) -> List[str]:
     return [name for name, _weak, _index in undefined_symbols(reader, dynamic)]
 
 
-def undefined_symbols(reader: Reader, dynamic: DynamicSection) -> List[Tuple[str, bool, int]]:
-    """(name, weak, index in .dynsym) of each undefined dynamic symbol: a weak one that no
-    library defines is left null by the loader, never an error."""
-    return dynamic_symbols(reader, dynamic)[0]
+class UndefinedSymbol(NamedTuple):
+    """One undefined dynamic symbol: a weak one that no library defines is left null by
+    the loader, never an error."""
+
+    name: str
+    weak: bool
+    symbol_index: int  # its place in .dynsym
+
+
+class DynamicSymbols(NamedTuple):
+    undefined: List[UndefinedSymbol]
+    exported: List[str]  # the names this object defines and exports (those asked for by prefix)
+
+
+def undefined_symbols(reader: Reader, dynamic: DynamicSection) -> List[UndefinedSymbol]:
+    """Each undefined dynamic symbol, in .dynsym order."""
+    return dynamic_symbols(reader, dynamic).undefined
 
 
 def dynamic_symbols(
     reader: Reader, dynamic: DynamicSection, exported_prefixes: Optional[Tuple[bytes, ...]] = None
-) -> Tuple[List[Tuple[str, bool, int]], List[str]]:
-    """``symbol_columns`` with the undefined symbols as (name, weak, index) records."""
+) -> DynamicSymbols:
+    """``symbol_columns`` with the undefined symbols as records."""
     undefined, exported = symbol_columns(reader, dynamic, exported_prefixes)
-    return undefined.records(), exported
+    return DynamicSymbols(undefined.records(), exported)
 
 
 class Undefined(NamedTuple):
@@ -91,8 +104,8 @@ class Undefined(NamedTuple):
     weak: Sequence[int]  # 1: weak binding (a weak symbol that no library defines is left null, never an error)
     indexes: List[int]  # the index in .dynsym
 
-    def records(self) -> List[Tuple[str, bool, int]]:
-        return list(zip(self.names, map(bool, self.weak), self.indexes))
+    def records(self) -> List[UndefinedSymbol]:
+        return list(map(UndefinedSymbol, self.names, map(bool, self.weak), self.indexes))
 
 
 def pick(column: Sequence[T], indexes: Sequence[int]) -> List[T]:
@@ -288,7 +301,7 @@ def _where(flags: bytes, flag: int) -> List[int]:
     return found
 
 
-def _undefined_symbols(columns: _Columns, strings: _Strings) -> List[Tuple[str, bool, int]]:
+def _undefined_symbols(columns: _Columns, strings: _Strings) -> List[UndefinedSymbol]:
     return _undefined_columns(columns, strings).records()
 
 
