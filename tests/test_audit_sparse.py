@@ -248,6 +248,20 @@ def test_the_mark_is_found_across_a_seam_and_only_inside_read_only_data():
     assert not _searched([data.replace(mark, mark[:-1] + b"!")], everything)
 
 
+def test_marks_outside_thousands_of_tiny_ranges_are_not_looked_at_one_by_one():
+    """A hostile member: 4,096 read-only ranges of 8 bytes and megabytes of marks outside
+    them. Each range is searched where it meets a piece, so the marks outside cost nothing
+    each (checked one by one against every range, 2 MiB took about 16 s); one mark that
+    exactly fills a range is found."""
+    mark = _rules.MUSL_STATIC_MARK
+    ranges = [(at, at + 8) for at in range(0, 4096 * 16, 16)]
+    marks = mark * ((2 << 20) // len(mark))
+    pieces = [marks[at : at + (1 << 20)] for at in range(0, len(marks), 1 << 20)]
+    assert not _searched([bytes(4096 * 16)] + pieces, ranges)
+    inside = 4096 * 16 + len(marks)
+    assert _searched([bytes(4096 * 16)] + pieces + [mark], ranges + [(inside, inside + len(mark))])
+
+
 def test_the_hold_stops_at_max_held_and_reads_the_rest_again(tmp_path, small_keeps, monkeypatch, wide_program):
     """Spans that cover the whole file (a head larger than it) still hold at most
     MAX_HELD bytes: the pieces past it are dropped, read again when asked for."""

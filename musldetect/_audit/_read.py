@@ -405,14 +405,16 @@ class _SparseHold:
 class _MarkSearch:
     """Whether musl's static mark lies inside the read-only PT_LOAD data, found as the
     member streams past: what ``_inspect.static_family`` would learn by reading that data
-    1 MiB at a time, known without holding it. Each piece is searched where it lies, and
-    the seam with the piece before (the mark's length less a byte each side) apart, so no
-    piece is copied; the search stops at the first mark inside."""
+    1 MiB at a time, known without holding it. Each range is searched where it meets the
+    piece (at C speed, the mark whole inside it), and the seam with the piece before (the
+    mark's length less a byte each side) apart, so no piece is copied and the work is what
+    reading each range costs, however many marks lie outside them; the search stops at the
+    first mark inside. Ranges are kept apart: a mark across two of them is inside neither."""
 
     MARK = _rules.MUSL_STATIC_MARK
 
     def __init__(self, readonly: List[_Span]) -> None:
-        self.readonly = readonly
+        self.readonly = sorted(set(readonly))
         self.found = False
         self.seam = b""  # the last len(MARK) - 1 bytes seen
 
@@ -422,14 +424,17 @@ class _MarkSearch:
         keep = len(self.MARK) - 1
         if self.seam:
             self._search(self.seam + piece[:keep], start - len(self.seam))
-        self._search(piece, start)
+        if not self.found:
+            self._search(piece, start)
         self.seam = (self.seam + piece)[-keep:] if len(piece) < keep else piece[-keep:]
 
     def _search(self, data: bytes, base: int) -> None:
-        at = data.find(self.MARK)
-        while at >= 0 and not self.found:
-            self.found = any(s.start <= base + at and base + at + len(self.MARK) <= s.end for s in self.readonly)
-            at = data.find(self.MARK, at + 1)
+        end, length = base + len(data), len(self.MARK)
+        for span in self.readonly:
+            low, high = max(span.start, base), min(span.end, end)
+            if high - low >= length and data.find(self.MARK, low - base, high - base) >= 0:
+                self.found = True
+                return
 
     def found_marks(self) -> Dict[bytes, bool]:
         return {self.MARK: self.found}
