@@ -76,11 +76,7 @@ class WheelZip:
         if self.fits_one_read(member):
             yield self.whole(member)  # most members: one read, one inflate, the same checks
             return
-        decoder = (  # deflate by the inflater this wheel's reading chose (``_raw_deflate``)
-            _Deflate(self._raw_deflate(-15))
-            if member.method == DEFLATED
-            else decoder_factory(self.wheel, member.name, member.method)()
-        )
+        decoder = decoder_factory(self.wheel, member.name, member.method, self._raw_deflate)()
         pread = self._file.pread
         produced, crc, at, end = 0, 0, member.data_offset, member.data_offset + member.compressed
         while True:
@@ -281,13 +277,17 @@ def _check_path(wheel: str, name: str) -> None:
 # -- decompression ----------------------------------------------------------------------
 
 
-def decoder_factory(wheel: str, name: str, method: int) -> Callable[[], _Decoder]:
-    """A maker of decoders for ``method``; ``ZipRefused`` ("cannot judge") when this Python
-    cannot decompress it."""
+def decoder_factory(
+    wheel: str, name: str, method: int, deflate: Optional[Callable[[int], _inflate.Decompressor]] = None
+) -> Callable[[], _Decoder]:
+    """A maker of decoders for ``method`` (deflate by ``deflate``, the inflater a wheel's
+    reading chose, else the one chosen now); ``ZipRefused`` ("cannot judge") when this
+    Python cannot decompress it."""
     if method == STORED:
         return _Stored
     if method == DEFLATED:
-        return lambda: _Deflate(_inflate.chosen().decompressobj(-15))
+        make = deflate or _inflate.chosen().decompressobj
+        return lambda: _Deflate(make(-15))
     try:
         if method == BZIP2:
             import bz2
