@@ -13,13 +13,14 @@ import json
 import os
 import sys
 import time  # built in: the progress line reads the clock once per member read
-from contextlib import contextmanager, nullcontext
+from contextlib import closing, contextmanager, nullcontext
 from types import SimpleNamespace
 from typing import (
     TYPE_CHECKING,
     Any,
     Callable,
     Dict,
+    Generator,
     Iterator,
     List,
     NamedTuple,
@@ -452,6 +453,8 @@ def _audit_one(index: int, path: str, options: AuditOptions, told: Optional[_Tel
         heard = told.tell if told is not None else None
         found = audit(path, target=options.where, waivers=options.waivers, strict=options.strict, progress=heard)
         return _Outcome(index, found, "")
+    except ConfigurationError:  # a MUSLDETECT_* value, not this input: the command's usage error (exit 2)
+        raise
     except _INPUT_ERRORS as exc:
         text = str(exc)
         return _Outcome(index, None, text if path in text or text.startswith("target=") else f"{path}: {text}")
@@ -500,11 +503,12 @@ class _WorkerState(NamedTuple):
 _WORKER: List[_WorkerState] = []
 
 
-def _worker_start(options: AuditOptions, events: Any) -> None:
-    """A worker leaves Ctrl-C to the command, which ends the workers itself."""
+def _worker_start(options: AuditOptions, events: Any, stop: Any) -> None:
+    """A worker leaves Ctrl-C to the command, which ends the workers itself; one the pool
+    starts after that (in place of a killed one, under any start method) leaves at once."""
     import signal
 
-    if _ABANDONED:  # forked by the pool after a Ctrl-C gave it up (it replaces the killed ones)
+    if stop.is_set():
         os._exit(EXIT_INTERRUPTED)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER[:] = [_WorkerState(options, _Teller(events.put) if events is not None else None)]
@@ -579,7 +583,7 @@ class _Scheduler:
 
 def _in_order(
     paths: Sequence[str], jobs: int, options: AuditOptions, line: Optional[_ProgressLine]
-) -> Iterator[_Outcome]:
+) -> Generator[_Outcome, None, None]:
     """Each input's outcome, in input order: here, or with ``jobs`` worker processes."""
     if jobs == 1 or len(paths) == 1:
         told = None
@@ -609,61 +613,85 @@ def _worker_pool(jobs: int, options: AuditOptions, line: Optional[_ProgressLine]
     context = multiprocessing.get_context()
     if context.get_start_method() == "forkserver":
         context.set_forkserver_preload(["musldetect._cli", "musldetect._audit"])
-    previous = _noting_ctrl_c()
+    interrupted: List[bool] = []  # this pool's Ctrl-C, noted by the handler
+    previous = _noting_ctrl_c(interrupted)
+    stop = context.Event()  # set on Ctrl-C: a worker started after it leaves at once
+    abandoned = False
     try:
-        pool = context.Pool(jobs, initializer=_worker_start, initargs=(options, line.events if line else None))
+        pool = context.Pool(jobs, initializer=_worker_start, initargs=(options, line.events if line else None, stop))
         try:
             yield pool
         finally:
-            if _INTERRUPTED:  # wherever it was raised: here, or in the loop that prints results
-                _abandon_pool(pool)
+            if interrupted:  # wherever it was raised: here, or in the loop that prints results
+                _end_on_ctrl_c(pool, stop)
+                abandoned = bool(_ABANDONED)
             else:  # on an error too: ended, not waited for (the rest is not wanted)
                 pool.terminate()
                 pool.join()
     finally:
-        if previous is not None:
+        if previous is not None and not abandoned:  # abandoned: the process ends, Ctrl-C ignored till then
             import signal
 
             signal.signal(signal.SIGINT, previous)
 
 
-_INTERRUPTED: List[bool] = []  # Ctrl-C came while workers ran
-_ABANDONED: List[Any] = []  # their pool, left to it: the process must end at once (``main``)
+_ABANDONED: List[Any] = []  # a pool whose shutdown hung on Ctrl-C: the process must end at once (``main``)
 
 
-def _noting_ctrl_c() -> Any:
-    """Ctrl-C raises KeyboardInterrupt as ever, and is noted first: it may surface where the
-    results are printed, and the pool is then closed as a generator (GeneratorExit), not
-    by the KeyboardInterrupt. The handler it replaces, or None when Ctrl-C is ignored (a
-    command started in the background keeps ignoring it) or not Python's."""
+def _noting_ctrl_c(interrupted: List[bool]) -> Any:
+    """Ctrl-C raises KeyboardInterrupt as ever, and is noted in ``interrupted`` first: it may
+    surface where the results are printed, and the pool is then closed as a generator
+    (GeneratorExit), not by the KeyboardInterrupt. The handler it replaces, or None when
+    none is installed: off the main thread (only the main thread takes signals), when
+    Ctrl-C is ignored (a command started in the background keeps ignoring it) or handled
+    by someone else."""
     import signal
+    import threading
 
+    if threading.current_thread() is not threading.main_thread():
+        return None
     if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
         return None
-    return signal.signal(signal.SIGINT, _ctrl_c)
+
+    def noted(signum: int, frame: Any) -> None:
+        interrupted.append(True)
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGINT, noted)
 
 
-def _ctrl_c(signum: int, frame: Any) -> None:
-    _INTERRUPTED.append(True)
-    raise KeyboardInterrupt
+def _end_on_ctrl_c(pool: Any, stop: Any) -> None:
+    """Ctrl-C: Python's own shutdown of the pool gets ABANDON_WAIT seconds. It can wait for
+    ever: on the task queue's lock or the result queue's, when a worker it killed held
+    that lock (about one Ctrl-C in 150 on Python 3.8 hung in ``terminate()``). When it does,
+    the workers are killed, the pool is kept here (so nothing frees it and runs that
+    shutdown again) and ``main`` ends the process at once; when it does not, the process
+    ends as ever (a fork server's resource tracker then has no semaphore to warn about).
+
+    A second Ctrl-C is ignored from here on. ``stop`` is set first: a worker the pool
+    starts in place of one that ended leaves at once (``_worker_start``), under fork,
+    forkserver or spawn alike."""
+    import signal
+    import threading
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    stop.set()
+    shutdown = threading.Thread(target=_shut, args=(pool,), name="musldetect-pool-end", daemon=True)
+    shutdown.start()
+    shutdown.join(ABANDON_WAIT)
+    if shutdown.is_alive():
+        _kill_workers()
+        _ABANDONED.append(pool)
 
 
-def _abandon_pool(pool: Any) -> None:
-    """Ctrl-C: the workers are killed and the pool left as it is; ``main`` then ends the
-    process at once. Python's own shutdown of a pool (``terminate()``, and again when the
-    pool object is freed or at exit) can wait for ever: on the task queue's lock or the
-    result queue's, when a worker was killed holding it (about one Ctrl-C in 150 on Python
-    3.8 hung so). The pool is kept here, so it is never freed before the process ends.
-
-    SIGCHLD ignored first: a killed worker is reaped by the kernel as it dies (none is left
-    a zombie of the command), and the pool, which can no longer see it end, forks no worker
-    in its place; one forked all the same leaves at once (``_worker_start``). Windows has no
-    SIGCHLD, no zombies and no SIGKILL: there each worker is terminated and waited for."""
+def _kill_workers() -> None:
+    """Every worker killed and gone. SIGCHLD ignored (POSIX): a killed child is reaped by
+    the kernel as it dies, so none is left a zombie of the command. Windows has no SIGCHLD,
+    no zombies and no SIGKILL: there each worker is terminated and waited for."""
     import multiprocessing
     import signal
 
     if not hasattr(signal, "SIGCHLD"):
-        _ABANDONED.append(pool)
         workers = multiprocessing.active_children()
         for worker in workers:
             worker.kill()
@@ -671,7 +699,6 @@ def _abandon_pool(pool: Any) -> None:
             worker.join(ABANDON_WAIT)
         return
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
-    _ABANDONED.append(pool)
     pids = [worker.pid for worker in multiprocessing.active_children() if worker.pid]
     for pid in pids:
         _kill(pid, signal.SIGKILL)
@@ -680,7 +707,12 @@ def _abandon_pool(pool: Any) -> None:
         time.sleep(0.005)
 
 
-ABANDON_WAIT = 2.0  # seconds: SIGKILL cannot be ignored, so this is never waited out
+def _shut(pool: Any) -> None:
+    pool.terminate()
+    pool.join()
+
+
+ABANDON_WAIT = 2.0  # seconds: for the pool's shutdown, then for the killed workers to be gone
 
 
 def _kill(pid: int, signum: int) -> bool:
@@ -888,13 +920,14 @@ def _audit_command(args: SimpleNamespace) -> int:
         print(f"musldetect: no wheels in {', '.join(args.wheels_in)}: nothing to audit", file=sys.stderr)
     line = _ProgressLine(paths, args.jobs) if paths and sys.stderr.isatty() else None
     try:
-        for outcome in _in_order(paths, args.jobs, options, line):
-            path, result = paths[outcome.at], outcome.result
-            if result is None and outcome.error.startswith("target="):  # --root: one usage error, not one per input
-                raise _UsageError(f"--root {args.root}: not a directory")
-            _decided(tally.add(result))
-            with line.cleared() if line is not None else nullcontext():
-                _print_result(path, result, outcome.error, args.json, batch)
+        with closing(_in_order(paths, args.jobs, options, line)) as outcomes:  # closed now, on PyPy too
+            for outcome in outcomes:
+                path, result = paths[outcome.at], outcome.result
+                if result is None and outcome.error.startswith("target="):  # --root: one usage error, not one per input
+                    raise _UsageError(f"--root {args.root}: not a directory")
+                _decided(tally.add(result))
+                with line.cleared() if line is not None else nullcontext():
+                    _print_result(path, result, outcome.error, args.json, batch)
     finally:
         if line is not None:
             line.stop()
@@ -1173,7 +1206,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
         return status
     except KeyboardInterrupt:
-        print("\nmusldetect: interrupted", file=sys.stderr)
+        try:
+            print("\nmusldetect: interrupted", file=sys.stderr)
+        except OSError:  # stderr gone: the status still says it
+            pass
         if _ABANDONED:
             _end_now(EXIT_INTERRUPTED)
         return EXIT_INTERRUPTED
@@ -1187,7 +1223,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 def _end_now(status: int) -> None:
     """The process ends here, its output flushed, without Python's exit handlers: the one
-    left is an abandoned pool's, which could wait for ever (``_abandon_pool``)."""
+    left is a pool's whose shutdown hung on Ctrl-C, and would again (``_end_on_ctrl_c``)."""
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

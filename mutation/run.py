@@ -1595,8 +1595,8 @@ MUTATIONS: List[Mutation] = [
     Mutation(
         "mark-search-range-end",
         "musldetect/_audit/_read.py",
-        "base + at + len(self.MARK) <= s.end",
-        "base + at + len(self.MARK) < s.end",
+        "if high - low >= length and",
+        "if high - low > length and",
         SPARSE_BUILT,
     ),
     Mutation(
@@ -1608,8 +1608,13 @@ MUTATIONS: List[Mutation] = [
     ),
     # -- Ctrl-C with worker processes: the pool abandoned, never shut down by Python -------
     Mutation(
-        "ctrl-c-pool-terminated", "musldetect/_cli.py", "            if _INTERRUPTED:", "            if False:", CTRL_C
+        "ctrl-c-shutdown-unbounded",
+        "musldetect/_cli.py",
+        "    shutdown.join(ABANDON_WAIT)\n",
+        "    shutdown.join()\n",
+        CTRL_C,
     ),
+    Mutation("ctrl-c-no-stop-for-new-workers", "musldetect/_cli.py", "    stop.set()\n", "", CTRL_C),
     Mutation(
         "progress-names-not-cut",
         "musldetect/_cli.py",
