@@ -622,12 +622,10 @@ def _worker_pool(jobs: int, options: AuditOptions, line: Optional[_ProgressLine]
         try:
             yield pool
         finally:
-            if interrupted:  # wherever it was raised: here, or in the loop that prints results
-                _end_on_ctrl_c(pool, stop)
-                abandoned = bool(_ABANDONED)
-            else:  # on an error too: ended, not waited for (the rest is not wanted)
-                pool.terminate()
-                pool.join()
+            # Ended, not waited for (on Ctrl-C, wherever it was raised, or an error the rest
+            # is not wanted; at the end nothing is left to wait for).
+            _end_pool(pool, stop, ctrl_c=bool(interrupted))
+            abandoned = bool(_ABANDONED)
     finally:
         if previous is not None and not abandoned:  # abandoned: the process ends, Ctrl-C ignored till then
             import signal
@@ -635,7 +633,7 @@ def _worker_pool(jobs: int, options: AuditOptions, line: Optional[_ProgressLine]
             signal.signal(signal.SIGINT, previous)
 
 
-_ABANDONED: List[Any] = []  # a pool whose shutdown hung on Ctrl-C: the process must end at once (``main``)
+_ABANDONED: List[Any] = []  # a pool whose shutdown hung: the process must end at once (``main``)
 
 
 def _noting_ctrl_c(interrupted: List[bool]) -> Any:
@@ -660,21 +658,24 @@ def _noting_ctrl_c(interrupted: List[bool]) -> Any:
     return signal.signal(signal.SIGINT, noted)
 
 
-def _end_on_ctrl_c(pool: Any, stop: Any) -> None:
-    """Ctrl-C: Python's own shutdown of the pool gets ABANDON_WAIT seconds. It can wait for
-    ever: on the task queue's lock or the result queue's, when a worker it killed held
-    that lock (about one Ctrl-C in 150 on Python 3.8 hung in ``terminate()``). When it does,
-    the workers are killed, the pool is kept here (so nothing frees it and runs that
-    shutdown again) and ``main`` ends the process at once; when it does not, the process
-    ends as ever (a fork server's resource tracker then has no semaphore to warn about).
+def _end_pool(pool: Any, stop: Any, ctrl_c: bool) -> None:
+    """Python's own shutdown of the pool (``terminate()``), given ABANDON_WAIT seconds. It can
+    wait for ever: on the task queue's lock or the result queue's, when a worker it killed
+    held that lock (about one Ctrl-C in 150 on Python 3.8 hung so, and an error raised in a
+    worker while another sent its result). When it does, the workers are killed, the pool
+    is kept here (so nothing frees it and runs that shutdown again) and ``main`` ends the
+    process at once; when it does not, the process ends as ever (a fork server's resource
+    tracker then has no semaphore to warn about).
 
-    A second Ctrl-C is ignored from here on. ``stop`` is set first: a worker the pool
-    starts in place of one that ended leaves at once (``_worker_start``), under fork,
-    forkserver or spawn alike."""
-    import signal
+    ``stop`` is set first: a worker the pool starts in place of one that ended leaves at
+    once (``_worker_start``), under fork, forkserver or spawn alike. After a Ctrl-C a second
+    one is ignored from here on."""
     import threading
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if ctrl_c:
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     stop.set()
     shutdown = threading.Thread(target=_shut, args=(pool,), name="musldetect-pool-end", daemon=True)
     shutdown.start()
@@ -1201,6 +1202,13 @@ class _UsageError(Exception):
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    status = _main(argv)
+    if _ABANDONED:  # a worker pool whose shutdown hung: nothing may run it again at exit
+        _end_now(status)
+    return status
+
+
+def _main(argv: Optional[List[str]]) -> int:
     try:
         status = _run(argv)
         sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
@@ -1210,8 +1218,6 @@ def main(argv: Optional[List[str]] = None) -> int:
             print("\nmusldetect: interrupted", file=sys.stderr)
         except OSError:  # stderr gone: the status still says it
             pass
-        if _ABANDONED:
-            _end_now(EXIT_INTERRUPTED)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # Quietly, with what the command decided: a reader that leaves early (| head) is no
@@ -1223,7 +1229,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 def _end_now(status: int) -> None:
     """The process ends here, its output flushed, without Python's exit handlers: the one
-    left is a pool's whose shutdown hung on Ctrl-C, and would again (``_end_on_ctrl_c``)."""
+    left is a pool's whose shutdown hung, and would again (``_end_pool``)."""
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

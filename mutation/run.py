@@ -1616,6 +1616,14 @@ MUTATIONS: List[Mutation] = [
     ),
     Mutation("ctrl-c-no-stop-for-new-workers", "musldetect/_cli.py", "    stop.set()\n", "", CTRL_C),
     Mutation(
+        "main-ends-after-a-hung-pool",
+        "musldetect/_cli.py",
+        "    if _ABANDONED:  # a worker pool whose shutdown hung: nothing may run it again at exit\n"
+        "        _end_now(status)\n",
+        "",
+        ("tests/test_cli.py", "-k", "hangs_still_ends"),
+    ),
+    Mutation(
         "progress-names-not-cut",
         "musldetect/_cli.py",
         "    if len(text) > width:\n",

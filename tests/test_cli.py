@@ -344,6 +344,37 @@ def test_ctrl_c_kills_the_workers_and_never_waits_on_the_pool_for_ever(prelude, 
     assert not left, "a process the command started outlived it"
 
 
+def test_an_error_while_the_pool_s_shutdown_hangs_still_ends_the_command(tmp_path):
+    """An error raised in a worker (a bad MUSLDETECT_* value) while another sends its
+    result: Python's shutdown of the pool can hang on the lock the killed sender held (CI
+    saw it once, on 3.10). With that shutdown made to hang, the command still ends, with the
+    error's status, and leaves nothing behind."""
+    import os
+    import signal
+
+    from builders import make_wheel
+
+    wheel = make_wheel(tmp_path, "plain", ["py3-none-any"], {"plain/__init__.py": b"x = 1\n" * 100})
+    script = (
+        HUNG_SHUTDOWN
+        + f"import sys, musldetect._cli as cli\nsys.exit(cli.main(['audit', '--jobs', '2', '/bin/ls', {wheel!r}]))\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env={**os.environ, "MUSLDETECT_INFLATER": "gzip"},
+    )
+    try:
+        _out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 2 and "MUSLDETECT_INFLATER" in err, err
+
+
 def test_jobs_from_a_thread_that_is_not_the_main_one():
     """Only the main thread takes signals: from another thread the command installs no
     Ctrl-C handler and audits as ever."""
