@@ -4,6 +4,7 @@
 #include <Python.h>
 
 #include "md_core.h"
+#include "md_elfdyn.h"
 #include "md_elfsym.h"
 
 #include <stdlib.h>
@@ -183,10 +184,174 @@ static PyObject *native_symbol_pass(PyObject *module, PyObject *args)
     return lists;
 }
 
+/* The inputs of dynamic_pass that come as Python objects, and the memory they point into. */
+struct dyn_arguments {
+    struct md_piece *pieces;
+    struct md_load *loads;
+    struct prefixes prefixes;
+};
+
+static int read_pieces(PyObject *pieces, PyObject *starts, struct dyn_arguments *into, size_t *count)
+{
+    if (!PyList_Check(pieces) || !PyList_Check(starts) || PyList_Size(pieces) != PyList_Size(starts)) {
+        PyErr_SetString(PyExc_TypeError, "dynamic_pass: pieces and starts must be lists of one length");
+        return -1;
+    }
+    *count = (size_t)PyList_Size(pieces);
+    into->pieces = malloc((*count ? *count : 1) * sizeof *into->pieces);
+    if (!into->pieces) return PyErr_NoMemory(), -1;
+    for (size_t i = 0; i < *count; i++) {
+        char *data;
+        Py_ssize_t size;
+        if (PyBytes_AsStringAndSize(PyList_GetItem(pieces, (Py_ssize_t)i), &data, &size) < 0) return -1;
+        unsigned long long start = PyLong_AsUnsignedLongLong(PyList_GetItem(starts, (Py_ssize_t)i));
+        if (PyErr_Occurred()) return -1;
+        if (i && start < into->pieces[i - 1].start + into->pieces[i - 1].size) {
+            PyErr_SetString(PyExc_ValueError, "dynamic_pass: pieces overlap or are out of order");
+            return -1;
+        }
+        into->pieces[i] = (struct md_piece){(const unsigned char *)data, start, (uint64_t)size};
+    }
+    return 0;
+}
+
+static int read_loads(PyObject *loads, struct dyn_arguments *into, size_t *count)
+{
+    if (!PyList_Check(loads)) {
+        PyErr_SetString(PyExc_TypeError, "dynamic_pass: loads must be a list of (vaddr, offset, filesz)");
+        return -1;
+    }
+    *count = (size_t)PyList_Size(loads);
+    into->loads = malloc((*count ? *count : 1) * sizeof *into->loads);
+    if (!into->loads) return PyErr_NoMemory(), -1;
+    for (size_t i = 0; i < *count; i++) {
+        unsigned long long vaddr, offset, filesz;
+        if (!PyArg_ParseTuple(PyList_GetItem(loads, (Py_ssize_t)i), "KKK", &vaddr, &offset, &filesz)) return -1;
+        into->loads[i] = (struct md_load){vaddr, offset, filesz};
+    }
+    return 0;
+}
+
+static PyObject *table_string(const struct md_dyn_output *out, struct md_string text)
+{
+    return PyUnicode_DecodeFSDefaultAndSize((const char *)out->strings + text.at, (Py_ssize_t)text.length);
+}
+
+static PyObject *string_list(const struct md_dyn_output *out, const struct md_string *texts, size_t count)
+{
+    PyObject *list = PyList_New((Py_ssize_t)count);
+    for (size_t i = 0; list && i < count; i++) {
+        PyObject *text = table_string(out, texts[i]);
+        if (!text || PyList_SetItem(list, (Py_ssize_t)i, text) < 0) Py_CLEAR(list);
+    }
+    return list;
+}
+
+/* [(library, name, weak, index)], each library decoded once for the needs that follow it. */
+static PyObject *version_list(const struct md_dyn_output *out)
+{
+    PyObject *list = PyList_New((Py_ssize_t)out->version_count), *library = NULL;
+    uint64_t library_at = UINT64_MAX;
+    for (size_t i = 0; list && i < out->version_count; i++) {
+        const struct md_version_need *need = &out->versions[i];
+        if (need->library.at != library_at) {
+            Py_XDECREF(library);
+            library = table_string(out, need->library);
+            library_at = need->library.at;
+        }
+        PyObject *name = library ? table_string(out, need->name) : NULL;
+        PyObject *entry = name ? Py_BuildValue("(OOOi)", library, name, need->weak ? Py_True : Py_False, need->index) : NULL;
+        Py_XDECREF(name);
+        if (!entry || PyList_SetItem(list, (Py_ssize_t)i, entry) < 0) Py_CLEAR(list);
+    }
+    Py_XDECREF(library);
+    return list;
+}
+
+static PyObject *first_list(const struct md_dyn_output *out)
+{
+    PyObject *list = PyList_New((Py_ssize_t)out->first_count);
+    for (size_t i = 0; list && i < out->first_count; i++) {
+        PyObject *pair = Py_BuildValue("(in)", out->firsts[i].version_index, (Py_ssize_t)out->firsts[i].position);
+        if (!pair || PyList_SetItem(list, (Py_ssize_t)i, pair) < 0) Py_CLEAR(list);
+    }
+    return list;
+}
+
+/* The answer of dynamic_pass: (soname, needed, rpath, runpath, versions, symbols, firsts). */
+static PyObject *dynamic_facts(const struct md_dyn_output *out)
+{
+    PyObject *soname = out->has_soname ? table_string(out, out->soname) : (Py_INCREF(Py_None), Py_None);
+    PyObject *symbols = out->symbols
+                            ? symbol_lists(out->strings, out->symbols, out->symbol_room, out->undefined_count,
+                                           out->exported_count)
+                            : Py_BuildValue("([][][][])");
+    PyObject *parts[7] = {
+        soname,
+        string_list(out, out->needed, out->needed_count),
+        string_list(out, out->rpath, out->rpath_count),
+        string_list(out, out->runpath, out->runpath_count),
+        version_list(out),
+        symbols,
+        first_list(out),
+    };
+    PyObject *tuple = PyTuple_New(7);
+    for (int i = 0; i < 7; i++) {
+        if (!parts[i] || !tuple) {
+            for (int j = 0; j < 7; j++) Py_XDECREF(parts[j]);
+            Py_XDECREF(tuple);
+            return NULL;
+        }
+    }
+    for (int i = 0; i < 7; i++) PyTuple_SetItem(tuple, i, parts[i]); /* steals */
+    return tuple;
+}
+
+/* dynamic_pass(pieces, starts, size, bits, big_endian, wide_hash, loads, dynamic, prefixes)
+ * -> (soname, needed, rpath, runpath, versions, (names, weak, indexes, exports), firsts),
+ * or None where the Python reader must decide (see md_elfdyn.h). */
+static PyObject *native_dynamic_pass(PyObject *module, PyObject *args)
+{
+    PyObject *pieces, *starts, *loads, *given;
+    unsigned long long size, dynamic_offset, dynamic_filesz, dynamic_memsz;
+    int bits, big_endian, wide_hash;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "OOKippO(KKK)O:dynamic_pass", &pieces, &starts, &size, &bits, &big_endian,
+                          &wide_hash, &loads, &dynamic_offset, &dynamic_filesz, &dynamic_memsz, &given))
+        return NULL;
+    struct dyn_arguments held = {NULL, NULL, {{0}, {0}, 0, 0}};
+    size_t piece_count = 0, load_count = 0;
+    PyObject *answer = NULL;
+    if (read_pieces(pieces, starts, &held, &piece_count) < 0 || read_loads(loads, &held, &load_count) < 0
+        || read_prefixes(given, &held.prefixes) < 0)
+        goto done;
+    struct md_dyn_input in = {
+        held.pieces, piece_count, size, bits, big_endian, wide_hash, held.loads, load_count,
+        dynamic_offset, dynamic_filesz, dynamic_memsz, held.prefixes.pointers, held.prefixes.sizes,
+        held.prefixes.count,
+    };
+    struct md_dyn_output out;
+    int found = md_dynamic_pass(&in, &out);
+    if (found == MD_DYN_OK) {
+        answer = dynamic_facts(&out);
+        md_dyn_free(&out);
+    } else if (found == MD_DYN_DECLINED) {
+        Py_INCREF(Py_None);
+        answer = Py_None;
+    } else {
+        PyErr_NoMemory();
+    }
+done:
+    free(held.pieces);
+    free(held.loads);
+    return answer;
+}
+
 static PyMethodDef native_methods[] = {
     {"detect", native_detect, METH_NOARGS, "Uncached: the C library mapped into this process, as raw facts."},
     {"musl_version_in", native_musl_version_in, METH_O, "The musl version rules in C, over one bytes block."},
     {"symbol_pass", native_symbol_pass, METH_VARARGS, "The dynamic symbol table's one pass in C (_elf_symbols' twin)."},
+    {"dynamic_pass", native_dynamic_pass, METH_VARARGS, "The dynamic section's facts in one C pass (md_elfdyn.h)."},
     {NULL, NULL, 0, NULL},
 };
 

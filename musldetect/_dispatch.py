@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from types import ModuleType
     from typing import Dict, List, Optional, Tuple
 
+    from ._elf_dynamic import DynamicPass
     from ._elf_symbols import SymbolPass
 
 BACKEND_ORDER: Tuple[str, ...] = ("native", "cffi", "python", "ctypes")
@@ -123,7 +124,7 @@ def backend_modules() -> Dict[str, ModuleType]:
     return {s.name: load_backend(s.name) for s in backend_statuses() if s.available}
 
 
-_SYMBOL_PASSES: Dict[str, Optional[SymbolPass]] = {}  # by MUSLDETECT_BACKEND's value: decided once
+_NATIVE_TWINS: Dict[str, bool] = {}  # by MUSLDETECT_BACKEND's value: whether the C twins read, decided once
 
 
 def native_symbol_pass() -> Optional[SymbolPass]:
@@ -132,20 +133,41 @@ def native_symbol_pass() -> Optional[SymbolPass]:
     allows: ``auto`` takes it when the extension imports, ``native`` requires it (the
     extension missing is an ImportError, as for libc()), any other backend names the pure
     reader (None), so MUSLDETECT_BACKEND=python audits in Python alone."""
-    requested = requested_backend()
-    if requested not in _SYMBOL_PASSES:
-        _SYMBOL_PASSES[requested] = _symbol_pass_for(requested)
-    return _SYMBOL_PASSES[requested]
-
-
-def _symbol_pass_for(requested: str) -> Optional[SymbolPass]:
-    if requested not in ("auto", "native"):
+    if not _native_twins():
         return None
+    from . import _native
+
+    found: Optional[SymbolPass] = getattr(_native, "symbol_pass", None)
+    return found
+
+
+def native_dynamic_pass() -> Optional[DynamicPass]:
+    """The C twin of a binary's dynamic-section reading (``_native.dynamic_pass``, held
+    to the Python reader by tests/test_elf_twins.py), on the same terms as
+    ``native_symbol_pass``."""
+    if not _native_twins():
+        return None
+    from . import _native
+
+    found: Optional[DynamicPass] = getattr(_native, "dynamic_pass", None)
+    return found
+
+
+def _native_twins() -> bool:
+    requested = requested_backend()
+    allowed = _NATIVE_TWINS.get(requested)
+    if allowed is None:
+        allowed = _NATIVE_TWINS[requested] = _native_twins_for(requested)
+    return allowed
+
+
+def _native_twins_for(requested: str) -> bool:
+    if requested not in ("auto", "native"):
+        return False
     try:
-        from . import _native
+        from . import _native  # noqa: F401  (the import says whether the twins are here)
     except ImportError:
         if requested == "native":
             load_backend("native")  # raises, saying why and how to fix it
-        return None
-    found: Optional[SymbolPass] = getattr(_native, "symbol_pass", None)
-    return found
+        return False
+    return True

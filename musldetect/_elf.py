@@ -54,6 +54,16 @@ MAX_READ = 64 * 1024 * 1024  # the most one read may ask for
 WINDOW = 8192  # what a small read brings along (so one read serves the small reads near it)
 
 
+class HeldPieces:
+    """A held file's pieces and the file offset of each, ascending (a plain record: typing
+    is not imported on the hot path, which reads ELF files too)."""
+
+    __slots__ = ("pieces", "starts")
+
+    def __init__(self, pieces: List[bytes], starts: List[int]) -> None:
+        self.pieces, self.starts = pieces, starts
+
+
 class HeldFile:
     """A file's bytes already in memory, in the pieces they arrived in (a wheel member
     as it inflated): read by offset without joining them, so holding it costs no copy.
@@ -101,6 +111,19 @@ class HeldFile:
             index += 1
         return found[0] if len(found) == 1 else b"".join(found)
 
+    def layout(self) -> HeldPieces:
+        """The pieces and where each starts, for a reader in C that reads them in place."""
+        return HeldPieces(self._pieces, self._starts)
+
+    def first_bytes(self) -> bytes:
+        """The piece the file starts with, as held (no copy), when it holds at least the
+        window a reader opens with: its small reads near the start are then slices of it,
+        where windows read from it would each be a copy. Empty otherwise (a first piece
+        may be a few bytes: the reader reads its first window across the pieces)."""
+        if self._pieces and self._starts[0] == 0 and len(self._pieces[0]) >= WINDOW:
+            return self._pieces[0]
+        return b""
+
     def whole(self) -> bytes:
         """Every byte in one buffer (the Mach-O and PE readers take one)."""
         return self._pieces[0] if len(self._pieces) == 1 else b"".join(self._pieces)
@@ -135,11 +158,13 @@ class _BoundedFile:
         self._window = b""  # the file's bytes at _window_at, as read there
         self._window_at = 0
         self.marks: Optional[Dict[bytes, bool]] = None  # known without reading (``readonly_mark``)
+        self.held = held  # the bytes in memory, when the file is read from them
         if held is not None:
             self.path = path
             self._fd = -1
             self.marks = held.marks
             self._pread = held.pread
+            self._head = held.first_bytes()
             self.size = held.size
             self.identity = (0, 0, held.size, 0)
             return
@@ -242,7 +267,8 @@ class _Headers(_BoundedFile):
     def _parse_header(self) -> None:
         """The ELF header and the program headers, from the first window read (which often
         holds the dynamic tables too); a file cut short is noted, not refused, here."""
-        self._head = self._pread(WINDOW, 0)
+        if not self._head:  # a held file's first piece is already its head
+            self._head = self._pread(WINDOW, 0)
         ident = self._head[:16]
         self._check_ident(ident)
         self.bits = 32 if ident[4] == 1 else 64
@@ -355,6 +381,11 @@ class _Headers(_BoundedFile):
                 raise self.error("PT_INTERP is empty")
             return os.fsdecode(data[:end])
         return None
+
+    def load_spans(self) -> List[Tuple[int, int, int]]:
+        """(p_vaddr, p_offset, p_filesz) of each PT_LOAD in the file's order: what
+        ``vaddr_to_offset`` maps addresses by, as a reader in C takes it."""
+        return [(segment.vaddr, segment.offset, segment.filesz) for segment in self._loads]
 
     def vaddr_to_offset(self, vaddr: int, size: int, what: str) -> int:
         """The file offset of ``size`` bytes at virtual address ``vaddr``."""

@@ -13,9 +13,40 @@ from ._elf_header import PT_DYNAMIC
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Dict, List, Optional, Tuple
+    from typing import Callable, Dict, List, Optional, Tuple
 
     from ._elf_header import Reader
+
+    # The C twin of an audit's reading of the dynamic section (musldetect._native.dynamic_pass):
+    # (pieces, starts, size, bits, big-endian, wide DT_HASH, PT_LOADs as (vaddr, offset,
+    # filesz), the first PT_DYNAMIC as (offset, filesz, memsz), export prefixes) -> (DT_SONAME,
+    # DT_NEEDED, DT_RPATH, DT_RUNPATH, version needs as (library, name, weak, index), the
+    # symbol pass's four lists, (version index, first strong import) pairs), or None where
+    # the Python reader must decide.
+    DynamicPass = Callable[
+        [
+            List[bytes],
+            List[int],
+            int,
+            int,
+            bool,
+            bool,
+            List[Tuple[int, int, int]],
+            Tuple[int, int, int],
+            Tuple[bytes, ...],
+        ],
+        Optional[
+            Tuple[
+                Optional[str],
+                List[str],
+                List[str],
+                List[str],
+                List[Tuple[str, str, bool, int]],
+                Tuple[List[str], List[int], List[int], List[str]],
+                List[Tuple[int, int]],
+            ]
+        ],
+    ]
 
 DT_NULL, DT_NEEDED, DT_HASH, DT_STRTAB, DT_SYMTAB, DT_STRSZ, DT_SYMENT, DT_SONAME = 0, 1, 4, 5, 6, 10, 11, 14
 DT_RPATH, DT_RUNPATH = 15, 29

@@ -36,9 +36,7 @@ def symbol_count(reader: Reader, values: Dict[int, List[int]]) -> int:
     """How many .dynsym entries there are: DT_HASH's nchain, else a walk of DT_GNU_HASH."""
     order = reader.byteorder
     if DT_HASH in values:
-        # nbucket, nchain: 4-byte words, but 8-byte ones on 64-bit s390 and Alpha, whose
-        # binutils and glibc give DT_HASH 8-byte entries (readelf shows .hash's EntSize 8).
-        wide = reader.bits == 64 and reader.machine in (EM_S390, EM_ALPHA)
+        wide = wide_hash_words(reader)
         at = reader.vaddr_to_offset(values[DT_HASH][0], 16 if wide else 8, "DT_HASH")
         header = reader.read_at(at, 16 if wide else 8, "DT_HASH header")
         return int(struct.unpack(order + ("QQ" if wide else "II"), header)[1])
@@ -62,6 +60,12 @@ def symbol_count(reader: Reader, values: Dict[int, List[int]]) -> int:
         chain_at += 4
         if value & 1:
             return last
+
+
+def wide_hash_words(reader: Reader) -> bool:
+    """Whether DT_HASH's nbucket and nchain are 8-byte words, not 4: on 64-bit s390 and
+    Alpha, whose binutils and glibc give DT_HASH 8-byte entries (readelf shows .hash's EntSize 8)."""
+    return reader.bits == 64 and reader.machine in (EM_S390, EM_ALPHA)
 
 
 def imported_symbols(reader: Reader, dynamic: DynamicSection) -> List[str]:

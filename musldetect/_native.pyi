@@ -18,3 +18,24 @@ def musl_version_in(data: bytes) -> Tuple[bool, Optional[str], str]: ...
 def symbol_pass(
     table: bytes, strings: bytes, entry_size: int, big_endian: bool, prefixes: Optional[Tuple[bytes, ...]]
 ) -> Optional[Tuple[List[str], List[int], List[int], List[str]]]: ...
+def dynamic_pass(
+    pieces: List[bytes],
+    starts: List[int],
+    size: int,
+    bits: int,
+    big_endian: bool,
+    wide_hash: bool,
+    loads: List[Tuple[int, int, int]],
+    dynamic: Tuple[int, int, int],
+    prefixes: Optional[Tuple[bytes, ...]],
+) -> Optional[
+    Tuple[
+        Optional[str],
+        List[str],
+        List[str],
+        List[str],
+        List[Tuple[str, str, bool, int]],
+        Tuple[List[str], List[int], List[int], List[str]],
+        List[Tuple[int, int]],
+    ]
+]: ...

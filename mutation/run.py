@@ -1581,6 +1581,64 @@ MUTATIONS: List[Mutation] = [
         "symbol_columns(elf, elf.dynamic, _EXPORTS_WANTED, None)",
         TWINS,
     ),
+    # -- the C dynamic pass (csrc/md_elfdyn.c), held to the Python reader's facts ----------
+    Mutation(
+        "c-dynamic-filesz-past-memsz",
+        "csrc/md_elfdyn.c",
+        "    if (in->dynamic_filesz > in->dynamic_memsz) return MD_DYN_DECLINED; /* segment_bytes raises */\n",
+        "",
+        TWINS,
+    ),
+    Mutation(
+        "c-dynamic-first-value",
+        "csrc/md_elfdyn.c",
+        "if (slot >= 0 && !dyn->has[slot]) {",
+        "if (slot >= 0) {",
+        TWINS,
+    ),
+    Mutation(
+        "c-dynamic-piece-end",
+        "csrc/md_elfdyn.c",
+        "if (at > piece->size || size > piece->size - at) return NULL;",
+        "if (at > piece->size) return NULL;",
+        TWINS,
+    ),
+    Mutation("c-dynamic-weak-need", "csrc/md_elfdyn.c", "& VER_FLG_WEAK) != 0;", "& 0x1) != 0;", TWINS),
+    Mutation(
+        "c-dynamic-gnu-hash-below-first",
+        "csrc/md_elfdyn.c",
+        "    if (last < first_hashed) {",
+        "    if (last <= first_hashed) {",
+        TWINS,
+    ),
+    Mutation(
+        "c-dynamic-string-page",
+        "csrc/md_elfdyn.c",
+        "uint64_t end = index - index % STRING_PAGE + MAX_STRING;",
+        "uint64_t end = index + MAX_STRING;",
+        TWINS,
+    ),
+    Mutation(
+        "c-dynamic-versym-strong-only",
+        "csrc/md_elfdyn.c",
+        "        if (out->symbols[i].weak) continue;\n",
+        "",
+        TWINS,
+    ),
+    Mutation(
+        "held-head-short-first-piece",
+        "musldetect/_elf.py",
+        "if self._pieces and self._starts[0] == 0 and len(self._pieces[0]) >= WINDOW:",
+        "if self._pieces and self._starts[0] == 0:",
+        TWINS,
+    ),
+    Mutation(
+        "audit-takes-the-dynamic-pass",
+        "musldetect/_audit/_binary.py",
+        "found = _read_natively(elf, native) if native is not None and elf.held is not None else None",
+        "found = None",
+        TWINS,
+    ),
     # -- the sparse hold of large members, static programs' marks searched as they stream --
     Mutation(
         "sparse-from-size", "musldetect/_audit/_read.py", "SPARSE_FROM = 6 << 20", "SPARSE_FROM = 16 << 20", SPARSE_REAL

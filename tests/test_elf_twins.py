@@ -1,9 +1,11 @@
-"""The C twin of the dynamic symbol pass (csrc/md_elfsym.c, ``_native.symbol_pass``) held to
-the Python reader (``_elf_symbols.python_symbol_pass``): the same names, flags, indexes and
-exports, or the same refusal, on every real binary at hand, on altered copies of them and
-on tables made to sit on the edges of the rules (the budget, names without an end, either
-byte order). An audit takes the twin whenever the extension is there, so an answer it
-gave differently would be a verdict the pure package does not give."""
+"""The C twins of the ELF reader held to the Python reader: the dynamic symbol pass
+(csrc/md_elfsym.c, ``_native.symbol_pass``) to ``_elf_symbols.python_symbol_pass`` (the
+same names, flags, indexes and exports, or the same refusal, on every real binary at hand,
+on altered copies of them and on tables made to sit on the edges of the rules: the budget,
+names without an end, either byte order); and the dynamic pass (csrc/md_elfdyn.c,
+``_native.dynamic_pass``) to the Python reader's facts of a binary held in memory. An
+audit takes the twins whenever the extension is there, so an answer they gave differently
+would be a verdict the pure package does not give."""
 
 from __future__ import annotations
 
@@ -17,8 +19,11 @@ from typing import Any, Callable, List, Optional, Tuple, Union
 import pytest
 
 from musldetect import _dispatch
+from musldetect._audit._binary import BinaryFacts, binary_facts
+from musldetect._audit._read import _SparseFile
 from musldetect._elf import ELFFile, HeldFile
-from musldetect._elf_dynamic import DT_STRTAB, DT_SYMTAB
+from musldetect._elf_dynamic import DT_GNU_HASH, DT_HASH, DT_STRTAB, DT_SYMTAB, DT_VERNEED, DT_VERSYM
+from musldetect._elf_header import PT_DYNAMIC
 from musldetect._elf_symbols import Undefined, python_symbol_pass, symbol_columns
 from musldetect._types import ELFError
 
@@ -61,9 +66,10 @@ class _Counted:
 
     def __init__(self) -> None:
         self.answered = self.declined = 0
+        self.twin = _native.symbol_pass  # taken before a test puts this counter in its place
 
     def __call__(self, *args: Any) -> Any:
-        found = _native.symbol_pass(*args)
+        found = self.twin(*args)
         if found is None:
             self.declined += 1
         else:
@@ -282,11 +288,207 @@ def test_native_symbol_pass_refuses_what_no_reader_passes_it():
 
 def test_an_audit_reads_its_binaries_symbols_with_the_native_twin(monkeypatch):
     """The twin is what an audit's binaries are read with (MUSLDETECT_BACKEND unset), not a
-    tested twin that nothing calls: every dynamic binary of the audited file goes through it."""
+    tested twin that nothing calls: a binary read from its file (not held in memory, so not
+    by the dynamic pass) goes through it."""
     import musldetect
 
     monkeypatch.delenv("MUSLDETECT_BACKEND", raising=False)
     twin = _Counted()
-    monkeypatch.setitem(_dispatch._SYMBOL_PASSES, "auto", twin)
+    monkeypatch.setattr(_native, "symbol_pass", twin)
     musldetect.audit(os.path.realpath(sys.executable))
+    assert twin.answered == 1
+
+
+# -- the dynamic pass (csrc/md_elfdyn.c, ``_native.dynamic_pass``) -----------------------
+
+
+Facts = Union[BinaryFacts, Tuple[str, str]]
+
+
+class _CountedDynamic:
+    """The dynamic pass, counting the files it answered for and those it left to Python."""
+
+    def __init__(self) -> None:
+        self.answered = self.declined = 0
+        self.twin = _native.dynamic_pass  # taken before a test puts this counter in its place
+
+    def __call__(self, *args: Any) -> Any:
+        found = self.twin(*args)
+        if found is None:
+            self.declined += 1
+        else:
+            self.answered += 1
+        return found
+
+
+def _facts(monkeypatch: Any, backend: str, name: str, held: HeldFile) -> Facts:
+    """A binary's facts as the audit reads them with ``backend`` (python: the Python reader
+    alone), or its refusal in the reader's words."""
+    monkeypatch.setenv("MUSLDETECT_BACKEND", backend)
+    try:
+        with ELFFile(name, held=held) as elf:
+            return binary_facts(elf, name)
+    except ELFError as exc:
+        return ("refused", str(exc))
+
+
+def _held_ways(data: bytes, rng: random.Random) -> List[HeldFile]:
+    """The ways an audit holds a member: whole; in the pieces it inflated in; and sparsely,
+    every byte not held read again on demand (as ``_read._SparseFile`` reads it)."""
+    cuts = sorted(rng.sample(range(1, len(data)), min(4, len(data) - 1)))
+    bounds = [0] + cuts + [len(data)]
+    pieces = [data[start:end] for start, end in zip(bounds, bounds[1:])]
+    kept = [index for index in range(len(pieces)) if index == 0 or rng.random() < 0.5]
+    sparse = _SparseFile(
+        [pieces[i] for i in kept],
+        [bounds[i] for i in kept],
+        len(data),
+        lambda size, at: data[at : at + size],
+    )
+    return [HeldFile([data]), HeldFile(pieces), sparse]
+
+
+def _held_files() -> List[Tuple[str, bytes]]:
+    found = list(_wheel_binaries(400))
+    for path in _dynamic_files():
+        if os.path.getsize(path) < (16 << 20):
+            with open(path, "rb") as fh:
+                found.append((path, fh.read()))
+    return found
+
+
+def test_native_dynamic_pass_is_what_an_audit_takes_unless_python_is_asked(monkeypatch):
+    monkeypatch.delenv("MUSLDETECT_BACKEND", raising=False)
+    assert _dispatch.native_dynamic_pass() is _native.dynamic_pass
+    monkeypatch.setenv("MUSLDETECT_BACKEND", "python")
+    assert _dispatch.native_dynamic_pass() is None
+
+
+def test_native_dynamic_pass_gives_the_python_readers_facts_on_real_binaries(monkeypatch):
+    """Every host and real wheel binary, held whole, in pieces and sparsely: the facts the
+    audit reads with the dynamic pass are the Python reader's, field for field."""
+    rng = random.Random(600)
+    twin = _CountedDynamic()
+    monkeypatch.setattr(_native, "dynamic_pass", twin)
+    files = _held_files()
+    for name, data in files:
+        python = _facts(monkeypatch, "python", name, HeldFile([data]))
+        for held in _held_ways(data, rng):
+            assert _facts(monkeypatch, "auto", name, held) == python, name
+    assert twin.answered >= len(files), (twin.answered, len(files))
+
+
+def _dynamic_regions(data: bytes) -> List[Tuple[int, int]]:
+    """Where the dynamic pass reads (what the alterations aim at): PT_DYNAMIC, the program
+    headers, and the tables its entries name (strings, symbols, hash, versions)."""
+    with ELFFile("altered", held=HeldFile([data])) as elf:
+        if not elf.is_dynamic:
+            return []
+        dynamic = next(elf.segments_of_type(PT_DYNAMIC))
+        header_size = 64 if elf.bits == 64 else 52  # the program headers follow it in these files
+        regions = [(dynamic.offset, dynamic.filesz), (header_size, len(elf.segments) * (56 if elf.bits == 64 else 32))]
+        values = elf.dynamic.values()
+        for tag in (DT_SYMTAB, DT_STRTAB, DT_HASH, DT_GNU_HASH, DT_VERNEED, DT_VERSYM):
+            if tag in values:
+                try:
+                    regions.append((elf.vaddr_to_offset(values[tag][0], 1, "table"), 512))
+                except ELFError:
+                    continue
+        return regions
+
+
+def test_native_dynamic_pass_gives_the_python_readers_facts_on_altered_copies(monkeypatch):
+    """3,000 copies with bytes changed where the pass reads (entries, string and symbol
+    tables, hash tables, version needs and indexes), held whole or in pieces: whatever the
+    Python reader answers or refuses, the audit's reading answers or refuses alike."""
+    rng = random.Random(656)
+    sources = [data for _, data in _held_files() if len(data) < (1 << 20)]
+    sources = [data for data in sources if _dynamic_regions(data)][:60]
+    assert sources
+    twin = _CountedDynamic()
+    monkeypatch.setattr(_native, "dynamic_pass", twin)
+    refused = 0
+    for round_ in range(3000):
+        data = bytearray(rng.choice(sources))
+        regions = _dynamic_regions(bytes(data))
+        for _ in range(rng.randrange(1, 6)):
+            start, span = rng.choice(regions)
+            at = min(start + rng.randrange(max(span, 1)), len(data) - 1)
+            data[at] = rng.choice((0, 0xFF, 0x01, 0x80, rng.randrange(256), data[at] ^ (1 << rng.randrange(8))))
+        altered = bytes(data)
+        python = _facts(monkeypatch, "python", "altered", HeldFile([altered]))
+        refused += not isinstance(python, BinaryFacts)
+        held = HeldFile([altered]) if round_ % 2 else _held_ways(altered, rng)[2]
+        assert _facts(monkeypatch, "auto", "altered", held) == python, round_
+    assert twin.answered >= 1000 and refused >= 100, (twin.answered, refused)
+
+
+def _tiny_library(strings: bytes, soname_at: int, memsz_short: int = 0) -> bytes:
+    """A little-endian ELF64 library: one PT_LOAD over the whole file, PT_DYNAMIC with
+    DT_STRTAB, DT_STRSZ and DT_SONAME at ``soname_at`` (its p_memsz ``memsz_short`` bytes
+    under its p_filesz), then the string table: the rules' edges, set exactly."""
+    dynamic_at, entries = 64 + 2 * 56, [(5, 0), (10, len(strings)), (14, soname_at), (0, 0)]
+    strings_at = dynamic_at + 16 * len(entries)
+    entries[0] = (5, strings_at)  # DT_STRTAB: addresses are file offsets (vaddr 0)
+    size = strings_at + len(strings)
+    header = (
+        b"\x7fELF\x02\x01\x01" + bytes(9) + struct.pack("<HHIQQQIHHHHHH", 3, 62, 1, 0, 64, 0, 0, 64, 56, 2, 64, 0, 0)
+    )
+    load = struct.pack("<IIQQQQQQ", 1, 4, 0, 0, 0, size, size, 0x1000)
+    filesz = 16 * len(entries)
+    dynamic = struct.pack("<IIQQQQQQ", 2, 6, dynamic_at, dynamic_at, dynamic_at, filesz, filesz - memsz_short, 8)
+    table = b"".join(struct.pack("<qQ", tag, value) for tag, value in entries)
+    return header + load + dynamic + table + strings
+
+
+def _both_readings(monkeypatch: Any, data: bytes) -> Tuple[Facts, Facts]:
+    """The facts read with the dynamic pass (which must answer where Python does) and by Python."""
+    twin = _CountedDynamic()
+    monkeypatch.setattr(_native, "dynamic_pass", twin)
+    python = _facts(monkeypatch, "python", "tiny", HeldFile([data]))
+    native = _facts(monkeypatch, "auto", "tiny", HeldFile([data]))
+    assert twin.answered == isinstance(python, BinaryFacts), (twin.answered, python)
+    return native, python
+
+
+def test_native_dynamic_pass_finds_a_name_within_its_pages_bound_only(monkeypatch):
+    """A name is looked for up to 64 KiB past the start of its 4 KiB page, not of the name:
+    a NUL past that bound is no end (the Python reader refuses), one before it is."""
+    start = 4096 + 4000  # 96 bytes short of its page's end: the bound is 61,536 bytes on
+    for end, ends in ((start + 61535, True), (start + 61536, False), (start + 62000, False)):
+        strings = bytearray(b"\0" + b"a" * (end + 100))
+        strings[end] = 0
+        native, python = _both_readings(monkeypatch, _tiny_library(bytes(strings), start))
+        assert native == python
+        assert isinstance(python, BinaryFacts) == ends, (end, python)
+
+
+def test_native_dynamic_pass_declines_a_dynamic_segment_larger_on_file_than_in_memory(monkeypatch):
+    native, python = _both_readings(monkeypatch, _tiny_library(b"\0libtiny.so\0", 1, memsz_short=1))
+    assert native == python and not isinstance(python, BinaryFacts), python
+    native, python = _both_readings(monkeypatch, _tiny_library(b"\0libtiny.so\0", 1))
+    assert native == python and isinstance(python, BinaryFacts) and python.soname == "libtiny.so", python
+
+
+def test_native_dynamic_pass_refuses_arguments_no_reader_passes_it():
+    with pytest.raises(TypeError, match="one length"):
+        _native.dynamic_pass([b"x"], [], 1, 64, False, False, [], (0, 0, 0), ())
+    with pytest.raises(ValueError, match="out of order"):
+        _native.dynamic_pass([b"ab", b"cd"], [0, 1], 4, 64, False, False, [], (0, 0, 0), ())
+
+
+def test_an_audit_reads_its_held_binaries_with_the_dynamic_pass(monkeypatch, tmp_path):
+    """A wheel's binaries, held in memory as they inflate, are read by the dynamic pass
+    (MUSLDETECT_BACKEND unset), not only by the tests that compare it."""
+    import musldetect
+
+    from builders import make_wheel
+
+    library = next(path for path in _dynamic_files() if os.path.getsize(path) < (1 << 20))
+    with open(library, "rb") as fh:
+        wheel = make_wheel(tmp_path, "held", ["py3-none-any"], {"held/lib.so": fh.read()})
+    monkeypatch.delenv("MUSLDETECT_BACKEND", raising=False)
+    twin = _CountedDynamic()
+    monkeypatch.setattr(_native, "dynamic_pass", twin)
+    musldetect.audit(wheel)
     assert twin.answered == 1

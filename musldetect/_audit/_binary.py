@@ -14,10 +14,10 @@ from array import array
 from functools import lru_cache
 from itertools import compress, repeat
 from operator import itemgetter, not_
-from typing import Dict, List, NamedTuple, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, List, NamedTuple, Optional, Tuple
 
 from .. import _rules
-from .._dispatch import native_symbol_pass
+from .._dispatch import native_dynamic_pass, native_symbol_pass
 from .._elf import ELFFile
 from .._elf_header import (
     ET_CORE,
@@ -31,11 +31,14 @@ from .._elf_header import (
     asks_executable_stack,
 )
 from .._elf_notes import gnu_properties
-from .._elf_symbols import STT_FUNC, STT_NOTYPE, WORD, Undefined, pick, symbol_columns
+from .._elf_symbols import STT_FUNC, STT_NOTYPE, WORD, Undefined, pick, symbol_columns, wide_hash_words
 from .._elf_versions import symbol_version_indexes, version_need_entries
 from .._grammar import GLIBC, MUSL
 from .._inspect import static_family
 from .._libcfile import family_by_name
+
+if TYPE_CHECKING:
+    from .._elf_dynamic import DynamicPass
 
 # Symbols only a Python 2 narrow-unicode build or an fpectl build provides: a wheel that
 # imports them is for no manylinux or musllinux interpreter (auditwheel's ucs2/pyfpe checks).
@@ -166,20 +169,10 @@ def binary_facts(elf: ELFFile, shown_as: str) -> BinaryFacts:
             shown_as, elf.arch, None, False, None, (), (), False, (), (), (), (), {}, None, unloadable, loadable=False
         )
     interp = elf.interpreter
-    dynamic = elf.is_dynamic
-    if dynamic:
-        elf.dynamic_strings()  # the symbol pass reads the whole table: read first, every name comes from it
-    soname, needed = elf.dynamic_names() if dynamic else (None, [])
-    rpath, runpath = elf.search_paths() if dynamic else ([], [])
-    versions = _version_needs(elf)
-    symbols, exported = (
-        symbol_columns(elf, elf.dynamic, _EXPORTS_WANTED, native_symbol_pass())
-        if dynamic
-        else (Undefined([], [], []), [])
-    )
-    imports = tuple(compress(symbols.names, map(not_, symbols.weak)))
-    symbol_of_version = _symbol_of_version(elf, symbols, imports, versions.by_index)
-    linked = _linked(elf, interp, needed, versions)
+    found = _dynamic_facts(elf)
+    symbols, versions, imports = found.symbols, found.versions, found.imports
+    rpath, runpath = found.search_paths
+    linked = _linked(elf, interp, found.needed, versions)
     python_names = map(str.startswith, symbols.names, repeat(PYTHON_PREFIXES))
     arch = elf.arch
     return BinaryFacts(
@@ -187,25 +180,99 @@ def binary_facts(elf: ELFFile, shown_as: str) -> BinaryFacts:
         arch,
         linked.family,
         linked.static,
-        soname,
-        tuple(needed),
+        found.soname,
+        tuple(found.needed),
         tuple(runpath or rpath),
         bool(runpath),
         tuple(versions.strong),
         tuple(versions.weak),
         imports,
         tuple(compress(symbols.names, symbols.weak)),
-        symbol_of_version,
+        found.symbol_of_version,
         _requires(linked, versions, imports),
         linked.reason,
         tuple(sorted(set(compress(symbols.names, python_names)))),
-        tuple(sorted(name for name in exported if name.startswith(PYTHON_PREFIXES))),
+        tuple(sorted(name for name in found.exported if name.startswith(PYTHON_PREFIXES))),
         _stack(elf),
         tuple(sorted(gnu_properties(elf).items())),
         interp,
         asks_executable_stack(elf.segments, arch),
-        old_python=_old_python(elf, shown_as, symbols, exported),
+        old_python=_old_python(elf, shown_as, symbols, found.exported),
     )
+
+
+class _Dynamic(NamedTuple):
+    """What a binary's dynamic section says, as the facts take it."""
+
+    soname: Optional[str]
+    needed: List[str]
+    search_paths: Tuple[List[str], List[str]]  # DT_RPATH's and DT_RUNPATH's directories
+    versions: _VersionNeeds
+    symbols: Undefined
+    exported: List[str]  # the exports named by _EXPORTS_WANTED
+    imports: Tuple[str, ...]  # the strong undefined symbols, in .dynsym order
+    symbol_of_version: Dict[str, str]
+
+
+def _dynamic_facts(elf: ELFFile) -> _Dynamic:
+    """The dynamic section's facts: read in one C pass (``_native.dynamic_pass``) from a
+    file held in memory when the extension is there and the pass answers, else by the
+    Python reader, which the pass is held to (tests/test_elf_twins.py)."""
+    if not elf.is_dynamic:
+        return _Dynamic(None, [], ([], []), _VersionNeeds([], [], {}), Undefined([], [], []), [], (), {})
+    native = native_dynamic_pass()
+    found = _read_natively(elf, native) if native is not None and elf.held is not None else None
+    return found if found is not None else _read_in_python(elf)
+
+
+def _read_in_python(elf: ELFFile) -> _Dynamic:
+    elf.dynamic_strings()  # the symbol pass reads the whole table: read first, every name comes from it
+    soname, needed = elf.dynamic_names()
+    versions = _version_needs(elf)
+    symbols, exported = symbol_columns(elf, elf.dynamic, _EXPORTS_WANTED, native_symbol_pass())
+    imports = tuple(compress(symbols.names, map(not_, symbols.weak)))
+    symbol_of_version = _symbol_of_version(elf, symbols, imports, versions.by_index)
+    return _Dynamic(soname, needed, elf.search_paths(), versions, symbols, exported, imports, symbol_of_version)
+
+
+def _read_natively(elf: ELFFile, native: DynamicPass) -> Optional[_Dynamic]:
+    """``_read_in_python``'s facts from the C pass; None where it declines."""
+    assert elf.held is not None
+    layout = elf.held.layout()
+    dynamic = next(elf.segments_of_type(PT_DYNAMIC))
+    found = native(
+        layout.pieces,
+        layout.starts,
+        elf.size,
+        elf.bits,
+        elf.byteorder == ">",
+        wide_hash_words(elf),
+        elf.load_spans(),
+        (dynamic.offset, dynamic.filesz, dynamic.memsz),
+        _EXPORTS_WANTED,
+    )
+    if found is None:
+        return None
+    soname, needed, rpath, runpath, needs, (names, weak, indexes, exported), firsts = found
+    versions = _VersionNeeds([], [], {})
+    for library, name, weak_need, index in needs:
+        (versions.weak if weak_need else versions.strong).append((library, name))
+        versions.by_index[index] = name
+    imports = tuple(compress(names, map(not_, weak)))
+    symbol_of_version: Dict[str, str] = {}
+    for index, position in firsts:  # in the order the strong imports first name each index
+        version = versions.by_index.get(index)
+        if version and version not in symbol_of_version:
+            symbol_of_version[version] = imports[position]
+    paths = (_directories(rpath), _directories(runpath))
+    return _Dynamic(
+        soname, needed, paths, versions, Undefined(names, weak, indexes), exported, imports, symbol_of_version
+    )
+
+
+def _directories(search_paths: List[str]) -> List[str]:
+    """DT_RPATH's or DT_RUNPATH's strings split at colons, as ``DynamicSection.search_paths`` does."""
+    return [part for text in search_paths for part in text.split(":") if part]
 
 
 def _old_python(elf: ELFFile, path: str, symbols: Undefined, exported: List[str]) -> Tuple[str, ...]:
