@@ -68,8 +68,8 @@ if MODE != "never" and sys.platform.startswith("linux"):
     extensions.append(
         Extension(
             "musldetect._native",
-            sources=["csrc/md_core.c", "csrc/md_elfsym.c", "csrc/md_elfdyn.c", "csrc/md_module.c"],
-            depends=["csrc/md_core.h", "csrc/md_elfsym.h", "csrc/md_elfdyn.h", "musldetect/_rules.py"],
+            sources=["csrc/md_core.c", "csrc/md_elfsym.c", "csrc/md_elfdyn.c", "csrc/md_zip.c", "csrc/md_module.c"],
+            depends=["csrc/md_core.h", "csrc/md_elfsym.h", "csrc/md_elfdyn.h", "csrc/md_zip.h", "musldetect/_rules.py"],
             define_macros=[("MUSLDETECT_VERSION", f'"{VERSION}"'), ("Py_LIMITED_API", "0x03080000")],
             extra_compile_args=["-O2", "-Wall", "-Wextra"] + os.environ.get("MUSLDETECT_CFLAGS", "").split(),
             extra_link_args=os.environ.get("MUSLDETECT_LDFLAGS", "").split(),

@@ -6,6 +6,7 @@
 #include "md_core.h"
 #include "md_elfdyn.h"
 #include "md_elfsym.h"
+#include "md_zip.h"
 
 #include <stdlib.h>
 
@@ -347,11 +348,64 @@ done:
     return answer;
 }
 
+/* zip_walk(fd, file_size, directory, count, directory_offset) -> (names, members), the
+ * members as (name, data_offset, method, crc, compressed, size) in file order, or None
+ * where the Python reader must decide (see md_zip.h). */
+static PyObject *native_zip_walk(PyObject *module, PyObject *args)
+{
+    int fd;
+    unsigned long long file_size, directory_offset;
+    PyObject *directory;
+    Py_ssize_t count;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "iKSnK:zip_walk", &fd, &file_size, &directory, &count, &directory_offset)) return NULL;
+    const unsigned char *bytes = (const unsigned char *)PyBytes_AsString(directory);
+    size_t size = (size_t)PyBytes_Size(directory);
+    if (count < 0 || (size_t)count > size / 46) Py_RETURN_NONE; /* each entry takes 46 bytes at least */
+    struct md_zip_member *members = malloc(((size_t)count ? (size_t)count : 1) * sizeof *members);
+    if (!members) return PyErr_NoMemory();
+    int answer;
+    Py_BEGIN_ALLOW_THREADS
+    answer = md_zip_walk(fd, file_size, bytes, size, (size_t)count, directory_offset, members);
+    Py_END_ALLOW_THREADS
+    PyObject *found = NULL, *names = NULL, *rows = NULL;
+    if (answer != MD_ZIP_OK) {
+        Py_INCREF(Py_None);
+        found = Py_None;
+        goto done;
+    }
+    names = PyList_New(count);
+    rows = PyList_New(count);
+    for (Py_ssize_t i = 0; names && rows && i < count; i++) {
+        const struct md_zip_member *member = &members[i];
+        PyObject *name = PyUnicode_DecodeASCII((const char *)bytes + member->name_at, (Py_ssize_t)member->name_length,
+                                               "strict");
+        PyObject *row = name ? Py_BuildValue("(OKiKKK)", name, (unsigned long long)member->data_offset,
+                                             (int)member->method, (unsigned long long)member->crc,
+                                             (unsigned long long)member->compressed,
+                                             (unsigned long long)member->size)
+                             : NULL;
+        if (!row) {
+            Py_XDECREF(name);
+            goto done;
+        }
+        PyList_SetItem(names, i, name); /* steals */
+        PyList_SetItem(rows, i, row);
+    }
+    if (names && rows) found = Py_BuildValue("(OO)", names, rows);
+done:
+    Py_XDECREF(names);
+    Py_XDECREF(rows);
+    free(members);
+    return found;
+}
+
 static PyMethodDef native_methods[] = {
     {"detect", native_detect, METH_NOARGS, "Uncached: the C library mapped into this process, as raw facts."},
     {"musl_version_in", native_musl_version_in, METH_O, "The musl version rules in C, over one bytes block."},
     {"symbol_pass", native_symbol_pass, METH_VARARGS, "The dynamic symbol table's one pass in C (_elf_symbols' twin)."},
     {"dynamic_pass", native_dynamic_pass, METH_VARARGS, "The dynamic section's facts in one C pass (md_elfdyn.h)."},
+    {"zip_walk", native_zip_walk, METH_VARARGS, "A wheel's central directory and byte accounting, common case (md_zip.h)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -4,11 +4,13 @@
 #include "md_core.h"
 #include "md_elfdyn.h"
 #include "md_elfsym.h"
+#include "md_zip.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static int failures;
 
@@ -164,6 +166,77 @@ static void check_dynamic_pass(void)
     free(copy);
 }
 
+static void put16(unsigned char *at, unsigned value)
+{
+    at[0] = (unsigned char)value;
+    at[1] = (unsigned char)(value >> 8);
+}
+
+static void put32(unsigned char *at, unsigned long value)
+{
+    for (int i = 0; i < 4; i++) at[i] = (unsigned char)(value >> (8 * i));
+}
+
+/* The container walk on a two-member stored zip in a temporary file, then on every copy
+ * with one byte of its headers changed: the members where they are, and nothing read
+ * outside the directory given (the sanitizers and valgrind watch). */
+static void check_zip_walk(void)
+{
+    unsigned char zip[2 * (30 + 5 + 2) + 2 * (46 + 5)];
+    const char *names[2] = {"a.txt", "b/c/"};
+    size_t at = 0, locals[2];
+    memset(zip, 0, sizeof zip);
+    for (int i = 0; i < 2; i++) { /* "hi" stored, then a directory */
+        size_t length = strlen(names[i]), data = i ? 0 : 2;
+        locals[i] = at;
+        memcpy(zip + at, "PK\3\4", 4);
+        put16(zip + at + 4, 20);
+        put32(zip + at + 14, i ? 0 : 0x3A40B30DUL); /* crc32("hi"), not checked here */
+        put32(zip + at + 18, (unsigned long)data);
+        put32(zip + at + 22, (unsigned long)data);
+        put16(zip + at + 26, (unsigned)length);
+        memcpy(zip + at + 30, names[i], length);
+        memcpy(zip + at + 30 + length, "hi", data);
+        at += 30 + length + data;
+    }
+    size_t directory_offset = at;
+    for (int i = 0; i < 2; i++) {
+        size_t length = strlen(names[i]);
+        memcpy(zip + at, "PK\1\2", 4);
+        put16(zip + at + 4, 20);
+        memcpy(zip + at + 6, zip + locals[i] + 4, 26); /* needed ... name length, as the local header */
+        put32(zip + at + 38, 0100644UL << 16);
+        put32(zip + at + 42, (unsigned long)locals[i]);
+        memcpy(zip + at + 46, names[i], length);
+        at += 46 + length;
+    }
+    char path[] = "/tmp/md_selftest_zip_XXXXXX"; /* POSIX files, not stdio: valgrind does not follow musl's */
+    int fd = mkstemp(path);
+    if (fd >= 0) unlink(path);
+    if (fd < 0 || pwrite(fd, zip, at, 0) != (ssize_t)at) {
+        fprintf(stderr, "zip walk: no temporary file\n");
+        failures++;
+        if (fd >= 0) close(fd);
+        return;
+    }
+    struct md_zip_member members[2];
+    const unsigned char *directory = zip + directory_offset;
+    size_t directory_size = at - directory_offset;
+    if (md_zip_walk(fd, at, directory, directory_size, 2, directory_offset, members) != MD_ZIP_OK
+        || members[0].data_offset != 35 || members[1].data_offset != 37 + 34 || members[1].name_length != 4) {
+        fprintf(stderr, "zip walk: the two members were not read where they are\n");
+        failures++;
+    }
+    unsigned char altered[sizeof zip];
+    for (size_t i = 0; i < at; i++) { /* each byte changed once, in the file and the directory alike */
+        memcpy(altered, zip, at);
+        altered[i] ^= 0xA5;
+        if (pwrite(fd, altered, at, 0) != (ssize_t)at) break;
+        md_zip_walk(fd, at, altered + directory_offset, directory_size, 2, directory_offset, members);
+    }
+    close(fd);
+}
+
 int main(int argc, char **argv)
 {
     RULE("musl libc (x86_64)\n\0" "LINUX_2.6.39\0" "127.0.0.1\0" "=1.2.3\0", 1, "1.2.3");
@@ -175,6 +248,7 @@ int main(int argc, char **argv)
     RULE("musl libc (x)\0" "1.2.3", 1, "");   /* not NUL-terminated inside the block */
     check_symbol_pass();
     check_dynamic_pass();
+    check_zip_walk();
 
     struct md_result result;
     if (md_detect(&result) != 0) {

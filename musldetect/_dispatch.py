@@ -30,10 +30,18 @@ from ._types import BackendStatus, ConfigurationError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import ModuleType
-    from typing import Dict, List, Optional, Tuple
+    from typing import Callable, Dict, List, Optional, Tuple
 
     from ._elf_dynamic import DynamicPass
     from ._elf_symbols import SymbolPass
+
+    # The C twin of the common case of a wheel's central directory and byte accounting
+    # (musldetect._native.zip_walk): (fd, file size, the directory, entries, its offset) ->
+    # (names in the directory's order, members as (name, data offset, method, CRC,
+    # compressed, size) in file order), or None where the Python reader must decide.
+    ZipWalk = Callable[
+        [int, int, bytes, int, int], Optional[Tuple[List[str], List[Tuple[str, int, int, int, int, int]]]]
+    ]
 
 BACKEND_ORDER: Tuple[str, ...] = ("native", "cffi", "python", "ctypes")
 BACKEND_ENV = "MUSLDETECT_BACKEND"
@@ -171,3 +179,14 @@ def _native_twins_for(requested: str) -> bool:
             load_backend("native")  # raises, saying why and how to fix it
         return False
     return True
+
+
+def native_zip_walk() -> Optional[ZipWalk]:
+    """The C twin of a wheel container's common case (``_native.zip_walk``, held to the
+    Python reader by tests/test_zip_twins.py), on the same terms as ``native_symbol_pass``."""
+    if not _native_twins():
+        return None
+    from . import _native
+
+    found: Optional[ZipWalk] = getattr(_native, "zip_walk", None)
+    return found

@@ -39,3 +39,6 @@ def dynamic_pass(
         List[Tuple[int, int]],
     ]
 ]: ...
+def zip_walk(
+    fd: int, file_size: int, directory: bytes, count: int, directory_offset: int
+) -> Optional[Tuple[List[str], List[Tuple[str, int, int, int, int, int]]]]: ...

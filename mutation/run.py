@@ -61,6 +61,7 @@ SPARSE_BUILT = ("tests/test_audit_sparse.py", "-k", "not real_large")
 # The pinned wheels: MUSLDETECT_WHEELS, else the cache the audit stage fills (the test skips without them).
 SPARSE_REAL = ("tests/test_audit_sparse.py", "-k", "real_large")
 TWINS = ("tests/test_elf_twins.py",)
+ZIP_TWINS = ("tests/test_zip_twins.py", "tests/test_zip.py")
 CTRL_C = ("tests/test_cli.py", "-k", "ctrl_c")
 
 MUTATIONS: List[Mutation] = [
@@ -1638,6 +1639,56 @@ MUTATIONS: List[Mutation] = [
         "found = _read_natively(elf, native) if native is not None and elf.held is not None else None",
         "found = None",
         TWINS,
+    ),
+    # -- the C twin of the container's common case (csrc/md_zip.c) --------------------------
+    Mutation(
+        "c-zip-local-extra",
+        "csrc/md_zip.c",
+        "    if (header[28] || header[29]) return MD_ZIP_DECLINED; /* a local extra field */\n",
+        "",
+        ZIP_TWINS,
+    ),
+    Mutation(
+        "c-zip-symlink",
+        "csrc/md_zip.c",
+        "if ((mode & 0170000) == 0120000) return MD_ZIP_DECLINED;",
+        "if (mode == 0xFFFFFFFFu) return MD_ZIP_DECLINED;",
+        ZIP_TWINS,
+    ),
+    Mutation(
+        "c-zip-directory-filled",
+        "csrc/md_zip.c",
+        "    if (at != directory_size) return MD_ZIP_DECLINED;\n",
+        "",
+        ZIP_TWINS,
+    ),
+    Mutation(
+        "c-zip-accounted-to-directory",
+        "csrc/md_zip.c",
+        "return expected == directory_offset ? MD_ZIP_OK : MD_ZIP_DECLINED;",
+        "return MD_ZIP_OK;",
+        ZIP_TWINS,
+    ),
+    Mutation(
+        "c-zip-fixed-fields",
+        "csrc/md_zip.c",
+        "central + CENTRAL_FIXED_AT, FIXED_LENGTH) != 0)",
+        "central + CENTRAL_FIXED_AT, FIXED_LENGTH - 12) != 0)",
+        ZIP_TWINS,
+    ),
+    Mutation(
+        "c-zip-directory-entry-size",
+        "csrc/md_zip.c",
+        "size_refused(member, name))",
+        "size_refused(member, name) && member->size > CHUNK)",
+        ZIP_TWINS,
+    ),
+    Mutation(
+        "audit-takes-the-zip-twin",
+        "musldetect/_audit/_zip.py",
+        "native = native_zip_walk() if STRUCTURE_CHECKS else None",
+        "native = None",
+        ZIP_TWINS,
     ),
     # -- the sparse hold of large members, static programs' marks searched as they stream --
     Mutation(

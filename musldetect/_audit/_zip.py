@@ -24,6 +24,7 @@ import unicodedata
 import zlib
 from typing import Callable, Dict, Iterator, List, Optional, Protocol, Set, Tuple, Type
 
+from .._dispatch import native_zip_walk
 from .._types import ZipRefused
 from . import _inflate
 from . import _zip_records as rec
@@ -61,8 +62,17 @@ class WheelZip:
 
     def _read(self) -> List[ZipMember]:
         """The central directory where the end records put it, each entry's name and data
-        readable alike by every installer, then every byte before the directory accounted for."""
+        readable alike by every installer, then every byte before the directory accounted
+        for; the common case by the C twin when it is there and answers."""
         layout = find_layout(self._file)
+        native = native_zip_walk() if STRUCTURE_CHECKS else None
+        if native is not None:
+            directory = self._file.pread(layout.directory_size, layout.directory_offset)
+            found = native(self._file.fd, self._file.size, directory, layout.entries, layout.directory_offset)
+            if found is not None:
+                names, rows = found
+                check_names(self.wheel, names)
+                return list(map(ZipMember._make, rows))
         entries = central_entries(self._file, layout)
         names = [accepted_name(self.wheel, entry) for entry in entries]
         if STRUCTURE_CHECKS:

@@ -62,11 +62,11 @@ class WheelBytes:
 
     def __init__(self, wheel: str, fd: int) -> None:
         self.wheel = wheel
-        self._fd = fd
+        self.fd = fd
         self.size = os.fstat(fd).st_size
 
     def pread(self, length: int, offset: int) -> bytes:
-        data = read_at(self._fd, length, offset)
+        data = read_at(self.fd, length, offset)
         if len(data) != length:
             raise ZipRefused(self.wheel, "Truncated", f"{length} bytes at {offset} run past the end of the file")
         return data
