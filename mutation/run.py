@@ -1640,6 +1640,13 @@ MUTATIONS: List[Mutation] = [
         "found = None",
         TWINS,
     ),
+    Mutation(
+        "judge-declared-fit-known",
+        "musldetect/_audit/_judge.py",
+        "    if policy is allowed.oldest.get((arch, family)):  # found to fit these binaries: no cause to look for again",
+        "    if policy is not None:",
+        ("tests/test_audit.py",),
+    ),
     # -- the C twin of the container's common case (csrc/md_zip.c) --------------------------
     Mutation(
         "c-zip-local-extra",

@@ -170,7 +170,7 @@ def _blame_declared(
     causes = [
         (Blame(tag, cause.file, cause.cause, cause.reason, cause.rule), cause.inconsistent)
         for tag in declared
-        for cause in _check_declared(tag, by_arch, allowed.families, vendored)
+        for cause in _check_declared(tag, by_arch, allowed, vendored)
     ]
     return _set_aside([blame for blame, _ in causes], waivers, strict, {b for b, bad in causes if bad})
 
@@ -487,8 +487,9 @@ def _unfit_blame(
     return blame
 
 
-def _check_declared(tag: str, by_arch: ByArch, families: Dict[str, List[str]], vendored: Vendored) -> List[Cause]:
+def _check_declared(tag: str, by_arch: ByArch, allowed: _Allowed, vendored: Vendored) -> List[Cause]:
     """Why one declared platform tag is not allowed."""
+    families = allowed.families
     if tag == "any":
         return _binaries_in_pure_wheel(by_arch)
     parsed = parse_tag(tag)
@@ -514,6 +515,8 @@ def _check_declared(tag: str, by_arch: ByArch, families: Dict[str, List[str]], v
                 "no-policy-for-tag", "", tag, f"no {FAMILY_PREFIX[family]} policy for {arch} is as old as {tag}", False
             )
         ]
+    if policy is allowed.oldest.get((arch, family)):  # found to fit these binaries: no cause to look for again
+        return []
     return list(_policy_causes(policy, arch, by_arch[arch], vendored))
 
 
