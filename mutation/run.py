@@ -1643,7 +1643,7 @@ MUTATIONS: List[Mutation] = [
     Mutation(
         "judge-declared-fit-known",
         "musldetect/_audit/_judge.py",
-        "    if policy is allowed.oldest.get((arch, family)):  # found to fit these binaries: no cause to look for again",
+        "    if policy is allowed.oldest.get((arch, family)):",
         "    if policy is not None:",
         ("tests/test_audit.py",),
     ),

@@ -515,7 +515,7 @@ def _check_declared(tag: str, by_arch: ByArch, allowed: _Allowed, vendored: Vend
                 "no-policy-for-tag", "", tag, f"no {FAMILY_PREFIX[family]} policy for {arch} is as old as {tag}", False
             )
         ]
-    if policy is allowed.oldest.get((arch, family)):  # found to fit these binaries: no cause to look for again
+    if policy is allowed.oldest.get((arch, family)):  # found to fit these binaries: no cause to find
         return []
     return list(_policy_causes(policy, arch, by_arch[arch], vendored))
 
