@@ -48,10 +48,43 @@ static uint64_t number(const unsigned char *at, int width, int big_endian)
     return value;
 }
 
-/* read_at for a held file: `size` bytes at `offset`, inside one piece; NULL where the
- * Python reader would raise (past the end, past MAX_READ) or where the bytes are not in
- * one piece (it would join pieces, or read again a member held sparsely: its business). */
-static const unsigned char *held(const struct md_dyn_input *in, uint64_t offset, uint64_t size)
+/* `size` bytes at `offset` from piece `index` on, which must follow one another without a
+ * hole, copied into a block the output keeps (NULL when a byte is not held). */
+static const unsigned char *joined(const struct md_dyn_input *in, struct md_dyn_output *out, size_t index,
+                                   uint64_t offset, uint64_t size)
+{
+    if (out->copy_count == out->copy_room) {
+        size_t room = out->copy_room ? 2 * out->copy_room : 8;
+        unsigned char **grown = realloc(out->copies, room * sizeof *grown);
+        if (!grown) return NULL;
+        out->copies = grown;
+        out->copy_room = room;
+    }
+    unsigned char *copy = malloc((size_t)size);
+    if (!copy) return NULL;
+    uint64_t copied = 0;
+    while (copied < size) {
+        const struct md_piece *piece = index < in->piece_count ? &in->pieces[index] : NULL;
+        if (!piece || piece->start > offset + copied || offset + copied - piece->start >= piece->size) {
+            free(copy);
+            return NULL;
+        }
+        uint64_t from = offset + copied - piece->start, take = piece->size - from;
+        if (take > size - copied) take = size - copied;
+        memcpy(copy + copied, piece->data + from, (size_t)take);
+        copied += take;
+        index++;
+    }
+    out->copies[out->copy_count++] = copy;
+    return copy;
+}
+
+/* read_at for a held file: `size` bytes at `offset`; NULL where the Python reader would
+ * raise (past the end, past MAX_READ) or read again (a byte not held: a member held
+ * sparsely streams again). Bytes that run across pieces are copied into one block, kept
+ * with the output (the Python reader joins them the same way). */
+static const unsigned char *held(const struct md_dyn_input *in, struct md_dyn_output *out, uint64_t offset,
+                                 uint64_t size)
 {
     if (offset > in->file_size || size > in->file_size - offset || size > MAX_READ) return NULL;
     if (size == 0) return (const unsigned char *)""; /* read_at gives b"" for these */
@@ -64,8 +97,9 @@ static const unsigned char *held(const struct md_dyn_input *in, uint64_t offset,
     if (low == 0) return NULL;
     const struct md_piece *piece = &in->pieces[low - 1];
     uint64_t at = offset - piece->start;
-    if (at > piece->size || size > piece->size - at) return NULL;
-    return piece->data + at;
+    if (at >= piece->size) return NULL; /* in a hole, or past the last piece */
+    if (size <= piece->size - at) return piece->data + at;
+    return joined(in, out, low - 1, offset, size);
 }
 
 /* vaddr_to_offset: the first PT_LOAD whose file data holds [vaddr, vaddr + size). */
@@ -83,10 +117,11 @@ static int file_offset(const struct md_dyn_input *in, uint64_t vaddr, uint64_t s
     return -1;
 }
 
-static const unsigned char *held_at_address(const struct md_dyn_input *in, uint64_t vaddr, uint64_t size)
+static const unsigned char *held_at_address(const struct md_dyn_input *in, struct md_dyn_output *out, uint64_t vaddr,
+                                            uint64_t size)
 {
     uint64_t offset;
-    return file_offset(in, vaddr, size, &offset) == 0 ? held(in, offset, size) : NULL;
+    return file_offset(in, vaddr, size, &offset) == 0 ? held(in, out, offset, size) : NULL;
 }
 
 static int tag_slot(uint64_t tag)
@@ -133,10 +168,11 @@ static int string_at(const struct md_dyn_output *out, uint64_t index, struct md_
 /* PT_DYNAMIC's entries up to DT_NULL (parse_dynamic, dynamic_table): the first value of
  * the tags above, and every DT_NEEDED, DT_RPATH and DT_RUNPATH string index in order,
  * kept in `indexes` as (tag, value) pairs. */
-static int read_dynamic(const struct md_dyn_input *in, struct dynamic *dyn, uint64_t **pairs, size_t *pair_count)
+static int read_dynamic(const struct md_dyn_input *in, struct md_dyn_output *out, struct dynamic *dyn, uint64_t **pairs,
+                        size_t *pair_count)
 {
     if (in->dynamic_filesz > in->dynamic_memsz) return MD_DYN_DECLINED; /* segment_bytes raises */
-    const unsigned char *data = held(in, in->dynamic_offset, in->dynamic_filesz);
+    const unsigned char *data = held(in, out, in->dynamic_offset, in->dynamic_filesz);
     if (!data) return MD_DYN_DECLINED;
     int width = in->bits == 32 ? 4 : 8;
     size_t count = (size_t)(in->dynamic_filesz / (uint64_t)(2 * width));
@@ -165,7 +201,7 @@ static int read_dynamic(const struct md_dyn_input *in, struct dynamic *dyn, uint
 static int read_strings(const struct md_dyn_input *in, const struct dynamic *dyn, struct md_dyn_output *out)
 {
     if (!dyn->has[T_STRTAB] || !dyn->has[T_STRSZ]) return MD_DYN_OK; /* no table: None */
-    out->strings = held_at_address(in, dyn->first[T_STRTAB], dyn->first[T_STRSZ]);
+    out->strings = held_at_address(in, out, dyn->first[T_STRTAB], dyn->first[T_STRSZ]);
     out->strings_size = dyn->first[T_STRSZ];
     return out->strings ? MD_DYN_OK : MD_DYN_DECLINED;
 }
@@ -198,13 +234,13 @@ static int read_versions(const struct md_dyn_input *in, const struct dynamic *dy
     if (!out->versions) return MD_DYN_NO_MEMORY;
     int b = in->big_endian;
     for (uint64_t entry = 0; entry < count; entry++) {
-        const unsigned char *need = held(in, at, 16);
+        const unsigned char *need = held(in, out, at, 16);
         struct md_string library;
         if (!need || string_at(out, number(need + 4, 4, b), &library) < 0) return MD_DYN_DECLINED;
         uint64_t aux_count = number(need + 2, 2, b), aux_at = at + number(need + 8, 4, b);
         for (uint64_t aux = 0; aux < aux_count; aux++) {
             if (out->version_count >= MAX_VERNEED) return MD_DYN_DECLINED; /* walked past MAX_VERNEED */
-            const unsigned char *entry_at = held(in, aux_at, 16);
+            const unsigned char *entry_at = held(in, out, aux_at, 16);
             struct md_version_need *found = &out->versions[out->version_count];
             if (!entry_at || string_at(out, number(entry_at + 8, 4, b), &found->name) < 0) return MD_DYN_DECLINED;
             found->library = library;
@@ -223,12 +259,13 @@ static int read_versions(const struct md_dyn_input *in, const struct dynamic *dy
 }
 
 /* symbol_count: DT_HASH's nchain, else the end of DT_GNU_HASH's last chain. */
-static int symbol_count(const struct md_dyn_input *in, const struct dynamic *dyn, uint64_t *count)
+static int symbol_count(const struct md_dyn_input *in, struct md_dyn_output *out, const struct dynamic *dyn,
+                        uint64_t *count)
 {
     int b = in->big_endian;
     if (dyn->has[T_HASH]) {
         int width = in->wide_hash ? 8 : 4;
-        const unsigned char *header = held_at_address(in, dyn->first[T_HASH], (uint64_t)(2 * width));
+        const unsigned char *header = held_at_address(in, out, dyn->first[T_HASH], (uint64_t)(2 * width));
         if (!header) return MD_DYN_DECLINED;
         *count = number(header + width, width, b);
         return MD_DYN_OK;
@@ -237,13 +274,13 @@ static int symbol_count(const struct md_dyn_input *in, const struct dynamic *dyn
     if (!dyn->has[T_GNU_HASH]) return MD_DYN_OK;
     uint64_t at;
     if (file_offset(in, dyn->first[T_GNU_HASH], 16, &at) < 0) return MD_DYN_DECLINED;
-    const unsigned char *header = held(in, at, 16);
+    const unsigned char *header = held(in, out, at, 16);
     if (!header) return MD_DYN_DECLINED;
     uint64_t buckets = number(header, 4, b), first_hashed = number(header + 4, 4, b);
     uint64_t bloom = number(header + 8, 4, b);
     if (buckets > MAX_HASH_WORDS || bloom > MAX_HASH_WORDS / 2) return MD_DYN_DECLINED;
     at += 16 + bloom * (uint64_t)(in->bits / 8);
-    const unsigned char *bucket = held(in, at, 4 * buckets);
+    const unsigned char *bucket = held(in, out, at, 4 * buckets);
     if (!bucket) return MD_DYN_DECLINED;
     uint64_t last = 0;
     for (uint64_t i = 0; i < buckets; i++) {
@@ -256,7 +293,7 @@ static int symbol_count(const struct md_dyn_input *in, const struct dynamic *dyn
     }
     uint64_t chain_at = at + 4 * buckets + 4 * (last - first_hashed);
     for (;;) { /* the last chain ends with the entry whose low bit is set */
-        const unsigned char *word = held(in, chain_at, 4);
+        const unsigned char *word = held(in, out, chain_at, 4);
         if (!word) return MD_DYN_DECLINED;
         last++;
         chain_at += 4;
@@ -272,10 +309,10 @@ static int read_symbols(const struct md_dyn_input *in, const struct dynamic *dyn
     if (!out->strings || !dyn->has[T_SYMTAB]) return MD_DYN_OK;
     uint64_t entry = in->bits == 32 ? 16 : 24, count;
     if (dyn->has[T_SYMENT] && dyn->first[T_SYMENT] != entry) return MD_DYN_DECLINED;
-    int answer = symbol_count(in, dyn, &count);
+    int answer = symbol_count(in, out, dyn, &count);
     if (answer != MD_DYN_OK) return answer;
     if (count > MAX_READ / entry) return MD_DYN_DECLINED; /* past what one read may take */
-    const unsigned char *table = held_at_address(in, dyn->first[T_SYMTAB], count * entry);
+    const unsigned char *table = held_at_address(in, out, dyn->first[T_SYMTAB], count * entry);
     if (!table) return MD_DYN_DECLINED;
     out->symbol_room = (size_t)count;
     out->symbols = malloc((count ? (size_t)count : 1) * sizeof *out->symbols);
@@ -294,7 +331,7 @@ static int read_firsts(const struct md_dyn_input *in, const struct dynamic *dyn,
 {
     if (!out->version_count || !out->undefined_count || !dyn->has[T_VERSYM]) return MD_DYN_OK;
     uint64_t count = (uint64_t)out->symbols[out->undefined_count - 1].index + 1;
-    const unsigned char *versym = held_at_address(in, dyn->first[T_VERSYM], 2 * count);
+    const unsigned char *versym = held_at_address(in, out, dyn->first[T_VERSYM], 2 * count);
     if (!versym) return MD_DYN_DECLINED;
     unsigned char seen[(VERSYM_INDEX + 1) / 8] = {0};
     out->firsts = malloc(out->undefined_count * sizeof *out->firsts);
@@ -321,7 +358,7 @@ int md_dynamic_pass(const struct md_dyn_input *in, struct md_dyn_output *out)
     struct dynamic dyn;
     uint64_t *pairs = NULL;
     size_t pair_count = 0;
-    int answer = read_dynamic(in, &dyn, &pairs, &pair_count);
+    int answer = read_dynamic(in, out, &dyn, &pairs, &pair_count);
     if (answer == MD_DYN_OK) answer = read_strings(in, &dyn, out);
     if (answer == MD_DYN_OK) answer = read_names(&dyn, pairs, pair_count, out);
     if (answer == MD_DYN_OK) answer = read_versions(in, &dyn, out);
@@ -340,5 +377,7 @@ void md_dyn_free(struct md_dyn_output *out)
     free(out->versions);
     free(out->symbols);
     free(out->firsts);
+    for (size_t i = 0; i < out->copy_count; i++) free(out->copies[i]);
+    free(out->copies);
     memset(out, 0, sizeof *out);
 }

@@ -3,10 +3,11 @@
  * string table, DT_SONAME, DT_NEEDED, DT_RPATH and DT_RUNPATH, the version needs, the
  * dynamic symbols (by md_symbol_pass) and the version each strong import is bound to.
  *
- * It reads a file held in memory in pieces, as an audit holds a wheel member. It answers
- * only where every read it makes lies inside one held piece and every rule the Python
- * reader checks holds; anywhere else it declines, and the Python reader reads the file
- * and gives its own answer or its own error. Plain C, no Python.h: md_selftest runs it
+ * It reads a file held in memory in pieces, as an audit holds a wheel member (a read
+ * across pieces is joined into a copy, as the Python reader joins it). It answers only
+ * where every byte it reads is held and every rule the Python reader checks holds;
+ * anywhere else it declines, and the Python reader reads the file and gives its own
+ * answer or its own error. Plain C, no Python.h: md_selftest runs it
  * under sanitizers and valgrind. */
 #ifndef MD_ELFDYN_H
 #define MD_ELFDYN_H
@@ -77,6 +78,8 @@ struct md_dyn_output {
     size_t symbol_room, undefined_count, exported_count;
     struct md_first_import *firsts; /* in the order the strong imports first name them */
     size_t first_count;
+    unsigned char **copies; /* bytes read across pieces, joined: what the pointers above may point into */
+    size_t copy_count, copy_room;
 };
 
 enum md_dyn_answer {

@@ -373,9 +373,13 @@ def test_native_dynamic_pass_gives_the_python_readers_facts_on_real_binaries(mon
     files = _held_files()
     for name, data in files:
         python = _facts(monkeypatch, "python", name, HeldFile([data]))
-        for held in _held_ways(data, rng):
+        for way, held in enumerate(_held_ways(data, rng)):
+            declined = twin.declined
             assert _facts(monkeypatch, "auto", name, held) == python, name
-    assert twin.answered >= len(files), (twin.answered, len(files))
+            # Every byte of a file held whole or in pieces is there: the pass reads it all
+            # (what runs across pieces joined), only a sparse hold's holes are Python's.
+            assert way == 2 or twin.declined == declined, (name, way)
+    assert twin.answered >= 2 * len(files) // 3, (twin.answered, len(files))
 
 
 def _dynamic_regions(data: bytes) -> List[Tuple[int, int]]:
