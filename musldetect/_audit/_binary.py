@@ -173,7 +173,8 @@ def binary_facts(elf: ELFFile, shown_as: str) -> BinaryFacts:
     symbols, versions, imports = found.symbols, found.versions, found.imports
     rpath, runpath = found.search_paths
     linked = _linked(elf, interp, found.needed, versions)
-    python_names = map(str.startswith, symbols.names, repeat(PYTHON_PREFIXES))
+    # Where the undefined names of CPython's API are (a C-speed pass): fpectl's are among them.
+    python_at = list(compress(range(len(symbols.names)), map(str.startswith, symbols.names, repeat(PYTHON_PREFIXES))))
     arch = elf.arch
     return BinaryFacts(
         shown_as,
@@ -191,13 +192,13 @@ def binary_facts(elf: ELFFile, shown_as: str) -> BinaryFacts:
         found.symbol_of_version,
         _requires(linked, versions, imports),
         linked.reason,
-        tuple(sorted(set(compress(symbols.names, python_names)))),
+        tuple(sorted({symbols.names[at] for at in python_at})),
         tuple(sorted(name for name in found.exported if name.startswith(PYTHON_PREFIXES))),
         _stack(elf),
         tuple(sorted(gnu_properties(elf).items())),
         interp,
         asks_executable_stack(elf.segments, arch),
-        old_python=_old_python(elf, shown_as, symbols, found.exported),
+        old_python=_old_python(elf, shown_as, symbols, python_at, found.exported),
     )
 
 
@@ -275,18 +276,21 @@ def _directories(search_paths: List[str]) -> List[str]:
     return [part for text in search_paths for part in text.split(":") if part]
 
 
-def _old_python(elf: ELFFile, path: str, symbols: Undefined, exported: List[str]) -> Tuple[str, ...]:
+def _old_python(
+    elf: ELFFile, path: str, symbols: Undefined, python_at: List[int], exported: List[str]
+) -> Tuple[str, ...]:
     """The imports of an extension module that only an old interpreter provides: the module
     is the file's name up to its first dot, its Python the first init function it exports;
     fpectl's names count when they are functions or untyped, UCS2 ones when functions (an
-    untyped one was linked without libpython, as auditwheel reads it)."""
+    untyped one was linked without libpython, as auditwheel reads it). fpectl's names are
+    looked for among CPython's (``python_at``), not among every import."""
     module = path.rsplit("/", 1)[-1].split(".", 1)[0]
     inits = {init + module: major for init, major in _MODULE_INITS}
     major = next((inits[name] for name in exported if name in inits), None)
     if major is None:
         return ()
     names = symbols.names
-    fpectl = [] if _FPECTL.isdisjoint(names) else [pair for pair in zip(names, symbols.indexes) if pair[0] in _FPECTL]
+    fpectl = [(names[at], symbols.indexes[at]) for at in python_at if names[at] in _FPECTL]
     narrow = (
         [(name, index) for name, index in zip(names, symbols.indexes) if NARROW_UNICODE in name] if major == 2 else []
     )
