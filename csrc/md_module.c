@@ -192,6 +192,8 @@ struct dyn_arguments {
     struct prefixes prefixes;
 };
 
+/* The pieces as md_dynamic_pass reads them: 0; 1 when they are not bytes in file order
+ * (a held file the pass does not read: the Python reader does); -1 on an error. */
 static int read_pieces(PyObject *pieces, PyObject *starts, struct dyn_arguments *into, size_t *count)
 {
     if (!PyList_Check(pieces) || !PyList_Check(starts) || PyList_Size(pieces) != PyList_Size(starts)) {
@@ -202,16 +204,13 @@ static int read_pieces(PyObject *pieces, PyObject *starts, struct dyn_arguments 
     into->pieces = malloc((*count ? *count : 1) * sizeof *into->pieces);
     if (!into->pieces) return PyErr_NoMemory(), -1;
     for (size_t i = 0; i < *count; i++) {
-        char *data;
-        Py_ssize_t size;
-        if (PyBytes_AsStringAndSize(PyList_GetItem(pieces, (Py_ssize_t)i), &data, &size) < 0) return -1;
+        PyObject *piece = PyList_GetItem(pieces, (Py_ssize_t)i);
+        if (!PyBytes_Check(piece)) return 1;
         unsigned long long start = PyLong_AsUnsignedLongLong(PyList_GetItem(starts, (Py_ssize_t)i));
         if (PyErr_Occurred()) return -1;
-        if (i && start < into->pieces[i - 1].start + into->pieces[i - 1].size) {
-            PyErr_SetString(PyExc_ValueError, "dynamic_pass: pieces overlap or are out of order");
-            return -1;
-        }
-        into->pieces[i] = (struct md_piece){(const unsigned char *)data, start, (uint64_t)size};
+        if (i && start < into->pieces[i - 1].start + into->pieces[i - 1].size) return 1;
+        into->pieces[i] = (struct md_piece){(const unsigned char *)PyBytes_AsString(piece), start,
+                                            (uint64_t)PyBytes_Size(piece)};
     }
     return 0;
 }
@@ -282,29 +281,25 @@ static PyObject *first_list(const struct md_dyn_output *out)
 /* The answer of dynamic_pass: (soname, needed, rpath, runpath, versions, symbols, firsts). */
 static PyObject *dynamic_facts(const struct md_dyn_output *out)
 {
-    PyObject *soname = out->has_soname ? table_string(out, out->soname) : (Py_INCREF(Py_None), Py_None);
-    PyObject *symbols = out->symbols
-                            ? symbol_lists(out->strings, out->symbols, out->symbol_room, out->undefined_count,
-                                           out->exported_count)
-                            : Py_BuildValue("([][][][])");
-    PyObject *parts[7] = {
-        soname,
-        string_list(out, out->needed, out->needed_count),
-        string_list(out, out->rpath, out->rpath_count),
-        string_list(out, out->runpath, out->runpath_count),
-        version_list(out),
-        symbols,
-        first_list(out),
-    };
     PyObject *tuple = PyTuple_New(7);
-    for (int i = 0; i < 7; i++) {
-        if (!parts[i] || !tuple) {
-            for (int j = 0; j < 7; j++) Py_XDECREF(parts[j]);
-            Py_XDECREF(tuple);
-            return NULL;
+    for (int i = 0; tuple && i < 7; i++) { /* each part made only while none has failed */
+        PyObject *part;
+        switch (i) {
+        case 0: part = out->has_soname ? table_string(out, out->soname) : (Py_INCREF(Py_None), Py_None); break;
+        case 1: part = string_list(out, out->needed, out->needed_count); break;
+        case 2: part = string_list(out, out->rpath, out->rpath_count); break;
+        case 3: part = string_list(out, out->runpath, out->runpath_count); break;
+        case 4: part = version_list(out); break;
+        case 5:
+            part = out->symbols ? symbol_lists(out->strings, out->symbols, out->symbol_room, out->undefined_count,
+                                               out->exported_count)
+                                : Py_BuildValue("([][][][])");
+            break;
+        default: part = first_list(out); break;
         }
+        if (!part) Py_CLEAR(tuple);
+        else PyTuple_SetItem(tuple, i, part); /* steals */
     }
-    for (int i = 0; i < 7; i++) PyTuple_SetItem(tuple, i, parts[i]); /* steals */
     return tuple;
 }
 
@@ -323,8 +318,13 @@ static PyObject *native_dynamic_pass(PyObject *module, PyObject *args)
     struct dyn_arguments held = {NULL, NULL, {{0}, {0}, 0, 0}};
     size_t piece_count = 0, load_count = 0;
     PyObject *answer = NULL;
-    if (read_pieces(pieces, starts, &held, &piece_count) < 0 || read_loads(loads, &held, &load_count) < 0
-        || read_prefixes(given, &held.prefixes) < 0)
+    int readable = read_pieces(pieces, starts, &held, &piece_count);
+    if (readable > 0) {
+        Py_INCREF(Py_None);
+        answer = Py_None;
+        goto done;
+    }
+    if (readable < 0 || read_loads(loads, &held, &load_count) < 0 || read_prefixes(given, &held.prefixes) < 0)
         goto done;
     struct md_dyn_input in = {
         held.pieces, piece_count, size, bits, big_endian, wide_hash, held.loads, load_count,

@@ -182,6 +182,9 @@ static void put32(unsigned char *at, unsigned long value)
  * outside the directory given (the sanitizers and valgrind watch). */
 static void check_zip_walk(void)
 {
+#ifndef __GLIBC__
+    return; /* the walk allocates: as check_dynamic_pass, under the glibc builds only */
+#endif
     unsigned char zip[2 * (30 + 5 + 2) + 2 * (46 + 5)];
     const char *names[2] = {"a.txt", "b/c/"};
     size_t at = 0, locals[2];

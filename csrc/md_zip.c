@@ -3,9 +3,11 @@
  * the same members, or the Python reader's own refusal, on the real wheels and altered
  * copies of them. */
 #define _XOPEN_SOURCE 700
+#define _FILE_OFFSET_BITS 64 /* local headers past 2 GiB on 32-bit hosts */
 #include "md_zip.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -71,9 +73,9 @@ static int size_refused(const struct md_zip_member *member, const unsigned char 
 
 /* Accounting._entry where _repeats holds: the local header where the entry points, its
  * fields, an empty extra field and the name as the central entry has them. */
-static int local_header(int fd, uint64_t file_size, const unsigned char *directory, struct md_zip_member *member)
+static int local_header(int fd, uint64_t file_size, const unsigned char *directory, struct md_zip_member *member,
+                        unsigned char *header)
 {
-    unsigned char header[LOCAL_SIZE + MAX_NAME];
     size_t length = LOCAL_SIZE + member->name_length;
     if (member->local_offset > file_size || length > file_size - member->local_offset) return MD_ZIP_DECLINED;
     size_t got = 0;
@@ -105,16 +107,22 @@ int md_zip_walk(int fd, uint64_t file_size, const unsigned char *directory, size
     for (size_t i = 1; i < count; i++) {
         if (out[i].local_offset <= out[i - 1].local_offset) return MD_ZIP_DECLINED;
     }
+    unsigned char *header = malloc(LOCAL_SIZE + MAX_NAME); /* not on the stack: a thread's may be 128 KiB (musl) */
+    if (!header) return MD_ZIP_DECLINED;
+    int answer = MD_ZIP_OK;
     uint64_t expected = 0;
     for (size_t position = 0; position < count; position++) {
         struct md_zip_member *member = &out[position];
-        if (member->local_offset != expected) return MD_ZIP_DECLINED; /* a gap or an overlap */
-        if (local_header(fd, file_size, directory, member) != MD_ZIP_OK) return MD_ZIP_DECLINED;
         const unsigned char *name = directory + member->name_at;
-        if ((member->size > CHUNK || (member->name_length && name[member->name_length - 1] == '/'))
-            && size_refused(member, name))
-            return MD_ZIP_DECLINED;
+        if (member->local_offset != expected /* a gap or an overlap */
+            || local_header(fd, file_size, directory, member, header) != MD_ZIP_OK
+            || ((member->size > CHUNK || (member->name_length && name[member->name_length - 1] == '/'))
+                && size_refused(member, name))) {
+            answer = MD_ZIP_DECLINED;
+            break;
+        }
         expected = member->data_offset + member->compressed;
     }
-    return expected == directory_offset ? MD_ZIP_OK : MD_ZIP_DECLINED;
+    free(header);
+    return answer == MD_ZIP_OK && expected == directory_offset ? MD_ZIP_OK : MD_ZIP_DECLINED;
 }

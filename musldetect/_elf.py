@@ -95,6 +95,9 @@ class HeldFile:
         self._pieces = pieces
         self._starts = starts
         self.size = size if size is not None else (starts[-1] + len(pieces[-1]) if pieces else 0)
+        # Whether every byte is held, the pieces back to back: a reader that reads only the
+        # bytes it needs then reads what one reading windows around them would.
+        self.complete = _back_to_back(pieces, starts) == self.size
 
     def pread(self, size: int, offset: int) -> bytes:
         """Up to ``size`` bytes at ``offset``, as os.pread gives them; held bytes only."""
@@ -127,6 +130,16 @@ class HeldFile:
     def whole(self) -> bytes:
         """Every byte in one buffer (the Mach-O and PE readers take one)."""
         return self._pieces[0] if len(self._pieces) == 1 else b"".join(self._pieces)
+
+
+def _back_to_back(pieces: List[bytes], starts: List[int]) -> int:
+    """Where the pieces stop following one another from byte 0 (-1: a gap before one)."""
+    at = 0
+    for start, piece in zip(starts, pieces):
+        if start != at:
+            return -1
+        at += len(piece)
+    return at
 
 
 def _descriptor_reader(fd: int) -> Callable[[int, int], bytes]:

@@ -1648,9 +1648,16 @@ MUTATIONS: List[Mutation] = [
         TWINS,
     ),
     Mutation(
+        "dynamic-pass-on-sparse-holds",
+        "musldetect/_audit/_binary.py",
+        "held is not None and held.complete else None",
+        "held is not None else None",
+        TWINS,
+    ),
+    Mutation(
         "audit-takes-the-dynamic-pass",
         "musldetect/_audit/_binary.py",
-        "found = _read_natively(elf, native) if native is not None and elf.held is not None else None",
+        "found = _read_natively(elf, native) if native is not None and held is not None and held.complete else None",
         "found = None",
         TWINS,
     ),
@@ -1686,8 +1693,8 @@ MUTATIONS: List[Mutation] = [
     Mutation(
         "c-zip-accounted-to-directory",
         "csrc/md_zip.c",
-        "return expected == directory_offset ? MD_ZIP_OK : MD_ZIP_DECLINED;",
-        "return MD_ZIP_OK;",
+        "answer == MD_ZIP_OK && expected == directory_offset ? MD_ZIP_OK",
+        "answer == MD_ZIP_OK ? MD_ZIP_OK",
         ZIP_TWINS,
     ),
     Mutation(

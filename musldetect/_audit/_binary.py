@@ -217,12 +217,16 @@ class _Dynamic(NamedTuple):
 
 def _dynamic_facts(elf: ELFFile) -> _Dynamic:
     """The dynamic section's facts: read in one C pass (``_native.dynamic_pass``) from a
-    file held in memory when the extension is there and the pass answers, else by the
-    Python reader, which the pass is held to (tests/test_elf_twins.py)."""
+    file held in memory, every byte of it, when the extension is there and the pass answers,
+    else by the Python reader, which the pass is held to (tests/test_elf_twins.py)."""
     if not elf.is_dynamic:
         return _Dynamic(None, [], ([], []), _VersionNeeds([], [], {}), Undefined([], [], []), [], (), {})
     native = native_dynamic_pass()
-    found = _read_natively(elf, native) if native is not None and elf.held is not None else None
+    # Only a file held whole: a sparse hold's reader streams the member again for the bytes
+    # around a read it lacks, and a wheel changed meanwhile is refused there, so a pass that
+    # read only the held bytes it needs could answer where that reader refuses.
+    held = elf.held
+    found = _read_natively(elf, native) if native is not None and held is not None and held.complete else None
     return found if found is not None else _read_in_python(elf)
 
 
