@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 import pytest
 
 from musldetect import _dispatch
@@ -32,3 +34,21 @@ def native():
             pytest.fail(f"native backend required but unavailable: {exc}")
         pytest.skip(f"native backend unavailable: {exc}")
     return _native
+
+
+class CountedTwin:
+    """A C twin of a Python reader, counting the inputs it answered for and those it left to
+    Python (a test that compares the two must have compared); taken before a test puts the
+    counter in the twin's place."""
+
+    def __init__(self, twin: Callable[..., Any]) -> None:
+        self.answered = self.declined = 0
+        self.twin = twin
+
+    def __call__(self, *args: Any) -> Any:
+        found = self.twin(*args)
+        if found is None:
+            self.declined += 1
+        else:
+            self.answered += 1
+        return found

@@ -27,7 +27,7 @@ from musldetect._elf_header import PT_DYNAMIC
 from musldetect._elf_symbols import Undefined, python_symbol_pass, symbol_columns
 from musldetect._types import ELFError, ZipRefused
 
-from fixtures import REQUIRED_BACKENDS
+from fixtures import REQUIRED_BACKENDS, CountedTwin
 
 try:
     from musldetect import _native
@@ -61,23 +61,7 @@ def _refused(answer: Answer) -> bool:
     return answer[0] == "refused"
 
 
-class _Counted:
-    """The twin, counting the tables it answered (a test that compares must have compared)."""
-
-    def __init__(self) -> None:
-        self.answered = self.declined = 0
-        self.twin = _native.symbol_pass  # taken before a test puts this counter in its place
-
-    def __call__(self, *args: Any) -> Any:
-        found = self.twin(*args)
-        if found is None:
-            self.declined += 1
-        else:
-            self.answered += 1
-        return found
-
-
-def _both(elf: ELFFile, prefixes: Optional[Tuple[bytes, ...]], twin: _Counted) -> Tuple[Answer, Answer]:
+def _both(elf: ELFFile, prefixes: Optional[Tuple[bytes, ...]], twin: CountedTwin) -> Tuple[Answer, Answer]:
     native = _answer(lambda: symbol_columns(elf, elf.dynamic, prefixes, twin))
     python = _answer(lambda: symbol_columns(elf, elf.dynamic, prefixes, None))
     return native, python
@@ -123,7 +107,7 @@ def test_native_symbol_pass_is_what_an_audit_takes_unless_python_is_asked(monkey
 
 
 def test_native_symbol_pass_answers_as_python_on_the_host_binaries():
-    twin = _Counted()
+    twin = CountedTwin(_native.symbol_pass)
     for path in _dynamic_files():
         with ELFFile(path) as elf:
             if not elf.is_dynamic:
@@ -138,7 +122,7 @@ def test_native_symbol_pass_answers_as_python_on_the_real_wheels_binaries():
     binaries = _wheel_binaries(400)
     if not binaries:
         pytest.skip("MUSLDETECT_WHEELS names no folder of real wheels")
-    twin = _Counted()
+    twin = CountedTwin(_native.symbol_pass)
     for name, data in binaries:
         with ELFFile(name, held=HeldFile([data])) as elf:
             if elf.is_dynamic:
@@ -169,7 +153,7 @@ def test_native_symbol_pass_answers_as_python_on_altered_copies():
                 sources.append(fh.read())
     sources = [data for data in sources if _tables_of(data)][:40]
     assert sources
-    twin = _Counted()
+    twin = CountedTwin(_native.symbol_pass)
     for round_ in range(3000):
         data = bytearray(rng.choice(sources))
         for start, span in _tables_of(bytes(data)):
@@ -293,7 +277,7 @@ def test_an_audit_reads_its_binaries_symbols_with_the_native_twin(monkeypatch):
     import musldetect
 
     monkeypatch.delenv("MUSLDETECT_BACKEND", raising=False)
-    twin = _Counted()
+    twin = CountedTwin(_native.symbol_pass)
     monkeypatch.setattr(_native, "symbol_pass", twin)
     musldetect.audit(os.path.realpath(sys.executable))
     assert twin.answered == 1
@@ -303,22 +287,6 @@ def test_an_audit_reads_its_binaries_symbols_with_the_native_twin(monkeypatch):
 
 
 Facts = Union[BinaryFacts, Tuple[str, str]]
-
-
-class _CountedDynamic:
-    """The dynamic pass, counting the files it answered for and those it left to Python."""
-
-    def __init__(self) -> None:
-        self.answered = self.declined = 0
-        self.twin = _native.dynamic_pass  # taken before a test puts this counter in its place
-
-    def __call__(self, *args: Any) -> Any:
-        found = self.twin(*args)
-        if found is None:
-            self.declined += 1
-        else:
-            self.answered += 1
-        return found
 
 
 def _facts(monkeypatch: Any, backend: str, name: str, held: HeldFile) -> Facts:
@@ -368,7 +336,7 @@ def test_native_dynamic_pass_gives_the_python_readers_facts_on_real_binaries(mon
     """Every host and real wheel binary, held whole, in pieces and sparsely: the facts the
     audit reads with the dynamic pass are the Python reader's, field for field."""
     rng = random.Random(600)
-    twin = _CountedDynamic()
+    twin = CountedTwin(_native.dynamic_pass)
     monkeypatch.setattr(_native, "dynamic_pass", twin)
     files = _held_files()
     for name, data in files:
@@ -409,7 +377,7 @@ def test_native_dynamic_pass_gives_the_python_readers_facts_on_altered_copies(mo
     sources = [data for _, data in _held_files() if len(data) < (1 << 20)]
     sources = [data for data in sources if _dynamic_regions(data)][:60]
     assert sources
-    twin = _CountedDynamic()
+    twin = CountedTwin(_native.dynamic_pass)
     monkeypatch.setattr(_native, "dynamic_pass", twin)
     refused = 0
     for round_ in range(3000):
@@ -447,7 +415,7 @@ def _tiny_library(strings: bytes, soname_at: int, memsz_short: int = 0) -> bytes
 
 def _both_readings(monkeypatch: Any, data: bytes) -> Tuple[Facts, Facts]:
     """The facts read with the dynamic pass (which must answer where Python does) and by Python."""
-    twin = _CountedDynamic()
+    twin = CountedTwin(_native.dynamic_pass)
     monkeypatch.setattr(_native, "dynamic_pass", twin)
     python = _facts(monkeypatch, "python", "tiny", HeldFile([data]))
     native = _facts(monkeypatch, "auto", "tiny", HeldFile([data]))
@@ -536,7 +504,7 @@ def test_an_audit_reads_its_held_binaries_with_the_dynamic_pass(monkeypatch, tmp
     with open(library, "rb") as fh:
         wheel = make_wheel(tmp_path, "held", ["py3-none-any"], {"held/lib.so": fh.read()})
     monkeypatch.delenv("MUSLDETECT_BACKEND", raising=False)
-    twin = _CountedDynamic()
+    twin = CountedTwin(_native.dynamic_pass)
     monkeypatch.setattr(_native, "dynamic_pass", twin)
     musldetect.audit(wheel)
     assert twin.answered == 1

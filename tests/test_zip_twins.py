@@ -22,7 +22,7 @@ from musldetect._types import WheelError, ZipRefused
 
 import zipharness as zh
 from builders import make_wheel, read_bytes
-from fixtures import REQUIRED_BACKENDS
+from fixtures import REQUIRED_BACKENDS, CountedTwin
 
 try:
     from musldetect import _native
@@ -32,22 +32,6 @@ except ImportError as exc:
     pytest.skip(f"no native extension: {exc}", allow_module_level=True)
 
 Read = Union[List[ZipMember], Tuple[str, str]]
-
-
-class _Counted:
-    """The twin, counting the containers it answered for and those it left to Python."""
-
-    def __init__(self) -> None:
-        self.answered = self.declined = 0
-        self.twin = _native.zip_walk  # taken before a test puts this counter in its place
-
-    def __call__(self, *args: Any) -> Any:
-        found = self.twin(*args)
-        if found is None:
-            self.declined += 1
-        else:
-            self.answered += 1
-        return found
 
 
 def _read(monkeypatch: Any, backend: str, path: str) -> Read:
@@ -69,8 +53,8 @@ def _both(monkeypatch: Any, path: str) -> Tuple[Read, Read]:
     return _read(monkeypatch, "auto", path), _read(monkeypatch, "python", path)
 
 
-def _counted(monkeypatch: Any) -> _Counted:
-    twin = _Counted()
+def _counted(monkeypatch: Any) -> CountedTwin:
+    twin = CountedTwin(_native.zip_walk)
     monkeypatch.setattr(_native, "zip_walk", twin)
     return twin
 
