@@ -97,13 +97,17 @@ def _wheel_binaries(limit: int) -> List[Tuple[str, bytes]]:
     return found
 
 
-def test_native_symbol_pass_is_what_an_audit_takes_unless_python_is_asked(monkeypatch):
+@pytest.mark.parametrize("twin", ["symbol_pass", "dynamic_pass", "zip_walk"])
+def test_native_twin_is_what_an_audit_takes_unless_python_is_asked(monkeypatch, twin):
+    """Each C twin (the ELF reader's two, the container's) is taken when the backend asked
+    for allows it: auto and native do, any other backend keeps the Python readers."""
+    chosen = getattr(_dispatch, f"native_{twin}")
     monkeypatch.delenv("MUSLDETECT_BACKEND", raising=False)
-    assert _dispatch.native_symbol_pass() is _native.symbol_pass
+    assert chosen() is getattr(_native, twin)
     monkeypatch.setenv("MUSLDETECT_BACKEND", "python")
-    assert _dispatch.native_symbol_pass() is None
+    assert chosen() is None
     monkeypatch.setenv("MUSLDETECT_BACKEND", "native")
-    assert _dispatch.native_symbol_pass() is _native.symbol_pass
+    assert chosen() is getattr(_native, twin)
 
 
 def test_native_symbol_pass_answers_as_python_on_the_host_binaries():
@@ -323,13 +327,6 @@ def _held_files() -> List[Tuple[str, bytes]]:
             with open(path, "rb") as fh:
                 found.append((path, fh.read()))
     return found
-
-
-def test_native_dynamic_pass_is_what_an_audit_takes_unless_python_is_asked(monkeypatch):
-    monkeypatch.delenv("MUSLDETECT_BACKEND", raising=False)
-    assert _dispatch.native_dynamic_pass() is _native.dynamic_pass
-    monkeypatch.setenv("MUSLDETECT_BACKEND", "python")
-    assert _dispatch.native_dynamic_pass() is None
 
 
 def test_native_dynamic_pass_gives_the_python_readers_facts_on_real_binaries(monkeypatch):
