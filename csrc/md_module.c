@@ -9,6 +9,7 @@
 #include "md_zip.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #ifndef MUSLDETECT_VERSION
 #error "MUSLDETECT_VERSION must be defined by setup.py"
@@ -278,11 +279,62 @@ static PyObject *first_list(const struct md_dyn_output *out)
     return list;
 }
 
-/* The answer of dynamic_pass: (soname, needed, rpath, runpath, versions, symbols, firsts). */
-static PyObject *dynamic_facts(const struct md_dyn_output *out)
+/* The undefined symbols as the facts take them: (the strong names, the weak names, and
+ * (name, .dynsym index) of each whose name starts with one of `python`'s prefixes), in
+ * .dynsym order; each name decoded once. */
+static PyObject *undefined_columns(const struct md_dyn_output *out, const struct prefixes *python)
 {
-    PyObject *tuple = PyTuple_New(7);
-    for (int i = 0; tuple && i < 7; i++) { /* each part made only while none has failed */
+    size_t weak_count = 0;
+    for (size_t i = 0; i < out->undefined_count; i++) weak_count += out->symbols[i].weak != 0;
+    PyObject *strong = PyTuple_New((Py_ssize_t)(out->undefined_count - weak_count));
+    PyObject *weak = PyTuple_New((Py_ssize_t)weak_count);
+    PyObject *named = PyList_New(0);
+    size_t strong_at = 0, weak_at = 0;
+    for (size_t i = 0; strong && weak && named && i < out->undefined_count; i++) {
+        const struct md_symbol *symbol = &out->symbols[i];
+        PyObject *name = symbol_name(out->strings, symbol);
+        if (!name) goto failed;
+        int is_python = 0;
+        for (size_t p = 0; p < python->count && !is_python; p++) {
+            is_python = python->sizes[p] <= symbol->name_length
+                        && memcmp(out->strings + symbol->name_at, python->pointers[p], python->sizes[p]) == 0;
+        }
+        if (is_python) {
+            PyObject *pair = Py_BuildValue("(Ok)", name, (unsigned long)symbol->index);
+            int added = pair ? PyList_Append(named, pair) : -1;
+            Py_XDECREF(pair);
+            if (added < 0) {
+                Py_DECREF(name);
+                goto failed;
+            }
+        }
+        if (symbol->weak) PyTuple_SetItem(weak, (Py_ssize_t)weak_at++, name); /* steals */
+        else PyTuple_SetItem(strong, (Py_ssize_t)strong_at++, name);
+    }
+    if (strong && weak && named) return Py_BuildValue("(NNN)", strong, weak, named);
+failed:
+    Py_XDECREF(strong);
+    Py_XDECREF(weak);
+    Py_XDECREF(named);
+    return NULL;
+}
+
+static PyObject *export_list(const struct md_dyn_output *out)
+{
+    PyObject *list = PyList_New((Py_ssize_t)out->exported_count);
+    for (size_t i = 0; list && i < out->exported_count; i++) {
+        PyObject *name = symbol_name(out->strings, out->symbols + out->symbol_room - 1 - i);
+        if (!name || PyList_SetItem(list, (Py_ssize_t)i, name) < 0) Py_CLEAR(list);
+    }
+    return list;
+}
+
+/* The answer of dynamic_pass: (soname, needed, rpath, runpath, versions, (strong, weak,
+ * python), exports, firsts). */
+static PyObject *dynamic_facts(const struct md_dyn_output *out, const struct prefixes *python)
+{
+    PyObject *tuple = PyTuple_New(8);
+    for (int i = 0; tuple && i < 8; i++) { /* each part made only while none has failed */
         PyObject *part;
         switch (i) {
         case 0: part = out->has_soname ? table_string(out, out->soname) : (Py_INCREF(Py_None), Py_None); break;
@@ -290,11 +342,8 @@ static PyObject *dynamic_facts(const struct md_dyn_output *out)
         case 2: part = string_list(out, out->rpath, out->rpath_count); break;
         case 3: part = string_list(out, out->runpath, out->runpath_count); break;
         case 4: part = version_list(out); break;
-        case 5:
-            part = out->symbols ? symbol_lists(out->strings, out->symbols, out->symbol_room, out->undefined_count,
-                                               out->exported_count)
-                                : Py_BuildValue("([][][][])");
-            break;
+        case 5: part = out->symbols ? undefined_columns(out, python) : Py_BuildValue("(()()[])"); break;
+        case 6: part = out->symbols ? export_list(out) : PyList_New(0); break;
         default: part = first_list(out); break;
         }
         if (!part) Py_CLEAR(tuple);
@@ -303,19 +352,21 @@ static PyObject *dynamic_facts(const struct md_dyn_output *out)
     return tuple;
 }
 
-/* dynamic_pass(pieces, starts, size, bits, big_endian, wide_hash, loads, dynamic, prefixes)
- * -> (soname, needed, rpath, runpath, versions, (names, weak, indexes, exports), firsts),
- * or None where the Python reader must decide (see md_elfdyn.h). */
+/* dynamic_pass(pieces, starts, size, bits, big_endian, wide_hash, loads, dynamic, prefixes,
+ * python_prefixes) -> (soname, needed, rpath, runpath, versions, (strong, weak, python),
+ * exports, firsts), or None where the Python reader must decide (see md_elfdyn.h). */
 static PyObject *native_dynamic_pass(PyObject *module, PyObject *args)
 {
-    PyObject *pieces, *starts, *loads, *given;
+    PyObject *pieces, *starts, *loads, *given, *python_given;
     unsigned long long size, dynamic_offset, dynamic_filesz, dynamic_memsz;
     int bits, big_endian, wide_hash;
     (void)module;
-    if (!PyArg_ParseTuple(args, "OOKippO(KKK)O:dynamic_pass", &pieces, &starts, &size, &bits, &big_endian,
-                          &wide_hash, &loads, &dynamic_offset, &dynamic_filesz, &dynamic_memsz, &given))
+    if (!PyArg_ParseTuple(args, "OOKippO(KKK)OO:dynamic_pass", &pieces, &starts, &size, &bits, &big_endian,
+                          &wide_hash, &loads, &dynamic_offset, &dynamic_filesz, &dynamic_memsz, &given,
+                          &python_given))
         return NULL;
     struct dyn_arguments held = {NULL, NULL, {{0}, {0}, 0, 0}};
+    struct prefixes python = {{0}, {0}, 0, 0};
     size_t piece_count = 0, load_count = 0;
     PyObject *answer = NULL;
     int readable = read_pieces(pieces, starts, &held, &piece_count);
@@ -324,7 +375,8 @@ static PyObject *native_dynamic_pass(PyObject *module, PyObject *args)
         answer = Py_None;
         goto done;
     }
-    if (readable < 0 || read_loads(loads, &held, &load_count) < 0 || read_prefixes(given, &held.prefixes) < 0)
+    if (readable < 0 || read_loads(loads, &held, &load_count) < 0 || read_prefixes(given, &held.prefixes) < 0
+        || read_prefixes(python_given, &python) < 0)
         goto done;
     struct md_dyn_input in = {
         held.pieces, piece_count, size, bits, big_endian, wide_hash, held.loads, load_count,
@@ -334,7 +386,7 @@ static PyObject *native_dynamic_pass(PyObject *module, PyObject *args)
     struct md_dyn_output out;
     int found = md_dynamic_pass(&in, &out);
     if (found == MD_DYN_OK) {
-        answer = dynamic_facts(&out);
+        answer = dynamic_facts(&out, &python);
         md_dyn_free(&out);
     } else if (found == MD_DYN_DECLINED) {
         Py_INCREF(Py_None);

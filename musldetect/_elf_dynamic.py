@@ -19,10 +19,11 @@ if TYPE_CHECKING:
 
     # The C twin of an audit's reading of the dynamic section (musldetect._native.dynamic_pass):
     # (pieces, starts, size, bits, big-endian, wide DT_HASH, PT_LOADs as (vaddr, offset,
-    # filesz), the first PT_DYNAMIC as (offset, filesz, memsz), export prefixes) -> (DT_SONAME,
-    # DT_NEEDED, DT_RPATH, DT_RUNPATH, version needs as (library, name, weak, index), the
-    # symbol pass's four lists, (version index, first strong import) pairs), or None where
-    # the Python reader must decide.
+    # filesz), the first PT_DYNAMIC as (offset, filesz, memsz), export prefixes, the prefixes
+    # of the imports named apart) -> (DT_SONAME, DT_NEEDED, DT_RPATH, DT_RUNPATH, version needs
+    # as (library, name, weak, index), (strong imports, weak imports, (name, index) of the
+    # imports named apart), exports, (version index, first strong import) pairs), or None
+    # where the Python reader must decide.
     DynamicPass = Callable[
         [
             List[bytes],
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
             List[Tuple[int, int, int]],
             Tuple[int, int, int],
             Tuple[bytes, ...],
+            Tuple[bytes, ...],
         ],
         Optional[
             Tuple[
@@ -42,7 +44,8 @@ if TYPE_CHECKING:
                 List[str],
                 List[str],
                 List[Tuple[str, str, bool, int]],
-                Tuple[List[str], List[int], List[int], List[str]],
+                Tuple[Tuple[str, ...], Tuple[str, ...], List[Tuple[str, int]]],
+                List[str],
                 List[Tuple[int, int]],
             ]
         ],

@@ -28,6 +28,7 @@ def dynamic_pass(
     loads: List[Tuple[int, int, int]],
     dynamic: Tuple[int, int, int],
     prefixes: Optional[Tuple[bytes, ...]],
+    python_prefixes: Tuple[bytes, ...],
 ) -> Optional[
     Tuple[
         Optional[str],
@@ -35,7 +36,8 @@ def dynamic_pass(
         List[str],
         List[str],
         List[Tuple[str, str, bool, int]],
-        Tuple[List[str], List[int], List[int], List[str]],
+        Tuple[Tuple[str, ...], Tuple[str, ...], List[Tuple[str, int]]],
+        List[str],
         List[Tuple[int, int]],
     ]
 ]: ...

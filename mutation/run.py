@@ -1655,6 +1655,20 @@ MUTATIONS: List[Mutation] = [
         TWINS,
     ),
     Mutation(
+        "c-dynamic-python-names",
+        "csrc/md_module.c",
+        "&& memcmp(out->strings + symbol->name_at, python->pointers[p], python->sizes[p]) == 0;",
+        "&& 1;",
+        TWINS,
+    ),
+    Mutation(
+        "dynamic-pass-every-symbol-when-asked",
+        "musldetect/_audit/_binary.py",
+        "        lambda: symbol_columns(elf, elf.dynamic, _EXPORTS_WANTED, native_symbol_pass())[0],",
+        "        lambda: Undefined([], [], []),",
+        ("tests/test_audit.py", "-k", "old_pythons"),
+    ),
+    Mutation(
         "audit-takes-the-dynamic-pass",
         "musldetect/_audit/_binary.py",
         "found = _read_natively(elf, native) if native is not None and held is not None and held.complete else None",

@@ -484,10 +484,10 @@ def test_a_sparse_hold_is_read_as_the_python_reader_reads_it(monkeypatch):
 
 def test_native_dynamic_pass_refuses_arguments_no_reader_passes_it():
     with pytest.raises(TypeError, match="one length"):
-        _native.dynamic_pass([b"x"], [], 1, 64, False, False, [], (0, 0, 0), ())
+        _native.dynamic_pass([b"x"], [], 1, 64, False, False, [], (0, 0, 0), (), ())
     # Pieces it does not read in place (out of order, or not bytes) are the Python reader's.
-    assert _native.dynamic_pass([b"ab", b"cd"], [0, 1], 4, 64, False, False, [], (0, 0, 0), ()) is None
-    assert _native.dynamic_pass([bytearray(b"ab")], [0], 2, 64, False, False, [], (0, 0, 0), ()) is None
+    assert _native.dynamic_pass([b"ab", b"cd"], [0, 1], 4, 64, False, False, [], (0, 0, 0), (), ()) is None
+    assert _native.dynamic_pass([bytearray(b"ab")], [0], 2, 64, False, False, [], (0, 0, 0), (), ()) is None
 
 
 def test_an_audit_reads_its_held_binaries_with_the_dynamic_pass(monkeypatch, tmp_path):

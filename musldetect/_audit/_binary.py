@@ -14,7 +14,7 @@ from array import array
 from functools import lru_cache
 from itertools import compress, repeat
 from operator import itemgetter, not_
-from typing import TYPE_CHECKING, Dict, List, NamedTuple, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, NamedTuple, Optional, Tuple
 
 from .. import _rules
 from .._dispatch import native_dynamic_pass, native_symbol_pass
@@ -170,11 +170,9 @@ def binary_facts(elf: ELFFile, shown_as: str) -> BinaryFacts:
         )
     interp = elf.interpreter
     found = _dynamic_facts(elf)
-    symbols, versions, imports = found.symbols, found.versions, found.imports
+    versions, imports = found.versions, found.imports
     rpath, runpath = found.search_paths
     linked = _linked(elf, interp, found.needed, versions)
-    # Where the undefined names of CPython's API are (a C-speed pass): fpectl's are among them.
-    python_at = list(compress(range(len(symbols.names)), map(str.startswith, symbols.names, repeat(PYTHON_PREFIXES))))
     arch = elf.arch
     return BinaryFacts(
         shown_as,
@@ -188,17 +186,17 @@ def binary_facts(elf: ELFFile, shown_as: str) -> BinaryFacts:
         tuple(versions.strong),
         tuple(versions.weak),
         imports,
-        tuple(compress(symbols.names, symbols.weak)),
+        found.weak_imports,
         found.symbol_of_version,
         _requires(linked, versions, imports),
         linked.reason,
-        tuple(sorted({symbols.names[at] for at in python_at})),
+        tuple(sorted({name for name, _index in found.python_symbols})),
         tuple(sorted(name for name in found.exported if name.startswith(PYTHON_PREFIXES))),
         _stack(elf),
         tuple(sorted(gnu_properties(elf).items())),
         interp,
         asks_executable_stack(elf.segments, arch),
-        old_python=_old_python(elf, shown_as, symbols, python_at, found.exported),
+        old_python=_old_python(elf, shown_as, found),
     )
 
 
@@ -209,10 +207,12 @@ class _Dynamic(NamedTuple):
     needed: List[str]
     search_paths: Tuple[List[str], List[str]]  # DT_RPATH's and DT_RUNPATH's directories
     versions: _VersionNeeds
-    symbols: Undefined
-    exported: List[str]  # the exports named by _EXPORTS_WANTED
     imports: Tuple[str, ...]  # the strong undefined symbols, in .dynsym order
+    weak_imports: Tuple[str, ...]
+    python_symbols: List[Tuple[str, int]]  # (name, .dynsym index) of the undefined ones CPython's API names
+    exported: List[str]  # the exports named by _EXPORTS_WANTED
     symbol_of_version: Dict[str, str]
+    symbols: Callable[[], Undefined]  # every undefined symbol, read when asked (a Python 2 module's UCS2 names)
 
 
 def _dynamic_facts(elf: ELFFile) -> _Dynamic:
@@ -220,7 +220,9 @@ def _dynamic_facts(elf: ELFFile) -> _Dynamic:
     file held in memory, every byte of it, when the extension is there and the pass answers,
     else by the Python reader, which the pass is held to (tests/test_elf_twins.py)."""
     if not elf.is_dynamic:
-        return _Dynamic(None, [], ([], []), _VersionNeeds([], [], {}), Undefined([], [], []), [], (), {})
+        return _Dynamic(
+            None, [], ([], []), _VersionNeeds([], [], {}), (), (), [], [], {}, lambda: Undefined([], [], [])
+        )
     native = native_dynamic_pass()
     # Only a file held whole: a sparse hold's reader streams the member again for the bytes
     # around a read it lacks, and a wheel changed meanwhile is refused there, so a pass that
@@ -235,9 +237,22 @@ def _read_in_python(elf: ELFFile) -> _Dynamic:
     soname, needed = elf.dynamic_names()
     versions = _version_needs(elf)
     symbols, exported = symbol_columns(elf, elf.dynamic, _EXPORTS_WANTED, native_symbol_pass())
-    imports = tuple(compress(symbols.names, map(not_, symbols.weak)))
+    names = symbols.names
+    imports = tuple(compress(names, map(not_, symbols.weak)))
     symbol_of_version = _symbol_of_version(elf, symbols, imports, versions.by_index)
-    return _Dynamic(soname, needed, elf.search_paths(), versions, symbols, exported, imports, symbol_of_version)
+    python_at = compress(range(len(names)), map(str.startswith, names, repeat(PYTHON_PREFIXES)))
+    return _Dynamic(
+        soname,
+        needed,
+        elf.search_paths(),
+        versions,
+        imports,
+        tuple(compress(names, symbols.weak)),
+        [(names[at], symbols.indexes[at]) for at in python_at],
+        exported,
+        symbol_of_version,
+        lambda: symbols,
+    )
 
 
 def _read_natively(elf: ELFFile, native: DynamicPass) -> Optional[_Dynamic]:
@@ -255,15 +270,15 @@ def _read_natively(elf: ELFFile, native: DynamicPass) -> Optional[_Dynamic]:
         elf.load_spans(),
         (dynamic.offset, dynamic.filesz, dynamic.memsz),
         _EXPORTS_WANTED,
+        PYTHON_PREFIXES_BYTES,
     )
     if found is None:
         return None
-    soname, needed, rpath, runpath, needs, (names, weak, indexes, exported), firsts = found
+    soname, needed, rpath, runpath, needs, (imports, weak_imports, python_symbols), exported, firsts = found
     versions = _VersionNeeds([], [], {})
     for library, name, weak_need, index in needs:
         (versions.weak if weak_need else versions.strong).append((library, name))
         versions.by_index[index] = name
-    imports = tuple(compress(names, map(not_, weak)))
     symbol_of_version: Dict[str, str] = {}
     for index, position in firsts:  # in the order the strong imports first name each index
         version = versions.by_index.get(index)
@@ -271,7 +286,16 @@ def _read_natively(elf: ELFFile, native: DynamicPass) -> Optional[_Dynamic]:
             symbol_of_version[version] = imports[position]
     paths = (_directories(rpath), _directories(runpath))
     return _Dynamic(
-        soname, needed, paths, versions, Undefined(names, weak, indexes), exported, imports, symbol_of_version
+        soname,
+        needed,
+        paths,
+        versions,
+        imports,
+        weak_imports,
+        python_symbols,
+        exported,
+        symbol_of_version,
+        lambda: symbol_columns(elf, elf.dynamic, _EXPORTS_WANTED, native_symbol_pass())[0],
     )
 
 
@@ -280,24 +304,22 @@ def _directories(search_paths: List[str]) -> List[str]:
     return [part for text in search_paths for part in text.split(":") if part]
 
 
-def _old_python(
-    elf: ELFFile, path: str, symbols: Undefined, python_at: List[int], exported: List[str]
-) -> Tuple[str, ...]:
+def _old_python(elf: ELFFile, path: str, found: _Dynamic) -> Tuple[str, ...]:
     """The imports of an extension module that only an old interpreter provides: the module
     is the file's name up to its first dot, its Python the first init function it exports;
     fpectl's names count when they are functions or untyped, UCS2 ones when functions (an
     untyped one was linked without libpython, as auditwheel reads it). fpectl's names are
-    looked for among CPython's (``python_at``), not among every import."""
+    looked for among CPython's, UCS2 ones (which may sit inside any name) among all."""
     module = path.rsplit("/", 1)[-1].split(".", 1)[0]
     inits = {init + module: major for init, major in _MODULE_INITS}
-    major = next((inits[name] for name in exported if name in inits), None)
+    major = next((inits[name] for name in found.exported if name in inits), None)
     if major is None:
         return ()
-    names = symbols.names
-    fpectl = [(names[at], symbols.indexes[at]) for at in python_at if names[at] in _FPECTL]
-    narrow = (
-        [(name, index) for name, index in zip(names, symbols.indexes) if NARROW_UNICODE in name] if major == 2 else []
-    )
+    fpectl = [pair for pair in found.python_symbols if pair[0] in _FPECTL]
+    narrow = []
+    if major == 2:
+        symbols = found.symbols()
+        narrow = [(name, index) for name, index in zip(symbols.names, symbols.indexes) if NARROW_UNICODE in name]
     if not fpectl and not narrow:
         return ()
     types = elf.symbol_types([index for _, index in fpectl + narrow])
