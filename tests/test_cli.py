@@ -293,7 +293,9 @@ HUNG_SHUTDOWN = (
     "prelude,abandoned",
     [
         ("", "[]"),
-        ("import signal; del signal.SIGCHLD\n", "[]"),
+        # Without SIGCHLD, Python's shutdown may outlast its bounded wait on a loaded machine
+        # (seen twice in CI beside other work): the pool is then left, as when it hangs.
+        ("import signal; del signal.SIGCHLD\n", "[] or ['TERMINATE']"),
         ("import multiprocessing; multiprocessing.set_start_method('forkserver')\n", "[]"),
         (HUNG_SHUTDOWN, "['RUN']"),
         ("import multiprocessing; multiprocessing.set_start_method('forkserver')\n" + HUNG_SHUTDOWN, "['RUN']"),
@@ -331,7 +333,7 @@ def test_ctrl_c_kills_the_workers_and_never_waits_on_the_pool_for_ever(prelude, 
     # still warn of the semaphores the abandoned pool held (the process ended without them).
     tracker_only = all("resource_tracker" in line for line in err.splitlines() if line.strip().startswith("/"))
     quiet = err == "" or (abandoned != "[]" and "forkserver" in prelude and tracker_only)
-    assert proc.returncode == 0 and out.strip() == f"2 {abandoned} []" and quiet, out + err
+    assert proc.returncode == 0 and out.strip() in {f"2 {a} []" for a in abandoned.split(" or ")} and quiet, out + err
     deadline, left = time.monotonic() + 5, True
     while left and time.monotonic() < deadline:
         try:
