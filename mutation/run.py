@@ -691,15 +691,15 @@ MUTATIONS: List[Mutation] = [
     Mutation(
         "audit-weak-musl-import-counted",
         "musldetect/_audit/_binary.py",
-        "imports = tuple(compress(symbols.names, map(not_, symbols.weak)))",
-        "imports = tuple(symbols.names)",
+        "imports = tuple(compress(names, map(not_, symbols.weak)))",
+        "imports = tuple(names)",
         AUDIT,
     ),
     Mutation(
         "elf-hash-words-narrow-on-s390x",
         "musldetect/_elf_symbols.py",
-        "wide = reader.bits == 64 and reader.machine in (EM_S390, EM_ALPHA)",
-        "wide = False",
+        "return reader.bits == 64 and reader.machine in (EM_S390, EM_ALPHA)",
+        "return False",
         ELF,
     ),
     Mutation(
@@ -761,8 +761,8 @@ MUTATIONS: List[Mutation] = [
     Mutation(
         "audit-narrow-unicode-on-python3",
         "musldetect/_audit/_binary.py",
-        "if NARROW_UNICODE in name] if major == 2 else []",
-        "if NARROW_UNICODE in name]",
+        "    if major == 2:\n        symbols = found.symbols()",
+        "    if True:\n        symbols = found.symbols()",
         AUDIT,
     ),
     Mutation(
@@ -1578,8 +1578,8 @@ MUTATIONS: List[Mutation] = [
     Mutation(
         "audit-takes-the-symbol-twin",
         "musldetect/_audit/_binary.py",
-        "symbol_columns(elf, elf.dynamic, _EXPORTS_WANTED, native_symbol_pass())",
-        "symbol_columns(elf, elf.dynamic, _EXPORTS_WANTED, None)",
+        "symbols, exported = symbol_columns(elf, elf.dynamic, _EXPORTS_WANTED, native_symbol_pass())",
+        "symbols, exported = symbol_columns(elf, elf.dynamic, _EXPORTS_WANTED, None)",
         TWINS,
     ),
     # -- the C dynamic pass (csrc/md_elfdyn.c), held to the Python reader's facts ----------
@@ -1728,8 +1728,8 @@ MUTATIONS: List[Mutation] = [
     Mutation(
         "audit-takes-the-zip-twin",
         "musldetect/_audit/_zip.py",
-        "native = native_zip_walk() if STRUCTURE_CHECKS else None",
-        "native = None",
+        "walked = self._walked(layout) if STRUCTURE_CHECKS else None",
+        "walked = None",
         ZIP_TWINS,
     ),
     # -- the sparse hold of large members, static programs' marks searched as they stream --

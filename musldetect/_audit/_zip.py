@@ -22,13 +22,13 @@ import re
 import stat
 import unicodedata
 import zlib
-from typing import Callable, Dict, Iterator, List, Optional, Protocol, Set, Tuple, Type
+from typing import Callable, Dict, Iterator, List, NamedTuple, Optional, Protocol, Set, Tuple, Type
 
 from .._dispatch import native_zip_walk
 from .._types import ZipRefused
 from . import _inflate
 from . import _zip_records as rec
-from ._zip_layout import CHUNK, READ, Accounting, WheelBytes, central_entries, find_layout
+from ._zip_layout import CHUNK, READ, Accounting, Layout, WheelBytes, central_entries, find_layout
 from ._zip_layout import ZipMember as ZipMember  # re-exported: what the audit's reader is handed
 from ._zip_records import BZIP2, DEFLATED, LZMA, STORED, ZSTANDARD
 
@@ -47,6 +47,11 @@ class _Decoder(Protocol):
     def complete(self) -> bool: ...
 
 
+class _Walked(NamedTuple):
+    names: List[str]  # in the central directory's order
+    members: List[ZipMember]  # in file order
+
+
 class WheelZip:
     """The accepted members of one wheel, read from ``fd`` (which the caller owns)."""
 
@@ -63,21 +68,35 @@ class WheelZip:
     def _read(self) -> List[ZipMember]:
         """The central directory where the end records put it, each entry's name and data
         readable alike by every installer, then every byte before the directory accounted
-        for; the common case by the C twin when it is there and answers."""
+        for; the common case by the C twin when it is there and answers (it declines every
+        container whose entries or bytes the Python reader would refuse, so the names'
+        checks may follow its accounting)."""
         layout = find_layout(self._file)
-        native = native_zip_walk() if STRUCTURE_CHECKS else None
-        if native is not None:
-            directory = self._file.pread(layout.directory_size, layout.directory_offset)
-            found = native(self._file.fd, self._file.size, directory, layout.entries, layout.directory_offset)
-            if found is not None:
-                names, rows = found
-                check_names(self.wheel, names)
-                return list(map(ZipMember._make, rows))
-        entries = central_entries(self._file, layout)
-        names = [accepted_name(self.wheel, entry) for entry in entries]
+        walked = self._walked(layout) if STRUCTURE_CHECKS else None
+        entries: List[rec.CentralEntry] = []
+        if walked is not None:
+            names = walked.names
+        else:
+            entries = central_entries(self._file, layout)
+            names = [accepted_name(self.wheel, entry) for entry in entries]
         if STRUCTURE_CHECKS:
             check_names(self.wheel, names)
+        if walked is not None:
+            return walked.members
         return Accounting(self._file, STRUCTURE_CHECKS).members(entries, names, layout.directory_offset)
+
+    def _walked(self, layout: Layout) -> Optional[_Walked]:
+        """The names and members by the C twin (``_native.zip_walk``), None where it is not
+        here or declines."""
+        native = native_zip_walk()
+        if native is None:
+            return None
+        directory = self._file.pread(layout.directory_size, layout.directory_offset)
+        found = native(self._file.fd, self._file.size, directory, layout.entries, layout.directory_offset)
+        if found is None:
+            return None
+        names, rows = found
+        return _Walked(names, list(map(ZipMember._make, rows)))
 
     def stream(self, member: ZipMember) -> Iterator[bytes]:
         """The member's bytes in pieces of at most ``CHUNK``; the last step checks the
