@@ -8,8 +8,9 @@
 
 Each mutation replaces one exact piece of source (it must occur exactly once) in a fresh
 copy of the checkout, rebuilds the extension when C changed, and runs the tests that
-guard that piece. A mutation whose tests still pass has SURVIVED: the script fails. Before
-any mutation the same tests must pass on the unmutated copy, so a kill means something.
+guard that piece. A mutation whose tests still pass has SURVIVED: the script fails. A kill
+counts only when the test that failed passes on the unmutated copy, run alone: so a kill
+means something, and a selection that collects no test is an error, not a kill.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
+from queue import Empty, Queue
 from typing import List, NamedTuple, Optional, Sequence
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -63,6 +66,8 @@ SPARSE_REAL = ("tests/test_audit_sparse.py", "-k", "real_large")
 TWINS = ("tests/test_elf_twins.py",)
 ZIP_TWINS = ("tests/test_zip_twins.py", "tests/test_zip.py")
 CTRL_C = ("tests/test_cli.py", "-k", "ctrl_c")
+# Measured at about 70 s a mutation (the hanging variants wait out their bounds): run first.
+SLOWEST_SELECTIONS = (CTRL_C,)
 
 MUTATIONS: List[Mutation] = [
     # -- the C core ---------------------------------------------------------------------
@@ -1671,8 +1676,8 @@ MUTATIONS: List[Mutation] = [
     Mutation(
         "audit-takes-the-dynamic-pass",
         "musldetect/_audit/_binary.py",
-        "found = _read_natively(elf, native) if native is not None and held is not None and held.complete else None",
-        "found = None",
+        "found = _read_natively(elf, held, native) if",
+        "found = None if",
         TWINS,
     ),
     Mutation(
@@ -1814,60 +1819,123 @@ def rebuilds(mutation: Mutation) -> bool:
     return mutation.path.startswith("csrc/") or mutation.path == "musldetect/_rules.py"
 
 
-def tests_pass(python: str, tree: str, tests: Sequence[str]) -> bool:
+_NO_TESTS_COLLECTED = 5  # pytest's exit status when a selection matches nothing
+
+
+class Outcome(NamedTuple):
+    """What one pytest run said, test by test (from the _outcomes plugin), and its status."""
+
+    status: int
+    lines: List[str]  # "<outcome> <node id>", in the order pytest reported them
+    output: str
+
+    def first_failure(self) -> Optional[str]:
+        """The first failing test, or "collect-failed <path>" for a module that did not import."""
+        for line in self.lines:
+            outcome, _, node_id = line.partition(" ")
+            if outcome == "failed":
+                return node_id
+            if outcome == "collect-failed":
+                return line
+        return None
+
+    def passed(self, node_id: str) -> bool:
+        return f"passed {node_id}" in self.lines and not any(line.startswith("failed ") for line in self.lines)
+
+
+def run_tests(python: str, tree: str, tests: Sequence[str]) -> Outcome:
     # Every backend and all test material required: a test that skips cannot kill.
-    env = dict(
-        os.environ,
-        PYTHONPATH=tree,
-        PYTHONDONTWRITEBYTECODE="1",
-        MUSLDETECT_REQUIRE_MUSL="1",
-        MUSLDETECT_REQUIRE_BACKENDS="native,cffi,ctypes,python",
-    )
-    proc = subprocess.run(
-        [python, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
-        cwd=tree,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    return proc.returncode == 0
+    with tempfile.NamedTemporaryFile(prefix="musldetect-mutation-outcomes-", suffix=".txt") as outcomes:
+        env = dict(
+            os.environ,
+            PYTHONPATH=tree,
+            PYTHONDONTWRITEBYTECODE="1",
+            MUSLDETECT_REQUIRE_MUSL="1",
+            MUSLDETECT_REQUIRE_BACKENDS="native,cffi,ctypes,python",
+            MUSLDETECT_MUTATION_OUTCOMES=outcomes.name,
+        )
+        proc = subprocess.run(
+            [python, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "mutation._outcomes", *tests],
+            cwd=tree,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        with open(outcomes.name, encoding="utf-8") as fh:
+            lines = fh.read().splitlines()
+    return Outcome(proc.returncode, lines, proc.stdout)
 
 
-def run(python: str, where: str, mutations: List[Mutation]) -> List[str]:
+def confirm_on_unmutated(python: str, tree: str, mutation: Mutation, killer: str) -> None:
+    """The test that failed under the mutation must pass without it, or the kill proves nothing.
+
+    This replaces running every selection whole on the unmutated copy first: it checks the one
+    test that matters for each mutation, at the cost of that test alone.
+    """
+    if killer.startswith("collect-failed "):
+        path = killer.partition(" ")[2]
+        check = run_tests(python, tree, ["--collect-only", *([path] if path else mutation.tests)])
+        if check.status == 0:
+            return
+    else:
+        check = run_tests(python, tree, [killer])
+        if check.passed(killer):
+            return
+    raise RuntimeError(
+        f"{mutation.name}: {killer} failed under the mutation but does not pass without it either:\n"
+        f"{check.output[-2000:]}"
+    )
+
+
+def try_mutation(python: str, where: str, tree: str, mutation: Mutation) -> bool:
+    """Apply one mutation to the scratch copy, run its tests, put the source back; True if killed."""
+    path = os.path.join(tree, mutation.path)
+    with open(path) as fh:
+        original = fh.read()
+    if original.count(mutation.old) != 1:
+        raise RuntimeError(
+            f"{mutation.name}: the text to mutate occurs {original.count(mutation.old)} "
+            f"times in {mutation.path}, not once: update the mutation"
+        )
+    started = time.monotonic()
+    try:
+        with open(path, "w") as fh:
+            fh.write(original.replace(mutation.old, mutation.new))
+        if rebuilds(mutation):
+            build(python, tree)
+        outcome = run_tests(python, tree, mutation.tests)
+    finally:
+        with open(path, "w") as fh:
+            fh.write(original)
+        if rebuilds(mutation):
+            build(python, tree)
+    killer = None
+    if outcome.status == _NO_TESTS_COLLECTED:
+        raise RuntimeError(f"{mutation.name}: its selection collects no test:\n{outcome.output[-2000:]}")
+    if outcome.status != 0:
+        # No test reported means pytest stopped before any (a conftest that failed to import):
+        # then collecting the selection unmutated must work.
+        killer = outcome.first_failure() or "collect-failed "
+        confirm_on_unmutated(python, tree, mutation, killer)
+    verdict = f"killed    {time.monotonic() - started:5.1f} s  by {killer}" if killer else "SURVIVED"
+    print(f"{where:5} {mutation.name:30} {verdict}", flush=True)
+    return killer is not None
+
+
+def run(python: str, where: str, waiting: Queue[Mutation]) -> List[str]:
+    """Take mutations from the shared queue until it is empty, in a scratch copy of one's own."""
     survivors = []
     with tempfile.TemporaryDirectory(prefix=f"musldetect-mutation-{where}-") as scratch:
         tree = copy_checkout(os.path.join(scratch, "tree"))
         build(python, tree)
-        for selection in sorted({tuple(m.tests) for m in mutations}):
-            if not tests_pass(python, tree, selection):
-                raise RuntimeError(f"{where}: the tests {' '.join(selection)} fail without any mutation")
-        for mutation in mutations:
-            path = os.path.join(tree, mutation.path)
-            with open(path) as fh:
-                original = fh.read()
-            if original.count(mutation.old) != 1:
-                raise RuntimeError(
-                    f"{mutation.name}: the text to mutate occurs {original.count(mutation.old)} "
-                    f"times in {mutation.path}, not once: update the mutation"
-                )
-            started = time.monotonic()
+        while True:
             try:
-                with open(path, "w") as fh:
-                    fh.write(original.replace(mutation.old, mutation.new))
-                if rebuilds(mutation):
-                    build(python, tree)
-                killed = not tests_pass(python, tree, mutation.tests)
-            finally:
-                with open(path, "w") as fh:
-                    fh.write(original)
-                if rebuilds(mutation):
-                    build(python, tree)
-            verdict = "killed" if killed else "SURVIVED"
-            print(f"{where:5} {mutation.name:30} {verdict:9} {time.monotonic() - started:5.1f} s", flush=True)
-            if not killed:
+                mutation = waiting.get_nowait()
+            except Empty:
+                return survivors
+            if not try_mutation(python, where, tree, mutation):
                 survivors.append(f"{where}: {mutation.name}")
-    return survivors
 
 
 def _share(parser: argparse.ArgumentParser, share: str, chosen: List[Mutation]) -> List[Mutation]:
@@ -1878,6 +1946,15 @@ def _share(parser: argparse.ArgumentParser, share: str, chosen: List[Mutation]) 
     picked = chosen[int(index) :: int(count)]
     print(f"share {share}: {len(picked)} of {len(chosen)} mutations (the text of every one checked)")
     return picked
+
+
+def _queue(mutations: List[Mutation]) -> Queue[Mutation]:
+    """The mutations in list order, but those of the slowest selections first: a worker that
+    took one of them last would leave the others idle for its whole run."""
+    waiting: Queue[Mutation] = Queue()
+    for mutation in sorted(mutations, key=lambda mutation: tuple(mutation.tests) not in SLOWEST_SELECTIONS):
+        waiting.put(mutation)
+    return waiting
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -1906,17 +1983,17 @@ def main(argv: Optional[List[str]] = None) -> int:
         chosen = _share(parser, args.share, chosen)
     host = [m for m in chosen if m.where == "host"]
     musl_only = [m for m in chosen if m.where == "musl"]
-    # Each share runs in its own scratch copy; the musl interpreter's share runs beside them.
-    shares = [("host", args.python, host[i :: max(args.jobs, 1)]) for i in range(max(args.jobs, 1))]
+    # Each worker has a scratch copy of its own and takes the next host mutation as it ends
+    # one, so a slow mutation does not hold up a fixed half of the list; the musl
+    # interpreter's worker runs beside them.
+    workers = [("host", args.python, _queue(host))] * max(args.jobs, 1) if host else []
     if musl_only:
         if not args.musl_python:
             print(f"not run without --musl-python: {', '.join(m.name for m in musl_only)}")
         else:
-            shares.append(("musl", args.musl_python, musl_only))
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=len(shares)) as pool:
-        results = list(pool.map(lambda share: run(share[1], share[0], share[2]) if share[2] else [], shares))
+            workers.append(("musl", args.musl_python, _queue(musl_only)))
+    with ThreadPoolExecutor(max_workers=max(len(workers), 1)) as pool:
+        results = list(pool.map(lambda worker: run(worker[1], worker[0], worker[2]), workers))
     survivors = [survivor for found in results for survivor in found]
     if survivors:
         print("survivors (a test must fail for each):\n  " + "\n  ".join(survivors))
