@@ -14,11 +14,11 @@ from array import array
 from functools import lru_cache
 from itertools import compress, repeat
 from operator import itemgetter, not_
-from typing import TYPE_CHECKING, Callable, Dict, List, NamedTuple, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple
 
 from .. import _rules
 from .._dispatch import native_dynamic_pass, native_symbol_pass
-from .._elf import ELFFile
+from .._elf import ELFFile, HeldFile
 from .._elf_header import (
     ET_CORE,
     ET_DYN,
@@ -228,7 +228,7 @@ def _dynamic_facts(elf: ELFFile) -> _Dynamic:
     # around a read it lacks, and a wheel changed meanwhile is refused there, so a pass that
     # read only the held bytes it needs could answer where that reader refuses.
     held = elf.held
-    found = _read_natively(elf, native) if native is not None and held is not None and held.complete else None
+    found = _read_natively(elf, held, native) if native is not None and held is not None and held.complete else None
     return found if found is not None else _read_in_python(elf)
 
 
@@ -255,10 +255,9 @@ def _read_in_python(elf: ELFFile) -> _Dynamic:
     )
 
 
-def _read_natively(elf: ELFFile, native: DynamicPass) -> Optional[_Dynamic]:
-    """``_read_in_python``'s facts from the C pass; None where it declines."""
-    assert elf.held is not None
-    layout = elf.held.layout()
+def _read_natively(elf: ELFFile, held: HeldFile, native: DynamicPass) -> Optional[_Dynamic]:
+    """``_read_in_python``'s facts from the C pass, over the file ``elf`` reads as ``held``; None where it declines."""
+    layout = held.layout()
     dynamic = next(elf.segments_of_type(PT_DYNAMIC))
     found = native(
         layout.pieces,
@@ -275,10 +274,7 @@ def _read_natively(elf: ELFFile, native: DynamicPass) -> Optional[_Dynamic]:
     if found is None:
         return None
     soname, needed, rpath, runpath, needs, (imports, weak_imports, python_symbols), exported, firsts = found
-    versions = _VersionNeeds([], [], {})
-    for library, name, weak_need, index in needs:
-        (versions.weak if weak_need else versions.strong).append((library, name))
-        versions.by_index[index] = name
+    versions = _needs_of(needs)
     symbol_of_version: Dict[str, str] = {}
     for index, position in firsts:  # in the order the strong imports first name each index
         version = versions.by_index.get(index)
@@ -330,10 +326,17 @@ def _old_python(elf: ELFFile, path: str, found: _Dynamic) -> Tuple[str, ...]:
 
 
 def _version_needs(elf: ELFFile) -> _VersionNeeds:
+    entries = version_need_entries(elf, elf.dynamic) if elf.is_dynamic else []
+    return _needs_of((need.library, need.name, need.weak, need.index) for need in entries)
+
+
+def _needs_of(rows: Iterable[Tuple[str, str, bool, int]]) -> _VersionNeeds:
+    """(library, version, weak, index) rows, from either reader, as the facts keep them; a
+    version index named twice keeps its last name, as the Python reader always has."""
     needs = _VersionNeeds([], [], {})
-    for need in version_need_entries(elf, elf.dynamic) if elf.is_dynamic else []:
-        (needs.weak if need.weak else needs.strong).append((need.library, need.name))
-        needs.by_index[need.index] = need.name
+    for library, name, weak, index in rows:
+        (needs.weak if weak else needs.strong).append((library, name))
+        needs.by_index[index] = name
     return needs
 
 
