@@ -180,6 +180,13 @@ MUTATIONS: List[Mutation] = [
         ("tests/test_inspect_files.py",),
     ),
     Mutation(
+        "py-musl-time64-imports",
+        "musldetect/_rules.py",
+        'if "time64" in "\\x00".join(imported) and any(',
+        "if False and any(",
+        ("tests/test_audit_pypi.py", "-k", "time64"),
+    ),
+    Mutation(
         "py-glibc-static-mark",
         "musldetect/_inspect.py",
         "note_type == NT_GNU_ABI_TAG and",

@@ -174,3 +174,35 @@ def test_the_auditwheel_view_matches_auditwheel_on_manylinux_wheels(compared):
         assert set(mine["external_libs"]) == set(theirs["external_libs"]), wheel
         checked += 1
     assert checked >= 20
+
+
+def test_32_bit_musl_objects_importing_the_time64_entry_points_need_musl_1_2():
+    """musl 1.2.0 gave its 32-bit ports 64-bit time_t, with new entry points named
+    ``__<name>_time64`` / ``__<name>64`` (``__clock_gettime64``, ``__stat_time64``): an object
+    that imports one loads on musl 1.2.0 or newer only. Oracle: pyelftools's undefined
+    .dynsym names of each real 32-bit musl binary; at least one binary of the set must
+    import them, so the check cannot pass on nothing."""
+    import io
+    import zipfile
+
+    from elftools.elf.elffile import ELFFile as OracleELF
+
+    importing = 0
+    for wheel in wheels():
+        ours = musldetect.audit(wheel)
+        with zipfile.ZipFile(wheel) as archive:
+            for audited in ours.files:
+                if audited.family != "musl" or audited.static:
+                    continue
+                elf = OracleELF(io.BytesIO(archive.read(audited.path)))
+                if elf.elfclass != 32:
+                    continue
+                undefined = [
+                    symbol.name
+                    for symbol in elf.get_section_by_name(".dynsym").iter_symbols()
+                    if symbol["st_shndx"] == "SHN_UNDEF" and symbol["st_info"]["bind"] == "STB_GLOBAL"
+                ]
+                if any(name.startswith("__") and "time64" in name for name in undefined):
+                    importing += 1
+                    assert audited.requires is not None and audited.requires >= (1, 2, 0), (wheel, audited)
+    assert importing, "no 32-bit musl binary of the set imports a time64 entry point"
