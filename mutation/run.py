@@ -9,8 +9,10 @@
 Each mutation replaces one exact piece of source (it must occur exactly once) in a fresh
 copy of the checkout, rebuilds the extension when C changed, and runs the tests that
 guard that piece. A mutation whose tests still pass has SURVIVED: the script fails. A kill
-counts only when the test that failed passes on the unmutated copy, run alone: so a kill
-means something, and a selection that collects no test is an error, not a kill.
+counts only when the test that stopped the run (failed, or died in) fails alone under the
+mutation and passes alone without it; when it fails only after the tests before it, the
+whole selection must pass without the mutation. A selection that collects no test is an
+error, not a kill.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from queue import Empty, Queue
@@ -1836,18 +1839,31 @@ class Outcome(NamedTuple):
     lines: List[str]  # "<outcome> <node id>", in the order pytest reported them
     output: str
 
-    def first_failure(self) -> Optional[str]:
-        """The first failing test, or "collect-failed <path>" for a module that did not import."""
+    def killer(self) -> Optional[str]:
+        """What stopped the run: the first test that failed; else a test that started and
+        never finished (the process died in it: a C mutation's usual failure); else
+        "collect-failed <path>" for a module that did not import; None if no test was reached."""
+        started: List[str] = []
+        finished = set()
         for line in self.lines:
             outcome, _, node_id = line.partition(" ")
             if outcome == "failed":
                 return node_id
             if outcome == "collect-failed":
                 return line
-        return None
+            if outcome == "started":
+                started.append(node_id)
+            elif outcome == "finished":
+                finished.add(node_id)
+        return next((node_id for node_id in started if node_id not in finished), None)
 
     def passed(self, node_id: str) -> bool:
-        return f"passed {node_id}" in self.lines and not any(line.startswith("failed ") for line in self.lines)
+        """The run ended well and this test's call passed."""
+        return (
+            self.status == 0
+            and f"passed {node_id}" in self.lines
+            and not any(line.startswith("failed ") for line in self.lines)
+        )
 
 
 def run_tests(python: str, tree: str, tests: Sequence[str]) -> Outcome:
@@ -1874,25 +1890,50 @@ def run_tests(python: str, tree: str, tests: Sequence[str]) -> Outcome:
     return Outcome(proc.returncode, lines, proc.stdout)
 
 
-def confirm_on_unmutated(python: str, tree: str, mutation: Mutation, killer: str) -> None:
-    """The test that failed under the mutation must pass without it, or the kill proves nothing.
-
-    This replaces running every selection whole on the unmutated copy first: it checks the one
-    test that matters for each mutation, at the cost of that test alone.
-    """
+def run_killer(python: str, tree: str, mutation: Mutation, killer: str) -> Outcome:
+    """The killer alone: its test by node id, or collecting its module (the selection, for
+    a run that reached no test)."""
     if killer.startswith("collect-failed "):
         path = killer.partition(" ")[2]
-        check = run_tests(python, tree, ["--collect-only", *([path] if path else mutation.tests)])
-        if check.status == 0:
-            return
+        return run_tests(python, tree, ["--collect-only", *([path] if path else mutation.tests)])
+    return run_tests(python, tree, [killer])
+
+
+def confirm_kill(python: str, tree: str, mutation: Mutation, killer: str, fails_alone: bool) -> None:
+    """On the unmutated copy: the killer alone passes (or collects) when it also failed alone
+    under the mutation; when it failed only after the tests before it, the whole selection
+    passes. Otherwise the kill proves nothing and the run stops with the evidence.
+
+    This replaces running every selection whole before any mutation: most kills cost one
+    test run twice, and a test that fails whatever the mutation is still caught."""
+    if fails_alone:
+        check = run_killer(python, tree, mutation, killer)
+        confirmed = check.status == 0 if killer.startswith("collect-failed ") else check.passed(killer)
     else:
-        check = run_tests(python, tree, [killer])
-        if check.passed(killer):
-            return
+        check = run_tests(python, tree, mutation.tests)
+        confirmed = check.status == 0 and (killer.startswith("collect-failed ") or check.passed(killer))
+    if confirmed:
+        return
     raise RuntimeError(
         f"{mutation.name}: {killer} failed under the mutation but does not pass without it either:\n"
         f"{check.output[-2000:]}"
     )
+
+
+class Verdict(NamedTuple):
+    killer: Optional[str]  # None: the mutation survived
+    fails_alone: bool  # the killer failed run alone under the mutation too
+
+
+def mutated_verdict(python: str, tree: str, mutation: Mutation) -> Verdict:
+    """The mutation's tests on the mutated copy, and its killer run alone there too."""
+    outcome = run_tests(python, tree, mutation.tests)
+    if outcome.status == _NO_TESTS_COLLECTED:
+        raise RuntimeError(f"{mutation.name}: its selection collects no test:\n{outcome.output[-2000:]}")
+    if outcome.status == 0:
+        return Verdict(None, False)
+    killer = outcome.killer() or "collect-failed "  # no test reached: a conftest that did not import
+    return Verdict(killer, run_killer(python, tree, mutation, killer).status != 0)
 
 
 def try_mutation(python: str, where: str, tree: str, mutation: Mutation) -> bool:
@@ -1911,38 +1952,42 @@ def try_mutation(python: str, where: str, tree: str, mutation: Mutation) -> bool
             fh.write(original.replace(mutation.old, mutation.new))
         if rebuilds(mutation):
             build(python, tree)
-        outcome = run_tests(python, tree, mutation.tests)
+        verdict = mutated_verdict(python, tree, mutation)
     finally:
         with open(path, "w") as fh:
             fh.write(original)
         if rebuilds(mutation):
             build(python, tree)
-    killer = None
-    if outcome.status == _NO_TESTS_COLLECTED:
-        raise RuntimeError(f"{mutation.name}: its selection collects no test:\n{outcome.output[-2000:]}")
-    if outcome.status != 0:
-        # No test reported means pytest stopped before any (a conftest that failed to import):
-        # then collecting the selection unmutated must work.
-        killer = outcome.first_failure() or "collect-failed "
-        confirm_on_unmutated(python, tree, mutation, killer)
-    verdict = f"killed    {time.monotonic() - started:5.1f} s  by {killer}" if killer else "SURVIVED"
-    print(f"{where:5} {mutation.name:30} {verdict}", flush=True)
-    return killer is not None
+    if verdict.killer is not None:
+        confirm_kill(python, tree, mutation, verdict.killer, verdict.fails_alone)
+    shown = "SURVIVED"
+    if verdict.killer is not None:
+        shown = f"killed    {time.monotonic() - started:5.1f} s  by {verdict.killer}"
+        shown += "" if verdict.fails_alone else " (after the tests before it)"
+    print(f"{where:5} {mutation.name:30} {shown}", flush=True)
+    return verdict.killer is not None
 
 
-def run(python: str, where: str, waiting: Queue[Mutation]) -> List[str]:
-    """Take mutations from the shared queue until it is empty, in a scratch copy of one's own."""
+def run(python: str, where: str, waiting: Queue[Mutation], stop: threading.Event) -> List[str]:
+    """Take mutations from the shared queue until it is empty, in a scratch copy of one's own;
+    a worker's error stops the others at their next mutation."""
     survivors = []
     with tempfile.TemporaryDirectory(prefix=f"musldetect-mutation-{where}-") as scratch:
         tree = copy_checkout(os.path.join(scratch, "tree"))
         build(python, tree)
-        while True:
+        while not stop.is_set():
             try:
                 mutation = waiting.get_nowait()
             except Empty:
-                return survivors
-            if not try_mutation(python, where, tree, mutation):
+                break
+            try:
+                killed = try_mutation(python, where, tree, mutation)
+            except BaseException:
+                stop.set()
+                raise
+            if not killed:
                 survivors.append(f"{where}: {mutation.name}")
+    return survivors
 
 
 def _share(parser: argparse.ArgumentParser, share: str, chosen: List[Mutation]) -> List[Mutation]:
@@ -1999,8 +2044,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(f"not run without --musl-python: {', '.join(m.name for m in musl_only)}")
         else:
             workers.append(("musl", args.musl_python, _queue(musl_only)))
+    stop = threading.Event()
     with ThreadPoolExecutor(max_workers=max(len(workers), 1)) as pool:
-        results = list(pool.map(lambda worker: run(worker[1], worker[0], worker[2]), workers))
+        results = list(pool.map(lambda worker: run(worker[1], worker[0], worker[2], stop), workers))
     survivors = [survivor for found in results for survivor in found]
     if survivors:
         print("survivors (a test must fail for each):\n  " + "\n  ".join(survivors))
