@@ -20,7 +20,14 @@ import pytest
 
 import musldetect
 
-from oracle import auditwheel_show, find_musl_python, require_auditwheel_oracle, running_on_musl, skip_or_fail
+from oracle import (
+    auditwheel_show,
+    corpus_manifest,
+    find_musl_python,
+    require_auditwheel_oracle,
+    running_on_musl,
+    skip_or_fail,
+)
 
 LISTED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "audit", "wheels.txt")
 
@@ -176,33 +183,65 @@ def test_the_auditwheel_view_matches_auditwheel_on_manylinux_wheels(compared):
     assert checked >= 20
 
 
+def _exported(path: str) -> set:
+    from elftools.elf.elffile import ELFFile as OracleELF
+
+    with open(path, "rb") as fh:
+        table = OracleELF(fh).get_section_by_name(".dynsym")
+        return {
+            symbol.name
+            for symbol in table.iter_symbols()
+            if symbol["st_shndx"] != "SHN_UNDEF" and symbol["st_info"]["bind"] in ("STB_GLOBAL", "STB_WEAK")
+        }
+
+
+def _time64_entry_points() -> set:
+    """The names only musl's 32-bit ports export, on both i386 and armhf and on neither
+    amd64 nor arm64, read from Debian's musl 1.2.2 builds: the 64-bit time_t ABI that
+    musl 1.2.0 added (and nothing else: i386's ___tls_get_addr, say, drops out)."""
+    found = {}
+    for row in corpus_manifest():
+        if (
+            row["pkg"] == "musl"
+            and row["version"].startswith("1.2.2")
+            and row["arch"] in ("i386", "armhf", "amd64", "arm64")
+        ):
+            libraries = glob.glob(os.path.join(row["dir"], "**", "libc.so"), recursive=True)
+            if libraries:
+                found[row["arch"]] = _exported(libraries[0])
+    if len(found) < 4:
+        skip_or_fail(f"Debian's musl 1.2.2 for i386, armhf, amd64 and arm64 are in the corpus; found {sorted(found)}")
+    return (found["i386"] & found["armhf"]) - found["amd64"] - found["arm64"]
+
+
 def test_32_bit_musl_objects_importing_the_time64_entry_points_need_musl_1_2():
-    """musl 1.2.0 gave its 32-bit ports 64-bit time_t, with new entry points named
-    ``__<name>_time64`` / ``__<name>64`` (``__clock_gettime64``, ``__stat_time64``): an object
-    that imports one loads on musl 1.2.0 or newer only. Oracle: pyelftools's undefined
-    .dynsym names of each real 32-bit musl binary; at least one binary of the set must
-    import them, so the check cannot pass on nothing."""
+    """An object of a 32-bit musllinux wheel that imports one of musl's 64-bit time_t entry
+    points loads on musl 1.2.0 or newer only. Independent of the code under test: the
+    binaries are chosen by their wheel's tag and pyelftools (32-bit ELF), the entry points
+    read from Debian's real musl builds, the imports by pyelftools; at least one binary of
+    the set must import them, so the check cannot pass on nothing."""
     import io
     import zipfile
 
     from elftools.elf.elffile import ELFFile as OracleELF
 
+    entry_points = _time64_entry_points()
+    assert len(entry_points) > 50, sorted(entry_points)  # musl 1.2.2 has 63 of them
     importing = 0
     for wheel in wheels():
-        ours = musldetect.audit(wheel)
+        if "musllinux" not in os.path.basename(wheel).split("-")[-1]:
+            continue
+        requires = {audited.path: audited.requires for audited in musldetect.audit(wheel).files}
         with zipfile.ZipFile(wheel) as archive:
-            for audited in ours.files:
-                if audited.family != "musl" or audited.static:
+            for name in archive.namelist():
+                data = archive.read(name)
+                if data[:5] != b"\x7fELF\x01":  # 32-bit ELF only
                     continue
-                elf = OracleELF(io.BytesIO(archive.read(audited.path)))
-                if elf.elfclass != 32:
+                table = OracleELF(io.BytesIO(data)).get_section_by_name(".dynsym")
+                if table is None:  # a static object imports nothing
                     continue
-                undefined = [
-                    symbol.name
-                    for symbol in elf.get_section_by_name(".dynsym").iter_symbols()
-                    if symbol["st_shndx"] == "SHN_UNDEF" and symbol["st_info"]["bind"] == "STB_GLOBAL"
-                ]
-                if any(name.startswith("__") and "time64" in name for name in undefined):
+                undefined = {symbol.name for symbol in table.iter_symbols() if symbol["st_shndx"] == "SHN_UNDEF"}
+                if undefined & entry_points:
                     importing += 1
-                    assert audited.requires is not None and audited.requires >= (1, 2, 0), (wheel, audited)
+                    assert requires[name] is not None and requires[name] >= (1, 2, 0), (wheel, name, requires[name])
     assert importing, "no 32-bit musl binary of the set imports a time64 entry point"
