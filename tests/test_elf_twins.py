@@ -14,7 +14,7 @@ import os
 import random
 import struct
 import sys
-from typing import Any, Callable, List, Optional, Tuple, Union
+from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
 import pytest
 
@@ -392,11 +392,11 @@ def test_native_dynamic_pass_gives_the_python_readers_facts_on_altered_copies(mo
     assert twin.answered >= 1000 and refused >= 100, (twin.answered, refused)
 
 
-def _tiny_library(strings: bytes, soname_at: int, memsz_short: int = 0) -> bytes:
+def _tiny_library(strings: bytes, soname_at: int, memsz_short: int = 0, more: Sequence[Tuple[int, int]] = ()) -> bytes:
     """A little-endian ELF64 library: one PT_LOAD over the whole file, PT_DYNAMIC with
-    DT_STRTAB, DT_STRSZ and DT_SONAME at ``soname_at`` (its p_memsz ``memsz_short`` bytes
-    under its p_filesz), then the string table: the rules' edges, set exactly."""
-    dynamic_at, entries = 64 + 2 * 56, [(5, 0), (10, len(strings)), (14, soname_at), (0, 0)]
+    DT_STRTAB, DT_STRSZ, DT_SONAME at ``soname_at`` and the entries ``more`` (its p_memsz
+    ``memsz_short`` bytes under its p_filesz), then the string table: the rules' edges, set exactly."""
+    dynamic_at, entries = 64 + 2 * 56, [(5, 0), (10, len(strings)), (14, soname_at), *more, (0, 0)]
     strings_at = dynamic_at + 16 * len(entries)
     entries[0] = (5, strings_at)  # DT_STRTAB: addresses are file offsets (vaddr 0)
     size = strings_at + len(strings)
@@ -437,6 +437,15 @@ def test_native_dynamic_pass_declines_a_dynamic_segment_larger_on_file_than_in_m
     assert native == python and not isinstance(python, BinaryFacts), python
     native, python = _both_readings(monkeypatch, _tiny_library(b"\0libtiny.so\0", 1))
     assert native == python and isinstance(python, BinaryFacts) and python.soname == "libtiny.so", python
+
+
+def test_native_dynamic_pass_takes_the_first_of_a_repeated_entry(monkeypatch):
+    """A tag given twice (here DT_SONAME, then DT_STRSZ cut to end before the second name):
+    both readers take its first value, the pass as the Python reader does."""
+    strings = b"\0libfirst.so\0libsecond.so\0"
+    repeated = [(14, strings.index(b"libsecond.so")), (10, 5)]
+    native, python = _both_readings(monkeypatch, _tiny_library(strings, 1, more=repeated))
+    assert native == python and isinstance(python, BinaryFacts) and python.soname == "libfirst.so", python
 
 
 def _library_that_needs_another() -> Tuple[str, bytes]:
