@@ -89,7 +89,9 @@ def test_progress_shows_the_wheel_being_read_and_how_far_and_stays_off_stdout(ba
     wheels = batch["small"] + batch["big"]
     out, shown = on_a_terminal(["--jobs", jobs, *wheels])
     lines = drawn(shown)
-    assert partial_reads(lines, batch["big"][0]), shown  # drawn while it was read, not after
+    # Drawn while a wheel was read, not after: for one of the big wheels at least (how many
+    # draws fall inside which wheel depends on the machine's load).
+    assert any(partial_reads(lines, wheel) for wheel in batch["big"]), shown
     assert "\r" not in out and "\x1b" not in out and "members" not in out
     plain = subprocess.run(
         [sys.executable, "-m", "musldetect", "audit", "--jobs", jobs, *wheels], capture_output=True, text=True
