@@ -91,6 +91,7 @@ def test_the_pure_wheel_audits_as_the_compiled_install_does(tmp_path):
         capture_output=True,
         text=True,
     )
+    assert probe.returncode == 0, probe.stderr[-2000:]
     location, native = probe.stdout.splitlines()
     assert location.startswith(os.path.join(str(tmp_path), "venv")) and native == "None"
 
