@@ -39,6 +39,9 @@ class Mutation(NamedTuple):
     new: str
     tests: Sequence[str]
     where: str = "host"  # "host", or "musl": only the musl interpreter exercises it
+    # Only these see the real wheels (MUSLDETECT_WHEELS): with them, tests that sample
+    # binaries sample others, and the kills the list was checked with must not move.
+    wheels: bool = False
 
 
 NATIVE = ("tests/test_rules.py", "tests/test_process.py")
@@ -193,6 +196,7 @@ MUTATIONS: List[Mutation] = [
         'if "time64" in "\\x00".join(imported) and any(',
         "if False and any(",
         ("tests/test_audit_pypi.py", "-k", "time64"),
+        wheels=True,
     ),
     Mutation(
         "py-glibc-static-mark",
@@ -1871,11 +1875,11 @@ class Outcome(NamedTuple):
         )
 
 
-def run_tests(python: str, tree: str, tests: Sequence[str]) -> Outcome:
+def run_tests(python: str, tree: str, tests: Sequence[str], wheels: bool = False) -> Outcome:
     # Every backend and all test material required: a test that skips cannot kill.
     with tempfile.NamedTemporaryFile(prefix="musldetect-mutation-outcomes-", suffix=".txt") as outcomes:
         env = dict(
-            os.environ,
+            {key: value for key, value in os.environ.items() if wheels or key != "MUSLDETECT_WHEELS"},
             PYTHONPATH=tree,
             PYTHONDONTWRITEBYTECODE="1",
             MUSLDETECT_REQUIRE_MUSL="1",
@@ -1900,8 +1904,8 @@ def run_killer(python: str, tree: str, mutation: Mutation, killer: str) -> Outco
     a run that reached no test)."""
     if killer.startswith("collect-failed "):
         path = killer.partition(" ")[2]
-        return run_tests(python, tree, ["--collect-only", *([path] if path else mutation.tests)])
-    return run_tests(python, tree, [killer])
+        return run_tests(python, tree, ["--collect-only", *([path] if path else mutation.tests)], mutation.wheels)
+    return run_tests(python, tree, [killer], mutation.wheels)
 
 
 def confirm_kill(python: str, tree: str, mutation: Mutation, killer: str, fails_alone: bool) -> None:
@@ -1915,7 +1919,7 @@ def confirm_kill(python: str, tree: str, mutation: Mutation, killer: str, fails_
         check = run_killer(python, tree, mutation, killer)
         confirmed = check.status == 0 if killer.startswith("collect-failed ") else check.passed(killer)
     else:
-        check = run_tests(python, tree, mutation.tests)
+        check = run_tests(python, tree, mutation.tests, mutation.wheels)
         confirmed = check.status == 0 and (killer.startswith("collect-failed ") or check.passed(killer))
     if confirmed:
         return
@@ -1932,7 +1936,7 @@ class Verdict(NamedTuple):
 
 def mutated_verdict(python: str, tree: str, mutation: Mutation) -> Verdict:
     """The mutation's tests on the mutated copy, and its killer run alone there too."""
-    outcome = run_tests(python, tree, mutation.tests)
+    outcome = run_tests(python, tree, mutation.tests, mutation.wheels)
     if outcome.status == _NO_TESTS_COLLECTED:
         raise RuntimeError(f"{mutation.name}: its selection collects no test:\n{outcome.output[-2000:]}")
     if outcome.status == 0:

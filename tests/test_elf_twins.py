@@ -448,6 +448,30 @@ def test_native_dynamic_pass_takes_the_first_of_a_repeated_entry(monkeypatch):
     assert native == python and isinstance(python, BinaryFacts) and python.soname == "libfirst.so", python
 
 
+def test_native_dynamic_pass_declines_to_read_bytes_a_hold_lacks():
+    """Given pieces with a hole where a table lies (the audit hands it files held whole
+    only, so this is the pass's own guard), the pass declines rather than read past a
+    piece: the string table here starts inside the hole, then past the last piece."""
+    from musldetect._audit._binary import _read_natively
+
+    names = b"\0libtiny.so\0"
+    data = bytearray(_tiny_library(b"PADDING!" + names, 1))
+    table_at = len(data) - len(names)
+    dynamic_at = 64 + 2 * 56  # DT_STRTAB, then DT_STRSZ: moved past the padding
+    struct.pack_into("<qQqQ", data, dynamic_at, 5, table_at, 10, len(names))
+    data = bytes(data)
+    with ELFFile("tiny", held=HeldFile([data])) as whole:
+        found = _read_natively(whole, whole.held, _native.dynamic_pass)
+        assert found is not None and found.soname == "libtiny.so"  # the pass answers for it whole
+    for pieces, starts in (
+        ([data[: table_at - 4], data[table_at + 4 :]], [0, table_at + 4]),  # the table starts in a hole
+        ([data[: table_at - 4]], [0]),  # the table starts past the last piece
+    ):
+        held = HeldFile(pieces, starts, len(data))
+        with ELFFile("tiny", held=held) as elf:
+            assert _read_natively(elf, held, _native.dynamic_pass) is None
+
+
 def _library_that_needs_another() -> Tuple[str, bytes]:
     """A host library of 40 kB to 1 MiB that names another (its facts read every table),
     else this Python's executable."""
