@@ -1839,6 +1839,8 @@ def rebuilds(mutation: Mutation) -> bool:
 
 
 _NO_TESTS_COLLECTED = 5  # pytest's exit status when a selection matches nothing
+# A killer that is a module which did not import ("" after it: no test was reached at all).
+COLLECT_FAILED = "collect-failed "
 
 
 class Outcome(NamedTuple):
@@ -1902,8 +1904,8 @@ def run_tests(python: str, tree: str, tests: Sequence[str], wheels: bool = False
 def run_killer(python: str, tree: str, mutation: Mutation, killer: str) -> Outcome:
     """The killer alone: its test by node id, or collecting its module (the selection, for
     a run that reached no test)."""
-    if killer.startswith("collect-failed "):
-        path = killer.partition(" ")[2]
+    if killer.startswith(COLLECT_FAILED):
+        path = killer[len(COLLECT_FAILED) :]
         return run_tests(python, tree, ["--collect-only", *([path] if path else mutation.tests)], mutation.wheels)
     return run_tests(python, tree, [killer], mutation.wheels)
 
@@ -1915,12 +1917,13 @@ def confirm_kill(python: str, tree: str, mutation: Mutation, killer: str, fails_
 
     This replaces running every selection whole before any mutation: most kills cost one
     test run twice, and a test that fails whatever the mutation is still caught."""
+    collected = killer.startswith(COLLECT_FAILED)
     if fails_alone:
         check = run_killer(python, tree, mutation, killer)
-        confirmed = check.status == 0 if killer.startswith("collect-failed ") else check.passed(killer)
+        confirmed = check.status == 0 if collected else check.passed(killer)
     else:
         check = run_tests(python, tree, mutation.tests, mutation.wheels)
-        confirmed = check.status == 0 and (killer.startswith("collect-failed ") or check.passed(killer))
+        confirmed = check.status == 0 and (collected or check.passed(killer))
     if confirmed:
         return
     raise RuntimeError(
@@ -1941,7 +1944,7 @@ def mutated_verdict(python: str, tree: str, mutation: Mutation) -> Verdict:
         raise RuntimeError(f"{mutation.name}: its selection collects no test:\n{outcome.output[-2000:]}")
     if outcome.status == 0:
         return Verdict(None, False)
-    killer = outcome.killer() or "collect-failed "  # no test reached: a conftest that did not import
+    killer = outcome.killer() or COLLECT_FAILED  # no test reached: a conftest that did not import
     return Verdict(killer, run_killer(python, tree, mutation, killer).status != 0)
 
 
@@ -1970,10 +1973,9 @@ def try_mutation(python: str, where: str, tree: str, mutation: Mutation) -> bool
             fh.write(original)
         if rebuilds(mutation):
             build(python, tree)
-    if verdict.killer is not None:
-        confirm_kill(python, tree, mutation, verdict.killer, verdict.fails_alone)
     shown = "SURVIVED"
     if verdict.killer is not None:
+        confirm_kill(python, tree, mutation, verdict.killer, verdict.fails_alone)
         shown = f"killed    {time.monotonic() - started:5.1f} s  by {verdict.killer}"
         shown += "" if verdict.fails_alone else " (after the tests before it)"
     print(f"{where:5} {mutation.name:30} {shown}", flush=True)
