@@ -56,11 +56,33 @@ class OptionalBuildExt(build_ext):
 
     def build_extension(self, ext):
         try:
-            super().build_extension(ext)
+            try:
+                super().build_extension(ext)
+            except Exception as exc:  # no zlib to link: the audit reads members in Python
+                if not without_zlib(ext):
+                    raise
+                sys.stderr.write(ZLIB_BANNER.format(error=exc))
+                super().build_extension(ext)
         except Exception as exc:
             if MODE == "required":
                 raise
             sys.stderr.write(BANNER.format(error=exc))
+
+
+ZLIB_BANNER = """
+musldetect: the C extension builds without zlib ({error}); the audit reads
+wheel members with Python's zlib instead (the same checks, a little slower).
+"""
+
+
+def without_zlib(ext):
+    """Take the zlib reader (csrc/md_inflate.c) out of ``ext``; False when it was not in."""
+    if "csrc/md_inflate.c" not in ext.sources:
+        return False
+    ext.sources.remove("csrc/md_inflate.c")
+    ext.libraries.remove("z")
+    ext.define_macros.remove(("MD_HAVE_ZLIB", "1"))
+    return True
 
 
 extensions = []
@@ -68,12 +90,30 @@ if MODE != "never" and sys.platform.startswith("linux"):
     extensions.append(
         Extension(
             "musldetect._native",
-            sources=["csrc/md_core.c", "csrc/md_elfsym.c", "csrc/md_elfdyn.c", "csrc/md_zip.c", "csrc/md_module.c"],
-            depends=["csrc/md_core.h", "csrc/md_elfsym.h", "csrc/md_elfdyn.h", "csrc/md_zip.h", "musldetect/_rules.py"],
-            define_macros=[("MUSLDETECT_VERSION", f'"{VERSION}"'), ("Py_LIMITED_API", "0x03080000")],
+            sources=[
+                "csrc/md_core.c",
+                "csrc/md_elfsym.c",
+                "csrc/md_elfdyn.c",
+                "csrc/md_zip.c",
+                "csrc/md_module.c",
+                "csrc/md_inflate.c",  # with zlib (MD_HAVE_ZLIB); taken out again where it does not link
+            ],
+            depends=[
+                "csrc/md_core.h",
+                "csrc/md_elfsym.h",
+                "csrc/md_elfdyn.h",
+                "csrc/md_zip.h",
+                "csrc/md_inflate.h",
+                "musldetect/_rules.py",
+            ],
+            define_macros=[
+                ("MUSLDETECT_VERSION", f'"{VERSION}"'),
+                ("Py_LIMITED_API", "0x03080000"),
+                ("MD_HAVE_ZLIB", "1"),
+            ],
             extra_compile_args=["-O2", "-Wall", "-Wextra"] + os.environ.get("MUSLDETECT_CFLAGS", "").split(),
             extra_link_args=os.environ.get("MUSLDETECT_LDFLAGS", "").split(),
-            libraries=["dl"],
+            libraries=["dl", "z"],
             py_limited_api=True,
         )
     )

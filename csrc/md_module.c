@@ -6,8 +6,12 @@
 #include "md_core.h"
 #include "md_elfdyn.h"
 #include "md_elfsym.h"
+#ifdef MD_HAVE_ZLIB
+#include "md_inflate.h"
+#endif
 #include "md_zip.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -194,7 +198,9 @@ struct dyn_arguments {
 };
 
 /* The pieces as md_dynamic_pass reads them: 0; 1 when they are not bytes in file order
- * (a held file the pass does not read: the Python reader does); -1 on an error. */
+ * (a held file the pass does not read: the Python reader does); -1 on an error. A piece
+ * may be a bytearray (read_member's reused memory) longer than the file: the pass reads
+ * nothing past the file's size (md_elfdyn.c, held), whatever a piece holds there. */
 static int read_pieces(PyObject *pieces, PyObject *starts, struct dyn_arguments *into, size_t *count)
 {
     if (!PyList_Check(pieces) || !PyList_Check(starts) || PyList_Size(pieces) != PyList_Size(starts)) {
@@ -206,12 +212,14 @@ static int read_pieces(PyObject *pieces, PyObject *starts, struct dyn_arguments 
     if (!into->pieces) return PyErr_NoMemory(), -1;
     for (size_t i = 0; i < *count; i++) {
         PyObject *piece = PyList_GetItem(pieces, (Py_ssize_t)i);
-        if (!PyBytes_Check(piece)) return 1;
+        int is_bytes = PyBytes_Check(piece);
+        if (!is_bytes && !PyByteArray_Check(piece)) return 1;
         unsigned long long start = PyLong_AsUnsignedLongLong(PyList_GetItem(starts, (Py_ssize_t)i));
         if (PyErr_Occurred()) return -1;
         if (i && start < into->pieces[i - 1].start + into->pieces[i - 1].size) return 1;
-        into->pieces[i] = (struct md_piece){(const unsigned char *)PyBytes_AsString(piece), start,
-                                            (uint64_t)PyBytes_Size(piece)};
+        const char *data = is_bytes ? PyBytes_AsString(piece) : PyByteArray_AsString(piece);
+        uint64_t length = (uint64_t)(is_bytes ? PyBytes_Size(piece) : PyByteArray_Size(piece));
+        into->pieces[i] = (struct md_piece){(const unsigned char *)data, start, length};
     }
     return 0;
 }
@@ -452,12 +460,89 @@ done:
     return found;
 }
 
+#ifdef MD_HAVE_ZLIB
+/* read_member(fd, offset, compressed, size, method, out, scratch) -> (produced, crc,
+ * complete, truncated, inflate_error): one member read into `out` (a bytearray of at least
+ * max(size + 1, compressed) bytes, reused from member to member) as md_inflate.h says,
+ * deflated data passing through `scratch` (at least `compressed` bytes); inflate_error is
+ * zlib's words for a failure, or None. The checks are the caller's (WheelZip.whole's). */
+static PyObject *native_read_member(PyObject *module, PyObject *args)
+{
+    int fd, method;
+    unsigned long long offset, compressed, size;
+    PyObject *out, *scratch;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "iKKKiO!O!:read_member", &fd, &offset, &compressed, &size, &method,
+                          &PyByteArray_Type, &out, &PyByteArray_Type, &scratch)) {
+        return NULL;
+    }
+    unsigned long long room = (unsigned long long)PyByteArray_Size(out);
+    if ((method != MD_STORED && method != MD_DEFLATED) || size >= room || compressed > room ||
+        (method == MD_DEFLATED && compressed > (unsigned long long)PyByteArray_Size(scratch))) {
+        PyErr_SetString(PyExc_ValueError, "read_member: a stored or deflated member, and buffers that hold it");
+        return NULL;
+    }
+    unsigned char *into = (unsigned char *)PyByteArray_AsString(out);
+    unsigned char *passing = (unsigned char *)PyByteArray_AsString(scratch);
+    struct md_member_read result;
+    int started;
+    Py_BEGIN_ALLOW_THREADS
+    started = md_read_member(fd, offset, compressed, size, method, into, passing, &result);
+    Py_END_ALLOW_THREADS
+    if (started != 0) return PyErr_NoMemory();
+    if (result.read_errno) {
+        errno = result.read_errno;
+        return PyErr_SetFromErrno(PyExc_OSError);
+    }
+    PyObject *problem = result.inflate_error ? PyUnicode_FromString(result.message) : (Py_INCREF(Py_None), Py_None);
+    if (!problem) return NULL;
+    PyObject *answer = Py_BuildValue("(KkOOO)", (unsigned long long)result.produced, (unsigned long)result.crc,
+                                     result.complete ? Py_True : Py_False, result.truncated ? Py_True : Py_False,
+                                     problem);
+    Py_DECREF(problem);
+    return answer;
+}
+
+/* crc32(data, crc) -> ZIP's CRC-32 of `data` (bytes) continuing `crc`: zlib.crc32's answer,
+ * folded by carry-less multiplication where the CPU has it (md_inflate.h). */
+static PyObject *native_crc32(PyObject *module, PyObject *args)
+{
+    PyObject *data;
+    unsigned long crc;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "Sk:crc32", &data, &crc)) return NULL;
+    const unsigned char *bytes = (const unsigned char *)PyBytes_AsString(data);
+    uint64_t length = (uint64_t)PyBytes_Size(data);
+    uint32_t value;
+    if (length < ((uint64_t)1 << 16)) return PyLong_FromUnsignedLong(md_crc32((uint32_t)crc, bytes, length));
+    Py_BEGIN_ALLOW_THREADS
+    value = md_crc32((uint32_t)crc, bytes, length);
+    Py_END_ALLOW_THREADS
+    return PyLong_FromUnsignedLong(value);
+}
+
+/* scratch(size): a bytearray of `size` bytes left as the allocator gives them, for
+ * read_member to fill (zeroing it first would cost as much as the first fill). */
+static PyObject *native_scratch(PyObject *module, PyObject *size)
+{
+    (void)module;
+    Py_ssize_t length = PyLong_AsSsize_t(size);
+    if (length < 0) return PyErr_Occurred() ? NULL : (PyErr_SetString(PyExc_ValueError, "scratch: size < 0"), NULL);
+    return PyByteArray_FromStringAndSize(NULL, length);
+}
+#endif
+
 static PyMethodDef native_methods[] = {
     {"detect", native_detect, METH_NOARGS, "Uncached: the C library mapped into this process, as raw facts."},
     {"musl_version_in", native_musl_version_in, METH_O, "The musl version rules in C, over one bytes block."},
     {"symbol_pass", native_symbol_pass, METH_VARARGS, "The dynamic symbol table's one pass in C (_elf_symbols' twin)."},
     {"dynamic_pass", native_dynamic_pass, METH_VARARGS, "The dynamic section's facts in one C pass (md_elfdyn.h)."},
     {"zip_walk", native_zip_walk, METH_VARARGS, "A wheel's central directory and byte accounting, common case (md_zip.h)."},
+#ifdef MD_HAVE_ZLIB
+    {"read_member", native_read_member, METH_VARARGS, "One member read and inflated into reused memory (md_inflate.h)."},
+    {"scratch", native_scratch, METH_O, "A bytearray for read_member to fill, not zeroed first."},
+    {"crc32", native_crc32, METH_VARARGS, "ZIP's CRC-32 of bytes, continuing a CRC (md_inflate.h)."},
+#endif
     {NULL, NULL, 0, NULL},
 };
 

@@ -42,6 +42,20 @@ if TYPE_CHECKING:
     ZipWalk = Callable[
         [int, int, bytes, int, int], Optional[Tuple[List[str], List[Tuple[str, int, int, int, int, int]]]]
     ]
+    from typing import Protocol
+
+    class NativeZipReader(Protocol):
+        """What the extension offers a wheel's reading where it was built with zlib
+        (csrc/md_inflate.h): the module itself is one."""
+
+        def read_member(
+            self, fd: int, offset: int, compressed: int, size: int, method: int, out: bytearray, scratch: bytearray
+        ) -> Tuple[int, int, bool, bool, Optional[str]]: ...
+
+        def scratch(self, size: int) -> bytearray: ...
+
+        def crc32(self, data: bytes, crc: int) -> int: ...
+
 
 BACKEND_ORDER: Tuple[str, ...] = ("native", "cffi", "python", "ctypes")
 BACKEND_ENV = "MUSLDETECT_BACKEND"
@@ -190,3 +204,14 @@ def native_zip_walk() -> Optional[ZipWalk]:
 
     found: Optional[ZipWalk] = getattr(_native, "zip_walk", None)
     return found
+
+
+def native_zip_reader() -> Optional[NativeZipReader]:
+    """The C twin of reading a member whole and of its CRC-32 (``_native.read_member``,
+    ``_native.crc32``, held to the Python reader by tests/test_zip_twins.py), on the same
+    terms as ``native_symbol_pass``; None also where the extension was built without zlib."""
+    if not _native_twins():
+        return None
+    from . import _native
+
+    return _native if hasattr(_native, "read_member") else None

@@ -1,4 +1,4 @@
-from typing import List, Optional, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 __build_version__: str
 
@@ -19,7 +19,7 @@ def symbol_pass(
     table: bytes, strings: bytes, entry_size: int, big_endian: bool, prefixes: Optional[Tuple[bytes, ...]]
 ) -> Optional[Tuple[List[str], List[int], List[int], List[str]]]: ...
 def dynamic_pass(
-    pieces: List[bytes],
+    pieces: Sequence[bytes | bytearray],
     starts: List[int],
     size: int,
     bits: int,
@@ -44,3 +44,8 @@ def dynamic_pass(
 def zip_walk(
     fd: int, file_size: int, directory: bytes, count: int, directory_offset: int
 ) -> Optional[Tuple[List[str], List[Tuple[str, int, int, int, int, int]]]]: ...
+def read_member(
+    fd: int, offset: int, compressed: int, size: int, method: int, out: bytearray, scratch: bytearray
+) -> Tuple[int, int, bool, bool, Optional[str]]: ...
+def scratch(size: int) -> bytearray: ...
+def crc32(data: bytes, crc: int) -> int: ...
