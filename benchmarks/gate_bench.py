@@ -9,7 +9,7 @@ contenders interleaved wheel by wheel and their order alternated each round, med
   library: inflate every member (raw deflate, zlib) and check its CRC, hash it (sha256,
   hashlib, as RECORD does), each member whole and each fed to the inflater READ compressed
   bytes at a time (faster for large members), and each member the way the audit takes it
-  (whole up to CHUNK, streamed above); the floor of a wheel is the fastest of the three.
+  (whole up to WHOLE, 6 MiB, streamed above); the floor of a wheel is the fastest of the three.
   Inflating and hashing are timed apart too;
 - the same floor with a faster inflater from PyPI when installed (zlib-ng's ``zlib_ng``,
   isal's ``isal_zlib``), through musldetect/_audit/_inflate.py: the CRC still checked on
@@ -32,6 +32,8 @@ from __future__ import annotations
 import argparse
 import glob
 import hashlib
+import importlib
+import importlib.util
 import json
 import os
 import platform
@@ -46,6 +48,7 @@ from typing import Any, Callable, Dict, List, NamedTuple, Optional
 
 import musldetect
 from musldetect._audit import _inflate
+from musldetect._audit._zip_layout import WHOLE
 
 
 def engines() -> List[_inflate.Inflater]:
@@ -86,7 +89,7 @@ def members(path: str) -> List[Member]:
     return found
 
 
-CHUNK = 1 << 20  # at most this many bytes made per call, as the audit does
+CHUNK = 1 << 20  # at most this many bytes made per call, as the audit does while a member streams
 READ = 256 << 10  # compressed bytes fed at a time, as the audit does for a large member
 
 
@@ -110,15 +113,39 @@ def read_streamed(path: str, listing: List[Member], engine: _inflate.Inflater) -
 
 
 def read_mixed(path: str, listing: List[Member], engine: _inflate.Inflater) -> None:
-    """Each member the way the audit takes it: whole when it fits one CHUNK each way,
-    streamed when larger. A wheel of many small files and one large binary reads faster
-    so than all whole or all streamed, and the floor must not be the slower reading."""
+    """Each member the way the audit takes it: whole when it fits WHOLE each way, streamed
+    when larger. A wheel of many small files and one large binary reads faster so than all
+    whole or all streamed, and the floor must not be the slower reading."""
     with open(path, "rb") as fh:
         for member in listing:
-            if member.compressed <= CHUNK and member.size <= CHUNK:
+            if member.compressed <= WHOLE and member.size <= WHOLE:
                 _whole(path, member, _raw(fh, member), engine, True)
             else:
                 _streamed(path, member, _raw(fh, member), engine)
+
+
+def read_natively(path: str, listing: List[Member]) -> None:
+    """Every member the way the audit reads it with the C reader (``_native.read_member``,
+    into reused memory, its CRC folded where the CPU can), hashed with hashlib: the audit's
+    own reading, judging nothing. Not the floor the issue sets (the standard library's),
+    a second one beside it, so the figures say how much of the audit's margin over that
+    floor comes from reading faster than the standard library does."""
+    from musldetect import _native
+
+    out = _native.scratch(WHOLE + 1)
+    passing = _native.scratch(WHOLE)
+    with open(path, "rb") as fh:
+        for member in listing:
+            if member.compressed > WHOLE or member.size > WHOLE:
+                _streamed(path, member, _raw(fh, member), engines()[0], _native.crc32)
+                continue
+            made, crc, complete, _, problem = _native.read_member(
+                fh.fileno(), member.data_offset, member.compressed, member.size, member.method, out, passing
+            )
+            if problem or not complete or made != member.size or crc != member.crc:
+                raise ValueError(f"{path}!{member.name}: not what its headers say")
+            with memoryview(out) as whole:
+                hashlib.sha256(whole[:made]).digest()
 
 
 def _raw(fh: Any, member: Member) -> bytes:
@@ -138,13 +165,15 @@ def _whole(path: str, member: Member, raw: bytes, engine: _inflate.Inflater, has
         hashlib.sha256(data).digest()
 
 
-def _streamed(path: str, member: Member, raw: bytes, engine: _inflate.Inflater) -> None:
+def _streamed(
+    path: str, member: Member, raw: bytes, engine: _inflate.Inflater, crc32: Callable[[bytes, int], int] = zlib.crc32
+) -> None:
     hasher = hashlib.sha256()
     if member.method == zipfile.ZIP_STORED:
-        crc, produced = zlib.crc32(raw), len(raw)
+        crc, produced = crc32(raw, 0), len(raw)
         hasher.update(raw)
     else:
-        crc, produced = _streamed_inflate(engine, memoryview(raw), hasher)
+        crc, produced = _streamed_inflate(engine, memoryview(raw), hasher, crc32)
     if produced != member.size or crc != member.crc:
         raise ValueError(f"{path}!{member.name}: size or CRC differs")
     hasher.digest()
@@ -155,7 +184,9 @@ class Streamed(NamedTuple):
     produced: int
 
 
-def _streamed_inflate(engine: _inflate.Inflater, raw: memoryview, hasher: Any) -> Streamed:
+def _streamed_inflate(
+    engine: _inflate.Inflater, raw: memoryview, hasher: Any, crc32: Callable[[bytes, int], int] = zlib.crc32
+) -> Streamed:
     inflater = engine.decompressobj(-15)
     crc = produced = fed = 0
     while fed < len(raw) and not inflater.eof:
@@ -163,7 +194,7 @@ def _streamed_inflate(engine: _inflate.Inflater, raw: memoryview, hasher: Any) -
         fed += len(pending)
         while pending:
             out = inflater.decompress(pending, CHUNK)
-            crc = zlib.crc32(out, crc)
+            crc = crc32(out, crc)
             hasher.update(out)
             produced += len(out)
             pending = inflater.unconsumed_tail
@@ -171,7 +202,7 @@ def _streamed_inflate(engine: _inflate.Inflater, raw: memoryview, hasher: Any) -
         out = inflater.decompress(b"", CHUNK)
         if not out:
             break
-        crc = zlib.crc32(out, crc)
+        crc = crc32(out, crc)
         hasher.update(out)
         produced += len(out)
     if not inflater.eof or inflater.unused_data or fed < len(raw):
@@ -194,6 +225,12 @@ def audit_with(wheel: str, engine: str) -> None:
         musldetect.audit(wheel)
     finally:
         del os.environ["MUSLDETECT_INFLATER"]
+
+
+# Whether the installed extension has the C member reader (built with zlib).
+NATIVE_READER = importlib.util.find_spec("musldetect._native") is not None and hasattr(
+    importlib.import_module("musldetect._native"), "read_member"
+)
 
 
 def per_wheel(wheels: List[str], rounds: int) -> List[Dict[str, Any]]:
@@ -219,6 +256,8 @@ def per_wheel(wheels: List[str], rounds: int) -> List[Dict[str, Any]]:
                     (f"floor-mixed-{engine.name}", lambda w=wheel, e=engine: read_mixed(w, listings[w], e))
                 )
             contenders.append(("inflate-zlib", lambda w=wheel: read_all(w, listings[w], found[0], False)))
+            if NATIVE_READER:
+                contenders.append(("reader-native", lambda w=wheel: read_natively(w, listings[w])))
             if index % 2:
                 contenders.reverse()
             for name, call in contenders:
@@ -297,6 +336,9 @@ def summary(rows: List[Dict[str, Any]]) -> Dict[str, Any]:
         )
         out[f"median_audit_over_oneshot_floor_{name}"] = median_ratio(f"audit-{name}", f"floor-oneshot-{name}")
         out[f"median_audit_{name}_over_floor_zlib"] = median_ratio(f"audit-{name}", "floor-zlib")
+        if name == "zlib" and NATIVE_READER:
+            out["median_audit_zlib_over_native_reader"] = median_ratio("audit-zlib", "reader-native")
+            out["median_native_reader_over_floor_zlib"] = median_ratio("reader-native", "floor-zlib")
         if name != "zlib":
             out[f"median_floor_zlib_over_{name}"] = median_ratio("floor-zlib", f"floor-{name}")
             out[f"total_floor_zlib_over_{name}"] = floor / sum(row[f"floor-{name}"] for row in rows)

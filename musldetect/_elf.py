@@ -56,11 +56,12 @@ WINDOW = 8192  # what a small read brings along (so one read serves the small re
 
 class HeldPieces:
     """A held file's pieces and the file offset of each, ascending (a plain record: typing
-    is not imported on the hot path, which reads ELF files too)."""
+    is not imported on the hot path, which reads ELF files too). A piece may be a bytearray
+    longer than the file (the C member reader's reused memory): the file's size bounds it."""
 
     __slots__ = ("pieces", "starts")
 
-    def __init__(self, pieces: List[bytes], starts: List[int]) -> None:
+    def __init__(self, pieces: Sequence[bytes | bytearray], starts: List[int]) -> None:
         self.pieces, self.starts = pieces, starts
 
 

@@ -13,7 +13,7 @@ from ._elf_header import PT_DYNAMIC
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Callable, Dict, List, Optional, Tuple
+    from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
     from ._elf_header import Reader
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     # where the Python reader must decide.
     DynamicPass = Callable[
         [
-            List[bytes],
+            Sequence[Union[bytes, bytearray]],
             List[int],
             int,
             int,

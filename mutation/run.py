@@ -71,6 +71,7 @@ SPARSE_BUILT = ("tests/test_audit_sparse.py", "-k", "not real_large")
 SPARSE_REAL = ("tests/test_audit_sparse.py", "-k", "real_large")
 TWINS = ("tests/test_elf_twins.py",)
 ZIP_TWINS = ("tests/test_zip_twins.py", "tests/test_zip.py")
+MEMBER_TWINS = ("tests/test_zip_twins.py", "-k", "member_reader or native_reader or crc32")
 CTRL_C = ("tests/test_cli.py", "-k", "ctrl_c")
 # Measured at about 70 s a mutation (the hanging variants wait out their bounds): run first.
 SLOWEST_SELECTIONS = (CTRL_C,)
@@ -1755,6 +1756,63 @@ MUTATIONS: List[Mutation] = [
         "walked = self._walked(layout) if STRUCTURE_CHECKS else None",
         "walked = None",
         ZIP_TWINS,
+    ),
+    # -- the C member reader (csrc/md_inflate.c) and the audit's use of it -------------------
+    Mutation(
+        "c-crc-fold-constant",
+        "csrc/md_inflate.c",
+        "{0x0154442bd4, 0x01c6e41596}",
+        "{0x0154442bd5, 0x01c6e41596}",
+        MEMBER_TWINS,
+    ),
+    Mutation(
+        "c-crc-tail-dropped",
+        "csrc/md_inflate.c",
+        "    return zlib_crc(crc, data, length);\n}",
+        "    return crc;\n}",
+        MEMBER_TWINS,
+    ),
+    Mutation(
+        "c-inflate-no-room-for-more",
+        "csrc/md_inflate.c",
+        "inflate_into(scratch, compressed, out, size + 1, result)",
+        "inflate_into(scratch, compressed, out, size, result)",
+        MEMBER_TWINS,
+    ),
+    Mutation(
+        "c-inflate-input-left-over",
+        "csrc/md_inflate.c",
+        "result->complete = code == Z_STREAM_END && stream.avail_in == 0 && fed == length;",
+        "result->complete = code == Z_STREAM_END;",
+        MEMBER_TWINS,
+    ),
+    Mutation(
+        "c-read-short-taken",
+        "csrc/md_inflate.c",
+        "    if (result->read_errno || got != compressed) {",
+        "    if (result->read_errno) {",
+        MEMBER_TWINS,
+    ),
+    Mutation(
+        "c-dynamic-past-the-file",
+        "csrc/md_elfdyn.c",
+        "    if (offset > in->file_size || size > in->file_size - offset || size > MAX_READ) return NULL;",
+        "    if (size > MAX_READ) return NULL;",
+        TWINS,
+    ),
+    Mutation(
+        "audit-reused-past-unsaid",
+        "musldetect/_audit/_zip.py",
+        "        if member.method == DEFLATED and found.produced > member.size:",
+        "        if False:",
+        MEMBER_TWINS,
+    ),
+    Mutation(
+        "audit-takes-the-member-reader",
+        "musldetect/_audit/_zip.py",
+        'self._memory = _ReusedMemory(native) if native is not None and inflater.name == "zlib" else None',
+        "self._memory = None",
+        MEMBER_TWINS,
     ),
     # -- the sparse hold of large members, static programs' marks searched as they stream --
     Mutation(

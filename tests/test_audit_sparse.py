@@ -18,7 +18,7 @@ from typing import List, NamedTuple, Tuple
 import pytest
 
 from musldetect import _rules
-from musldetect._audit import _read
+from musldetect._audit import _read, _zip
 from musldetect._audit._binary import binary_facts
 from musldetect._audit._zip import WheelZip
 from musldetect._elf import ELFFile, HeldFile
@@ -132,7 +132,9 @@ def wide_program(tmp_path_factory) -> bytes:
 
 @pytest.fixture
 def small_keeps(monkeypatch):
-    """A few MiB count as large, and the ends kept are small: the middle is dropped."""
+    """A few MiB count as large, and the ends kept are small: the middle is dropped; a
+    member over 1 MiB streams, as one over ``WHOLE`` does."""
+    monkeypatch.setattr(_zip, "WHOLE", 1 << 20)
     monkeypatch.setattr(_read, "MAX_HELD", 2 << 20)
     monkeypatch.setattr(_read, "SPARSE_FROM", 2 << 20)
     monkeypatch.setattr(_read, "HEAD_KEEP", 64 << 10)

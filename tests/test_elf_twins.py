@@ -518,9 +518,39 @@ def test_a_sparse_hold_is_read_as_the_python_reader_reads_it(monkeypatch):
 def test_native_dynamic_pass_refuses_arguments_no_reader_passes_it():
     with pytest.raises(TypeError, match="one length"):
         _native.dynamic_pass([b"x"], [], 1, 64, False, False, [], (0, 0, 0), (), ())
-    # Pieces it does not read in place (out of order, or not bytes) are the Python reader's.
+    # Pieces it does not read in place (out of order, or neither bytes nor a bytearray) are the Python reader's.
     assert _native.dynamic_pass([b"ab", b"cd"], [0, 1], 4, 64, False, False, [], (0, 0, 0), (), ()) is None
-    assert _native.dynamic_pass([bytearray(b"ab")], [0], 2, 64, False, False, [], (0, 0, 0), (), ()) is None
+    assert _native.dynamic_pass([memoryview(b"ab")], [0], 2, 64, False, False, [], (0, 0, 0), (), ()) is None
+
+
+def _past_the_file(data: bytes, strings: bytes, more: int) -> bytes:
+    """``_tiny_library``'s file with its PT_LOAD and DT_STRSZ saying ``more`` bytes than it holds."""
+    lying = bytearray(data)
+    filesz, memsz = struct.unpack_from("<QQ", lying, 64 + 32)
+    struct.pack_into("<QQ", lying, 64 + 32, filesz + more, memsz + more)
+    struct.pack_into("<Q", lying, 64 + 2 * 56 + 16 + 8, len(strings) + more)  # DT_STRSZ's value
+    return bytes(lying)
+
+
+def test_native_dynamic_pass_reads_reused_memory_only_up_to_the_file(monkeypatch):
+    """A member read into the C reader's reused memory (a bytearray longer than the file,
+    what an earlier member left after it): the pass reads the file's bytes only. A name
+    whose NUL lies past the end of the file, or a string table its headers say runs past
+    it, is refused by both readers, whatever the memory holds after the file."""
+    from musldetect._audit._read import _ReusedFile
+
+    cases = [(b"\0libtiny.so", False), (b"\0libtiny.so\0", True)]
+    for strings, ends in cases + [(b"\0libtiny.so\0", None)]:
+        data = _tiny_library(strings, 1)
+        if ends is None:  # the string table's bytes past the file are the stale ones
+            data, ends = _past_the_file(data, strings, 40), False
+        memory = bytearray(data + b"\0stale bytes of the member before\0" + bytes(40))
+        twin = CountedTwin(_native.dynamic_pass)
+        monkeypatch.setattr(_native, "dynamic_pass", twin)
+        native = _facts(monkeypatch, "auto", "tiny", _ReusedFile(memory, len(data)))
+        python = _facts(monkeypatch, "python", "tiny", HeldFile([data]))
+        assert native == python, (strings, native, python)
+        assert isinstance(python, BinaryFacts) == ends and twin.answered == ends, (strings, python)
 
 
 def test_an_audit_reads_its_held_binaries_with_the_dynamic_pass(monkeypatch, tmp_path):

@@ -8,14 +8,19 @@ refuses and the accelerated one judges."""
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
 import random
 import struct
-from typing import Any, List, Tuple, Union
+import zipfile
+import zlib
+from typing import Any, Iterator, List, Set, Tuple, Union
 
 import pytest
 
+from musldetect._audit import _inflate
 from musldetect._audit._zip import WheelZip, ZipMember
+from musldetect._audit._zip_layout import CHUNK, WHOLE
 from musldetect._rootfs import open_regular_file
 from musldetect._types import WheelError, ZipRefused
 
@@ -185,3 +190,171 @@ def test_native_zip_walk_refuses_arguments_no_reader_passes_it():
     assert _native.zip_walk(0, 0, b"x" * 45, 1, 0) is None  # no room for one entry
     with pytest.raises(TypeError):
         _native.zip_walk(0, 0, "text", 0, 0)
+
+
+# -- one member read whole: the C reader into reused memory (_native.read_member) --------
+
+MemberReading = Union[List[Tuple[str, ...]], Tuple[str, str]]
+
+
+def _member_readings(monkeypatch: Any, backend: str, path: str) -> MemberReading:
+    """Every member as ``WheelZip`` reads it with ``backend`` and zlib (the C reader, where
+    it takes the member, or the Python one): its name and the sha256 of its bytes, or its
+    refusal, defect and words; or the container's refusal."""
+    monkeypatch.setenv("MUSLDETECT_BACKEND", backend)
+    monkeypatch.setenv("MUSLDETECT_INFLATER", "zlib")
+    fd = open_regular_file(path)
+    try:
+        archive = WheelZip(path, fd)
+        found: List[Tuple[str, ...]] = []
+        for member in archive.members:
+            try:
+                if archive.reads_reused(member):
+                    data = bytes(memoryview(archive.reused(member))[: member.size])
+                else:
+                    data = b"".join(archive.stream(member))
+                found.append((member.name, hashlib.sha256(data).hexdigest()))
+            except ZipRefused as exc:
+                found.append((member.name, exc.defect, str(exc)))
+        return found
+    except ZipRefused as exc:
+        return (exc.defect, str(exc))
+    finally:
+        os.close(fd)
+
+
+@pytest.fixture
+def member_reader() -> None:
+    """The C reader, which an extension built without zlib lacks (a skip, unless the
+    native backend is required, as everywhere in CI)."""
+    if not hasattr(_native, "read_member"):
+        message = "the extension was built without zlib: it has no read_member"
+        if "native" in REQUIRED_BACKENDS:
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def _counted_reads(monkeypatch: Any) -> CountedTwin:
+    twin = CountedTwin(_native.read_member)
+    monkeypatch.setattr(_native, "read_member", twin)
+    return twin
+
+
+def test_an_audit_reads_its_members_with_the_native_reader_when_zlib_inflates(monkeypatch, tmp_path, member_reader):
+    """With zlib the inflater (the default without the ``fast`` extra) an audit reads its
+    members with the C reader; with the Python backend, or a faster inflater, it does not."""
+    import musldetect
+
+    wheel = _small_wheel(tmp_path)
+    twin = _counted_reads(monkeypatch)
+    monkeypatch.delenv("MUSLDETECT_BACKEND", raising=False)
+    monkeypatch.setenv("MUSLDETECT_INFLATER", "zlib")
+    musldetect.audit(wheel)
+    assert twin.answered == 5, twin.answered  # three files, METADATA and WHEEL (RECORD streams)
+    monkeypatch.setenv("MUSLDETECT_BACKEND", "python")
+    musldetect.audit(wheel)
+    faster = [inflater.name for inflater in _inflate.available() if inflater.name != "zlib"]
+    if faster:
+        monkeypatch.delenv("MUSLDETECT_BACKEND")
+        monkeypatch.setenv("MUSLDETECT_INFLATER", faster[0])
+        musldetect.audit(wheel)
+    assert twin.answered == 5, twin.answered
+
+
+def test_native_member_reader_reads_every_real_wheel_as_python(monkeypatch, tmp_path, member_reader):
+    """Every member of the real wheels (and of a made one): the same bytes by both readers,
+    every one that fits read by the C reader."""
+    wheels = _real_wheels() + [_small_wheel(tmp_path)]
+    twin = _counted_reads(monkeypatch)
+    fitting = 0
+    for wheel in wheels:
+        native, python = _member_readings(monkeypatch, "auto", wheel), _member_readings(monkeypatch, "python", wheel)
+        assert native == python, wheel
+        assert isinstance(python, list) and all(len(found) == 2 for found in python), (wheel, python)
+        with zipfile.ZipFile(wheel) as plain:
+            fitting += sum(info.file_size <= WHOLE and info.compress_size <= WHOLE for info in plain.infolist())
+    assert twin.answered == fitting, (twin.answered, fitting)
+
+
+def _damaged_members(rng: random.Random) -> Iterator[Tuple[str, Tuple[zh.Entry, ...]]]:
+    """A wheel's members, deflated (a small one and one of several MiB, past a streamed
+    piece) and stored, each damaged in turn where only inflating it shows: its CRC, its
+    declared size either way, its data cut short, run on, emptied, its first block of a type
+    deflate lacks (3), or a byte flipped."""
+    large = b"".join(b"%d:%x\n" % (i, rng.getrandbits(24)) for i in range(300_000))
+    entries = (
+        zh.new_entry("pkg/small.py", b"x = 1\n" * 300),
+        zh.new_entry("pkg/large.txt", large),
+        zh.new_entry("pkg/stored.bin", bytes(range(256)) * 8, zipfile.ZIP_STORED),
+    )
+    assert len(large) > CHUNK and len(entries[1].data) > CHUNK // 4
+    yield "intact", entries
+    for index, entry in enumerate(entries):
+        yield f"{index}-crc", zh._replace(entries, index, crc=entry.crc ^ 1)
+        yield f"{index}-size-less", zh._replace(entries, index, size=entry.size - 1)
+        yield f"{index}-size-more", zh._replace(entries, index, size=entry.size + 1)
+        yield f"{index}-cut", zh._replace(entries, index, data=entry.data[:-1])
+        yield f"{index}-run-on", zh._replace(entries, index, data=entry.data + b"\0")
+        yield f"{index}-empty", zh._replace(entries, index, data=b"")
+        yield f"{index}-bad-block", zh._replace(entries, index, data=bytes([entry.data[0] | 6]) + entry.data[1:])
+        for at in sorted(rng.sample(range(len(entry.data)), 6)):
+            flipped = bytearray(entry.data)
+            flipped[at] ^= 1 << rng.randrange(8)
+            yield f"{index}-flip-{at}", zh._replace(entries, index, data=bytes(flipped))
+
+
+def test_native_member_reader_refuses_a_damaged_member_as_python(monkeypatch, tmp_path, member_reader):
+    """Each damage (``_damaged_members``): both readers read the same bytes or refuse the
+    member with the same defect and words, and every defect inflating can show is met."""
+    twin = _counted_reads(monkeypatch)
+    defects: Set[str] = set()
+    path = str(tmp_path / "damaged-1.0-py3-none-any.whl")
+    for kind, entries in _damaged_members(random.Random(656)):
+        with open(path, "wb") as fh:
+            fh.write(zh.serialise(zh.Layout(entries)))
+        native, python = _member_readings(monkeypatch, "auto", path), _member_readings(monkeypatch, "python", path)
+        assert native == python, kind
+        readings = python if isinstance(python, list) else [python]
+        defects.update(found[-2] for found in readings if len(found) != 2)
+    assert {"BadCrc32", "BadUncompressedSize", "BadCompressedSize", "BadCompressedData"} <= defects, defects
+    assert twin.answered > 100, twin.answered
+
+
+def test_native_member_reader_says_what_the_file_lacks(tmp_path, member_reader):
+    """Read directly: data past the end of the file is said to be truncated (the container
+    checks never let a wheel get there, unless it changes while read); a closed descriptor
+    is the OSError pread gives; buffers too small, or another method, are refused."""
+    path = tmp_path / "short"
+    path.write_bytes(b"0123456789")
+    out, scratch = _native.scratch(64), _native.scratch(64)
+    fd = os.open(str(path), os.O_RDONLY)
+    try:
+        assert _native.read_member(fd, 4, 6, 6, 0, out, scratch) == (6, zlib.crc32(b"456789"), True, False, None)
+        assert _native.read_member(fd, 4, 7, 7, 0, out, scratch)[3] is True
+        with pytest.raises(zlib.error) as inflated:
+            zlib.decompressobj(-15).decompress(b"0123456789")
+        assert _native.read_member(fd, 0, 10, 20, 8, out, scratch)[2:] == (False, False, str(inflated.value))
+        with pytest.raises(ValueError):
+            _native.read_member(fd, 0, 10, 64, 0, out, scratch)  # no room for size + 1
+        with pytest.raises(ValueError):
+            _native.read_member(fd, 0, 10, 10, 12, out, scratch)  # bzip2 is the Python reader's
+    finally:
+        os.close(fd)
+    with pytest.raises(OSError):
+        _native.read_member(fd, 0, 1, 1, 0, out, scratch)
+
+
+def test_native_crc32_is_zlibs_at_every_length(member_reader):
+    """Folded 64 bytes at a time where the CPU can, zlib's for the rest: every length up to
+    a few blocks, at every start within 16 bytes, continuing a CRC, and some long ones."""
+    rng = random.Random(32)
+    data = bytes(rng.getrandbits(8) for _ in range(1 << 20))
+    for start in range(16):
+        for length in range(0, 400):
+            piece = data[start : start + length]
+            assert _native.crc32(piece, 0) == zlib.crc32(piece), (start, length)
+    for _ in range(50):
+        start, length = rng.randrange(1000), rng.randrange(1 << 19)
+        piece, before = data[start : start + length], rng.getrandbits(32)
+        assert _native.crc32(piece, before) == zlib.crc32(piece, before), (start, length)
+    assert _native.crc32(data, 0) == zlib.crc32(data)

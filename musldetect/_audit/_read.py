@@ -19,7 +19,7 @@ import re
 from typing import BinaryIO, Callable, Dict, List, NamedTuple, Optional, Set, Tuple
 
 from .. import _rules
-from .._elf import WINDOW, ELFFile, HeldFile
+from .._elf import WINDOW, ELFFile, HeldFile, HeldPieces
 from .._elf_header import ET_DYN, PT_DYNAMIC, PT_INTERP, PT_LOAD, PT_NOTE
 from .._rootfs import (
     host_is_directory,
@@ -133,7 +133,9 @@ def _read_wheel(path: str, fd: int, spool: Optional[str] = None, progress: Optio
             continue
         is_wheel_file = member.name.endswith("/WHEEL") and _is_wheel_file(member.name)
         keep = MAX_METADATA if is_wheel_file else 0
-        if spool is None and archive.fits_one_read(member):  # most members: read and checked in one step
+        if spool is None and archive.reads_reused(member):  # most members, with the C reader
+            taken = _take_reused_member(archive, member, record, keep)
+        elif spool is None and archive.fits_one_read(member):  # most members, without it
             taken = _take_small_member(archive, member, record, keep)
         else:
             taken = _take_member(archive, member, record, spool, keep)
@@ -493,12 +495,61 @@ def _changed(archive: WheelZip, member: ZipMember, why: str) -> ZipRefused:
 def _take_small_member(archive: WheelZip, member: ZipMember, record: Optional[_record.Record], keep: int) -> _Taken:
     """``_take_member`` for a member read in one step (most are): no pieces to gather."""
     data = archive.whole(member)
+    return _take_whole(archive, member, record, keep, data, lambda: HeldFile([data]))
+
+
+def _take_reused_member(archive: WheelZip, member: ZipMember, record: Optional[_record.Record], keep: int) -> _Taken:
+    """``_take_small_member`` for a member read into the C reader's reused memory
+    (``WheelZip.reused``): a binary's facts are read from there, before the next member
+    overwrites it, so holding a binary costs no allocation."""
+    memory = archive.reused(member)
+    data = memoryview(memory)[: member.size]
+    try:
+        return _take_whole(archive, member, record, keep, data, lambda: _ReusedFile(memory, member.size))
+    finally:
+        data.release()
+
+
+def _take_whole(
+    archive: WheelZip,
+    member: ZipMember,
+    record: Optional[_record.Record],
+    keep: int,
+    data: bytes | memoryview,
+    held: Callable[[], HeldFile],
+) -> _Taken:
+    """A member's bytes, read whole and checked: hashed as RECORD says, its magic read, a
+    binary's facts taken from ``held()``."""
     hasher = _record.hasher_for(record, member.name)
     hasher.update(data)
     seen = _record.seen(hasher, member.size)
-    kind = binary_kind(data[:HEAD]) if data[:1] in MAGIC_FIRST_BYTES else None
-    facts = _binary_held(HeldFile([data]), kind, f"{archive.wheel}!{member.name}", member.name) if kind else None
-    return _Taken(seen, kind, facts, data[:keep])
+    kind = binary_kind(bytes(data[:HEAD])) if bytes(data[:1]) in MAGIC_FIRST_BYTES else None
+    facts = _binary_held(held(), kind, f"{archive.wheel}!{member.name}", member.name) if kind else None
+    return _Taken(seen, kind, facts, bytes(data[:keep]))
+
+
+class _ReusedFile(HeldFile):
+    """A member in the C reader's reused memory (its first ``size`` bytes) read as a held
+    file: every read a copy, as slicing bytes gives, so nothing read from it changes when
+    the next member fills the memory; the C dynamic pass reads it in place."""
+
+    def __init__(self, memory: bytearray, size: int) -> None:
+        super().__init__([], [], size)
+        self.complete = True  # every byte is held
+        self._memory = memory
+        self._view = memoryview(memory)[:size]
+
+    def layout(self) -> HeldPieces:
+        return HeldPieces([self._memory], [0])  # the pass reads the file's ``size`` bytes of it
+
+    def pread(self, size: int, offset: int) -> bytes:
+        return bytes(self._view[offset : offset + size])
+
+    def first_bytes(self) -> bytes:
+        return b""  # the reader reads its first window (a copy) instead
+
+    def whole(self) -> bytes:
+        return bytes(self._view)
 
 
 def _binary_held(held: HeldFile, kind: Optional[str], shown: str, path: str) -> BinaryFacts | ImageFacts | None:

@@ -22,19 +22,24 @@ import re
 import stat
 import unicodedata
 import zlib
-from typing import Callable, Dict, Iterator, List, NamedTuple, Optional, Protocol, Set, Tuple, Type
+from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, NamedTuple, Optional, Protocol, Set, Tuple, Type
 
-from .._dispatch import native_zip_walk
+from .._dispatch import native_zip_reader, native_zip_walk
 from .._types import ZipRefused
 from . import _inflate
 from . import _zip_records as rec
-from ._zip_layout import CHUNK, READ, Accounting, Layout, WheelBytes, central_entries, find_layout
+from ._zip_layout import CHUNK, READ, WHOLE, Accounting, Layout, WheelBytes, central_entries, find_layout
 from ._zip_layout import ZipMember as ZipMember  # re-exported: what the audit's reader is handed
 from ._zip_records import BZIP2, DEFLATED, LZMA, STORED, ZSTANDARD
+
+if TYPE_CHECKING:
+    from .._dispatch import NativeZipReader
 
 MAX_LZMA_DICTIONARY = 256 << 20  # xz's largest preset uses 64 MiB
 MAX_VERSION_NEEDED = 63  # APPNOTE 6.3: zipfile refuses a newer "version needed to extract"
 METHOD_NAMES = {STORED: "stored", DEFLATED: "deflate", BZIP2: "bzip2", LZMA: "lzma", ZSTANDARD: "zstd"}
+
+_REUSED_STEP = 1 << 20  # the C reader's reused memory grows in steps of this much
 
 # A private switch for the benchmark only: False skips the structural checks (local headers
 # against the central directory, byte accounting, names) to measure what they cost.
@@ -52,6 +57,41 @@ class _Walked(NamedTuple):
     members: List[ZipMember]  # in file order
 
 
+class _MemberRead(NamedTuple):
+    """What ``_native.read_member`` read of one member: the checks are ``WheelZip``'s."""
+
+    produced: int  # bytes made, at most the declared size + 1
+    crc: int
+    complete: bool  # the stream ended exactly with the compressed data
+    truncated: bool  # the file ended before the compressed data did
+    problem: Optional[str]  # zlib's words for a failure
+
+
+class _ReusedMemory:
+    """The two bytearrays ``_native.read_member`` fills, grown as members need and kept
+    for the wheel: what a member inflates to, and its compressed data on the way."""
+
+    def __init__(self, native: NativeZipReader) -> None:
+        self._read_member, self._scratch = native.read_member, native.scratch
+        self.out = self.passing = bytearray()
+
+    def read(self, fd: int, member: ZipMember) -> _MemberRead:
+        """``member`` read into ``out``: its first ``member.size`` bytes, once checked."""
+        if len(self.out) < max(member.size + 1, member.compressed):
+            self.out = self._grown(max(member.size + 1, member.compressed))
+        if member.method == DEFLATED and len(self.passing) < member.compressed:
+            self.passing = self._grown(member.compressed)
+        found = self._read_member(
+            fd, member.data_offset, member.compressed, member.size, member.method, self.out, self.passing
+        )
+        return _MemberRead._make(found)
+
+    def _grown(self, size: int) -> bytearray:
+        """Fresh memory for ``size`` bytes: never resized in place, so bytes a reader
+        still holds a view of are never moved."""
+        return self._scratch(-(-size // _REUSED_STEP) * _REUSED_STEP)
+
+
 class WheelZip:
     """The accepted members of one wheel, read from ``fd`` (which the caller owns)."""
 
@@ -60,7 +100,12 @@ class WheelZip:
         self._file = WheelBytes(wheel, fd)
         self.members: List[ZipMember] = self._read()
         self._by_name = {member.name: member for member in self.members}
-        self._raw_deflate = _inflate.chosen().decompressobj  # for the members read whole: asked once a wheel
+        inflater = _inflate.chosen()  # asked once a wheel
+        self._raw_deflate = inflater.decompressobj  # for the members read whole
+        native = native_zip_reader()
+        self._crc32: Callable[[bytes, int], int] = native.crc32 if native is not None else zlib.crc32
+        # A faster inflater than zlib beats zlib in C: the members then go through it.
+        self._memory = _ReusedMemory(native) if native is not None and inflater.name == "zlib" else None
 
     def member(self, name: str) -> Optional[ZipMember]:
         return self._by_name.get(name)
@@ -99,9 +144,10 @@ class WheelZip:
         return _Walked(names, list(map(ZipMember._make, rows)))
 
     def stream(self, member: ZipMember) -> Iterator[bytes]:
-        """The member's bytes in pieces of at most ``CHUNK``; the last step checks the
-        compressed length, the size and the CRC, so only a consumer that reads to the end
-        has accepted bytes (a failed check raises ``ZipRefused`` there)."""
+        """The member's bytes: whole when it ``fits_one_read``, else in pieces of at most
+        ``CHUNK``; the last step checks the compressed length, the size and the CRC, so
+        only a consumer that reads to the end has accepted bytes (a failed check raises
+        ``ZipRefused`` there)."""
         if self.fits_one_read(member):
             yield self.whole(member)  # most members: one read, one inflate, the same checks
             return
@@ -115,28 +161,22 @@ class WheelZip:
                 for piece in decoder.feed(raw):
                     produced += len(piece)
                     if produced > member.size:
-                        raise ZipRefused(
-                            self.wheel,
-                            "BadUncompressedSize",
-                            f"inflates past its declared {member.size} bytes",
-                            member.name,
-                        )
-                    crc = zlib.crc32(piece, crc)
+                        raise self._past(member)
+                    crc = self._crc32(piece, crc)
                     yield piece
             except (ZipRefused, GeneratorExit):  # a consumer that stops early needs no decompressor's errors
                 raise
             except decompress_errors() as exc:
-                raise ZipRefused(
-                    self.wheel, "BadCompressedData", f"its data cannot be inflated: {exc}", member.name
-                ) from exc
+                raise self._not_inflated(member, str(exc)) from exc
             if not raw:
                 break
         self._check_ending(member, decoder, produced, crc)
 
     @staticmethod
     def fits_one_read(member: ZipMember) -> bool:
-        """Whether ``whole`` takes this member: deflated or stored, at most one ``CHUNK`` each way."""
-        return member.compressed <= CHUNK and member.size <= CHUNK and member.method in (DEFLATED, STORED)
+        """Whether ``whole`` (or ``reused``) takes this member: deflated or stored, at most
+        ``WHOLE`` bytes each way."""
+        return member.compressed <= WHOLE and member.size <= WHOLE and member.method in (DEFLATED, STORED)
 
     def whole(self, member: ZipMember) -> bytes:
         """A member that ``fits_one_read``, read and checked as ``stream`` does."""
@@ -147,18 +187,47 @@ class WheelZip:
             try:
                 data = inflater.decompress(raw, member.size + 1)
             except decompress_errors() as exc:
-                raise ZipRefused(
-                    self.wheel, "BadCompressedData", f"its data cannot be inflated: {exc}", member.name
-                ) from exc
+                raise self._not_inflated(member, str(exc)) from exc
             if len(data) > member.size:
-                raise ZipRefused(
-                    self.wheel, "BadUncompressedSize", f"inflates past its declared {member.size} bytes", member.name
-                )
+                raise self._past(member)
             complete = inflater.eof and not inflater.unused_data
-        crc = zlib.crc32(data)
+        crc = self._crc32(data, 0)
         if not (complete and len(data) == member.size and crc == member.crc):
             self._check_end(member, complete, len(data), crc)  # says which of the three failed
         return data
+
+    def reads_reused(self, member: ZipMember) -> bool:
+        """Whether ``reused`` takes this member: the C reader is here (``_native.read_member``,
+        with zlib the inflater), and the member ``fits_one_read``."""
+        return self._memory is not None and self.fits_one_read(member)
+
+    def reused(self, member: ZipMember) -> bytearray:
+        """A member that ``reads_reused``, read and checked as ``whole`` reads it (the C
+        twin, ``_native.read_member``), into memory the next call reuses: its first
+        ``member.size`` bytes are the member, until then."""
+        assert self._memory is not None
+        found = self._memory.read(self._file.fd, member)
+        if found.truncated:
+            raise ZipRefused(
+                self.wheel,
+                "Truncated",
+                f"{member.compressed} bytes at {member.data_offset} run past the end of the file",
+            )
+        if found.problem is not None:
+            raise self._not_inflated(member, found.problem)
+        if member.method == DEFLATED and found.produced > member.size:
+            raise self._past(member)
+        if not (found.complete and found.produced == member.size and found.crc == member.crc):
+            self._check_end(member, found.complete, found.produced, found.crc)
+        return self._memory.out
+
+    def _not_inflated(self, member: ZipMember, words: str) -> ZipRefused:
+        return ZipRefused(self.wheel, "BadCompressedData", f"its data cannot be inflated: {words}", member.name)
+
+    def _past(self, member: ZipMember) -> ZipRefused:
+        return ZipRefused(
+            self.wheel, "BadUncompressedSize", f"inflates past its declared {member.size} bytes", member.name
+        )
 
     def _check_ending(self, member: ZipMember, decoder: _Decoder, produced: int, crc: int) -> None:
         self._check_end(member, decoder.complete(), produced, crc)

@@ -23,7 +23,12 @@ MAX_MEMBERS = 200_000  # members a wheel may list
 MAX_MEMBER_SIZE = 4 << 30  # uncompressed bytes one member may declare
 MAX_RATIO = 1000  # declared size / compressed size above which a member is a zip bomb
 MAX_DIRECTORY = 64 << 20  # bytes of central directory read into memory
-CHUNK = 1 << 20  # the most uncompressed bytes made at a time, and a member ``whole`` reads in one step
+CHUNK = 1 << 20  # the most uncompressed bytes made at a time while a member streams
+# A member up to this size each way (deflated or stored) is read in one step, whichever
+# reader reads it (the C one into reused memory, WheelZip.reused; the Python one, whole):
+# one bound, so both refuse a damaged member in the same words. A binary member that size
+# is held whole for its facts anyway (a larger one sparsely, _read.SPARSE_FROM).
+WHOLE = 6 << 20
 # Compressed bytes read, and fed to the inflater, at a time while a larger member streams:
 # zlib then makes each piece in one call with no input left over to copy, and a 25 MB
 # executable inflates about 15 % faster than fed 1 MiB at a time (benchmarks/gate_bench.py).
