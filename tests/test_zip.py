@@ -24,7 +24,9 @@ import zipfile
 import pytest
 
 import musldetect
+from musldetect._audit import _zip
 from musldetect._audit._zip import WheelZip
+from musldetect._types import ZipRefused
 
 import zipharness as zh
 from builders import make_wheel, read_bytes
@@ -276,6 +278,35 @@ def entries(tmp_path):
 )
 def test_each_check_names_its_defect(tmp_path, kind, layout, defect):
     assert refusal(tmp_path, zh.serialise(layout(entries(tmp_path)))) == defect, kind
+
+
+def _verdict_of_each(names):
+    try:
+        _zip._check_each("w.whl", names)
+    except ZipRefused as exc:
+        return exc.defect
+    return ""
+
+
+def test_the_names_checked_at_once_are_those_the_loop_accepts():
+    """``check_names`` takes a wheel's names at once (``_plainly_distinct``) and only on a
+    doubt one at a time (``_check_each``, which says what is wrong): on random lists of
+    parts that make every defect (unsafe parts, control characters, a "\\n", collisions in
+    case, a file that is another's directory, a directory's trailing "/"), the first
+    accepts exactly the ASCII lists the second accepts, and nothing else."""
+    rng = random.Random(356)
+    parts = ["a", "b", "A", "/", "c/", "a/", "b/d", ".", "..", "\n", "\\", ":", "\x7f", "\u00e9"]
+    accepted = refused = 0
+    for _ in range(40_000):
+        names = ["".join(rng.choice(parts) for _ in range(rng.randrange(0, 4))) for _ in range(rng.randrange(1, 6))]
+        at_once, verdict = _zip._plainly_distinct(names), _verdict_of_each(names)
+        if all(name.isascii() for name in names):
+            assert at_once == (verdict == ""), (names, verdict)
+        else:
+            assert not at_once, names
+        accepted += at_once
+        refused += verdict != ""
+    assert min(accepted, refused) > 1_000, (accepted, refused)
 
 
 def test_two_central_entries_at_one_local_header(tmp_path):

@@ -329,6 +329,12 @@ def check_names(wheel: str, names: List[str]) -> None:
     """Each name stays inside the install root and is one file on every file system: no
     two names equal once case and Unicode normalisation are folded away, and no file is
     also a directory of another name."""
+    if not _plainly_distinct(names):
+        _check_each(wheel, names)
+
+
+def _check_each(wheel: str, names: List[str]) -> None:
+    """``check_names`` a name at a time, raising for the first that breaks a rule."""
     folded: Dict[str, str] = {}
     parents: Set[str] = set()
     for name in names:
@@ -342,6 +348,27 @@ def check_names(wheel: str, names: List[str]) -> None:
     for key, name in folded.items():
         if key in parents and not name.endswith("/"):
             raise ZipRefused(wheel, "NameCollision", "a file, and the directory of other members", name)
+
+
+def _plainly_distinct(names: List[str]) -> bool:
+    """``check_names``'s rules for the common case, over the whole list at once rather than
+    a loop per name (numpy's 819 names: 1.4 ms in the loop): every name ASCII and a plain
+    relative path, distinct once case is folded, and no file the directory of another.
+    False sends the names through the loop, which finds what is wrong and says so (or
+    accepts what only it can judge: a name that is not ASCII)."""
+    text = "\n".join([name[:-1] if name[-1:] == "/" else name for name in names])  # a directory's "/" off
+    if not text.isascii() or _UNSAFE_CHARACTER.search(text) is not None:
+        return False
+    bracketed = "/" + text.replace("\n", "/\n/") + "/"  # each name between slashes: its parts are "/"-delimited
+    if "//" in bracketed or "/./" in bracketed or "/../" in bracketed:  # an empty part, ".", ".."
+        return False
+    keys = text.lower().split("\n")  # fold_name's ASCII case
+    if len(keys) != len(names) or len(set(keys)) != len(keys):  # a name holding a "\n", or two alike
+        return False
+    parents: Set[str] = set()
+    for directory in {key.rpartition("/")[0] for key in keys}:
+        _add_parents(parents, directory + "/")
+    return parents.isdisjoint(key for key, name in zip(keys, names) if name[-1:] != "/")
 
 
 def _add_parents(parents: Set[str], key: str) -> None:
@@ -363,6 +390,9 @@ def fold_name(name: str) -> str:
 # One search in C rather than a test per character or per part: a backslash, a drive
 # colon, a control character, or a part that is empty (so an absolute name), "." or "..".
 _UNSAFE_PATH = re.compile(r"[\\:\x00-\x1f\x7f]|(?:^|/)(?:|\.|\.\.)(?:/|$)")
+# Its characters, over names joined by "\n": that one is left out (a name holding one
+# splits into two, which ``_plainly_distinct`` counts).
+_UNSAFE_CHARACTER = re.compile(r"[\\:\x00-\x09\x0b-\x1f\x7f]")
 
 
 def _check_path(wheel: str, name: str) -> None:
