@@ -1757,6 +1757,21 @@ MUTATIONS: List[Mutation] = [
         "walked = None",
         ZIP_TWINS,
     ),
+    # -- a wheel's names checked at once (_zip._plainly_distinct) ----------------------------
+    Mutation(
+        "zip-names-at-once-dot-dot",
+        "musldetect/_audit/_zip.py",
+        ' or "/./" in bracketed or "/../" in bracketed:',
+        ' or "/./" in bracketed:',
+        ZIP,
+    ),
+    Mutation(
+        "zip-names-at-once-file-as-directory",
+        "musldetect/_audit/_zip.py",
+        '    return parents.isdisjoint(key for key, name in zip(keys, names) if name[-1:] != "/")',
+        "    return True",
+        ZIP,
+    ),
     # -- the C member reader (csrc/md_inflate.c) and the audit's use of it -------------------
     Mutation(
         "c-crc-fold-constant",
