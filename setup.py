@@ -1,8 +1,9 @@
 """Build script: the pure-Python package plus the optional C extension musldetect._native.
 
 MUSLDETECT_BUILD_EXT=auto (default) builds the extension when a compiler works and
-otherwise installs the pure-Python package with a banner saying so; ``required`` fails
-the build instead (CI, release wheels); ``never`` builds a pure package.
+otherwise installs the pure-Python package with a banner saying so (and builds it without
+the zlib member reader, saying so, where only that fails); ``required`` fails the build
+instead, the member reader included (CI, release wheels); ``never`` builds a pure package.
 """
 
 import os
@@ -56,17 +57,25 @@ class OptionalBuildExt(build_ext):
 
     def build_extension(self, ext):
         try:
-            try:
-                super().build_extension(ext)
-            except Exception as exc:  # no zlib to link: the audit reads members in Python
-                if not without_zlib(ext):
-                    raise
-                sys.stderr.write(ZLIB_BANNER.format(error=exc))
-                super().build_extension(ext)
+            self.build_with_or_without_zlib(ext)
         except Exception as exc:
             if MODE == "required":
                 raise
             sys.stderr.write(BANNER.format(error=exc))
+
+    def build_with_or_without_zlib(self, ext):
+        """The extension with zlib's member reader; in auto mode, where that fails and the
+        extension builds without it (no zlib to link), without it, saying so."""
+        try:
+            super().build_extension(ext)
+        except Exception as first:
+            if MODE == "required" or not without_zlib(ext):
+                raise  # required: the whole extension, the member reader included
+            try:
+                super().build_extension(ext)
+            except Exception:
+                raise first from None  # not zlib's doing: what failed first says why
+            sys.stderr.write(ZLIB_BANNER.format(error=first))
 
 
 ZLIB_BANNER = """

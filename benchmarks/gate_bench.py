@@ -33,7 +33,6 @@ import argparse
 import glob
 import hashlib
 import importlib
-import importlib.util
 import json
 import os
 import platform
@@ -136,7 +135,7 @@ def read_natively(path: str, listing: List[Member]) -> None:
     passing = _native.scratch(WHOLE)
     with open(path, "rb") as fh:
         for member in listing:
-            if member.compressed > WHOLE or member.size > WHOLE:
+            if member.compressed > WHOLE or member.size > WHOLE or member.method not in (0, 8):
                 _streamed(path, member, _raw(fh, member), engines()[0], _native.crc32)
                 continue
             made, crc, complete, _, problem = _native.read_member(
@@ -227,10 +226,15 @@ def audit_with(wheel: str, engine: str) -> None:
         del os.environ["MUSLDETECT_INFLATER"]
 
 
-# Whether the installed extension has the C member reader (built with zlib).
-NATIVE_READER = importlib.util.find_spec("musldetect._native") is not None and hasattr(
-    importlib.import_module("musldetect._native"), "read_member"
-)
+def _has_native_reader() -> bool:
+    """Whether the installed extension imports and has the C member reader (built with zlib)."""
+    try:
+        return hasattr(importlib.import_module("musldetect._native"), "read_member")
+    except ImportError:
+        return False
+
+
+NATIVE_READER = _has_native_reader()
 
 
 def per_wheel(wheels: List[str], rounds: int) -> List[Dict[str, Any]]:

@@ -15,10 +15,10 @@
  * whole pass over its bytes. On x86 CPUs with carry-less multiplication it is computed by
  * folding 64 bytes at a time (Gopal et al., "Fast CRC Computation for Generic Polynomials
  * Using PCLMULQDQ Instruction", Intel, 2009): about four times zlib 1.2's speed. zlib
- * computes what is left, and everywhere else. tests/test_zip_twins.py holds the two to
- * zlib.crc32 at every length and alignment up to a few blocks, and on every real wheel. */
+ * computes what is left, and everywhere else. Every load is unaligned (_mm_loadu), so
+ * where the bytes start in memory does not matter. tests/test_zip_twins.py holds the two
+ * to zlib.crc32 at every length up to a few blocks, and on every real wheel. */
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
-#include <cpuid.h>
 #include <immintrin.h>
 #define MD_FOLDED_CRC 1
 
@@ -68,15 +68,11 @@ __attribute__((target("pclmul,sse4.1"))) static uint32_t folded_crc(uint32_t sta
     return (uint32_t)_mm_extract_epi32(a, 1);
 }
 
-/* Whether this CPU multiplies without carries (and has SSE4.1): asked once. */
+/* Whether this CPU multiplies without carries (and has SSE4.1): the compiler's runtime
+ * reads CPUID once, before any caller, so threads share the answer without a race. */
 static int can_fold(void)
 {
-    static int answer = -1; /* a race writes the same answer twice */
-    if (answer < 0) {
-        unsigned int eax, ebx, ecx = 0, edx;
-        answer = __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_PCLMUL) && (ecx & bit_SSE4_1);
-    }
-    return answer;
+    return __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1");
 }
 #endif
 
@@ -121,10 +117,30 @@ static int read_exactly(int fd, unsigned char *to, uint64_t length, uint64_t off
     return 0;
 }
 
-/* zlib counts in uInt: a member larger than that is fed and drained in steps. */
+/* zlib counts in uInt: a member larger than that is fed and drained in steps (of a few
+ * bytes in csrc/md_inflate_check.c, which builds this file with a small MD_INFLATE_STEP so
+ * that every way a step can end is met). */
+#ifndef MD_INFLATE_STEP
+#define MD_INFLATE_STEP UINT_MAX
+#endif
 static uInt step(uint64_t left)
 {
-    return left > UINT_MAX ? UINT_MAX : (uInt)left;
+    return left > MD_INFLATE_STEP ? MD_INFLATE_STEP : (uInt)left;
+}
+
+/* zlib's failure in the words Python's zlib module gives it (zlibmodule.c, zlib_error):
+ * the stream's message, else one for the code, else the code alone. */
+static void say_why(struct md_member_read *result, int code, const char *message)
+{
+    if (code == Z_VERSION_ERROR) message = "library version mismatch";
+    if (!message && code == Z_BUF_ERROR) message = "incomplete or truncated stream";
+    if (!message && code == Z_STREAM_ERROR) message = "inconsistent stream state";
+    if (!message && code == Z_DATA_ERROR) message = "invalid input data";
+    if (message) {
+        snprintf(result->message, sizeof result->message, "Error %d while decompressing data: %.200s", code, message);
+    } else {
+        snprintf(result->message, sizeof result->message, "Error %d while decompressing data", code);
+    }
 }
 
 /* Raw deflate from `in` into `out`, at most `room` bytes made, as Python's zlib makes them
@@ -154,13 +170,14 @@ static int inflate_into(const unsigned char *in, uint64_t length, unsigned char 
             made += stream.avail_out;
         }
         code = inflate(&stream, Z_NO_FLUSH);
-    } while (code == Z_OK && (stream.avail_in || fed < length) && (stream.avail_out || made < room));
+        /* Output full: more room while there is any (zlib may hold bits that make more,
+         * its input all taken). Else more input while there is any. */
+    } while (code == Z_OK && (stream.avail_out == 0 ? made < room : stream.avail_in || fed < length));
     result->produced = made - stream.avail_out;
     result->complete = code == Z_STREAM_END && stream.avail_in == 0 && fed == length;
     if (code != Z_OK && code != Z_STREAM_END && code != Z_BUF_ERROR) {
         result->inflate_error = code;
-        snprintf(result->message, sizeof result->message, "Error %d while decompressing data: %s", code,
-                 stream.msg ? stream.msg : "unknown error");
+        say_why(result, code, stream.msg);
     }
     inflateEnd(&stream);
     return 0;

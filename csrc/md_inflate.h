@@ -22,7 +22,7 @@ struct md_member_read {
     int truncated;        /* the file held fewer than `compressed` bytes at `offset` */
     int read_errno;       /* pread's errno when it failed (0: it did not) */
     int inflate_error;    /* zlib's code when inflating failed (0: it did not) */
-    char message[128];    /* zlib's words for that failure */
+    char message[256];    /* zlib's words for that failure (at most 200 of them, as Python keeps) */
 };
 
 /* The member whose `compressed` bytes lie at `offset` of `fd`: stored, copied into `out`;

@@ -478,8 +478,8 @@ static PyObject *native_read_member(PyObject *module, PyObject *args)
     }
     unsigned long long room = (unsigned long long)PyByteArray_Size(out);
     if ((method != MD_STORED && method != MD_DEFLATED) || size >= room || compressed > room ||
-        (method == MD_DEFLATED && compressed > (unsigned long long)PyByteArray_Size(scratch))) {
-        PyErr_SetString(PyExc_ValueError, "read_member: a stored or deflated member, and buffers that hold it");
+        (method == MD_DEFLATED && (compressed > (unsigned long long)PyByteArray_Size(scratch) || out == scratch))) {
+        PyErr_SetString(PyExc_ValueError, "read_member: a stored or deflated member, and two buffers that hold it");
         return NULL;
     }
     unsigned char *into = (unsigned char *)PyByteArray_AsString(out);

@@ -130,6 +130,12 @@ def wide_program(tmp_path_factory) -> bytes:
         return fh.read()
 
 
+def test_a_binary_read_whole_is_one_the_sparse_hold_would_not_take():
+    """A member up to ``WHOLE`` is read in one step and its facts from all of it, so a
+    binary the sparse hold would take (from ``SPARSE_FROM``) must stream: never both."""
+    assert _zip.WHOLE <= _read.SPARSE_FROM
+
+
 @pytest.fixture
 def small_keeps(monkeypatch):
     """A few MiB count as large, and the ends kept are small: the middle is dropped; a

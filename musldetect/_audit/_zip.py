@@ -73,14 +73,17 @@ class _ReusedMemory:
 
     def __init__(self, native: NativeZipReader) -> None:
         self._read_member, self._scratch = native.read_member, native.scratch
-        self.out = self.passing = bytearray()
+        self.out, self.passing = bytearray(), bytearray()
+        self._pinned = (memoryview(self.out), memoryview(self.passing))
 
     def read(self, fd: int, member: ZipMember) -> _MemberRead:
         """``member`` read into ``out``: its first ``member.size`` bytes, once checked."""
         if len(self.out) < max(member.size + 1, member.compressed):
             self.out = self._grown(max(member.size + 1, member.compressed))
+            self._pinned = (memoryview(self.out), self._pinned[1])
         if member.method == DEFLATED and len(self.passing) < member.compressed:
             self.passing = self._grown(member.compressed)
+            self._pinned = (self._pinned[0], memoryview(self.passing))
         found = self._read_member(
             fd, member.data_offset, member.compressed, member.size, member.method, self.out, self.passing
         )
@@ -88,7 +91,8 @@ class _ReusedMemory:
 
     def _grown(self, size: int) -> bytearray:
         """Fresh memory for ``size`` bytes: never resized in place, so bytes a reader
-        still holds a view of are never moved."""
+        still holds a view of are never moved (``_pinned``, a view of each, makes a resize
+        from anywhere else an error: the C reader writes into them without the GIL)."""
         return self._scratch(-(-size // _REUSED_STEP) * _REUSED_STEP)
 
 

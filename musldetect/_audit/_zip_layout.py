@@ -72,6 +72,11 @@ class WheelBytes:
 
     def pread(self, length: int, offset: int) -> bytes:
         data = read_at(self.fd, length, offset)
+        while 0 < len(data) < length:  # a short read before the end (some network file systems): read on
+            more = read_at(self.fd, length - len(data), offset + len(data))
+            if not more:
+                break
+            data += more
         if len(data) != length:
             raise ZipRefused(self.wheel, "Truncated", f"{length} bytes at {offset} run past the end of the file")
         return data
