@@ -1893,7 +1893,7 @@ def copy_checkout(destination: str) -> str:
 
 
 def build(python: str, tree: str) -> None:
-    env = dict(os.environ, MUSLDETECT_BUILD_EXT="required")
+    env = dict(os.environ, MUSLDETECT_BUILD_EXT="required", **_own_zlib(python))
     proc = subprocess.run(
         [python, "setup.py", "-q", "build_ext", "--inplace", "--force"],
         cwd=tree,
@@ -1904,6 +1904,19 @@ def build(python: str, tree: str) -> None:
     )
     if proc.returncode != 0:
         raise RuntimeError(f"building the extension failed in {tree}:\n{proc.stdout[-2000:]}")
+
+
+def _own_zlib(python: str) -> Dict[str, str]:
+    """The flags that link an interpreter's own zlib where its prefix has one (the musl
+    interpreter tests/musl/build-python.sh builds, as .ci/run's musl wheel links it): a
+    required build needs zlib for the member reader."""
+    prefix = os.path.dirname(os.path.dirname(python))
+    if not os.path.exists(os.path.join(prefix, "include", "zlib.h")):
+        return {}
+    return {
+        "MUSLDETECT_CFLAGS": f"-I{prefix}/include",
+        "MUSLDETECT_LDFLAGS": f"-L{prefix}/lib -Wl,--exclude-libs,ALL",
+    }
 
 
 def rebuilds(mutation: Mutation) -> bool:
