@@ -26,6 +26,7 @@ import pytest
 import musldetect
 from musldetect._audit import _zip
 from musldetect._audit._zip import WheelZip
+from musldetect._audit._zip_layout import WHOLE
 from musldetect._types import ZipRefused
 
 import zipharness as zh
@@ -392,10 +393,10 @@ def test_bytes_are_checked_as_they_inflate(tmp_path):
 
 
 def test_a_large_member_is_checked_as_it_streams(tmp_path):
-    """A member larger than one read is streamed in pieces: it is stopped as soon as it
-    inflates past its declared size, and its end is checked as a small member's is."""
-    text = b"".join(b"line %d of a module large enough to stream\n" % number for number in range(120_000))
-    assert len(text) > 4 << 20 and len(zh.compress(text, zipfile.ZIP_DEFLATED)) > 100_000
+    """A member larger than one read (``WHOLE``) is streamed in pieces: it is stopped as soon
+    as it inflates past its declared size, and its end is checked as a small member's is."""
+    text = b"".join(b"line %d of a module large enough to stream\n" % number for number in range(200_000))
+    assert len(text) - (2 << 20) > WHOLE and len(zh.compress(text, zipfile.ZIP_DEFLATED)) > 100_000
     base = (zh.new_entry("pkg/big.py", text), *entries(tmp_path))
     longer = tmp_path / "pkg-1.0-py3-none-any.whl"
     longer.write_bytes(zh.serialise(zh.Layout(zh._replace(base, 0, size=len(text) - (2 << 20)))))
