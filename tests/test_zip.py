@@ -376,9 +376,13 @@ def test_central_entry_pointing_at_no_local_header(tmp_path):
     assert refusal(tmp_path, bytes(data)) == "MissingLocalFileHeader"
 
 
-def test_bytes_are_checked_as_they_inflate(tmp_path):
+@pytest.mark.parametrize("backend", ["auto", "python"])
+def test_bytes_are_checked_as_they_inflate(tmp_path, monkeypatch, backend):
     """A member whose headers agree but whose bytes do not: the CRC, the size, the
-    compressed length each stop the stream (only a reader that checks sees it)."""
+    compressed length each stop the stream (only a reader that checks sees it), whichever
+    reads it: the C member reader where the extension is (auto, with zlib), the Python one."""
+    monkeypatch.setenv("MUSLDETECT_BACKEND", backend)
+    monkeypatch.setenv("MUSLDETECT_INFLATER", "zlib")
     base = entries(tmp_path)
     bad_crc = zh._replace(base, 0, crc=base[0].crc ^ 1)
     assert refusal(tmp_path, zh.serialise(zh.Layout(bad_crc))) == "BadCrc32"
