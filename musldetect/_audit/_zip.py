@@ -28,7 +28,7 @@ from .._dispatch import native_zip_reader, native_zip_walk
 from .._types import ZipRefused
 from . import _inflate
 from . import _zip_records as rec
-from ._zip_layout import CHUNK, READ, WHOLE, Accounting, Layout, WheelBytes, central_entries, find_layout
+from ._zip_layout import CHUNK, READ, WHOLE, Accounting, Layout, WheelBytes, central_entries, find_layout, truncated
 from ._zip_layout import ZipMember as ZipMember  # re-exported: what the audit's reader is handed
 from ._zip_records import BZIP2, DEFLATED, LZMA, STORED, ZSTANDARD
 
@@ -78,8 +78,9 @@ class _ReusedMemory:
 
     def read(self, fd: int, member: ZipMember) -> _MemberRead:
         """``member`` read into ``out``: its first ``member.size`` bytes, once checked."""
-        if len(self.out) < max(member.size + 1, member.compressed):
-            self.out = self._grown(max(member.size + 1, member.compressed))
+        room = max(member.size + 1, member.compressed)
+        if len(self.out) < room:
+            self.out = self._grown(room)
             self._pinned = (memoryview(self.out), self._pinned[1])
         if member.method == DEFLATED and len(self.passing) < member.compressed:
             self.passing = self._grown(member.compressed)
@@ -212,11 +213,7 @@ class WheelZip:
         assert self._memory is not None
         found = self._memory.read(self._file.fd, member)
         if found.truncated:
-            raise ZipRefused(
-                self.wheel,
-                "Truncated",
-                f"{member.compressed} bytes at {member.data_offset} run past the end of the file",
-            )
+            raise truncated(self.wheel, member.compressed, member.data_offset)
         if found.problem is not None:
             raise self._not_inflated(member, found.problem)
         if member.method == DEFLATED and found.produced > member.size:

@@ -78,8 +78,13 @@ class WheelBytes:
                 break
             data += more
         if len(data) != length:
-            raise ZipRefused(self.wheel, "Truncated", f"{length} bytes at {offset} run past the end of the file")
+            raise truncated(self.wheel, length, offset)
         return data
+
+
+def truncated(wheel: str, length: int, offset: int) -> ZipRefused:
+    """The refusal of a read past the end, in the words both member readers give it."""
+    return ZipRefused(wheel, "Truncated", f"{length} bytes at {offset} run past the end of the file")
 
 
 # -- the end records ----------------------------------------------------------------------
