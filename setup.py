@@ -103,6 +103,7 @@ if MODE != "never" and sys.platform.startswith("linux"):
                 "csrc/md_core.c",
                 "csrc/md_elfsym.c",
                 "csrc/md_elfdyn.c",
+                "csrc/md_elfhead.c",
                 "csrc/md_zip.c",
                 "csrc/md_module.c",
                 "csrc/md_inflate.c",  # with zlib (MD_HAVE_ZLIB); taken out again where it does not link
@@ -111,6 +112,7 @@ if MODE != "never" and sys.platform.startswith("linux"):
                 "csrc/md_core.h",
                 "csrc/md_elfsym.h",
                 "csrc/md_elfdyn.h",
+                "csrc/md_elfhead.h",
                 "csrc/md_zip.h",
                 "csrc/md_inflate.h",
                 "musldetect/_rules.py",

@@ -8,7 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-$(mktemp -d)}
 mkdir -p "$out"
 python3 "$here/gen_rules.py" "$out/generated" >/dev/null  # md_rules.h from musldetect/_rules.py
-src=("$here/md_core.c" "$here/md_elfsym.c" "$here/md_elfdyn.c" "$here/md_zip.c" "$here/md_selftest.c")
+src=("$here/md_core.c" "$here/md_elfsym.c" "$here/md_elfdyn.c" "$here/md_elfhead.c" "$here/md_zip.c" "$here/md_selftest.c")
 warn=(-Wall -Wextra -Werror -I"$out/generated")
 glibc_version=$(getconf GNU_LIBC_VERSION | awk '{print $2}')
 

@@ -83,8 +83,8 @@ static const unsigned char *joined(const struct md_dyn_input *in, struct md_dyn_
  * raise (past the end, past MAX_READ) or read again (a byte not held: a member held
  * sparsely streams again). Bytes that run across pieces are copied into one block, kept
  * with the output (the Python reader joins them the same way). */
-static const unsigned char *held(const struct md_dyn_input *in, struct md_dyn_output *out, uint64_t offset,
-                                 uint64_t size)
+const unsigned char *md_held_bytes(const struct md_dyn_input *in, struct md_dyn_output *out, uint64_t offset,
+                                   uint64_t size)
 {
     if (offset > in->file_size || size > in->file_size - offset || size > MAX_READ) return NULL;
     if (size == 0) return (const unsigned char *)""; /* read_at gives b"" for these */
@@ -121,7 +121,7 @@ static const unsigned char *held_at_address(const struct md_dyn_input *in, struc
                                             uint64_t size)
 {
     uint64_t offset;
-    return file_offset(in, vaddr, size, &offset) == 0 ? held(in, out, offset, size) : NULL;
+    return file_offset(in, vaddr, size, &offset) == 0 ? md_held_bytes(in, out, offset, size) : NULL;
 }
 
 static int tag_slot(uint64_t tag)
@@ -172,7 +172,7 @@ static int read_dynamic(const struct md_dyn_input *in, struct md_dyn_output *out
                         size_t *pair_count)
 {
     if (in->dynamic_filesz > in->dynamic_memsz) return MD_DYN_DECLINED; /* segment_bytes raises */
-    const unsigned char *data = held(in, out, in->dynamic_offset, in->dynamic_filesz);
+    const unsigned char *data = md_held_bytes(in, out, in->dynamic_offset, in->dynamic_filesz);
     if (!data) return MD_DYN_DECLINED;
     int width = in->bits == 32 ? 4 : 8;
     size_t count = (size_t)(in->dynamic_filesz / (uint64_t)(2 * width));
@@ -234,13 +234,13 @@ static int read_versions(const struct md_dyn_input *in, const struct dynamic *dy
     if (!out->versions) return MD_DYN_NO_MEMORY;
     int b = in->big_endian;
     for (uint64_t entry = 0; entry < count; entry++) {
-        const unsigned char *need = held(in, out, at, 16);
+        const unsigned char *need = md_held_bytes(in, out, at, 16);
         struct md_string library;
         if (!need || string_at(out, number(need + 4, 4, b), &library) < 0) return MD_DYN_DECLINED;
         uint64_t aux_count = number(need + 2, 2, b), aux_at = at + number(need + 8, 4, b);
         for (uint64_t aux = 0; aux < aux_count; aux++) {
             if (out->version_count >= MAX_VERNEED) return MD_DYN_DECLINED; /* walked past MAX_VERNEED */
-            const unsigned char *entry_at = held(in, out, aux_at, 16);
+            const unsigned char *entry_at = md_held_bytes(in, out, aux_at, 16);
             struct md_version_need *found = &out->versions[out->version_count];
             if (!entry_at || string_at(out, number(entry_at + 8, 4, b), &found->name) < 0) return MD_DYN_DECLINED;
             found->library = library;
@@ -274,13 +274,13 @@ static int symbol_count(const struct md_dyn_input *in, struct md_dyn_output *out
     if (!dyn->has[T_GNU_HASH]) return MD_DYN_OK;
     uint64_t at;
     if (file_offset(in, dyn->first[T_GNU_HASH], 16, &at) < 0) return MD_DYN_DECLINED;
-    const unsigned char *header = held(in, out, at, 16);
+    const unsigned char *header = md_held_bytes(in, out, at, 16);
     if (!header) return MD_DYN_DECLINED;
     uint64_t buckets = number(header, 4, b), first_hashed = number(header + 4, 4, b);
     uint64_t bloom = number(header + 8, 4, b);
     if (buckets > MAX_HASH_WORDS || bloom > MAX_HASH_WORDS / 2) return MD_DYN_DECLINED;
     at += 16 + bloom * (uint64_t)(in->bits / 8);
-    const unsigned char *bucket = held(in, out, at, 4 * buckets);
+    const unsigned char *bucket = md_held_bytes(in, out, at, 4 * buckets);
     if (!bucket) return MD_DYN_DECLINED;
     uint64_t last = 0;
     for (uint64_t i = 0; i < buckets; i++) {
@@ -293,7 +293,7 @@ static int symbol_count(const struct md_dyn_input *in, struct md_dyn_output *out
     }
     uint64_t chain_at = at + 4 * buckets + 4 * (last - first_hashed);
     for (;;) { /* the last chain ends with the entry whose low bit is set */
-        const unsigned char *word = held(in, out, chain_at, 4);
+        const unsigned char *word = md_held_bytes(in, out, chain_at, 4);
         if (!word) return MD_DYN_DECLINED;
         last++;
         chain_at += 4;

@@ -88,6 +88,13 @@ enum md_dyn_answer {
     MD_DYN_NO_MEMORY = 2
 };
 
+/* read_at for a held file (the Python reader's rules): `size` bytes at `offset`, NULL where
+ * that reader would raise or read again; bytes across pieces are joined into a copy kept
+ * in `out` (md_dyn_free releases it). Only `pieces`, `piece_count` and `file_size` of `in`
+ * are read. */
+const unsigned char *md_held_bytes(const struct md_dyn_input *in, struct md_dyn_output *out, uint64_t offset,
+                                   uint64_t size);
+
 /* The pass; on MD_DYN_OK `out` holds the facts (md_dyn_free releases them), otherwise nothing. */
 int md_dynamic_pass(const struct md_dyn_input *in, struct md_dyn_output *out);
 void md_dyn_free(struct md_dyn_output *out);

@@ -5,6 +5,7 @@
 
 #include "md_core.h"
 #include "md_elfdyn.h"
+#include "md_elfhead.h"
 #include "md_elfsym.h"
 #ifdef MD_HAVE_ZLIB
 #include "md_inflate.h"
@@ -360,6 +361,20 @@ static PyObject *dynamic_facts(const struct md_dyn_output *out, const struct pre
     return tuple;
 }
 
+/* md_dynamic_pass over `in` as a Python answer: its facts, None where it declines. */
+static PyObject *dynamic_answer(const struct md_dyn_input *in, const struct prefixes *python)
+{
+    struct md_dyn_output out;
+    int found = md_dynamic_pass(in, &out);
+    if (found == MD_DYN_OK) {
+        PyObject *answer = dynamic_facts(&out, python);
+        md_dyn_free(&out);
+        return answer;
+    }
+    if (found == MD_DYN_DECLINED) Py_RETURN_NONE;
+    return PyErr_NoMemory();
+}
+
 /* dynamic_pass(pieces, starts, size, bits, big_endian, wide_hash, loads, dynamic, prefixes,
  * python_prefixes) -> (soname, needed, rpath, runpath, versions, (strong, weak, python),
  * exports, firsts), or None where the Python reader must decide (see md_elfdyn.h). */
@@ -391,20 +406,100 @@ static PyObject *native_dynamic_pass(PyObject *module, PyObject *args)
         dynamic_offset, dynamic_filesz, dynamic_memsz, held.prefixes.pointers, held.prefixes.sizes,
         held.prefixes.count,
     };
-    struct md_dyn_output out;
-    int found = md_dynamic_pass(&in, &out);
+    answer = dynamic_answer(&in, &python);
+done:
+    free(held.pieces);
+    free(held.loads);
+    return answer;
+}
+
+/* Whether `machine` is among `machines` (a tuple of ints: _elf_symbols.WIDE_HASH_MACHINES);
+ * -1 with an error set when one is not an int. */
+static int among(PyObject *machines, long machine)
+{
+    for (Py_ssize_t i = 0; i < PyTuple_Size(machines); i++) {
+        long one = PyLong_AsLong(PyTuple_GetItem(machines, i));
+        if (one == -1 && PyErr_Occurred()) return -1;
+        if (one == machine) return 1;
+    }
+    return 0;
+}
+
+/* The header's part of elf_facts: (bits, big_endian, e_type, e_machine, e_flags, interp,
+ * stack_flags, properties), interp bytes or None, stack_flags -1 without PT_GNU_STACK,
+ * properties a list of (pr_type, value). */
+static PyObject *head_facts(const struct md_head *head)
+{
+    PyObject *interp = head->interp ? PyBytes_FromStringAndSize((const char *)head->interp,
+                                                                (Py_ssize_t)head->interp_length)
+                                    : (Py_INCREF(Py_None), Py_None);
+    PyObject *properties = interp ? PyList_New((Py_ssize_t)head->property_count) : NULL;
+    for (size_t i = 0; properties && i < head->property_count; i++) {
+        PyObject *pair = Py_BuildValue("(kk)", (unsigned long)head->properties[i].type,
+                                       (unsigned long)head->properties[i].value);
+        if (!pair) Py_CLEAR(properties);
+        else PyList_SetItem(properties, (Py_ssize_t)i, pair); /* steals */
+    }
+    PyObject *answer = properties ? Py_BuildValue("(iiiikOLO)", head->bits, head->big_endian, (int)head->type,
+                                                  (int)head->machine, (unsigned long)head->flags, interp,
+                                                  (long long)head->stack_flags, properties)
+                                  : NULL;
+    Py_XDECREF(interp);
+    Py_XDECREF(properties);
+    return answer;
+}
+
+/* elf_facts(pieces, starts, size, prefixes, python_prefixes, wide_hash_machines) -> (head,
+ * dynamic): the header's facts (head_facts) and dynamic_pass's, read in one call from a
+ * file held whole (DT_HASH's words 8 bytes wide for a 64-bit file of those machines); None
+ * where the Python reader must decide (see md_elfhead.h and md_elfdyn.h). */
+static PyObject *native_elf_facts(PyObject *module, PyObject *args)
+{
+    PyObject *pieces, *starts, *given, *python_given, *wide;
+    unsigned long long size;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "OOKOOO!:elf_facts", &pieces, &starts, &size, &given, &python_given, &PyTuple_Type,
+                          &wide))
+        return NULL;
+    struct dyn_arguments held = {NULL, NULL, {{0}, {0}, 0, 0}};
+    struct prefixes python = {{0}, {0}, 0, 0};
+    size_t piece_count = 0;
+    PyObject *answer = NULL;
+    int readable = read_pieces(pieces, starts, &held, &piece_count);
+    if (readable != 0 || read_prefixes(given, &held.prefixes) < 0 || read_prefixes(python_given, &python) < 0) {
+        free(held.pieces);
+        if (readable > 0) Py_RETURN_NONE;
+        return NULL;
+    }
+    struct md_dyn_input in = {held.pieces, piece_count, size, 0, 0, 0, NULL, 0, 0, 0, 0,
+                              held.prefixes.pointers, held.prefixes.sizes, held.prefixes.count};
+    struct md_head head;
+    int found = md_elf_head(&in, &head);
     if (found == MD_DYN_OK) {
-        answer = dynamic_facts(&out, &python);
-        md_dyn_free(&out);
+        in.bits = head.bits;
+        in.big_endian = head.big_endian;
+        in.wide_hash = head.bits == 64 ? among(wide, head.machine) : 0;
+        in.loads = head.loads;
+        in.load_count = head.load_count;
+        in.dynamic_offset = head.dynamic_offset;
+        in.dynamic_filesz = head.dynamic_filesz;
+        in.dynamic_memsz = head.dynamic_memsz;
+        PyObject *dynamic = in.wide_hash < 0 ? NULL : dynamic_answer(&in, &python);
+        if (dynamic == Py_None) answer = dynamic; /* declined: the Python reader reads it all */
+        else if (dynamic) {
+            PyObject *header = head_facts(&head);
+            answer = header ? PyTuple_Pack(2, header, dynamic) : NULL;
+            Py_XDECREF(header);
+            Py_DECREF(dynamic);
+        }
+        md_head_free(&head);
     } else if (found == MD_DYN_DECLINED) {
         Py_INCREF(Py_None);
         answer = Py_None;
     } else {
         PyErr_NoMemory();
     }
-done:
     free(held.pieces);
-    free(held.loads);
     return answer;
 }
 
@@ -537,6 +632,7 @@ static PyMethodDef native_methods[] = {
     {"musl_version_in", native_musl_version_in, METH_O, "The musl version rules in C, over one bytes block."},
     {"symbol_pass", native_symbol_pass, METH_VARARGS, "The dynamic symbol table's one pass in C (_elf_symbols' twin)."},
     {"dynamic_pass", native_dynamic_pass, METH_VARARGS, "The dynamic section's facts in one C pass (md_elfdyn.h)."},
+    {"elf_facts", native_elf_facts, METH_VARARGS, "A held ELF file's header and dynamic facts in one C call (md_elfhead.h)."},
     {"zip_walk", native_zip_walk, METH_VARARGS, "A wheel's central directory and byte accounting, common case (md_zip.h)."},
 #ifdef MD_HAVE_ZLIB
     {"read_member", native_read_member, METH_VARARGS, "One member read and inflated into reused memory (md_inflate.h)."},

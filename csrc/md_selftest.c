@@ -3,6 +3,7 @@
  * Usage: md_selftest [EXPECTED_FAMILY [EXPECTED_VERSION]] [--bench N] */
 #include "md_core.h"
 #include "md_elfdyn.h"
+#include "md_elfhead.h"
 #include "md_elfsym.h"
 #include "md_zip.h"
 
@@ -85,6 +86,24 @@ static uint64_t le(const unsigned char *at, int width)
     return value;
 }
 
+/* This program's file read into `*file`, with room for a copy in `*copy`: its size, or 0
+ * (nothing kept) when it is not a little-endian ELF64 file of `least` bytes to 8 MiB. */
+static size_t read_this_program(unsigned char **file, unsigned char **copy, size_t least)
+{
+    enum { ROOM = 8 << 20 };
+    *file = malloc(ROOM);
+    *copy = malloc(ROOM);
+    FILE *self = fopen("/proc/self/exe", "rb");
+    size_t size = self && *file && *copy ? fread(*file, 1, ROOM, self) : 0;
+    if (self) fclose(self);
+    if (size < least || memcmp(*file, "\177ELF\2\1", 6) != 0 || size == ROOM) {
+        free(*file);
+        free(*copy);
+        return 0;
+    }
+    return size;
+}
+
 /* The dynamic pass over this very program (a little-endian ELF64 one), held whole and in
  * three pieces, then over 500 copies with bytes changed where the pass reads (PT_DYNAMIC
  * and the first 64 KiB, where the linker puts the tables it names): the facts of the
@@ -97,16 +116,9 @@ static void check_dynamic_pass(void)
      * valgrind), where every allocation is followed. */
     return;
 #endif
-    enum { ROOM = 8 << 20 };
-    unsigned char *file = malloc(ROOM), *copy = malloc(ROOM);
-    FILE *self = fopen("/proc/self/exe", "rb");
-    size_t size = self && file && copy ? fread(file, 1, ROOM, self) : 0;
-    if (self) fclose(self);
-    if (size < 64 || memcmp(file, "\177ELF\2\1", 6) != 0 || size == ROOM) {
-        free(file);
-        free(copy);
-        return;
-    }
+    unsigned char *file, *copy;
+    size_t size = read_this_program(&file, &copy, 64);
+    if (!size) return;
     uint64_t phoff = le(file + 32, 8), phnum = le(file + 56, 2);
     struct md_load loads[64];
     size_t load_count = 0;
@@ -158,6 +170,52 @@ static void check_dynamic_pass(void)
                 md_dyn_free(&out);
             } else if (round == 0 && held == 0) {
                 fprintf(stderr, "dynamic pass: declined this program (%d)\n", answer);
+                failures++;
+            }
+        }
+    }
+    free(file);
+    free(copy);
+}
+
+/* The header pass over this very program, held whole and in three pieces, then over 500
+ * copies with bytes changed in its first 4 KiB (the header, program headers, interpreter
+ * and notes) and its section table: this program's interpreter and stack, and no read
+ * outside the pieces (the sanitizers and valgrind watch). glibc builds only, as above. */
+static void check_elf_head(void)
+{
+#ifndef __GLIBC__
+    return;
+#endif
+    unsigned char *file, *copy;
+    size_t size = read_this_program(&file, &copy, 4096);
+    if (!size) return;
+    uint64_t shoff = le(file + 40, 8);
+    uint64_t sections = shoff < size ? size - shoff : 0;
+    unsigned seed = 4242;
+    for (int round = 0; round <= 500; round++) {
+        memcpy(copy, file, size);
+        for (int flips = round ? 1 + (int)(seed % 8) : 0; flips > 0; flips--) {
+            seed = seed * 1103515245u + 12345u;
+            int in_table = (seed >> 8) % 2 && sections;
+            uint64_t at = in_table ? shoff + (seed >> 4) % sections : (seed >> 4) % 4096;
+            if (at < size) copy[at] = (unsigned char)(seed >> 16);
+        }
+        size_t cut1 = 61, cut2 = size / 2;
+        struct md_piece whole[1] = {{copy, 0, size}};
+        struct md_piece three[3] = {{copy, 0, cut1}, {copy + cut1, cut1, cut2 - cut1}, {copy + cut2, cut2, size - cut2}};
+        for (int held = 0; held < 2; held++) {
+            struct md_dyn_input in = {held ? three : whole, held ? 3 : 1, size, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, NULL, 0};
+            struct md_head head;
+            int answer = md_elf_head(&in, &head);
+            if (answer == MD_DYN_OK) {
+                if (round == 0 && (!head.interp || head.stack_flags < 0 || !head.load_count || head.bits != 64)) {
+                    fprintf(stderr, "elf head: this program's interpreter, stack or loads not found\n");
+                    failures++;
+                }
+                md_head_free(&head);
+            } else if (round == 0) {
+                fprintf(stderr, "elf head: declined this program held %s (%d)\n", held ? "in pieces" : "whole", answer);
                 failures++;
             }
         }
@@ -251,6 +309,7 @@ int main(int argc, char **argv)
     RULE("musl libc (x)\0" "1.2.3", 1, "");   /* not NUL-terminated inside the block */
     check_symbol_pass();
     check_dynamic_pass();
+    check_elf_head();
     check_zip_walk();
 
     struct md_result result;

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from types import ModuleType
     from typing import Callable, Dict, List, Optional, Tuple
 
-    from ._elf_dynamic import DynamicPass
+    from ._elf_dynamic import DynamicPass, ElfFactsPass
     from ._elf_symbols import SymbolPass
 
     # The C twin of the common case of a wheel's central directory and byte accounting
@@ -172,6 +172,18 @@ def native_dynamic_pass() -> Optional[DynamicPass]:
     from . import _native
 
     found: Optional[DynamicPass] = getattr(_native, "dynamic_pass", None)
+    return found
+
+
+def native_elf_facts() -> Optional[ElfFactsPass]:
+    """The C twin of a held binary's header reading fused with its dynamic pass
+    (``_native.elf_facts``, held to the Python reader by tests/test_elf_twins.py), on the
+    same terms as ``native_symbol_pass``."""
+    if not _native_twins():
+        return None
+    from . import _native
+
+    found: Optional[ElfFactsPass] = getattr(_native, "elf_facts", None)
     return found
 
 

@@ -24,6 +24,16 @@ if TYPE_CHECKING:
     # as (library, name, weak, index), (strong imports, weak imports, (name, index) of the
     # imports named apart), exports, (version index, first strong import) pairs), or None
     # where the Python reader must decide.
+    DynamicFound = Tuple[
+        Optional[str],
+        List[str],
+        List[str],
+        List[str],
+        List[Tuple[str, str, bool, int]],
+        Tuple[Tuple[str, ...], Tuple[str, ...], List[Tuple[str, int]]],
+        List[str],
+        List[Tuple[int, int]],
+    ]
     DynamicPass = Callable[
         [
             Sequence[Union[bytes, bytearray]],
@@ -37,18 +47,18 @@ if TYPE_CHECKING:
             Tuple[bytes, ...],
             Tuple[bytes, ...],
         ],
-        Optional[
-            Tuple[
-                Optional[str],
-                List[str],
-                List[str],
-                List[str],
-                List[Tuple[str, str, bool, int]],
-                Tuple[Tuple[str, ...], Tuple[str, ...], List[Tuple[str, int]]],
-                List[str],
-                List[Tuple[int, int]],
-            ]
-        ],
+        Optional[DynamicFound],
+    ]
+    # The C twin of what an audit reads of a held ELF file before and with its dynamic
+    # section (musldetect._native.elf_facts): (pieces, starts, size, export prefixes, the
+    # prefixes of the imports named apart, the machines of 8-byte DT_HASH words) -> ((bits,
+    # big-endian, e_type, e_machine, e_flags, PT_INTERP's bytes, PT_GNU_STACK's flags or -1,
+    # GNU properties as (pr_type, value)), the dynamic pass's answer), or None where the
+    # Python reader must decide.
+    HeadFound = Tuple[int, int, int, int, int, Optional[bytes], int, List[Tuple[int, int]]]
+    ElfFactsPass = Callable[
+        [Sequence[Union[bytes, bytearray]], List[int], int, Tuple[bytes, ...], Tuple[bytes, ...], Tuple[int, ...]],
+        Optional[Tuple[HeadFound, DynamicFound]],
     ]
 
 DT_NULL, DT_NEEDED, DT_HASH, DT_STRTAB, DT_SYMTAB, DT_STRSZ, DT_SYMENT, DT_SONAME = 0, 1, 4, 5, 6, 10, 11, 14

@@ -173,9 +173,18 @@ NON_EXECUTABLE_DEFAULT_STACK = frozenset({"aarch64", "aarch64_be"})
 def asks_executable_stack(segments: List[Segment], arch: str) -> Optional[bool]:
     """Whether glibc's loader must make the stack executable for an object with these
     program headers: PT_GNU_STACK's execute flag, else the arch's default (None: unknown)."""
-    for segment in segments:
-        if segment.type == PT_GNU_STACK:
-            return segment.executable
+    return stack_is_executable(gnu_stack_flags(segments), arch)
+
+
+def gnu_stack_flags(segments: List[Segment]) -> Optional[int]:
+    """The first PT_GNU_STACK's p_flags (None: no such header)."""
+    return next((segment.flags for segment in segments if segment.type == PT_GNU_STACK), None)
+
+
+def stack_is_executable(stack_flags: Optional[int], arch: str) -> Optional[bool]:
+    """``asks_executable_stack`` from PT_GNU_STACK's flags (None: no such header), however read."""
+    if stack_flags is not None:
+        return bool(stack_flags & PF_X)
     if arch in EXECUTABLE_DEFAULT_STACK:
         return True
     return False if arch in NON_EXECUTABLE_DEFAULT_STACK else None

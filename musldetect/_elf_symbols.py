@@ -62,10 +62,14 @@ def symbol_count(reader: Reader, values: Dict[int, List[int]]) -> int:
             return last
 
 
+# The machines whose 64-bit binutils and glibc give DT_HASH 8-byte entries (readelf shows
+# .hash's EntSize 8): s390x and Alpha. The C reader takes this tuple (``_native.elf_facts``).
+WIDE_HASH_MACHINES = (EM_S390, EM_ALPHA)
+
+
 def wide_hash_words(reader: Reader) -> bool:
-    """Whether DT_HASH's nbucket and nchain are 8-byte words, not 4: on 64-bit s390 and
-    Alpha, whose binutils and glibc give DT_HASH 8-byte entries (readelf shows .hash's EntSize 8)."""
-    return reader.bits == 64 and reader.machine in (EM_S390, EM_ALPHA)
+    """Whether DT_HASH's nbucket and nchain are 8-byte words, not 4."""
+    return reader.bits == 64 and reader.machine in WIDE_HASH_MACHINES
 
 
 def imported_symbols(reader: Reader, dynamic: DynamicSection) -> List[str]:

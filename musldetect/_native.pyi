@@ -1,5 +1,7 @@
 from typing import List, Optional, Sequence, Tuple
 
+from ._elf_dynamic import DynamicFound, HeadFound
+
 __build_version__: str
 
 # RawLibc's fields, in its order: family, version_string, path, static, interpreter,
@@ -29,18 +31,15 @@ def dynamic_pass(
     dynamic: Tuple[int, int, int],
     prefixes: Optional[Tuple[bytes, ...]],
     python_prefixes: Tuple[bytes, ...],
-) -> Optional[
-    Tuple[
-        Optional[str],
-        List[str],
-        List[str],
-        List[str],
-        List[Tuple[str, str, bool, int]],
-        Tuple[Tuple[str, ...], Tuple[str, ...], List[Tuple[str, int]]],
-        List[str],
-        List[Tuple[int, int]],
-    ]
-]: ...
+) -> Optional[DynamicFound]: ...
+def elf_facts(
+    pieces: Sequence[bytes | bytearray],
+    starts: List[int],
+    size: int,
+    prefixes: Tuple[bytes, ...],
+    python_prefixes: Tuple[bytes, ...],
+    wide_hash_machines: Tuple[int, ...],
+) -> Optional[Tuple[HeadFound, DynamicFound]]: ...
 def zip_walk(
     fd: int, file_size: int, directory: bytes, count: int, directory_offset: int
 ) -> Optional[Tuple[List[str], List[Tuple[str, int, int, int, int, int]]]]: ...

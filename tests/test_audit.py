@@ -94,6 +94,15 @@ def test_symbols_only_old_pythons_provide(tmp_path, module, init, calls, typed, 
     assert result.honest_tags[0] == auditwheel_tag(wheel)
     assert result.honest_tags[0] == ("linux_x86_64" if refused else "manylinux_2_5_x86_64")
     assert [blame.rule for blame in result.blame] == (["python2-symbol"] if refused else [])
+    # The file held whole is read in one C call (the wheel's way) or by the ELF reader with
+    # the dynamic pass (binary_facts): the names only old interpreters provide, alike.
+    from musldetect._audit._binary import binary_facts, held_binary_facts
+    from musldetect._elf import ELFFile, HeldFile
+
+    with ELFFile(module, held=HeldFile([binary])) as elf:
+        read = binary_facts(elf, f"{module}.so")
+    assert read == held_binary_facts(HeldFile([binary]), module, f"{module}.so")
+    assert bool(read.old_python) == refused
 
 
 def test_an_export_a_policy_forbids(tmp_path):

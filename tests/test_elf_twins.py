@@ -2,8 +2,9 @@
 (csrc/md_elfsym.c, ``_native.symbol_pass``) to ``_elf_symbols.python_symbol_pass`` (the
 same names, flags, indexes and exports, or the same refusal, on every real binary at hand,
 on altered copies of them and on tables made to sit on the edges of the rules: the budget,
-names without an end, either byte order); and the dynamic pass (csrc/md_elfdyn.c,
-``_native.dynamic_pass``) to the Python reader's facts of a binary held in memory. An
+names without an end, either byte order); the dynamic pass (csrc/md_elfdyn.c,
+``_native.dynamic_pass``) to the Python reader's facts of a binary held in memory; and the
+header pass fused with it (csrc/md_elfhead.c, ``_native.elf_facts``) to those facts whole. An
 audit takes the twins whenever the extension is there, so an answer they gave differently
 would be a verdict the pure package does not give."""
 
@@ -14,16 +15,16 @@ import os
 import random
 import struct
 import sys
-from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 import pytest
 
 from musldetect import _dispatch
-from musldetect._audit._binary import BinaryFacts, binary_facts
+from musldetect._audit._binary import BinaryFacts, binary_facts, held_binary_facts
 from musldetect._audit._read import _SparseFile
 from musldetect._elf import ELFFile, HeldFile
 from musldetect._elf_dynamic import DT_GNU_HASH, DT_HASH, DT_STRTAB, DT_SYMTAB, DT_VERNEED, DT_VERSYM
-from musldetect._elf_header import PT_DYNAMIC
+from musldetect._elf_header import PT_DYNAMIC, PT_GNU_STACK, PT_INTERP, PT_NOTE
 from musldetect._elf_symbols import Undefined, python_symbol_pass, symbol_columns
 from musldetect._types import ELFError, ZipRefused
 
@@ -97,7 +98,7 @@ def _wheel_binaries(limit: int) -> List[Tuple[str, bytes]]:
     return found
 
 
-@pytest.mark.parametrize("twin", ["symbol_pass", "dynamic_pass", "zip_walk"])
+@pytest.mark.parametrize("twin", ["symbol_pass", "dynamic_pass", "elf_facts", "zip_walk"])
 def test_native_twin_is_what_an_audit_takes_unless_python_is_asked(monkeypatch, twin):
     """Each C twin (the ELF reader's two, the container's) is taken when the backend asked
     for allows it: auto and native do, any other backend keeps the Python readers."""
@@ -366,30 +367,53 @@ def _dynamic_regions(data: bytes) -> List[Tuple[int, int]]:
         return regions
 
 
-def test_native_dynamic_pass_gives_the_python_readers_facts_on_altered_copies(monkeypatch):
-    """3,000 copies with bytes changed where the pass reads (entries, string and symbol
-    tables, hash tables, version needs and indexes), held whole or in pieces: whatever the
-    Python reader answers or refuses, the audit's reading answers or refuses alike."""
-    rng = random.Random(656)
+class _Altered(NamedTuple):
+    """How many altered copies each reader answered or refused, and how often the twin declined."""
+
+    answered: int
+    declined: int
+    refused: int
+
+
+def _altered_rounds(
+    monkeypatch: Any,
+    seed: int,
+    twin_name: str,
+    regions_of: Callable[[bytes], List[Tuple[int, int]]],
+    facts_of: Callable[[Any, str, str, HeldFile], Facts],
+    held_way: int,
+) -> _Altered:
+    """3,000 copies of real binaries with one to five bytes changed inside ``regions_of``,
+    each read by Python and by the audit's way (``facts_of`` with the twin named, held whole
+    or the ``held_way`` of ``_held_ways``): the same facts or the same refusal, each time."""
+    rng = random.Random(seed)
     sources = [data for _, data in _held_files() if len(data) < (1 << 20)]
     sources = [data for data in sources if _dynamic_regions(data)][:60]
     assert sources
-    twin = CountedTwin(_native.dynamic_pass)
-    monkeypatch.setattr(_native, "dynamic_pass", twin)
+    twin = CountedTwin(getattr(_native, twin_name))
+    monkeypatch.setattr(_native, twin_name, twin)
     refused = 0
     for round_ in range(3000):
         data = bytearray(rng.choice(sources))
-        regions = _dynamic_regions(bytes(data))
+        regions = regions_of(bytes(data))
         for _ in range(rng.randrange(1, 6)):
             start, span = rng.choice(regions)
             at = min(start + rng.randrange(max(span, 1)), len(data) - 1)
             data[at] = rng.choice((0, 0xFF, 0x01, 0x80, rng.randrange(256), data[at] ^ (1 << rng.randrange(8))))
         altered = bytes(data)
-        python = _facts(monkeypatch, "python", "altered", HeldFile([altered]))
+        python = facts_of(monkeypatch, "python", "altered", HeldFile([altered]))
         refused += not isinstance(python, BinaryFacts)
-        held = HeldFile([altered]) if round_ % 2 else _held_ways(altered, rng)[2]
-        assert _facts(monkeypatch, "auto", "altered", held) == python, round_
-    assert twin.answered >= 1000 and refused >= 100, (twin.answered, refused)
+        held = HeldFile([altered]) if round_ % 2 else _held_ways(altered, rng)[held_way]
+        assert facts_of(monkeypatch, "auto", "altered", held) == python, round_
+    return _Altered(twin.answered, twin.declined, refused)
+
+
+def test_native_dynamic_pass_gives_the_python_readers_facts_on_altered_copies(monkeypatch):
+    """Copies with bytes changed where the pass reads (entries, string and symbol tables,
+    hash tables, version needs and indexes), held whole or sparsely: whatever the Python
+    reader answers or refuses, the audit's reading answers or refuses alike."""
+    found = _altered_rounds(monkeypatch, 656, "dynamic_pass", _dynamic_regions, _facts, 2)
+    assert found.answered >= 1000 and found.refused >= 100, found
 
 
 def _tiny_library(strings: bytes, soname_at: int, memsz_short: int = 0, more: Sequence[Tuple[int, int]] = ()) -> bytes:
@@ -553,18 +577,250 @@ def test_native_dynamic_pass_reads_reused_memory_only_up_to_the_file(monkeypatch
         assert isinstance(python, BinaryFacts) == ends and twin.answered == ends, (strings, python)
 
 
-def test_an_audit_reads_its_held_binaries_with_the_dynamic_pass(monkeypatch, tmp_path):
-    """A wheel's binaries, held in memory as they inflate, are read by the dynamic pass
-    (MUSLDETECT_BACKEND unset), not only by the tests that compare it."""
+def test_an_audit_reads_its_held_binaries_with_one_c_call(monkeypatch, tmp_path):
+    """A wheel's binaries, held in memory as they inflate, are read by ``elf_facts``
+    (MUSLDETECT_BACKEND unset), not only by the tests that compare it: a library that names
+    another in one call; one that names no C library by the Python reader, whose
+    dynamic pass is the C one."""
     import musldetect
 
     from builders import make_wheel
 
-    library = next(path for path in _dynamic_files() if os.path.getsize(path) < (1 << 20))
-    with open(library, "rb") as fh:
-        wheel = make_wheel(tmp_path, "held", ["py3-none-any"], {"held/lib.so": fh.read()})
     monkeypatch.delenv("MUSLDETECT_BACKEND", raising=False)
-    twin = CountedTwin(_native.dynamic_pass)
-    monkeypatch.setattr(_native, "dynamic_pass", twin)
-    musldetect.audit(wheel)
-    assert twin.answered == 1
+    needs_another = _library_that_needs_another()[1]
+    loader = next(path for path in _dynamic_files() if os.path.basename(path).startswith("ld-linux"))
+    with open(loader, "rb") as fh:
+        names_none = fh.read()
+    for data, one_call in ((needs_another, True), (names_none, False)):
+        wheel = make_wheel(tmp_path, "held", ["py3-none-any"], {"held/lib.so": data})
+        passes, calls = CountedTwin(_native.dynamic_pass), CountedTwin(_native.elf_facts)
+        monkeypatch.setattr(_native, "dynamic_pass", passes)
+        monkeypatch.setattr(_native, "elf_facts", calls)
+        musldetect.audit(wheel)
+        assert (calls.answered, passes.answered) == (1, 0 if one_call else 1)
+
+
+# -- the header pass fused with the dynamic pass (csrc/md_elfhead.c, ``_native.elf_facts``) --
+
+
+def _held_facts(monkeypatch: Any, backend: str, name: str, held: HeldFile) -> Facts:
+    """A held binary's facts as the audit takes them with ``backend``, or the refusal's words."""
+    monkeypatch.setenv("MUSLDETECT_BACKEND", backend)
+    try:
+        return held_binary_facts(held, name, name)
+    except ELFError as exc:
+        return ("refused", str(exc))
+
+
+def test_native_elf_facts_give_the_python_readers_facts_on_real_binaries(monkeypatch):
+    """Every host and real wheel binary, held whole, in pieces and sparsely: the facts the
+    audit takes from one C call are the Python reader's, field for field; the call answers
+    for every loadable, dynamically linked one held whole or in pieces."""
+    rng = random.Random(700)
+    twin = CountedTwin(_native.elf_facts)
+    monkeypatch.setattr(_native, "elf_facts", twin)
+    files = _held_files()
+    for name, data in files:
+        python = _held_facts(monkeypatch, "python", name, HeldFile([data]))
+        ordinary = isinstance(python, BinaryFacts) and python.loadable and not python.static
+        for way, held in enumerate(_held_ways(data, rng)):
+            answered = twin.answered
+            assert _held_facts(monkeypatch, "auto", name, held) == python, name
+            assert way == 2 or not ordinary or twin.answered == answered + 1, (name, way)
+    assert twin.answered >= 2 * len(files) // 2, (twin.answered, len(files))
+
+
+def _head_regions(data: bytes) -> List[Tuple[int, int]]:
+    """Where the header pass reads: the ELF header, the program headers, PT_INTERP, the
+    notes and the section table; with the dynamic pass's regions."""
+    with ELFFile("altered", held=HeldFile([data])) as elf:
+        table = elf.section_table
+        regions = [(0, 64), (table.offset, min(table.count * table.entry_size, 4096))]
+        regions += [(s.offset, s.filesz) for s in elf.segments if s.type in (PT_INTERP, PT_NOTE, PT_GNU_STACK)]
+    return [region for region in regions if 0 <= region[0] < len(data)] + _dynamic_regions(data)
+
+
+def test_native_elf_facts_give_the_python_readers_facts_on_altered_copies(monkeypatch):
+    """Copies with bytes changed where either pass reads (the header, program headers,
+    interpreter, notes, section table, dynamic tables), held whole or in pieces: whatever
+    the Python reader answers or refuses, the audit's reading answers or refuses alike."""
+    found = _altered_rounds(monkeypatch, 757, "elf_facts", _head_regions, _held_facts, 1)
+    assert found.answered >= 1000 and found.declined >= 100 and found.refused >= 100, found
+
+
+def _note(name: bytes, note_type: int, desc: bytes, align: int = 4) -> bytes:
+    """One ELF note starting at a multiple of ``align``, its name and descriptor padded to it."""
+    return (
+        struct.pack("<III", len(name), len(desc), note_type)
+        + name
+        + bytes(-(12 + len(name)) % align)
+        + desc
+        + bytes(-len(desc) % align)
+    )
+
+
+def _properties(*pairs: Tuple[int, int]) -> bytes:
+    """GNU properties of 4 bytes each, padded to 8 (ELF64)."""
+    return b"".join(struct.pack("<IIII", kind, 4, value, 0) for kind, value in pairs)
+
+
+def _library_with(extras: Sequence[Tuple[Any, ...]], sections: bytes = b"") -> bytes:
+    """A little-endian ELF64 library that needs libc.so.6: one PT_LOAD over the whole file,
+    PT_DYNAMIC (DT_STRTAB, DT_STRSZ, DT_NEEDED), then the program headers ``extras`` as
+    (type, flags, data[, p_align]), each one's data after the strings, 8-byte aligned
+    (p_align 4 unless given: the notes' padding); ``sections``,
+    when given, is the section table, put last."""
+    phnum = 2 + len(extras)
+    dynamic_at = 64 + phnum * 56
+    strings = b"\0libc.so.6\0"
+    strings_at = dynamic_at + 16 * 4
+    table = b"".join(
+        struct.pack("<qQ", tag, value) for tag, value in [(5, strings_at), (10, len(strings)), (1, 1), (0, 0)]
+    )
+    body, at, headers = table + strings, strings_at + len(strings), []
+    for kind, flags, data, *align in extras:
+        body += bytes(-at % 8)
+        at += -at % 8
+        headers.append(struct.pack("<IIQQQQQQ", kind, flags, at, at, at, len(data), len(data), (align or [4])[0]))
+        body += data
+        at += len(data)
+    body += bytes(-at % 8)
+    at += -at % 8
+    shoff, shnum = (at, len(sections) // 64) if sections else (0, 0)
+    size = at + len(sections)
+    header = (
+        b"\x7fELF\x02\x01\x01"
+        + bytes(9)
+        + struct.pack("<HHIQQQIHHHHHH", 3, 62, 1, 0, 64, shoff, 0, 64, 56, phnum, 64, shnum, 0)
+    )
+    load = struct.pack("<IIQQQQQQ", 1, 5, 0, 0, 0, size, size, 0x1000)
+    dynamic = struct.pack("<IIQQQQQQ", 2, 6, dynamic_at, dynamic_at, dynamic_at, 64, 64, 8)
+    return header + load + dynamic + b"".join(headers) + body + sections
+
+
+def _both_held(monkeypatch: Any, data: bytes) -> Tuple[Facts, Facts, CountedTwin]:
+    twin = CountedTwin(_native.elf_facts)
+    monkeypatch.setattr(_native, "elf_facts", twin)
+    python = _held_facts(monkeypatch, "python", "made", HeldFile([data]))
+    return _held_facts(monkeypatch, "auto", "made", HeldFile([data])), python, twin
+
+
+GNU_PROPERTY_X86_ISA_1_NEEDED, GNU_PROPERTY_X86_FEATURE_1_AND = 0xC0008002, 0xC0000002
+
+
+@pytest.mark.parametrize(
+    "extras,answered,expect",
+    [
+        ([(PT_INTERP, 4, b"/lib/ld-musl-x86_64.so.1\0")], True, lambda f: f.family == "musl" and f.interp),
+        ([(PT_INTERP, 4, b"/lib/ld-musl-x86_64.so.1")], False, None),  # no NUL: refused
+        ([(PT_INTERP, 4, b"\0")], False, None),  # empty: refused
+        ([(PT_GNU_STACK, 7, b"")], True, lambda f: f.stack == "rwx" and f.executable_stack),
+        ([(PT_GNU_STACK, 6, b""), (PT_GNU_STACK, 7, b"")], True, lambda f: f.stack == "rw" and not f.executable_stack),
+        ([], True, lambda f: f.stack == "none" and f.executable_stack),  # x86_64's default
+        (  # a later property of a type overrides it; a property of another size is skipped
+            [
+                (
+                    PT_NOTE,
+                    4,
+                    _note(
+                        b"GNU\0",
+                        5,
+                        _properties((GNU_PROPERTY_X86_ISA_1_NEEDED, 2), (7, 1))
+                        + struct.pack("<II", 9, 8)
+                        + bytes(8)
+                        + _properties((GNU_PROPERTY_X86_ISA_1_NEEDED, 4)),
+                    ),
+                )
+            ],
+            True,
+            lambda f: f.properties == ((7, 1), (GNU_PROPERTY_X86_ISA_1_NEEDED, 4)),
+        ),
+        (  # only the first property note counts, and only one named GNU (NULs stripped)
+            [
+                (PT_NOTE, 4, _note(b"GNUX\0", 5, _properties((1, 1))) + _note(b"GNU\0\0\0", 5, _properties((2, 2)))),
+                (PT_NOTE, 4, _note(b"GNU\0", 5, _properties((3, 3)))),
+            ],
+            True,
+            lambda f: f.properties == ((2, 2),),
+        ),
+        (
+            [(PT_NOTE, 4, _note(b"GNU\0", 5, _properties(*[(kind, kind) for kind in range(65)])))],
+            False,
+            lambda f: len(f.properties) == 65,
+        ),  # more types than the pass keeps: the Python reader's
+        (  # notes of 8-byte alignment: a name of 8 bytes is padded to 8 past the note's 12-byte head
+            [(PT_NOTE, 4, _note(b"Golang\0\0", 4, b"abcd", 8) + _note(b"GNU\0", 5, _properties((1, 1)), 8), 8)],
+            True,
+            lambda f: f.properties == ((1, 1),),
+        ),
+        ([(PT_NOTE, 4, _note(b"GNU\0", 5, struct.pack("<II", 1, 12) + bytes(8)))], False, None),  # runs past its note
+        (
+            [(PT_NOTE, 4, _note(b"GNU\0", 5, _properties((1, 1))) + struct.pack("<III", 4, 64, 1) + b"GNU\0")],
+            False,
+            None,
+        ),  # a broken note after the property note: refused all the same
+    ],
+)
+def test_native_elf_facts_on_the_edges_of_the_header_rules(monkeypatch, extras, answered, expect):
+    native, python, twin = _both_held(monkeypatch, _library_with(extras))
+    assert native == python
+    assert twin.answered == answered, (twin.answered, python)
+    assert expect(python) if expect else not isinstance(python, BinaryFacts), python
+
+
+def test_native_elf_facts_leave_a_debug_info_file_to_the_python_reader(monkeypatch):
+    """A section marked SHT_NOBITS at PT_DYNAMIC's address (objcopy --only-keep-debug):
+    no loader maps the file, which only the Python reader says; at another address, or
+    in a table the header does not describe whole, the file is an ordinary library."""
+    empty = bytes(64)
+    base = _library_with([])
+    dynamic_at = 64 + 2 * 56
+    for address, shentsize, loadable in ((dynamic_at, 64, False), (dynamic_at + 8, 64, True), (dynamic_at, 40, True)):
+        section = struct.pack("<IIQQQQIIQQ", 0, 8, 3, address, 0, 64, 0, 0, 8, 0)
+        data = bytearray(_library_with([], empty + section))
+        struct.pack_into("<H", data, 58, shentsize)
+        native, python, twin = _both_held(monkeypatch, bytes(data))
+        assert native == python and isinstance(python, BinaryFacts) and python.loadable == loadable
+        assert twin.answered == loadable
+    assert _both_held(monkeypatch, base)[2].answered == 1
+
+
+def test_native_elf_facts_refuse_arguments_no_reader_passes_it():
+    with pytest.raises(TypeError):
+        _native.elf_facts([b"x"], [0], 1, (), (), [22])  # the machines: a tuple
+    data = _library_with([])
+    with pytest.raises(TypeError):
+        _native.elf_facts([data], [0], len(data), (), (), ("s390",))
+    assert _native.elf_facts([data], [0], len(data), (), (), ()) is not None
+    assert _native.elf_facts([memoryview(data)], [0], len(data), (), (), ()) is None  # not read in place
+
+
+def _s390x_library() -> bytes:
+    """A big-endian ELF64 s390x library that needs libc.so.6 and imports malloc and free,
+    found through DT_HASH alone, whose words s390x's binutils make 8 bytes wide."""
+    strings = b"\0libc.so.6\0malloc\0free\0"
+    strings_at, dynamic_at = 320, 176
+    symbols_at = strings_at + len(strings) + (-(strings_at + len(strings)) % 8)
+    symbols = bytes(24) + b"".join(  # st_name, STB_GLOBAL|STT_FUNC, st_other, SHN_UNDEF, value, size
+        struct.pack(">IBBHQQ", strings.index(name), 0x12, 0, 0, 0, 0) for name in (b"malloc", b"free")
+    )
+    hash_at = symbols_at + len(symbols)
+    hash_words = struct.pack(">6Q", 1, 3, 1, 0, 2, 0)  # nbucket, nchain, the bucket, the chains
+    size = hash_at + len(hash_words)
+    entries = [(1, 1), (5, strings_at), (10, len(strings)), (6, symbols_at), (11, 24), (4, hash_at), (0, 0)]
+    table = b"".join(struct.pack(">qQ", tag, value) for tag, value in entries)
+    header = (
+        b"\x7fELF\x02\x02\x01" + bytes(9) + struct.pack(">HHIQQQIHHHHHH", 3, 22, 1, 0, 64, 0, 0, 64, 56, 2, 64, 0, 0)
+    )
+    load = struct.pack(">IIQQQQQQ", 1, 5, 0, 0, 0, size, size, 0x1000)
+    dynamic = struct.pack(">IIQQQQQQ", 2, 6, dynamic_at, dynamic_at, dynamic_at, len(table), len(table), 8)
+    body = table + bytes(strings_at - dynamic_at - len(table)) + strings
+    return header + load + dynamic + body + bytes(symbols_at - strings_at - len(strings)) + symbols + hash_words
+
+
+def test_native_elf_facts_read_s390x_hash_words_8_bytes_wide(monkeypatch):
+    """DT_HASH's nchain counts the symbols; on 64-bit s390 its words are 8 bytes wide (the
+    machines the Python reader names, given to the call): both readers find both imports."""
+    native, python, twin = _both_held(monkeypatch, _s390x_library())
+    assert native == python and twin.answered == 1
+    assert isinstance(python, BinaryFacts) and python.arch == "s390x" and python.imports == ("malloc", "free")

@@ -9,6 +9,7 @@ never stops the loader, so it never raises a bound.
 
 from __future__ import annotations
 
+import os
 import struct
 from array import array
 from functools import lru_cache
@@ -17,7 +18,7 @@ from operator import itemgetter, not_
 from typing import TYPE_CHECKING, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple
 
 from .. import _rules
-from .._dispatch import native_dynamic_pass, native_symbol_pass
+from .._dispatch import native_dynamic_pass, native_elf_facts, native_symbol_pass
 from .._elf import ELFFile, HeldFile
 from .._elf_header import (
     ET_CORE,
@@ -27,18 +28,28 @@ from .._elf_header import (
     NATIVE_ORDER,
     PF_X,
     PT_DYNAMIC,
-    PT_GNU_STACK,
-    asks_executable_stack,
+    elf_arch,
+    gnu_stack_flags,
+    stack_is_executable,
 )
 from .._elf_notes import gnu_properties
-from .._elf_symbols import STT_FUNC, STT_NOTYPE, WORD, Undefined, pick, symbol_columns, wide_hash_words
+from .._elf_symbols import (
+    STT_FUNC,
+    STT_NOTYPE,
+    WIDE_HASH_MACHINES,
+    WORD,
+    Undefined,
+    pick,
+    symbol_columns,
+    wide_hash_words,
+)
 from .._elf_versions import symbol_version_indexes, version_need_entries
 from .._grammar import GLIBC, MUSL
 from .._inspect import static_family
 from .._libcfile import family_by_name
 
 if TYPE_CHECKING:
-    from .._elf_dynamic import DynamicPass
+    from .._elf_dynamic import DynamicFound, DynamicPass, ElfFactsPass
 
 # Symbols only a Python 2 narrow-unicode build or an fpectl build provides: a wheel that
 # imports them is for no manylinux or musllinux interpreter (auditwheel's ucs2/pyfpe checks).
@@ -170,13 +181,68 @@ def binary_facts(elf: ELFFile, shown_as: str) -> BinaryFacts:
         )
     interp = elf.interpreter
     found = _dynamic_facts(elf)
+    linked = _linked(elf, interp, found.needed, found.versions)
+    read = _HeadRead(elf.arch, interp, gnu_stack_flags(elf.segments), gnu_properties(elf), elf.symbol_types)
+    return _facts_of(shown_as, read, found, linked)
+
+
+def held_binary_facts(held: HeldFile, shown: str, path: str) -> BinaryFacts:
+    """``binary_facts`` of a file held in memory (an audit's wheel member): read in one C
+    call (``_native.elf_facts``) when the extension is there, every byte is held and the
+    call answers, so no Python ELF reader is built; else by that reader, which the call is
+    held to (tests/test_elf_twins.py)."""
+    native = native_elf_facts()
+    found = _held_natively(held, shown, path, native) if native is not None and held.complete else None
+    if found is not None:
+        return found
+    with ELFFile(shown, held=held) as elf:
+        return binary_facts(elf, path)
+
+
+def _held_natively(held: HeldFile, shown: str, path: str, native: ElfFactsPass) -> Optional[BinaryFacts]:
+    """``held_binary_facts`` from the C call; None where it declines, or where the file
+    names no C library (its marks, which only the Python reader scans, then decide)."""
+    layout = held.layout()
+    answer = native(layout.pieces, layout.starts, held.size, _EXPORTS_WANTED, PYTHON_PREFIXES_BYTES, WIDE_HASH_MACHINES)
+    if answer is None:
+        return None
+    (bits, big_endian, _type, machine, flags, interp_bytes, stack_flags, properties), dynamic = answer
+    interp = os.fsdecode(interp_bytes) if interp_bytes is not None else None
+
+    def symbols() -> Undefined:  # a Python 2 module's names: rare, read by the Python reader
+        with ELFFile(shown, held=held) as elf:
+            return symbol_columns(elf, elf.dynamic, _EXPORTS_WANTED, native_symbol_pass())[0]
+
+    def symbol_types(indexes: List[int]) -> Dict[int, int]:
+        with ELFFile(shown, held=held) as elf:
+            return elf.symbol_types(indexes)
+
+    found = _dynamic_of(dynamic, symbols)
+    linked = _linked_by_names(interp, found.needed, found.versions)
+    if linked is None:
+        return None
+    arch = elf_arch(machine, bits, ">" if big_endian else "<", flags)
+    stack = stack_flags if stack_flags >= 0 else None
+    kept = dict(properties)  # the last of a type, as gnu_properties keeps it
+    return _facts_of(path, _HeadRead(arch, interp, stack, kept, symbol_types), found, linked)
+
+
+class _HeadRead(NamedTuple):
+    """What the facts take from outside the dynamic section, however it was read."""
+
+    arch: str
+    interp: Optional[str]
+    stack_flags: Optional[int]  # the first PT_GNU_STACK's p_flags (None: no such header)
+    properties: Dict[int, int]  # the GNU program properties
+    symbol_types: Callable[[List[int]], Dict[int, int]]  # .dynsym types by index, read when asked
+
+
+def _facts_of(shown_as: str, read: _HeadRead, found: _Dynamic, linked: _Linked) -> BinaryFacts:
     versions, imports = found.versions, found.imports
     rpath, runpath = found.search_paths
-    linked = _linked(elf, interp, found.needed, versions)
-    arch = elf.arch
     return BinaryFacts(
         shown_as,
-        arch,
+        read.arch,
         linked.family,
         linked.static,
         found.soname,
@@ -192,11 +258,11 @@ def binary_facts(elf: ELFFile, shown_as: str) -> BinaryFacts:
         linked.reason,
         tuple(sorted({name for name, _index in found.python_symbols})),
         tuple(sorted(name for name in found.exported if name.startswith(PYTHON_PREFIXES))),
-        _stack(elf),
-        tuple(sorted(gnu_properties(elf).items())),
-        interp,
-        asks_executable_stack(elf.segments, arch),
-        old_python=_old_python(elf, shown_as, found),
+        _stack(read.stack_flags),
+        tuple(sorted(read.properties.items())),
+        read.interp,
+        stack_is_executable(read.stack_flags, read.arch),
+        old_python=_old_python(read.symbol_types, shown_as, found),
     )
 
 
@@ -273,6 +339,11 @@ def _read_natively(elf: ELFFile, held: HeldFile, native: DynamicPass) -> Optiona
     )
     if found is None:
         return None
+    return _dynamic_of(found, lambda: symbol_columns(elf, elf.dynamic, _EXPORTS_WANTED, native_symbol_pass())[0])
+
+
+def _dynamic_of(found: DynamicFound, symbols: Callable[[], Undefined]) -> _Dynamic:
+    """The C dynamic pass's answer as the facts keep it (``_read_in_python``'s record)."""
     soname, needed, rpath, runpath, needs, (imports, weak_imports, python_symbols), exported, firsts = found
     versions = _needs_of(needs)
     symbol_of_version: Dict[str, str] = {}
@@ -291,7 +362,7 @@ def _read_natively(elf: ELFFile, held: HeldFile, native: DynamicPass) -> Optiona
         python_symbols,
         exported,
         symbol_of_version,
-        lambda: symbol_columns(elf, elf.dynamic, _EXPORTS_WANTED, native_symbol_pass())[0],
+        symbols,
     )
 
 
@@ -300,7 +371,7 @@ def _directories(search_paths: List[str]) -> List[str]:
     return [part for text in search_paths for part in text.split(":") if part]
 
 
-def _old_python(elf: ELFFile, path: str, found: _Dynamic) -> Tuple[str, ...]:
+def _old_python(symbol_types: Callable[[List[int]], Dict[int, int]], path: str, found: _Dynamic) -> Tuple[str, ...]:
     """The imports of an extension module that only an old interpreter provides: the module
     is the file's name up to its first dot, its Python the first init function it exports;
     fpectl's names count when they are functions or untyped, UCS2 ones when functions (an
@@ -318,7 +389,7 @@ def _old_python(elf: ELFFile, path: str, found: _Dynamic) -> Tuple[str, ...]:
         narrow = [(name, index) for name, index in zip(symbols.names, symbols.indexes) if NARROW_UNICODE in name]
     if not fpectl and not narrow:
         return ()
-    types = elf.symbol_types([index for _, index in fpectl + narrow])
+    types = symbol_types([index for _, index in fpectl + narrow])
     return tuple(
         [name for name, index in fpectl if types[index] in (STT_FUNC, STT_NOTYPE)]
         + [name for name, index in narrow if types[index] == STT_FUNC]
@@ -372,19 +443,27 @@ FEW_VERSIONS = 16
 
 
 def _linked(elf: ELFFile, interp: Optional[str], needed: List[str], versions: _VersionNeeds) -> _Linked:
-    """The family by the file's own names: PT_INTERP, then DT_NEEDED, then GLIBC_ version
-    needs; a file naming none of them is a static program (read by its marks) or a
-    library that links no C library."""
+    """The family by the file's own names (``_linked_by_names``); a file naming none of them
+    is a static program (read by its marks) or a library that links no C library."""
+    linked = _linked_by_names(interp, needed, versions)
+    if linked is not None:
+        return linked
+    if elf.type == ET_DYN and elf.is_dynamic and not elf.is_pie_program:
+        return _Linked(None, False, "a shared library that links no C library")
+    raw = static_family(elf)
+    return _Linked(raw.family, True, raw.reason)
+
+
+def _linked_by_names(interp: Optional[str], needed: List[str], versions: _VersionNeeds) -> Optional[_Linked]:
+    """The family by PT_INTERP, then DT_NEEDED, then GLIBC_ version needs; None when the
+    file names neither a loader nor a library (what it is then takes more reading)."""
     family = family_by_name(interp)
     if family is None:
         family = next((f for f in map(family_by_name, needed) if f), None)
     if family is None and any(name.startswith("GLIBC_") for _lib, name in versions.strong + versions.weak):
         family = GLIBC
     if family is None and interp is None and not needed:
-        if elf.type == ET_DYN and elf.is_dynamic and not elf.is_pie_program:
-            return _Linked(None, False, "a shared library that links no C library")
-        raw = static_family(elf)
-        return _Linked(raw.family, True, raw.reason)
+        return None
     if family is None:
         return _Linked(None, False, "no C library among its PT_INTERP and DT_NEEDED")
     return _Linked(family, False, "")
@@ -418,9 +497,9 @@ def _remembered_glibc_requirement(glibc_names: Tuple[str, ...]) -> Optional[Tupl
     return _rules.glibc_requirement(glibc_names)
 
 
-def _stack(elf: ELFFile) -> str:
+def _stack(stack_flags: Optional[int]) -> str:
     """What the PT_GNU_STACK header asks of the stack: "rwx", "rw", or "none" when the
     object has no such header (the loader then takes the arch's default)."""
-    for segment in elf.segments_of_type(PT_GNU_STACK):
-        return "rwx" if segment.flags & PF_X else "rw"
-    return "none"
+    if stack_flags is None:
+        return "none"
+    return "rwx" if stack_flags & PF_X else "rw"

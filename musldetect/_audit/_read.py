@@ -32,7 +32,7 @@ from .._rootfs import (
 )
 from .._types import ELFError, WheelError, ZipRefused
 from . import _record
-from ._binary import BinaryFacts, binary_facts
+from ._binary import BinaryFacts, binary_facts, held_binary_facts
 from ._images import ImageFacts, image_facts, image_facts_of_descriptor, looks_like_image
 from ._magic import ELF, HEAD, MAGIC_FIRST_BYTES, binary_kind
 from ._records import Cause
@@ -555,8 +555,7 @@ class _ReusedFile(HeldFile):
 def _binary_held(held: HeldFile, kind: Optional[str], shown: str, path: str) -> BinaryFacts | ImageFacts | None:
     """``_binary_of`` for a member held in memory."""
     if kind == ELF:
-        with ELFFile(shown, held=held) as elf:
-            return binary_facts(elf, path)
+        return held_binary_facts(held, shown, path)
     return image_facts(held.whole(), shown, path)
 
 
