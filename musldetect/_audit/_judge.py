@@ -296,10 +296,11 @@ def _vendored_libraries(binaries: Sequence[BinaryFacts]) -> Vendored:
     by_directory: Dict[str, Dict[str, str]] = {}  # the binaries by directory and file name
     for path in elf_paths:
         by_directory.setdefault(posixpath.dirname(path) or ".", {})[posixpath.basename(path)] = path
-    inherited = sorted({d for b in binaries if not b.has_runpath for d in _origin_directories(b)})
+    origins = {b.path: _origin_directories(b) if b.search_paths else [] for b in binaries}
+    inherited = sorted({d for b in binaries if not b.has_runpath for d in origins[b.path]})
     vendored = {}
     for binary in binaries:
-        own = _origin_directories(binary)
+        own = origins[binary.path]
         directories = own if binary.has_runpath else own + inherited
         found = {}
         for needed in binary.needed:
