@@ -20,6 +20,7 @@ import subprocess
 import sys
 import unicodedata
 import zipfile
+from typing import Iterator, List
 
 import pytest
 
@@ -399,7 +400,7 @@ def test_bytes_are_checked_as_they_inflate(tmp_path, monkeypatch, backend):
 def test_a_large_member_is_checked_as_it_streams(tmp_path):
     """A member larger than one read (``WHOLE``) is streamed in pieces: it is stopped as soon
     as it inflates past its declared size, and its end is checked as a small member's is."""
-    text = b"".join(b"line %d of a module large enough to stream\n" % number for number in range(200_000))
+    text = b"".join(b"line %d of a module large enough to stream\n" % number for number in range(420_000))
     assert len(text) - (2 << 20) > WHOLE and len(zh.compress(text, zipfile.ZIP_DEFLATED)) > 100_000
     base = (zh.new_entry("pkg/big.py", text), *entries(tmp_path))
     longer = tmp_path / "pkg-1.0-py3-none-any.whl"
@@ -681,3 +682,26 @@ def test_record_problems_come_in_name_order(tmp_path):
     wrong = "sha256=" + "A" * 43 + ",6"
     reasons = _with_record(tmp_path, {"rows/b.py": wrong, "rows/a.py": wrong})
     assert [("'rows/a.py'" in r, "'rows/b.py'" in r) for r in reasons] == [(True, False), (False, True)], reasons
+
+
+def test_record_rows_are_what_csv_reads():
+    """RECORD's lines are split without csv where no field can span lines (no quote, no NUL)
+    and a line has two commas: on 40,000 random texts of the parts that make csv's cases
+    (quotes, NULs, every line break splitlines knows, commas, spaces), the rows are csv's,
+    and so is its error."""
+    import csv
+
+    from musldetect._audit._record import _rows
+
+    rng = random.Random(2026)
+    parts = ["a", "b/c.py", "sha256=xyz", "123", "", " ", ",", '"', '""', "\r", "\n", "\x00", "\x0b", "\u2028", "x,y"]
+
+    def rows(reader: Iterator[List[str]]) -> object:
+        try:
+            return list(reader)
+        except csv.Error as exc:
+            return ("refused", str(exc))
+
+    for _ in range(40_000):
+        text = "".join(rng.choice(parts) for _ in range(rng.randrange(0, 12)))
+        assert rows(_rows(text)) == rows(csv.reader(text.splitlines())), repr(text)
