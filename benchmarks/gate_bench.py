@@ -9,7 +9,7 @@ contenders interleaved wheel by wheel and their order alternated each round, med
   library: inflate every member (raw deflate, zlib) and check its CRC, hash it (sha256,
   hashlib, as RECORD does), each member whole and each fed to the inflater READ compressed
   bytes at a time (faster for large members), and each member the way the audit takes it
-  (whole up to WHOLE, 6 MiB, streamed above); the floor of a wheel is the fastest of the three.
+  (whole up to WHOLE, 14 MiB, streamed above); the floor of a wheel is the fastest of the three.
   Inflating and hashing are timed apart too;
 - the same floor with a faster inflater from PyPI when installed (zlib-ng's ``zlib_ng``,
   isal's ``isal_zlib``), through musldetect/_audit/_inflate.py: the CRC still checked on

@@ -106,13 +106,13 @@ def test_the_real_large_binaries_are_read_whole_or_from_their_ends():
             os.close(fd)
     if not seen["sparse"] or not seen["static"]:
         skip_or_fail(f"the wheels hold too few large binaries of each kind: {seen}")
-    assert seen["sparse"] >= 13 and seen["static"] >= 2, seen  # the OpenBLASes, ruff, the big extensions; uv, ruff
+    # The OpenBLASes, ruff and uv (the extensions up to WHOLE, 14 MiB, are read whole); uv and ruff static.
+    assert seen["sparse"] >= 7 and seen["static"] >= 2, seen
     # Libraries taken for what they are before they stream (their read-only data never
     # searched for a static program's marks): by a needed name in their first bytes, or by
-    # a PT_DYNAMIC past their data, where auditwheel's patchelf moves it. 11 of the 14 here
-    # (one OpenBLAS is missed by both: a wrong guess costs time, not the answer); 4 by the
-    # name alone.
-    assert seen["taken for a library"] >= 11, seen
+    # a PT_DYNAMIC past their data, where auditwheel's patchelf moves it. 4 of the 5
+    # OpenBLASes here (one is missed by both: a wrong guess costs time, not the answer).
+    assert seen["taken for a library"] >= 4, seen
 
 
 # A program whose .dynstr (thousands of long exported names) fills the file's middle: with

@@ -46,9 +46,9 @@ MAX_METADATA = 1 << 20  # the WHEEL file is read up to this much
 MAX_HELD = 16 << 20
 # An ELF member from this size on keeps only the pieces its facts read (``_SparseHold``),
 # when its first bytes promise those suffice: every MiB held is a MiB of fresh pages (the
-# allocator cannot reuse what is still held), about 0.3 ms each, and cryptography's 11 MiB
-# extension needs six of its eleven. Below it, head and tail would keep nearly every piece.
-SPARSE_FROM = 6 << 20
+# allocator cannot reuse what is still held), about 0.3 ms each. Below it, a member is read
+# whole into reused memory (``_zip_layout.WHOLE``, never larger than this).
+SPARSE_FROM = 14 << 20
 
 
 class Input(NamedTuple):
