@@ -1694,6 +1694,28 @@ MUTATIONS: List[Mutation] = [
         "_dynamic_of(found, lambda: Undefined([], [], []))",
         ("tests/test_audit.py", "-k", "old_pythons"),
     ),
+    # -- the C reader's memory, kept for the next wheel while small ------------------------
+    Mutation(
+        "zip-reused-memory-not-kept",
+        "musldetect/_audit/_zip.py",
+        "if memory is not None and memory.keepable() and not _KEPT:",
+        "if False:",
+        ("tests/test_zip_twins.py", "-k", "reused_memory_is_kept"),
+    ),
+    Mutation(
+        "zip-reused-memory-kept-whatever-size",
+        "musldetect/_audit/_zip.py",
+        "if memory is not None and memory.keepable() and not _KEPT:",
+        "if memory is not None and not _KEPT:",
+        ("tests/test_zip_twins.py", "-k", "reused_memory_is_kept"),
+    ),
+    Mutation(
+        "zip-reused-memory-shared",
+        "musldetect/_audit/_zip.py",
+        "        return _KEPT.pop()",
+        "        return _KEPT[0]",
+        ("tests/test_zip_twins.py", "-k", "reused_memory_is_kept"),
+    ),
     # -- the C header pass (csrc/md_elfhead.c, _native.elf_facts), held to the Python reader ---
     Mutation(
         "elf-facts-every-symbol-when-asked",

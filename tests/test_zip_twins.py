@@ -275,6 +275,40 @@ def test_native_member_reader_reads_every_real_wheel_as_python(monkeypatch, tmp_
     assert twin.answered == fitting, (twin.answered, fitting)
 
 
+def test_the_reused_memory_is_kept_for_the_next_wheel_while_small(monkeypatch, tmp_path, member_reader):
+    """The C reader's memory outlives its wheel for the next one (no fresh pages to fault
+    in), one pair at a time, and only while each buffer is at most 4 MiB: a wheel with a
+    larger member frees its pair. A wheel read while another is open gets its own pair; and
+    what the next wheel reads is its own bytes, whatever the kept memory held."""
+    import musldetect
+    from musldetect._audit import _zip
+
+    monkeypatch.delenv("MUSLDETECT_BACKEND", raising=False)
+    monkeypatch.setenv("MUSLDETECT_INFLATER", "zlib")
+    monkeypatch.setattr(_zip, "_KEPT", [])
+    made = CountedTwin(_native.scratch)
+    monkeypatch.setattr(_native, "scratch", made)
+    small = _small_wheel(tmp_path)
+    large = make_wheel(tmp_path, "large", ["py3-none-any"], {"large/big.bin": os.urandom(5 << 20)})
+    first = musldetect.audit(small)
+    assert made.answered == 2 and len(_zip._KEPT) == 1  # the pair is made, then kept
+    assert musldetect.audit(small) == first and made.answered == 2  # and taken again
+    musldetect.audit(large)
+    assert made.answered == 4 and _zip._KEPT == []  # both grown past 4 MiB: freed with their wheel
+    musldetect.audit(small)
+    assert made.answered == 6 and len(_zip._KEPT) == 1
+    fds = [open_regular_file(path) for path in (small, small)]
+    try:
+        open_at_once = [WheelZip(small, fd) for fd in fds]
+        assert _zip._KEPT == [] and open_at_once[0]._memory is not open_at_once[1]._memory
+        for archive in open_at_once:
+            archive.done()
+        assert len(_zip._KEPT) == 1  # one pair kept, the other freed
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
 def _damaged_members(rng: random.Random) -> Iterator[Tuple[str, Tuple[zh.Entry, ...]]]:
     """A wheel's members, deflated (a small one and one of several MiB, past a streamed
     piece) and stored, each damaged in turn where only inflating it shows: its CRC, its

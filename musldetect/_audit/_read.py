@@ -118,6 +118,14 @@ def _read_wheel(path: str, fd: int, spool: Optional[str] = None, progress: Optio
     ``ZipRefused``. Every member is read whole: its CRC and RECORD hash are checked and
     its first bytes say whether it is a binary, whatever its name."""
     archive = WheelZip(path, fd)
+    try:
+        return _read_members(archive, path, spool, progress)
+    finally:
+        archive.done()
+
+
+def _read_members(archive: WheelZip, path: str, spool: Optional[str], progress: Optional[Progress]) -> Input:
+    """``_read_wheel``'s reading, member by member, RECORD first."""
     record_at = _record.record_name([member.name for member in archive.members])
     record = _read_record(archive, record_at)
     seen: Dict[str, _record.FileSeen] = {}
