@@ -418,7 +418,12 @@ done:
 static int among(PyObject *machines, long machine)
 {
     for (Py_ssize_t i = 0; i < PyTuple_Size(machines); i++) {
-        long one = PyLong_AsLong(PyTuple_GetItem(machines, i));
+        PyObject *item = PyTuple_GetItem(machines, i);
+        if (!PyLong_Check(item)) { /* no __index__ run while the pieces' memory is held */
+            PyErr_SetString(PyExc_TypeError, "elf_facts: the machines must be ints");
+            return -1;
+        }
+        long one = PyLong_AsLong(item);
         if (one == -1 && PyErr_Occurred()) return -1;
         if (one == machine) return 1;
     }

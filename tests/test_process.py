@@ -167,6 +167,7 @@ def test_c_core_calls_a_static_pie_program_static(tmp_path):
                 os.path.join(csrc, "md_core.c"),
                 os.path.join(csrc, "md_elfsym.c"),
                 os.path.join(csrc, "md_elfdyn.c"),
+                os.path.join(csrc, "md_elfhead.c"),
                 os.path.join(csrc, "md_zip.c"),
                 os.path.join(csrc, "md_selftest.c"),
                 "-ldl",

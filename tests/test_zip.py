@@ -687,8 +687,8 @@ def test_record_problems_come_in_name_order(tmp_path):
 def test_record_rows_are_what_csv_reads():
     """RECORD's lines are split without csv where no field can span lines (no quote, no NUL)
     and a line has two commas: on 40,000 random texts of the parts that make csv's cases
-    (quotes, NULs, every line break splitlines knows, commas, spaces), the rows are csv's,
-    and so is its error."""
+    (quotes, NULs, every line break splitlines knows, commas, spaces), and on fields at
+    csv's size limit, the rows are csv's, and so is its error."""
     import csv
 
     from musldetect._audit._record import _rows
@@ -705,3 +705,6 @@ def test_record_rows_are_what_csv_reads():
     for _ in range(40_000):
         text = "".join(rng.choice(parts) for _ in range(rng.randrange(0, 12)))
         assert rows(_rows(text)) == rows(csv.reader(text.splitlines())), repr(text)
+    limit = csv.field_size_limit()  # a field past csv's limit is refused, on a line of two commas too
+    for text in ("a" * (limit + 1) + ",sha256=x,5", "a" * limit + ",,", "a" * (limit - 9) + ",sha256=x,5"):
+        assert rows(_rows(text)) == rows(csv.reader(text.splitlines())), len(text)

@@ -105,7 +105,7 @@ class _ReusedMemory:
 
 def _reused_memory(native: NativeZipReader) -> _ReusedMemory:
     """The memory an earlier wheel left (``WheelZip.done``), else new: one pair per reader
-    at a time (list.pop and append are atomic, so two threads never share one)."""
+    at a time (list.pop is one step, so two threads never share one)."""
     try:
         return _KEPT.pop()
     except IndexError:
@@ -131,8 +131,8 @@ class WheelZip:
         """The wheel is read: its reused memory is left for the next wheel (``_KEPT``);
         nothing read from it may be used after."""
         memory, self._memory = self._memory, None
-        if memory is not None and not _KEPT:
-            _KEPT.append(memory)
+        if memory is not None:
+            _KEPT[:1] = [memory]  # one step, so threads ending together leave one pair kept
 
     def member(self, name: str) -> Optional[ZipMember]:
         return self._by_name.get(name)
