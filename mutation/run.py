@@ -723,7 +723,7 @@ MUTATIONS: List[Mutation] = [
     Mutation(
         "elf-hash-words-narrow-on-s390x",
         "musldetect/_elf_symbols.py",
-        "return reader.bits == 64 and reader.machine in (EM_S390, EM_ALPHA)",
+        "return reader.bits == 64 and reader.machine in WIDE_HASH_MACHINES",
         "return False",
         ELF,
     ),
@@ -1934,13 +1934,17 @@ MUTATIONS: List[Mutation] = [
     Mutation(
         "audit-takes-the-member-reader",
         "musldetect/_audit/_zip.py",
-        'self._memory = _ReusedMemory(native) if native is not None and inflater.name == "zlib" else None',
+        'self._memory = _reused_memory(native) if native is not None and inflater.name == "zlib" else None',
         "self._memory = None",
         MEMBER_TWINS,
     ),
     # -- the sparse hold of large members, static programs' marks searched as they stream --
     Mutation(
-        "sparse-from-size", "musldetect/_audit/_read.py", "SPARSE_FROM = 6 << 20", "SPARSE_FROM = 16 << 20", SPARSE_REAL
+        "sparse-from-size",
+        "musldetect/_audit/_read.py",
+        "SPARSE_FROM = 14 << 20",
+        "SPARSE_FROM = 32 << 20",
+        SPARSE_REAL,
     ),
     Mutation(
         "mark-search-seam",
