@@ -75,7 +75,8 @@ class _MemberRead(NamedTuple):
 
 class _ReusedMemory:
     """The two bytearrays ``_native.read_member`` fills, grown as members need and kept
-    for the wheel: what a member inflates to, and its compressed data on the way."""
+    for the wheel, then for the next one (``_KEPT``): what a member inflates to, and its
+    compressed data on the way."""
 
     def __init__(self, native: NativeZipReader) -> None:
         self._native = native  # its functions looked up at each use: kept memory outlives a wheel
