@@ -1690,7 +1690,7 @@ MUTATIONS: List[Mutation] = [
     Mutation(
         "dynamic-pass-every-symbol-when-asked",
         "musldetect/_audit/_binary.py",
-        "_dynamic_of(found, lambda: symbol_columns(elf, elf.dynamic, _EXPORTS_WANTED, native_symbol_pass())[0])",
+        "_dynamic_of(found, lambda: _undefined_symbols(elf))",
         "_dynamic_of(found, lambda: Undefined([], [], []))",
         ("tests/test_audit.py", "-k", "old_pythons"),
     ),
@@ -1713,7 +1713,7 @@ MUTATIONS: List[Mutation] = [
     Mutation(
         "elf-facts-every-symbol-when-asked",
         "musldetect/_audit/_binary.py",
-        "            return symbol_columns(elf, elf.dynamic, _EXPORTS_WANTED, native_symbol_pass())[0]",
+        "            return _undefined_symbols(elf)",
         "            return Undefined([], [], [])",
         ("tests/test_audit.py", "-k", "old_pythons"),
     ),

@@ -211,7 +211,7 @@ def _held_natively(held: HeldFile, shown: str, path: str, native: ElfFactsPass) 
 
     def symbols() -> Undefined:  # a Python 2 module's names: rare, read by the Python reader
         with ELFFile(shown, held=held) as elf:
-            return symbol_columns(elf, elf.dynamic, _EXPORTS_WANTED, native_symbol_pass())[0]
+            return _undefined_symbols(elf)
 
     def symbol_types(indexes: List[int]) -> Dict[int, int]:
         with ELFFile(shown, held=held) as elf:
@@ -339,7 +339,13 @@ def _read_natively(elf: ELFFile, held: HeldFile, native: DynamicPass) -> Optiona
     )
     if found is None:
         return None
-    return _dynamic_of(found, lambda: symbol_columns(elf, elf.dynamic, _EXPORTS_WANTED, native_symbol_pass())[0])
+    return _dynamic_of(found, lambda: _undefined_symbols(elf))
+
+
+def _undefined_symbols(elf: ELFFile) -> Undefined:
+    """Every undefined dynamic symbol, read when asked: the facts of either C path leave
+    them out, and only a Python 2 module's UCS2 names need them."""
+    return symbol_columns(elf, elf.dynamic, _EXPORTS_WANTED, native_symbol_pass())[0]
 
 
 def _dynamic_of(found: DynamicFound, symbols: Callable[[], Undefined]) -> _Dynamic:
